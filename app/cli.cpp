@@ -1,0 +1,161 @@
+#include "cli.h"
+
+#include <QCommandLineParser>
+#include <QUrl>
+
+namespace obleth::app {
+
+namespace {
+
+bool parsePort(const QString &text, const QString &what, quint16 *out, QString *error)
+{
+    bool ok = false;
+    const uint v = text.trimmed().toUInt(&ok);
+    if (!ok || v > 65535) {
+        *error = QStringLiteral("%1 must be a port number from 0 to 65535, not '%2'").arg(what, text.left(64));
+        return false;
+    }
+    *out = quint16(v);
+    return true;
+}
+
+bool parseHost(const QString &text, const QString &what, QHostAddress *out, QString *error)
+{
+    const QString t = text.trimmed();
+    if (t.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0) {
+        *out = QHostAddress(QHostAddress::LocalHost);
+        return true;
+    }
+    QHostAddress address;
+    if (!address.setAddress(t)) {
+        *error = QStringLiteral("%1 must be an IP address such as 127.0.0.1 or 0.0.0.0, not '%2'").arg(what, t.left(64));
+        return false;
+    }
+    *out = address;
+    return true;
+}
+
+bool parseUpstream(const QString &text, const QString &what, QUrl *out, QString *error)
+{
+    const QUrl url(text.trimmed(), QUrl::StrictMode);
+    const QString scheme = url.scheme().toLower();
+    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")) || url.host().isEmpty()) {
+        *error = QStringLiteral("%1 must be an http:// or https:// URL, not '%2'").arg(what, text.left(128));
+        return false;
+    }
+    *out = url;
+    return true;
+}
+
+} // namespace
+
+QString CliOptions::helpText()
+{
+    return QStringLiteral(
+        "Usage: obleth [--server | --mock-upstream] [options]\n"
+        "\n"
+        "An OpenAI-compatible gateway for local and remote LLM backends.\n"
+        "\n"
+        "Modes:\n"
+        "  (none)                 tray app with the gateway running inside it\n"
+        "  --server               headless gateway (no display needed)\n"
+        "  --mock-upstream        only the built-in mock OpenAI backend, on --port [8089]\n"
+        "\n"
+        "Options (flags override environment variables):\n"
+        "  --host ADDR            address both listeners bind [127.0.0.1]       OBLETH_HOST\n"
+        "  --port N               data plane port; 0 = any free port [8088]     OBLETH_PORT\n"
+        "  --admin-port N         Management API port; 0 = any free [9090]      OBLETH_ADMIN_PORT\n"
+        "  --data-dir DIR         database and state [platform app-data dir]    OBLETH_DATA_DIR\n"
+        "  --upstream URL         default upstream for other paths [none]       OBLETH_UPSTREAM\n"
+        "                         admin token [generated into DATA_DIR/admin-token] OBLETH_ADMIN_TOKEN\n"
+        "  -h, --help             show this help\n"
+        "  -v, --version          show the version\n"
+        "\n"
+        "Once both listeners are up, --server prints:\n"
+        "  obleth listening data=http://HOST:PORT admin=http://HOST:ADMIN_PORT\n");
+}
+
+bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &env, CliOptions *out, QString *error)
+{
+    QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption server(QStringLiteral("server"));
+    const QCommandLineOption mock(QStringLiteral("mock-upstream"));
+    const QCommandLineOption host(QStringLiteral("host"), {}, QStringLiteral("ADDR"));
+    const QCommandLineOption port(QStringLiteral("port"), {}, QStringLiteral("N"));
+    const QCommandLineOption adminPort(QStringLiteral("admin-port"), {}, QStringLiteral("N"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"), {}, QStringLiteral("DIR"));
+    const QCommandLineOption upstream(QStringLiteral("upstream"), {}, QStringLiteral("URL"));
+    const QCommandLineOption help(QStringList{QStringLiteral("h"), QStringLiteral("help")});
+    const QCommandLineOption version(QStringList{QStringLiteral("v"), QStringLiteral("version")});
+    parser.addOptions({server, mock, host, port, adminPort, dataDir, upstream, help, version});
+    if (!parser.parse(arguments)) {
+        *error = parser.errorText();
+        return false;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        *error = QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first().left(64));
+        return false;
+    }
+    CliOptions o;
+    if (parser.isSet(help)) {
+        out->mode = Mode::Help;
+        return true;
+    }
+    if (parser.isSet(version)) {
+        out->mode = Mode::Version;
+        return true;
+    }
+    if (parser.isSet(server) && parser.isSet(mock)) {
+        *error = QStringLiteral("--server and --mock-upstream cannot be used together");
+        return false;
+    }
+    o.mode = parser.isSet(server) ? Mode::Server : parser.isSet(mock) ? Mode::MockUpstream : Mode::Gui;
+
+    // Each setting: the flag if given, else the environment variable if set.
+    auto setting = [&](const QCommandLineOption &flag, const QString &var, QString *value, QString *what) {
+        if (parser.isSet(flag)) {
+            *value = parser.value(flag);
+            *what = QStringLiteral("--") + flag.names().constFirst();
+            return true;
+        }
+        if (env.contains(var)) {
+            *value = env.value(var);
+            *what = var;
+            return true;
+        }
+        return false;
+    };
+    QString value;
+    QString what;
+    if (setting(host, QStringLiteral("OBLETH_HOST"), &value, &what) && !parseHost(value, what, &o.gateway.host, error))
+        return false;
+    if (o.mode == Mode::MockUpstream) {
+        if (parser.isSet(port) && !parsePort(parser.value(port), QStringLiteral("--port"), &o.mockPort, error))
+            return false;
+    } else if (setting(port, QStringLiteral("OBLETH_PORT"), &value, &what)
+               && !parsePort(value, what, &o.gateway.dataPort, error)) {
+        return false;
+    }
+    if (setting(adminPort, QStringLiteral("OBLETH_ADMIN_PORT"), &value, &what)
+        && !parsePort(value, what, &o.gateway.adminPort, error)) {
+        return false;
+    }
+    if (setting(dataDir, QStringLiteral("OBLETH_DATA_DIR"), &value, &what)) {
+        if (value.trimmed().isEmpty()) {
+            *error = QStringLiteral("%1 must not be empty").arg(what);
+            return false;
+        }
+        o.gateway.dataDir = value;
+        o.dataDirGiven = true;
+    }
+    if (setting(upstream, QStringLiteral("OBLETH_UPSTREAM"), &value, &what) && !value.isEmpty()
+        && !parseUpstream(value, what, &o.gateway.upstream, error)) {
+        return false;
+    }
+    o.gateway.adminToken = env.value(QStringLiteral("OBLETH_ADMIN_TOKEN"));
+    *out = o;
+    return true;
+}
+
+} // namespace obleth::app

@@ -1,0 +1,97 @@
+#include "adminapi.h"
+
+#include "config/secrets.h"
+#include "fairsharecontroller.h"
+#include "http/httpresponder.h"
+#include "keyscontroller.h"
+#include "mcpserverscontroller.h"
+#include "modelscontroller.h"
+#include "statuscontroller.h"
+#include "tenantscontroller.h"
+
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace obleth::admin {
+
+AdminApi::AdminApi(config::ConfigService *config, const gateway::GatewayStatus *status, QString adminToken,
+                   QObject *parent)
+    : QObject(parent)
+    , m_adminToken(adminToken.toUtf8())
+{
+    m_controllers.push_back(std::make_unique<ModelsController>(config));
+    m_controllers.push_back(std::make_unique<TenantsController>(config));
+    m_controllers.push_back(std::make_unique<KeysController>(config));
+    m_controllers.push_back(std::make_unique<FairShareController>(config, status));
+    m_controllers.push_back(std::make_unique<McpServersController>(config));
+    m_controllers.push_back(std::make_unique<StatusController>(config, status));
+
+    const ApiController::RouteSink sink = [this](const QByteArray &method, const QString &pattern,
+                                                 ApiController::Handler handler) {
+        m_router.add(method, pattern,
+                     [handler = std::move(handler)](const http::HttpRequest &request, const http::PathParams &params,
+                                                    http::HttpResponder *responder) {
+                         ApiCall call{request, params, {}, responder};
+                         if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+                             if (!request.body.trimmed().isEmpty()) {
+                                 QJsonParseError pe;
+                                 const QJsonDocument doc = QJsonDocument::fromJson(request.body, &pe);
+                                 if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+                                     return call.replyError(400, "invalid_request",
+                                                            pe.error != QJsonParseError::NoError
+                                                                ? QStringLiteral("the body is not valid JSON (%1 at offset %2)")
+                                                                      .arg(pe.errorString())
+                                                                      .arg(pe.offset)
+                                                                : QStringLiteral("the body must be a JSON object"));
+                                 }
+                                 call.body = doc.object();
+                             }
+                         }
+                         handler(call);
+                     });
+    };
+    for (const auto &controller : m_controllers)
+        controller->addRoutes(sink);
+}
+
+AdminApi::~AdminApi() = default;
+
+bool AdminApi::authorized(const http::HttpRequest &request) const
+{
+    const QByteArray auth = request.headers.value("authorization");
+    if (auth.size() <= 7 || !http::Headers::nameEquals(auth.first(7), "bearer "))
+        return false;
+    return config::constantTimeEquals(auth.mid(7).trimmed(), m_adminToken);
+}
+
+void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
+{
+    if (!authorized(request)) {
+        return responder->sendError(401, "invalid_admin_token",
+                                    QStringLiteral("send the admin token as 'Authorization: Bearer <token>'"));
+    }
+    if (request.body.size() > kMaxBodyBytes) {
+        return responder->sendError(413, "request_too_large",
+                                    QStringLiteral("Management API bodies are limited to %1 bytes").arg(kMaxBodyBytes));
+    }
+    const http::Router::Route *route = nullptr;
+    http::PathParams params;
+    QByteArrayList allowed;
+    switch (m_router.match(request, &route, &params, &allowed)) {
+    case http::Router::Match::Found:
+        return route->handler(request, params, responder);
+    case http::Router::Match::NoMethod: {
+        http::Headers h;
+        h.add("Allow", allowed.join(", "));
+        return responder->sendError(405, "method_not_allowed",
+                                    QStringLiteral("%1 is not allowed here; use %2")
+                                        .arg(QString::fromLatin1(request.method), QString::fromLatin1(allowed.join(", "))),
+                                    h);
+    }
+    case http::Router::Match::NoPath:
+        return responder->sendError(404, "not_found",
+                                    QStringLiteral("no Management API route %1").arg(QString::fromUtf8(request.path.left(256))));
+    }
+}
+
+} // namespace obleth::admin

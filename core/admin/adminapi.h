@@ -1,0 +1,43 @@
+#pragma once
+
+#include "apicontroller.h"
+#include "http/httphandler.h"
+#include "http/router.h"
+
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+namespace obleth::gateway {
+struct GatewayStatus;
+}
+
+namespace obleth::admin {
+
+/// The Management API (contract section 4): checks the admin token, parses JSON bodies, and routes
+/// to one controller per resource.
+class AdminApi final : public QObject, public http::HttpHandler
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AdminApi)
+
+public:
+    AdminApi(config::ConfigService *config, const gateway::GatewayStatus *status, QString adminToken,
+             QObject *parent = nullptr);
+    ~AdminApi() override;
+
+    void handle(http::HttpRequest request, http::HttpResponder *responder) override;
+    [[nodiscard]] const http::Router &router() const noexcept { return m_router; }
+
+    static constexpr qsizetype kMaxBodyBytes = 1024 * 1024;
+
+private:
+    [[nodiscard]] bool authorized(const http::HttpRequest &request) const;
+
+    QByteArray m_adminToken;
+    http::Router m_router;
+    std::vector<std::unique_ptr<ApiController>> m_controllers;
+};
+
+} // namespace obleth::admin

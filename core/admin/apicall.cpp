@@ -1,0 +1,46 @@
+#include "apicall.h"
+
+#include "http/httpresponder.h"
+
+#include <QJsonDocument>
+
+namespace obleth::admin {
+
+void ApiCall::reply(int status, const QJsonObject &object) const
+{
+    responder->sendJson(status, QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+void ApiCall::replyList(const QJsonArray &data) const
+{
+    reply(200, QJsonObject{{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}});
+}
+
+void ApiCall::replyNoContent() const
+{
+    responder->send(204, {}, {});
+}
+
+void ApiCall::replyError(int status, const QByteArray &code, const QString &message, const QString &param) const
+{
+    responder->sendError(status, code, message, {}, param);
+}
+
+void ApiCall::replyProblem(const config::Problem &problem) const
+{
+    using Kind = config::Problem::Kind;
+    switch (problem.kind) {
+    case Kind::None:
+        return replyError(500, "internal_error", QStringLiteral("no problem to report"));
+    case Kind::Invalid:
+        return replyError(400, "invalid_request", problem.message, problem.field);
+    case Kind::NotFound:
+        return replyError(404, "not_found", problem.message);
+    case Kind::Conflict:
+        return replyError(409, "conflict", problem.message, problem.field);
+    case Kind::Storage:
+        return replyError(500, "storage_error", problem.message);
+    }
+}
+
+} // namespace obleth::admin

@@ -1,0 +1,45 @@
+#include "fairsharecontroller.h"
+
+#include "config/configservice.h"
+#include "config/entityjson.h"
+#include "gateway/gatewaystatus.h"
+
+namespace obleth::admin {
+
+using config::Problem;
+
+void FairShareController::addRoutes(const RouteSink &add)
+{
+    add("GET", QStringLiteral("/api/v1/fairshare/groups"), [this](ApiCall &call) {
+        QJsonArray data;
+        for (const config::FairShareGroup &g : m_config->snapshot()->groups)
+            data.append(config::toJson(g));
+        call.replyList(data);
+    });
+    add("POST", QStringLiteral("/api/v1/fairshare/groups"), [this](ApiCall &call) {
+        config::FairShareGroup g;
+        const Problem p = m_config->createGroup(call.body, &g);
+        p.ok() ? call.reply(201, config::toJson(g)) : call.replyProblem(p);
+    });
+    add("GET", QStringLiteral("/api/v1/capacity"), [this](ApiCall &call) {
+        call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(m_config->snapshot()->capacity)}});
+    });
+    add("PUT", QStringLiteral("/api/v1/capacity"), [this](ApiCall &call) {
+        qint64 capacity = 0;
+        const Problem p = m_config->setCapacity(call.body, &capacity);
+        p.ok() ? call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(capacity)}}) : call.replyProblem(p);
+    });
+    add("GET", QStringLiteral("/api/v1/fairshare/live"), [this](ApiCall &call) {
+        const auto snap = m_config->snapshot();
+        QJsonArray groups;
+        for (const config::FairShareGroup &g : snap->groups)
+            groups.append(config::toJson(g));
+        call.reply(200, QJsonObject{{QStringLiteral("capacity"), double(snap->capacity)},
+                                    {QStringLiteral("in_flight"), m_status->inFlight()},
+                                    {QStringLiteral("queued"), m_status->queued()},
+                                    {QStringLiteral("groups"), groups},
+                                    {QStringLiteral("tenants"), QJsonArray{}}});
+    });
+}
+
+} // namespace obleth::admin

@@ -1,0 +1,485 @@
+#include "configservice.h"
+
+#include "entityjson.h"
+#include "secrets.h"
+#include "store/configrepository.h"
+
+#include <QLoggingCategory>
+#include <QUuid>
+
+#include <atomic>
+
+Q_LOGGING_CATEGORY(lcConfig, "obleth.config", QtInfoMsg)
+
+namespace obleth::config {
+
+namespace {
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QDateTime now()
+{
+    QDateTime t = QDateTime::currentDateTimeUtc();
+    return t.addMSecs(-t.time().msec()); // whole seconds, as the API shows them
+}
+
+template<typename T>
+const T *findById(const QList<T> &list, const QString &id)
+{
+    for (const T &item : list) {
+        if (item.id == id)
+            return &item;
+    }
+    return nullptr;
+}
+
+template<typename T, typename Name>
+bool nameTaken(const QList<T> &list, const QString &name, const QString &exceptId, Name nameOf)
+{
+    for (const T &item : list) {
+        if (nameOf(item) == name && item.id != exceptId)
+            return true;
+    }
+    return false;
+}
+
+const QString kCapacityKey = QStringLiteral("capacity");
+} // namespace
+
+ConfigService::ConfigService(store::Database *db, QObject *parent)
+    : QObject(parent)
+    , m_repo(std::make_unique<store::ConfigRepository>(db))
+    , m_snapshot(std::make_shared<ConfigSnapshot>())
+{
+}
+
+ConfigService::~ConfigService() = default;
+
+std::shared_ptr<const ConfigSnapshot> ConfigService::snapshot() const
+{
+    return std::atomic_load(&m_snapshot);
+}
+
+Problem ConfigService::storageProblem(const QString &error) const
+{
+    qCWarning(lcConfig) << "database write failed:" << error;
+    return Problem::storage(QStringLiteral("the database refused the change: %1").arg(error));
+}
+
+Problem ConfigService::reload()
+{
+    store::ConfigRepository::Contents contents;
+    QString error;
+    if (!m_repo->loadAll(&contents, &error))
+        return storageProblem(error);
+    auto snap = std::make_shared<ConfigSnapshot>();
+    snap->models = std::move(contents.models);
+    snap->tenants = std::move(contents.tenants);
+    snap->keys = std::move(contents.keys);
+    snap->groups = std::move(contents.groups);
+    snap->mcpServers = std::move(contents.mcpServers);
+    bool ok = false;
+    const qint64 capacity = contents.settings.value(kCapacityKey).toLongLong(&ok);
+    snap->capacity = ok && capacity > 0 ? capacity : 64;
+    snap->buildIndexes();
+    std::atomic_store(&m_snapshot, std::shared_ptr<const ConfigSnapshot>(std::move(snap)));
+    return {};
+}
+
+bool ConfigService::load(QString *error)
+{
+    Problem p = reload();
+    if (p.ok() && !nameTaken(snapshot()->groups, kDefaultGroup, {}, [](const FairShareGroup &g) { return g.name; })) {
+        FairShareGroup g;
+        g.id = newId();
+        g.name = kDefaultGroup;
+        g.createdAt = now();
+        QString why;
+        if (!m_repo->saveGroup(g, true, &why))
+            p = storageProblem(why);
+        else
+            p = reload();
+    }
+    if (!p.ok())
+        *error = p.message;
+    return p.ok();
+}
+
+QString ConfigService::bootstrapDefaultTenant(QString *error)
+{
+    if (!snapshot()->tenants.isEmpty())
+        return {};
+    Tenant t;
+    t.id = newId();
+    t.name = QStringLiteral("default");
+    t.createdAt = t.updatedAt = now();
+    ApiKey k;
+    const QString secret = generateApiKey();
+    k.id = newId();
+    k.tenantId = t.id;
+    k.name = QStringLiteral("default");
+    k.keyPrefix = keyPrefix(secret);
+    k.keyHash = hashSecret(secret.toLatin1());
+    k.createdAt = t.createdAt;
+    if (!m_repo->saveTenantWithKey(t, k, error))
+        return {};
+    const Problem p = reload();
+    if (!p.ok()) {
+        *error = p.message;
+        return {};
+    }
+    Q_EMIT changed();
+    return secret;
+}
+
+// ---- models ----------------------------------------------------------------------------------
+
+Problem ConfigService::saveModel(ModelConfig model, bool insert, ModelConfig *out)
+{
+    const auto snap = snapshot();
+    if (nameTaken(snap->models, model.modelName, model.id, [](const ModelConfig &m) { return m.modelName; })) {
+        return Problem::conflict(QStringLiteral("model_name"),
+                                 QStringLiteral("a model named '%1' already exists").arg(model.modelName));
+    }
+    model.updatedAt = now();
+    if (insert) {
+        model.id = newId();
+        model.createdAt = model.updatedAt;
+    }
+    QString error;
+    if (!m_repo->saveModel(model, insert, &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = model;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem ConfigService::createModel(const QJsonObject &json, ModelConfig *out)
+{
+    ModelConfig m;
+    if (Problem p = applyJson(json, &m, true); !p.ok())
+        return p;
+    return saveModel(m, true, out);
+}
+
+Problem ConfigService::replaceModel(const QString &id, const QJsonObject &json, ModelConfig *out)
+{
+    const auto snap = snapshot();
+    const ModelConfig *existing = findById(snap->models, id);
+    if (!existing)
+        return Problem::notFound(QStringLiteral("no model with id %1").arg(id));
+    ModelConfig m;
+    m.apiKey = existing->apiKey; // write-only: kept unless the PUT sets it (null clears it)
+    if (Problem p = applyJson(json, &m, true); !p.ok())
+        return p;
+    m.id = existing->id;
+    m.createdAt = existing->createdAt;
+    return saveModel(m, false, out);
+}
+
+Problem ConfigService::patchModel(const QString &id, const QJsonObject &json, ModelConfig *out)
+{
+    const auto snap = snapshot();
+    const ModelConfig *existing = findById(snap->models, id);
+    if (!existing)
+        return Problem::notFound(QStringLiteral("no model with id %1").arg(id));
+    ModelConfig m = *existing;
+    if (Problem p = applyJson(json, &m, false); !p.ok())
+        return p;
+    return saveModel(m, false, out);
+}
+
+Problem ConfigService::setModelCache(const QString &id, const QJsonObject &json, ModelConfig *out)
+{
+    JsonFields f(json, {QStringLiteral("cache_enabled"), QStringLiteral("cache_ttl_secs")});
+    f.require(QStringLiteral("cache_enabled"));
+    if (!f.ok())
+        return f.problem();
+    return patchModel(id, json, out);
+}
+
+Problem ConfigService::deleteModel(const QString &id)
+{
+    if (!findById(snapshot()->models, id))
+        return Problem::notFound(QStringLiteral("no model with id %1").arg(id));
+    QString error;
+    if (!m_repo->remove(QStringLiteral("models"), id, &error))
+        return storageProblem(error);
+    Problem p = reload();
+    Q_EMIT changed();
+    return p;
+}
+
+// ---- tenants ---------------------------------------------------------------------------------
+
+Problem ConfigService::checkTenant(const Tenant &t) const
+{
+    const auto snap = snapshot();
+    if (nameTaken(snap->tenants, t.name, t.id, [](const Tenant &x) { return x.name; }))
+        return Problem::conflict(QStringLiteral("name"), QStringLiteral("a tenant named '%1' already exists").arg(t.name));
+    if (!nameTaken(snap->groups, t.fairshareGroup, {}, [](const FairShareGroup &g) { return g.name; })) {
+        return Problem::invalid(QStringLiteral("fairshare_group"),
+                                QStringLiteral("no fair-share group named '%1'").arg(t.fairshareGroup));
+    }
+    return {};
+}
+
+Problem ConfigService::saveTenant(Tenant tenant, bool insert, Tenant *out)
+{
+    if (Problem p = checkTenant(tenant); !p.ok())
+        return p;
+    tenant.updatedAt = now();
+    if (insert) {
+        tenant.id = newId();
+        tenant.createdAt = tenant.updatedAt;
+    }
+    QString error;
+    if (!m_repo->saveTenant(tenant, insert, &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = tenant;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem ConfigService::createTenant(const QJsonObject &json, Tenant *out)
+{
+    Tenant t;
+    if (Problem p = applyJson(json, &t, true); !p.ok())
+        return p;
+    return saveTenant(t, true, out);
+}
+
+Problem ConfigService::tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed,
+                                    Tenant *out)
+{
+    const auto snap = snapshot();
+    const Tenant *existing = snap->findTenant(id);
+    if (!existing)
+        return Problem::notFound(QStringLiteral("no tenant with id %1").arg(id));
+    if (!allowed.isEmpty()) {
+        JsonFields f(json, allowed);
+        if (!f.ok())
+            return f.problem();
+        if (json.isEmpty())
+            return Problem::invalid(allowed.first(), QStringLiteral("%1 is required").arg(allowed.first()));
+    }
+    Tenant t = *existing;
+    if (Problem p = applyJson(json, &t, false); !p.ok())
+        return p;
+    return saveTenant(t, false, out);
+}
+
+Problem ConfigService::patchTenant(const QString &id, const QJsonObject &json, Tenant *out)
+{
+    return tenantUpdate(id, json, {}, out);
+}
+
+Problem ConfigService::setTenantWeight(const QString &id, const QJsonObject &json, Tenant *out)
+{
+    JsonFields f(json, {QStringLiteral("weight")});
+    f.require(QStringLiteral("weight"));
+    if (!f.ok())
+        return f.problem();
+    return tenantUpdate(id, json, {QStringLiteral("weight")}, out);
+}
+
+Problem ConfigService::setTenantQuota(const QString &id, const QJsonObject &json, Tenant *out)
+{
+    // PUT: both fields are set; a missing one means "no limit".
+    QJsonObject full = json;
+    for (const QString &field : {QStringLiteral("tokens_per_minute"), QStringLiteral("max_in_flight")}) {
+        if (!full.contains(field))
+            full.insert(field, QJsonValue::Null);
+    }
+    return tenantUpdate(id, full, {QStringLiteral("tokens_per_minute"), QStringLiteral("max_in_flight")}, out);
+}
+
+Problem ConfigService::setTenantGroup(const QString &id, const QJsonObject &json, Tenant *out)
+{
+    JsonFields f(json, {QStringLiteral("fairshare_group")});
+    f.require(QStringLiteral("fairshare_group"));
+    if (!f.ok())
+        return f.problem();
+    return tenantUpdate(id, json, {QStringLiteral("fairshare_group")}, out);
+}
+
+Problem ConfigService::deleteTenant(const QString &id)
+{
+    if (!snapshot()->findTenant(id))
+        return Problem::notFound(QStringLiteral("no tenant with id %1").arg(id));
+    QString error;
+    if (!m_repo->remove(QStringLiteral("tenants"), id, &error)) // keys go with it (ON DELETE CASCADE)
+        return storageProblem(error);
+    Problem p = reload();
+    Q_EMIT changed();
+    return p;
+}
+
+// ---- keys ------------------------------------------------------------------------------------
+
+Problem ConfigService::createKey(const QString &tenantId, const QJsonObject &json, ApiKey *out, QString *secret)
+{
+    if (!snapshot()->findTenant(tenantId))
+        return Problem::notFound(QStringLiteral("no tenant with id %1").arg(tenantId));
+    ApiKey k;
+    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("expires_at")});
+    k.name = QStringLiteral("key");
+    f.readName(QStringLiteral("name"), &k.name);
+    f.readOptionalTime(QStringLiteral("expires_at"), &k.expiresAt);
+    if (!f.ok())
+        return f.problem();
+    const QString plain = generateApiKey();
+    k.id = newId();
+    k.tenantId = tenantId;
+    k.keyPrefix = keyPrefix(plain);
+    k.keyHash = hashSecret(plain.toLatin1());
+    k.createdAt = now();
+    QString error;
+    if (!m_repo->saveKey(k, true, &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = k;
+    *secret = plain;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem ConfigService::setKeyDisabled(const QString &id, const QJsonObject &json, ApiKey *out)
+{
+    const auto snap = snapshot();
+    const ApiKey *existing = findById(snap->keys, id);
+    if (!existing)
+        return Problem::notFound(QStringLiteral("no key with id %1").arg(id));
+    ApiKey k = *existing;
+    JsonFields f(json, {QStringLiteral("disabled")});
+    f.require(QStringLiteral("disabled"));
+    f.readBool(QStringLiteral("disabled"), &k.disabled);
+    if (!f.ok())
+        return f.problem();
+    QString error;
+    if (!m_repo->saveKey(k, false, &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = k;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem ConfigService::deleteKey(const QString &id)
+{
+    if (!findById(snapshot()->keys, id))
+        return Problem::notFound(QStringLiteral("no key with id %1").arg(id));
+    QString error;
+    if (!m_repo->remove(QStringLiteral("api_keys"), id, &error))
+        return storageProblem(error);
+    Problem p = reload();
+    Q_EMIT changed();
+    return p;
+}
+
+// ---- fair-share ------------------------------------------------------------------------------
+
+Problem ConfigService::createGroup(const QJsonObject &json, FairShareGroup *out)
+{
+    FairShareGroup g;
+    if (Problem p = applyJson(json, &g, true); !p.ok())
+        return p;
+    if (nameTaken(snapshot()->groups, g.name, {}, [](const FairShareGroup &x) { return x.name; }))
+        return Problem::conflict(QStringLiteral("name"), QStringLiteral("a group named '%1' already exists").arg(g.name));
+    g.id = newId();
+    g.createdAt = now();
+    QString error;
+    if (!m_repo->saveGroup(g, true, &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = g;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem ConfigService::setCapacity(const QJsonObject &json, qint64 *out)
+{
+    JsonFields f(json, {QStringLiteral("max_in_flight")});
+    f.require(QStringLiteral("max_in_flight"));
+    qint64 capacity = 0;
+    f.readInt(QStringLiteral("max_in_flight"), &capacity, 1, 1'000'000);
+    if (!f.ok())
+        return f.problem();
+    QString error;
+    if (!m_repo->saveSetting(kCapacityKey, QString::number(capacity), &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = capacity;
+    Q_EMIT changed();
+    return {};
+}
+
+// ---- MCP servers -----------------------------------------------------------------------------
+
+Problem ConfigService::createMcpServer(const QJsonObject &json, McpServer *out)
+{
+    McpServer s;
+    if (Problem p = applyJson(json, &s, true); !p.ok())
+        return p;
+    if (nameTaken(snapshot()->mcpServers, s.name, {}, [](const McpServer &x) { return x.name; }))
+        return Problem::conflict(QStringLiteral("name"), QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
+    s.id = newId();
+    s.createdAt = s.updatedAt = now();
+    QString error;
+    if (!m_repo->saveMcpServer(s, true, &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = s;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem ConfigService::replaceMcpServer(const QString &id, const QJsonObject &json, McpServer *out)
+{
+    const auto snap = snapshot();
+    const McpServer *existing = findById(snap->mcpServers, id);
+    if (!existing)
+        return Problem::notFound(QStringLiteral("no MCP server with id %1").arg(id));
+    McpServer s;
+    s.authHeader = existing->authHeader; // write-only: kept unless the PUT sets it
+    if (Problem p = applyJson(json, &s, true); !p.ok())
+        return p;
+    if (nameTaken(snap->mcpServers, s.name, id, [](const McpServer &x) { return x.name; }))
+        return Problem::conflict(QStringLiteral("name"), QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
+    s.id = id;
+    s.createdAt = existing->createdAt;
+    s.updatedAt = now();
+    QString error;
+    if (!m_repo->saveMcpServer(s, false, &error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    *out = s;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem ConfigService::deleteMcpServer(const QString &id)
+{
+    if (!findById(snapshot()->mcpServers, id))
+        return Problem::notFound(QStringLiteral("no MCP server with id %1").arg(id));
+    QString error;
+    if (!m_repo->remove(QStringLiteral("mcp_servers"), id, &error))
+        return storageProblem(error);
+    Problem p = reload();
+    Q_EMIT changed();
+    return p;
+}
+
+} // namespace obleth::config

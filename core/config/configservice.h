@@ -1,0 +1,83 @@
+#pragma once
+
+#include "configsnapshot.h"
+#include "jsonfields.h"
+
+#include <QJsonObject>
+#include <QObject>
+
+#include <memory>
+
+namespace obleth::store {
+class ConfigRepository;
+class Database;
+} // namespace obleth::store
+
+namespace obleth::config {
+
+/// The one place where the configuration changes: validates, writes to SQLite, then publishes a new
+/// snapshot. The Management API and the GUI both go through it, so they always agree.
+/// Lives in the gateway thread; snapshot() may be read from any thread.
+class ConfigService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ConfigService)
+
+public:
+    explicit ConfigService(store::Database *db, QObject *parent = nullptr);
+    ~ConfigService() override;
+
+    /// Loads the configuration and makes sure the group "default" exists.
+    bool load(QString *error);
+    [[nodiscard]] std::shared_ptr<const ConfigSnapshot> snapshot() const;
+
+    /// On a database with no tenant at all: creates tenant "default" and a key for it, and returns the
+    /// key's secret (shown once). Otherwise returns an empty string.
+    [[nodiscard]] QString bootstrapDefaultTenant(QString *error);
+
+    // Models
+    Problem createModel(const QJsonObject &json, ModelConfig *out);
+    Problem replaceModel(const QString &id, const QJsonObject &json, ModelConfig *out);
+    Problem patchModel(const QString &id, const QJsonObject &json, ModelConfig *out);
+    Problem setModelCache(const QString &id, const QJsonObject &json, ModelConfig *out);
+    Problem deleteModel(const QString &id);
+
+    // Tenants
+    Problem createTenant(const QJsonObject &json, Tenant *out);
+    Problem patchTenant(const QString &id, const QJsonObject &json, Tenant *out);
+    Problem setTenantWeight(const QString &id, const QJsonObject &json, Tenant *out);
+    Problem setTenantQuota(const QString &id, const QJsonObject &json, Tenant *out);
+    Problem setTenantGroup(const QString &id, const QJsonObject &json, Tenant *out);
+    Problem deleteTenant(const QString &id);
+
+    // Keys
+    Problem createKey(const QString &tenantId, const QJsonObject &json, ApiKey *out, QString *secret);
+    Problem setKeyDisabled(const QString &id, const QJsonObject &json, ApiKey *out);
+    Problem deleteKey(const QString &id);
+
+    // Fair-share
+    Problem createGroup(const QJsonObject &json, FairShareGroup *out);
+    Problem setCapacity(const QJsonObject &json, qint64 *out);
+
+    // MCP servers
+    Problem createMcpServer(const QJsonObject &json, McpServer *out);
+    Problem replaceMcpServer(const QString &id, const QJsonObject &json, McpServer *out);
+    Problem deleteMcpServer(const QString &id);
+
+Q_SIGNALS:
+    /// The configuration changed; snapshot() already shows it.
+    void changed();
+
+private:
+    Problem reload();
+    Problem tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed, Tenant *out);
+    Problem saveModel(ModelConfig model, bool insert, ModelConfig *out);
+    Problem saveTenant(Tenant tenant, bool insert, Tenant *out);
+    Problem checkTenant(const Tenant &tenant) const;
+    Problem storageProblem(const QString &error) const;
+
+    std::unique_ptr<store::ConfigRepository> m_repo;
+    std::shared_ptr<const ConfigSnapshot> m_snapshot;
+};
+
+} // namespace obleth::config

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "entities.h"
+
+#include <QHash>
+#include <QList>
+
+namespace obleth::config {
+
+/// An immutable picture of the configuration. The data plane reads it on every request instead of
+/// SQLite; every change builds a new one and swaps it in, so the next request sees the change.
+struct ConfigSnapshot
+{
+    QList<ModelConfig> models;
+    QList<Tenant> tenants;
+    QList<ApiKey> keys;
+    QList<FairShareGroup> groups;
+    QList<McpServer> mcpServers;
+    qint64 capacity = 64;
+
+    QHash<QString, qsizetype> modelByName; ///< model_name -> index in models
+    QHash<QByteArray, qsizetype> keyByHash;  ///< key_hash -> index in keys
+    QHash<QString, qsizetype> tenantById;    ///< id -> index in tenants
+
+    [[nodiscard]] const ModelConfig *findModel(const QString &name) const
+    {
+        const auto it = modelByName.constFind(name);
+        return it == modelByName.cend() ? nullptr : &models.at(*it);
+    }
+    [[nodiscard]] const ApiKey *findKeyByHash(const QByteArray &hash) const
+    {
+        const auto it = keyByHash.constFind(hash);
+        return it == keyByHash.cend() ? nullptr : &keys.at(*it);
+    }
+    [[nodiscard]] const Tenant *findTenant(const QString &id) const
+    {
+        const auto it = tenantById.constFind(id);
+        return it == tenantById.cend() ? nullptr : &tenants.at(*it);
+    }
+    void buildIndexes()
+    {
+        for (qsizetype i = 0; i < models.size(); ++i)
+            modelByName.insert(models.at(i).modelName, i);
+        for (qsizetype i = 0; i < keys.size(); ++i)
+            keyByHash.insert(keys.at(i).keyHash, i);
+        for (qsizetype i = 0; i < tenants.size(); ++i)
+            tenantById.insert(tenants.at(i).id, i);
+    }
+};
+
+} // namespace obleth::config

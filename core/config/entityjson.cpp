@@ -1,0 +1,177 @@
+#include "entityjson.h"
+
+#include <QJsonArray>
+
+namespace obleth::config {
+
+namespace {
+constexpr qint64 kMaxSeconds = 7 * 24 * 3600;
+constexpr qint64 kMaxCount = 1'000'000'000;
+
+QJsonValue optional(const std::optional<qint64> &v)
+{
+    return v ? QJsonValue(double(*v)) : QJsonValue(QJsonValue::Null);
+}
+} // namespace
+
+QString isoTime(const QDateTime &time)
+{
+    return time.isValid() ? time.toUTC().toString(Qt::ISODate) : QString();
+}
+
+QJsonObject toJson(const ModelConfig &m)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), m.id},
+        {QStringLiteral("model_name"), m.modelName},
+        {QStringLiteral("upstream_model"), m.upstreamModel},
+        {QStringLiteral("api_base"), m.apiBase},
+        {QStringLiteral("has_api_key"), !m.apiKey.isEmpty()},
+        {QStringLiteral("input_cost_per_token"), m.inputCostPerToken},
+        {QStringLiteral("output_cost_per_token"), m.outputCostPerToken},
+        {QStringLiteral("context_window"), optional(m.contextWindow)},
+        {QStringLiteral("enabled"), m.enabled},
+        {QStringLiteral("admission_weight"), m.admissionWeight},
+        {QStringLiteral("max_concurrency"), optional(m.maxConcurrency)},
+        {QStringLiteral("cache_enabled"), m.cacheEnabled},
+        {QStringLiteral("cache_ttl_secs"), double(m.cacheTtlSecs)},
+        {QStringLiteral("connect_timeout_secs"), double(m.connectTimeoutSecs)},
+        {QStringLiteral("first_byte_timeout_secs"), double(m.firstByteTimeoutSecs)},
+        {QStringLiteral("idle_timeout_secs"), double(m.idleTimeoutSecs)},
+        {QStringLiteral("created_at"), isoTime(m.createdAt)},
+        {QStringLiteral("updated_at"), isoTime(m.updatedAt)},
+    };
+}
+
+QJsonObject toJson(const Tenant &t)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), t.id},
+        {QStringLiteral("name"), t.name},
+        {QStringLiteral("fairshare_group"), t.fairshareGroup},
+        {QStringLiteral("weight"), double(t.weight)},
+        {QStringLiteral("tokens_per_minute"), optional(t.tokensPerMinute)},
+        {QStringLiteral("max_in_flight"), optional(t.maxInFlight)},
+        {QStringLiteral("created_at"), isoTime(t.createdAt)},
+        {QStringLiteral("updated_at"), isoTime(t.updatedAt)},
+    };
+}
+
+QJsonObject toJson(const ApiKey &k)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), k.id},
+        {QStringLiteral("tenant_id"), k.tenantId},
+        {QStringLiteral("name"), k.name},
+        {QStringLiteral("key_prefix"), k.keyPrefix},
+        {QStringLiteral("disabled"), k.disabled},
+        {QStringLiteral("created_at"), isoTime(k.createdAt)},
+        {QStringLiteral("expires_at"), k.expiresAt ? QJsonValue(isoTime(*k.expiresAt)) : QJsonValue(QJsonValue::Null)},
+    };
+}
+
+QJsonObject toJson(const FairShareGroup &g)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), g.id},
+        {QStringLiteral("name"), g.name},
+        {QStringLiteral("weight"), double(g.weight)},
+        {QStringLiteral("created_at"), isoTime(g.createdAt)},
+    };
+}
+
+QJsonObject toJson(const McpServer &s)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), s.id},
+        {QStringLiteral("name"), s.name},
+        {QStringLiteral("upstream_url"), s.upstreamUrl},
+        {QStringLiteral("has_auth_header"), !s.authHeader.isEmpty()},
+        {QStringLiteral("enabled"), s.enabled},
+        {QStringLiteral("allowed_tenants"), QJsonArray::fromStringList(s.allowedTenants)},
+        {QStringLiteral("created_at"), isoTime(s.createdAt)},
+        {QStringLiteral("updated_at"), isoTime(s.updatedAt)},
+    };
+}
+
+Problem applyJson(const QJsonObject &json, ModelConfig *m, bool complete)
+{
+    JsonFields f(json, {QStringLiteral("model_name"), QStringLiteral("upstream_model"), QStringLiteral("api_base"),
+                        QStringLiteral("api_key"), QStringLiteral("input_cost_per_token"),
+                        QStringLiteral("output_cost_per_token"), QStringLiteral("context_window"),
+                        QStringLiteral("enabled"), QStringLiteral("admission_weight"),
+                        QStringLiteral("max_concurrency"), QStringLiteral("cache_enabled"),
+                        QStringLiteral("cache_ttl_secs"), QStringLiteral("connect_timeout_secs"),
+                        QStringLiteral("first_byte_timeout_secs"), QStringLiteral("idle_timeout_secs"),
+                        // read-only fields a client may echo back from a GET
+                        QStringLiteral("id"), QStringLiteral("has_api_key"), QStringLiteral("created_at"),
+                        QStringLiteral("updated_at")});
+    if (complete) {
+        f.require(QStringLiteral("model_name"));
+        f.require(QStringLiteral("api_base"));
+    }
+    f.readName(QStringLiteral("model_name"), &m->modelName);
+    f.readName(QStringLiteral("upstream_model"), &m->upstreamModel);
+    f.readUrl(QStringLiteral("api_base"), &m->apiBase);
+    f.readSecret(QStringLiteral("api_key"), &m->apiKey);
+    f.readDouble(QStringLiteral("input_cost_per_token"), &m->inputCostPerToken, 0, 1e6);
+    f.readDouble(QStringLiteral("output_cost_per_token"), &m->outputCostPerToken, 0, 1e6);
+    f.readOptionalInt(QStringLiteral("context_window"), &m->contextWindow, 1, kMaxCount);
+    f.readBool(QStringLiteral("enabled"), &m->enabled);
+    f.readDouble(QStringLiteral("admission_weight"), &m->admissionWeight, 0, 1e6, true);
+    f.readOptionalInt(QStringLiteral("max_concurrency"), &m->maxConcurrency, 1, 1'000'000);
+    f.readBool(QStringLiteral("cache_enabled"), &m->cacheEnabled);
+    f.readInt(QStringLiteral("cache_ttl_secs"), &m->cacheTtlSecs, 0, 365 * 24 * 3600);
+    f.readInt(QStringLiteral("connect_timeout_secs"), &m->connectTimeoutSecs, 1, kMaxSeconds);
+    f.readInt(QStringLiteral("first_byte_timeout_secs"), &m->firstByteTimeoutSecs, 1, kMaxSeconds);
+    f.readInt(QStringLiteral("idle_timeout_secs"), &m->idleTimeoutSecs, 1, kMaxSeconds);
+    if (f.ok() && m->upstreamModel.isEmpty())
+        m->upstreamModel = m->modelName;
+    return f.problem();
+}
+
+Problem applyJson(const QJsonObject &json, Tenant *t, bool complete)
+{
+    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("fairshare_group"), QStringLiteral("weight"),
+                        QStringLiteral("tokens_per_minute"), QStringLiteral("max_in_flight"), QStringLiteral("id"),
+                        QStringLiteral("created_at"), QStringLiteral("updated_at")});
+    if (complete)
+        f.require(QStringLiteral("name"));
+    f.readName(QStringLiteral("name"), &t->name);
+    f.readName(QStringLiteral("fairshare_group"), &t->fairshareGroup);
+    f.readInt(QStringLiteral("weight"), &t->weight, 1, 1'000'000);
+    f.readOptionalInt(QStringLiteral("tokens_per_minute"), &t->tokensPerMinute, 1, kMaxCount);
+    f.readOptionalInt(QStringLiteral("max_in_flight"), &t->maxInFlight, 1, 1'000'000);
+    return f.problem();
+}
+
+Problem applyJson(const QJsonObject &json, FairShareGroup *g, bool complete)
+{
+    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("weight")});
+    if (complete)
+        f.require(QStringLiteral("name"));
+    f.readName(QStringLiteral("name"), &g->name);
+    f.readInt(QStringLiteral("weight"), &g->weight, 1, 1'000'000);
+    return f.problem();
+}
+
+Problem applyJson(const QJsonObject &json, McpServer *s, bool complete)
+{
+    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("upstream_url"), QStringLiteral("auth_header"),
+                        QStringLiteral("enabled"), QStringLiteral("allowed_tenants"), QStringLiteral("id"),
+                        QStringLiteral("has_auth_header"), QStringLiteral("created_at"), QStringLiteral("updated_at")});
+    if (complete) {
+        f.require(QStringLiteral("name"));
+        f.require(QStringLiteral("upstream_url"));
+    }
+    f.readName(QStringLiteral("name"), &s->name, 128);
+    f.readUrl(QStringLiteral("upstream_url"), &s->upstreamUrl);
+    f.readSecret(QStringLiteral("auth_header"), &s->authHeader);
+    f.readBool(QStringLiteral("enabled"), &s->enabled);
+    f.readStringList(QStringLiteral("allowed_tenants"), &s->allowedTenants);
+    if (f.ok() && s->name.contains(QLatin1Char('/')))
+        return Problem::invalid(QStringLiteral("name"), QStringLiteral("name must not contain '/'"));
+    return f.problem();
+}
+
+} // namespace obleth::config

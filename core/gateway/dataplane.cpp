@@ -1,0 +1,251 @@
+#include "dataplane.h"
+
+#include "config/configservice.h"
+#include "config/secrets.h"
+#include "http/httpresponder.h"
+#include "http/router.h"
+#include "mock/mockbackend.h"
+#include "proxy/forwarding.h"
+#include "proxy/requestbody.h"
+#include "proxy/upstreamclient.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QUuid>
+
+Q_LOGGING_CATEGORY(lcDataPlane, "obleth.dataplane", QtWarningMsg)
+
+namespace obleth::gateway {
+
+using config::ModelConfig;
+using http::HttpResponder;
+
+struct DataPlane::Context
+{
+    http::HttpRequest request;
+    HttpResponder *responder;
+    QByteArray requestId;
+    std::shared_ptr<const config::ConfigSnapshot> snapshot;
+    const config::ApiKey *key = nullptr;
+
+    [[nodiscard]] http::Headers idHeader() const
+    {
+        http::Headers h;
+        h.add("x-obleth-request-id", requestId);
+        return h;
+    }
+    void error(int status, const QByteArray &code, const QString &message, const QString &param = {}) const
+    {
+        responder->sendError(status, code, message, idHeader(), param);
+    }
+};
+
+namespace {
+
+QByteArray newRequestId()
+{
+    return "req_" + QUuid::createUuid().toRfc4122().toHex();
+}
+
+/// The key from "Authorization: Bearer ..." or "x-api-key"; null when neither is sent.
+QByteArray presentedKey(const http::Headers &headers)
+{
+    const QByteArray auth = headers.value("authorization");
+    if (!auth.isNull()) {
+        if (auth.size() > 7 && http::Headers::nameEquals(auth.first(7), "bearer "))
+            return auth.mid(7).trimmed();
+        return QByteArray(""); // present but not a bearer token
+    }
+    return headers.value("x-api-key").trimmed();
+}
+
+QJsonObject modelObject(const QString &name, qint64 created)
+{
+    return QJsonObject{{QStringLiteral("id"), name},
+                       {QStringLiteral("object"), QStringLiteral("model")},
+                       {QStringLiteral("created"), double(created)},
+                       {QStringLiteral("owned_by"), QStringLiteral("obleth")}};
+}
+
+} // namespace
+
+DataPlane::DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
+                     QUrl defaultUpstream, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_upstream(upstream)
+    , m_mock(mock)
+    , m_defaultUpstream(std::move(defaultUpstream))
+{
+}
+
+void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
+{
+    Context ctx{std::move(request), responder, newRequestId(), m_config->snapshot()};
+    const QByteArray &path = ctx.request.path;
+
+    QStringList segments;
+    if (!http::splitPath(path, &segments))
+        return ctx.error(400, "invalid_request", QStringLiteral("the request path is not valid"));
+
+    if (path == "/health") {
+        if (ctx.request.method != "GET" && ctx.request.method != "HEAD")
+            return ctx.error(405, "method_not_allowed", QStringLiteral("use GET /health"));
+        http::Headers h = ctx.idHeader();
+        h.add("Content-Type", "text/plain; charset=utf-8");
+        return responder->send(200, h, "ok");
+    }
+    if (!authenticate(ctx))
+        return;
+
+    if (path == "/v1/chat/completions" || path == "/v1/completions")
+        return handleModelRoute(ctx, true);
+    if (path == "/v1/embeddings")
+        return handleModelRoute(ctx, false);
+    if (path == "/v1/models" && (ctx.request.method == "GET" || ctx.request.method == "HEAD"))
+        return handleModelList(ctx);
+    if (path.startsWith("/v1/models/") && segments.size() == 3 && handleModelRetrieve(ctx))
+        return;
+    if (path == "/mcp" || path.startsWith("/mcp/")) {
+        return ctx.error(404, "not_found",
+                         QStringLiteral("no MCP server named '%1'").arg(segments.value(1)));
+    }
+    fallThrough(ctx);
+}
+
+bool DataPlane::authenticate(Context &ctx)
+{
+    const QByteArray key = presentedKey(ctx.request.headers);
+    if (key.isNull()) {
+        ctx.error(401, "invalid_api_key",
+                  QStringLiteral("no API key: send 'Authorization: Bearer sk_...' or 'x-api-key: sk_...'"));
+        return false;
+    }
+    const config::ApiKey *found =
+        config::isWellFormedApiKey(key) ? ctx.snapshot->findKeyByHash(config::hashSecret(key)) : nullptr;
+    if (!found || !ctx.snapshot->findTenant(found->tenantId)) {
+        ctx.error(401, "invalid_api_key", QStringLiteral("the API key is not valid"));
+        return false;
+    }
+    if (!found->isUsableAt(QDateTime::currentDateTimeUtc())) {
+        ctx.error(403, "key_disabled",
+                  found->disabled ? QStringLiteral("the API key %1... is disabled").arg(found->keyPrefix)
+                                  : QStringLiteral("the API key %1... has expired").arg(found->keyPrefix));
+        return false;
+    }
+    ctx.key = found;
+    return true;
+}
+
+void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
+{
+    if (ctx.request.method != "POST")
+        return ctx.error(405, "method_not_allowed", QStringLiteral("use POST %1").arg(QString::fromUtf8(ctx.request.path)));
+    proxy::RequestBody body;
+    QString why;
+    if (!body.parse(ctx.request.body, &why))
+        return ctx.error(400, "invalid_request", why);
+    const QJsonValue model = body.json().value(QStringLiteral("model"));
+    if (!model.isString() || model.toString().isEmpty()) {
+        if (!modelRequired && model.isUndefined() && m_defaultUpstream.isValid())
+            return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
+        return ctx.error(400, "invalid_request",
+                         model.isUndefined() ? QStringLiteral("model is required")
+                                             : QStringLiteral("model must be a non-empty string"),
+                         QStringLiteral("model"));
+    }
+    const QString name = model.toString();
+    if (const ModelConfig *m = ctx.snapshot->findModel(name)) {
+        if (!m->enabled)
+            return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name), QStringLiteral("model"));
+        return forward(ctx, m->apiBase, m->apiKey, body.withModel(m->upstreamModel), m);
+    }
+    if (name == config::kMockModelName)
+        return serveMock(ctx);
+    if (!modelRequired && m_defaultUpstream.isValid())
+        return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
+    const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
+    ctx.error(404, "model_not_found", QStringLiteral("the model '%1' does not exist").arg(shown), QStringLiteral("model"));
+}
+
+void DataPlane::handleModelList(Context &ctx)
+{
+    if (m_defaultUpstream.isValid())
+        return fallThrough(ctx);
+    QJsonArray data;
+    bool mockRegistered = false;
+    for (const ModelConfig &m : ctx.snapshot->models) {
+        mockRegistered = mockRegistered || m.modelName == config::kMockModelName;
+        if (m.enabled)
+            data.append(modelObject(m.modelName, m.createdAt.toSecsSinceEpoch()));
+    }
+    if (!mockRegistered)
+        data.append(modelObject(config::kMockModelName, 0));
+    const QJsonObject list{{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
+    ctx.responder->sendJson(200, QJsonDocument(list).toJson(QJsonDocument::Compact), ctx.idHeader());
+}
+
+bool DataPlane::handleModelRetrieve(Context &ctx)
+{
+    if (ctx.request.method != "GET" && ctx.request.method != "HEAD")
+        return false;
+    const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(ctx.request.path.mid(11)));
+    const ModelConfig *m = ctx.snapshot->findModel(name);
+    QJsonObject object;
+    if (m && m->enabled)
+        object = modelObject(m->modelName, m->createdAt.toSecsSinceEpoch());
+    else if (!m && name == config::kMockModelName)
+        object = modelObject(name, 0);
+    else if (m_defaultUpstream.isValid())
+        return false; // the default upstream may know it
+    else {
+        ctx.error(404, "model_not_found", QStringLiteral("the model '%1' does not exist").arg(name.left(128)));
+        return true;
+    }
+    ctx.responder->sendJson(200, QJsonDocument(object).toJson(QJsonDocument::Compact), ctx.idHeader());
+    return true;
+}
+
+void DataPlane::fallThrough(Context &ctx)
+{
+    if (!m_defaultUpstream.isValid()) {
+        return ctx.error(404, "not_found",
+                         QStringLiteral("no route for %1 %2 and no default upstream is set (--upstream)")
+                             .arg(QString::fromLatin1(ctx.request.method), QString::fromUtf8(ctx.request.path.left(256))));
+    }
+    forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
+}
+
+void DataPlane::serveMock(Context &ctx)
+{
+    m_mock->serve(ctx.request, ctx.responder, ctx.idHeader());
+}
+
+void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
+                        const ModelConfig *model)
+{
+    proxy::UpstreamRequest up;
+    up.url = proxy::upstreamUrl(apiBase, ctx.request.path, ctx.request.query);
+    up.method = ctx.request.method;
+    up.headers = proxy::upstreamRequestHeaders(ctx.request.headers, apiKey, ctx.requestId);
+    up.body = std::move(body);
+    if (model) {
+        up.connectTimeoutMs = int(model->connectTimeoutSecs * 1000);
+        up.firstByteTimeoutMs = int(std::min<qint64>(model->firstByteTimeoutSecs * 1000, INT_MAX));
+        up.idleTimeoutMs = int(std::min<qint64>(model->idleTimeoutSecs * 1000, INT_MAX));
+    } else {
+        up.connectTimeoutMs = kDefaultConnectTimeoutMs;
+        up.firstByteTimeoutMs = kDefaultFirstByteTimeoutMs;
+        up.idleTimeoutMs = kDefaultIdleTimeoutMs;
+    }
+    ++m_inFlight;
+    proxy::ProxyCall *call = proxy::ProxyCall::start(m_upstream, std::move(up), ctx.responder, ctx.requestId);
+    connect(call, &proxy::ProxyCall::done, this, [this](const proxy::ProxyCall::Outcome &outcome) {
+        --m_inFlight;
+        if (outcome.failed && !outcome.clientGone)
+            qCInfo(lcDataPlane) << "upstream request failed:" << outcome.error;
+    });
+}
+
+} // namespace obleth::gateway

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "config/entities.h"
+#include "http/httphandler.h"
+#include "proxy/proxycall.h"
+
+#include <QObject>
+#include <QUrl>
+
+namespace obleth::config {
+class ConfigService;
+struct ConfigSnapshot;
+} // namespace obleth::config
+namespace obleth::mock {
+class MockBackend;
+}
+namespace obleth::proxy {
+class UpstreamClient;
+}
+
+namespace obleth::gateway {
+
+/// The OpenAI-compatible data plane (contract section 2): authenticates tenant keys against the
+/// configuration snapshot, resolves the model, and forwards to the upstream or the built-in mock.
+class DataPlane final : public QObject, public http::HttpHandler
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DataPlane)
+
+public:
+    DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
+              QUrl defaultUpstream, QObject *parent = nullptr);
+
+    void handle(http::HttpRequest request, http::HttpResponder *responder) override;
+
+    [[nodiscard]] int inFlight() const noexcept { return m_inFlight; }
+
+    /// Upstream calls for the default upstream use these timeouts (contract section 9 defaults).
+    static constexpr int kDefaultConnectTimeoutMs = 10'000;
+    static constexpr int kDefaultFirstByteTimeoutMs = 600'000;
+    static constexpr int kDefaultIdleTimeoutMs = 120'000;
+
+private:
+    struct Context;
+    void handleModelRoute(Context &ctx, bool modelRequired);
+    void handleModelList(Context &ctx);
+    bool handleModelRetrieve(Context &ctx);
+    void forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
+                 const config::ModelConfig *timeouts);
+    void fallThrough(Context &ctx);
+    void serveMock(Context &ctx);
+    /// Answers 401/403 and returns false unless the request carries a usable tenant key.
+    bool authenticate(Context &ctx);
+
+    config::ConfigService *m_config;
+    proxy::UpstreamClient *m_upstream;
+    mock::MockBackend *m_mock;
+    QUrl m_defaultUpstream;
+    int m_inFlight = 0;
+};
+
+} // namespace obleth::gateway

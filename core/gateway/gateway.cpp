@@ -1,0 +1,150 @@
+#include "gateway.h"
+
+#include "admin/adminapi.h"
+#include "config/admintoken.h"
+#include "config/configservice.h"
+#include "dataplane.h"
+#include "http/httpserver.h"
+#include "mock/mockbackend.h"
+#include "proxy/upstreamclient.h"
+#include "store/database.h"
+
+#include <QDir>
+#include <QLoggingCategory>
+#include <QTimer>
+
+Q_LOGGING_CATEGORY(lcGateway, "obleth.gateway", QtInfoMsg)
+
+namespace obleth::gateway {
+
+namespace {
+QString urlOf(const http::HttpServer &server)
+{
+    QHostAddress address = server.address();
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                                                                              : address.toString();
+    return QStringLiteral("http://%1:%2").arg(host).arg(server.port());
+}
+} // namespace
+
+struct Gateway::Parts
+{
+    store::Database database;
+    std::unique_ptr<config::ConfigService> config;
+    std::unique_ptr<proxy::UpstreamClient> upstream;
+    std::unique_ptr<mock::MockBackend> mock;
+    std::unique_ptr<DataPlane> dataPlane;
+    std::unique_ptr<admin::AdminApi> adminApi;
+    std::unique_ptr<http::HttpServer> dataServer;
+    std::unique_ptr<http::HttpServer> adminServer;
+};
+
+Gateway::Gateway(GatewayOptions options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+}
+
+Gateway::~Gateway()
+{
+    // Servers first (they reference the handlers), then handlers, then the store.
+    if (m_parts) {
+        m_parts->dataServer.reset();
+        m_parts->adminServer.reset();
+    }
+}
+
+config::ConfigService *Gateway::configService() const
+{
+    return m_parts ? m_parts->config.get() : nullptr;
+}
+
+void Gateway::start()
+{
+    auto fail = [this](const QString &error) {
+        m_parts.reset();
+        Q_EMIT startFailed(error);
+    };
+    if (!QDir().mkpath(m_options.dataDir))
+        return fail(QStringLiteral("cannot create the data directory %1").arg(m_options.dataDir));
+
+    QString error;
+    const QString adminToken = config::AdminToken::resolve(m_options.adminToken, m_options.dataDir, &error);
+    if (adminToken.isEmpty())
+        return fail(error);
+
+    m_parts = std::make_unique<Parts>();
+    Parts &p = *m_parts;
+    if (!p.database.open(QDir(m_options.dataDir).filePath(QStringLiteral("obleth.db")), &error))
+        return fail(error);
+    p.config = std::make_unique<config::ConfigService>(&p.database);
+    if (!p.config->load(&error))
+        return fail(error);
+    const QString firstKey = p.config->bootstrapDefaultTenant(&error);
+    if (!error.isEmpty())
+        return fail(error);
+
+    p.upstream = std::make_unique<proxy::UpstreamClient>();
+    p.mock = std::make_unique<mock::MockBackend>();
+    p.dataPlane = std::make_unique<DataPlane>(p.config.get(), p.upstream.get(), p.mock.get(), m_options.upstream);
+    p.adminApi = std::make_unique<admin::AdminApi>(p.config.get(), &m_status, adminToken);
+
+    http::ServerOptions dataOptions;
+    dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
+    http::ServerOptions adminOptions = dataOptions;
+    adminOptions.limits.maxBodyBytes = admin::AdminApi::kMaxBodyBytes;
+    p.dataServer = std::make_unique<http::HttpServer>(p.dataPlane.get(), dataOptions);
+    p.adminServer = std::make_unique<http::HttpServer>(p.adminApi.get(), adminOptions);
+    if (!p.dataServer->listen(m_options.host, m_options.dataPort, &error)
+        || !p.adminServer->listen(m_options.host, m_options.adminPort, &error)) {
+        return fail(error);
+    }
+
+    m_status.dataUrl = urlOf(*p.dataServer);
+    m_status.adminUrl = urlOf(*p.adminServer);
+    m_status.uptime.start();
+    DataPlane *dataPlane = p.dataPlane.get();
+    m_status.inFlight = [dataPlane] { return dataPlane->inFlight(); };
+    qCInfo(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
+    Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
+}
+
+void Gateway::shutdown(int graceMs)
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    if (!m_parts || !m_parts->dataServer) {
+        finishShutdown();
+        return;
+    }
+    m_parts->dataServer->stopAccepting();
+    m_parts->adminServer->stopAccepting();
+    auto checkIdle = [this] {
+        if (m_parts && m_parts->dataServer->requestsInFlight() == 0 && m_parts->adminServer->requestsInFlight() == 0)
+            finishShutdown();
+    };
+    connect(m_parts->dataServer.get(), &http::HttpServer::idle, this, checkIdle);
+    connect(m_parts->adminServer.get(), &http::HttpServer::idle, this, checkIdle);
+    QTimer::singleShot(graceMs, this, [this] {
+        if (m_parts)
+            qCWarning(lcGateway) << "shutting down with requests still in flight";
+        finishShutdown();
+    });
+    checkIdle();
+}
+
+void Gateway::finishShutdown()
+{
+    if (!m_parts && !m_stopping)
+        return;
+    if (m_parts) {
+        m_parts->dataServer.reset();
+        m_parts->adminServer.reset();
+        m_parts.reset();
+    }
+    m_stopping = false;
+    Q_EMIT stopped();
+}
+
+} // namespace obleth::gateway

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "gatewaystatus.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QUrl>
+
+#include <memory>
+
+namespace obleth::config {
+class ConfigService;
+}
+
+namespace obleth::gateway {
+
+struct GatewayOptions
+{
+    QHostAddress host = QHostAddress::LocalHost;
+    quint16 dataPort = 8088;
+    quint16 adminPort = 9090;
+    QString dataDir;
+    QUrl upstream;       ///< default upstream for fall-through paths; invalid when none
+    QString adminToken;  ///< from OBLETH_ADMIN_TOKEN; empty: keep one in DATA_DIR/admin-token
+    int keepAliveTimeoutMs = 60'000;
+};
+
+/// Everything that serves: store, configuration, data plane, Management API, upstream client and
+/// the in-process mock. Built in its own thread (see GatewayThread) and reached only by queued calls.
+class Gateway final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Gateway)
+
+public:
+    explicit Gateway(GatewayOptions options, QObject *parent = nullptr);
+    ~Gateway() override;
+
+    /// Opens the store and starts both listeners; emits started() or startFailed().
+    void start();
+    /// Stops accepting, lets requests in flight finish for up to @p graceMs, then emits stopped().
+    void shutdown(int graceMs);
+
+    /// Valid after started(); lives in the gateway's thread.
+    [[nodiscard]] config::ConfigService *configService() const;
+    [[nodiscard]] const GatewayStatus &status() const noexcept { return m_status; }
+
+Q_SIGNALS:
+    /// Both listeners are up. @p firstKey is the secret of the key made on first start, else empty.
+    void started(const QString &dataUrl, const QString &adminUrl, const QString &firstKey);
+    void startFailed(const QString &error);
+    void stopped();
+
+private:
+    struct Parts;
+    void finishShutdown();
+
+    GatewayOptions m_options;
+    GatewayStatus m_status;
+    std::unique_ptr<Parts> m_parts;
+    bool m_stopping = false;
+};
+
+} // namespace obleth::gateway

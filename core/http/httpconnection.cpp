@@ -1,0 +1,318 @@
+#include "httpconnection.h"
+
+#include "httphandler.h"
+#include "httpresponder.h"
+#include "httpserver.h"
+
+#include <QLoggingCategory>
+#include <QTcpSocket>
+#include <QTimerEvent>
+
+Q_LOGGING_CATEGORY(lcHttp, "obleth.http", QtWarningMsg)
+
+namespace obleth::http {
+
+namespace {
+constexpr qint64 kSocketReadBuffer = 256 * 1024;
+constexpr int kLingerMs = 1000;
+
+bool isKnownMethod(const QByteArray &m)
+{
+    static const QByteArray known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    for (const QByteArray &k : known) {
+        if (m == k)
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+/// The responder of one request on a real socket.
+class SocketResponder final : public HttpResponder
+{
+public:
+    SocketResponder(HttpConnection *connection, int clientVersionMinor)
+        : HttpResponder(connection)
+        , m_connection(connection)
+        , m_clientMinor(clientVersionMinor)
+    {
+    }
+
+    void abortConnection() override
+    {
+        markFinished();
+        if (m_connection)
+            m_connection->closeNow();
+    }
+
+    [[nodiscard]] qint64 bufferedBytes() const override
+    {
+        return m_connection && m_connection->m_socket ? m_connection->m_socket->bytesToWrite() : 0;
+    }
+
+protected:
+    void writeHead(int status, const Headers &headers, Framing framing) override
+    {
+        if (framing == Framing::Close)
+            m_connection->m_keepAlive = false;
+        QByteArray head;
+        head.reserve(256);
+        head += "HTTP/1.1 ";
+        head += QByteArray::number(status);
+        head += ' ';
+        head += reasonPhrase(status);
+        head += "\r\n";
+        for (const Headers::Field &f : headers.fields()) {
+            if (Headers::nameEquals(f.first, "connection") || Headers::nameEquals(f.first, "keep-alive"))
+                continue;
+            head += f.first;
+            head += ": ";
+            head += f.second;
+            head += "\r\n";
+        }
+        if (!m_connection->m_keepAlive)
+            head += "Connection: close\r\n";
+        else if (m_clientMinor == 0)
+            head += "Connection: keep-alive\r\n";
+        head += "\r\n";
+        writeBody(head);
+    }
+
+    void writeBody(const QByteArray &data) override
+    {
+        if (m_connection && m_connection->m_socket)
+            m_connection->m_socket->write(data);
+    }
+
+    void writeEnd() override
+    {
+        if (m_connection)
+            m_connection->responseFinished();
+    }
+
+    [[nodiscard]] Framing streamFraming() const override
+    {
+        return m_clientMinor == 0 ? Framing::Close : Framing::Chunked;
+    }
+
+private:
+    HttpConnection *m_connection;
+    int m_clientMinor;
+};
+
+HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpServer *server)
+    : QObject(server)
+    , m_socket(socket)
+    , m_handler(handler)
+    , m_server(server)
+    , m_parser(MessageParser::Kind::Request, server->options().limits)
+{
+    socket->setParent(this);
+    socket->setReadBufferSize(kSocketReadBuffer);
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_socket->bytesToWrite() == 0 && m_responder)
+            Q_EMIT m_responder->drained();
+    });
+    restartIdleTimer();
+    if (socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+}
+
+HttpConnection::~HttpConnection()
+{
+    if (m_countedInFlight)
+        m_server->requestEnded();
+}
+
+void HttpConnection::restartIdleTimer()
+{
+    m_timer.start(m_server->options().idleTimeoutMs, this);
+}
+
+void HttpConnection::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timer.timerId())
+        return QObject::timerEvent(event);
+    m_timer.stop();
+    switch (m_state) {
+    case State::Reading:
+        if (m_parser.atMessageStart() && m_parser.bufferedBytes() == 0)
+            closeNow(); // idle keep-alive connection
+        else
+            reject(408, QStringLiteral("the request did not arrive in time"));
+        break;
+    case State::Closing:
+        closeNow();
+        break;
+    case State::Handling:
+    case State::Closed:
+        break;
+    }
+}
+
+void HttpConnection::onReadyRead()
+{
+    if (!m_socket)
+        return;
+    if (m_state == State::Closing || m_state == State::Closed) {
+        m_socket->readAll(); // drain so the client can read our answer before we close
+        return;
+    }
+    if (m_state == State::Handling)
+        return; // one request at a time; the socket's bounded buffer holds the client back
+    const QByteArray bytes = m_socket->readAll();
+    if (!bytes.isEmpty()) {
+        m_parser.append(bytes);
+        restartIdleTimer();
+    }
+    processInput();
+}
+
+void HttpConnection::processInput()
+{
+    while (m_state == State::Reading) {
+        switch (m_parser.next()) {
+        case MessageParser::Event::NeedMore:
+            return;
+        case MessageParser::Event::Error:
+            reject(m_parser.errorStatus(), m_parser.errorMessage());
+            return;
+        case MessageParser::Event::Headers: {
+            m_request = {};
+            m_request.method = m_parser.method();
+            m_request.setTarget(m_parser.target());
+            m_request.versionMinor = m_parser.versionMinor();
+            m_request.headers = m_parser.takeHeaders();
+            if (!isKnownMethod(m_request.method)) {
+                reject(405, QStringLiteral("method %1 is not supported").arg(QString::fromLatin1(m_request.method)));
+                return;
+            }
+            if (m_request.versionMinor == 1 && m_request.headers.hasToken("expect", "100-continue")
+                && (m_parser.contentLength() > 0 || m_parser.isChunked())) {
+                m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            }
+            if (m_parser.contentLength() > 0)
+                m_request.body.reserve(qsizetype(m_parser.contentLength()));
+            break;
+        }
+        case MessageParser::Event::Body:
+            m_request.body += m_parser.takeBody();
+            break;
+        case MessageParser::Event::Complete:
+            dispatch();
+            break;
+        }
+    }
+}
+
+void HttpConnection::dispatch()
+{
+    m_timer.stop();
+    m_state = State::Handling;
+    m_keepAlive = m_request.wantsKeepAlive() && !m_server->isDraining();
+    m_request.peerAddress = m_socket->peerAddress();
+    m_parser.reset();
+    auto *responder = new SocketResponder(this, m_request.versionMinor);
+    responder->setHeadRequest(m_request.method == "HEAD");
+    m_responder = responder;
+    m_countedInFlight = true;
+    m_server->requestStarted();
+    m_dispatching = true;
+    m_handler->handle(std::exchange(m_request, {}), responder);
+    m_dispatching = false;
+    if (m_state == State::Reading && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+}
+
+void HttpConnection::responseFinished()
+{
+    if (m_countedInFlight) {
+        m_countedInFlight = false;
+        m_server->requestEnded();
+    }
+    if (m_responder) {
+        m_responder->disconnect(this);
+        m_responder->deleteLater();
+        m_responder = nullptr;
+    }
+    if (m_state != State::Handling)
+        return;
+    if (!m_keepAlive || !m_socket) {
+        m_state = State::Closed;
+        if (m_socket)
+            m_socket->disconnectFromHost();
+        return;
+    }
+    m_state = State::Reading;
+    restartIdleTimer();
+    if (!m_dispatching) {
+        // Continue with bytes already buffered (a pipelined request) or waiting in the socket.
+        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+    } else if (m_parser.bufferedBytes() > 0) {
+        QMetaObject::invokeMethod(this, &HttpConnection::processInput, Qt::QueuedConnection);
+    }
+}
+
+void HttpConnection::reject(int status, const QString &message)
+{
+    if (!m_socket || m_state == State::Closing || m_state == State::Closed)
+        return;
+    qCDebug(lcHttp) << "rejecting request:" << status << message;
+    m_state = State::Closing;
+    const QByteArray code = status == 413 ? QByteArray("request_too_large")
+                            : status == 405 ? QByteArray("method_not_allowed")
+                            : status == 408 ? QByteArray("request_timeout")
+                                            : QByteArray("invalid_request");
+    const QByteArray body = errorBody(code, message, status);
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
+                     + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+                     + "\r\nConnection: close\r\n\r\n" + body;
+    m_socket->write(out);
+    // Keep reading (and dropping) for a moment so the client sees the answer instead of a reset.
+    m_timer.start(kLingerMs, this);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_socket && m_socket->bytesToWrite() == 0 && m_state == State::Closing)
+            m_timer.start(std::min(kLingerMs, 200), this);
+    });
+}
+
+void HttpConnection::closeNow()
+{
+    if (m_state == State::Closed && !m_socket)
+        return;
+    m_state = State::Closed;
+    m_timer.stop();
+    if (m_socket)
+        m_socket->abort();
+    onDisconnected();
+}
+
+void HttpConnection::closeIfIdle()
+{
+    if (m_state == State::Reading && m_parser.atMessageStart() && m_parser.bufferedBytes() == 0)
+        closeNow();
+}
+
+void HttpConnection::onDisconnected()
+{
+    if (m_state == State::Closed && m_socket == nullptr)
+        return;
+    m_state = State::Closed;
+    m_timer.stop();
+    if (m_responder && !m_responder->isFinished())
+        Q_EMIT m_responder->clientGone();
+    if (m_countedInFlight) {
+        m_countedInFlight = false;
+        m_server->requestEnded();
+    }
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket = nullptr; // deleted with this connection
+    }
+    m_server->connectionClosed(this);
+}
+
+} // namespace obleth::http

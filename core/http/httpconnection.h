@@ -1,0 +1,62 @@
+#pragma once
+
+#include "httprequest.h"
+#include "messageparser.h"
+
+#include <QBasicTimer>
+#include <QObject>
+#include <QPointer>
+
+QT_BEGIN_NAMESPACE
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace obleth::http {
+
+class HttpHandler;
+class HttpServer;
+class SocketResponder;
+
+/// One client connection: reads requests one at a time, hands each to the handler, writes the answer.
+class HttpConnection final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpConnection)
+
+public:
+    HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpServer *server);
+    ~HttpConnection() override;
+
+    /// Closes the connection if it is waiting for a request (used when the server drains).
+    void closeIfIdle();
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    friend class SocketResponder;
+    enum class State { Reading, Handling, Closing, Closed };
+
+    void onReadyRead();
+    void processInput();
+    void dispatch();
+    void reject(int status, const QString &message);
+    void responseFinished();
+    void closeNow();
+    void onDisconnected();
+    void restartIdleTimer();
+
+    QTcpSocket *m_socket;
+    HttpHandler *m_handler;
+    HttpServer *m_server;
+    MessageParser m_parser;
+    HttpRequest m_request;
+    QPointer<SocketResponder> m_responder;
+    QBasicTimer m_timer;
+    State m_state = State::Reading;
+    bool m_keepAlive = true;
+    bool m_dispatching = false;
+    bool m_countedInFlight = false;
+};
+
+} // namespace obleth::http

@@ -1,0 +1,163 @@
+#include "httpresponder.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace obleth::http {
+
+HttpResponder::~HttpResponder() = default;
+
+void HttpResponder::send(int status, Headers headers, const QByteArray &body)
+{
+    if (m_started)
+        return;
+    headers.set("Content-Length", QByteArray::number(body.size()));
+    beginStream(status, std::move(headers));
+    if (!body.isEmpty())
+        writeChunk(body);
+    endStream();
+}
+
+void HttpResponder::sendJson(int status, const QByteArray &json, Headers extra)
+{
+    extra.set("Content-Type", "application/json");
+    send(status, std::move(extra), json);
+}
+
+void HttpResponder::sendError(int status, const QByteArray &code, const QString &message, Headers extra,
+                              const QString &param)
+{
+    sendJson(status, errorBody(code, message, status, param), std::move(extra));
+}
+
+void HttpResponder::beginStream(int status, Headers headers)
+{
+    if (m_started)
+        return;
+    m_started = true;
+    headers.remove("transfer-encoding");
+    const bool noBody = m_head || status == 204 || status == 304 || (status >= 100 && status < 200);
+    if (headers.contains("content-length")) {
+        m_framing = Framing::Length;
+    } else if (noBody) {
+        m_framing = Framing::Length;
+        if (status != 204 && status != 304 && status >= 200)
+            headers.add("Content-Length", "0");
+    } else {
+        m_framing = streamFraming();
+    }
+    if (m_framing == Framing::Chunked)
+        headers.add("Transfer-Encoding", "chunked");
+    writeHead(status, headers, m_framing);
+    if (noBody)
+        m_head = true; // swallow any body the caller still writes
+}
+
+void HttpResponder::writeChunk(const QByteArray &data)
+{
+    if (!m_started || m_finished || data.isEmpty() || m_head)
+        return;
+    if (m_framing == Framing::Chunked) {
+        QByteArray framed;
+        framed.reserve(data.size() + 16);
+        framed += QByteArray::number(data.size(), 16);
+        framed += "\r\n";
+        framed += data;
+        framed += "\r\n";
+        writeBody(framed);
+    } else {
+        writeBody(data);
+    }
+}
+
+void HttpResponder::endStream()
+{
+    if (!m_started || m_finished)
+        return;
+    if (m_framing == Framing::Chunked && !m_head)
+        writeBody(QByteArrayLiteral("0\r\n\r\n"));
+    m_finished = true;
+    writeEnd();
+    Q_EMIT finished();
+}
+
+void HttpResponder::markFinished()
+{
+    m_finished = true;
+}
+
+QByteArray errorTypeFor(int status)
+{
+    switch (status) {
+    case 401:
+        return "authentication_error";
+    case 403:
+        return "permission_error";
+    case 404:
+        return "not_found_error";
+    case 409:
+        return "conflict_error";
+    case 429:
+        return "rate_limit_error";
+    case 502:
+    case 503:
+        return "upstream_error";
+    case 504:
+        return "timeout_error";
+    default:
+        return status >= 500 ? "server_error" : "invalid_request_error";
+    }
+}
+
+QByteArray errorBody(const QByteArray &code, const QString &message, int status, const QString &param)
+{
+    QJsonObject error{
+        {QStringLiteral("message"), message},
+        {QStringLiteral("type"), QString::fromLatin1(errorTypeFor(status))},
+        {QStringLiteral("code"), QString::fromLatin1(code)},
+    };
+    if (!param.isEmpty())
+        error.insert(QStringLiteral("param"), param);
+    return QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+} // namespace obleth::http

@@ -1,0 +1,78 @@
+#pragma once
+
+#include "headers.h"
+
+#include <QByteArray>
+#include <QObject>
+
+namespace obleth::http {
+
+/// Writes the answer to one request. Handlers keep it as QPointer<HttpResponder>: it is deleted
+/// when the client goes away, and clientGone() is emitted just before that.
+///
+/// Either send() once, or beginStream(), writeChunk() as often as needed, then endStream().
+class HttpResponder : public QObject
+{
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+    ~HttpResponder() override;
+
+    /// A complete response; Content-Length is set from @p body.
+    void send(int status, Headers headers, const QByteArray &body);
+    /// A JSON response.
+    void sendJson(int status, const QByteArray &json, Headers extra = {});
+    /// An error in OpenAI's shape: {"error":{"message","type","code"[,"param"]}}.
+    void sendError(int status, const QByteArray &code, const QString &message, Headers extra = {},
+                   const QString &param = {});
+
+    /// Starts a response whose body follows in pieces (chunked; close-delimited for HTTP/1.0 clients).
+    /// When @p headers has a Content-Length, the body is sent as is and must add up to it.
+    void beginStream(int status, Headers headers);
+    void writeChunk(const QByteArray &data);
+    void endStream();
+    /// Cuts the connection: a client reading a stream sees it end without its final chunk.
+    virtual void abortConnection() = 0;
+
+    [[nodiscard]] bool hasStarted() const noexcept { return m_started; }
+    [[nodiscard]] bool isFinished() const noexcept { return m_finished; }
+    /// Bytes written but not yet taken by the client's socket.
+    [[nodiscard]] virtual qint64 bufferedBytes() const = 0;
+    /// The request's method was HEAD: bodies are not sent.
+    void setHeadRequest(bool head) { m_head = head; }
+
+Q_SIGNALS:
+    /// The client's socket has sent everything buffered (for backpressure).
+    void drained();
+    /// The client disconnected before the response was finished.
+    void clientGone();
+    /// The whole response was handed to the socket.
+    void finished();
+
+protected:
+    enum class Framing { Length, Chunked, Close };
+    /// Writes the status line and headers; @p framing tells how the body is delimited.
+    virtual void writeHead(int status, const Headers &headers, Framing framing) = 0;
+    virtual void writeBody(const QByteArray &data) = 0;
+    virtual void writeEnd() = 0;
+    /// Which framing this responder can use for a body of unknown length.
+    [[nodiscard]] virtual Framing streamFraming() const { return Framing::Chunked; }
+    void markFinished();
+
+private:
+    bool m_started = false;
+    bool m_finished = false;
+    bool m_head = false;
+    Framing m_framing = Framing::Length;
+};
+
+/// OpenAI's error type for an error code.
+[[nodiscard]] QByteArray errorTypeFor(int status);
+/// The standard reason phrase of an HTTP status.
+[[nodiscard]] QByteArray reasonPhrase(int status);
+/// {"error":{...}} in OpenAI's shape.
+[[nodiscard]] QByteArray errorBody(const QByteArray &code, const QString &message, int status,
+                                   const QString &param = {});
+
+} // namespace obleth::http

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "messageparser.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QSet>
+
+QT_BEGIN_NAMESPACE
+class QTcpServer;
+QT_END_NAMESPACE
+
+namespace obleth::http {
+
+class HttpConnection;
+class HttpHandler;
+
+struct ServerOptions
+{
+    MessageParser::Limits limits;
+    /// An idle keep-alive connection, or a request that stops arriving, is closed after this long.
+    int idleTimeoutMs = 60'000;
+};
+
+/// An HTTP/1.1 server on a QTcpServer. It parses requests itself so that it can answer 413 before a
+/// large body is read, send 100 Continue, honour Connection: close, time idle connections out and
+/// answer one request at a time per connection (see docs/design.md for why not QAbstractHttpServer).
+class HttpServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpServer)
+
+public:
+    HttpServer(HttpHandler *handler, ServerOptions options, QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    /// Starts listening; on failure returns false and sets @p error to a one-line reason.
+    bool listen(const QHostAddress &address, quint16 port, QString *error);
+    [[nodiscard]] quint16 port() const;
+    [[nodiscard]] QHostAddress address() const;
+    /// Stops accepting new connections and closes idle ones; requests in flight go on.
+    void stopAccepting();
+    [[nodiscard]] bool isDraining() const noexcept { return m_draining; }
+    [[nodiscard]] int requestsInFlight() const noexcept { return m_inFlight; }
+    [[nodiscard]] qsizetype connectionCount() const noexcept { return m_connections.size(); }
+    [[nodiscard]] const ServerOptions &options() const noexcept { return m_options; }
+
+Q_SIGNALS:
+    /// No request is in flight any more (emitted when the count drops to zero).
+    void idle();
+
+private:
+    friend class HttpConnection;
+    void acceptPending();
+    void requestStarted() { ++m_inFlight; }
+    void requestEnded();
+    void connectionClosed(HttpConnection *connection);
+
+    HttpHandler *m_handler;
+    ServerOptions m_options;
+    QTcpServer *m_tcp;
+    QSet<HttpConnection *> m_connections;
+    int m_inFlight = 0;
+    bool m_draining = false;
+};
+
+} // namespace obleth::http

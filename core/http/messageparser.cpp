@@ -1,0 +1,404 @@
+#include "messageparser.h"
+
+namespace obleth::http {
+
+namespace {
+
+bool isTokenChar(char c)
+{
+    static constexpr char extra[] = "!#$%&'*+-.^_`|~";
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    for (char e : extra) {
+        if (e && c == e)
+            return true;
+    }
+    return false;
+}
+
+bool isToken(const QByteArray &s)
+{
+    if (s.isEmpty())
+        return false;
+    for (char c : s) {
+        if (!isTokenChar(c))
+            return false;
+    }
+    return true;
+}
+
+bool hasControlChars(const QByteArray &s)
+{
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\t') || u == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+bool parseDecimal(const QByteArray &s, qint64 *out)
+{
+    if (s.isEmpty() || s.size() > 18)
+        return false;
+    qint64 v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+} // namespace
+
+MessageParser::MessageParser(Kind kind)
+    : MessageParser(kind, Limits())
+{
+}
+
+MessageParser::MessageParser(Kind kind, Limits limits)
+    : m_kind(kind)
+    , m_limits(limits)
+{
+}
+
+void MessageParser::append(const QByteArray &bytes)
+{
+    if (m_pos == m_buffer.size()) {
+        m_buffer = bytes;
+        m_pos = 0;
+    } else {
+        compact();
+        m_buffer.append(bytes);
+    }
+}
+
+void MessageParser::compact()
+{
+    if (m_pos > 0) {
+        m_buffer.remove(0, m_pos);
+        m_pos = 0;
+    }
+}
+
+void MessageParser::reset()
+{
+    m_state = State::StartLine;
+    m_headerBytes = 0;
+    m_method.clear();
+    m_target.clear();
+    m_versionMinor = 1;
+    m_status = 0;
+    m_headers = {};
+    m_contentLength = -1;
+    m_chunked = false;
+    m_closeDelimited = false;
+    m_expectNoBody = false;
+    m_remaining = 0;
+    m_bodySeen = 0;
+    m_body.clear();
+}
+
+QByteArray MessageParser::takeBody()
+{
+    return std::exchange(m_body, {});
+}
+
+MessageParser::Event MessageParser::fail(int status, const QString &message)
+{
+    m_state = State::Failed;
+    m_errorStatus = status;
+    m_errorMessage = message;
+    return Event::Error;
+}
+
+bool MessageParser::takeLine(QByteArray *line)
+{
+    const qsizetype nl = m_buffer.indexOf('\n', m_pos);
+    if (nl < 0)
+        return false;
+    qsizetype end = nl;
+    if (end > m_pos && m_buffer.at(end - 1) == '\r')
+        --end;
+    *line = m_buffer.mid(m_pos, end - m_pos);
+    m_headerBytes += nl + 1 - m_pos;
+    m_pos = nl + 1;
+    return true;
+}
+
+MessageParser::Event MessageParser::next()
+{
+    for (;;) {
+        switch (m_state) {
+        case State::Failed:
+            return Event::Error;
+        case State::Complete:
+            return Event::Complete;
+        case State::StartLine:
+        case State::HeaderLines:
+        case State::Trailers: {
+            QByteArray line;
+            if (!takeLine(&line)) {
+                if (m_headerBytes + bufferedBytes() > m_limits.maxHeaderBytes) {
+                    return fail(m_state == State::StartLine && m_kind == Kind::Request ? 414 : 431,
+                                QStringLiteral("request header section is too large"));
+                }
+                compact();
+                return Event::NeedMore;
+            }
+            if (m_headerBytes > m_limits.maxHeaderBytes) {
+                return fail(m_state == State::StartLine && m_kind == Kind::Request ? 414 : 431,
+                            QStringLiteral("request header section is too large"));
+            }
+            if (m_state == State::StartLine) {
+                if (line.isEmpty() && m_headerBytes <= 4) {
+                    // RFC 9112 2.2: ignore at least one empty line before the request line.
+                    continue;
+                }
+                const Event e = parseStartLine(line);
+                if (e == Event::Error)
+                    return e;
+                m_state = State::HeaderLines;
+                continue;
+            }
+            if (m_state == State::Trailers) {
+                if (line.isEmpty()) {
+                    m_state = State::Complete;
+                    return Event::Complete;
+                }
+                continue; // trailer fields are dropped
+            }
+            if (line.isEmpty()) {
+                const Event e = headersDone();
+                if (e == Event::Error)
+                    return e;
+                return Event::Headers;
+            }
+            const Event e = parseHeaderLine(line);
+            if (e == Event::Error)
+                return e;
+            continue;
+        }
+        case State::BodyLength:
+            if (m_remaining == 0) {
+                m_state = State::Complete;
+                return Event::Complete;
+            }
+            return emitBody(m_remaining);
+        case State::BodyClose:
+            return emitBody(std::numeric_limits<qint64>::max());
+        case State::ChunkSize: {
+            const qsizetype nl = m_buffer.indexOf('\n', m_pos);
+            if (nl < 0) {
+                if (bufferedBytes() > 1024)
+                    return fail(400, QStringLiteral("malformed chunk size line"));
+                compact();
+                return Event::NeedMore;
+            }
+            QByteArray line = m_buffer.mid(m_pos, nl - m_pos);
+            m_pos = nl + 1;
+            if (line.endsWith('\r'))
+                line.chop(1);
+            const qsizetype semi = line.indexOf(';');
+            if (semi >= 0)
+                line.truncate(semi);
+            line = line.trimmed();
+            if (line.isEmpty() || line.size() > 15)
+                return fail(400, QStringLiteral("malformed chunk size"));
+            bool ok = false;
+            const qint64 size = line.toLongLong(&ok, 16);
+            if (!ok || size < 0)
+                return fail(400, QStringLiteral("malformed chunk size"));
+            if (size == 0) {
+                m_state = State::Trailers;
+                continue;
+            }
+            if (m_bodySeen + size > m_limits.maxBodyBytes)
+                return fail(413, QStringLiteral("request body is larger than %1 bytes").arg(m_limits.maxBodyBytes));
+            m_remaining = size;
+            m_state = State::ChunkData;
+            continue;
+        }
+        case State::ChunkData:
+            if (m_remaining == 0) {
+                m_state = State::ChunkDataEnd;
+                continue;
+            }
+            return emitBody(m_remaining);
+        case State::ChunkDataEnd: {
+            if (bufferedBytes() < 1) {
+                compact();
+                return Event::NeedMore;
+            }
+            if (m_buffer.at(m_pos) == '\n') {
+                ++m_pos;
+            } else {
+                if (bufferedBytes() < 2) {
+                    compact();
+                    return Event::NeedMore;
+                }
+                if (m_buffer.at(m_pos) != '\r' || m_buffer.at(m_pos + 1) != '\n')
+                    return fail(400, QStringLiteral("malformed chunk terminator"));
+                m_pos += 2;
+            }
+            m_state = State::ChunkSize;
+            continue;
+        }
+        }
+    }
+}
+
+MessageParser::Event MessageParser::emitBody(qint64 maxBytes)
+{
+    const qsizetype avail = bufferedBytes();
+    if (avail == 0) {
+        m_buffer.clear();
+        m_pos = 0;
+        return Event::NeedMore;
+    }
+    const qsizetype n = qsizetype(std::min<qint64>(avail, maxBytes));
+    if (m_pos == 0 && n == m_buffer.size()) {
+        m_body = std::exchange(m_buffer, {});
+    } else {
+        m_body = m_buffer.mid(m_pos, n);
+    }
+    m_pos += n;
+    if (m_buffer.isEmpty())
+        m_pos = 0;
+    m_bodySeen += n;
+    if (m_state != State::BodyClose)
+        m_remaining -= n;
+    return Event::Body;
+}
+
+MessageParser::Event MessageParser::finishAtEof()
+{
+    if (m_state == State::BodyClose) {
+        m_state = State::Complete;
+        return Event::Complete;
+    }
+    if (m_state == State::Complete)
+        return Event::Complete;
+    return fail(502, QStringLiteral("connection closed before the message was complete"));
+}
+
+MessageParser::Event MessageParser::parseStartLine(const QByteArray &line)
+{
+    if (hasControlChars(line))
+        return fail(400, QStringLiteral("control characters in the start line"));
+    const QList<QByteArray> parts = line.split(' ');
+    auto parseVersion = [this](const QByteArray &v) {
+        if (v == "HTTP/1.1") {
+            m_versionMinor = 1;
+            return true;
+        }
+        if (v == "HTTP/1.0") {
+            m_versionMinor = 0;
+            return true;
+        }
+        return false;
+    };
+    if (m_kind == Kind::Request) {
+        if (parts.size() != 3)
+            return fail(400, QStringLiteral("malformed request line"));
+        if (!isToken(parts[0]))
+            return fail(400, QStringLiteral("malformed request method"));
+        if (parts[1].isEmpty())
+            return fail(400, QStringLiteral("empty request target"));
+        if (parts[1].size() > m_limits.maxTargetBytes)
+            return fail(414, QStringLiteral("request target is too long"));
+        if (!parts[2].startsWith("HTTP/"))
+            return fail(400, QStringLiteral("malformed HTTP version"));
+        if (!parseVersion(parts[2]))
+            return fail(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are supported"));
+        m_method = parts[0];
+        m_target = parts[1];
+        return Event::NeedMore;
+    }
+    if (parts.size() < 2 || !parseVersion(parts[0]) || parts[1].size() != 3)
+        return fail(502, QStringLiteral("malformed status line from upstream"));
+    bool ok = false;
+    const int status = parts[1].toInt(&ok);
+    if (!ok || status < 100 || status > 999)
+        return fail(502, QStringLiteral("malformed status code from upstream"));
+    m_status = status;
+    return Event::NeedMore;
+}
+
+MessageParser::Event MessageParser::parseHeaderLine(const QByteArray &line)
+{
+    const int bad = m_kind == Kind::Request ? 400 : 502;
+    if (line.front() == ' ' || line.front() == '\t')
+        return fail(bad, QStringLiteral("obsolete header line folding is not accepted"));
+    const qsizetype colon = line.indexOf(':');
+    if (colon <= 0)
+        return fail(bad, QStringLiteral("malformed header line"));
+    const QByteArray name = line.left(colon);
+    if (!isToken(name))
+        return fail(bad, QStringLiteral("malformed header name"));
+    const QByteArray value = line.mid(colon + 1).trimmed();
+    if (hasControlChars(value))
+        return fail(bad, QStringLiteral("control characters in header '%1'").arg(QString::fromLatin1(name)));
+    if (m_headers.size() >= m_limits.maxHeaderCount)
+        return fail(m_kind == Kind::Request ? 431 : 502, QStringLiteral("too many header fields"));
+    m_headers.add(name, value);
+    return Event::NeedMore;
+}
+
+MessageParser::Event MessageParser::headersDone()
+{
+    const int bad = m_kind == Kind::Request ? 400 : 502;
+    const bool hasTe = m_headers.contains("transfer-encoding");
+    const qsizetype clCount = m_headers.count("content-length");
+
+    if (m_kind == Kind::Response
+        && (m_expectNoBody || (m_status >= 100 && m_status < 200) || m_status == 204 || m_status == 304)) {
+        m_remaining = 0;
+        m_state = State::BodyLength;
+        return Event::Headers;
+    }
+    if (hasTe) {
+        if (clCount > 0 && m_kind == Kind::Request)
+            return fail(400, QStringLiteral("both Transfer-Encoding and Content-Length were sent"));
+        const QByteArray te = m_headers.value("transfer-encoding").trimmed().toLower();
+        if (te != "chunked" || m_headers.count("transfer-encoding") != 1) {
+            return fail(m_kind == Kind::Request ? 501 : 502,
+                        QStringLiteral("only the chunked transfer coding is supported"));
+        }
+        m_chunked = true;
+        m_state = State::ChunkSize;
+        return Event::Headers;
+    }
+    if (clCount > 0) {
+        qint64 length = -1;
+        for (const Headers::Field &f : m_headers.fields()) {
+            if (!Headers::nameEquals(f.first, "content-length"))
+                continue;
+            qint64 v = 0;
+            if (!parseDecimal(f.second, &v) || (length >= 0 && v != length))
+                return fail(bad, QStringLiteral("malformed Content-Length"));
+            length = v;
+        }
+        if (m_kind == Kind::Request && length > m_limits.maxBodyBytes) {
+            return fail(413, QStringLiteral("request body of %1 bytes is larger than the limit of %2 bytes")
+                                 .arg(length).arg(m_limits.maxBodyBytes));
+        }
+        m_contentLength = length;
+        m_remaining = length;
+        m_state = State::BodyLength;
+        return Event::Headers;
+    }
+    if (m_kind == Kind::Response) {
+        m_closeDelimited = true;
+        m_state = State::BodyClose;
+        return Event::Headers;
+    }
+    m_contentLength = 0;
+    m_remaining = 0;
+    m_state = State::BodyLength;
+    return Event::Headers;
+}
+
+} // namespace obleth::http

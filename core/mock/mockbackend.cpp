@@ -1,0 +1,204 @@
+#include "mockbackend.h"
+
+#include "http/httpresponder.h"
+#include "mockreply.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+namespace obleth::mock {
+
+namespace {
+
+/// Reads a whole-number header; false when present but not a number within [min, max].
+bool headerInt(const http::HttpRequest &request, QByteArrayView name, int min, int max, int *out)
+{
+    const QByteArray raw = request.headers.value(name);
+    if (raw.isNull())
+        return true;
+    bool ok = false;
+    const int v = raw.trimmed().toInt(&ok);
+    if (!ok || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/// Keeps the in-flight count honest: lives as long as the responder.
+class InFlightTicket final : public QObject
+{
+public:
+    InFlightTicket(QObject *responder, int *inFlight)
+        : QObject(responder)
+        , m_inFlight(inFlight)
+    {
+    }
+    ~InFlightTicket() override { --*m_inFlight; }
+
+private:
+    int *m_inFlight;
+};
+
+QByteArray modelsJson()
+{
+    const QJsonObject model{{QStringLiteral("id"), QStringLiteral("mock-model")},
+                            {QStringLiteral("object"), QStringLiteral("model")},
+                            {QStringLiteral("created"), double(MockReply::kCreated)},
+                            {QStringLiteral("owned_by"), QStringLiteral("obleth")}};
+    return QJsonDocument(QJsonObject{{QStringLiteral("object"), QStringLiteral("list")},
+                                     {QStringLiteral("data"), QJsonArray{model}}})
+        .toJson(QJsonDocument::Compact);
+}
+
+/// Writes SSE events one by one, @p delayMs apart, for as long as the client is there.
+void streamEvents(QPointer<http::HttpResponder> responder, std::shared_ptr<QList<QByteArray>> events, qsizetype next,
+                  int delayMs)
+{
+    if (!responder)
+        return;
+    if (next >= events->size()) {
+        responder->endStream();
+        return;
+    }
+    responder->writeChunk(events->at(next));
+    QTimer::singleShot(delayMs, responder, [responder, events, next, delayMs] {
+        streamEvents(responder, events, next + 1, delayMs);
+    });
+}
+
+} // namespace
+
+MockBackend::MockBackend(QObject *parent)
+    : QObject(parent)
+{
+}
+
+void MockBackend::handle(http::HttpRequest request, http::HttpResponder *responder)
+{
+    serve(request, responder, {});
+}
+
+void MockBackend::track(http::HttpResponder *responder)
+{
+    ++m_stats.inFlight;
+    m_stats.maxInFlight = std::max(m_stats.maxInFlight, m_stats.inFlight);
+    new InFlightTicket(responder, &m_stats.inFlight);
+}
+
+void MockBackend::serve(const http::HttpRequest &request, http::HttpResponder *responder,
+                        const http::Headers &extraHeaders)
+{
+    if (request.path == "/stats" && (request.method == "GET" || request.method == "HEAD")) {
+        const QJsonObject stats{{QStringLiteral("requests"), double(m_stats.requests)},
+                                {QStringLiteral("chat_completions"), double(m_stats.chatCompletions)},
+                                {QStringLiteral("completions"), double(m_stats.completions)},
+                                {QStringLiteral("embeddings"), double(m_stats.embeddings)},
+                                {QStringLiteral("models"), double(m_stats.models)},
+                                {QStringLiteral("in_flight"), m_stats.inFlight},
+                                {QStringLiteral("max_in_flight"), m_stats.maxInFlight}};
+        responder->sendJson(200, QJsonDocument(stats).toJson(QJsonDocument::Compact), extraHeaders);
+        return;
+    }
+    ++m_stats.requests;
+    track(responder);
+
+    int latencyMs = 0;
+    int chunkDelayMs = 0;
+    int status = 0;
+    if (!headerInt(request, "x-mock-latency-ms", 0, 600'000, &latencyMs)
+        || !headerInt(request, "x-mock-chunk-delay-ms", 0, 60'000, &chunkDelayMs)
+        || !headerInt(request, "x-mock-status", 100, 599, &status)) {
+        responder->sendError(400, "invalid_request",
+                             QStringLiteral("x-mock-latency-ms (0-600000), x-mock-chunk-delay-ms (0-60000) and "
+                                            "x-mock-status (100-599) take whole numbers"),
+                             extraHeaders);
+        return;
+    }
+    auto answer = [this, request, extraHeaders, chunkDelayMs, status](http::HttpResponder *r) {
+        if (status != 0 && status != 200) {
+            r->sendError(status, "mock_status_" + QByteArray::number(status),
+                         QStringLiteral("the mock backend was asked to answer %1").arg(status), extraHeaders);
+            return;
+        }
+        respond(request, r, extraHeaders, chunkDelayMs);
+    };
+    if (latencyMs == 0) {
+        answer(responder);
+        return;
+    }
+    QPointer<http::HttpResponder> guard(responder);
+    QTimer::singleShot(latencyMs, responder, [guard, answer] {
+        if (guard)
+            answer(guard);
+    });
+}
+
+void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder *responder,
+                          const http::Headers &extra, int chunkDelayMs)
+{
+    const QByteArray &path = request.path;
+    const bool chat = path == "/v1/chat/completions" || path == "/chat/completions";
+    const bool completion = path == "/v1/completions" || path == "/completions";
+    const bool embeddings = path == "/v1/embeddings" || path == "/embeddings";
+    if (path == "/v1/models" || path == "/models") {
+        ++m_stats.models;
+        responder->sendJson(200, modelsJson(), extra);
+        return;
+    }
+    if (!chat && !completion && !embeddings) {
+        responder->sendError(404, "not_found", QStringLiteral("the mock backend has no route %1").arg(QString::fromUtf8(path)), extra);
+        return;
+    }
+    if (request.method != "POST") {
+        responder->sendError(405, "method_not_allowed", QStringLiteral("use POST"), extra);
+        return;
+    }
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body, &pe);
+    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+        responder->sendError(400, "invalid_request", QStringLiteral("the request body must be a JSON object"), extra);
+        return;
+    }
+    const QJsonObject json = doc.object();
+    if (!json.value(QStringLiteral("model")).isString()) {
+        responder->sendError(400, "invalid_request", QStringLiteral("model is required"), extra, QStringLiteral("model"));
+        return;
+    }
+    if (embeddings) {
+        ++m_stats.embeddings;
+        QString error;
+        const QByteArray body = mockEmbeddingsJson(json, &error);
+        if (body.isEmpty())
+            responder->sendError(400, "invalid_request", error, extra, QStringLiteral("input"));
+        else
+            responder->sendJson(200, body, extra);
+        return;
+    }
+    (chat ? m_stats.chatCompletions : m_stats.completions)++;
+    const MockReply reply(chat ? MockReply::Kind::Chat : MockReply::Kind::Completion, json, request.body);
+    if (!json.value(QStringLiteral("stream")).toBool()) {
+        responder->sendJson(200, reply.completeJson(), extra);
+        return;
+    }
+    http::Headers headers = extra;
+    headers.add("Content-Type", "text/event-stream");
+    headers.add("Cache-Control", "no-cache");
+    responder->beginStream(200, headers);
+    auto events = std::make_shared<QList<QByteArray>>(reply.sseEvents());
+    if (chunkDelayMs == 0) {
+        QByteArray all;
+        for (const QByteArray &e : std::as_const(*events))
+            all += e;
+        responder->writeChunk(all);
+        responder->endStream();
+        return;
+    }
+    streamEvents(responder, events, 0, chunkDelayMs);
+}
+
+} // namespace obleth::mock

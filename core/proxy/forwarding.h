@@ -1,0 +1,29 @@
+#pragma once
+
+#include "http/headers.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QUrl>
+
+namespace obleth::proxy {
+
+/// The rules of forwarding, as pure functions (contract section 2).
+
+/// api_base joined with the client's path: a trailing "/v1" on the base and a leading "/v1" on the
+/// path are one and the same, so the path is never doubled. @p path and @p query stay percent-encoded.
+[[nodiscard]] QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArray &query);
+
+/// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key and Content-Length;
+/// with Authorization: Bearer @p apiKey when one is given, and x-obleth-request-id.
+[[nodiscard]] http::Headers upstreamRequestHeaders(const http::Headers &client, const QString &apiKey,
+                                                   const QByteArray &requestId);
+
+/// The upstream's response headers minus hop-by-hop ones, plus x-obleth-request-id.
+/// Content-Length is kept unless the body came chunked.
+[[nodiscard]] http::Headers clientResponseHeaders(const http::Headers &upstream, const QByteArray &requestId);
+
+/// True for the hop-by-hop header names of RFC 9110 7.6.1 (and Proxy-*).
+[[nodiscard]] bool isHopByHop(QByteArrayView name);
+
+} // namespace obleth::proxy

@@ -1,0 +1,105 @@
+#include "proxycall.h"
+
+#include "forwarding.h"
+#include "http/httpresponder.h"
+
+namespace obleth::proxy {
+
+ProxyCall *ProxyCall::start(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
+                            const QByteArray &requestId)
+{
+    auto *call = new ProxyCall(responder, requestId);
+    const QString where = request.url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo).toString();
+    UpstreamExchange *exchange = client->start(std::move(request));
+    call->m_exchange = exchange;
+    connect(exchange, &UpstreamExchange::responseHead, call, &ProxyCall::onHead);
+    connect(exchange, &UpstreamExchange::bodyData, call, &ProxyCall::onBody);
+    connect(exchange, &UpstreamExchange::finished, call, &ProxyCall::onFinished);
+    connect(exchange, &UpstreamExchange::failed, call,
+            [call, where](UpstreamExchange::Failure failure, const QString &message) {
+                call->onFailed(failure, where + QStringLiteral(": ") + message);
+            });
+    connect(responder, &http::HttpResponder::clientGone, call, &ProxyCall::onClientGone);
+    connect(responder, &QObject::destroyed, call, &ProxyCall::onClientGone);
+    connect(responder, &http::HttpResponder::drained, call, [call] {
+        if (call->m_exchange)
+            call->m_exchange->setReadPaused(false);
+    });
+    return call;
+}
+
+ProxyCall::ProxyCall(http::HttpResponder *responder, const QByteArray &requestId)
+    : QObject(responder)
+    , m_responder(responder)
+    , m_requestId(requestId)
+{
+    m_clock.start();
+}
+
+void ProxyCall::onHead(int status, const http::Headers &headers)
+{
+    m_outcome.status = status;
+    m_outcome.firstByteMs = m_clock.elapsed();
+    if (m_responder)
+        m_responder->beginStream(status, clientResponseHeaders(headers, m_requestId));
+}
+
+void ProxyCall::onBody(const QByteArray &data)
+{
+    if (!m_responder)
+        return;
+    m_outcome.bytesToClient += data.size();
+    m_responder->writeChunk(data);
+    if (m_responder->bufferedBytes() > kHighWater && m_exchange)
+        m_exchange->setReadPaused(true);
+}
+
+void ProxyCall::onFinished()
+{
+    if (m_responder)
+        m_responder->endStream();
+    finish();
+}
+
+void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &message)
+{
+    m_outcome.failed = true;
+    m_outcome.error = message;
+    if (m_responder && !m_responder->hasStarted()) {
+        const bool timeout = failure == UpstreamExchange::Failure::ConnectTimeout
+                             || failure == UpstreamExchange::Failure::FirstByteTimeout;
+        m_outcome.status = timeout ? 504 : 502;
+        http::Headers extra;
+        extra.add("x-obleth-request-id", m_requestId);
+        if (timeout)
+            m_responder->sendError(504, "upstream_timeout", QStringLiteral("upstream gave no response in time (%1)").arg(message), extra);
+        else
+            m_responder->sendError(502, "upstream_error", QStringLiteral("upstream failed (%1)").arg(message), extra);
+    } else if (m_responder) {
+        m_responder->abortConnection(); // the client must see an error, not a clean end
+    }
+    finish();
+}
+
+void ProxyCall::onClientGone()
+{
+    if (m_done)
+        return;
+    m_outcome.clientGone = true;
+    m_outcome.failed = true;
+    if (m_exchange)
+        m_exchange->abort();
+    finish();
+}
+
+void ProxyCall::finish()
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_outcome.totalMs = m_clock.elapsed();
+    Q_EMIT done(m_outcome);
+    deleteLater();
+}
+
+} // namespace obleth::proxy

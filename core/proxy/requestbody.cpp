@@ -1,0 +1,170 @@
+#include "requestbody.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace obleth::proxy {
+
+namespace {
+
+/// A minimal scanner over JSON text already validated by QJsonDocument.
+class Scanner
+{
+public:
+    explicit Scanner(const QByteArray &b)
+        : m_b(b)
+    {
+    }
+    void skipSpace()
+    {
+        while (m_i < m_b.size() && (m_b[m_i] == ' ' || m_b[m_i] == '\t' || m_b[m_i] == '\n' || m_b[m_i] == '\r'))
+            ++m_i;
+    }
+    bool eat(char c)
+    {
+        skipSpace();
+        if (m_i < m_b.size() && m_b[m_i] == c) {
+            ++m_i;
+            return true;
+        }
+        return false;
+    }
+    char peek()
+    {
+        skipSpace();
+        return m_i < m_b.size() ? m_b[m_i] : '\0';
+    }
+    /// Skips a string starting at the current quote; returns its raw span.
+    bool string(qsizetype *start, qsizetype *end)
+    {
+        skipSpace();
+        if (m_i >= m_b.size() || m_b[m_i] != '"')
+            return false;
+        *start = m_i++;
+        while (m_i < m_b.size()) {
+            const char c = m_b[m_i++];
+            if (c == '\\')
+                ++m_i;
+            else if (c == '"') {
+                *end = m_i;
+                return true;
+            }
+        }
+        return false;
+    }
+    bool value()
+    {
+        const char c = peek();
+        qsizetype s = 0;
+        qsizetype e = 0;
+        if (c == '"')
+            return string(&s, &e);
+        if (c == '{' || c == '[') {
+            int depth = 0;
+            while (m_i < m_b.size()) {
+                const char d = m_b[m_i];
+                if (d == '"') {
+                    if (!string(&s, &e))
+                        return false;
+                    continue;
+                }
+                ++m_i;
+                if (d == '{' || d == '[')
+                    ++depth;
+                else if ((d == '}' || d == ']') && --depth == 0)
+                    return true;
+            }
+            return false;
+        }
+        // number, true, false, null
+        while (m_i < m_b.size() && m_b[m_i] != ',' && m_b[m_i] != '}' && m_b[m_i] != ']' && m_b[m_i] != ' '
+               && m_b[m_i] != '\n' && m_b[m_i] != '\r' && m_b[m_i] != '\t')
+            ++m_i;
+        return true;
+    }
+    [[nodiscard]] qsizetype pos() const { return m_i; }
+
+private:
+    const QByteArray &m_b;
+    qsizetype m_i = 0;
+};
+
+QString decodeJsonString(const QByteArray &raw)
+{
+    if (!raw.contains('\\'))
+        return QString::fromUtf8(raw.mid(1, raw.size() - 2));
+    const QJsonDocument doc = QJsonDocument::fromJson('[' + raw + ']');
+    return doc.array().at(0).toString();
+}
+
+} // namespace
+
+bool RequestBody::findTopLevelString(const QByteArray &bytes, QByteArrayView key, qsizetype *start, qsizetype *end)
+{
+    Scanner s(bytes);
+    if (!s.eat('{'))
+        return false;
+    bool found = false;
+    if (s.peek() == '}')
+        return false;
+    for (;;) {
+        qsizetype ks = 0;
+        qsizetype ke = 0;
+        if (!s.string(&ks, &ke) || !s.eat(':'))
+            return found;
+        const bool isKey = decodeJsonString(bytes.mid(ks, ke - ks)) == QString::fromUtf8(key);
+        if (isKey && s.peek() == '"') {
+            qsizetype vs = 0;
+            qsizetype ve = 0;
+            if (!s.string(&vs, &ve))
+                return found;
+            *start = vs;
+            *end = ve;
+            found = true;
+        } else {
+            if (isKey)
+                found = false; // a later non-string value replaces an earlier string
+            if (!s.value())
+                return found;
+        }
+        if (!s.eat(','))
+            return found;
+    }
+}
+
+bool RequestBody::parse(const QByteArray &bytes, QString *error)
+{
+    m_bytes = bytes;
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &pe);
+    if (pe.error != QJsonParseError::NoError) {
+        *error = QStringLiteral("the request body is not valid JSON (%1 at offset %2)").arg(pe.errorString()).arg(pe.offset);
+        return false;
+    }
+    if (!doc.isObject()) {
+        *error = QStringLiteral("the request body must be a JSON object");
+        return false;
+    }
+    m_json = doc.object();
+    m_modelStart = m_modelEnd = -1;
+    if (m_json.value(QStringLiteral("model")).isString())
+        findTopLevelString(m_bytes, "model", &m_modelStart, &m_modelEnd);
+    return true;
+}
+
+QByteArray RequestBody::withModel(const QString &model) const
+{
+    if (m_modelStart < 0 || model == this->model())
+        return m_bytes;
+    const QByteArray encoded = QJsonDocument(QJsonArray{model}).toJson(QJsonDocument::Compact);
+    const QByteArray quoted = encoded.mid(1, encoded.size() - 2); // strip [ ]
+    QByteArray out;
+    out.reserve(m_bytes.size() + quoted.size());
+    out += QByteArrayView(m_bytes).first(m_modelStart);
+    out += quoted;
+    out += QByteArrayView(m_bytes).sliced(m_modelEnd);
+    return out;
+}
+
+} // namespace obleth::proxy

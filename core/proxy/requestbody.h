@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QString>
+
+namespace obleth::proxy {
+
+/// A client's JSON request body: parsed once to read "model" and "stream", and kept as the bytes the
+/// client sent so that forwarding changes nothing but the model's value.
+class RequestBody final
+{
+public:
+    /// Parses @p bytes; false (with @p error) when they are not a JSON object.
+    bool parse(const QByteArray &bytes, QString *error);
+
+    [[nodiscard]] const QJsonObject &json() const noexcept { return m_json; }
+    [[nodiscard]] bool hasModel() const noexcept { return m_modelStart >= 0; }
+    [[nodiscard]] QString model() const { return m_json.value(QStringLiteral("model")).toString(); }
+    [[nodiscard]] bool isStream() const { return m_json.value(QStringLiteral("stream")).toBool(); }
+
+    /// The original bytes with the top-level "model" value replaced by @p model (JSON-encoded);
+    /// every other byte is kept.
+    [[nodiscard]] QByteArray withModel(const QString &model) const;
+
+    /// Where the top-level "model" string value sits in @p bytes ([start, end), quotes included);
+    /// false when there is none or it is not a string. The last occurrence wins, as in the parser.
+    static bool findTopLevelString(const QByteArray &bytes, QByteArrayView key, qsizetype *start, qsizetype *end);
+
+private:
+    QByteArray m_bytes;
+    QJsonObject m_json;
+    qsizetype m_modelStart = -1;
+    qsizetype m_modelEnd = -1;
+};
+
+} // namespace obleth::proxy

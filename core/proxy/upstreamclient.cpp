@@ -1,0 +1,381 @@
+#include "upstreamclient.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QTimerEvent>
+
+Q_LOGGING_CATEGORY(lcUpstream, "obleth.upstream", QtWarningMsg)
+
+namespace obleth::proxy {
+
+namespace {
+constexpr qint64 kUpstreamReadBuffer = 256 * 1024;
+
+http::MessageParser::Limits responseLimits()
+{
+    http::MessageParser::Limits limits;
+    limits.maxBodyBytes = std::numeric_limits<qint64>::max(); // responses are relayed, never held whole
+    return limits;
+}
+
+bool isTls(const QUrl &url)
+{
+    return url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0;
+}
+
+quint16 portOf(const QUrl &url)
+{
+    return quint16(url.port(isTls(url) ? 443 : 80));
+}
+} // namespace
+
+// ---- UpstreamClient --------------------------------------------------------------------------
+
+UpstreamClient::UpstreamClient(QObject *parent)
+    : QObject(parent)
+{
+}
+
+UpstreamClient::~UpstreamClient()
+{
+    for (auto &list : m_idle) {
+        for (IdleSocket &idle : list)
+            delete idle.socket.data();
+    }
+}
+
+QString UpstreamClient::poolKey(const QUrl &url)
+{
+    return url.scheme().toLower() + QStringLiteral("://") + url.host().toLower() + QLatin1Char(':')
+           + QString::number(portOf(url));
+}
+
+UpstreamExchange *UpstreamClient::start(UpstreamRequest request)
+{
+    auto *exchange = new UpstreamExchange(this, std::move(request));
+    // Begin on the next turn of the event loop so the caller can connect to the signals first.
+    QMetaObject::invokeMethod(exchange, &UpstreamExchange::begin, Qt::QueuedConnection);
+    return exchange;
+}
+
+int UpstreamClient::idleConnectionCount() const
+{
+    int n = 0;
+    for (const auto &list : m_idle)
+        n += int(list.size());
+    return n;
+}
+
+QTcpSocket *UpstreamClient::takeIdle(const QString &key)
+{
+    auto it = m_idle.find(key);
+    if (it == m_idle.end())
+        return nullptr;
+    while (!it->isEmpty()) {
+        IdleSocket idle = it->takeLast();
+        QTcpSocket *s = idle.socket.data();
+        if (s && s->state() == QAbstractSocket::ConnectedState && s->bytesAvailable() == 0) {
+            s->disconnect();
+            return s;
+        }
+        delete s;
+    }
+    return nullptr;
+}
+
+void UpstreamClient::giveBack(const QString &key, QTcpSocket *socket)
+{
+    socket->disconnect();
+    QList<IdleSocket> &list = m_idle[key];
+    if (list.size() >= kMaxIdlePerHost) {
+        socket->deleteLater();
+        return;
+    }
+    socket->setParent(this);
+    // A pooled socket that hears from the server (a close, or junk) is no longer usable.
+    connect(socket, &QTcpSocket::readyRead, socket, &QTcpSocket::abort);
+    list.append({socket, QDateTime::currentMSecsSinceEpoch()});
+    if (m_pruneTimer == 0)
+        m_pruneTimer = startTimer(kIdleKeepAliveMs / 2);
+}
+
+void UpstreamClient::pruneIdle()
+{
+    const qint64 cutoff = QDateTime::currentMSecsSinceEpoch() - kIdleKeepAliveMs;
+    for (auto it = m_idle.begin(); it != m_idle.end();) {
+        it->removeIf([cutoff](const IdleSocket &idle) {
+            if (idle.socket && idle.idleSinceMs >= cutoff && idle.socket->state() == QAbstractSocket::ConnectedState)
+                return false;
+            delete idle.socket.data();
+            return true;
+        });
+        it = it->isEmpty() ? m_idle.erase(it) : std::next(it);
+    }
+    if (m_idle.isEmpty() && m_pruneTimer) {
+        killTimer(m_pruneTimer);
+        m_pruneTimer = 0;
+    }
+}
+
+void UpstreamClient::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_pruneTimer)
+        pruneIdle();
+    else
+        QObject::timerEvent(event);
+}
+
+// ---- UpstreamExchange ------------------------------------------------------------------------
+
+UpstreamExchange::UpstreamExchange(UpstreamClient *client, UpstreamRequest request)
+    : QObject(client)
+    , m_client(client)
+    , m_request(std::move(request))
+    , m_poolKey(UpstreamClient::poolKey(m_request.url))
+    , m_parser(http::MessageParser::Kind::Response, responseLimits())
+{
+    ++client->m_active;
+    m_counted = true;
+}
+
+UpstreamExchange::~UpstreamExchange()
+{
+    release();
+    if (m_counted && m_client)
+        --m_client->m_active;
+}
+
+void UpstreamExchange::armTimer(int ms)
+{
+    if (m_timerId)
+        killTimer(m_timerId);
+    m_timerId = ms > 0 ? startTimer(ms) : 0;
+}
+
+void UpstreamExchange::begin()
+{
+    if (m_phase == Phase::Done || !m_client)
+        return;
+    if (QTcpSocket *idle = m_client->takeIdle(m_poolKey)) {
+        attach(idle, true);
+        sendRequest();
+        return;
+    }
+    QTcpSocket *socket = nullptr;
+    if (isTls(m_request.url)) {
+        auto *ssl = new QSslSocket(this);
+        ssl->setPeerVerifyName(m_request.url.host());
+        socket = ssl;
+    } else {
+        socket = new QTcpSocket(this);
+    }
+    attach(socket, false);
+    m_phase = Phase::Connecting;
+    armTimer(m_request.connectTimeoutMs);
+    if (auto *ssl = qobject_cast<QSslSocket *>(socket)) {
+        connect(ssl, &QSslSocket::encrypted, this, &UpstreamExchange::sendRequest);
+        ssl->connectToHostEncrypted(m_request.url.host(), portOf(m_request.url));
+    } else {
+        connect(socket, &QTcpSocket::connected, this, &UpstreamExchange::sendRequest);
+        socket->connectToHost(m_request.url.host(), portOf(m_request.url));
+    }
+}
+
+void UpstreamExchange::attach(QTcpSocket *socket, bool reused)
+{
+    m_socket = socket;
+    m_reused = reused;
+    socket->setParent(this);
+    socket->setReadBufferSize(kUpstreamReadBuffer);
+    connect(socket, &QTcpSocket::readyRead, this, &UpstreamExchange::onReadyRead);
+    connect(socket, &QAbstractSocket::errorOccurred, this, &UpstreamExchange::onSocketError);
+    connect(socket, &QTcpSocket::disconnected, this, &UpstreamExchange::onSocketError);
+}
+
+void UpstreamExchange::sendRequest()
+{
+    if (!m_socket)
+        return;
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    const QUrl &url = m_request.url;
+    QByteArray target = url.path(QUrl::FullyEncoded).toLatin1();
+    if (target.isEmpty())
+        target = "/";
+    if (url.hasQuery())
+        target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
+
+    QByteArray head;
+    head.reserve(512 + m_request.body.size());
+    head += m_request.method + ' ' + target + " HTTP/1.1\r\nHost: " + url.host(QUrl::FullyEncoded).toLatin1();
+    if (url.port() != -1)
+        head += ':' + QByteArray::number(url.port());
+    head += "\r\n";
+    for (const http::Headers::Field &f : m_request.headers.fields())
+        head += f.first + ": " + f.second + "\r\n";
+    if (!m_request.body.isEmpty() || m_request.method == "POST" || m_request.method == "PUT"
+        || m_request.method == "PATCH") {
+        head += "Content-Length: " + QByteArray::number(m_request.body.size()) + "\r\n";
+    }
+    head += "\r\n";
+    head += m_request.body;
+    m_socket->write(head);
+    if (m_request.method == "HEAD")
+        m_parser.expectNoBody();
+    m_phase = Phase::Waiting;
+    armTimer(m_request.firstByteTimeoutMs);
+}
+
+void UpstreamExchange::setReadPaused(bool paused)
+{
+    if (m_paused == paused)
+        return;
+    m_paused = paused;
+    if (!paused && m_socket)
+        QMetaObject::invokeMethod(this, &UpstreamExchange::onReadyRead, Qt::QueuedConnection);
+}
+
+void UpstreamExchange::onReadyRead()
+{
+    if (!m_socket || m_phase == Phase::Done || m_paused)
+        return;
+    const QByteArray bytes = m_socket->readAll();
+    if (!bytes.isEmpty())
+        m_parser.append(bytes);
+    const QPointer<UpstreamExchange> self(this);
+    for (;;) {
+        switch (m_parser.next()) {
+        case http::MessageParser::Event::NeedMore:
+            if (m_phase == Phase::Receiving)
+                armTimer(m_request.idleTimeoutMs);
+            return;
+        case http::MessageParser::Event::Error:
+            return fail(Failure::Malformed, m_parser.errorMessage());
+        case http::MessageParser::Event::Headers:
+            if (m_parser.status() < 200)
+                break; // 1xx: the real answer follows
+            m_phase = Phase::Receiving;
+            m_headSeen = true;
+            armTimer(m_request.idleTimeoutMs);
+            Q_EMIT responseHead(m_parser.status(), m_parser.headers());
+            if (!self || m_phase == Phase::Done)
+                return;
+            break;
+        case http::MessageParser::Event::Body:
+            Q_EMIT bodyData(m_parser.takeBody());
+            if (!self || m_phase == Phase::Done)
+                return;
+            if (m_paused)
+                return; // the rest stays in the parser until resumed
+            break;
+        case http::MessageParser::Event::Complete:
+            if (m_parser.status() < 200) {
+                m_parser.reset();
+                break;
+            }
+            complete(!m_parser.headers().hasToken("connection", "close") && m_parser.versionMinor() == 1
+                     && m_parser.bufferedBytes() == 0);
+            return;
+        }
+    }
+}
+
+void UpstreamExchange::onSocketError()
+{
+    if (m_phase == Phase::Done || !m_socket)
+        return;
+    if (m_phase == Phase::Receiving && m_parser.isCloseDelimited()
+        && m_socket->state() != QAbstractSocket::ConnectedState) {
+        // Drain what is left, then the close marks the end of the body.
+        if (m_socket->bytesAvailable() > 0)
+            onReadyRead();
+        if (m_phase == Phase::Done)
+            return;
+        if (m_parser.finishAtEof() == http::MessageParser::Event::Complete)
+            return complete(false);
+    }
+    const QString why = m_socket->errorString();
+    if (m_phase == Phase::Connecting)
+        return fail(Failure::ConnectFailed, why);
+    if (m_reused && !m_retried && !m_headSeen && m_parser.atMessageStart()) {
+        // A pooled keep-alive connection the upstream had already closed: try once on a fresh one.
+        m_retried = true;
+        release();
+        m_parser.reset();
+        m_phase = Phase::Connecting;
+        m_reused = false;
+        QMetaObject::invokeMethod(this, &UpstreamExchange::begin, Qt::QueuedConnection);
+        return;
+    }
+    fail(Failure::Reset, why);
+}
+
+void UpstreamExchange::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timerId)
+        return QObject::timerEvent(event);
+    armTimer(0);
+    switch (m_phase) {
+    case Phase::Connecting:
+        return fail(Failure::ConnectTimeout, QStringLiteral("no connection within %1 ms").arg(m_request.connectTimeoutMs));
+    case Phase::Waiting:
+        return fail(Failure::FirstByteTimeout,
+                    QStringLiteral("no response within %1 ms").arg(m_request.firstByteTimeoutMs));
+    case Phase::Receiving:
+        if (m_paused)
+            return armTimer(m_request.idleTimeoutMs); // we are the slow side, not the upstream
+        return fail(Failure::IdleTimeout, QStringLiteral("no data for %1 ms").arg(m_request.idleTimeoutMs));
+    case Phase::Done:
+        return;
+    }
+}
+
+void UpstreamExchange::release()
+{
+    armTimer(0);
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+        m_socket->deleteLater();
+        m_socket = nullptr;
+    }
+}
+
+void UpstreamExchange::fail(Failure failure, const QString &message)
+{
+    if (m_phase == Phase::Done)
+        return;
+    m_phase = Phase::Done;
+    qCDebug(lcUpstream) << "upstream" << m_poolKey << failure << message;
+    release();
+    Q_EMIT failed(failure, message);
+    deleteLater();
+}
+
+void UpstreamExchange::complete(bool reusable)
+{
+    m_phase = Phase::Done;
+    armTimer(0);
+    if (reusable && m_socket && m_client) {
+        QTcpSocket *socket = m_socket;
+        m_socket = nullptr;
+        socket->disconnect(this);
+        m_client->giveBack(m_poolKey, socket);
+    } else {
+        release();
+    }
+    Q_EMIT finished();
+    deleteLater();
+}
+
+void UpstreamExchange::abort()
+{
+    if (m_phase == Phase::Done)
+        return;
+    m_phase = Phase::Done;
+    release();
+    deleteLater();
+}
+
+} // namespace obleth::proxy

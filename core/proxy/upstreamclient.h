@@ -1,0 +1,137 @@
+#pragma once
+
+#include "http/headers.h"
+#include "http/messageparser.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+QT_BEGIN_NAMESPACE
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace obleth::proxy {
+
+class UpstreamExchange;
+
+/// What to send upstream. Headers are sent exactly as given, plus Host and Content-Length:
+/// the client adds nothing else of its own.
+struct UpstreamRequest
+{
+    QUrl url; ///< http or https; path and query are sent as they are encoded here.
+    QByteArray method = "POST";
+    http::Headers headers;
+    QByteArray body;
+    int connectTimeoutMs = 10'000;
+    int firstByteTimeoutMs = 600'000;
+    int idleTimeoutMs = 120'000;
+};
+
+/// A lean asynchronous HTTP/1.1 client with a keep-alive connection pool per upstream host.
+/// Unlike QNetworkAccessManager it has no cap of six connections per host and never adds headers
+/// of its own (see docs/design.md). Lives in one thread; every exchange runs in that thread.
+class UpstreamClient final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(UpstreamClient)
+
+public:
+    explicit UpstreamClient(QObject *parent = nullptr);
+    ~UpstreamClient() override;
+
+    /// Starts an exchange; the returned object reports through its signals and deletes itself after
+    /// finished() or failed(). Call abort() to stop it early.
+    UpstreamExchange *start(UpstreamRequest request);
+
+    /// How many connections sit idle in the pool (for tests and /status).
+    [[nodiscard]] int idleConnectionCount() const;
+    [[nodiscard]] int activeExchangeCount() const noexcept { return m_active; }
+
+    static constexpr int kMaxIdlePerHost = 256;
+    static constexpr int kIdleKeepAliveMs = 30'000;
+
+private:
+    friend class UpstreamExchange;
+    struct IdleSocket
+    {
+        QPointer<QTcpSocket> socket;
+        qint64 idleSinceMs;
+    };
+    static QString poolKey(const QUrl &url);
+    QTcpSocket *takeIdle(const QString &key);
+    void giveBack(const QString &key, QTcpSocket *socket);
+    void pruneIdle();
+
+    QHash<QString, QList<IdleSocket>> m_idle;
+    int m_active = 0;
+    int m_pruneTimer = 0;
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+};
+
+/// One request/response with an upstream.
+class UpstreamExchange final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(UpstreamExchange)
+
+public:
+    enum class Failure {
+        ConnectFailed, ///< refused, unreachable, DNS, TLS
+        ConnectTimeout,
+        FirstByteTimeout,
+        IdleTimeout,
+        Reset,     ///< the connection broke before the response was complete
+        Malformed, ///< the upstream did not speak HTTP/1.x
+    };
+    Q_ENUM(Failure)
+
+    ~UpstreamExchange() override;
+
+    /// Stops the exchange and closes its connection; no signal follows.
+    void abort();
+    /// Stops reading from the upstream while the client is behind (backpressure).
+    void setReadPaused(bool paused);
+    [[nodiscard]] bool isResponseStarted() const noexcept { return m_headSeen; }
+
+Q_SIGNALS:
+    void responseHead(int status, const obleth::http::Headers &headers);
+    void bodyData(const QByteArray &data);
+    void finished();
+    void failed(obleth::proxy::UpstreamExchange::Failure failure, const QString &message);
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    friend class UpstreamClient;
+    UpstreamExchange(UpstreamClient *client, UpstreamRequest request);
+    void begin();
+    void attach(QTcpSocket *socket, bool reused);
+    void sendRequest();
+    void onReadyRead();
+    void onSocketError();
+    void fail(Failure failure, const QString &message);
+    void complete(bool reusable);
+    void release();
+    void armTimer(int ms);
+
+    QPointer<UpstreamClient> m_client;
+    UpstreamRequest m_request;
+    QString m_poolKey;
+    QPointer<QTcpSocket> m_socket;
+    http::MessageParser m_parser;
+    int m_timerId = 0;
+    enum class Phase { Connecting, Waiting, Receiving, Done } m_phase = Phase::Connecting;
+    bool m_reused = false;
+    bool m_retried = false;
+    bool m_headSeen = false;
+    bool m_paused = false;
+    bool m_counted = false;
+};
+
+} // namespace obleth::proxy

@@ -1,0 +1,72 @@
+#include "migrations.h"
+
+namespace obleth::store {
+
+const QList<QStringList> &migrations()
+{
+    static const QList<QStringList> steps = {
+        // 1: tenants, fair-share groups, keys, models, settings
+        {
+            QStringLiteral("CREATE TABLE fairshare_groups ("
+                           " id TEXT PRIMARY KEY,"
+                           " name TEXT NOT NULL UNIQUE,"
+                           " weight INTEGER NOT NULL DEFAULT 100 CHECK (weight >= 1),"
+                           " created_at TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE tenants ("
+                           " id TEXT PRIMARY KEY,"
+                           " name TEXT NOT NULL UNIQUE,"
+                           " fairshare_group TEXT NOT NULL DEFAULT 'default'"
+                           "   REFERENCES fairshare_groups(name) ON UPDATE CASCADE,"
+                           " weight INTEGER NOT NULL DEFAULT 100 CHECK (weight >= 1),"
+                           " tokens_per_minute INTEGER,"
+                           " max_in_flight INTEGER,"
+                           " created_at TEXT NOT NULL,"
+                           " updated_at TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE api_keys ("
+                           " id TEXT PRIMARY KEY,"
+                           " tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+                           " name TEXT NOT NULL,"
+                           " key_prefix TEXT NOT NULL,"
+                           " key_hash TEXT NOT NULL UNIQUE,"
+                           " disabled INTEGER NOT NULL DEFAULT 0,"
+                           " created_at TEXT NOT NULL,"
+                           " expires_at TEXT)"),
+            QStringLiteral("CREATE INDEX api_keys_tenant ON api_keys(tenant_id)"),
+            QStringLiteral("CREATE TABLE models ("
+                           " id TEXT PRIMARY KEY,"
+                           " model_name TEXT NOT NULL UNIQUE,"
+                           " upstream_model TEXT NOT NULL,"
+                           " api_base TEXT NOT NULL,"
+                           " api_key TEXT,"
+                           " input_cost_per_token REAL NOT NULL DEFAULT 0,"
+                           " output_cost_per_token REAL NOT NULL DEFAULT 0,"
+                           " context_window INTEGER,"
+                           " enabled INTEGER NOT NULL DEFAULT 1,"
+                           " admission_weight REAL NOT NULL DEFAULT 1,"
+                           " max_concurrency INTEGER,"
+                           " cache_enabled INTEGER NOT NULL DEFAULT 0,"
+                           " cache_ttl_secs INTEGER NOT NULL DEFAULT 300,"
+                           " created_at TEXT NOT NULL,"
+                           " updated_at TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+        },
+        // 2: per-model upstream timeouts; MCP servers
+        {
+            QStringLiteral("ALTER TABLE models ADD COLUMN connect_timeout_secs INTEGER NOT NULL DEFAULT 10"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN first_byte_timeout_secs INTEGER NOT NULL DEFAULT 600"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN idle_timeout_secs INTEGER NOT NULL DEFAULT 120"),
+            QStringLiteral("CREATE TABLE mcp_servers ("
+                           " id TEXT PRIMARY KEY,"
+                           " name TEXT NOT NULL UNIQUE,"
+                           " upstream_url TEXT NOT NULL,"
+                           " auth_header TEXT,"
+                           " enabled INTEGER NOT NULL DEFAULT 1,"
+                           " allowed_tenants TEXT NOT NULL DEFAULT '[]',"
+                           " created_at TEXT NOT NULL,"
+                           " updated_at TEXT NOT NULL)"),
+        },
+    };
+    return steps;
+}
+
+} // namespace obleth::store
