@@ -33,6 +33,7 @@ SignalWatcher::SignalWatcher(QObject *parent)
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, s_pipe) != 0)
         return;
     ::fcntl(s_pipe[0], F_SETFL, O_NONBLOCK);
+    ::fcntl(s_pipe[1], F_SETFL, O_NONBLOCK);
     auto *notifier = new QSocketNotifier(s_pipe[1], QSocketNotifier::Read, this);
     connect(notifier, &QSocketNotifier::activated, this, &SignalWatcher::onSignal);
     struct sigaction action = {};
