@@ -103,8 +103,8 @@ void Gateway::start()
     m_status.dataUrl = urlOf(*p.dataServer);
     m_status.adminUrl = urlOf(*p.adminServer);
     m_status.uptime.start();
-    DataPlane *dataPlane = p.dataPlane.get();
-    m_status.inFlight = [dataPlane] { return dataPlane->inFlight(); };
+    http::HttpServer *dataServer = p.dataServer.get();
+    m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };
     qCInfo(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
 }
@@ -118,20 +118,20 @@ void Gateway::shutdown(int graceMs)
         finishShutdown();
         return;
     }
-    m_parts->dataServer->stopAccepting();
-    m_parts->adminServer->stopAccepting();
-    auto checkIdle = [this] {
-        if (m_parts && m_parts->dataServer->requestsInFlight() == 0 && m_parts->adminServer->requestsInFlight() == 0)
+    // Each listener closes its connections as their answers are written; then the gateway stops.
+    auto checkDrained = [this] {
+        if (m_parts && m_parts->dataServer->connectionCount() == 0 && m_parts->adminServer->connectionCount() == 0)
             finishShutdown();
     };
-    connect(m_parts->dataServer.get(), &http::HttpServer::idle, this, checkIdle);
-    connect(m_parts->adminServer.get(), &http::HttpServer::idle, this, checkIdle);
+    connect(m_parts->dataServer.get(), &http::HttpServer::drained, this, checkDrained);
+    connect(m_parts->adminServer.get(), &http::HttpServer::drained, this, checkDrained);
+    m_parts->dataServer->stopAccepting();
+    m_parts->adminServer->stopAccepting();
     QTimer::singleShot(graceMs, this, [this] {
         if (m_parts)
-            qCWarning(lcGateway) << "shutting down with requests still in flight";
+            qCWarning(lcGateway) << "stopping with requests still in flight after the grace period";
         finishShutdown();
     });
-    checkIdle();
 }
 
 void Gateway::finishShutdown()

@@ -240,7 +240,7 @@ void HttpConnection::responseFinished()
     }
     if (m_state != State::Handling)
         return;
-    if (!m_keepAlive || !m_socket) {
+    if (!m_keepAlive || !m_socket || m_server->isDraining()) {
         m_state = State::Closed;
         if (m_socket)
             m_socket->disconnectFromHost();

@@ -56,6 +56,18 @@ void HttpServer::stopAccepting()
     const auto connections = m_connections;
     for (HttpConnection *c : connections)
         c->closeIfIdle();
+    reportIfDrained();
+}
+
+void HttpServer::reportIfDrained()
+{
+    // Queued, so that whoever reacts (and perhaps deletes this server) is not inside our call stack.
+    if (m_draining && m_connections.isEmpty()) {
+        QMetaObject::invokeMethod(this, [this] {
+            if (m_connections.isEmpty())
+                Q_EMIT drained();
+        }, Qt::QueuedConnection);
+    }
 }
 
 void HttpServer::acceptPending()
@@ -72,14 +84,15 @@ void HttpServer::acceptPending()
 
 void HttpServer::requestEnded()
 {
-    if (--m_inFlight == 0)
-        Q_EMIT idle();
+    --m_inFlight;
 }
 
 void HttpServer::connectionClosed(HttpConnection *connection)
 {
-    if (m_connections.remove(connection))
-        connection->deleteLater();
+    if (!m_connections.remove(connection))
+        return;
+    connection->deleteLater();
+    reportIfDrained();
 }
 
 } // namespace obleth::http

@@ -38,7 +38,8 @@ public:
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     [[nodiscard]] quint16 port() const;
     [[nodiscard]] QHostAddress address() const;
-    /// Stops accepting new connections and closes idle ones; requests in flight go on.
+    /// Stops accepting new connections and closes idle ones; requests in flight go on, and each
+    /// connection closes once its answer is written. drained() follows when none is left.
     void stopAccepting();
     [[nodiscard]] bool isDraining() const noexcept { return m_draining; }
     [[nodiscard]] int requestsInFlight() const noexcept { return m_inFlight; }
@@ -46,8 +47,8 @@ public:
     [[nodiscard]] const ServerOptions &options() const noexcept { return m_options; }
 
 Q_SIGNALS:
-    /// No request is in flight any more (emitted when the count drops to zero).
-    void idle();
+    /// After stopAccepting(): every connection has been closed, its last answer written.
+    void drained();
 
 private:
     friend class HttpConnection;
@@ -55,6 +56,7 @@ private:
     void requestStarted() { ++m_inFlight; }
     void requestEnded();
     void connectionClosed(HttpConnection *connection);
+    void reportIfDrained();
 
     HttpHandler *m_handler;
     ServerOptions m_options;

@@ -1,0 +1,293 @@
+// `obleth` as a user runs it: flags and environment, the listening line, the first key, the admin
+// token file, one-line errors, and a clean drain on SIGTERM.
+
+#include "mockupstream.h"
+#include "testhttp.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#ifdef Q_OS_UNIX
+#include <csignal>
+#endif
+
+using namespace obleth;
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run runToEnd(const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(test::oblethBinary(), args);
+    p.waitForFinished(20'000);
+    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+/// A running `obleth --server`; waits for the listening line.
+class Server
+{
+public:
+    explicit Server(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment())
+    {
+        env.remove(QStringLiteral("OBLETH_ADMIN_TOKEN"));
+        m_process.setProcessEnvironment(env);
+        m_process.start(test::oblethBinary(), QStringList{QStringLiteral("--server")} + args);
+        static const QRegularExpression re(
+            QStringLiteral("obleth listening data=http://([0-9.]+):(\\d+) admin=http://([0-9.]+):(\\d+)\n"));
+        const QDeadlineTimer deadline(15'000);
+        while (!deadline.hasExpired() && m_process.state() != QProcess::NotRunning) {
+            m_process.waitForReadyRead(100);
+            out += m_process.readAllStandardOutput();
+            const auto m = re.match(QString::fromLatin1(out));
+            if (m.hasMatch()) {
+                host = m.captured(1);
+                dataPort = quint16(m.captured(2).toUInt());
+                adminPort = quint16(m.captured(4).toUInt());
+                return;
+            }
+        }
+    }
+    ~Server()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+    [[nodiscard]] QByteArray firstKey() const
+    {
+        static const QRegularExpression re(QStringLiteral("first api key: (sk_[0-9a-f]{48})"));
+        return re.match(QString::fromLatin1(out)).captured(1).toLatin1();
+    }
+    void terminate() { m_process.terminate(); }
+    bool waitForExit(int ms) { return m_process.state() == QProcess::NotRunning || m_process.waitForFinished(ms); }
+    [[nodiscard]] int exitCode() const { return m_process.exitCode(); }
+    [[nodiscard]] QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
+
+    QByteArray out;
+    QString host;
+    quint16 dataPort = 0;
+    quint16 adminPort = 0;
+
+private:
+    QProcess m_process;
+};
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void helpAndVersion()
+    {
+        Run r = runToEnd({QStringLiteral("--help")});
+        QCOMPARE(r.exitCode, 0);
+        for (const char *word : {"--server", "--mock-upstream", "--host", "--port", "--admin-port", "--data-dir",
+                                 "--upstream", "OBLETH_ADMIN_TOKEN", "--version"})
+            QVERIFY2(r.out.contains(word), word);
+        r = runToEnd({QStringLiteral("--version")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.trimmed(), QByteArray("obleth " OBLETH_VERSION));
+    }
+
+    void badOptionsGiveOneLine_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("env");
+        QTest::addColumn<QByteArray>("mentions");
+        QTest::newRow("unknown flag") << QStringList{QStringLiteral("--server"), QStringLiteral("--frobnicate")} << QString()
+                                      << QByteArray("frobnicate");
+        QTest::newRow("port not a number") << QStringList{QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("http")}
+                                           << QString() << QByteArray("--port");
+        QTest::newRow("port too big") << QStringList{QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("70000")}
+                                      << QString() << QByteArray("--port");
+        QTest::newRow("bad host") << QStringList{QStringLiteral("--server"), QStringLiteral("--host"), QStringLiteral("not a host")}
+                                  << QString() << QByteArray("--host");
+        QTest::newRow("bad upstream") << QStringList{QStringLiteral("--server"), QStringLiteral("--upstream"), QStringLiteral("localhost:11434")}
+                                      << QString() << QByteArray("--upstream");
+        QTest::newRow("bad env port") << QStringList{QStringLiteral("--server")} << QStringLiteral("OBLETH_ADMIN_PORT=-1")
+                                      << QByteArray("OBLETH_ADMIN_PORT");
+        QTest::newRow("two modes") << QStringList{QStringLiteral("--server"), QStringLiteral("--mock-upstream")} << QString()
+                                   << QByteArray("together");
+        QTest::newRow("stray argument") << QStringList{QStringLiteral("--server"), QStringLiteral("serve")} << QString()
+                                        << QByteArray("serve");
+    }
+    void badOptionsGiveOneLine()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, env);
+        QFETCH(QByteArray, mentions);
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        if (!env.isEmpty())
+            e.insert(env.section(QLatin1Char('='), 0, 0), env.section(QLatin1Char('='), 1));
+        const Run r = runToEnd(args, e);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.out.isEmpty());
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY2(r.err.startsWith("obleth: ") && r.err.contains(mentions), r.err.constData());
+    }
+
+    void firstStartPrintsTheKeyOnceAndKeepsTheToken()
+    {
+        QTemporaryDir dir;
+        QString adminToken;
+        {
+            Server s({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
+                      QStringLiteral("--data-dir"), dir.path()});
+            QVERIFY(s.dataPort != 0);
+            QCOMPARE(s.host, QStringLiteral("127.0.0.1"));
+            QVERIFY(s.adminPort != 0 && s.adminPort != s.dataPort);
+            const QByteArray key = s.firstKey();
+            QVERIFY2(!key.isEmpty(), s.out.constData());
+            QVERIFY(s.out.indexOf("first api key") < s.out.indexOf("obleth listening"));
+
+            const QString tokenPath = dir.filePath(QStringLiteral("admin-token"));
+            QFile token(tokenPath);
+            QVERIFY(token.open(QIODevice::ReadOnly));
+            adminToken = QString::fromLatin1(token.readAll().trimmed());
+            QVERIFY(adminToken.size() >= 32);
+#ifdef Q_OS_UNIX
+            QCOMPARE(QFile::permissions(tokenPath) & ~(QFileDevice::ReadUser | QFileDevice::WriteUser | QFileDevice::ExeUser),
+                     QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+#endif
+            QCOMPARE(test::postJson(s.dataPort, "/v1/chat/completions", key, "{\"model\":\"mock-model\"}").status, 200);
+            http::Headers h;
+            h.add("Authorization", "Bearer " + adminToken.toLatin1());
+            QCOMPARE(test::request(s.adminPort, "GET", "/api/v1/status", h).status, 200);
+            QVERIFY(!s.out.contains(adminToken.toLatin1()));
+        }
+        // Second start: same token, no new key printed.
+        Server again({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
+                      QStringLiteral("--data-dir"), dir.path()});
+        QVERIFY(again.dataPort != 0);
+        QVERIFY(again.firstKey().isEmpty());
+        http::Headers h;
+        h.add("Authorization", "Bearer " + adminToken.toLatin1());
+        QCOMPARE(test::request(again.adminPort, "GET", "/api/v1/tenants", h).data().size(), 1);
+    }
+
+    void environmentAndFlags()
+    {
+        QTemporaryDir dir;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("OBLETH_DATA_DIR"), dir.path());
+        env.insert(QStringLiteral("OBLETH_PORT"), QStringLiteral("1")); // overridden by --port below
+        env.insert(QStringLiteral("OBLETH_ADMIN_PORT"), QStringLiteral("0"));
+        env.insert(QStringLiteral("OBLETH_HOST"), QStringLiteral("127.0.0.1"));
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        const quint16 freePort = probe.serverPort();
+        probe.close();
+        Server s({QStringLiteral("--port"), QString::number(freePort)}, env);
+        QCOMPARE(s.dataPort, freePort);
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("obleth.db"))));
+
+        // OBLETH_ADMIN_TOKEN is used as given and not written to disk.
+        QTemporaryDir dir2;
+        QProcess p;
+        env.insert(QStringLiteral("OBLETH_DATA_DIR"), dir2.path());
+        env.insert(QStringLiteral("OBLETH_PORT"), QStringLiteral("0"));
+        env.insert(QStringLiteral("OBLETH_ADMIN_TOKEN"), QStringLiteral("my-own-admin-token-123456"));
+        p.setProcessEnvironment(env);
+        p.start(test::oblethBinary(), {QStringLiteral("--server")});
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += p.readAllStandardOutput()).contains("obleth listening"), 15'000);
+        const quint16 adminPort = quint16(QRegularExpression(QStringLiteral("admin=http://127.0.0.1:(\\d+)"))
+                                              .match(QString::fromLatin1(out)).captured(1).toUInt());
+        QCOMPARE(test::request(adminPort, "GET", "/api/v1/status",
+                               test::headers({{"Authorization", "Bearer my-own-admin-token-123456"}})).status, 200);
+        QVERIFY(!QFile::exists(dir2.filePath(QStringLiteral("admin-token"))));
+        p.terminate();
+        QVERIFY(p.waitForFinished(10'000));
+        QCOMPARE(p.exitCode(), 0);
+    }
+
+    void portInUseIsAOneLineError()
+    {
+        QTcpServer busy;
+        QVERIFY(busy.listen(QHostAddress::LocalHost, 0));
+        QTemporaryDir dir;
+        const Run r = runToEnd({QStringLiteral("--server"), QStringLiteral("--port"), QString::number(busy.serverPort()),
+                                QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(!r.out.contains("listening"));
+        const QList<QByteArray> errLines = r.err.trimmed().split('\n');
+        QVERIFY2(errLines.last().startsWith(QByteArray(QByteArray("obleth: cannot listen on 127.0.0.1:") + QByteArray::number(busy.serverPort()))),
+                 r.err.constData());
+    }
+
+    void unusableDatabaseIsAClearError()
+    {
+        QTemporaryDir dir;
+        QFile f(dir.filePath(QStringLiteral("obleth.db")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("my shopping list\n");
+        f.close();
+        const Run r = runToEnd({QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("0"),
+                                QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("not a SQLite database"), r.err.constData());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("my shopping list\n"));
+    }
+
+    void sigtermDrainsInFlightRequests()
+    {
+#ifndef Q_OS_UNIX
+        QSKIP("POSIX signals");
+#else
+        QTemporaryDir dir;
+        Server s({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
+                  QStringLiteral("--data-dir"), dir.path()});
+        QVERIFY(s.dataPort != 0);
+        const QByteArray key = s.firstKey();
+        // A request that takes 800 ms is in flight when SIGTERM arrives: it still gets its answer.
+        QTcpSocket client;
+        QByteArray reply;
+        connect(&client, &QTcpSocket::readyRead, &client, [&] { reply += client.readAll(); });
+        client.connectToHost(QHostAddress::LocalHost, s.dataPort);
+        QVERIFY(client.waitForConnected(5000));
+        const QByteArray body = "{\"model\":\"mock-model\"}";
+        client.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
+                     + "\r\nx-mock-latency-ms: 800\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QVERIFY(client.waitForBytesWritten(5000));
+        // SIGTERM must arrive while the request is in flight: wait until the gateway says so.
+        QFile tokenFile(dir.filePath(QStringLiteral("admin-token")));
+        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
+        const http::Headers admin = test::headers({{"Authorization", "Bearer " + tokenFile.readAll().trimmed()}});
+        QTRY_COMPARE_WITH_TIMEOUT(
+            test::request(s.adminPort, "GET", "/api/v1/status", admin).json().value(QStringLiteral("in_flight")).toInt(), 1, 5000);
+        s.terminate();
+        QTRY_VERIFY_WITH_TIMEOUT(reply.contains("chat.completion"), 5000);
+        QVERIFY(reply.startsWith("HTTP/1.1 200"));
+        QVERIFY(s.waitForExit(10'000));
+        QCOMPARE(s.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(s.exitCode(), 0);
+#endif
+    }
+
+    void mockUpstreamMode()
+    {
+        test::MockUpstream mock;
+        QVERIFY(mock.ok());
+        QCOMPARE(mock.stats().value(QStringLiteral("requests")).toInt(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,141 @@
+// The forwarding rules of contract section 2 as pure functions: URL joining, header filtering,
+// and the model rewrite that keeps every other byte.
+
+#include "proxy/forwarding.h"
+#include "proxy/requestbody.h"
+
+#include <QTest>
+
+using namespace obleth;
+
+class TestForwarding : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void modelRewriteKeepsEveryOtherByte_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("upstreamModel");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("simple") << QByteArray("{\"model\":\"a\",\"x\":1}") << QStringLiteral("b")
+                                << QByteArray("{\"model\":\"b\",\"x\":1}");
+        QTest::newRow("whitespace, order and numbers kept")
+            << QByteArray("{ \"temperature\" : 0.70000, \"model\" :\n \"gpt\" , \"n\":1e2 }") << QStringLiteral("llama3:8b")
+            << QByteArray("{ \"temperature\" : 0.70000, \"model\" :\n \"llama3:8b\" , \"n\":1e2 }");
+        QTest::newRow("nested model keys untouched")
+            << QByteArray("{\"messages\":[{\"model\":\"inner\",\"content\":\"\\\"model\\\":\\\"x\\\"\"}],\"model\":\"outer\"}")
+            << QStringLiteral("up") << QByteArray("{\"messages\":[{\"model\":\"inner\",\"content\":\"\\\"model\\\":\\\"x\\\"\"}],\"model\":\"up\"}");
+        QTest::newRow("escaped key") << QByteArray("{\"mod\\u0065l\":\"a\"}") << QStringLiteral("b")
+                                     << QByteArray("{\"mod\\u0065l\":\"b\"}");
+        QTest::newRow("needs escaping") << QByteArray("{\"model\":\"a\"}") << QStringLiteral("we\"ird\\name")
+                                        << QByteArray("{\"model\":\"we\\\"ird\\\\name\"}");
+        QTest::newRow("unicode kept") << QByteArray("{\"model\":\"a\",\"p\":\"h\xc3\xa9\"}") << QStringLiteral("b")
+                                      << QByteArray("{\"model\":\"b\",\"p\":\"h\xc3\xa9\"}");
+        QTest::newRow("same name: bytes identical") << QByteArray("{\"model\" : \"a\"}") << QStringLiteral("a")
+                                                    << QByteArray("{\"model\" : \"a\"}");
+    }
+    void modelRewriteKeepsEveryOtherByte()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, upstreamModel);
+        QFETCH(QByteArray, expected);
+        proxy::RequestBody parsed;
+        QString error;
+        QVERIFY2(parsed.parse(body, &error), qPrintable(error));
+        QCOMPARE(parsed.withModel(upstreamModel), expected);
+    }
+
+    void invalidBodies_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("empty") << QByteArray();
+        QTest::newRow("not json") << QByteArray("model=gpt");
+        QTest::newRow("array") << QByteArray("[1,2]");
+        QTest::newRow("truncated") << QByteArray("{\"model\":\"a\"");
+        QTest::newRow("non-utf8") << QByteArray("{\"model\":\"\xff\xfe\"}");
+    }
+    void invalidBodies()
+    {
+        QFETCH(QByteArray, body);
+        proxy::RequestBody parsed;
+        QString error;
+        QVERIFY(!parsed.parse(body, &error));
+        QVERIFY(!error.isEmpty());
+    }
+
+    void upstreamUrlNeverDoublesV1_data()
+    {
+        QTest::addColumn<QString>("base");
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<QByteArray>("query");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("base with /v1") << QStringLiteral("http://h:1/v1") << QByteArray("/v1/chat/completions")
+                                       << QByteArray() << QStringLiteral("http://h:1/v1/chat/completions");
+        QTest::newRow("base with /v1/") << QStringLiteral("http://h:1/v1/") << QByteArray("/v1/chat/completions")
+                                        << QByteArray() << QStringLiteral("http://h:1/v1/chat/completions");
+        QTest::newRow("bare base") << QStringLiteral("http://h:1") << QByteArray("/v1/embeddings") << QByteArray()
+                                   << QStringLiteral("http://h:1/v1/embeddings");
+        QTest::newRow("prefixed base") << QStringLiteral("https://api.example.com/openai/v1") << QByteArray("/v1/models")
+                                       << QByteArray() << QStringLiteral("https://api.example.com/openai/v1/models");
+        QTest::newRow("query kept") << QStringLiteral("http://h") << QByteArray("/api/tags") << QByteArray("a=1&b=%20")
+                                    << QStringLiteral("http://h/api/tags?a=1&b=%20");
+    }
+    void upstreamUrlNeverDoublesV1()
+    {
+        QFETCH(QString, base);
+        QFETCH(QByteArray, path);
+        QFETCH(QByteArray, query);
+        QFETCH(QString, expected);
+        QCOMPARE(proxy::upstreamUrl(base, path, query).toString(QUrl::FullyEncoded), expected);
+    }
+
+    void requestHeadersFollowTheRules()
+    {
+        http::Headers client;
+        client.add("Host", "gateway:8088");
+        client.add("Authorization", "Bearer sk_tenant");
+        client.add("x-api-key", "sk_tenant");
+        client.add("Connection", "keep-alive, X-Private");
+        client.add("X-Private", "1");
+        client.add("Keep-Alive", "timeout=5");
+        client.add("Proxy-Authorization", "x");
+        client.add("TE", "trailers");
+        client.add("Upgrade", "h2c");
+        client.add("Content-Length", "10");
+        client.add("Content-Type", "application/json");
+        client.add("OpenAI-Organization", "org-1");
+        client.add("X-Custom", "a");
+        client.add("X-Custom", "b");
+        const http::Headers up = proxy::upstreamRequestHeaders(client, QStringLiteral("upstream-secret"), "req_1");
+        QList<QByteArray> names;
+        for (const auto &f : up.fields())
+            names.append(f.first);
+        QCOMPARE(names, (QList<QByteArray>{"Content-Type", "OpenAI-Organization", "X-Custom", "X-Custom",
+                                           "Authorization", "x-obleth-request-id"}));
+        QCOMPARE(up.value("authorization"), QByteArray("Bearer upstream-secret"));
+        QCOMPARE(up.value("x-obleth-request-id"), QByteArray("req_1"));
+
+        const http::Headers noKey = proxy::upstreamRequestHeaders(client, {}, "req_2");
+        QVERIFY(!noKey.contains("authorization"));
+    }
+
+    void responseHeadersDropHopByHop()
+    {
+        http::Headers up;
+        up.add("Content-Type", "text/event-stream");
+        up.add("Transfer-Encoding", "chunked");
+        up.add("Content-Length", "5");
+        up.add("Connection", "close");
+        up.add("x-request-id", "upstream-id");
+        const http::Headers out = proxy::clientResponseHeaders(up, "req_9");
+        QVERIFY(!out.contains("transfer-encoding"));
+        QVERIFY(!out.contains("content-length")); // chunked upstream: length is not kept
+        QVERIFY(!out.contains("connection"));
+        QCOMPARE(out.value("x-request-id"), QByteArray("upstream-id"));
+        QCOMPARE(out.value("x-obleth-request-id"), QByteArray("req_9"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestForwarding)
+#include "tst_forwarding.moc"

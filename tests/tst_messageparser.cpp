@@ -1,0 +1,167 @@
+// The HTTP/1.x parser both listeners and the upstream client stand on.
+
+#include "http/messageparser.h"
+
+#include <QTest>
+
+using obleth::http::MessageParser;
+using Event = MessageParser::Event;
+
+namespace {
+struct Parsed
+{
+    Event last = Event::NeedMore;
+    QByteArray method, target, body;
+    int status = 0;
+    int errorStatus = 0;
+    int messages = 0;
+};
+
+Parsed feed(MessageParser::Kind kind, const QList<QByteArray> &pieces, MessageParser::Limits limits = {})
+{
+    MessageParser p(kind, limits);
+    Parsed out;
+    for (const QByteArray &piece : pieces) {
+        p.append(piece);
+        for (;;) {
+            out.last = p.next();
+            if (out.last == Event::Headers) {
+                out.method = p.method();
+                out.target = p.target();
+                out.status = p.status();
+            } else if (out.last == Event::Body) {
+                out.body += p.takeBody();
+            } else if (out.last == Event::Complete) {
+                ++out.messages;
+                p.reset();
+            } else if (out.last == Event::Error) {
+                out.errorStatus = p.errorStatus();
+                return out;
+            } else {
+                break;
+            }
+        }
+    }
+    return out;
+}
+} // namespace
+
+class TestMessageParser : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void validRequests_data()
+    {
+        QTest::addColumn<QList<QByteArray>>("pieces");
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("get") << QList<QByteArray>{"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"} << QByteArray("GET")
+                             << QByteArray("/health") << QByteArray();
+        QTest::newRow("post with length, split everywhere")
+            << QList<QByteArray>{"PO", "ST /v1/x?a=1 HTTP/1.1\r", "\nContent-Length: 5\r\n", "\r\nhel", "lo"}
+            << QByteArray("POST") << QByteArray("/v1/x?a=1") << QByteArray("hello");
+        QTest::newRow("chunked with extension and trailer")
+            << QList<QByteArray>{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"}
+            << QByteArray("POST") << QByteArray("/") << QByteArray("abcde");
+        QTest::newRow("bare LF line ends") << QList<QByteArray>{"GET / HTTP/1.0\nA: b\n\n"} << QByteArray("GET")
+                                           << QByteArray("/") << QByteArray();
+        QTest::newRow("leading empty line") << QList<QByteArray>{"\r\nGET / HTTP/1.1\r\n\r\n"} << QByteArray("GET")
+                                            << QByteArray("/") << QByteArray();
+    }
+    void validRequests()
+    {
+        QFETCH(QList<QByteArray>, pieces);
+        const Parsed p = feed(MessageParser::Kind::Request, pieces);
+        QCOMPARE(p.messages, 1);
+        QFETCH(QByteArray, method);
+        QFETCH(QByteArray, target);
+        QFETCH(QByteArray, body);
+        QCOMPARE(p.method, method);
+        QCOMPARE(p.target, target);
+        QCOMPARE(p.body, body);
+    }
+
+    void rejects_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<int>("status");
+        QTest::newRow("garbage") << QByteArray("hello\r\n\r\n") << 400;
+        QTest::newRow("no version") << QByteArray("GET /\r\n\r\n") << 400;
+        QTest::newRow("http/2") << QByteArray("GET / HTTP/2.0\r\n\r\n") << 505;
+        QTest::newRow("header without colon") << QByteArray("GET / HTTP/1.1\r\nNoColon\r\n\r\n") << 400;
+        QTest::newRow("space in header name") << QByteArray("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n") << 400;
+        QTest::newRow("obs-fold") << QByteArray("GET / HTTP/1.1\r\nA: b\r\n  c\r\n\r\n") << 400;
+        QTest::newRow("control char in value") << QByteArray("GET / HTTP/1.1\r\nA: b\x01\r\n\r\n") << 400;
+        QTest::newRow("bad content-length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n") << 400;
+        QTest::newRow("negative content-length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n") << 400;
+        QTest::newRow("two different lengths")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") << 400;
+        QTest::newRow("te and cl (smuggling)")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+        QTest::newRow("unknown coding") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") << 501;
+        QTest::newRow("huge content-length")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 209715200\r\n\r\n") << 413;
+        QTest::newRow("absurd content-length")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n") << 400;
+        QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << 400;
+        QTest::newRow("overlong header") << QByteArray("GET / HTTP/1.1\r\nA: " + QByteArray(70'000, 'a') + "\r\n\r\n") << 431;
+        QTest::newRow("overlong target") << QByteArray("GET /" + QByteArray(20'000, 'a') + " HTTP/1.1\r\n\r\n") << 414;
+    }
+    void rejects()
+    {
+        QFETCH(QByteArray, raw);
+        QFETCH(int, status);
+        const Parsed p = feed(MessageParser::Kind::Request, {raw});
+        QCOMPARE(p.last, Event::Error);
+        QCOMPARE(p.errorStatus, status);
+    }
+
+    void chunkedBodyOverTheLimitIsCut()
+    {
+        MessageParser::Limits limits;
+        limits.maxBodyBytes = 10;
+        const Parsed p = feed(MessageParser::Kind::Request,
+                              {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n"},
+                              limits);
+        QCOMPARE(p.errorStatus, 413);
+    }
+
+    void pipelinedRequestsAreSeparated()
+    {
+        const Parsed p = feed(MessageParser::Kind::Request,
+                              {"POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nxyGET /b HTTP/1.1\r\n\r\n"});
+        QCOMPARE(p.messages, 2);
+        QCOMPARE(p.target, QByteArray("/b"));
+        QCOMPARE(p.body, QByteArray("xy"));
+    }
+
+    void responseBodiesAreFramed()
+    {
+        Parsed p = feed(MessageParser::Kind::Response, {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"});
+        QCOMPARE(p.status, 200);
+        QCOMPARE(p.body, QByteArray("abc"));
+        QCOMPARE(p.messages, 1);
+        p = feed(MessageParser::Kind::Response, {"HTTP/1.1 204 No Content\r\n\r\n"});
+        QCOMPARE(p.messages, 1);
+
+        MessageParser close(MessageParser::Kind::Response);
+        close.append("HTTP/1.0 200 OK\r\n\r\nuntil the end");
+        QCOMPARE(close.next(), Event::Headers);
+        QVERIFY(close.isCloseDelimited());
+        QCOMPARE(close.next(), Event::Body);
+        QCOMPARE(close.takeBody(), QByteArray("until the end"));
+        QCOMPARE(close.next(), Event::NeedMore);
+        QCOMPARE(close.finishAtEof(), Event::Complete);
+    }
+
+    void malformedUpstreamIs502()
+    {
+        const Parsed p = feed(MessageParser::Kind::Response, {"SSH-2.0-OpenSSH\r\n\r\n"});
+        QCOMPARE(p.errorStatus, 502);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMessageParser)
+#include "tst_messageparser.moc"
