@@ -32,6 +32,10 @@ else()
     if(OBLETH_SANITIZE)
         target_compile_options(obleth_compile_policy INTERFACE
             -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+        # GCC 12 reports false maybe-uninitialized warnings on std::optional under the sanitizers.
+        if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+            target_compile_options(obleth_compile_policy INTERFACE -Wno-maybe-uninitialized)
+        endif()
         target_link_options(obleth_compile_policy INTERFACE -fsanitize=address,undefined)
     endif()
 endif()

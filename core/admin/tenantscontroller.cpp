@@ -13,10 +13,11 @@ void TenantsController::addRoutes(const RouteSink &add)
     const QString base = QStringLiteral("/api/v1/tenants");
     const QString one = QStringLiteral("/api/v1/tenants/{id}");
     using Update = Problem (config::ConfigService::*)(const QString &, const QJsonObject &, Tenant *);
-    auto update = [this](Update method) {
-        return [this, method](ApiCall &call) {
+    config::ConfigService *service = m_config;
+    auto update = [service](Update method) {
+        return [service, method](ApiCall &call) {
             Tenant t;
-            const Problem p = (m_config->*method)(call.param(QStringLiteral("id")), call.body, &t);
+            const Problem p = (service->*method)(call.param(QStringLiteral("id")), call.body, &t);
             p.ok() ? call.reply(200, config::toJson(t)) : call.replyProblem(p);
         };
     };

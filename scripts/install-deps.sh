@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, from Debian's (or Ubuntu's) own packages, whatever obleth needs to build, test and run
+# that is not installed yet. Needs root or sudo only when something is missing.
+# Usage: scripts/install-deps.sh [--tests]
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libgl-dev
+          libxkbcommon-dev curl)
+if [[ "${1:-}" == "--tests" ]]; then
+    packages+=(xvfb)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "install-deps: run as root (missing: ${missing[*]})" >&2; exit 1; }
+    sudo=sudo
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds obleth with its tests, and runs every test: once in a debug
+# build with warnings as errors, once under AddressSanitizer and UBSan.
+# Set OBLETH_SKIP_ASAN=1 to run only the first pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --tests
+jobs=$(nproc)
+
+cmake --preset dev >/dev/null
+cmake --build --preset dev -j "$jobs"
+ctest --preset dev -j "$jobs"
+
+if [[ "${OBLETH_SKIP_ASAN:-0}" != 1 ]]; then
+    cmake --preset asan >/dev/null
+    cmake --build --preset asan -j "$jobs"
+    ctest --preset asan -j "$jobs"
+fi
