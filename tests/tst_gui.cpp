@@ -1,6 +1,7 @@
 // The tray app's status window follows the gateway it runs (offscreen).
 
 #include "gateway/gatewaythread.h"
+#include "gatewayfixture.h"
 #include "testhttp.h"
 #include "ui/guiapp.h"
 #include "ui/statuswindow.h"
@@ -10,6 +11,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace obleth;
 
@@ -50,6 +52,21 @@ private Q_SLOTS:
         QSignalSpy stopped(&gw, &gateway::GatewayThread::stopped);
         app.quit();
         QVERIFY(stopped.wait(10'000));
+    }
+
+    void gatewayAnswersWhileTheMainThreadIsBusy()
+    {
+        test::GatewayFixture gw;
+        QVERIFY(gw.ok());
+        // The main (GUI) thread is blocked in wait() below; a client on another thread still gets
+        // its answer, because both listeners live in the gateway's own thread.
+        int status = 0;
+        std::unique_ptr<QThread> client(QThread::create([&] {
+            status = test::postJson(gw.dataPort(), "/v1/chat/completions", gw.firstKey(), "{\"model\":\"mock-model\"}").status;
+        }));
+        client->start();
+        QVERIFY(client->wait(10'000));
+        QCOMPARE(status, 200);
     }
 };
 

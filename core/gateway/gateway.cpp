@@ -105,7 +105,7 @@ void Gateway::start()
     m_status.uptime.start();
     http::HttpServer *dataServer = p.dataServer.get();
     m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };
-    qCInfo(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
+    qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
 }
 

@@ -138,7 +138,8 @@ bool Database::migrate(int from, QString *error)
                 return false;
             }
         }
-        qCInfo(lcStore) << "database schema upgraded to version" << v;
+        if (from > 0)
+            qCInfo(lcStore) << "database schema upgraded to version" << v;
     }
     if (!exec(db, QStringLiteral("PRAGMA application_id=%1").arg(kApplicationId), error)
         || !exec(db, QStringLiteral("PRAGMA user_version=%1").arg(latestSchemaVersion()), error)) {
