@@ -10,7 +10,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release
 
 data_dir=${OBLETH_DATA_DIR:-$(mktemp -d -t obleth-demo-XXXXXX)}
-echo "obleth: data in $data_dir (admin token: $data_dir/admin-token)" >&2
+echo "obleth: data in $data_dir" >&2
 
 key=""
 build/release/app/obleth --server --data-dir "$data_dir" "$@" | while IFS= read -r line; do
