@@ -28,7 +28,8 @@ bool parseHost(const QString &text, const QString &what, QHostAddress *out, QStr
     }
     QHostAddress address;
     if (!address.setAddress(t)) {
-        *error = QStringLiteral("%1 must be an IP address such as 127.0.0.1 or 0.0.0.0, not '%2'").arg(what, t.left(64));
+        *error
+            = QStringLiteral("%1 must be an IP address such as 127.0.0.1 or 0.0.0.0, not '%2'").arg(what, t.left(64));
         return false;
     }
     *out = address;
@@ -39,7 +40,8 @@ bool parseUpstream(const QString &text, const QString &what, QUrl *out, QString 
 {
     const QUrl url(text.trimmed(), QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
-    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")) || url.host().isEmpty()) {
+    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
+        || url.host().isEmpty()) {
         *error = QStringLiteral("%1 must be an http:// or https:// URL, not '%2'").arg(what, text.left(128));
         return false;
     }
@@ -94,7 +96,8 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
         return false;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        *error = QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first().left(64));
+        *error = QStringLiteral("unexpected argument '%1' (see --help)")
+                     .arg(parser.positionalArguments().first().left(64));
         return false;
     }
     CliOptions o;

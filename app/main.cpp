@@ -50,16 +50,16 @@ int runServer(app::CliOptions options, int argc, char **argv)
     gateway::GatewayThread gateway(options.gateway);
     app::SignalWatcher watcher;
     int exitCode = 0;
-    QObject::connect(&gateway, &gateway::GatewayThread::started, &core,
-                     [&](const QString &dataUrl, const QString &adminUrl, const QString &firstKey) {
-                         if (!firstKey.isEmpty())
-                             printLine(stdout, QStringLiteral("first api key: ") + firstKey);
-                         if (options.gateway.adminToken.isEmpty()) {
-                             printLine(stderr, QStringLiteral("obleth: admin token in %1/admin-token")
-                                                   .arg(options.gateway.dataDir));
-                         }
-                         printLine(stdout, QStringLiteral("obleth listening data=%1 admin=%2").arg(dataUrl, adminUrl));
-                     });
+    QObject::connect(
+        &gateway, &gateway::GatewayThread::started, &core,
+        [&](const QString &dataUrl, const QString &adminUrl, const QString &firstKey) {
+            if (!firstKey.isEmpty())
+                printLine(stdout, QStringLiteral("first api key: ") + firstKey);
+            if (options.gateway.adminToken.isEmpty()) {
+                printLine(stderr, QStringLiteral("obleth: admin token in %1/admin-token").arg(options.gateway.dataDir));
+            }
+            printLine(stdout, QStringLiteral("obleth listening data=%1 admin=%2").arg(dataUrl, adminUrl));
+        });
     QObject::connect(&gateway, &gateway::GatewayThread::startFailed, &core, [&](const QString &error) {
         exitCode = fail(error);
         core.exit(exitCode);
@@ -86,8 +86,8 @@ int runMockUpstream(const app::CliOptions &options, int argc, char **argv)
     if (!server.listen(options.gateway.host, options.mockPort, &error))
         return fail(error);
     const QString host = server.address().protocol() == QAbstractSocket::IPv6Protocol
-                             ? QLatin1Char('[') + server.address().toString() + QLatin1Char(']')
-                             : server.address().toString();
+        ? QLatin1Char('[') + server.address().toString() + QLatin1Char(']')
+        : server.address().toString();
     printLine(stdout, QStringLiteral("obleth mock-upstream listening http://%1:%2").arg(host).arg(server.port()));
     app::SignalWatcher watcher;
     QObject::connect(&watcher, &app::SignalWatcher::terminationRequested, &core, [&core] { core.exit(0); });
@@ -123,18 +123,11 @@ int main(int argc, char **argv)
         return fail(error + QStringLiteral(" (see --help)"), 2);
 
     switch (options.mode) {
-    case app::CliOptions::Mode::Help:
-        std::fputs(qPrintable(app::CliOptions::helpText()), stdout);
-        return 0;
-    case app::CliOptions::Mode::Version:
-        printLine(stdout, QStringLiteral("obleth " OBLETH_VERSION));
-        return 0;
-    case app::CliOptions::Mode::Server:
-        return runServer(options, argc, argv);
-    case app::CliOptions::Mode::MockUpstream:
-        return runMockUpstream(options, argc, argv);
-    case app::CliOptions::Mode::Gui:
-        return runGui(options, argc, argv);
+    case app::CliOptions::Mode::Help: std::fputs(qPrintable(app::CliOptions::helpText()), stdout); return 0;
+    case app::CliOptions::Mode::Version: printLine(stdout, QStringLiteral("obleth " OBLETH_VERSION)); return 0;
+    case app::CliOptions::Mode::Server: return runServer(options, argc, argv);
+    case app::CliOptions::Mode::MockUpstream: return runMockUpstream(options, argc, argv);
+    case app::CliOptions::Mode::Gui: return runGui(options, argc, argv);
     }
     return 0;
 }

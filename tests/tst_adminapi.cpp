@@ -35,10 +35,9 @@ protected:
         headers = h;
     }
     void writeBody(const QByteArray &data) override { body += data; }
-    void writeEnd() override {}
+    void writeEnd() override { }
     [[nodiscard]] Framing streamFraming() const override { return Framing::Close; }
 };
-
 
 } // namespace
 
@@ -96,7 +95,8 @@ private Q_SLOTS:
         http::Headers h;
         if (!authorization.isEmpty())
             h.add("Authorization", authorization);
-        for (const QByteArray &path : {QByteArray("/api/v1/tenants"), QByteArray("/api/v1/status"), QByteArray("/nope")}) {
+        for (const QByteArray &path :
+             {QByteArray("/api/v1/tenants"), QByteArray("/api/v1/status"), QByteArray("/nope")}) {
             const Response r = test::request(gw->adminPort(), "GET", path, h);
             QCOMPARE(r.status, 401);
             QVERIFY(r.isOpenAiError());
@@ -112,13 +112,15 @@ private Q_SLOTS:
 
     void modelsCrud()
     {
-        Response r = gw->admin("POST", "/api/v1/models",
-                               "{\"model_name\":\"llama\",\"api_base\":\"http://127.0.0.1:11434/v1\",\"api_key\":\"sk-upstream-secret\","
-                               "\"input_cost_per_token\":0.000001,\"max_concurrency\":2}");
+        Response r = gw->admin(
+            "POST", "/api/v1/models",
+            "{\"model_name\":\"llama\",\"api_base\":\"http://127.0.0.1:11434/v1\",\"api_key\":\"sk-upstream-secret\","
+            "\"input_cost_per_token\":0.000001,\"max_concurrency\":2}");
         QCOMPARE(r.status, 201);
         const QJsonObject created = r.json();
         const QByteArray id = created.value(QStringLiteral("id")).toString().toLatin1();
-        QCOMPARE(created.value(QStringLiteral("upstream_model")).toString(), QStringLiteral("llama")); // defaults to model_name
+        QCOMPARE(created.value(QStringLiteral("upstream_model")).toString(),
+                 QStringLiteral("llama")); // defaults to model_name
         QCOMPARE(created.value(QStringLiteral("has_api_key")).toBool(), true);
         QCOMPARE(created.value(QStringLiteral("enabled")).toBool(), true);
         QCOMPARE(created.value(QStringLiteral("admission_weight")).toDouble(), 1.0);
@@ -141,7 +143,8 @@ private Q_SLOTS:
         QCOMPARE(r.json().value(QStringLiteral("has_api_key")).toBool(), true);
 
         // PUT replaces the object: unspecified fields return to their defaults (the write-only key stays).
-        r = gw->admin("PUT", "/api/v1/models/" + id, "{\"model_name\":\"llama\",\"api_base\":\"http://127.0.0.1:11434\"}");
+        r = gw->admin("PUT", "/api/v1/models/" + id,
+                      "{\"model_name\":\"llama\",\"api_base\":\"http://127.0.0.1:11434\"}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QStringLiteral("enabled")).toBool(), true);
         QVERIFY(r.json().value(QStringLiteral("max_concurrency")).isNull());
@@ -180,37 +183,52 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QString>("field");
         const QByteArray models = "/api/v1/models";
-        QTest::newRow("missing model_name") << models << QByteArray("{\"api_base\":\"http://h\"}") << QStringLiteral("model_name");
-        QTest::newRow("missing api_base") << models << QByteArray("{\"model_name\":\"m\"}") << QStringLiteral("api_base");
-        QTest::newRow("model_name wrong type") << models << QByteArray("{\"model_name\":5,\"api_base\":\"http://h\"}") << QStringLiteral("model_name");
-        QTest::newRow("model_name empty") << models << QByteArray("{\"model_name\":\"  \",\"api_base\":\"http://h\"}") << QStringLiteral("model_name");
-        QTest::newRow("model_name 1 MiB") << models
-                                          << QByteArray("{\"api_base\":\"http://h\",\"model_name\":\"") + QByteArray(1000 * 1000, 'm') + "\"}"
+        QTest::newRow("missing model_name")
+            << models << QByteArray("{\"api_base\":\"http://h\"}") << QStringLiteral("model_name");
+        QTest::newRow("missing api_base")
+            << models << QByteArray("{\"model_name\":\"m\"}") << QStringLiteral("api_base");
+        QTest::newRow("model_name wrong type")
+            << models << QByteArray("{\"model_name\":5,\"api_base\":\"http://h\"}") << QStringLiteral("model_name");
+        QTest::newRow("model_name empty") << models << QByteArray("{\"model_name\":\"  \",\"api_base\":\"http://h\"}")
                                           << QStringLiteral("model_name");
-        QTest::newRow("api_base not http") << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"ftp://h\"}") << QStringLiteral("api_base");
-        QTest::newRow("api_base no host") << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://\"}") << QStringLiteral("api_base");
-        QTest::newRow("negative cost") << models
-                                       << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"input_cost_per_token\":-1}")
-                                       << QStringLiteral("input_cost_per_token");
-        QTest::newRow("zero admission weight") << models
-                                               << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"admission_weight\":0}")
-                                               << QStringLiteral("admission_weight");
-        QTest::newRow("fractional concurrency") << models
-                                                << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"max_concurrency\":1.5}")
-                                                << QStringLiteral("max_concurrency");
-        QTest::newRow("huge timeout") << models
-                                      << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"connect_timeout_secs\":1e300}")
-                                      << QStringLiteral("connect_timeout_secs");
-        QTest::newRow("enabled as string") << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"enabled\":\"yes\"}")
-                                           << QStringLiteral("enabled");
-        QTest::newRow("unknown field") << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"temprature\":1}")
+        QTest::newRow("model_name 1 MiB")
+            << models
+            << QByteArray("{\"api_base\":\"http://h\",\"model_name\":\"") + QByteArray(1000 * 1000, 'm') + "\"}"
+            << QStringLiteral("model_name");
+        QTest::newRow("api_base not http")
+            << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"ftp://h\"}") << QStringLiteral("api_base");
+        QTest::newRow("api_base no host")
+            << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://\"}") << QStringLiteral("api_base");
+        QTest::newRow("negative cost")
+            << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"input_cost_per_token\":-1}")
+            << QStringLiteral("input_cost_per_token");
+        QTest::newRow("zero admission weight")
+            << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"admission_weight\":0}")
+            << QStringLiteral("admission_weight");
+        QTest::newRow("fractional concurrency")
+            << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"max_concurrency\":1.5}")
+            << QStringLiteral("max_concurrency");
+        QTest::newRow("huge timeout")
+            << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"connect_timeout_secs\":1e300}")
+            << QStringLiteral("connect_timeout_secs");
+        QTest::newRow("enabled as string")
+            << models << QByteArray("{\"model_name\":\"m\",\"api_base\":\"http://h\",\"enabled\":\"yes\"}")
+            << QStringLiteral("enabled");
+        QTest::newRow("unknown field") << models
+                                       << QByteArray(
+                                              "{\"model_name\":\"m\",\"api_base\":\"http://h\",\"temprature\":1}")
                                        << QStringLiteral("temprature");
-        QTest::newRow("tenant weight 0") << QByteArray("/api/v1/tenants") << QByteArray("{\"name\":\"x\",\"weight\":0}") << QStringLiteral("weight");
-        QTest::newRow("tenant weight negative") << QByteArray("/api/v1/tenants") << QByteArray("{\"name\":\"x\",\"weight\":-3}") << QStringLiteral("weight");
-        QTest::newRow("tenant unknown group") << QByteArray("/api/v1/tenants") << QByteArray("{\"name\":\"x\",\"fairshare_group\":\"nope\"}")
-                                              << QStringLiteral("fairshare_group");
-        QTest::newRow("group weight string") << QByteArray("/api/v1/fairshare/groups") << QByteArray("{\"name\":\"g\",\"weight\":\"9\"}")
-                                             << QStringLiteral("weight");
+        QTest::newRow("tenant weight 0") << QByteArray("/api/v1/tenants") << QByteArray("{\"name\":\"x\",\"weight\":0}")
+                                         << QStringLiteral("weight");
+        QTest::newRow("tenant weight negative")
+            << QByteArray("/api/v1/tenants") << QByteArray("{\"name\":\"x\",\"weight\":-3}")
+            << QStringLiteral("weight");
+        QTest::newRow("tenant unknown group")
+            << QByteArray("/api/v1/tenants") << QByteArray("{\"name\":\"x\",\"fairshare_group\":\"nope\"}")
+            << QStringLiteral("fairshare_group");
+        QTest::newRow("group weight string")
+            << QByteArray("/api/v1/fairshare/groups") << QByteArray("{\"name\":\"g\",\"weight\":\"9\"}")
+            << QStringLiteral("weight");
     }
     void validationNamesTheField()
     {
@@ -269,7 +287,8 @@ private Q_SLOTS:
         r = gw->admin("PATCH", "/api/v1/tenants/" + id, "{\"name\":\"acme-2\"}");
         QCOMPARE(r.json().value(QStringLiteral("name")).toString(), QStringLiteral("acme-2"));
         QCOMPARE(r.json().value(QStringLiteral("weight")).toInt(), 300);
-        QCOMPARE(gw->admin("GET", "/api/v1/tenants/" + id).json().value(QStringLiteral("name")).toString(), QStringLiteral("acme-2"));
+        QCOMPARE(gw->admin("GET", "/api/v1/tenants/" + id).json().value(QStringLiteral("name")).toString(),
+                 QStringLiteral("acme-2"));
         QCOMPARE(gw->admin("GET", "/api/v1/tenants/not-an-id").status, 404);
     }
 
@@ -332,21 +351,25 @@ private Q_SLOTS:
         const QJsonObject s = r.json();
         QCOMPARE(s.value(QStringLiteral("version")).toString(), QStringLiteral(OBLETH_VERSION));
         QVERIFY(s.value(QStringLiteral("uptime_secs")).isDouble());
-        QCOMPARE(s.value(QStringLiteral("data_url")).toString(), QStringLiteral("http://127.0.0.1:%1").arg(gw->dataPort()));
-        QCOMPARE(s.value(QStringLiteral("admin_url")).toString(), QStringLiteral("http://127.0.0.1:%1").arg(gw->adminPort()));
+        QCOMPARE(s.value(QStringLiteral("data_url")).toString(),
+                 QStringLiteral("http://127.0.0.1:%1").arg(gw->dataPort()));
+        QCOMPARE(s.value(QStringLiteral("admin_url")).toString(),
+                 QStringLiteral("http://127.0.0.1:%1").arg(gw->adminPort()));
         QCOMPARE(s.value(QStringLiteral("in_flight")).toInt(), 0);
         QCOMPARE(s.value(QStringLiteral("queued")).toInt(), 0);
     }
 
     void mcpServersKeepTheirAuthHeaderSecret()
     {
-        Response r = gw->admin("POST", "/api/v1/mcp-servers",
-                               "{\"name\":\"fs\",\"upstream_url\":\"http://127.0.0.1:3001/mcp\",\"auth_header\":\"Bearer mcp-secret\"}");
+        Response r = gw->admin(
+            "POST", "/api/v1/mcp-servers",
+            "{\"name\":\"fs\",\"upstream_url\":\"http://127.0.0.1:3001/mcp\",\"auth_header\":\"Bearer mcp-secret\"}");
         QCOMPARE(r.status, 201);
         QVERIFY(!r.body.contains("mcp-secret"));
         QCOMPARE(r.json().value(QStringLiteral("has_auth_header")).toBool(), true);
         const QByteArray id = r.json().value(QStringLiteral("id")).toString().toLatin1();
-        r = gw->admin("PUT", "/api/v1/mcp-servers/" + id, "{\"name\":\"fs\",\"upstream_url\":\"http://127.0.0.1:3002/mcp\",\"enabled\":false}");
+        r = gw->admin("PUT", "/api/v1/mcp-servers/" + id,
+                      "{\"name\":\"fs\",\"upstream_url\":\"http://127.0.0.1:3002/mcp\",\"enabled\":false}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QStringLiteral("has_auth_header")).toBool(), true);
         QVERIFY(!gw->admin("GET", "/api/v1/mcp-servers").body.contains("mcp-secret"));
@@ -380,7 +403,8 @@ private Q_SLOTS:
         for (const http::Router::Route &route : api.router().routes()) {
             const QJsonObject item = paths.value(route.pattern).toObject();
             QVERIFY2(item.contains(QString::fromLatin1(route.method).toLower()),
-                     qPrintable(QStringLiteral("%1 %2 is not in openapi.json").arg(QString::fromLatin1(route.method), route.pattern)));
+                     qPrintable(QStringLiteral("%1 %2 is not in openapi.json")
+                                    .arg(QString::fromLatin1(route.method), route.pattern)));
         }
     }
 };

@@ -38,18 +38,21 @@ private Q_SLOTS:
         QTest::newRow("garbage line") << QByteArray("HELLO\r\n\r\n") << 400 << QStringLiteral("invalid_request");
         QTest::newRow("unknown method") << QByteArray("BREW /v1/models HTTP/1.1\r\nHost: x\r\n\r\n") << 405
                                         << QStringLiteral("method_not_allowed");
-        QTest::newRow("header without colon") << QByteArray("GET /health HTTP/1.1\r\nHost x\r\n\r\n") << 400
-                                              << QStringLiteral("invalid_request");
-        QTest::newRow("overlong header") << QByteArray("GET /health HTTP/1.1\r\nX-Big: " + QByteArray(100'000, 'x') + "\r\n\r\n")
+        QTest::newRow("header without colon")
+            << QByteArray("GET /health HTTP/1.1\r\nHost x\r\n\r\n") << 400 << QStringLiteral("invalid_request");
+        QTest::newRow("overlong header") << QByteArray("GET /health HTTP/1.1\r\nX-Big: " + QByteArray(100'000, 'x')
+                                                       + "\r\n\r\n")
                                          << 431 << QStringLiteral("invalid_request");
         QTest::newRow("overlong path") << QByteArray("GET /" + QByteArray(40'000, 'p') + " HTTP/1.1\r\n\r\n") << 414
                                        << QStringLiteral("invalid_request");
-        QTest::newRow("control characters") << QByteArray("GET /health HTTP/1.1\r\nX-A: \x07\r\n\r\n") << 400
-                                            << QStringLiteral("invalid_request");
-        QTest::newRow("bad content-length") << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: ten\r\n\r\n")
-                                            << 400 << QStringLiteral("invalid_request");
-        QTest::newRow("body over 64 MiB") << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 67108865\r\n\r\n")
-                                          << 413 << QStringLiteral("request_too_large");
+        QTest::newRow("control characters")
+            << QByteArray("GET /health HTTP/1.1\r\nX-A: \x07\r\n\r\n") << 400 << QStringLiteral("invalid_request");
+        QTest::newRow("bad content-length")
+            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: ten\r\n\r\n") << 400
+            << QStringLiteral("invalid_request");
+        QTest::newRow("body over 64 MiB")
+            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 67108865\r\n\r\n") << 413
+            << QStringLiteral("request_too_large");
         QTest::newRow("http/3") << QByteArray("GET / HTTP/3.0\r\n\r\n") << 505 << QStringLiteral("invalid_request");
     }
     void malformedRequests()
@@ -92,8 +95,9 @@ private Q_SLOTS:
     void unknownFieldsPassThroughTheDataPlane()
     {
         // New OpenAI parameters must reach the upstream: the data plane does not police fields.
-        const Response r = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(),
-                                          "{\"model\":\"mock-model\",\"brand_new_param\":{\"x\":[1,2]},\"max_tokens\":2}");
+        const Response r
+            = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(),
+                             "{\"model\":\"mock-model\",\"brand_new_param\":{\"x\":[1,2]},\"max_tokens\":2}");
         QCOMPARE(r.status, 200);
     }
 
@@ -125,7 +129,8 @@ private Q_SLOTS:
         QTest::newRow("huge weight") << QByteArray("{\"name\":\"n2\",\"weight\":1e308}");
         QTest::newRow("NaN-ish weight") << QByteArray("{\"name\":\"n3\",\"weight\":\"NaN\"}");
         QTest::newRow("fractional weight") << QByteArray("{\"name\":\"n4\",\"weight\":1.5}");
-        QTest::newRow("huge tokens_per_minute") << QByteArray("{\"name\":\"n5\",\"tokens_per_minute\":99999999999999999999}");
+        QTest::newRow("huge tokens_per_minute")
+            << QByteArray("{\"name\":\"n5\",\"tokens_per_minute\":99999999999999999999}");
         QTest::newRow("name as object") << QByteArray("{\"name\":{\"first\":\"a\"}}");
         QTest::newRow("unknown field") << QByteArray("{\"name\":\"n6\",\"colour\":\"blue\"}");
         QTest::newRow("name with newline") << QByteArray("{\"name\":\"a\\nb\"}");
@@ -136,7 +141,8 @@ private Q_SLOTS:
         const Response r = gw->admin("POST", "/api/v1/tenants", body);
         QCOMPARE(r.status, 400);
         QVERIFY(r.isOpenAiError());
-        QVERIFY(!r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("param")).toString().isEmpty());
+        QVERIFY(
+            !r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("param")).toString().isEmpty());
         stillServes();
     }
 

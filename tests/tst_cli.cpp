@@ -110,20 +110,24 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("env");
         QTest::addColumn<QByteArray>("mentions");
-        QTest::newRow("unknown flag") << QStringList{QStringLiteral("--server"), QStringLiteral("--frobnicate")} << QString()
-                                      << QByteArray("frobnicate");
-        QTest::newRow("port not a number") << QStringList{QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("http")}
-                                           << QString() << QByteArray("--port");
-        QTest::newRow("port too big") << QStringList{QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("70000")}
+        QTest::newRow("unknown flag") << QStringList{QStringLiteral("--server"), QStringLiteral("--frobnicate")}
+                                      << QString() << QByteArray("frobnicate");
+        QTest::newRow("port not a number")
+            << QStringList{QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("http")} << QString()
+            << QByteArray("--port");
+        QTest::newRow("port too big") << QStringList{QStringLiteral("--server"), QStringLiteral("--port"),
+                                                     QStringLiteral("70000")}
                                       << QString() << QByteArray("--port");
-        QTest::newRow("bad host") << QStringList{QStringLiteral("--server"), QStringLiteral("--host"), QStringLiteral("not a host")}
+        QTest::newRow("bad host") << QStringList{QStringLiteral("--server"), QStringLiteral("--host"),
+                                                 QStringLiteral("not a host")}
                                   << QString() << QByteArray("--host");
-        QTest::newRow("bad upstream") << QStringList{QStringLiteral("--server"), QStringLiteral("--upstream"), QStringLiteral("localhost:11434")}
+        QTest::newRow("bad upstream") << QStringList{QStringLiteral("--server"), QStringLiteral("--upstream"),
+                                                     QStringLiteral("localhost:11434")}
                                       << QString() << QByteArray("--upstream");
-        QTest::newRow("bad env port") << QStringList{QStringLiteral("--server")} << QStringLiteral("OBLETH_ADMIN_PORT=-1")
-                                      << QByteArray("OBLETH_ADMIN_PORT");
-        QTest::newRow("two modes") << QStringList{QStringLiteral("--server"), QStringLiteral("--mock-upstream")} << QString()
-                                   << QByteArray("together");
+        QTest::newRow("bad env port") << QStringList{QStringLiteral("--server")}
+                                      << QStringLiteral("OBLETH_ADMIN_PORT=-1") << QByteArray("OBLETH_ADMIN_PORT");
+        QTest::newRow("two modes") << QStringList{QStringLiteral("--server"), QStringLiteral("--mock-upstream")}
+                                   << QString() << QByteArray("together");
         QTest::newRow("stray argument") << QStringList{QStringLiteral("--server"), QStringLiteral("serve")} << QString()
                                         << QByteArray("serve");
     }
@@ -147,8 +151,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QString adminToken;
         {
-            Server s({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
-                      QStringLiteral("--data-dir"), dir.path()});
+            Server s({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),
+                      QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
             QVERIFY(s.dataPort != 0);
             QCOMPARE(s.host, QStringLiteral("127.0.0.1"));
             QVERIFY(s.adminPort != 0 && s.adminPort != s.dataPort);
@@ -162,7 +166,8 @@ private Q_SLOTS:
             adminToken = QString::fromLatin1(token.readAll().trimmed());
             QVERIFY(adminToken.size() >= 32);
 #ifdef Q_OS_UNIX
-            QCOMPARE(QFile::permissions(tokenPath) & ~(QFileDevice::ReadUser | QFileDevice::WriteUser | QFileDevice::ExeUser),
+            QCOMPARE(QFile::permissions(tokenPath)
+                         & ~(QFileDevice::ReadUser | QFileDevice::WriteUser | QFileDevice::ExeUser),
                      QFileDevice::ReadOwner | QFileDevice::WriteOwner);
 #endif
             QCOMPARE(test::postJson(s.dataPort, "/v1/chat/completions", key, "{\"model\":\"mock-model\"}").status, 200);
@@ -172,8 +177,8 @@ private Q_SLOTS:
             QVERIFY(!s.out.contains(adminToken.toLatin1()));
         }
         // Second start: same token, no new key printed.
-        Server again({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
-                      QStringLiteral("--data-dir"), dir.path()});
+        Server again({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),
+                      QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
         QVERIFY(again.dataPort != 0);
         QVERIFY(again.firstKey().isEmpty());
         http::Headers h;
@@ -208,9 +213,13 @@ private Q_SLOTS:
         QByteArray out;
         QTRY_VERIFY_WITH_TIMEOUT((out += p.readAllStandardOutput()).contains("obleth listening"), 15'000);
         const quint16 adminPort = quint16(QRegularExpression(QStringLiteral("admin=http://127.0.0.1:(\\d+)"))
-                                              .match(QString::fromLatin1(out)).captured(1).toUInt());
+                                              .match(QString::fromLatin1(out))
+                                              .captured(1)
+                                              .toUInt());
         QCOMPARE(test::request(adminPort, "GET", "/api/v1/status",
-                               test::headers({{"Authorization", "Bearer my-own-admin-token-123456"}})).status, 200);
+                               test::headers({{"Authorization", "Bearer my-own-admin-token-123456"}}))
+                     .status,
+                 200);
         QVERIFY(!QFile::exists(dir2.filePath(QStringLiteral("admin-token"))));
         p.terminate();
         QVERIFY(p.waitForFinished(10'000));
@@ -222,12 +231,14 @@ private Q_SLOTS:
         QTcpServer busy;
         QVERIFY(busy.listen(QHostAddress::LocalHost, 0));
         QTemporaryDir dir;
-        const Run r = runToEnd({QStringLiteral("--server"), QStringLiteral("--port"), QString::number(busy.serverPort()),
-                                QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
+        const Run r
+            = runToEnd({QStringLiteral("--server"), QStringLiteral("--port"), QString::number(busy.serverPort()),
+                        QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
         QCOMPARE(r.exitCode, 1);
         QVERIFY(!r.out.contains("listening"));
         const QList<QByteArray> errLines = r.err.trimmed().split('\n');
-        QVERIFY2(errLines.last().startsWith(QByteArray(QByteArray("obleth: cannot listen on 127.0.0.1:") + QByteArray::number(busy.serverPort()))),
+        QVERIFY2(errLines.last().startsWith(QByteArray(QByteArray("obleth: cannot listen on 127.0.0.1:")
+                                                       + QByteArray::number(busy.serverPort()))),
                  r.err.constData());
     }
 
@@ -238,8 +249,9 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("my shopping list\n");
         f.close();
-        const Run r = runToEnd({QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("0"),
-                                QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
+        const Run r
+            = runToEnd({QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("0"),
+                        QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("not a SQLite database"), r.err.constData());
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -264,14 +276,18 @@ private Q_SLOTS:
         QVERIFY(client.waitForConnected(5000));
         const QByteArray body = "{\"model\":\"mock-model\"}";
         client.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
-                     + "\r\nx-mock-latency-ms: 800\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                     + "\r\nx-mock-latency-ms: 800\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
+                     + body);
         QVERIFY(client.waitForBytesWritten(5000));
         // SIGTERM must arrive while the request is in flight: wait until the gateway says so.
         QFile tokenFile(dir.filePath(QStringLiteral("admin-token")));
         QVERIFY(tokenFile.open(QIODevice::ReadOnly));
         const http::Headers admin = test::headers({{"Authorization", "Bearer " + tokenFile.readAll().trimmed()}});
-        QTRY_COMPARE_WITH_TIMEOUT(
-            test::request(s.adminPort, "GET", "/api/v1/status", admin).json().value(QStringLiteral("in_flight")).toInt(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(test::request(s.adminPort, "GET", "/api/v1/status", admin)
+                                      .json()
+                                      .value(QStringLiteral("in_flight"))
+                                      .toInt(),
+                                  1, 5000);
         s.terminate();
         QTRY_VERIFY_WITH_TIMEOUT(reply.contains("chat.completion"), 5000);
         QVERIFY(reply.startsWith("HTTP/1.1 200"));

@@ -64,12 +64,13 @@ private Q_SLOTS:
         const Response r = chat(gw->firstKey());
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QStringLiteral("object")).toString(), QStringLiteral("chat.completion"));
-        QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(), 16);
+        QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(),
+                 16);
         QVERIFY(r.headers.value("x-obleth-request-id").startsWith("req_"));
         // x-api-key works as well as Bearer.
-        const Response viaHeader = test::request(gw->dataPort(), "POST", "/v1/completions",
-                                                 test::headers({{"x-api-key", gw->firstKey()}}),
-                                                 "{\"model\":\"mock-model\",\"prompt\":\"hi\",\"max_tokens\":3}");
+        const Response viaHeader
+            = test::request(gw->dataPort(), "POST", "/v1/completions", test::headers({{"x-api-key", gw->firstKey()}}),
+                            "{\"model\":\"mock-model\",\"prompt\":\"hi\",\"max_tokens\":3}");
         QCOMPARE(viaHeader.status, 200);
         QCOMPARE(viaHeader.json().value(QStringLiteral("object")).toString(), QStringLiteral("text_completion"));
     }
@@ -84,7 +85,8 @@ private Q_SLOTS:
         QTest::newRow("malformed key") << QByteArray("Authorization") << QByteArray("Bearer sk_short");
         QTest::newRow("unknown key") << QByteArray("Authorization") << QByteArray("Bearer sk_") + QByteArray(48, 'a');
         QTest::newRow("unknown x-api-key") << QByteArray("x-api-key") << QByteArray("sk_") + QByteArray(48, 'b');
-        QTest::newRow("admin token") << QByteArray("Authorization") << QByteArray("Bearer ") + GatewayFixture::kAdminToken;
+        QTest::newRow("admin token") << QByteArray("Authorization")
+                                     << QByteArray("Bearer ") + GatewayFixture::kAdminToken;
     }
     void authFailures()
     {
@@ -93,7 +95,8 @@ private Q_SLOTS:
         http::Headers h;
         if (!header.isEmpty())
             h.add(header, value);
-        for (const QByteArray &path : {QByteArray("/v1/chat/completions"), QByteArray("/v1/models"), QByteArray("/anything")}) {
+        for (const QByteArray &path :
+             {QByteArray("/v1/chat/completions"), QByteArray("/v1/models"), QByteArray("/anything")}) {
             const Response r = test::request(gw->dataPort(), "POST", path, h, kChat);
             QCOMPARE(r.status, 401);
             QCOMPARE(r.errorCode(), QStringLiteral("invalid_api_key"));
@@ -114,7 +117,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, 403);
         QCOMPARE(r.errorCode(), QStringLiteral("key_disabled"));
 
-        QCOMPARE(gw->admin("PUT", "/api/v1/keys/" + keyId.toLatin1() + "/disabled", "{\"disabled\":false}").status, 200);
+        QCOMPARE(gw->admin("PUT", "/api/v1/keys/" + keyId.toLatin1() + "/disabled", "{\"disabled\":false}").status,
+                 200);
         QCOMPARE(chat(key).status, 200);
 
         QCOMPARE(gw->admin("DELETE", "/api/v1/keys/" + keyId.toLatin1()).status, 204);
@@ -172,7 +176,8 @@ private Q_SLOTS:
         gw->addModel(model(QStringLiteral("office-llm"), QStringLiteral("http://127.0.0.1:%1/v1").arg(upstream.port()),
                            {{QStringLiteral("upstream_model"), QStringLiteral("llama3.1:8b-instruct")},
                             {QStringLiteral("api_key"), QStringLiteral("upstream-secret-key")}}));
-        const QByteArray body = "{ \"temperature\": 0.50, \"model\" : \"office-llm\",\n \"messages\":[{\"role\":\"user\",\"content\":\"caf\xc3\xa9\"}] }";
+        const QByteArray body = "{ \"temperature\": 0.50, \"model\" : \"office-llm\",\n "
+                                "\"messages\":[{\"role\":\"user\",\"content\":\"caf\xc3\xa9\"}] }";
         http::Headers h;
         h.add("Authorization", "Bearer " + gw->firstKey());
         h.add("x-api-key", gw->firstKey());
@@ -194,7 +199,8 @@ private Q_SLOTS:
         QVERIFY(!requestId.isEmpty());
 
         QCOMPARE(upstream.requests().size(), 1);
-        const QByteArray expectedBody = "{ \"temperature\": 0.50, \"model\" : \"llama3.1:8b-instruct\",\n \"messages\":[{\"role\":\"user\",\"content\":\"caf\xc3\xa9\"}] }";
+        const QByteArray expectedBody = "{ \"temperature\": 0.50, \"model\" : \"llama3.1:8b-instruct\",\n "
+                                        "\"messages\":[{\"role\":\"user\",\"content\":\"caf\xc3\xa9\"}] }";
         QCOMPARE(upstream.lastBody(), expectedBody);
         const QList<QByteArray> lines = upstream.lastHead().split('\n');
         QCOMPARE(lines.first().trimmed(), QByteArray("POST /v1/chat/completions?trace=1 HTTP/1.1"));
@@ -208,8 +214,9 @@ private Q_SLOTS:
             names.append(line.left(colon).toLower());
             sent.add(line.left(colon), line.mid(colon + 1).trimmed());
         }
-        QCOMPARE(names, (QList<QByteArray>{"host", "content-type", "openai-beta", "user-agent", "authorization",
-                                           "x-obleth-request-id", "content-length"}));
+        QCOMPARE(names,
+                 (QList<QByteArray>{"host", "content-type", "openai-beta", "user-agent", "authorization",
+                                    "x-obleth-request-id", "content-length"}));
         QCOMPARE(sent.value("host"), QByteArray("127.0.0.1:") + QByteArray::number(upstream.port()));
         QCOMPARE(sent.value("authorization"), QByteArray("Bearer upstream-secret-key"));
         QCOMPARE(sent.value("user-agent"), QByteArray("my-sdk/1.0"));
@@ -221,12 +228,17 @@ private Q_SLOTS:
     {
         test::CaptureServer upstream;
         gw->addModel(model(QStringLiteral("bare"), QStringLiteral("http://127.0.0.1:%1").arg(upstream.port())));
-        gw->addModel(model(QStringLiteral("prefixed"), QStringLiteral("http://127.0.0.1:%1/openai/v1/").arg(upstream.port())));
+        gw->addModel(
+            model(QStringLiteral("prefixed"), QStringLiteral("http://127.0.0.1:%1/openai/v1/").arg(upstream.port())));
         QCOMPARE(chat(gw->firstKey(), "{\"model\":\"bare\"}").status, 200);
         QVERIFY(upstream.lastHead().startsWith("POST /v1/chat/completions HTTP/1.1"));
-        QCOMPARE(test::postJson(gw->dataPort(), "/v1/embeddings", gw->firstKey(), "{\"model\":\"prefixed\",\"input\":\"x\"}").status, 200);
+        QCOMPARE(
+            test::postJson(gw->dataPort(), "/v1/embeddings", gw->firstKey(), "{\"model\":\"prefixed\",\"input\":\"x\"}")
+                .status,
+            200);
         QVERIFY(upstream.lastHead().startsWith("POST /openai/v1/embeddings HTTP/1.1"));
-        QVERIFY2(!upstream.lastHead().contains("Authorization"), upstream.lastHead().constData()); // no api_key: none sent
+        QVERIFY2(!upstream.lastHead().contains("Authorization"),
+                 upstream.lastHead().constData()); // no api_key: none sent
     }
 
     void realMockUpstreamThroughTheGateway()
@@ -234,10 +246,13 @@ private Q_SLOTS:
         gw->addModel(model(QStringLiteral("remote"), mock->url(QStringLiteral("/v1")).toString(),
                            {{QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
         const qint64 before = mock->stats().value(QStringLiteral("requests")).toInteger();
-        Response r = chat(gw->firstKey(), "{\"model\":\"remote\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        Response r
+            = chat(gw->firstKey(),
+                   "{\"model\":\"remote\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QStringLiteral("model")).toString(), QStringLiteral("mock-model"));
-        QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(), 5);
+        QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(),
+                 5);
         QCOMPARE(mock->stats().value(QStringLiteral("requests")).toInteger(), before + 1);
 
         // Upstream errors come back unchanged.
@@ -246,7 +261,8 @@ private Q_SLOTS:
         QCOMPARE(r.errorCode(), QStringLiteral("mock_status_429"));
 
         // Streams are relayed with the SSE framing intact.
-        r = chat(gw->firstKey(), "{\"model\":\"remote\",\"stream\":true,\"max_tokens\":4,\"stream_options\":{\"include_usage\":true}}");
+        r = chat(gw->firstKey(),
+                 "{\"model\":\"remote\",\"stream\":true,\"max_tokens\":4,\"stream_options\":{\"include_usage\":true}}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.headers.value("content-type"), QByteArray("text/event-stream"));
         QCOMPARE(r.body.count("data: "), 4 + 1 + 1 + 1);
@@ -269,7 +285,8 @@ private Q_SLOTS:
     void upstreamSilentIs504()
     {
         gw->addModel(model(QStringLiteral("slow"), mock->url().toString(),
-                           {{QStringLiteral("first_byte_timeout_secs"), 1}, {QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
+                           {{QStringLiteral("first_byte_timeout_secs"), 1},
+                            {QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
         const Response r = chat(gw->firstKey(), "{\"model\":\"slow\"}", test::headers({{"x-mock-latency-ms", "5000"}}));
         QCOMPARE(r.status, 504);
         QCOMPARE(r.errorCode(), QStringLiteral("upstream_timeout"));
@@ -302,7 +319,10 @@ private Q_SLOTS:
         for (const QJsonValue &v : r.data())
             ids.append(v.toObject().value(QStringLiteral("id")).toString());
         QCOMPARE(ids, (QStringList{QStringLiteral("visible"), QStringLiteral("mock-model")}));
-        QCOMPARE(test::request(gw->dataPort(), "GET", "/v1/models/visible", auth).json().value(QStringLiteral("id")).toString(),
+        QCOMPARE(test::request(gw->dataPort(), "GET", "/v1/models/visible", auth)
+                     .json()
+                     .value(QStringLiteral("id"))
+                     .toString(),
                  QStringLiteral("visible"));
         QCOMPARE(test::request(gw->dataPort(), "GET", "/v1/models/hidden", auth).status, 404);
     }
@@ -314,7 +334,8 @@ private Q_SLOTS:
         Response r = test::request(gw->dataPort(), "GET", "/api/tags", auth);
         QCOMPARE(r.status, 404);
         QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
-        r = test::postJson(gw->dataPort(), "/v1/embeddings", gw->firstKey(), "{\"model\":\"text-embedding-3-small\",\"input\":\"x\"}");
+        r = test::postJson(gw->dataPort(), "/v1/embeddings", gw->firstKey(),
+                           "{\"model\":\"text-embedding-3-small\",\"input\":\"x\"}");
         QCOMPARE(r.status, 404);
         QCOMPARE(r.errorCode(), QStringLiteral("model_not_found"));
     }
@@ -335,7 +356,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         QCOMPARE(r.data().first().toObject().value(QStringLiteral("owned_by")).toString(), QStringLiteral("obleth"));
         // Embeddings for a model the registry does not know go to the default upstream.
-        r = test::postJson(gw->dataPort(), "/v1/embeddings", gw->firstKey(), "{\"model\":\"nomic-embed\",\"input\":[\"a\",\"b\"]}");
+        r = test::postJson(gw->dataPort(), "/v1/embeddings", gw->firstKey(),
+                           "{\"model\":\"nomic-embed\",\"input\":[\"a\",\"b\"]}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.data().size(), 2);
         // Still no route without a key.
@@ -345,14 +367,15 @@ private Q_SLOTS:
     void manySlowRequestsToOneHostAreAllInFlight()
     {
         constexpr int kRequests = 64;
-        gw->addModel(model(QStringLiteral("slow-mock"), mock->url().toString(), {{QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
+        gw->addModel(model(QStringLiteral("slow-mock"), mock->url().toString(),
+                           {{QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
         const int peakBefore = mock->stats().value(QStringLiteral("max_in_flight")).toInt();
         QVERIFY(peakBefore < kRequests);
 
         const QByteArray body = "{\"model\":\"slow-mock\",\"max_tokens\":1}";
-        const QByteArray raw = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gw->firstKey()
-                               + "\r\nx-mock-latency-ms: 1500\r\nContent-Length: " + QByteArray::number(body.size())
-                               + "\r\nConnection: close\r\n\r\n" + body;
+        const QByteArray raw = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + gw->firstKey() + "\r\nx-mock-latency-ms: 1500\r\nContent-Length: " + QByteArray::number(body.size())
+            + "\r\nConnection: close\r\n\r\n" + body;
         std::vector<std::unique_ptr<QTcpSocket>> sockets;
         QHash<QTcpSocket *, QByteArray> replies;
         for (int i = 0; i < kRequests; ++i) {
@@ -363,9 +386,10 @@ private Q_SLOTS:
             s->connectToHost(QHostAddress::LocalHost, gw->dataPort());
             sockets.push_back(std::move(socket));
         }
-        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(sockets.begin(), sockets.end(),
-                                             [](const auto &s) { return s->state() == QAbstractSocket::UnconnectedState; }),
-                                 20'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::all_of(sockets.begin(), sockets.end(),
+                        [](const auto &s) { return s->state() == QAbstractSocket::UnconnectedState; }),
+            20'000);
         for (const auto &s : sockets)
             QVERIFY2(replies.value(s.get()).startsWith("HTTP/1.1 200"), replies.value(s.get()).left(200).constData());
         QCOMPARE(mock->stats().value(QStringLiteral("max_in_flight")).toInt(), kRequests);

@@ -21,19 +21,23 @@ private Q_SLOTS:
         QTest::newRow("simple") << QByteArray("{\"model\":\"a\",\"x\":1}") << QStringLiteral("b")
                                 << QByteArray("{\"model\":\"b\",\"x\":1}");
         QTest::newRow("whitespace, order and numbers kept")
-            << QByteArray("{ \"temperature\" : 0.70000, \"model\" :\n \"gpt\" , \"n\":1e2 }") << QStringLiteral("llama3:8b")
+            << QByteArray("{ \"temperature\" : 0.70000, \"model\" :\n \"gpt\" , \"n\":1e2 }")
+            << QStringLiteral("llama3:8b")
             << QByteArray("{ \"temperature\" : 0.70000, \"model\" :\n \"llama3:8b\" , \"n\":1e2 }");
         QTest::newRow("nested model keys untouched")
-            << QByteArray("{\"messages\":[{\"model\":\"inner\",\"content\":\"\\\"model\\\":\\\"x\\\"\"}],\"model\":\"outer\"}")
-            << QStringLiteral("up") << QByteArray("{\"messages\":[{\"model\":\"inner\",\"content\":\"\\\"model\\\":\\\"x\\\"\"}],\"model\":\"up\"}");
+            << QByteArray(
+                   "{\"messages\":[{\"model\":\"inner\",\"content\":\"\\\"model\\\":\\\"x\\\"\"}],\"model\":\"outer\"}")
+            << QStringLiteral("up")
+            << QByteArray(
+                   "{\"messages\":[{\"model\":\"inner\",\"content\":\"\\\"model\\\":\\\"x\\\"\"}],\"model\":\"up\"}");
         QTest::newRow("escaped key") << QByteArray("{\"mod\\u0065l\":\"a\"}") << QStringLiteral("b")
                                      << QByteArray("{\"mod\\u0065l\":\"b\"}");
         QTest::newRow("needs escaping") << QByteArray("{\"model\":\"a\"}") << QStringLiteral("we\"ird\\name")
                                         << QByteArray("{\"model\":\"we\\\"ird\\\\name\"}");
         QTest::newRow("unicode kept") << QByteArray("{\"model\":\"a\",\"p\":\"h\xc3\xa9\"}") << QStringLiteral("b")
                                       << QByteArray("{\"model\":\"b\",\"p\":\"h\xc3\xa9\"}");
-        QTest::newRow("same name: bytes identical") << QByteArray("{\"model\" : \"a\"}") << QStringLiteral("a")
-                                                    << QByteArray("{\"model\" : \"a\"}");
+        QTest::newRow("same name: bytes identical")
+            << QByteArray("{\"model\" : \"a\"}") << QStringLiteral("a") << QByteArray("{\"model\" : \"a\"}");
     }
     void modelRewriteKeepsEveryOtherByte()
     {
@@ -76,8 +80,9 @@ private Q_SLOTS:
                                         << QByteArray() << QStringLiteral("http://h:1/v1/chat/completions");
         QTest::newRow("bare base") << QStringLiteral("http://h:1") << QByteArray("/v1/embeddings") << QByteArray()
                                    << QStringLiteral("http://h:1/v1/embeddings");
-        QTest::newRow("prefixed base") << QStringLiteral("https://api.example.com/openai/v1") << QByteArray("/v1/models")
-                                       << QByteArray() << QStringLiteral("https://api.example.com/openai/v1/models");
+        QTest::newRow("prefixed base") << QStringLiteral("https://api.example.com/openai/v1")
+                                       << QByteArray("/v1/models") << QByteArray()
+                                       << QStringLiteral("https://api.example.com/openai/v1/models");
         QTest::newRow("query kept") << QStringLiteral("http://h") << QByteArray("/api/tags") << QByteArray("a=1&b=%20")
                                     << QStringLiteral("http://h/api/tags?a=1&b=%20");
     }
@@ -111,8 +116,9 @@ private Q_SLOTS:
         QList<QByteArray> names;
         for (const auto &f : up.fields())
             names.append(f.first);
-        QCOMPARE(names, (QList<QByteArray>{"Content-Type", "OpenAI-Organization", "X-Custom", "X-Custom",
-                                           "Authorization", "x-obleth-request-id"}));
+        QCOMPARE(names,
+                 (QList<QByteArray>{"Content-Type", "OpenAI-Organization", "X-Custom", "X-Custom", "Authorization",
+                                    "x-obleth-request-id"}));
         QCOMPARE(up.value("authorization"), QByteArray("Bearer upstream-secret"));
         QCOMPARE(up.value("x-obleth-request-id"), QByteArray("req_1"));
 

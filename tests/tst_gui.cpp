@@ -45,8 +45,8 @@ private Q_SLOTS:
         QVERIFY(app.window()->isVisible());
 
         // The key shown works on the data plane right away.
-        const test::Response r = test::postJson(quint16(QUrl(dataUrl).port()), "/v1/chat/completions", firstKey.toLatin1(),
-                                                "{\"model\":\"mock-model\"}");
+        const test::Response r = test::postJson(quint16(QUrl(dataUrl).port()), "/v1/chat/completions",
+                                                firstKey.toLatin1(), "{\"model\":\"mock-model\"}");
         QCOMPARE(r.status, 200);
 
         QSignalSpy stopped(&gw, &gateway::GatewayThread::stopped);
@@ -62,7 +62,8 @@ private Q_SLOTS:
         // its answer, because both listeners live in the gateway's own thread.
         int status = 0;
         std::unique_ptr<QThread> client(QThread::create([&] {
-            status = test::postJson(gw.dataPort(), "/v1/chat/completions", gw.firstKey(), "{\"model\":\"mock-model\"}").status;
+            status = test::postJson(gw.dataPort(), "/v1/chat/completions", gw.firstKey(), "{\"model\":\"mock-model\"}")
+                         .status;
         }));
         client->start();
         QVERIFY(client->wait(10'000));

@@ -63,12 +63,13 @@ private Q_SLOTS:
             << QList<QByteArray>{"PO", "ST /v1/x?a=1 HTTP/1.1\r", "\nContent-Length: 5\r\n", "\r\nhel", "lo"}
             << QByteArray("POST") << QByteArray("/v1/x?a=1") << QByteArray("hello");
         QTest::newRow("chunked with extension and trailer")
-            << QList<QByteArray>{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"}
+            << QList<QByteArray>{"POST / HTTP/1.1\r\nTransfer-Encoding: "
+                                 "chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"}
             << QByteArray("POST") << QByteArray("/") << QByteArray("abcde");
-        QTest::newRow("bare LF line ends") << QList<QByteArray>{"GET / HTTP/1.0\nA: b\n\n"} << QByteArray("GET")
-                                           << QByteArray("/") << QByteArray();
-        QTest::newRow("leading empty line") << QList<QByteArray>{"\r\nGET / HTTP/1.1\r\n\r\n"} << QByteArray("GET")
-                                            << QByteArray("/") << QByteArray();
+        QTest::newRow("bare LF line ends")
+            << QList<QByteArray>{"GET / HTTP/1.0\nA: b\n\n"} << QByteArray("GET") << QByteArray("/") << QByteArray();
+        QTest::newRow("leading empty line")
+            << QList<QByteArray>{"\r\nGET / HTTP/1.1\r\n\r\n"} << QByteArray("GET") << QByteArray("/") << QByteArray();
     }
     void validRequests()
     {
@@ -105,8 +106,10 @@ private Q_SLOTS:
             << QByteArray("POST / HTTP/1.1\r\nContent-Length: 209715200\r\n\r\n") << 413;
         QTest::newRow("absurd content-length")
             << QByteArray("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n") << 400;
-        QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << 400;
-        QTest::newRow("overlong header") << QByteArray("GET / HTTP/1.1\r\nA: " + QByteArray(70'000, 'a') + "\r\n\r\n") << 431;
+        QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+                                        << 400;
+        QTest::newRow("overlong header") << QByteArray("GET / HTTP/1.1\r\nA: " + QByteArray(70'000, 'a') + "\r\n\r\n")
+                                         << 431;
         QTest::newRow("overlong target") << QByteArray("GET /" + QByteArray(20'000, 'a') + " HTTP/1.1\r\n\r\n") << 414;
     }
     void rejects()
@@ -122,9 +125,9 @@ private Q_SLOTS:
     {
         MessageParser::Limits limits;
         limits.maxBodyBytes = 10;
-        const Parsed p = feed(MessageParser::Kind::Request,
-                              {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n"},
-                              limits);
+        const Parsed p
+            = feed(MessageParser::Kind::Request,
+                   {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n"}, limits);
         QCOMPARE(p.errorStatus, 413);
     }
 

@@ -29,12 +29,14 @@ private Q_SLOTS:
 
     void sameRequestSameAnswer()
     {
-        const QByteArray body = "{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\",\"content\":\"one two three\"}]}";
+        const QByteArray body
+            = "{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\",\"content\":\"one two three\"}]}";
         const Response a = post("/v1/chat/completions", body);
         const Response b = post("/v1/chat/completions", body);
         QCOMPARE(a.status, 200);
         QCOMPARE(a.body, b.body);
-        const Response c = post("/v1/chat/completions", "{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\",\"content\":\"other\"}]}");
+        const Response c = post("/v1/chat/completions",
+                                "{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\",\"content\":\"other\"}]}");
         QVERIFY(c.body != a.body);
         const QJsonObject usage = a.json().value(QStringLiteral("usage")).toObject();
         QCOMPARE(usage.value(QStringLiteral("prompt_tokens")).toInt(), 3);
@@ -46,15 +48,23 @@ private Q_SLOTS:
     {
         const Response r = post("/v1/completions", "{\"model\":\"mock-model\",\"prompt\":\"x\",\"max_tokens\":7}");
         QCOMPARE(r.status, 200);
-        const QString text = r.json().value(QStringLiteral("choices")).toArray().first().toObject().value(QStringLiteral("text")).toString();
+        const QString text = r.json()
+                                 .value(QStringLiteral("choices"))
+                                 .toArray()
+                                 .first()
+                                 .toObject()
+                                 .value(QStringLiteral("text"))
+                                 .toString();
         QCOMPARE(text.split(QLatin1Char(' ')).size(), 7);
-        QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(), 7);
+        QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(),
+                 7);
     }
 
     void streamsOneChunkPerToken()
     {
-        const Response r = post("/v1/chat/completions",
-                                "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":5,\"stream_options\":{\"include_usage\":true}}");
+        const Response r = post(
+            "/v1/chat/completions",
+            "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":5,\"stream_options\":{\"include_usage\":true}}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.headers.value("content-type"), QByteArray("text/event-stream"));
         QList<QByteArray> events = r.body.split('\n');
@@ -62,8 +72,10 @@ private Q_SLOTS:
         QCOMPARE(events.size(), 5 + 1 + 1 + 1); // tokens, finish, usage, [DONE]
         QCOMPARE(events.last(), QByteArray("data: [DONE]"));
         const QJsonObject usageChunk = QJsonDocument::fromJson(events.at(6).mid(6)).object();
-        QCOMPARE(usageChunk.value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(), 5);
-        const Response noUsage = post("/v1/chat/completions", "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":2}");
+        QCOMPARE(
+            usageChunk.value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(), 5);
+        const Response noUsage
+            = post("/v1/chat/completions", "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":2}");
         QCOMPARE(noUsage.body.count("data: "), 2 + 1 + 1);
     }
 
@@ -79,21 +91,25 @@ private Q_SLOTS:
 
     void embeddings()
     {
-        Response r = post("/v1/embeddings", "{\"model\":\"mock-model\",\"input\":[\"a\",\"b\",\"c\"],\"dimensions\":8}");
+        Response r
+            = post("/v1/embeddings", "{\"model\":\"mock-model\",\"input\":[\"a\",\"b\",\"c\"],\"dimensions\":8}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.data().size(), 3);
         QCOMPARE(r.data().at(0).toObject().value(QStringLiteral("embedding")).toArray().size(), 8);
         // encoding_format=base64 (what the OpenAI Node SDK asks for): little-endian float32.
-        r = post("/v1/embeddings", "{\"model\":\"mock-model\",\"input\":\"a\",\"dimensions\":8,\"encoding_format\":\"base64\"}");
+        r = post("/v1/embeddings",
+                 "{\"model\":\"mock-model\",\"input\":\"a\",\"dimensions\":8,\"encoding_format\":\"base64\"}");
         QCOMPARE(r.status, 200);
-        const QByteArray raw = QByteArray::fromBase64(r.data().at(0).toObject().value(QStringLiteral("embedding")).toString().toLatin1());
+        const QByteArray raw = QByteArray::fromBase64(
+            r.data().at(0).toObject().value(QStringLiteral("embedding")).toString().toLatin1());
         QCOMPARE(raw.size(), 8 * 4);
         QCOMPARE(post("/v1/embeddings", "{\"model\":\"mock-model\"}").status, 400);
     }
 
     void statusHeaderAndLatency()
     {
-        Response r = post("/v1/chat/completions", "{\"model\":\"mock-model\"}", test::headers({{"x-mock-status", "503"}}));
+        Response r
+            = post("/v1/chat/completions", "{\"model\":\"mock-model\"}", test::headers({{"x-mock-status", "503"}}));
         QCOMPARE(r.status, 503);
         QVERIFY(r.isOpenAiError());
         QElapsedTimer t;
@@ -101,7 +117,10 @@ private Q_SLOTS:
         r = post("/v1/chat/completions", "{\"model\":\"mock-model\"}", test::headers({{"x-mock-latency-ms", "200"}}));
         QCOMPARE(r.status, 200);
         QVERIFY(t.elapsed() >= 200);
-        QCOMPARE(post("/v1/chat/completions", "{\"model\":\"mock-model\"}", test::headers({{"x-mock-latency-ms", "-1"}})).status, 400);
+        QCOMPARE(
+            post("/v1/chat/completions", "{\"model\":\"mock-model\"}", test::headers({{"x-mock-latency-ms", "-1"}}))
+                .status,
+            400);
     }
 
     void statsCountApiRequestsOnly()

@@ -70,7 +70,8 @@ private Q_SLOTS:
         QSqlQuery q(db.connection());
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
-        QCOMPARE(QFile::permissions(path) & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+        QCOMPARE(QFile::permissions(path) & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+                 QFileDevice::Permissions());
     }
 
     void reopeningKeepsData()
@@ -124,9 +125,11 @@ private Q_SLOTS:
         QCOMPARE(snap->capacity, 32);
         QVERIFY(snap->mcpServers.isEmpty());
         config::McpServer s;
-        QVERIFY(config.createMcpServer(QJsonObject{{QStringLiteral("name"), QStringLiteral("fs")},
-                                                   {QStringLiteral("upstream_url"), QStringLiteral("http://127.0.0.1:3001/mcp")}},
-                                       &s)
+        QVERIFY(config
+                    .createMcpServer(
+                        QJsonObject{{QStringLiteral("name"), QStringLiteral("fs")},
+                                    {QStringLiteral("upstream_url"), QStringLiteral("http://127.0.0.1:3001/mcp")}},
+                        &s)
                     .ok());
     }
 
@@ -137,15 +140,17 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected");
         QTest::newRow("text file") << QByteArray("these are my notes, not a database\n") << QString()
                                    << QStringLiteral("not a SQLite database");
-        QTest::newRow("random bytes") << QByteArray(4096, '\x5a') << QString() << QStringLiteral("not a SQLite database");
+        QTest::newRow("random bytes") << QByteArray(4096, '\x5a') << QString()
+                                      << QStringLiteral("not a SQLite database");
         QTest::newRow("corrupt sqlite") << QByteArray("SQLite format 3\0", 16) + QByteArray(4000, '\xff') << QString()
                                         << QStringLiteral("corrupt");
-        QTest::newRow("another app's sqlite") << QByteArray()
-                                              << QStringLiteral("CREATE TABLE photos (id INTEGER); INSERT INTO photos VALUES (1)")
-                                              << QStringLiteral("not obleth's");
-        QTest::newRow("newer obleth") << QByteArray()
-                                      << QStringLiteral("PRAGMA application_id=1329744980; CREATE TABLE future (x); PRAGMA user_version=99")
-                                      << QStringLiteral("newer obleth");
+        QTest::newRow("another app's sqlite")
+            << QByteArray() << QStringLiteral("CREATE TABLE photos (id INTEGER); INSERT INTO photos VALUES (1)")
+            << QStringLiteral("not obleth's");
+        QTest::newRow("newer obleth")
+            << QByteArray()
+            << QStringLiteral("PRAGMA application_id=1329744980; CREATE TABLE future (x); PRAGMA user_version=99")
+            << QStringLiteral("newer obleth");
     }
     void refusesFilesThatAreNotOurs()
     {

@@ -37,12 +37,13 @@ AdminApi::AdminApi(config::ConfigService *config, const gateway::GatewayStatus *
                                  QJsonParseError pe;
                                  const QJsonDocument doc = QJsonDocument::fromJson(request.body, &pe);
                                  if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-                                     return call.replyError(400, "invalid_request",
-                                                            pe.error != QJsonParseError::NoError
-                                                                ? QStringLiteral("the body is not valid JSON (%1 at offset %2)")
-                                                                      .arg(pe.errorString())
-                                                                      .arg(pe.offset)
-                                                                : QStringLiteral("the body must be a JSON object"));
+                                     return call.replyError(
+                                         400, "invalid_request",
+                                         pe.error != QJsonParseError::NoError
+                                             ? QStringLiteral("the body is not valid JSON (%1 at offset %2)")
+                                                   .arg(pe.errorString())
+                                                   .arg(pe.offset)
+                                             : QStringLiteral("the body must be a JSON object"));
                                  }
                                  call.body = doc.object();
                              }
@@ -78,19 +79,20 @@ void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
     http::PathParams params;
     QByteArrayList allowed;
     switch (m_router.match(request, &route, &params, &allowed)) {
-    case http::Router::Match::Found:
-        return route->handler(request, params, responder);
+    case http::Router::Match::Found: return route->handler(request, params, responder);
     case http::Router::Match::NoMethod: {
         http::Headers h;
         h.add("Allow", allowed.join(", "));
-        return responder->sendError(405, "method_not_allowed",
-                                    QStringLiteral("%1 is not allowed here; use %2")
-                                        .arg(QString::fromLatin1(request.method), QString::fromLatin1(allowed.join(", "))),
-                                    h);
+        return responder->sendError(
+            405, "method_not_allowed",
+            QStringLiteral("%1 is not allowed here; use %2")
+                .arg(QString::fromLatin1(request.method), QString::fromLatin1(allowed.join(", "))),
+            h);
     }
     case http::Router::Match::NoPath:
-        return responder->sendError(404, "not_found",
-                                    QStringLiteral("no Management API route %1").arg(QString::fromUtf8(request.path.left(256))));
+        return responder->sendError(
+            404, "not_found",
+            QStringLiteral("no Management API route %1").arg(QString::fromUtf8(request.path.left(256))));
     }
 }
 

@@ -30,16 +30,11 @@ void ApiCall::replyProblem(const config::Problem &problem) const
 {
     using Kind = config::Problem::Kind;
     switch (problem.kind) {
-    case Kind::None:
-        return replyError(500, "internal_error", QStringLiteral("no problem to report"));
-    case Kind::Invalid:
-        return replyError(400, "invalid_request", problem.message, problem.field);
-    case Kind::NotFound:
-        return replyError(404, "not_found", problem.message);
-    case Kind::Conflict:
-        return replyError(409, "conflict", problem.message, problem.field);
-    case Kind::Storage:
-        return replyError(500, "storage_error", problem.message);
+    case Kind::None: return replyError(500, "internal_error", QStringLiteral("no problem to report"));
+    case Kind::Invalid: return replyError(400, "invalid_request", problem.message, problem.field);
+    case Kind::NotFound: return replyError(404, "not_found", problem.message);
+    case Kind::Conflict: return replyError(409, "conflict", problem.message, problem.field);
+    case Kind::Storage: return replyError(500, "storage_error", problem.message);
     }
 }
 

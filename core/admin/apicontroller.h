@@ -16,8 +16,7 @@ class ApiController
 public:
     explicit ApiController(config::ConfigService *config)
         : m_config(config)
-    {
-    }
+    { }
     virtual ~ApiController() = default;
     Q_DISABLE_COPY_MOVE(ApiController)
 

@@ -27,18 +27,20 @@ void FairShareController::addRoutes(const RouteSink &add)
     add("PUT", QStringLiteral("/api/v1/capacity"), [this](ApiCall &call) {
         qint64 capacity = 0;
         const Problem p = m_config->setCapacity(call.body, &capacity);
-        p.ok() ? call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(capacity)}}) : call.replyProblem(p);
+        p.ok() ? call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(capacity)}})
+               : call.replyProblem(p);
     });
     add("GET", QStringLiteral("/api/v1/fairshare/live"), [this](ApiCall &call) {
         const auto snap = m_config->snapshot();
         QJsonArray groups;
         for (const config::FairShareGroup &g : snap->groups)
             groups.append(config::toJson(g));
-        call.reply(200, QJsonObject{{QStringLiteral("capacity"), double(snap->capacity)},
-                                    {QStringLiteral("in_flight"), m_status->inFlight()},
-                                    {QStringLiteral("queued"), m_status->queued()},
-                                    {QStringLiteral("groups"), groups},
-                                    {QStringLiteral("tenants"), QJsonArray{}}});
+        call.reply(200,
+                   QJsonObject{{QStringLiteral("capacity"), double(snap->capacity)},
+                               {QStringLiteral("in_flight"), m_status->inFlight()},
+                               {QStringLiteral("queued"), m_status->queued()},
+                               {QStringLiteral("groups"), groups},
+                               {QStringLiteral("tenants"), QJsonArray{}}});
     });
 }
 

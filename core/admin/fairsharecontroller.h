@@ -15,8 +15,7 @@ public:
     FairShareController(config::ConfigService *config, const gateway::GatewayStatus *status)
         : ApiController(config)
         , m_status(status)
-    {
-    }
+    { }
     void addRoutes(const RouteSink &add) override;
 
 private:

@@ -28,7 +28,8 @@ void McpServersController::addRoutes(const RouteSink &add)
             if (s.id == call.param(QStringLiteral("id")))
                 return call.reply(200, config::toJson(s));
         }
-        call.replyProblem(Problem::notFound(QStringLiteral("no MCP server with id %1").arg(call.param(QStringLiteral("id")))));
+        call.replyProblem(
+            Problem::notFound(QStringLiteral("no MCP server with id %1").arg(call.param(QStringLiteral("id")))));
     });
     add("PUT", one, [this](ApiCall &call) {
         McpServer s;

@@ -30,7 +30,8 @@ void ModelsController::addRoutes(const RouteSink &add)
             if (m.id == call.param(QStringLiteral("id")))
                 return call.reply(200, config::toJson(m));
         }
-        call.replyProblem(Problem::notFound(QStringLiteral("no model with id %1").arg(call.param(QStringLiteral("id")))));
+        call.replyProblem(
+            Problem::notFound(QStringLiteral("no model with id %1").arg(call.param(QStringLiteral("id")))));
     });
     add("PUT", one, [this](ApiCall &call) {
         ModelConfig m;

@@ -37,7 +37,8 @@ void TenantsController::addRoutes(const RouteSink &add)
         const auto snap = m_config->snapshot();
         if (const Tenant *t = snap->findTenant(call.param(QStringLiteral("id"))))
             return call.reply(200, config::toJson(*t));
-        call.replyProblem(Problem::notFound(QStringLiteral("no tenant with id %1").arg(call.param(QStringLiteral("id")))));
+        call.replyProblem(
+            Problem::notFound(QStringLiteral("no tenant with id %1").arg(call.param(QStringLiteral("id")))));
     });
     add("PATCH", one, update(&config::ConfigService::patchTenant));
     add("DELETE", one, [this](ApiCall &call) {

@@ -32,7 +32,8 @@ QString AdminToken::resolve(const QString &given, const QString &dataDir, QStrin
         }
         const QString token = QString::fromUtf8(file.read(4096)).trimmed();
         if (token.size() < kMinLength) {
-            *error = QStringLiteral("%1 does not hold a valid admin token (delete it to have a new one made)").arg(path);
+            *error
+                = QStringLiteral("%1 does not hold a valid admin token (delete it to have a new one made)").arg(path);
             return {};
         }
         return token;

@@ -25,8 +25,7 @@ QDateTime now()
     return t.addMSecs(-t.time().msec()); // whole seconds, as the API shows them
 }
 
-template<typename T>
-const T *findById(const QList<T> &list, const QString &id)
+template<typename T> const T *findById(const QList<T> &list, const QString &id)
 {
     for (const T &item : list) {
         if (item.id == id)
@@ -52,8 +51,7 @@ ConfigService::ConfigService(store::Database *db, QObject *parent)
     : QObject(parent)
     , m_repo(std::make_unique<store::ConfigRepository>(db))
     , m_snapshot(std::make_shared<ConfigSnapshot>())
-{
-}
+{ }
 
 ConfigService::~ConfigService() = default;
 
@@ -66,6 +64,17 @@ Problem ConfigService::storageProblem(const QString &error) const
 {
     qCWarning(lcConfig) << "database write failed:" << error;
     return Problem::storage(QStringLiteral("the database refused the change: %1").arg(error));
+}
+
+Problem ConfigService::commit(const std::function<bool(QString *)> &write)
+{
+    QString error;
+    if (!write(&error))
+        return storageProblem(error);
+    if (Problem p = reload(); !p.ok())
+        return p;
+    Q_EMIT changed();
+    return {};
 }
 
 Problem ConfigService::reload()
@@ -148,13 +157,9 @@ Problem ConfigService::saveModel(ModelConfig model, bool insert, ModelConfig *ou
         model.id = newId();
         model.createdAt = model.updatedAt;
     }
-    QString error;
-    if (!m_repo->saveModel(model, insert, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p = commit([&](QString *error) { return m_repo->saveModel(model, insert, error); }); !p.ok())
         return p;
     *out = model;
-    Q_EMIT changed();
     return {};
 }
 
@@ -206,12 +211,7 @@ Problem ConfigService::deleteModel(const QString &id)
 {
     if (!findById(snapshot()->models, id))
         return Problem::notFound(QStringLiteral("no model with id %1").arg(id));
-    QString error;
-    if (!m_repo->remove(QStringLiteral("models"), id, &error))
-        return storageProblem(error);
-    Problem p = reload();
-    Q_EMIT changed();
-    return p;
+    return commit([&](QString *error) { return m_repo->remove(QStringLiteral("models"), id, error); });
 }
 
 // ---- tenants ---------------------------------------------------------------------------------
@@ -220,7 +220,8 @@ Problem ConfigService::checkTenant(const Tenant &t) const
 {
     const auto snap = snapshot();
     if (nameTaken(snap->tenants, t.name, t.id, [](const Tenant &x) { return x.name; }))
-        return Problem::conflict(QStringLiteral("name"), QStringLiteral("a tenant named '%1' already exists").arg(t.name));
+        return Problem::conflict(QStringLiteral("name"),
+                                 QStringLiteral("a tenant named '%1' already exists").arg(t.name));
     if (!nameTaken(snap->groups, t.fairshareGroup, {}, [](const FairShareGroup &g) { return g.name; })) {
         return Problem::invalid(QStringLiteral("fairshare_group"),
                                 QStringLiteral("no fair-share group named '%1'").arg(t.fairshareGroup));
@@ -237,13 +238,9 @@ Problem ConfigService::saveTenant(Tenant tenant, bool insert, Tenant *out)
         tenant.id = newId();
         tenant.createdAt = tenant.updatedAt;
     }
-    QString error;
-    if (!m_repo->saveTenant(tenant, insert, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p = commit([&](QString *error) { return m_repo->saveTenant(tenant, insert, error); }); !p.ok())
         return p;
     *out = tenant;
-    Q_EMIT changed();
     return {};
 }
 
@@ -255,8 +252,7 @@ Problem ConfigService::createTenant(const QJsonObject &json, Tenant *out)
     return saveTenant(t, true, out);
 }
 
-Problem ConfigService::tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed,
-                                    Tenant *out)
+Problem ConfigService::tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed, Tenant *out)
 {
     const auto snap = snapshot();
     const Tenant *existing = snap->findTenant(id);
@@ -313,12 +309,9 @@ Problem ConfigService::deleteTenant(const QString &id)
 {
     if (!snapshot()->findTenant(id))
         return Problem::notFound(QStringLiteral("no tenant with id %1").arg(id));
-    QString error;
-    if (!m_repo->remove(QStringLiteral("tenants"), id, &error)) // keys go with it (ON DELETE CASCADE)
-        return storageProblem(error);
-    Problem p = reload();
-    Q_EMIT changed();
-    return p;
+    return commit([&](QString *error) {
+        return m_repo->remove(QStringLiteral("tenants"), id, error);
+    }); // keys go with it (ON DELETE CASCADE)
 }
 
 // ---- keys ------------------------------------------------------------------------------------
@@ -340,14 +333,10 @@ Problem ConfigService::createKey(const QString &tenantId, const QJsonObject &jso
     k.keyPrefix = keyPrefix(plain);
     k.keyHash = hashSecret(plain.toLatin1());
     k.createdAt = now();
-    QString error;
-    if (!m_repo->saveKey(k, true, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p = commit([&](QString *error) { return m_repo->saveKey(k, true, error); }); !p.ok())
         return p;
     *out = k;
     *secret = plain;
-    Q_EMIT changed();
     return {};
 }
 
@@ -363,13 +352,9 @@ Problem ConfigService::setKeyDisabled(const QString &id, const QJsonObject &json
     f.readBool(QStringLiteral("disabled"), &k.disabled);
     if (!f.ok())
         return f.problem();
-    QString error;
-    if (!m_repo->saveKey(k, false, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p = commit([&](QString *error) { return m_repo->saveKey(k, false, error); }); !p.ok())
         return p;
     *out = k;
-    Q_EMIT changed();
     return {};
 }
 
@@ -377,12 +362,7 @@ Problem ConfigService::deleteKey(const QString &id)
 {
     if (!findById(snapshot()->keys, id))
         return Problem::notFound(QStringLiteral("no key with id %1").arg(id));
-    QString error;
-    if (!m_repo->remove(QStringLiteral("api_keys"), id, &error))
-        return storageProblem(error);
-    Problem p = reload();
-    Q_EMIT changed();
-    return p;
+    return commit([&](QString *error) { return m_repo->remove(QStringLiteral("api_keys"), id, error); });
 }
 
 // ---- fair-share ------------------------------------------------------------------------------
@@ -393,16 +373,13 @@ Problem ConfigService::createGroup(const QJsonObject &json, FairShareGroup *out)
     if (Problem p = applyJson(json, &g, true); !p.ok())
         return p;
     if (nameTaken(snapshot()->groups, g.name, {}, [](const FairShareGroup &x) { return x.name; }))
-        return Problem::conflict(QStringLiteral("name"), QStringLiteral("a group named '%1' already exists").arg(g.name));
+        return Problem::conflict(QStringLiteral("name"),
+                                 QStringLiteral("a group named '%1' already exists").arg(g.name));
     g.id = newId();
     g.createdAt = now();
-    QString error;
-    if (!m_repo->saveGroup(g, true, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p = commit([&](QString *error) { return m_repo->saveGroup(g, true, error); }); !p.ok())
         return p;
     *out = g;
-    Q_EMIT changed();
     return {};
 }
 
@@ -414,13 +391,11 @@ Problem ConfigService::setCapacity(const QJsonObject &json, qint64 *out)
     f.readInt(QStringLiteral("max_in_flight"), &capacity, 1, 1'000'000);
     if (!f.ok())
         return f.problem();
-    QString error;
-    if (!m_repo->saveSetting(kCapacityKey, QString::number(capacity), &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p
+        = commit([&](QString *error) { return m_repo->saveSetting(kCapacityKey, QString::number(capacity), error); });
+        !p.ok())
         return p;
     *out = capacity;
-    Q_EMIT changed();
     return {};
 }
 
@@ -432,16 +407,13 @@ Problem ConfigService::createMcpServer(const QJsonObject &json, McpServer *out)
     if (Problem p = applyJson(json, &s, true); !p.ok())
         return p;
     if (nameTaken(snapshot()->mcpServers, s.name, {}, [](const McpServer &x) { return x.name; }))
-        return Problem::conflict(QStringLiteral("name"), QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
+        return Problem::conflict(QStringLiteral("name"),
+                                 QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
     s.id = newId();
     s.createdAt = s.updatedAt = now();
-    QString error;
-    if (!m_repo->saveMcpServer(s, true, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p = commit([&](QString *error) { return m_repo->saveMcpServer(s, true, error); }); !p.ok())
         return p;
     *out = s;
-    Q_EMIT changed();
     return {};
 }
 
@@ -456,17 +428,14 @@ Problem ConfigService::replaceMcpServer(const QString &id, const QJsonObject &js
     if (Problem p = applyJson(json, &s, true); !p.ok())
         return p;
     if (nameTaken(snap->mcpServers, s.name, id, [](const McpServer &x) { return x.name; }))
-        return Problem::conflict(QStringLiteral("name"), QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
+        return Problem::conflict(QStringLiteral("name"),
+                                 QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
     s.id = id;
     s.createdAt = existing->createdAt;
     s.updatedAt = now();
-    QString error;
-    if (!m_repo->saveMcpServer(s, false, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
+    if (Problem p = commit([&](QString *error) { return m_repo->saveMcpServer(s, false, error); }); !p.ok())
         return p;
     *out = s;
-    Q_EMIT changed();
     return {};
 }
 
@@ -474,12 +443,7 @@ Problem ConfigService::deleteMcpServer(const QString &id)
 {
     if (!findById(snapshot()->mcpServers, id))
         return Problem::notFound(QStringLiteral("no MCP server with id %1").arg(id));
-    QString error;
-    if (!m_repo->remove(QStringLiteral("mcp_servers"), id, &error))
-        return storageProblem(error);
-    Problem p = reload();
-    Q_EMIT changed();
-    return p;
+    return commit([&](QString *error) { return m_repo->remove(QStringLiteral("mcp_servers"), id, error); });
 }
 
 } // namespace obleth::config

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QObject>
 
+#include <functional>
 #include <memory>
 
 namespace obleth::store {
@@ -70,6 +71,8 @@ Q_SIGNALS:
 
 private:
     Problem reload();
+    /// Runs @p write against the store, then publishes the new snapshot and emits changed().
+    Problem commit(const std::function<bool(QString *)> &write);
     Problem tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed, Tenant *out);
     Problem saveModel(ModelConfig model, bool insert, ModelConfig *out);
     Problem saveTenant(Tenant tenant, bool insert, Tenant *out);

@@ -19,8 +19,8 @@ struct ConfigSnapshot
     qint64 capacity = 64;
 
     QHash<QString, qsizetype> modelByName; ///< model_name -> index in models
-    QHash<QByteArray, qsizetype> keyByHash;  ///< key_hash -> index in keys
-    QHash<QString, qsizetype> tenantById;    ///< id -> index in tenants
+    QHash<QByteArray, qsizetype> keyByHash; ///< key_hash -> index in keys
+    QHash<QString, qsizetype> tenantById; ///< id -> index in tenants
 
     [[nodiscard]] const ModelConfig *findModel(const QString &name) const
     {

@@ -55,10 +55,7 @@ struct ApiKey
     QDateTime createdAt;
     std::optional<QDateTime> expiresAt;
 
-    [[nodiscard]] bool isUsableAt(const QDateTime &now) const
-    {
-        return !disabled && (!expiresAt || *expiresAt > now);
-    }
+    [[nodiscard]] bool isUsableAt(const QDateTime &now) const { return !disabled && (!expiresAt || *expiresAt > now); }
 };
 
 struct FairShareGroup

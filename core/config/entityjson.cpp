@@ -96,16 +96,17 @@ QJsonObject toJson(const McpServer &s)
 
 Problem applyJson(const QJsonObject &json, ModelConfig *m, bool complete)
 {
-    JsonFields f(json, {QStringLiteral("model_name"), QStringLiteral("upstream_model"), QStringLiteral("api_base"),
-                        QStringLiteral("api_key"), QStringLiteral("input_cost_per_token"),
-                        QStringLiteral("output_cost_per_token"), QStringLiteral("context_window"),
-                        QStringLiteral("enabled"), QStringLiteral("admission_weight"),
-                        QStringLiteral("max_concurrency"), QStringLiteral("cache_enabled"),
-                        QStringLiteral("cache_ttl_secs"), QStringLiteral("connect_timeout_secs"),
-                        QStringLiteral("first_byte_timeout_secs"), QStringLiteral("idle_timeout_secs"),
-                        // read-only fields a client may echo back from a GET
-                        QStringLiteral("id"), QStringLiteral("has_api_key"), QStringLiteral("created_at"),
-                        QStringLiteral("updated_at")});
+    JsonFields f(json,
+                 {QStringLiteral("model_name"), QStringLiteral("upstream_model"), QStringLiteral("api_base"),
+                  QStringLiteral("api_key"), QStringLiteral("input_cost_per_token"),
+                  QStringLiteral("output_cost_per_token"), QStringLiteral("context_window"), QStringLiteral("enabled"),
+                  QStringLiteral("admission_weight"), QStringLiteral("max_concurrency"),
+                  QStringLiteral("cache_enabled"), QStringLiteral("cache_ttl_secs"),
+                  QStringLiteral("connect_timeout_secs"), QStringLiteral("first_byte_timeout_secs"),
+                  QStringLiteral("idle_timeout_secs"),
+                  // read-only fields a client may echo back from a GET
+                  QStringLiteral("id"), QStringLiteral("has_api_key"), QStringLiteral("created_at"),
+                  QStringLiteral("updated_at")});
     if (complete) {
         f.require(QStringLiteral("model_name"));
         f.require(QStringLiteral("api_base"));
@@ -132,9 +133,10 @@ Problem applyJson(const QJsonObject &json, ModelConfig *m, bool complete)
 
 Problem applyJson(const QJsonObject &json, Tenant *t, bool complete)
 {
-    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("fairshare_group"), QStringLiteral("weight"),
-                        QStringLiteral("tokens_per_minute"), QStringLiteral("max_in_flight"), QStringLiteral("id"),
-                        QStringLiteral("created_at"), QStringLiteral("updated_at")});
+    JsonFields f(json,
+                 {QStringLiteral("name"), QStringLiteral("fairshare_group"), QStringLiteral("weight"),
+                  QStringLiteral("tokens_per_minute"), QStringLiteral("max_in_flight"), QStringLiteral("id"),
+                  QStringLiteral("created_at"), QStringLiteral("updated_at")});
     if (complete)
         f.require(QStringLiteral("name"));
     f.readName(QStringLiteral("name"), &t->name);
@@ -157,9 +159,10 @@ Problem applyJson(const QJsonObject &json, FairShareGroup *g, bool complete)
 
 Problem applyJson(const QJsonObject &json, McpServer *s, bool complete)
 {
-    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("upstream_url"), QStringLiteral("auth_header"),
-                        QStringLiteral("enabled"), QStringLiteral("allowed_tenants"), QStringLiteral("id"),
-                        QStringLiteral("has_auth_header"), QStringLiteral("created_at"), QStringLiteral("updated_at")});
+    JsonFields f(json,
+                 {QStringLiteral("name"), QStringLiteral("upstream_url"), QStringLiteral("auth_header"),
+                  QStringLiteral("enabled"), QStringLiteral("allowed_tenants"), QStringLiteral("id"),
+                  QStringLiteral("has_auth_header"), QStringLiteral("created_at"), QStringLiteral("updated_at")});
     if (complete) {
         f.require(QStringLiteral("name"));
         f.require(QStringLiteral("upstream_url"));

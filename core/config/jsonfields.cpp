@@ -75,8 +75,8 @@ void JsonFields::readUrl(const QString &name, QString *out)
         return;
     const QUrl url(s, QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
-    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
-        || url.host().isEmpty() || url.hasFragment() || !url.userInfo().isEmpty()) {
+    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")) || url.host().isEmpty()
+        || url.hasFragment() || !url.userInfo().isEmpty()) {
         return fail(name, QStringLiteral("%1 must be an http:// or https:// URL with a host").arg(name));
     }
     *out = s;
@@ -146,10 +146,11 @@ void JsonFields::readDouble(const QString &name, double *out, double min, double
     const double d = v.toDouble();
     const bool belowMin = exclusiveMin ? d <= min : d < min;
     if (!v.isDouble() || !std::isfinite(d) || belowMin || d > max) {
-        return fail(name, QStringLiteral("%1 must be a number %2 %3 and at most %4")
-                              .arg(name, exclusiveMin ? QStringLiteral(">") : QStringLiteral(">="))
-                              .arg(min)
-                              .arg(max));
+        return fail(name,
+                    QStringLiteral("%1 must be a number %2 %3 and at most %4")
+                        .arg(name, exclusiveMin ? QStringLiteral(">") : QStringLiteral(">="))
+                        .arg(min)
+                        .arg(max));
     }
     *out = d;
 }
@@ -165,7 +166,8 @@ void JsonFields::readOptionalTime(const QString &name, std::optional<QDateTime> 
     }
     const QDateTime t = v.isString() ? QDateTime::fromString(v.toString(), Qt::ISODateWithMs) : QDateTime();
     if (!t.isValid())
-        return fail(name, QStringLiteral("%1 must be an ISO 8601 time such as 2030-01-31T12:00:00Z, or null").arg(name));
+        return fail(name,
+                    QStringLiteral("%1 must be an ISO 8601 time such as 2030-01-31T12:00:00Z, or null").arg(name));
     *out = t.toUTC();
 }
 

@@ -77,8 +77,7 @@ DataPlane::DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstr
     , m_upstream(upstream)
     , m_mock(mock)
     , m_defaultUpstream(std::move(defaultUpstream))
-{
-}
+{ }
 
 void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
 {
@@ -108,8 +107,7 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
     if (path.startsWith("/v1/models/") && segments.size() == 3 && handleModelRetrieve(ctx))
         return;
     if (path == "/mcp" || path.startsWith("/mcp/")) {
-        return ctx.error(404, "not_found",
-                         QStringLiteral("no MCP server named '%1'").arg(segments.value(1)));
+        return ctx.error(404, "not_found", QStringLiteral("no MCP server named '%1'").arg(segments.value(1)));
     }
     fallThrough(ctx);
 }
@@ -122,8 +120,8 @@ bool DataPlane::authenticate(Context &ctx)
                   QStringLiteral("no API key: send 'Authorization: Bearer sk_...' or 'x-api-key: sk_...'"));
         return false;
     }
-    const config::ApiKey *found =
-        config::isWellFormedApiKey(key) ? ctx.snapshot->findKeyByHash(config::hashSecret(key)) : nullptr;
+    const config::ApiKey *found
+        = config::isWellFormedApiKey(key) ? ctx.snapshot->findKeyByHash(config::hashSecret(key)) : nullptr;
     if (!found || !ctx.snapshot->findTenant(found->tenantId)) {
         ctx.error(401, "invalid_api_key", QStringLiteral("the API key is not valid"));
         return false;
@@ -141,7 +139,8 @@ bool DataPlane::authenticate(Context &ctx)
 void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
 {
     if (ctx.request.method != "POST")
-        return ctx.error(405, "method_not_allowed", QStringLiteral("use POST %1").arg(QString::fromUtf8(ctx.request.path)));
+        return ctx.error(405, "method_not_allowed",
+                         QStringLiteral("use POST %1").arg(QString::fromUtf8(ctx.request.path)));
     proxy::RequestBody body;
     QString why;
     if (!body.parse(ctx.request.body, &why))
@@ -158,7 +157,8 @@ void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
     const QString name = model.toString();
     if (const ModelConfig *m = ctx.snapshot->findModel(name)) {
         if (!m->enabled)
-            return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name), QStringLiteral("model"));
+            return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name),
+                             QStringLiteral("model"));
         return forward(ctx, m->apiBase, m->apiKey, body.withModel(m->upstreamModel), m);
     }
     if (name == config::kMockModelName)
@@ -166,7 +166,8 @@ void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
     if (!modelRequired && m_defaultUpstream.isValid())
         return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
     const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
-    ctx.error(404, "model_not_found", QStringLiteral("the model '%1' does not exist").arg(shown), QStringLiteral("model"));
+    ctx.error(404, "model_not_found", QStringLiteral("the model '%1' does not exist").arg(shown),
+              QStringLiteral("model"));
 }
 
 void DataPlane::handleModelList(Context &ctx)
@@ -210,9 +211,10 @@ bool DataPlane::handleModelRetrieve(Context &ctx)
 void DataPlane::fallThrough(Context &ctx)
 {
     if (!m_defaultUpstream.isValid()) {
-        return ctx.error(404, "not_found",
-                         QStringLiteral("no route for %1 %2 and no default upstream is set (--upstream)")
-                             .arg(QString::fromLatin1(ctx.request.method), QString::fromUtf8(ctx.request.path.left(256))));
+        return ctx.error(
+            404, "not_found",
+            QStringLiteral("no route for %1 %2 and no default upstream is set (--upstream)")
+                .arg(QString::fromLatin1(ctx.request.method), QString::fromUtf8(ctx.request.path.left(256))));
     }
     forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
 }

@@ -21,8 +21,9 @@ namespace {
 QString urlOf(const http::HttpServer &server)
 {
     QHostAddress address = server.address();
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
-                                                                              : address.toString();
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+        : address.toString();
     return QStringLiteral("http://%1:%2").arg(host).arg(server.port());
 }
 } // namespace
@@ -42,8 +43,7 @@ struct Gateway::Parts
 Gateway::Gateway(GatewayOptions options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
-{
-}
+{ }
 
 Gateway::~Gateway()
 {
@@ -104,7 +104,9 @@ void Gateway::start()
     m_status.adminUrl = urlOf(*p.adminServer);
     m_status.uptime.start();
     http::HttpServer *dataServer = p.dataServer.get();
-    m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };
+    m_status.inFlight = [dataServer] {
+        return dataServer->requestsInFlight();
+    };
     qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
 }

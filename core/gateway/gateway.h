@@ -20,8 +20,8 @@ struct GatewayOptions
     quint16 dataPort = 8088;
     quint16 adminPort = 9090;
     QString dataDir;
-    QUrl upstream;       ///< default upstream for fall-through paths; invalid when none
-    QString adminToken;  ///< from OBLETH_ADMIN_TOKEN; empty: keep one in DATA_DIR/admin-token
+    QUrl upstream; ///< default upstream for fall-through paths; invalid when none
+    QString adminToken; ///< from OBLETH_ADMIN_TOKEN; empty: keep one in DATA_DIR/admin-token
     int keepAliveTimeoutMs = 60'000;
 };
 

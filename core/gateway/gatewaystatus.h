@@ -13,8 +13,12 @@ struct GatewayStatus
     QString dataUrl;
     QString adminUrl;
     QElapsedTimer uptime;
-    std::function<int()> inFlight = [] { return 0; };
-    std::function<int()> queued = [] { return 0; };
+    std::function<int()> inFlight = [] {
+        return 0;
+    };
+    std::function<int()> queued = [] {
+        return 0;
+    };
 };
 
 } // namespace obleth::gateway

@@ -17,7 +17,8 @@ GatewayThread::GatewayThread(GatewayOptions options, QObject *parent)
 GatewayThread::~GatewayThread()
 {
     // Destroy the gateway in its own thread, where its sockets and database connection live.
-    QMetaObject::invokeMethod(m_gateway, [gw = m_gateway] { delete gw; }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_gateway, [gw = m_gateway] { delete gw; }, Qt::BlockingQueuedConnection);
     m_gateway = nullptr;
     m_thread.quit();
     m_thread.wait();
@@ -30,7 +31,8 @@ void GatewayThread::start()
 
 void GatewayThread::shutdown(int graceMs)
 {
-    QMetaObject::invokeMethod(m_gateway, [gw = m_gateway, graceMs] { gw->shutdown(graceMs); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_gateway, [gw = m_gateway, graceMs] { gw->shutdown(graceMs); }, Qt::QueuedConnection);
 }
 
 } // namespace obleth::gateway

@@ -35,8 +35,7 @@ public:
         : HttpResponder(connection)
         , m_connection(connection)
         , m_clientMinor(clientVersionMinor)
-    {
-    }
+    { }
 
     void abortConnection() override
     {
@@ -144,12 +143,9 @@ void HttpConnection::timerEvent(QTimerEvent *event)
         else
             reject(408, QStringLiteral("the request did not arrive in time"));
         break;
-    case State::Closing:
-        closeNow();
-        break;
+    case State::Closing: closeNow(); break;
     case State::Handling:
-    case State::Closed:
-        break;
+    case State::Closed: break;
     }
 }
 
@@ -175,11 +171,8 @@ void HttpConnection::processInput()
 {
     while (m_state == State::Reading) {
         switch (m_parser.next()) {
-        case MessageParser::Event::NeedMore:
-            return;
-        case MessageParser::Event::Error:
-            reject(m_parser.errorStatus(), m_parser.errorMessage());
-            return;
+        case MessageParser::Event::NeedMore: return;
+        case MessageParser::Event::Error: reject(m_parser.errorStatus(), m_parser.errorMessage()); return;
         case MessageParser::Event::Headers: {
             m_request = {};
             m_request.method = m_parser.method();
@@ -198,12 +191,8 @@ void HttpConnection::processInput()
                 m_request.body.reserve(qsizetype(m_parser.contentLength()));
             break;
         }
-        case MessageParser::Event::Body:
-            m_request.body += m_parser.takeBody();
-            break;
-        case MessageParser::Event::Complete:
-            dispatch();
-            break;
+        case MessageParser::Event::Body: m_request.body += m_parser.takeBody(); break;
+        case MessageParser::Event::Complete: dispatch(); break;
         }
     }
 }
@@ -263,13 +252,13 @@ void HttpConnection::reject(int status, const QString &message)
     qCDebug(lcHttp) << "rejecting request:" << status << message;
     m_state = State::Closing;
     const QByteArray code = status == 413 ? QByteArray("request_too_large")
-                            : status == 405 ? QByteArray("method_not_allowed")
-                            : status == 408 ? QByteArray("request_timeout")
-                                            : QByteArray("invalid_request");
+        : status == 405                   ? QByteArray("method_not_allowed")
+        : status == 408                   ? QByteArray("request_timeout")
+                                          : QByteArray("invalid_request");
     const QByteArray body = errorBody(code, message, status);
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
-                     + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
-                     + "\r\nConnection: close\r\n\r\n" + body;
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\nConnection: close\r\n\r\n" + body;
     m_socket->write(out);
     // Keep reading (and dropping) for a moment so the client sees the answer instead of a reset.
     m_timer.start(kLingerMs, this);

@@ -12,8 +12,8 @@ struct HttpRequest
 {
     QByteArray method;
     QByteArray target; ///< As sent: path and query, percent-encoded.
-    QByteArray path;   ///< target before '?'.
-    QByteArray query;  ///< target after '?', without it.
+    QByteArray path; ///< target before '?'.
+    QByteArray query; ///< target after '?', without it.
     int versionMinor = 1;
     Headers headers;
     QByteArray body;

@@ -89,23 +89,15 @@ void HttpResponder::markFinished()
 QByteArray errorTypeFor(int status)
 {
     switch (status) {
-    case 401:
-        return "authentication_error";
-    case 403:
-        return "permission_error";
-    case 404:
-        return "not_found_error";
-    case 409:
-        return "conflict_error";
-    case 429:
-        return "rate_limit_error";
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 409: return "conflict_error";
+    case 429: return "rate_limit_error";
     case 502:
-    case 503:
-        return "upstream_error";
-    case 504:
-        return "timeout_error";
-    default:
-        return status >= 500 ? "server_error" : "invalid_request_error";
+    case 503: return "upstream_error";
+    case 504: return "timeout_error";
+    default: return status >= 500 ? "server_error" : "invalid_request_error";
     }
 }
 

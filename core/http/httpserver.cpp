@@ -31,10 +31,8 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *erro
     if (m_tcp->listen(address, port))
         return true;
     if (error) {
-        *error = QStringLiteral("cannot listen on %1:%2: %3")
-                     .arg(address.toString())
-                     .arg(port)
-                     .arg(m_tcp->errorString());
+        *error
+            = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(m_tcp->errorString());
     }
     return false;
 }
@@ -63,10 +61,13 @@ void HttpServer::reportIfDrained()
 {
     // Queued, so that whoever reacts (and perhaps deletes this server) is not inside our call stack.
     if (m_draining && m_connections.isEmpty()) {
-        QMetaObject::invokeMethod(this, [this] {
-            if (m_connections.isEmpty())
-                Q_EMIT drained();
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                if (m_connections.isEmpty())
+                    Q_EMIT drained();
+            },
+            Qt::QueuedConnection);
     }
 }
 

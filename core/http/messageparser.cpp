@@ -55,14 +55,12 @@ bool parseDecimal(const QByteArray &s, qint64 *out)
 
 MessageParser::MessageParser(Kind kind)
     : MessageParser(kind, Limits())
-{
-}
+{ }
 
 MessageParser::MessageParser(Kind kind, Limits limits)
     : m_kind(kind)
     , m_limits(limits)
-{
-}
+{ }
 
 void MessageParser::append(const QByteArray &bytes)
 {
@@ -132,10 +130,8 @@ MessageParser::Event MessageParser::next()
 {
     for (;;) {
         switch (m_state) {
-        case State::Failed:
-            return Event::Error;
-        case State::Complete:
-            return Event::Complete;
+        case State::Failed: return Event::Error;
+        case State::Complete: return Event::Complete;
         case State::StartLine:
         case State::HeaderLines:
         case State::Trailers: {
@@ -187,8 +183,7 @@ MessageParser::Event MessageParser::next()
                 return Event::Complete;
             }
             return emitBody(m_remaining);
-        case State::BodyClose:
-            return emitBody(std::numeric_limits<qint64>::max());
+        case State::BodyClose: return emitBody(std::numeric_limits<qint64>::max());
         case State::ChunkSize: {
             const qsizetype nl = m_buffer.indexOf('\n', m_pos);
             if (nl < 0) {
@@ -382,8 +377,10 @@ MessageParser::Event MessageParser::headersDone()
             length = v;
         }
         if (m_kind == Kind::Request && length > m_limits.maxBodyBytes) {
-            return fail(413, QStringLiteral("request body of %1 bytes is larger than the limit of %2 bytes")
-                                 .arg(length).arg(m_limits.maxBodyBytes));
+            return fail(413,
+                        QStringLiteral("request body of %1 bytes is larger than the limit of %2 bytes")
+                            .arg(length)
+                            .arg(m_limits.maxBodyBytes));
         }
         m_contentLength = length;
         m_remaining = length;

@@ -17,12 +17,13 @@ public:
     enum class Kind { Request, Response };
     enum class Event {
         NeedMore, ///< Give me more bytes.
-        Headers,  ///< The start line and headers are complete; inspect them now.
-        Body,     ///< takeBody() holds the next piece of the body.
+        Headers, ///< The start line and headers are complete; inspect them now.
+        Body, ///< takeBody() holds the next piece of the body.
         Complete, ///< The message is complete; call reset() before the next one.
-        Error,    ///< errorStatus() and errorMessage() say why; the stream cannot be trusted any more.
+        Error, ///< errorStatus() and errorMessage() say why; the stream cannot be trusted any more.
     };
-    struct Limits {
+    struct Limits
+    {
         qsizetype maxHeaderBytes = 64 * 1024;
         qsizetype maxTargetBytes = 16 * 1024;
         qsizetype maxHeaderCount = 256;
@@ -55,16 +56,24 @@ public:
     [[nodiscard]] bool isCloseDelimited() const noexcept { return m_closeDelimited; }
     [[nodiscard]] qint64 bodyBytesSeen() const noexcept { return m_bodySeen; }
     [[nodiscard]] qsizetype bufferedBytes() const noexcept { return m_buffer.size() - m_pos; }
-    [[nodiscard]] bool atMessageStart() const noexcept
-    {
-        return m_state == State::StartLine && m_headerBytes == 0;
-    }
+    [[nodiscard]] bool atMessageStart() const noexcept { return m_state == State::StartLine && m_headerBytes == 0; }
 
     [[nodiscard]] int errorStatus() const noexcept { return m_errorStatus; }
     [[nodiscard]] const QString &errorMessage() const noexcept { return m_errorMessage; }
 
 private:
-    enum class State { StartLine, HeaderLines, BodyLength, BodyClose, ChunkSize, ChunkData, ChunkDataEnd, Trailers, Complete, Failed };
+    enum class State {
+        StartLine,
+        HeaderLines,
+        BodyLength,
+        BodyClose,
+        ChunkSize,
+        ChunkData,
+        ChunkDataEnd,
+        Trailers,
+        Complete,
+        Failed
+    };
 
     [[nodiscard]] bool takeLine(QByteArray *line);
     [[nodiscard]] Event fail(int status, const QString &message);

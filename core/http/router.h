@@ -2,9 +2,9 @@
 
 #include "httprequest.h"
 
+#include <functional>
 #include <QHash>
 #include <QList>
-#include <functional>
 
 namespace obleth::http {
 

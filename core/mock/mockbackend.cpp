@@ -36,8 +36,7 @@ public:
     InFlightTicket(QObject *responder, int *inFlight)
         : QObject(responder)
         , m_inFlight(inFlight)
-    {
-    }
+    { }
     ~InFlightTicket() override { --*m_inFlight; }
 
 private:
@@ -66,17 +65,15 @@ void streamEvents(QPointer<http::HttpResponder> responder, std::shared_ptr<QList
         return;
     }
     responder->writeChunk(events->at(next));
-    QTimer::singleShot(delayMs, responder, [responder, events, next, delayMs] {
-        streamEvents(responder, events, next + 1, delayMs);
-    });
+    QTimer::singleShot(delayMs, responder,
+                       [responder, events, next, delayMs] { streamEvents(responder, events, next + 1, delayMs); });
 }
 
 } // namespace
 
 MockBackend::MockBackend(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 void MockBackend::handle(http::HttpRequest request, http::HttpResponder *responder)
 {
@@ -138,8 +135,8 @@ void MockBackend::serve(const http::HttpRequest &request, http::HttpResponder *r
     });
 }
 
-void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder *responder,
-                          const http::Headers &extra, int chunkDelayMs)
+void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder *responder, const http::Headers &extra,
+                          int chunkDelayMs)
 {
     const QByteArray &path = request.path;
     const bool chat = path == "/v1/chat/completions" || path == "/chat/completions";
@@ -151,7 +148,8 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
         return;
     }
     if (!chat && !completion && !embeddings) {
-        responder->sendError(404, "not_found", QStringLiteral("the mock backend has no route %1").arg(QString::fromUtf8(path)), extra);
+        responder->sendError(404, "not_found",
+                             QStringLiteral("the mock backend has no route %1").arg(QString::fromUtf8(path)), extra);
         return;
     }
     if (request.method != "POST") {
@@ -166,7 +164,8 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
     }
     const QJsonObject json = doc.object();
     if (!json.value(QStringLiteral("model")).isString()) {
-        responder->sendError(400, "invalid_request", QStringLiteral("model is required"), extra, QStringLiteral("model"));
+        responder->sendError(400, "invalid_request", QStringLiteral("model is required"), extra,
+                             QStringLiteral("model"));
         return;
     }
     if (embeddings) {

@@ -11,13 +11,12 @@ namespace obleth::mock {
 namespace {
 
 const char *const kWords[] = {
-    "the",    "gateway", "answers", "every",  "request", "with",   "care",    "and",    "a",     "model",
-    "streams", "tokens", "quickly", "to",     "its",     "clients", "while",  "fair",   "share", "keeps",
-    "tenants", "happy",  "mock",    "replies", "are",    "always", "the",     "same",   "for",   "one",
-    "input",  "so",      "tests",   "can",    "count",   "on",     "them",    "bright", "quiet", "river",
-    "stone",  "light",   "cloud",   "green",  "paper",   "swift",  "north",   "ember",  "delta", "orbit",
-    "signal", "packet",  "thread",  "socket", "buffer",  "queue",  "permit",  "budget", "cache", "ledger",
-    "window", "kernel",  "vector",  "prompt"};
+    "the",    "gateway", "answers", "every",  "request", "with",   "care",   "and",    "a",      "model",   "streams",
+    "tokens", "quickly", "to",      "its",    "clients", "while",  "fair",   "share",  "keeps",  "tenants", "happy",
+    "mock",   "replies", "are",     "always", "the",     "same",   "for",    "one",    "input",  "so",      "tests",
+    "can",    "count",   "on",      "them",   "bright",  "quiet",  "river",  "stone",  "light",  "cloud",   "green",
+    "paper",  "swift",   "north",   "ember",  "delta",   "orbit",  "signal", "packet", "thread", "socket",  "buffer",
+    "queue",  "permit",  "budget",  "cache",  "ledger",  "window", "kernel", "vector", "prompt"};
 constexpr int kWordCount = int(sizeof(kWords) / sizeof(kWords[0]));
 
 int countWords(const QString &text)
@@ -82,9 +81,11 @@ MockReply::MockReply(Kind kind, const QJsonObject &request, const QByteArray &bo
             break;
         }
     }
-    m_promptTokens = std::max(1, kind == Kind::Chat ? promptWords(request.value(QStringLiteral("messages")))
-                                                    : promptWords(request.value(QStringLiteral("prompt"))));
-    m_includeUsage = request.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
+    m_promptTokens = std::max(1,
+                              kind == Kind::Chat ? promptWords(request.value(QStringLiteral("messages")))
+                                                 : promptWords(request.value(QStringLiteral("prompt"))));
+    m_includeUsage
+        = request.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
     quint64 x = m_seed;
     m_tokens.reserve(maxTokens);
     for (int i = 0; i < maxTokens; ++i) {
@@ -119,15 +120,17 @@ QByteArray MockReply::completeJson() const
         text += t;
     QJsonObject choice{{QStringLiteral("index"), 0}, {QStringLiteral("finish_reason"), QStringLiteral("length")}};
     if (m_kind == Kind::Chat) {
-        choice.insert(QStringLiteral("message"), QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
-                                                              {QStringLiteral("content"), QString::fromUtf8(text)}});
+        choice.insert(QStringLiteral("message"),
+                      QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                                  {QStringLiteral("content"), QString::fromUtf8(text)}});
     } else {
         choice.insert(QStringLiteral("text"), QString::fromUtf8(text));
         choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
     }
     const QJsonObject doc{
         {QStringLiteral("id"), QString::fromLatin1(id())},
-        {QStringLiteral("object"), m_kind == Kind::Chat ? QStringLiteral("chat.completion") : QStringLiteral("text_completion")},
+        {QStringLiteral("object"),
+         m_kind == Kind::Chat ? QStringLiteral("chat.completion") : QStringLiteral("text_completion")},
         {QStringLiteral("created"), double(kCreated)},
         {QStringLiteral("model"), m_model},
         {QStringLiteral("choices"), QJsonArray{choice}},
@@ -140,7 +143,8 @@ QByteArray MockReply::chunk(const QJsonObject &choice, bool withUsage) const
 {
     QJsonObject doc{
         {QStringLiteral("id"), QString::fromLatin1(id())},
-        {QStringLiteral("object"), m_kind == Kind::Chat ? QStringLiteral("chat.completion.chunk") : QStringLiteral("text_completion")},
+        {QStringLiteral("object"),
+         m_kind == Kind::Chat ? QStringLiteral("chat.completion.chunk") : QStringLiteral("text_completion")},
         {QStringLiteral("created"), double(kCreated)},
         {QStringLiteral("model"), m_model},
         {QStringLiteral("choices"), choice.isEmpty() ? QJsonArray{} : QJsonArray{choice}},
@@ -251,7 +255,8 @@ QByteArray mockEmbeddingsJson(const QJsonObject &request, QString *error)
         {QStringLiteral("object"), QStringLiteral("list")},
         {QStringLiteral("data"), data},
         {QStringLiteral("model"), request.value(QStringLiteral("model")).toString()},
-        {QStringLiteral("usage"), QJsonObject{{QStringLiteral("prompt_tokens"), tokens}, {QStringLiteral("total_tokens"), tokens}}},
+        {QStringLiteral("usage"),
+         QJsonObject{{QStringLiteral("prompt_tokens"), tokens}, {QStringLiteral("total_tokens"), tokens}}},
     };
     return QJsonDocument(doc).toJson(QJsonDocument::Compact);
 }

@@ -5,8 +5,8 @@ namespace obleth::proxy {
 bool isHopByHop(QByteArrayView name)
 {
     using http::Headers;
-    static constexpr const char *names[] = {"connection", "keep-alive", "te", "trailer", "transfer-encoding",
-                                            "upgrade"};
+    static constexpr const char *names[]
+        = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"};
     for (const char *n : names) {
         if (Headers::nameEquals(name, n))
             return true;
@@ -58,8 +58,8 @@ QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArra
 
 http::Headers upstreamRequestHeaders(const http::Headers &client, const QString &apiKey, const QByteArray &requestId)
 {
-    http::Headers out = withoutHopByHop(client, {"host", "authorization", "x-api-key", "content-length", "expect",
-                                                 "x-obleth-request-id"});
+    http::Headers out = withoutHopByHop(
+        client, {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"});
     if (!apiKey.isEmpty())
         out.add("Authorization", "Bearer " + apiKey.toUtf8());
     out.add("x-obleth-request-id", requestId);

@@ -67,12 +67,13 @@ void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &messa
     m_outcome.error = message;
     if (m_responder && !m_responder->hasStarted()) {
         const bool timeout = failure == UpstreamExchange::Failure::ConnectTimeout
-                             || failure == UpstreamExchange::Failure::FirstByteTimeout;
+            || failure == UpstreamExchange::Failure::FirstByteTimeout;
         m_outcome.status = timeout ? 504 : 502;
         http::Headers extra;
         extra.add("x-obleth-request-id", m_requestId);
         if (timeout)
-            m_responder->sendError(504, "upstream_timeout", QStringLiteral("upstream gave no response in time (%1)").arg(message), extra);
+            m_responder->sendError(504, "upstream_timeout",
+                                   QStringLiteral("upstream gave no response in time (%1)").arg(message), extra);
         else
             m_responder->sendError(502, "upstream_error", QStringLiteral("upstream failed (%1)").arg(message), extra);
     } else if (m_responder) {

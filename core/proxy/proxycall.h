@@ -24,7 +24,7 @@ public:
     struct Outcome
     {
         int status = 0;
-        bool failed = false;      ///< the client did not get a complete answer from the upstream
+        bool failed = false; ///< the client did not get a complete answer from the upstream
         bool clientGone = false;
         QString error;
         qint64 bytesToClient = 0;

@@ -14,8 +14,7 @@ class Scanner
 public:
     explicit Scanner(const QByteArray &b)
         : m_b(b)
-    {
-    }
+    { }
     void skipSpace()
     {
         while (m_i < m_b.size() && (m_b[m_i] == ' ' || m_b[m_i] == '\t' || m_b[m_i] == '\n' || m_b[m_i] == '\r'))
@@ -139,7 +138,9 @@ bool RequestBody::parse(const QByteArray &bytes, QString *error)
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &pe);
     if (pe.error != QJsonParseError::NoError) {
-        *error = QStringLiteral("the request body is not valid JSON (%1 at offset %2)").arg(pe.errorString()).arg(pe.offset);
+        *error = QStringLiteral("the request body is not valid JSON (%1 at offset %2)")
+                     .arg(pe.errorString())
+                     .arg(pe.offset);
         return false;
     }
     if (!doc.isObject()) {

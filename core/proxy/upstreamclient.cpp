@@ -35,8 +35,7 @@ quint16 portOf(const QUrl &url)
 
 UpstreamClient::UpstreamClient(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 UpstreamClient::~UpstreamClient()
 {
@@ -49,7 +48,7 @@ UpstreamClient::~UpstreamClient()
 QString UpstreamClient::poolKey(const QUrl &url)
 {
     return url.scheme().toLower() + QStringLiteral("://") + url.host().toLower() + QLatin1Char(':')
-           + QString::number(portOf(url));
+        + QString::number(portOf(url));
 }
 
 UpstreamExchange *UpstreamClient::start(UpstreamRequest request)
@@ -250,8 +249,7 @@ void UpstreamExchange::onReadyRead()
             if (m_phase == Phase::Receiving)
                 armTimer(m_request.idleTimeoutMs);
             return;
-        case http::MessageParser::Event::Error:
-            return fail(Failure::Malformed, m_parser.errorMessage());
+        case http::MessageParser::Event::Error: return fail(Failure::Malformed, m_parser.errorMessage());
         case http::MessageParser::Event::Headers:
             if (m_parser.status() < 200)
                 break; // 1xx: the real answer follows
@@ -318,7 +316,8 @@ void UpstreamExchange::timerEvent(QTimerEvent *event)
     armTimer(0);
     switch (m_phase) {
     case Phase::Connecting:
-        return fail(Failure::ConnectTimeout, QStringLiteral("no connection within %1 ms").arg(m_request.connectTimeoutMs));
+        return fail(Failure::ConnectTimeout,
+                    QStringLiteral("no connection within %1 ms").arg(m_request.connectTimeoutMs));
     case Phase::Waiting:
         return fail(Failure::FirstByteTimeout,
                     QStringLiteral("no response within %1 ms").arg(m_request.firstByteTimeoutMs));
@@ -326,8 +325,7 @@ void UpstreamExchange::timerEvent(QTimerEvent *event)
         if (m_paused)
             return armTimer(m_request.idleTimeoutMs); // we are the slow side, not the upstream
         return fail(Failure::IdleTimeout, QStringLiteral("no data for %1 ms").arg(m_request.idleTimeoutMs));
-    case Phase::Done:
-        return;
+    case Phase::Done: return;
     }
 }
 

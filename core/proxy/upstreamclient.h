@@ -85,7 +85,7 @@ public:
         ConnectTimeout,
         FirstByteTimeout,
         IdleTimeout,
-        Reset,     ///< the connection broke before the response was complete
+        Reset, ///< the connection broke before the response was complete
         Malformed, ///< the upstream did not speak HTTP/1.x
     };
     Q_ENUM(Failure)

@@ -61,8 +61,7 @@ bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString
     return true;
 }
 
-bool selectAll(QSqlDatabase db, const QString &sql, const std::function<void(const QSqlQuery &)> &row,
-               QString *error)
+bool selectAll(QSqlDatabase db, const QString &sql, const std::function<void(const QSqlQuery &)> &row, QString *error)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
@@ -79,108 +78,113 @@ bool selectAll(QSqlDatabase db, const QString &sql, const std::function<void(con
 
 ConfigRepository::ConfigRepository(Database *db)
     : m_db(db)
-{
-}
+{ }
 
 bool ConfigRepository::loadAll(Contents *out, QString *error) const
 {
     QSqlDatabase db = m_db->connection();
     *out = {};
-    return selectAll(db,
-                     QStringLiteral("SELECT id, model_name, upstream_model, api_base, api_key, input_cost_per_token,"
-                                    " output_cost_per_token, context_window, enabled, admission_weight,"
-                                    " max_concurrency, cache_enabled, cache_ttl_secs, connect_timeout_secs,"
-                                    " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at"
-                                    " FROM models ORDER BY created_at, model_name"),
-                     [out](const QSqlQuery &q) {
-                         ModelConfig m;
-                         m.id = q.value(0).toString();
-                         m.modelName = q.value(1).toString();
-                         m.upstreamModel = q.value(2).toString();
-                         m.apiBase = q.value(3).toString();
-                         m.apiKey = q.value(4).toString();
-                         m.inputCostPerToken = q.value(5).toDouble();
-                         m.outputCostPerToken = q.value(6).toDouble();
-                         m.contextWindow = optionalFrom(q.value(7));
-                         m.enabled = q.value(8).toBool();
-                         m.admissionWeight = q.value(9).toDouble();
-                         m.maxConcurrency = optionalFrom(q.value(10));
-                         m.cacheEnabled = q.value(11).toBool();
-                         m.cacheTtlSecs = q.value(12).toLongLong();
-                         m.connectTimeoutSecs = q.value(13).toLongLong();
-                         m.firstByteTimeoutSecs = q.value(14).toLongLong();
-                         m.idleTimeoutSecs = q.value(15).toLongLong();
-                         m.createdAt = timeFrom(q.value(16));
-                         m.updatedAt = timeFrom(q.value(17));
-                         out->models.append(m);
-                     },
-                     error)
-        && selectAll(db,
-                     QStringLiteral("SELECT id, name, fairshare_group, weight, tokens_per_minute, max_in_flight,"
-                                    " created_at, updated_at FROM tenants ORDER BY created_at, name"),
-                     [out](const QSqlQuery &q) {
-                         Tenant t;
-                         t.id = q.value(0).toString();
-                         t.name = q.value(1).toString();
-                         t.fairshareGroup = q.value(2).toString();
-                         t.weight = q.value(3).toLongLong();
-                         t.tokensPerMinute = optionalFrom(q.value(4));
-                         t.maxInFlight = optionalFrom(q.value(5));
-                         t.createdAt = timeFrom(q.value(6));
-                         t.updatedAt = timeFrom(q.value(7));
-                         out->tenants.append(t);
-                     },
-                     error)
-        && selectAll(db,
-                     QStringLiteral("SELECT id, tenant_id, name, key_prefix, key_hash, disabled, created_at,"
-                                    " expires_at FROM api_keys ORDER BY created_at, id"),
-                     [out](const QSqlQuery &q) {
-                         ApiKey k;
-                         k.id = q.value(0).toString();
-                         k.tenantId = q.value(1).toString();
-                         k.name = q.value(2).toString();
-                         k.keyPrefix = q.value(3).toString();
-                         k.keyHash = q.value(4).toString().toLatin1();
-                         k.disabled = q.value(5).toBool();
-                         k.createdAt = timeFrom(q.value(6));
-                         if (!q.value(7).isNull())
-                             k.expiresAt = timeFrom(q.value(7));
-                         out->keys.append(k);
-                     },
-                     error)
-        && selectAll(db,
-                     QStringLiteral("SELECT id, name, weight, created_at FROM fairshare_groups"
-                                    " ORDER BY created_at, name"),
-                     [out](const QSqlQuery &q) {
-                         FairShareGroup g;
-                         g.id = q.value(0).toString();
-                         g.name = q.value(1).toString();
-                         g.weight = q.value(2).toLongLong();
-                         g.createdAt = timeFrom(q.value(3));
-                         out->groups.append(g);
-                     },
-                     error)
-        && selectAll(db,
-                     QStringLiteral("SELECT id, name, upstream_url, auth_header, enabled, allowed_tenants,"
-                                    " created_at, updated_at FROM mcp_servers ORDER BY created_at, name"),
-                     [out](const QSqlQuery &q) {
-                         McpServer s;
-                         s.id = q.value(0).toString();
-                         s.name = q.value(1).toString();
-                         s.upstreamUrl = q.value(2).toString();
-                         s.authHeader = q.value(3).toString();
-                         s.enabled = q.value(4).toBool();
-                         const QJsonArray allowed = QJsonDocument::fromJson(q.value(5).toString().toUtf8()).array();
-                         for (const QJsonValue &v : allowed)
-                             s.allowedTenants.append(v.toString());
-                         s.createdAt = timeFrom(q.value(6));
-                         s.updatedAt = timeFrom(q.value(7));
-                         out->mcpServers.append(s);
-                     },
-                     error)
-        && selectAll(db, QStringLiteral("SELECT key, value FROM settings"),
-                     [out](const QSqlQuery &q) { out->settings.insert(q.value(0).toString(), q.value(1).toString()); },
-                     error);
+    return selectAll(
+               db,
+               QStringLiteral("SELECT id, model_name, upstream_model, api_base, api_key, input_cost_per_token,"
+                              " output_cost_per_token, context_window, enabled, admission_weight,"
+                              " max_concurrency, cache_enabled, cache_ttl_secs, connect_timeout_secs,"
+                              " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at"
+                              " FROM models ORDER BY created_at, model_name"),
+               [out](const QSqlQuery &q) {
+                   ModelConfig m;
+                   m.id = q.value(0).toString();
+                   m.modelName = q.value(1).toString();
+                   m.upstreamModel = q.value(2).toString();
+                   m.apiBase = q.value(3).toString();
+                   m.apiKey = q.value(4).toString();
+                   m.inputCostPerToken = q.value(5).toDouble();
+                   m.outputCostPerToken = q.value(6).toDouble();
+                   m.contextWindow = optionalFrom(q.value(7));
+                   m.enabled = q.value(8).toBool();
+                   m.admissionWeight = q.value(9).toDouble();
+                   m.maxConcurrency = optionalFrom(q.value(10));
+                   m.cacheEnabled = q.value(11).toBool();
+                   m.cacheTtlSecs = q.value(12).toLongLong();
+                   m.connectTimeoutSecs = q.value(13).toLongLong();
+                   m.firstByteTimeoutSecs = q.value(14).toLongLong();
+                   m.idleTimeoutSecs = q.value(15).toLongLong();
+                   m.createdAt = timeFrom(q.value(16));
+                   m.updatedAt = timeFrom(q.value(17));
+                   out->models.append(m);
+               },
+               error)
+        && selectAll(
+               db,
+               QStringLiteral("SELECT id, name, fairshare_group, weight, tokens_per_minute, max_in_flight,"
+                              " created_at, updated_at FROM tenants ORDER BY created_at, name"),
+               [out](const QSqlQuery &q) {
+                   Tenant t;
+                   t.id = q.value(0).toString();
+                   t.name = q.value(1).toString();
+                   t.fairshareGroup = q.value(2).toString();
+                   t.weight = q.value(3).toLongLong();
+                   t.tokensPerMinute = optionalFrom(q.value(4));
+                   t.maxInFlight = optionalFrom(q.value(5));
+                   t.createdAt = timeFrom(q.value(6));
+                   t.updatedAt = timeFrom(q.value(7));
+                   out->tenants.append(t);
+               },
+               error)
+        && selectAll(
+               db,
+               QStringLiteral("SELECT id, tenant_id, name, key_prefix, key_hash, disabled, created_at,"
+                              " expires_at FROM api_keys ORDER BY created_at, id"),
+               [out](const QSqlQuery &q) {
+                   ApiKey k;
+                   k.id = q.value(0).toString();
+                   k.tenantId = q.value(1).toString();
+                   k.name = q.value(2).toString();
+                   k.keyPrefix = q.value(3).toString();
+                   k.keyHash = q.value(4).toString().toLatin1();
+                   k.disabled = q.value(5).toBool();
+                   k.createdAt = timeFrom(q.value(6));
+                   if (!q.value(7).isNull())
+                       k.expiresAt = timeFrom(q.value(7));
+                   out->keys.append(k);
+               },
+               error)
+        && selectAll(
+               db,
+               QStringLiteral("SELECT id, name, weight, created_at FROM fairshare_groups"
+                              " ORDER BY created_at, name"),
+               [out](const QSqlQuery &q) {
+                   FairShareGroup g;
+                   g.id = q.value(0).toString();
+                   g.name = q.value(1).toString();
+                   g.weight = q.value(2).toLongLong();
+                   g.createdAt = timeFrom(q.value(3));
+                   out->groups.append(g);
+               },
+               error)
+        && selectAll(
+               db,
+               QStringLiteral("SELECT id, name, upstream_url, auth_header, enabled, allowed_tenants,"
+                              " created_at, updated_at FROM mcp_servers ORDER BY created_at, name"),
+               [out](const QSqlQuery &q) {
+                   McpServer s;
+                   s.id = q.value(0).toString();
+                   s.name = q.value(1).toString();
+                   s.upstreamUrl = q.value(2).toString();
+                   s.authHeader = q.value(3).toString();
+                   s.enabled = q.value(4).toBool();
+                   const QJsonArray allowed = QJsonDocument::fromJson(q.value(5).toString().toUtf8()).array();
+                   for (const QJsonValue &v : allowed)
+                       s.allowedTenants.append(v.toString());
+                   s.createdAt = timeFrom(q.value(6));
+                   s.updatedAt = timeFrom(q.value(7));
+                   out->mcpServers.append(s);
+               },
+               error)
+        && selectAll(
+               db, QStringLiteral("SELECT key, value FROM settings"),
+               [out](const QSqlQuery &q) { out->settings.insert(q.value(0).toString(), q.value(1).toString()); },
+               error);
 }
 
 bool ConfigRepository::saveModel(const ModelConfig &m, bool insert, QString *error)
@@ -221,8 +225,12 @@ bool ConfigRepository::saveModel(const ModelConfig &m, bool insert, QString *err
 
 bool ConfigRepository::saveTenant(const Tenant &t, bool insert, QString *error)
 {
-    const QVariantList values = {t.name, t.fairshareGroup, t.weight, optionalValue(t.tokensPerMinute),
-                                 optionalValue(t.maxInFlight), timeText(t.updatedAt)};
+    const QVariantList values = {t.name,
+                                 t.fairshareGroup,
+                                 t.weight,
+                                 optionalValue(t.tokensPerMinute),
+                                 optionalValue(t.maxInFlight),
+                                 timeText(t.updatedAt)};
     if (insert) {
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO tenants (name, fairshare_group, weight, tokens_per_minute,"
@@ -246,8 +254,7 @@ bool ConfigRepository::saveKey(const ApiKey &k, bool insert, QString *error)
                     timeText(k.createdAt), expires},
                    error);
     }
-    return run(m_db->connection(),
-               QStringLiteral("UPDATE api_keys SET name=?, disabled=?, expires_at=? WHERE id=?"),
+    return run(m_db->connection(), QStringLiteral("UPDATE api_keys SET name=?, disabled=?, expires_at=? WHERE id=?"),
                {k.name, k.disabled, expires, k.id}, error);
 }
 
@@ -264,10 +271,10 @@ bool ConfigRepository::saveGroup(const FairShareGroup &g, bool insert, QString *
 
 bool ConfigRepository::saveMcpServer(const McpServer &s, bool insert, QString *error)
 {
-    const QString allowed = QString::fromUtf8(
-        QJsonDocument(QJsonArray::fromStringList(s.allowedTenants)).toJson(QJsonDocument::Compact));
-    const QVariantList values = {s.name, s.upstreamUrl, textOrNull(s.authHeader), s.enabled, allowed,
-                                 timeText(s.updatedAt)};
+    const QString allowed
+        = QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(s.allowedTenants)).toJson(QJsonDocument::Compact));
+    const QVariantList values
+        = {s.name, s.upstreamUrl, textOrNull(s.authHeader), s.enabled, allowed, timeText(s.updatedAt)};
     if (insert) {
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO mcp_servers (name, upstream_url, auth_header, enabled,"
@@ -290,9 +297,8 @@ bool ConfigRepository::saveSetting(const QString &key, const QString &value, QSt
 
 bool ConfigRepository::remove(const QString &table, const QString &id, QString *error)
 {
-    static const QStringList tables = {QStringLiteral("models"), QStringLiteral("tenants"),
-                                       QStringLiteral("api_keys"), QStringLiteral("fairshare_groups"),
-                                       QStringLiteral("mcp_servers")};
+    static const QStringList tables = {QStringLiteral("models"), QStringLiteral("tenants"), QStringLiteral("api_keys"),
+                                       QStringLiteral("fairshare_groups"), QStringLiteral("mcp_servers")};
     Q_ASSERT(tables.contains(table));
     if (!tables.contains(table))
         return false;

@@ -44,8 +44,7 @@ int Database::latestSchemaVersion()
 
 Database::Database()
     : m_connectionName(QStringLiteral("obleth-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1)))
-{
-}
+{ }
 
 Database::~Database()
 {

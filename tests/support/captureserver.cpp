@@ -6,7 +6,8 @@ namespace obleth::test {
 
 QByteArray CaptureServer::defaultResponse()
 {
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Upstream: yes\r\nConnection: keep-alive, X-Drop-Me\r\n"
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Upstream: yes\r\nConnection: keep-alive, "
+           "X-Drop-Me\r\n"
            "X-Drop-Me: 1\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
 }
 

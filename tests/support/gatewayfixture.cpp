@@ -19,7 +19,8 @@ GatewayFixture::GatewayFixture(const QUrl &upstream, const QString &dataDir)
     QSignalSpy failed(m_thread.get(), &gateway::GatewayThread::startFailed);
     m_thread->start();
     if (!started.wait(10'000) || started.isEmpty()) {
-        qWarning("gateway did not start: %s", failed.isEmpty() ? "timeout" : qPrintable(failed.first().first().toString()));
+        qWarning("gateway did not start: %s",
+                 failed.isEmpty() ? "timeout" : qPrintable(failed.first().first().toString()));
         return;
     }
     m_dataPort = quint16(QUrl(started.first().at(0).toString()).port());
@@ -48,8 +49,9 @@ QString GatewayFixture::addModel(const QJsonObject &model)
 
 QByteArray GatewayFixture::addTenantKey(const QString &tenantName, QString *tenantId, QString *keyId)
 {
-    const Response t = admin("POST", "/api/v1/tenants",
-                             QJsonDocument(QJsonObject{{QStringLiteral("name"), tenantName}}).toJson(QJsonDocument::Compact));
+    const Response t
+        = admin("POST", "/api/v1/tenants",
+                QJsonDocument(QJsonObject{{QStringLiteral("name"), tenantName}}).toJson(QJsonDocument::Compact));
     const QString tid = t.json().value(QStringLiteral("id")).toString();
     const Response k = admin("POST", "/api/v1/tenants/" + tid.toLatin1() + "/keys", R"({"name":"test"})");
     if (tenantId)

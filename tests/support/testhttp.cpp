@@ -13,7 +13,8 @@ bool Response::isOpenAiError() const
 {
     const QJsonObject error = json().value(QStringLiteral("error")).toObject();
     return error.value(QStringLiteral("message")).isString() && error.value(QStringLiteral("type")).isString()
-           && error.value(QStringLiteral("code")).isString() && !error.value(QStringLiteral("message")).toString().isEmpty();
+        && error.value(QStringLiteral("code")).isString()
+        && !error.value(QStringLiteral("message")).toString().isEmpty();
 }
 
 http::Headers headers(std::initializer_list<std::pair<const char *, QByteArray>> fields)
