@@ -112,7 +112,7 @@ private Q_SLOTS:
         client.add("OpenAI-Organization", "org-1");
         client.add("X-Custom", "a");
         client.add("X-Custom", "b");
-        const http::Headers up = proxy::upstreamRequestHeaders(client, QStringLiteral("upstream-secret"), "req_1");
+        const http::Headers up = proxy::upstreamRequestHeaders(client, proxy::bearer(QStringLiteral("upstream-secret")), "req_1");
         QList<QByteArray> names;
         for (const auto &f : up.fields())
             names.append(f.first);
@@ -122,7 +122,7 @@ private Q_SLOTS:
         QCOMPARE(up.value("authorization"), QByteArray("Bearer upstream-secret"));
         QCOMPARE(up.value("x-obleth-request-id"), QByteArray("req_1"));
 
-        const http::Headers noKey = proxy::upstreamRequestHeaders(client, {}, "req_2");
+        const http::Headers noKey = proxy::upstreamRequestHeaders(client, proxy::bearer({}), "req_2");
         QVERIFY(!noKey.contains("authorization"));
     }
 

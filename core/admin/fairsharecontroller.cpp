@@ -37,7 +37,7 @@ void FairShareController::addRoutes(const RouteSink &add)
             groups.append(config::toJson(g));
         call.reply(200,
                    QJsonObject{{QStringLiteral("capacity"), double(snap->capacity)},
-                               {QStringLiteral("in_flight"), m_status->inFlight()},
+                               {QStringLiteral("in_flight"), m_status->permitsInUse()},
                                {QStringLiteral("queued"), m_status->queued()},
                                {QStringLiteral("groups"), groups},
                                {QStringLiteral("tenants"), QJsonArray{}}});

@@ -1,9 +1,11 @@
 #include "dataplane.h"
 
+#include "admission/permitpool.h"
 #include "config/configservice.h"
 #include "config/secrets.h"
 #include "http/httpresponder.h"
 #include "http/router.h"
+#include "mcpgateway.h"
 #include "mock/mockbackend.h"
 #include "proxy/forwarding.h"
 #include "proxy/requestbody.h"
@@ -71,13 +73,26 @@ QJsonObject modelObject(const QString &name, qint64 created)
 } // namespace
 
 DataPlane::DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
-                     QUrl defaultUpstream, QObject *parent)
+                     admission::PermitPool *permits, QUrl defaultUpstream, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_upstream(upstream)
     , m_mock(mock)
+    , m_permits(permits)
+    , m_mcp(new McpGateway(upstream, this))
     , m_defaultUpstream(std::move(defaultUpstream))
-{ }
+{
+}
+
+qint64 DataPlane::bodyLimitFor(const QByteArray &target)
+{
+    return McpGateway::isMcpPath(target) ? McpGateway::kMaxBodyBytes : kMaxBodyBytes;
+}
+
+void DataPlane::holdPermit(Context &ctx)
+{
+    admission::PermitPool::holdUntilDestroyed(m_permits->acquire(), ctx.responder);
+}
 
 void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
 {
@@ -106,9 +121,8 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
         return handleModelList(ctx);
     if (path.startsWith("/v1/models/") && segments.size() == 3 && handleModelRetrieve(ctx))
         return;
-    if (path == "/mcp" || path.startsWith("/mcp/")) {
-        return ctx.error(404, "not_found", QStringLiteral("no MCP server named '%1'").arg(segments.value(1)));
-    }
+    if (McpGateway::isMcpPath(path))
+        return m_mcp->serve(ctx.request, responder, *ctx.snapshot, ctx.key->tenantId, ctx.requestId);
     fallThrough(ctx);
 }
 
@@ -159,10 +173,15 @@ void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
         if (!m->enabled)
             return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name),
                              QStringLiteral("model"));
+        if (modelRequired)
+            holdPermit(ctx);
         return forward(ctx, m->apiBase, m->apiKey, body.withModel(m->upstreamModel), m);
     }
-    if (name == config::kMockModelName)
+    if (name == config::kMockModelName) {
+        if (modelRequired)
+            holdPermit(ctx);
         return serveMock(ctx);
+    }
     if (!modelRequired && m_defaultUpstream.isValid())
         return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
     const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
@@ -230,7 +249,7 @@ void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &api
     proxy::UpstreamRequest up;
     up.url = proxy::upstreamUrl(apiBase, ctx.request.path, ctx.request.query);
     up.method = ctx.request.method;
-    up.headers = proxy::upstreamRequestHeaders(ctx.request.headers, apiKey, ctx.requestId);
+    up.headers = proxy::upstreamRequestHeaders(ctx.request.headers, proxy::bearer(apiKey), ctx.requestId);
     up.body = std::move(body);
     if (model) {
         up.connectTimeoutMs = int(model->connectTimeoutSecs * 1000);

@@ -14,6 +14,9 @@ struct ConfigSnapshot;
 namespace obleth::mock {
 class MockBackend;
 }
+namespace obleth::admission {
+class PermitPool;
+}
 namespace obleth::proxy {
 class UpstreamClient;
 }
@@ -29,7 +32,11 @@ class DataPlane final : public QObject, public http::HttpHandler
 
 public:
     DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
-              QUrl defaultUpstream, QObject *parent = nullptr);
+              admission::PermitPool *permits, QUrl defaultUpstream, QObject *parent = nullptr);
+
+    /// The body limit for a request target: 16 MiB for the MCP gateway, 64 MiB elsewhere.
+    [[nodiscard]] static qint64 bodyLimitFor(const QByteArray &target);
+    static constexpr qint64 kMaxBodyBytes = 64 * 1024 * 1024;
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;
 
@@ -47,6 +54,8 @@ private:
     bool handleModelRetrieve(Context &ctx);
     void forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
                  const config::ModelConfig *timeouts);
+    /// Chat and completions hold a permit until their response or stream ends.
+    void holdPermit(Context &ctx);
     void fallThrough(Context &ctx);
     void serveMock(Context &ctx);
     /// Answers 401/403 and returns false unless the request carries a usable tenant key.
@@ -55,6 +64,8 @@ private:
     config::ConfigService *m_config;
     proxy::UpstreamClient *m_upstream;
     mock::MockBackend *m_mock;
+    admission::PermitPool *m_permits;
+    class McpGateway *m_mcp;
     QUrl m_defaultUpstream;
     int m_inFlight = 0;
 };

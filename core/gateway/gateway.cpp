@@ -1,6 +1,7 @@
 #include "gateway.h"
 
 #include "admin/adminapi.h"
+#include "admission/permitpool.h"
 #include "config/admintoken.h"
 #include "config/configservice.h"
 #include "dataplane.h"
@@ -34,6 +35,7 @@ struct Gateway::Parts
     std::unique_ptr<config::ConfigService> config;
     std::unique_ptr<proxy::UpstreamClient> upstream;
     std::unique_ptr<mock::MockBackend> mock;
+    std::unique_ptr<admission::PermitPool> permits;
     std::unique_ptr<DataPlane> dataPlane;
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
@@ -86,12 +88,15 @@ void Gateway::start()
 
     p.upstream = std::make_unique<proxy::UpstreamClient>();
     p.mock = std::make_unique<mock::MockBackend>();
-    p.dataPlane = std::make_unique<DataPlane>(p.config.get(), p.upstream.get(), p.mock.get(), m_options.upstream);
+    p.permits = std::make_unique<admission::PermitPool>();
+    p.dataPlane = std::make_unique<DataPlane>(p.config.get(), p.upstream.get(), p.mock.get(), p.permits.get(),
+                                              m_options.upstream);
     p.adminApi = std::make_unique<admin::AdminApi>(p.config.get(), &m_status, adminToken);
 
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
     http::ServerOptions adminOptions = dataOptions;
+    dataOptions.limits.bodyLimitFor = &DataPlane::bodyLimitFor;
     adminOptions.limits.maxBodyBytes = admin::AdminApi::kMaxBodyBytes;
     p.dataServer = std::make_unique<http::HttpServer>(p.dataPlane.get(), dataOptions);
     p.adminServer = std::make_unique<http::HttpServer>(p.adminApi.get(), adminOptions);

@@ -13,12 +13,12 @@ struct GatewayStatus
     QString dataUrl;
     QString adminUrl;
     QElapsedTimer uptime;
-    std::function<int()> inFlight = [] {
-        return 0;
-    };
-    std::function<int()> queued = [] {
-        return 0;
-    };
+    /// Data-plane requests being answered now.
+    std::function<int()> inFlight = [] { return 0; };
+    /// Requests waiting for admission.
+    std::function<int()> queued = [] { return 0; };
+    /// Admission permits held (chat and completions until their response or stream ends).
+    std::function<int()> permitsInUse = [] { return 0; };
 };
 
 } // namespace obleth::gateway

@@ -59,7 +59,8 @@ MessageParser::MessageParser(Kind kind)
 
 MessageParser::MessageParser(Kind kind, Limits limits)
     : m_kind(kind)
-    , m_limits(limits)
+    , m_limits(std::move(limits))
+    , m_bodyLimit(m_limits.maxBodyBytes)
 { }
 
 void MessageParser::append(const QByteArray &bytes)
@@ -210,8 +211,8 @@ MessageParser::Event MessageParser::next()
                 m_state = State::Trailers;
                 continue;
             }
-            if (m_bodySeen + size > m_limits.maxBodyBytes)
-                return fail(413, QStringLiteral("request body is larger than %1 bytes").arg(m_limits.maxBodyBytes));
+            if (m_bodySeen + size > m_bodyLimit)
+                return fail(413, QStringLiteral("request body is larger than %1 bytes").arg(m_bodyLimit));
             m_remaining = size;
             m_state = State::ChunkData;
             continue;
@@ -310,6 +311,7 @@ MessageParser::Event MessageParser::parseStartLine(const QByteArray &line)
             return fail(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are supported"));
         m_method = parts[0];
         m_target = parts[1];
+        m_bodyLimit = m_limits.bodyLimitFor ? m_limits.bodyLimitFor(m_target) : m_limits.maxBodyBytes;
         return Event::NeedMore;
     }
     if (parts.size() < 2 || !parseVersion(parts[0]) || parts[1].size() != 3)
@@ -376,11 +378,11 @@ MessageParser::Event MessageParser::headersDone()
                 return fail(bad, QStringLiteral("malformed Content-Length"));
             length = v;
         }
-        if (m_kind == Kind::Request && length > m_limits.maxBodyBytes) {
+        if (m_kind == Kind::Request && length > m_bodyLimit) {
             return fail(413,
                         QStringLiteral("request body of %1 bytes is larger than the limit of %2 bytes")
                             .arg(length)
-                            .arg(m_limits.maxBodyBytes));
+                            .arg(m_bodyLimit));
         }
         m_contentLength = length;
         m_remaining = length;

@@ -5,6 +5,8 @@
 #include <QByteArray>
 #include <QString>
 
+#include <functional>
+
 namespace obleth::http {
 
 /// An incremental HTTP/1.x message parser for requests (server side) and responses (client side).
@@ -28,6 +30,8 @@ public:
         qsizetype maxTargetBytes = 16 * 1024;
         qsizetype maxHeaderCount = 256;
         qint64 maxBodyBytes = 64 * 1024 * 1024;
+        /// When set, the body limit of a request depends on its target (the MCP gateway's is lower).
+        std::function<qint64(const QByteArray &target)> bodyLimitFor;
     };
 
     explicit MessageParser(Kind kind);
@@ -101,6 +105,7 @@ private:
     bool m_expectNoBody = false;
     qint64 m_remaining = 0;
     qint64 m_bodySeen = 0;
+    qint64 m_bodyLimit = 0;
     QByteArray m_body;
 
     int m_errorStatus = 0;

@@ -9,7 +9,6 @@
 #include <QPointer>
 #include <QTimer>
 
-#include <memory>
 
 namespace obleth::mock {
 
@@ -54,20 +53,64 @@ QByteArray modelsJson()
         .toJson(QJsonDocument::Compact);
 }
 
-/// Writes SSE events one by one, @p delayMs apart, for as long as the client is there.
-void streamEvents(QPointer<http::HttpResponder> responder, std::shared_ptr<QList<QByteArray>> events, qsizetype next,
-                  int delayMs)
+/// Writes a mock SSE stream: one event every @p delayMs, or, without a delay, as fast as the client
+/// takes them, never holding more than kHighWater bytes unsent.
+class MockStreamWriter final : public QObject
 {
-    if (!responder)
-        return;
-    if (next >= events->size()) {
-        responder->endStream();
-        return;
+public:
+    static constexpr qint64 kHighWater = 256 * 1024;
+    static constexpr qsizetype kBatch = 16 * 1024;
+
+    MockStreamWriter(http::HttpResponder *responder, MockReply reply, int delayMs)
+        : QObject(responder)
+        , m_responder(responder)
+        , m_reply(std::move(reply))
+        , m_events(m_reply)
+        , m_delayMs(delayMs)
+    {
+        if (delayMs == 0)
+            connect(responder, &http::HttpResponder::drained, this, &MockStreamWriter::pump);
+        pump();
     }
-    responder->writeChunk(events->at(next));
-    QTimer::singleShot(delayMs, responder,
-                       [responder, events, next, delayMs] { streamEvents(responder, events, next + 1, delayMs); });
-}
+
+private:
+    void pump()
+    {
+        if (m_done)
+            return;
+        if (m_delayMs > 0) {
+            const QByteArray event = m_events.next();
+            if (event.isEmpty())
+                return finish();
+            m_responder->writeChunk(event);
+            QTimer::singleShot(m_delayMs, this, &MockStreamWriter::pump);
+            return;
+        }
+        while (m_responder->bufferedBytes() < kHighWater) {
+            QByteArray batch;
+            while (batch.size() < kBatch) {
+                const QByteArray event = m_events.next();
+                if (event.isEmpty()) {
+                    m_responder->writeChunk(batch);
+                    return finish();
+                }
+                batch += event;
+            }
+            m_responder->writeChunk(batch);
+        }
+    }
+    void finish()
+    {
+        m_done = true;
+        m_responder->endStream();
+    }
+
+    http::HttpResponder *m_responder;
+    MockReply m_reply;
+    MockReply::EventStream m_events;
+    int m_delayMs;
+    bool m_done = false;
+};
 
 } // namespace
 
@@ -188,16 +231,7 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
     headers.add("Content-Type", "text/event-stream");
     headers.add("Cache-Control", "no-cache");
     responder->beginStream(200, headers);
-    auto events = std::make_shared<QList<QByteArray>>(reply.sseEvents());
-    if (chunkDelayMs == 0) {
-        QByteArray all;
-        for (const QByteArray &e : std::as_const(*events))
-            all += e;
-        responder->writeChunk(all);
-        responder->endStream();
-        return;
-    }
-    streamEvents(responder, events, 0, chunkDelayMs);
+    new MockStreamWriter(responder, reply, chunkDelayMs);
 }
 
 } // namespace obleth::mock

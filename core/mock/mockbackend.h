@@ -34,9 +34,6 @@ public:
     };
     [[nodiscard]] const Stats &stats() const noexcept { return m_stats; }
 
-    static constexpr int kDefaultMaxTokens = 16;
-    static constexpr int kMaxTokensCap = 8192;
-
 private:
     void respond(const http::HttpRequest &request, http::HttpResponder *responder, const http::Headers &extra,
                  int chunkDelayMs);

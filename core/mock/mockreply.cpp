@@ -71,32 +71,33 @@ quint64 MockReply::stableHash(QByteArrayView bytes)
 MockReply::MockReply(Kind kind, const QJsonObject &request, const QByteArray &body)
     : m_kind(kind)
     , m_model(request.value(QStringLiteral("model")).toString())
-    , m_seed(stableHash(body))
+    , m_seed(stableHash(body) | 1)
 {
-    int maxTokens = 16;
     for (const QString &field : {QStringLiteral("max_completion_tokens"), QStringLiteral("max_tokens")}) {
         const QJsonValue v = request.value(field);
         if (v.isDouble() && v.toDouble() >= 1) {
-            maxTokens = int(std::min<double>(v.toDouble(), 8192));
+            m_maxTokens = int(std::min<double>(v.toDouble(), kMaxTokens));
             break;
         }
     }
-    m_promptTokens = std::max(1,
-                              kind == Kind::Chat ? promptWords(request.value(QStringLiteral("messages")))
-                                                 : promptWords(request.value(QStringLiteral("prompt"))));
-    m_includeUsage
-        = request.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
-    quint64 x = m_seed;
-    m_tokens.reserve(maxTokens);
-    for (int i = 0; i < maxTokens; ++i) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        QByteArray word = kWords[x % kWordCount];
-        if (i + 1 < maxTokens)
-            word += ' ';
-        m_tokens.append(word);
-    }
+    m_promptTokens = std::max(1, kind == Kind::Chat ? promptWords(request.value(QStringLiteral("messages")))
+                                                    : promptWords(request.value(QStringLiteral("prompt"))));
+    m_includeUsage = request.value(QStringLiteral("stream_options"))
+                         .toObject()
+                         .value(QStringLiteral("include_usage"))
+                         .toBool();
+}
+
+QByteArray MockReply::word(quint64 *state, bool last)
+{
+    quint64 &x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    QByteArray w = kWords[x % kWordCount];
+    if (!last)
+        w += ' ';
+    return w;
 }
 
 QByteArray MockReply::id() const
@@ -107,22 +108,21 @@ QByteArray MockReply::id() const
 
 QJsonObject MockReply::usage() const
 {
-    const int completion = int(m_tokens.size());
     return QJsonObject{{QStringLiteral("prompt_tokens"), m_promptTokens},
-                       {QStringLiteral("completion_tokens"), completion},
-                       {QStringLiteral("total_tokens"), m_promptTokens + completion}};
+                       {QStringLiteral("completion_tokens"), m_maxTokens},
+                       {QStringLiteral("total_tokens"), m_promptTokens + m_maxTokens}};
 }
 
 QByteArray MockReply::completeJson() const
 {
     QByteArray text;
-    for (const QByteArray &t : m_tokens)
-        text += t;
+    quint64 state = m_seed;
+    for (int i = 0; i < m_maxTokens; ++i)
+        text += word(&state, i + 1 == m_maxTokens);
     QJsonObject choice{{QStringLiteral("index"), 0}, {QStringLiteral("finish_reason"), QStringLiteral("length")}};
     if (m_kind == Kind::Chat) {
-        choice.insert(QStringLiteral("message"),
-                      QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
-                                  {QStringLiteral("content"), QString::fromUtf8(text)}});
+        choice.insert(QStringLiteral("message"), QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                                                             {QStringLiteral("content"), QString::fromUtf8(text)}});
     } else {
         choice.insert(QStringLiteral("text"), QString::fromUtf8(text));
         choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
@@ -139,7 +139,7 @@ QByteArray MockReply::completeJson() const
     return QJsonDocument(doc).toJson(QJsonDocument::Compact);
 }
 
-QByteArray MockReply::chunk(const QJsonObject &choice, bool withUsage) const
+QByteArray MockReply::chunkJson(const QJsonObject &choice, bool withUsage) const
 {
     QJsonObject doc{
         {QStringLiteral("id"), QString::fromLatin1(id())},
@@ -154,33 +154,50 @@ QByteArray MockReply::chunk(const QJsonObject &choice, bool withUsage) const
     return QJsonDocument(doc).toJson(QJsonDocument::Compact);
 }
 
-QList<QByteArray> MockReply::sseEvents() const
+MockReply::EventStream::EventStream(const MockReply &reply)
+    : m_reply(reply)
+    , m_state(reply.m_seed)
 {
-    QList<QByteArray> events;
-    events.reserve(m_tokens.size() + 3);
-    for (qsizetype i = 0; i < m_tokens.size(); ++i) {
-        QJsonObject choice{{QStringLiteral("index"), 0}, {QStringLiteral("finish_reason"), QJsonValue::Null}};
-        if (m_kind == Kind::Chat) {
-            QJsonObject delta{{QStringLiteral("content"), QString::fromUtf8(m_tokens.at(i))}};
-            if (i == 0)
-                delta.insert(QStringLiteral("role"), QStringLiteral("assistant"));
-            choice.insert(QStringLiteral("delta"), delta);
-        } else {
-            choice.insert(QStringLiteral("text"), QString::fromUtf8(m_tokens.at(i)));
-            choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
+    // Token events differ only in their word, so they are built from a fixed prefix and suffix
+    // (the words need no JSON escaping) instead of a JSON document each.
+    const QByteArray model = QJsonDocument(QJsonArray{reply.m_model}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
+    const bool chat = reply.m_kind == Kind::Chat;
+    m_prefix = "data: {\"id\":\"" + reply.id() + "\",\"object\":\""
+               + (chat ? QByteArray("chat.completion.chunk") : QByteArray("text_completion")) + "\",\"created\":"
+               + QByteArray::number(kCreated) + ",\"model\":" + model + ",\"choices\":[{\"index\":0,"
+               + (chat ? QByteArray("\"delta\":{\"content\":\"") : QByteArray("\"logprobs\":null,\"text\":\""));
+    m_suffix = chat ? QByteArray("\"},\"finish_reason\":null}]}\n\n") : QByteArray("\",\"finish_reason\":null}]}\n\n");
+}
+
+QByteArray MockReply::EventStream::next()
+{
+    const bool chat = m_reply.m_kind == Kind::Chat;
+    if (m_stage == 0) {
+        if (m_index < m_reply.m_maxTokens) {
+            const QByteArray w = word(&m_state, m_index + 1 == m_reply.m_maxTokens);
+            ++m_index;
+            if (chat && m_index == 1) // the first delta also carries the role
+                return m_prefix.chopped(11) + "\"role\":\"assistant\",\"content\":\"" + w + m_suffix;
+            return m_prefix + w + m_suffix;
         }
-        events.append(sse(chunk(choice, false)));
+        m_stage = 1;
+        QJsonObject last{{QStringLiteral("index"), 0}, {QStringLiteral("finish_reason"), QStringLiteral("length")}};
+        if (chat)
+            last.insert(QStringLiteral("delta"), QJsonObject{});
+        else
+            last.insert(QStringLiteral("text"), QString());
+        return sse(m_reply.chunkJson(last, false));
     }
-    QJsonObject last{{QStringLiteral("index"), 0}, {QStringLiteral("finish_reason"), QStringLiteral("length")}};
-    if (m_kind == Kind::Chat)
-        last.insert(QStringLiteral("delta"), QJsonObject{});
-    else
-        last.insert(QStringLiteral("text"), QString());
-    events.append(sse(chunk(last, false)));
-    if (m_includeUsage)
-        events.append(sse(chunk({}, true)));
-    events.append(QByteArrayLiteral("data: [DONE]\n\n"));
-    return events;
+    if (m_stage == 1) {
+        m_stage = 2;
+        if (m_reply.m_includeUsage)
+            return sse(m_reply.chunkJson({}, true));
+    }
+    if (m_stage == 2) {
+        m_stage = 3;
+        return QByteArrayLiteral("data: [DONE]\n\n");
+    }
+    return {};
 }
 
 QByteArray mockEmbeddingsJson(const QJsonObject &request, QString *error)

@@ -56,12 +56,18 @@ QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArra
     return url;
 }
 
-http::Headers upstreamRequestHeaders(const http::Headers &client, const QString &apiKey, const QByteArray &requestId)
+QByteArray bearer(const QString &apiKey)
+{
+    return apiKey.isEmpty() ? QByteArray() : "Bearer " + apiKey.toUtf8();
+}
+
+http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
+                                     const QByteArray &requestId)
 {
     http::Headers out = withoutHopByHop(
         client, {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"});
-    if (!apiKey.isEmpty())
-        out.add("Authorization", "Bearer " + apiKey.toUtf8());
+    if (!authorization.isEmpty())
+        out.add("Authorization", authorization);
     out.add("x-obleth-request-id", requestId);
     return out;
 }

@@ -15,9 +15,12 @@ namespace obleth::proxy {
 [[nodiscard]] QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArray &query);
 
 /// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key and Content-Length;
-/// with Authorization: Bearer @p apiKey when one is given, and x-obleth-request-id.
-[[nodiscard]] http::Headers upstreamRequestHeaders(const http::Headers &client, const QString &apiKey,
+/// with Authorization: @p authorization when one is given, and x-obleth-request-id.
+[[nodiscard]] http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
                                                    const QByteArray &requestId);
+
+/// "Bearer <key>" for a model's upstream API key; empty when there is none.
+[[nodiscard]] QByteArray bearer(const QString &apiKey);
 
 /// The upstream's response headers minus hop-by-hop ones, plus x-obleth-request-id.
 /// Content-Length is kept unless the body came chunked.
