@@ -4,6 +4,7 @@
 #include "gateway/gatewaythread.h"
 #include "http/httpserver.h"
 #include "mock/mockbackend.h"
+#include "platform/filelimit.h"
 #include "signalwatcher.h"
 #include "ui/guiapp.h"
 
@@ -113,6 +114,7 @@ int runGui(app::CliOptions options, int argc, char **argv)
 int main(int argc, char **argv)
 {
     setIdentity();
+    platform::raiseOpenFileLimit();
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));

@@ -2,6 +2,7 @@
 // token file, one-line errors, and a clean drain on SIGTERM.
 
 #include "mockupstream.h"
+#include "serverprocess.h"
 #include "testhttp.h"
 
 #include <QDeadlineTimer>
@@ -36,55 +37,7 @@ Run runToEnd(const QStringList &args, const QProcessEnvironment &env = QProcessE
     return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
 }
 
-/// A running `obleth --server`; waits for the listening line.
-class Server
-{
-public:
-    explicit Server(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment())
-    {
-        env.remove(QStringLiteral("OBLETH_ADMIN_TOKEN"));
-        m_process.setProcessEnvironment(env);
-        m_process.start(test::oblethBinary(), QStringList{QStringLiteral("--server")} + args);
-        static const QRegularExpression re(
-            QStringLiteral("obleth listening data=http://([0-9.]+):(\\d+) admin=http://([0-9.]+):(\\d+)\n"));
-        const QDeadlineTimer deadline(15'000);
-        while (!deadline.hasExpired() && m_process.state() != QProcess::NotRunning) {
-            m_process.waitForReadyRead(100);
-            out += m_process.readAllStandardOutput();
-            const auto m = re.match(QString::fromLatin1(out));
-            if (m.hasMatch()) {
-                host = m.captured(1);
-                dataPort = quint16(m.captured(2).toUInt());
-                adminPort = quint16(m.captured(4).toUInt());
-                return;
-            }
-        }
-    }
-    ~Server()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished();
-        }
-    }
-    [[nodiscard]] QByteArray firstKey() const
-    {
-        static const QRegularExpression re(QStringLiteral("first api key: (sk_[0-9a-f]{48})"));
-        return re.match(QString::fromLatin1(out)).captured(1).toLatin1();
-    }
-    void terminate() { m_process.terminate(); }
-    bool waitForExit(int ms) { return m_process.state() == QProcess::NotRunning || m_process.waitForFinished(ms); }
-    [[nodiscard]] int exitCode() const { return m_process.exitCode(); }
-    [[nodiscard]] QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
-
-    QByteArray out;
-    QString host;
-    quint16 dataPort = 0;
-    quint16 adminPort = 0;
-
-private:
-    QProcess m_process;
-};
+using Server = test::ServerProcess;
 
 } // namespace
 

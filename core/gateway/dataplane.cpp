@@ -265,7 +265,7 @@ void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &api
     connect(call, &proxy::ProxyCall::done, this, [this](const proxy::ProxyCall::Outcome &outcome) {
         --m_inFlight;
         if (outcome.failed && !outcome.clientGone)
-            qCInfo(lcDataPlane) << "upstream request failed:" << outcome.error;
+            qCWarning(lcDataPlane) << "request failed upstream:" << outcome.error;
     });
 }
 

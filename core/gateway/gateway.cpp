@@ -109,9 +109,9 @@ void Gateway::start()
     m_status.adminUrl = urlOf(*p.adminServer);
     m_status.uptime.start();
     http::HttpServer *dataServer = p.dataServer.get();
-    m_status.inFlight = [dataServer] {
-        return dataServer->requestsInFlight();
-    };
+    m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };
+    admission::PermitPool *permits = p.permits.get();
+    m_status.permitsInUse = [permits] { return permits->inUse(); };
     qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
 }

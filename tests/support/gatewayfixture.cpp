@@ -1,14 +1,18 @@
 #include "gatewayfixture.h"
 
+#include "platform/filelimit.h"
+
 #include <QSignalSpy>
 #include <QUrl>
 
 namespace obleth::test {
 
-GatewayFixture::GatewayFixture(const QUrl &upstream, const QString &dataDir)
+GatewayFixture::GatewayFixture(const QUrl &upstream, const QString &dataDir, int keepAliveTimeoutMs)
     : m_dataDir(dataDir.isEmpty() ? m_tmp.path() : dataDir)
 {
+    platform::raiseOpenFileLimit();
     gateway::GatewayOptions options;
+    options.keepAliveTimeoutMs = keepAliveTimeoutMs;
     options.dataPort = 0;
     options.adminPort = 0;
     options.dataDir = m_dataDir;

@@ -16,7 +16,7 @@ public:
     static inline const QByteArray kAdminToken = "test-admin-token-0123456789abcdef";
 
     /// Starts it; check ok() (a QVERIFY in the test) before use.
-    explicit GatewayFixture(const QUrl &upstream = {}, const QString &dataDir = {});
+    explicit GatewayFixture(const QUrl &upstream = {}, const QString &dataDir = {}, int keepAliveTimeoutMs = 60'000);
     ~GatewayFixture();
 
     [[nodiscard]] bool ok() const noexcept { return m_dataPort != 0; }

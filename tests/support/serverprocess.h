@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QByteArray>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QStringList>
+
+namespace obleth::test {
+
+/// A real `obleth --server` in its own process; waits for its listening line.
+class ServerProcess
+{
+public:
+    explicit ServerProcess(const QStringList &args,
+                           QProcessEnvironment env = QProcessEnvironment::systemEnvironment());
+    ~ServerProcess();
+
+    [[nodiscard]] bool ok() const noexcept { return dataPort != 0; }
+    /// The key printed on first start, or empty.
+    [[nodiscard]] QByteArray firstKey() const;
+    void terminate() { m_process.terminate(); }
+    bool waitForExit(int ms);
+    [[nodiscard]] int exitCode() const { return m_process.exitCode(); }
+    [[nodiscard]] QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
+    [[nodiscard]] qint64 pid() const { return m_process.processId(); }
+
+    /// Resident memory now, in KiB (Linux /proc; -1 elsewhere).
+    [[nodiscard]] qint64 rssKiB() const;
+    /// Open file descriptors now (Linux /proc; -1 elsewhere).
+    [[nodiscard]] int openFiles() const;
+
+    QByteArray out;
+    QString host;
+    quint16 dataPort = 0;
+    quint16 adminPort = 0;
+
+private:
+    QProcess m_process;
+};
+
+} // namespace obleth::test
