@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libgl-dev
           libxkbcommon-dev curl)
 if [[ "${1:-}" == "--tests" ]]; then
-    packages+=(xvfb)
+    # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.
+    command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
 missing=()
