@@ -13,10 +13,8 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QLoggingCategory>
 #include <QUuid>
 
-Q_LOGGING_CATEGORY(lcDataPlane, "obleth.dataplane", QtWarningMsg)
 
 namespace obleth::gateway {
 
@@ -260,13 +258,7 @@ void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &api
         up.firstByteTimeoutMs = kDefaultFirstByteTimeoutMs;
         up.idleTimeoutMs = kDefaultIdleTimeoutMs;
     }
-    ++m_inFlight;
-    proxy::ProxyCall *call = proxy::ProxyCall::start(m_upstream, std::move(up), ctx.responder, ctx.requestId);
-    connect(call, &proxy::ProxyCall::done, this, [this](const proxy::ProxyCall::Outcome &outcome) {
-        --m_inFlight;
-        if (outcome.failed && !outcome.clientGone)
-            qCWarning(lcDataPlane) << "request failed upstream:" << outcome.error;
-    });
+    proxy::ProxyCall::create(m_upstream, std::move(up), ctx.responder, ctx.requestId)->start();
 }
 
 } // namespace obleth::gateway

@@ -40,8 +40,6 @@ public:
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;
 
-    [[nodiscard]] int inFlight() const noexcept { return m_inFlight; }
-
     /// Upstream calls for the default upstream use these timeouts (contract section 9 defaults).
     static constexpr int kDefaultConnectTimeoutMs = 10'000;
     static constexpr int kDefaultFirstByteTimeoutMs = 600'000;
@@ -67,7 +65,6 @@ private:
     admission::PermitPool *m_permits;
     class McpGateway *m_mcp;
     QUrl m_defaultUpstream;
-    int m_inFlight = 0;
 };
 
 } // namespace obleth::gateway

@@ -56,7 +56,7 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     up.headers = proxy::upstreamRequestHeaders(request.headers, server->authHeader.toUtf8(), requestId);
     up.body = request.body;
     up.idleTimeoutMs = 0; // an MCP event stream may stay quiet for as long as it likes
-    proxy::ProxyCall::start(m_upstream, std::move(up), responder, requestId);
+    proxy::ProxyCall::create(m_upstream, std::move(up), responder, requestId)->start();
 }
 
 } // namespace obleth::gateway

@@ -83,6 +83,12 @@ protected:
             m_connection->m_socket->write(data);
     }
 
+    void flush() override
+    {
+        if (m_connection && m_connection->m_socket)
+            m_connection->m_socket->flush();
+    }
+
     void writeEnd() override
     {
         if (m_connection)

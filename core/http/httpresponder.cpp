@@ -68,6 +68,7 @@ void HttpResponder::writeChunk(const QByteArray &data)
     } else {
         writeBody(data);
     }
+    flush();
 }
 
 void HttpResponder::endStream()
@@ -76,6 +77,7 @@ void HttpResponder::endStream()
         return;
     if (m_framing == Framing::Chunked && !m_head)
         writeBody(QByteArrayLiteral("0\r\n\r\n"));
+    flush();
     m_finished = true;
     writeEnd();
     Q_EMIT finished();

@@ -3,14 +3,18 @@
 #include "forwarding.h"
 #include "http/httpresponder.h"
 
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcProxy, "obleth.proxy", QtWarningMsg)
+
 namespace obleth::proxy {
 
-ProxyCall *ProxyCall::start(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
-                            const QByteArray &requestId)
+ProxyCall *ProxyCall::create(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
+                             const QByteArray &requestId)
 {
     auto *call = new ProxyCall(responder, requestId);
     const QString where = request.url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo).toString();
-    UpstreamExchange *exchange = client->start(std::move(request));
+    UpstreamExchange *exchange = client->create(std::move(request));
     call->m_exchange = exchange;
     connect(exchange, &UpstreamExchange::responseHead, call, &ProxyCall::onHead);
     connect(exchange, &UpstreamExchange::bodyData, call, &ProxyCall::onBody);
@@ -34,6 +38,12 @@ ProxyCall::ProxyCall(http::HttpResponder *responder, const QByteArray &requestId
     , m_requestId(requestId)
 {
     m_clock.start();
+}
+
+void ProxyCall::start()
+{
+    if (m_exchange)
+        m_exchange->start();
 }
 
 void ProxyCall::onHead(int status, const http::Headers &headers)
@@ -63,6 +73,7 @@ void ProxyCall::onFinished()
 
 void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &message)
 {
+    qCWarning(lcProxy).noquote() << m_requestId << "failed upstream:" << message;
     m_outcome.failed = true;
     m_outcome.error = message;
     if (m_responder && !m_responder->hasStarted()) {

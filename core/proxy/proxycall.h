@@ -32,9 +32,10 @@ public:
         qint64 totalMs = 0;
     };
 
-    /// Starts the call; the responder must not have started.
-    static ProxyCall *start(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
-                            const QByteArray &requestId);
+    /// Prepares the call (the responder must not have started); connect to done(), then start().
+    static ProxyCall *create(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
+                             const QByteArray &requestId);
+    void start();
 
     /// The client's buffer above which reading from the upstream pauses.
     static constexpr qint64 kHighWater = 1024 * 1024;

@@ -51,12 +51,9 @@ QString UpstreamClient::poolKey(const QUrl &url)
         + QString::number(portOf(url));
 }
 
-UpstreamExchange *UpstreamClient::start(UpstreamRequest request)
+UpstreamExchange *UpstreamClient::create(UpstreamRequest request)
 {
-    auto *exchange = new UpstreamExchange(this, std::move(request));
-    // Begin on the next turn of the event loop so the caller can connect to the signals first.
-    QMetaObject::invokeMethod(exchange, &UpstreamExchange::begin, Qt::QueuedConnection);
-    return exchange;
+    return new UpstreamExchange(this, std::move(request));
 }
 
 int UpstreamClient::idleConnectionCount() const
@@ -153,7 +150,7 @@ void UpstreamExchange::armTimer(int ms)
     m_timerId = ms > 0 ? startTimer(ms) : 0;
 }
 
-void UpstreamExchange::begin()
+void UpstreamExchange::start()
 {
     if (m_phase == Phase::Done || !m_client)
         return;
@@ -197,7 +194,8 @@ void UpstreamExchange::sendRequest()
 {
     if (!m_socket)
         return;
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (!m_reused)
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     const QUrl &url = m_request.url;
     QByteArray target = url.path(QUrl::FullyEncoded).toLatin1();
     if (target.isEmpty())
@@ -220,6 +218,7 @@ void UpstreamExchange::sendRequest()
     head += "\r\n";
     head += m_request.body;
     m_socket->write(head);
+    m_socket->flush(); // now, not on the next turn of the event loop
     if (m_request.method == "HEAD")
         m_parser.expectNoBody();
     m_phase = Phase::Waiting;
@@ -240,15 +239,14 @@ void UpstreamExchange::onReadyRead()
     if (!m_socket || m_phase == Phase::Done || m_paused)
         return;
     const QByteArray bytes = m_socket->readAll();
-    if (!bytes.isEmpty())
+    if (!bytes.isEmpty()) {
         m_parser.append(bytes);
+        m_lastData.start();
+    }
     const QPointer<UpstreamExchange> self(this);
     for (;;) {
         switch (m_parser.next()) {
-        case http::MessageParser::Event::NeedMore:
-            if (m_phase == Phase::Receiving)
-                armTimer(m_request.idleTimeoutMs);
-            return;
+        case http::MessageParser::Event::NeedMore: return;
         case http::MessageParser::Event::Error: return fail(Failure::Malformed, m_parser.errorMessage());
         case http::MessageParser::Event::Headers:
             if (m_parser.status() < 200)
@@ -303,7 +301,7 @@ void UpstreamExchange::onSocketError()
         m_parser.reset();
         m_phase = Phase::Connecting;
         m_reused = false;
-        QMetaObject::invokeMethod(this, &UpstreamExchange::begin, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, &UpstreamExchange::start, Qt::QueuedConnection);
         return;
     }
     fail(Failure::Reset, why);
@@ -321,10 +319,13 @@ void UpstreamExchange::timerEvent(QTimerEvent *event)
     case Phase::Waiting:
         return fail(Failure::FirstByteTimeout,
                     QStringLiteral("no response within %1 ms").arg(m_request.firstByteTimeoutMs));
-    case Phase::Receiving:
-        if (m_paused)
-            return armTimer(m_request.idleTimeoutMs); // we are the slow side, not the upstream
+    case Phase::Receiving: {
+        // The timer is not re-armed on every read: when it fires, it checks how long ago data came.
+        const qint64 quiet = m_lastData.isValid() ? m_lastData.elapsed() : m_request.idleTimeoutMs;
+        if (m_paused || quiet < m_request.idleTimeoutMs) // paused: we are the slow side, not the upstream
+            return armTimer(int(m_paused ? m_request.idleTimeoutMs : m_request.idleTimeoutMs - quiet));
         return fail(Failure::IdleTimeout, QStringLiteral("no data for %1 ms").arg(m_request.idleTimeoutMs));
+    }
     case Phase::Done: return;
     }
 }

@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QUrl>
@@ -42,9 +43,9 @@ public:
     explicit UpstreamClient(QObject *parent = nullptr);
     ~UpstreamClient() override;
 
-    /// Starts an exchange; the returned object reports through its signals and deletes itself after
-    /// finished() or failed(). Call abort() to stop it early.
-    UpstreamExchange *start(UpstreamRequest request);
+    /// Prepares an exchange: connect to its signals, then call start(). It reports through its signals
+    /// and deletes itself after finished() or failed(); abort() stops it early.
+    UpstreamExchange *create(UpstreamRequest request);
 
     /// How many connections sit idle in the pool (for tests and /status).
     [[nodiscard]] int idleConnectionCount() const;
@@ -92,6 +93,8 @@ public:
 
     ~UpstreamExchange() override;
 
+    /// Sends the request, on a pooled connection when one is idle. Signals may follow at once.
+    void start();
     /// Stops the exchange and closes its connection; no signal follows.
     void abort();
     /// Stops reading from the upstream while the client is behind (backpressure).
@@ -110,7 +113,6 @@ protected:
 private:
     friend class UpstreamClient;
     UpstreamExchange(UpstreamClient *client, UpstreamRequest request);
-    void begin();
     void attach(QTcpSocket *socket, bool reused);
     void sendRequest();
     void onReadyRead();
@@ -126,6 +128,7 @@ private:
     QPointer<QTcpSocket> m_socket;
     http::MessageParser m_parser;
     int m_timerId = 0;
+    QElapsedTimer m_lastData; ///< when the upstream last sent something (for the idle timeout)
     enum class Phase { Connecting, Waiting, Receiving, Done } m_phase = Phase::Connecting;
     bool m_reused = false;
     bool m_retried = false;
