@@ -15,6 +15,20 @@ using namespace obleth;
 using test::RawClient;
 
 namespace {
+// Under AddressSanitizer freed memory sits in a quarantine instead of being reused, so resident memory
+// grows with the bytes that pass through, not with what is held: memory figures mean nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMemoryIsMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMemoryIsMeaningful = false;
+#else
+constexpr bool kMemoryIsMeaningful = true;
+#endif
+#else
+constexpr bool kMemoryIsMeaningful = true;
+#endif
+
 QByteArray post(const QByteArray &key, const QByteArray &body, const QByteArray &extra = {})
 {
     return "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key + "\r\n" + extra
@@ -73,8 +87,10 @@ private Q_SLOTS:
         const qint64 rssLater = server->rssKiB();
         qInfo("obleth RSS idle %lld KiB; while a client reads 1 KiB/s: %lld KiB, 3 s later %lld KiB", rssIdle, rssStart,
               rssLater);
-        QVERIFY2(rssLater - rssIdle < 8 * 1024, "obleth buffered the upstream instead of holding it back");
-        QVERIFY(rssLater - rssStart < 1024);
+        if (kMemoryIsMeaningful) {
+            QVERIFY2(rssLater - rssIdle < 8 * 1024, "obleth buffered the upstream instead of holding it back");
+            QVERIFY(rssLater - rssStart < 1024);
+        }
         QVERIFY(mockInFlight() == 1); // the upstream is still there, waiting
         client.hangUp();
         QTRY_COMPARE_WITH_TIMEOUT(mockInFlight(), 0, 2000);
@@ -98,7 +114,7 @@ private Q_SLOTS:
                                              5000);
                 client.hangUp();
             }
-            QTRY_COMPARE_WITH_TIMEOUT(mockInFlight(), 0, 5000);
+            QTRY_COMPARE_WITH_TIMEOUT(mockInFlight(), 0, 15'000);
         };
         churn(90); // warm up pools and allocators
         const int fdsBefore = server->openFiles();
@@ -108,7 +124,8 @@ private Q_SLOTS:
         const qint64 rssAfter = server->rssKiB();
         qInfo("after 1000 hang-ups: %d fds (before %d), RSS %lld KiB (before %lld KiB)", server->openFiles(), fdsBefore,
               rssAfter, rssBefore);
-        QVERIFY(rssAfter - rssBefore < 4 * 1024);
+        if (kMemoryIsMeaningful)
+            QVERIFY(rssAfter - rssBefore < 4 * 1024);
     }
 
     void hugeBodyIsNotBuffered()
@@ -127,7 +144,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(client.received().startsWith("HTTP/1.1 413"), 5000);
         const qint64 rssAfter = server->rssKiB();
         qInfo("RSS before and after a 200 MiB body: %lld KiB, %lld KiB", rssBefore, rssAfter);
-        QVERIFY(rssAfter - rssBefore < 32 * 1024);
+        if (kMemoryIsMeaningful)
+            QVERIFY(rssAfter - rssBefore < 32 * 1024);
     }
 };
 
