@@ -48,6 +48,17 @@ void JsonFields::require(const QString &name)
         fail(name, QStringLiteral("%1 is required").arg(name));
 }
 
+bool JsonFields::checkText(const QString &name, const QString &text, qsizetype maxLength)
+{
+    if (text.size() > maxLength)
+        fail(name, QStringLiteral("%1 must be at most %2 characters").arg(name).arg(maxLength));
+    else if (hasControlChars(text))
+        fail(name, QStringLiteral("%1 must not contain control characters").arg(name));
+    else
+        return true;
+    return false;
+}
+
 void JsonFields::readName(const QString &name, QString *out, qsizetype maxLength)
 {
     if (!m_object.contains(name))
@@ -58,11 +69,8 @@ void JsonFields::readName(const QString &name, QString *out, qsizetype maxLength
     const QString s = v.toString();
     if (s.trimmed().isEmpty())
         return fail(name, QStringLiteral("%1 must not be empty").arg(name));
-    if (s.size() > maxLength)
-        return fail(name, QStringLiteral("%1 must be at most %2 characters").arg(name).arg(maxLength));
-    if (hasControlChars(s))
-        return fail(name, QStringLiteral("%1 must not contain control characters").arg(name));
-    *out = s;
+    if (checkText(name, s, maxLength))
+        *out = s;
 }
 
 void JsonFields::readUrl(const QString &name, QString *out)
@@ -94,11 +102,8 @@ void JsonFields::readSecret(const QString &name, QString *out, qsizetype maxLeng
     if (!v.isString())
         return fail(name, QStringLiteral("%1 must be a string or null").arg(name));
     const QString s = v.toString();
-    if (s.size() > maxLength)
-        return fail(name, QStringLiteral("%1 must be at most %2 characters").arg(name).arg(maxLength));
-    if (hasControlChars(s))
-        return fail(name, QStringLiteral("%1 must not contain control characters").arg(name));
-    *out = s;
+    if (checkText(name, s, maxLength))
+        *out = s;
 }
 
 void JsonFields::readBool(const QString &name, bool *out)

@@ -53,6 +53,8 @@ public:
 
 private:
     void fail(const QString &name, const QString &message);
+    /// Length and control characters; false (and the problem noted) when @p text fails.
+    bool checkText(const QString &name, const QString &text, qsizetype maxLength);
 
     const QJsonObject &m_object;
     Problem m_problem;
