@@ -3,6 +3,7 @@
 #include "httphandler.h"
 #include "httpresponder.h"
 #include "httpserver.h"
+#include "socketreading.h"
 
 #include <QLoggingCategory>
 #include <QTcpSocket>
@@ -113,7 +114,6 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpSer
     , m_parser(MessageParser::Kind::Request, server->options().limits)
 {
     socket->setParent(this);
-    socket->setReadBufferSize(kSocketReadBuffer);
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
@@ -159,18 +159,34 @@ void HttpConnection::onReadyRead()
 {
     if (!m_socket)
         return;
+    bool atEnd = false;
     if (m_state == State::Closing || m_state == State::Closed) {
-        m_socket->readAll(); // drain so the client can read our answer before we close
+        // Drain, so that the client can read our answer before we close.
+        while (!readAvailable(m_socket, kSocketReadBuffer, &atEnd).isEmpty() && !atEnd) {
+        }
+        if (atEnd)
+            onDisconnected();
         return;
     }
-    if (m_state == State::Handling)
-        return; // one request at a time; the socket's bounded buffer holds the client back
-    const QByteArray bytes = m_socket->readAll();
+    // One request at a time: while one is being answered, what follows is only buffered, up to a bound
+    // (beyond it the client's TCP window holds it back, and responseFinished() reads on). Reading on
+    // during an answer is also how a client that hangs up is noticed.
+    const qint64 room = m_state == State::Handling ? kSocketReadBuffer - m_parser.bufferedBytes()
+                                                   : std::numeric_limits<qint64>::max();
+    if (room <= 0)
+        return;
+    const QByteArray bytes = readAvailable(m_socket, room, &atEnd);
     if (!bytes.isEmpty()) {
         m_parser.append(bytes);
-        restartIdleTimer();
+        if (m_state == State::Reading)
+            restartIdleTimer();
     }
-    processInput();
+    if (atEnd) {
+        onDisconnected();
+        return;
+    }
+    if (m_state == State::Reading)
+        processInput();
 }
 
 void HttpConnection::processInput()

@@ -7,11 +7,32 @@
 
 namespace obleth::http {
 
+namespace {
+/// Accepts connections as unbuffered sockets (see socketreading.h).
+class UnbufferedTcpServer final : public QTcpServer
+{
+public:
+    using QTcpServer::QTcpServer;
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        if (socket->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
+                                        QIODevice::ReadWrite | QIODevice::Unbuffered)) {
+            addPendingConnection(socket);
+        } else {
+            delete socket;
+        }
+    }
+};
+} // namespace
+
 HttpServer::HttpServer(HttpHandler *handler, ServerOptions options, QObject *parent)
     : QObject(parent)
     , m_handler(handler)
     , m_options(options)
-    , m_tcp(new QTcpServer(this))
+    , m_tcp(new UnbufferedTcpServer(this))
 {
     m_tcp->setMaxPendingConnections(1024);
     connect(m_tcp, &QTcpServer::newConnection, this, &HttpServer::acceptPending);

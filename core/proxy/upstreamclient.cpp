@@ -1,5 +1,7 @@
 #include "upstreamclient.h"
 
+#include "http/socketreading.h"
+
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QSslSocket>
@@ -175,7 +177,7 @@ void UpstreamExchange::start()
         ssl->connectToHostEncrypted(m_request.url.host(), portOf(m_request.url));
     } else {
         connect(socket, &QTcpSocket::connected, this, &UpstreamExchange::sendRequest);
-        socket->connectToHost(m_request.url.host(), portOf(m_request.url));
+        socket->connectToHost(m_request.url.host(), portOf(m_request.url), QIODevice::ReadWrite | QIODevice::Unbuffered);
     }
 }
 
@@ -184,10 +186,10 @@ void UpstreamExchange::attach(QTcpSocket *socket, bool reused)
     m_socket = socket;
     m_reused = reused;
     socket->setParent(this);
-    socket->setReadBufferSize(kUpstreamReadBuffer);
+    socket->setReadBufferSize(kUpstreamReadBuffer); // for TLS sockets, which stay buffered
     connect(socket, &QTcpSocket::readyRead, this, &UpstreamExchange::onReadyRead);
-    connect(socket, &QAbstractSocket::errorOccurred, this, &UpstreamExchange::onSocketError);
-    connect(socket, &QTcpSocket::disconnected, this, &UpstreamExchange::onSocketError);
+    connect(socket, &QAbstractSocket::errorOccurred, this, &UpstreamExchange::onSocketClosed);
+    connect(socket, &QTcpSocket::disconnected, this, &UpstreamExchange::onSocketClosed);
 }
 
 void UpstreamExchange::sendRequest()
@@ -238,11 +240,34 @@ void UpstreamExchange::onReadyRead()
 {
     if (!m_socket || m_phase == Phase::Done || m_paused)
         return;
-    const QByteArray bytes = m_socket->readAll();
+    bool atEnd = false;
+    // At most kUpstreamReadBuffer at a time, so that a paused exchange holds little: the rest waits in
+    // the kernel, whose full buffer then holds the upstream back.
+    const QByteArray bytes = http::readAvailable(m_socket, kUpstreamReadBuffer, &atEnd);
     if (!bytes.isEmpty()) {
         m_parser.append(bytes);
         m_lastData.start();
     }
+    m_peerClosed = m_peerClosed || atEnd;
+    processParsed();
+    // The close is judged only once everything read before it has been handed on (a paused exchange
+    // comes back here when it resumes).
+    if (m_phase == Phase::Done || m_paused)
+        return;
+    if (m_peerClosed)
+        judgeClose();
+    else if (bytes.size() >= kUpstreamReadBuffer) // more may be waiting: come back for it
+        QMetaObject::invokeMethod(this, &UpstreamExchange::onReadyRead, Qt::QueuedConnection);
+}
+
+void UpstreamExchange::onSocketClosed()
+{
+    m_peerClosed = true;
+    onReadyRead();
+}
+
+void UpstreamExchange::processParsed()
+{
     const QPointer<UpstreamExchange> self(this);
     for (;;) {
         switch (m_parser.next()) {
@@ -277,17 +302,13 @@ void UpstreamExchange::onReadyRead()
     }
 }
 
-void UpstreamExchange::onSocketError()
+void UpstreamExchange::judgeClose()
 {
     if (m_phase == Phase::Done || !m_socket)
         return;
     if (m_phase == Phase::Receiving && m_parser.isCloseDelimited()
         && m_socket->state() != QAbstractSocket::ConnectedState) {
-        // Drain what is left, then the close marks the end of the body.
-        if (m_socket->bytesAvailable() > 0)
-            onReadyRead();
-        if (m_phase == Phase::Done)
-            return;
+        // The close marks the end of the body.
         if (m_parser.finishAtEof() == http::MessageParser::Event::Complete)
             return complete(false);
     }
@@ -297,6 +318,7 @@ void UpstreamExchange::onSocketError()
     if (m_reused && !m_retried && !m_headSeen && m_parser.atMessageStart()) {
         // A pooled keep-alive connection the upstream had already closed: try once on a fresh one.
         m_retried = true;
+        m_peerClosed = false;
         release();
         m_parser.reset();
         m_phase = Phase::Connecting;

@@ -116,7 +116,13 @@ private:
     void attach(QTcpSocket *socket, bool reused);
     void sendRequest();
     void onReadyRead();
-    void onSocketError();
+    /// Hands on what the parser has: head, body pieces, the end.
+    void processParsed();
+    /// The socket reported an error or a close: read what is left, then judge.
+    void onSocketClosed();
+    /// The connection has ended: a close-delimited body is complete, a stale pooled connection is
+    /// retried once, anything else is a failure.
+    void judgeClose();
     void fail(Failure failure, const QString &message);
     void complete(bool reusable);
     void release();
@@ -134,6 +140,7 @@ private:
     bool m_retried = false;
     bool m_headSeen = false;
     bool m_paused = false;
+    bool m_peerClosed = false;
     bool m_counted = false;
 };
 
