@@ -35,6 +35,7 @@ HttpServer::HttpServer(HttpHandler *handler, ServerOptions options, QObject *par
     , m_tcp(new UnbufferedTcpServer(this))
 {
     m_tcp->setMaxPendingConnections(1024);
+    m_tcp->setListenBacklogSize(1024); // the default of 50 makes bursts of new clients wait for SYN retries
     connect(m_tcp, &QTcpServer::newConnection, this, &HttpServer::acceptPending);
 }
 
