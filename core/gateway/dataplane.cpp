@@ -1,6 +1,6 @@
 #include "dataplane.h"
 
-#include "admission/permitpool.h"
+#include "admission/admission.h"
 #include "config/configservice.h"
 #include "config/secrets.h"
 #include "http/httpresponder.h"
@@ -71,12 +71,12 @@ QJsonObject modelObject(const QString &name, qint64 created)
 } // namespace
 
 DataPlane::DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
-                     admission::PermitPool *permits, QUrl defaultUpstream, QObject *parent)
+                     admission::Admission *admission, QUrl defaultUpstream, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_upstream(upstream)
     , m_mock(mock)
-    , m_permits(permits)
+    , m_admission(admission)
     , m_mcp(new McpGateway(upstream, this))
     , m_defaultUpstream(std::move(defaultUpstream))
 {
@@ -87,9 +87,19 @@ qint64 DataPlane::bodyLimitFor(const QByteArray &target)
     return McpGateway::isMcpPath(target) ? McpGateway::kMaxBodyBytes : kMaxBodyBytes;
 }
 
-void DataPlane::holdPermit(Context &ctx)
+void DataPlane::admitThen(Context &ctx, const ModelConfig *model, std::function<void(Context &)> then)
 {
-    admission::PermitPool::holdUntilDestroyed(m_permits->acquire(), ctx.responder);
+    const config::Tenant *tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
+    // The copies live in the callbacks; the admission calls at most one of them, and only while the
+    // responder (the permit's owner) is alive.
+    m_admission->request(
+        *ctx.snapshot, *tenant, model, ctx.responder,
+        [admitted = ctx, then = std::move(then)]() mutable { then(admitted); },
+        [rejected = ctx](int retryAfterSecs, const QString &why) {
+            http::Headers headers = rejected.idHeader();
+            headers.add("Retry-After", QByteArray::number(retryAfterSecs));
+            rejected.responder->sendError(429, "rate_limited", why, headers);
+        });
 }
 
 void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
@@ -171,14 +181,17 @@ void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
         if (!m->enabled)
             return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name),
                              QStringLiteral("model"));
-        if (modelRequired)
-            holdPermit(ctx);
-        return forward(ctx, m->apiBase, m->apiKey, body.withModel(m->upstreamModel), m);
+        QByteArray upstreamBody = body.withModel(m->upstreamModel);
+        if (!modelRequired) // embeddings take no permit
+            return forward(ctx, m->apiBase, m->apiKey, std::move(upstreamBody), m);
+        return admitThen(ctx, m, [this, m, upstreamBody](Context &admitted) {
+            forward(admitted, m->apiBase, m->apiKey, upstreamBody, m);
+        });
     }
     if (name == config::kMockModelName) {
-        if (modelRequired)
-            holdPermit(ctx);
-        return serveMock(ctx);
+        if (!modelRequired)
+            return serveMock(ctx);
+        return admitThen(ctx, nullptr, [this](Context &admitted) { serveMock(admitted); });
     }
     if (!modelRequired && m_defaultUpstream.isValid())
         return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);

@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QUrl>
 
+#include <functional>
+
 namespace obleth::config {
 class ConfigService;
 struct ConfigSnapshot;
@@ -15,7 +17,7 @@ namespace obleth::mock {
 class MockBackend;
 }
 namespace obleth::admission {
-class PermitPool;
+class Admission;
 }
 namespace obleth::proxy {
 class UpstreamClient;
@@ -32,7 +34,7 @@ class DataPlane final : public QObject, public http::HttpHandler
 
 public:
     DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
-              admission::PermitPool *permits, QUrl defaultUpstream, QObject *parent = nullptr);
+              admission::Admission *admission, QUrl defaultUpstream, QObject *parent = nullptr);
 
     /// The body limit for a request target: 16 MiB for the MCP gateway, 64 MiB elsewhere.
     [[nodiscard]] static qint64 bodyLimitFor(const QByteArray &target);
@@ -52,8 +54,9 @@ private:
     bool handleModelRetrieve(Context &ctx);
     void forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
                  const config::ModelConfig *timeouts);
-    /// Chat and completions hold a permit until their response or stream ends.
-    void holdPermit(Context &ctx);
+    /// Chat and completions wait for a fair-share permit, which they hold until their response or stream
+    /// ends; then @p then runs (or the client gets 429).
+    void admitThen(Context &ctx, const config::ModelConfig *model, std::function<void(Context &)> then);
     void fallThrough(Context &ctx);
     void serveMock(Context &ctx);
     /// Answers 401/403 and returns false unless the request carries a usable tenant key.
@@ -62,7 +65,7 @@ private:
     config::ConfigService *m_config;
     proxy::UpstreamClient *m_upstream;
     mock::MockBackend *m_mock;
-    admission::PermitPool *m_permits;
+    admission::Admission *m_admission;
     class McpGateway *m_mcp;
     QUrl m_defaultUpstream;
 };

@@ -1,7 +1,7 @@
 #include "gateway.h"
 
 #include "admin/adminapi.h"
-#include "admission/permitpool.h"
+#include "admission/admission.h"
 #include "config/admintoken.h"
 #include "config/configservice.h"
 #include "dataplane.h"
@@ -35,7 +35,7 @@ struct Gateway::Parts
     std::unique_ptr<config::ConfigService> config;
     std::unique_ptr<proxy::UpstreamClient> upstream;
     std::unique_ptr<mock::MockBackend> mock;
-    std::unique_ptr<admission::PermitPool> permits;
+    std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<DataPlane> dataPlane;
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
@@ -88,8 +88,12 @@ void Gateway::start()
 
     p.upstream = std::make_unique<proxy::UpstreamClient>();
     p.mock = std::make_unique<mock::MockBackend>();
-    p.permits = std::make_unique<admission::PermitPool>();
-    p.dataPlane = std::make_unique<DataPlane>(p.config.get(), p.upstream.get(), p.mock.get(), p.permits.get(),
+    p.admission = std::make_unique<admission::Admission>(int(p.config->snapshot()->capacity));
+    admission::Admission *admission = p.admission.get();
+    config::ConfigService *config = p.config.get();
+    connect(config, &config::ConfigService::changed, admission,
+            [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
+    p.dataPlane = std::make_unique<DataPlane>(p.config.get(), p.upstream.get(), p.mock.get(), admission,
                                               m_options.upstream);
     p.adminApi = std::make_unique<admin::AdminApi>(p.config.get(), &m_status, adminToken);
 
@@ -110,8 +114,9 @@ void Gateway::start()
     m_status.uptime.start();
     http::HttpServer *dataServer = p.dataServer.get();
     m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };
-    admission::PermitPool *permits = p.permits.get();
-    m_status.permitsInUse = [permits] { return permits->inUse(); };
+    m_status.permitsInUse = [admission] { return admission->inFlight(); };
+    m_status.queued = [admission] { return admission->queued(); };
+    m_status.admission = admission;
     qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
 }

@@ -5,6 +5,10 @@
 
 #include <functional>
 
+namespace obleth::admission {
+class Admission;
+}
+
 namespace obleth::gateway {
 
 /// What /api/v1/status and the GUI show about the running gateway.
@@ -19,6 +23,8 @@ struct GatewayStatus
     std::function<int()> queued = [] { return 0; };
     /// Admission permits held (chat and completions until their response or stream ends).
     std::function<int()> permitsInUse = [] { return 0; };
+    /// The fair-share admission, for the live view; null until the gateway has started.
+    const admission::Admission *admission = nullptr;
 };
 
 } // namespace obleth::gateway
