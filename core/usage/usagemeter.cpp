@@ -1,0 +1,142 @@
+#include "usagemeter.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace obleth::usage {
+
+namespace {
+constexpr qsizetype kMaxSseLine = 1024 * 1024;
+
+qint64 estimateTokens(qint64 chars)
+{
+    return chars <= 0 ? 0 : std::max<qint64>(1, (chars + 3) / 4);
+}
+
+/// Characters of text the client sent to the model: message contents, or the prompt.
+qint64 promptChars(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString().size();
+    if (v.isArray()) {
+        qint64 n = 0;
+        const QJsonArray a = v.toArray();
+        for (const QJsonValue &item : a)
+            n += promptChars(item);
+        return n;
+    }
+    if (v.isObject()) {
+        const QJsonObject o = v.toObject();
+        return promptChars(o.value(QStringLiteral("content"))) + promptChars(o.value(QStringLiteral("text")));
+    }
+    return 0;
+}
+
+/// Characters of generated text in a completion or a chunk.
+qint64 generatedChars(const QJsonObject &doc)
+{
+    qint64 n = 0;
+    const QJsonArray choices = doc.value(QStringLiteral("choices")).toArray();
+    for (const QJsonValue &c : choices) {
+        const QJsonObject choice = c.toObject();
+        n += choice.value(QStringLiteral("text")).toString().size();
+        n += choice.value(QStringLiteral("message")).toObject().value(QStringLiteral("content")).toString().size();
+        n += choice.value(QStringLiteral("delta")).toObject().value(QStringLiteral("content")).toString().size();
+    }
+    return n;
+}
+} // namespace
+
+UsageMeter::UsageMeter(const QByteArray &requestBody)
+    : m_request(requestBody)
+{
+}
+
+void UsageMeter::feed(const QByteArray &bytes)
+{
+    if (!m_streaming) {
+        if (m_pending.size() + bytes.size() > kMaxJsonBytes) {
+            m_overflow = true;
+            m_pending.clear();
+        }
+        if (!m_overflow)
+            m_pending += bytes;
+        else
+            m_generatedChars += bytes.size(); // a rough measure of a body too large to parse
+        return;
+    }
+    qsizetype start = 0;
+    for (;;) {
+        const qsizetype nl = bytes.indexOf('\n', start);
+        if (nl < 0)
+            break;
+        m_pending += bytes.mid(start, nl - start);
+        sseLine(m_pending);
+        m_pending.clear();
+        start = nl + 1;
+    }
+    if (m_pending.size() + (bytes.size() - start) <= kMaxSseLine)
+        m_pending += bytes.mid(start);
+}
+
+void UsageMeter::sseLine(const QByteArray &raw)
+{
+    QByteArray line = raw;
+    if (line.endsWith('\r'))
+        line.chop(1);
+    if (!line.startsWith("data:"))
+        return;
+    const QByteArray data = line.mid(5).trimmed();
+    if (data.isEmpty() || data == "[DONE]")
+        return;
+    // Streams pass through here chunk by chunk: only the usage chunk is worth a JSON parse; a content
+    // chunk is recognised by its non-empty "content" or "text" string.
+    if (data.contains("\"usage\"")) {
+        readUsage(data);
+        return;
+    }
+    for (const char *field : {"\"content\":\"", "\"text\":\""}) {
+        const qsizetype at = data.indexOf(field);
+        if (at >= 0 && data.size() > at + qsizetype(qstrlen(field)) && data.at(at + qstrlen(field)) != '"') {
+            ++m_contentChunks;
+            break;
+        }
+    }
+}
+
+void UsageMeter::readUsage(const QByteArray &json)
+{
+    const QJsonObject usage = QJsonDocument::fromJson(json).object().value(QStringLiteral("usage")).toObject();
+    if (!usage.value(QStringLiteral("prompt_tokens")).isDouble())
+        return;
+    m_count.promptTokens = qint64(usage.value(QStringLiteral("prompt_tokens")).toDouble());
+    m_count.completionTokens = qint64(usage.value(QStringLiteral("completion_tokens")).toDouble());
+    m_reported = true;
+}
+
+TokenCount UsageMeter::finish()
+{
+    if (!m_streaming && !m_overflow && !m_pending.isEmpty()) {
+        const QJsonObject doc = QJsonDocument::fromJson(m_pending).object();
+        m_generatedChars += generatedChars(doc);
+        if (doc.value(QStringLiteral("usage")).isObject())
+            readUsage(m_pending);
+        m_pending.clear();
+    } else if (m_streaming && !m_pending.isEmpty()) {
+        sseLine(m_pending);
+        m_pending.clear();
+    }
+    if (m_reported)
+        return m_count;
+    TokenCount estimate;
+    estimate.estimated = true;
+    const QJsonObject request = QJsonDocument::fromJson(m_request).object();
+    estimate.promptTokens = estimateTokens(promptChars(request.value(QStringLiteral("messages")))
+                                           + promptChars(request.value(QStringLiteral("prompt"))));
+    // A stream's content chunks are about one token each; otherwise about four characters a token.
+    estimate.completionTokens = m_streaming ? m_contentChunks : estimateTokens(m_generatedChars);
+    return estimate;
+}
+
+} // namespace obleth::usage

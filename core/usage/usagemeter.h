@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QByteArray>
+
+namespace obleth::usage {
+
+/// Token counts of one request, from the upstream's `usage` where it sends one, else estimated.
+struct TokenCount
+{
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    bool estimated = false;
+};
+
+/// Reads token usage out of an OpenAI-style response as its bytes pass through the relay, without holding
+/// the response: a JSON body is kept only up to kMaxJsonBytes (beyond that the count is estimated), and an
+/// SSE stream only a line at a time, where a `usage` chunk (stream_options.include_usage) is picked up.
+/// When the upstream reports no usage, prompt tokens are estimated from the request body (about four
+/// characters a token) and completion tokens from the generated text or the number of stream chunks.
+class UsageMeter final
+{
+public:
+    static constexpr qsizetype kMaxJsonBytes = 1024 * 1024;
+
+    /// @p requestBody is what the client sent (for the prompt estimate).
+    explicit UsageMeter(const QByteArray &requestBody);
+
+    /// The response is SSE (text/event-stream) rather than one JSON document.
+    void setStreaming(bool streaming) { m_streaming = streaming; }
+    void feed(const QByteArray &bytes);
+    /// The count once the response is complete.
+    [[nodiscard]] TokenCount finish();
+
+private:
+    void sseLine(const QByteArray &line);
+    void readUsage(const QByteArray &json);
+
+    QByteArray m_request;
+    bool m_streaming = false;
+    QByteArray m_pending; ///< the JSON body so far, or the SSE line in progress
+    bool m_overflow = false;
+    bool m_reported = false;
+    TokenCount m_count;
+    qint64 m_contentChunks = 0;
+    qint64 m_generatedChars = 0;
+};
+
+} // namespace obleth::usage
