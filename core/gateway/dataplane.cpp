@@ -158,7 +158,7 @@ bool DataPlane::authenticate(Context &ctx)
     return true;
 }
 
-void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
+void DataPlane::handleModelRoute(Context &ctx, bool generation)
 {
     if (ctx.request.method != "POST")
         return ctx.error(405, "method_not_allowed",
@@ -169,7 +169,7 @@ void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
         return ctx.error(400, "invalid_request", why);
     const QJsonValue model = body.json().value(QStringLiteral("model"));
     if (!model.isString() || model.toString().isEmpty()) {
-        if (!modelRequired && model.isUndefined() && m_defaultUpstream.isValid())
+        if (!generation && model.isUndefined() && m_defaultUpstream.isValid())
             return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
         return ctx.error(400, "invalid_request",
                          model.isUndefined() ? QStringLiteral("model is required")
@@ -182,18 +182,18 @@ void DataPlane::handleModelRoute(Context &ctx, bool modelRequired)
             return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name),
                              QStringLiteral("model"));
         QByteArray upstreamBody = body.withModel(m->upstreamModel);
-        if (!modelRequired) // embeddings take no permit
+        if (!generation) // embeddings take no permit
             return forward(ctx, m->apiBase, m->apiKey, std::move(upstreamBody), m);
         return admitThen(ctx, m, [this, m, upstreamBody](Context &admitted) {
             forward(admitted, m->apiBase, m->apiKey, upstreamBody, m);
         });
     }
     if (name == config::kMockModelName) {
-        if (!modelRequired)
+        if (!generation)
             return serveMock(ctx);
         return admitThen(ctx, nullptr, [this](Context &admitted) { serveMock(admitted); });
     }
-    if (!modelRequired && m_defaultUpstream.isValid())
+    if (!generation && m_defaultUpstream.isValid())
         return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
     const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
     ctx.error(404, "model_not_found", QStringLiteral("the model '%1' does not exist").arg(shown),

@@ -49,7 +49,9 @@ public:
 
 private:
     struct Context;
-    void handleModelRoute(Context &ctx, bool modelRequired);
+    /// Chat and completions (@p generation: a model is required, and admission applies) or embeddings
+    /// (no permit; an unknown model goes to the default upstream).
+    void handleModelRoute(Context &ctx, bool generation);
     void handleModelList(Context &ctx);
     bool handleModelRetrieve(Context &ctx);
     void forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
