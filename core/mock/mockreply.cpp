@@ -1,5 +1,7 @@
 #include "mockreply.h"
 
+#include "usage/prompttext.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -32,25 +34,6 @@ int countWords(const QString &text)
     return n;
 }
 
-int promptWords(const QJsonValue &v)
-{
-    if (v.isString())
-        return countWords(v.toString());
-    if (v.isArray()) {
-        int n = 0;
-        const QJsonArray a = v.toArray();
-        for (const QJsonValue &item : a)
-            n += promptWords(item);
-        return n;
-    }
-    if (v.isObject()) {
-        const QJsonObject o = v.toObject();
-        // chat message {role, content} or content part {type, text}
-        return promptWords(o.value(QStringLiteral("content"))) + promptWords(o.value(QStringLiteral("text")));
-    }
-    return 0;
-}
-
 QByteArray sse(const QByteArray &json)
 {
     return "data: " + json + "\n\n";
@@ -80,12 +63,11 @@ MockReply::MockReply(Kind kind, const QJsonObject &request, const QByteArray &bo
             break;
         }
     }
-    m_promptTokens = std::max(1, kind == Kind::Chat ? promptWords(request.value(QStringLiteral("messages")))
-                                                    : promptWords(request.value(QStringLiteral("prompt"))));
-    m_includeUsage = request.value(QStringLiteral("stream_options"))
-                         .toObject()
-                         .value(QStringLiteral("include_usage"))
-                         .toBool();
+    m_promptTokens = std::max(1,
+                              countWords(usage::promptText(request.value(
+                                  kind == Kind::Chat ? QStringLiteral("messages") : QStringLiteral("prompt")))));
+    m_includeUsage
+        = request.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
 }
 
 QByteArray MockReply::word(quint64 *state, bool last)
@@ -121,8 +103,9 @@ QByteArray MockReply::completeJson() const
         text += word(&state, i + 1 == m_maxTokens);
     QJsonObject choice{{QStringLiteral("index"), 0}, {QStringLiteral("finish_reason"), QStringLiteral("length")}};
     if (m_kind == Kind::Chat) {
-        choice.insert(QStringLiteral("message"), QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
-                                                             {QStringLiteral("content"), QString::fromUtf8(text)}});
+        choice.insert(QStringLiteral("message"),
+                      QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                                  {QStringLiteral("content"), QString::fromUtf8(text)}});
     } else {
         choice.insert(QStringLiteral("text"), QString::fromUtf8(text));
         choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
@@ -163,9 +146,9 @@ MockReply::EventStream::EventStream(const MockReply &reply)
     const QByteArray model = QJsonDocument(QJsonArray{reply.m_model}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
     const bool chat = reply.m_kind == Kind::Chat;
     m_prefix = "data: {\"id\":\"" + reply.id() + "\",\"object\":\""
-               + (chat ? QByteArray("chat.completion.chunk") : QByteArray("text_completion")) + "\",\"created\":"
-               + QByteArray::number(kCreated) + ",\"model\":" + model + ",\"choices\":[{\"index\":0,"
-               + (chat ? QByteArray("\"delta\":{\"content\":\"") : QByteArray("\"logprobs\":null,\"text\":\""));
+        + (chat ? QByteArray("chat.completion.chunk") : QByteArray("text_completion"))
+        + "\",\"created\":" + QByteArray::number(kCreated) + ",\"model\":" + model + ",\"choices\":[{\"index\":0,"
+        + (chat ? QByteArray("\"delta\":{\"content\":\"") : QByteArray("\"logprobs\":null,\"text\":\""));
     m_suffix = chat ? QByteArray("\"},\"finish_reason\":null}]}\n\n") : QByteArray("\",\"finish_reason\":null}]}\n\n");
 }
 

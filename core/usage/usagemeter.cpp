@@ -1,5 +1,7 @@
 #include "usagemeter.h"
 
+#include "prompttext.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -12,25 +14,6 @@ constexpr qsizetype kMaxSseLine = 1024 * 1024;
 qint64 estimateTokens(qint64 chars)
 {
     return chars <= 0 ? 0 : std::max<qint64>(1, (chars + 3) / 4);
-}
-
-/// Characters of text the client sent to the model: message contents, or the prompt.
-qint64 promptChars(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString().size();
-    if (v.isArray()) {
-        qint64 n = 0;
-        const QJsonArray a = v.toArray();
-        for (const QJsonValue &item : a)
-            n += promptChars(item);
-        return n;
-    }
-    if (v.isObject()) {
-        const QJsonObject o = v.toObject();
-        return promptChars(o.value(QStringLiteral("content"))) + promptChars(o.value(QStringLiteral("text")));
-    }
-    return 0;
 }
 
 /// Characters of generated text in a completion or a chunk.
@@ -50,8 +33,7 @@ qint64 generatedChars(const QJsonObject &doc)
 
 UsageMeter::UsageMeter(const QByteArray &requestBody)
     : m_request(requestBody)
-{
-}
+{ }
 
 void UsageMeter::feed(const QByteArray &bytes)
 {
@@ -132,8 +114,8 @@ TokenCount UsageMeter::finish()
     TokenCount estimate;
     estimate.estimated = true;
     const QJsonObject request = QJsonDocument::fromJson(m_request).object();
-    estimate.promptTokens = estimateTokens(promptChars(request.value(QStringLiteral("messages")))
-                                           + promptChars(request.value(QStringLiteral("prompt"))));
+    estimate.promptTokens = estimateTokens(promptText(request.value(QStringLiteral("messages"))).size()
+                                           + promptText(request.value(QStringLiteral("prompt"))).size());
     // A stream's content chunks are about one token each; otherwise about four characters a token.
     estimate.completionTokens = m_streaming ? m_contentChunks : estimateTokens(m_generatedChars);
     return estimate;
