@@ -12,10 +12,8 @@ QString AdminToken::filePath(const QString &dataDir)
     return QDir(dataDir).filePath(QStringLiteral("admin-token"));
 }
 
-QString AdminToken::resolve(const QString &given, const QString &dataDir, QString *error, bool *created)
+QString AdminToken::resolve(const QString &given, const QString &dataDir, QString *error)
 {
-    if (created)
-        *created = false;
     if (!given.isEmpty()) {
         if (given.trimmed().size() < kMinLength) {
             *error = QStringLiteral("OBLETH_ADMIN_TOKEN must be at least %1 characters").arg(kMinLength);
@@ -44,8 +42,6 @@ QString AdminToken::resolve(const QString &given, const QString &dataDir, QStrin
         *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
         return {};
     }
-    if (created)
-        *created = true;
     return token;
 }
 

@@ -12,8 +12,7 @@ public:
     static constexpr qsizetype kMinLength = 16;
 
     /// Returns the token, or an empty string with @p error set.
-    [[nodiscard]] static QString resolve(const QString &given, const QString &dataDir, QString *error,
-                                         bool *created = nullptr);
+    [[nodiscard]] static QString resolve(const QString &given, const QString &dataDir, QString *error);
     [[nodiscard]] static QString filePath(const QString &dataDir);
 };
 

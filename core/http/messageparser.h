@@ -58,7 +58,6 @@ public:
     [[nodiscard]] qint64 contentLength() const noexcept { return m_contentLength; }
     [[nodiscard]] bool isChunked() const noexcept { return m_chunked; }
     [[nodiscard]] bool isCloseDelimited() const noexcept { return m_closeDelimited; }
-    [[nodiscard]] qint64 bodyBytesSeen() const noexcept { return m_bodySeen; }
     [[nodiscard]] qsizetype bufferedBytes() const noexcept { return m_buffer.size() - m_pos; }
     [[nodiscard]] bool atMessageStart() const noexcept { return m_state == State::StartLine && m_headerBytes == 0; }
 

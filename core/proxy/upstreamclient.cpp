@@ -58,14 +58,6 @@ UpstreamExchange *UpstreamClient::create(UpstreamRequest request)
     return new UpstreamExchange(this, std::move(request));
 }
 
-int UpstreamClient::idleConnectionCount() const
-{
-    int n = 0;
-    for (const auto &list : m_idle)
-        n += int(list.size());
-    return n;
-}
-
 QTcpSocket *UpstreamClient::takeIdle(const QString &key)
 {
     auto it = m_idle.find(key);
@@ -134,15 +126,11 @@ UpstreamExchange::UpstreamExchange(UpstreamClient *client, UpstreamRequest reque
     , m_poolKey(UpstreamClient::poolKey(m_request.url))
     , m_parser(http::MessageParser::Kind::Response, responseLimits())
 {
-    ++client->m_active;
-    m_counted = true;
 }
 
 UpstreamExchange::~UpstreamExchange()
 {
     release();
-    if (m_counted && m_client)
-        --m_client->m_active;
 }
 
 void UpstreamExchange::armTimer(int ms)

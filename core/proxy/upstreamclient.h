@@ -47,9 +47,6 @@ public:
     /// and deletes itself after finished() or failed(); abort() stops it early.
     UpstreamExchange *create(UpstreamRequest request);
 
-    /// How many connections sit idle in the pool (for tests and /status).
-    [[nodiscard]] int idleConnectionCount() const;
-    [[nodiscard]] int activeExchangeCount() const noexcept { return m_active; }
 
     static constexpr int kMaxIdlePerHost = 256;
     static constexpr int kIdleKeepAliveMs = 30'000;
@@ -67,7 +64,6 @@ private:
     void pruneIdle();
 
     QHash<QString, QList<IdleSocket>> m_idle;
-    int m_active = 0;
     int m_pruneTimer = 0;
 
 protected:
@@ -99,7 +95,6 @@ public:
     void abort();
     /// Stops reading from the upstream while the client is behind (backpressure).
     void setReadPaused(bool paused);
-    [[nodiscard]] bool isResponseStarted() const noexcept { return m_headSeen; }
 
 Q_SIGNALS:
     void responseHead(int status, const obleth::http::Headers &headers);
@@ -141,7 +136,6 @@ private:
     bool m_headSeen = false;
     bool m_paused = false;
     bool m_peerClosed = false;
-    bool m_counted = false;
 };
 
 } // namespace obleth::proxy
