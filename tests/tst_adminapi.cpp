@@ -8,6 +8,10 @@
 #include "gatewayfixture.h"
 #include "http/httpresponder.h"
 #include "store/database.h"
+#include "store/requestlog.h"
+#include "usage/requestmonitor.h"
+#include "cache/responsecache.h"
+#include "metrics/metrics.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -66,7 +70,7 @@ private Q_SLOTS:
         QVERIFY(config.load(&error));
         gateway::GatewayStatus status;
         status.uptime.start();
-        admin::AdminApi api(&config, &status, QStringLiteral("in-process-token-123"));
+        admin::AdminApi api({&config, &status}, QStringLiteral("in-process-token-123"));
 
         http::HttpRequest request;
         request.method = "POST";
@@ -398,8 +402,13 @@ private Q_SLOTS:
         QVERIFY(db.open(dir.filePath(QStringLiteral("x.db")), &error));
         config::ConfigService config(&db);
         gateway::GatewayStatus status;
-        admin::AdminApi api(&config, &status, QStringLiteral("x"));
-        QVERIFY(api.router().routes().size() >= 30);
+        store::RequestLog log;
+        QVERIFY(log.open(dir.filePath(QStringLiteral("x.db")), &error));
+        usage::RequestMonitor monitor;
+        cache::ResponseCache cache;
+        metrics::Metrics metrics;
+        admin::AdminApi api({&config, &status, &log, &monitor, &cache, &metrics}, QStringLiteral("x"));
+        QVERIFY(api.router().routes().size() >= 36);
         for (const http::Router::Route &route : api.router().routes()) {
             const QJsonObject item = paths.value(route.pattern).toObject();
             QVERIFY2(item.contains(QString::fromLatin1(route.method).toLower()),

@@ -107,7 +107,7 @@ private Q_SLOTS:
         store::Database db;
         QString error;
         QVERIFY2(db.open(path, &error), qPrintable(error));
-        QCOMPARE(db.schemaVersion(), 2);
+        QCOMPARE(db.schemaVersion(), store::Database::latestSchemaVersion());
         config::ConfigService config(&db);
         QVERIFY(config.load(&error));
         const auto snap = config.snapshot();

@@ -1,6 +1,10 @@
 #include "adminapi.h"
 
+#include "cachecontroller.h"
 #include "config/secrets.h"
+#include "eventscontroller.h"
+#include "metricscontroller.h"
+#include "requestlogcontroller.h"
 #include "fairsharecontroller.h"
 #include "http/httpresponder.h"
 #include "keyscontroller.h"
@@ -14,17 +18,27 @@
 
 namespace obleth::admin {
 
-AdminApi::AdminApi(config::ConfigService *config, const gateway::GatewayStatus *status, QString adminToken,
-                   QObject *parent)
+AdminApi::AdminApi(const Services &services, QString adminToken, QObject *parent)
     : QObject(parent)
     , m_adminToken(adminToken.toUtf8())
 {
+    config::ConfigService *config = services.config;
     m_controllers.push_back(std::make_unique<ModelsController>(config));
     m_controllers.push_back(std::make_unique<TenantsController>(config));
     m_controllers.push_back(std::make_unique<KeysController>(config));
-    m_controllers.push_back(std::make_unique<FairShareController>(config, status));
+    m_controllers.push_back(std::make_unique<FairShareController>(config, services.status));
     m_controllers.push_back(std::make_unique<McpServersController>(config));
-    m_controllers.push_back(std::make_unique<StatusController>(config, status));
+    m_controllers.push_back(std::make_unique<StatusController>(config, services.status));
+    if (services.requestLog)
+        m_controllers.push_back(std::make_unique<RequestLogController>(config, services.requestLog));
+    if (services.monitor)
+        m_controllers.push_back(std::make_unique<EventsController>(config, services.monitor));
+    if (services.cache)
+        m_controllers.push_back(std::make_unique<CacheController>(config, services.cache));
+    if (services.metrics && services.cache) {
+        m_controllers.push_back(
+            std::make_unique<MetricsController>(config, services.metrics, services.status, services.cache));
+    }
 
     const ApiController::RouteSink sink = [this](const QByteArray &method, const QString &pattern,
                                                  ApiController::Handler handler) {

@@ -12,6 +12,18 @@
 namespace obleth::gateway {
 struct GatewayStatus;
 }
+namespace obleth::store {
+class RequestLog;
+}
+namespace obleth::usage {
+class RequestMonitor;
+}
+namespace obleth::cache {
+class ResponseCache;
+}
+namespace obleth::metrics {
+class Metrics;
+}
 
 namespace obleth::admin {
 
@@ -23,8 +35,17 @@ class AdminApi final : public QObject, public http::HttpHandler
     Q_DISABLE_COPY_MOVE(AdminApi)
 
 public:
-    AdminApi(config::ConfigService *config, const gateway::GatewayStatus *status, QString adminToken,
-             QObject *parent = nullptr);
+    /// What the API serves from. The first two are required; without the others their routes are absent.
+    struct Services
+    {
+        config::ConfigService *config = nullptr;
+        const gateway::GatewayStatus *status = nullptr;
+        store::RequestLog *requestLog = nullptr;
+        usage::RequestMonitor *monitor = nullptr;
+        const cache::ResponseCache *cache = nullptr;
+        const metrics::Metrics *metrics = nullptr;
+    };
+    AdminApi(const Services &services, QString adminToken, QObject *parent = nullptr);
     ~AdminApi() override;
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;

@@ -13,7 +13,13 @@ void ApiCall::reply(int status, const QJsonObject &object) const
 
 void ApiCall::replyList(const QJsonArray &data) const
 {
-    reply(200, QJsonObject{{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}});
+    sendList(responder, data);
+}
+
+void sendList(http::HttpResponder *responder, const QJsonArray &data)
+{
+    const QJsonObject list{{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
+    responder->sendJson(200, QJsonDocument(list).toJson(QJsonDocument::Compact));
 }
 
 void ApiCall::replyNoContent() const

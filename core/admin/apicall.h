@@ -33,4 +33,7 @@ struct ApiCall
     void replyError(int status, const QByteArray &code, const QString &message, const QString &param = {}) const;
 };
 
+/// {"object":"list","data":[...]}, for answers given after the call has returned.
+void sendList(http::HttpResponder *responder, const QJsonArray &data);
+
 } // namespace obleth::admin

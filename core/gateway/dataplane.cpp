@@ -1,6 +1,8 @@
 #include "dataplane.h"
 
 #include "admission/admission.h"
+#include "cache/cacherecorder.h"
+#include "cache/responsecache.h"
 #include "config/configservice.h"
 #include "config/secrets.h"
 #include "http/httpresponder.h"
@@ -10,8 +12,12 @@
 #include "proxy/forwarding.h"
 #include "proxy/requestbody.h"
 #include "proxy/upstreamclient.h"
+#include "usage/requestmonitor.h"
+#include "usage/requesttrace.h"
+#include "usage/tokenestimate.h"
 
 #include <QJsonArray>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QUuid>
 
@@ -28,6 +34,7 @@ struct DataPlane::Context
     QByteArray requestId;
     std::shared_ptr<const config::ConfigSnapshot> snapshot;
     const config::ApiKey *key = nullptr;
+    usage::RequestTrace *trace = nullptr; ///< owned by the responder
 
     [[nodiscard]] http::Headers idHeader() const
     {
@@ -70,14 +77,15 @@ QJsonObject modelObject(const QString &name, qint64 created)
 
 } // namespace
 
-DataPlane::DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
-                     admission::Admission *admission, QUrl defaultUpstream, QObject *parent)
+DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
     : QObject(parent)
-    , m_config(config)
-    , m_upstream(upstream)
-    , m_mock(mock)
-    , m_admission(admission)
-    , m_mcp(new McpGateway(upstream, this))
+    , m_services(services)
+    , m_mcp(new McpGateway(services.upstream, this))
+    , m_buckets([clock = std::make_shared<QElapsedTimer>()] {
+        if (!clock->isValid())
+            clock->start();
+        return clock->elapsed();
+    })
     , m_defaultUpstream(std::move(defaultUpstream))
 {
 }
@@ -92,7 +100,7 @@ void DataPlane::admitThen(Context &ctx, const ModelConfig *model, std::function<
     const config::Tenant *tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     // The copies live in the callbacks; the admission calls at most one of them, and only while the
     // responder (the permit's owner) is alive.
-    m_admission->request(
+    m_services.admission->request(
         *ctx.snapshot, *tenant, model, ctx.responder,
         [admitted = ctx, then = std::move(then)]() mutable { then(admitted); },
         [rejected = ctx](int retryAfterSecs, const QString &why) {
@@ -104,8 +112,13 @@ void DataPlane::admitThen(Context &ctx, const ModelConfig *model, std::function<
 
 void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
 {
-    Context ctx{std::move(request), responder, newRequestId(), m_config->snapshot()};
+    Context ctx{std::move(request), responder, newRequestId(), m_services.config->snapshot()};
     const QByteArray &path = ctx.request.path;
+    if (path != "/health") {
+        auto trace = std::make_unique<usage::RequestTrace>(m_services.monitor, ctx.request, ctx.requestId);
+        ctx.trace = trace.get();
+        responder->addTap(std::move(trace));
+    }
 
     QStringList segments;
     if (!http::splitPath(path, &segments))
@@ -155,6 +168,8 @@ bool DataPlane::authenticate(Context &ctx)
         return false;
     }
     ctx.key = found;
+    const config::Tenant *tenant = ctx.snapshot->findTenant(found->tenantId);
+    ctx.trace->setTenant(tenant->id, tenant->name, found->keyPrefix);
     return true;
 }
 
@@ -181,16 +196,30 @@ void DataPlane::handleModelRoute(Context &ctx, bool generation)
         if (!m->enabled)
             return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name),
                              QStringLiteral("model"));
+        ctx.trace->setModel(m->modelName, m->inputCostPerToken, m->outputCostPerToken);
+        ctx.trace->meterUsage(ctx.request.body);
+        if (serveFromCache(ctx, *m))
+            return;
         QByteArray upstreamBody = body.withModel(m->upstreamModel);
+        ctx.trace->announceStart();
         if (!generation) // embeddings take no permit
             return forward(ctx, m->apiBase, m->apiKey, std::move(upstreamBody), m);
+        if (!reserveTokens(ctx, body.json()))
+            return;
         return admitThen(ctx, m, [this, m, upstreamBody](Context &admitted) {
             forward(admitted, m->apiBase, m->apiKey, upstreamBody, m);
         });
     }
     if (name == config::kMockModelName) {
+        ctx.trace->setModel(name, 0, 0);
+        ctx.trace->meterUsage(ctx.request.body);
+        ctx.responder->addHeader("x-obleth-cache", "off");
+        ctx.trace->setCache(QStringLiteral("off"));
+        ctx.trace->announceStart();
         if (!generation)
             return serveMock(ctx);
+        if (!reserveTokens(ctx, body.json()))
+            return;
         return admitThen(ctx, nullptr, [this](Context &admitted) { serveMock(admitted); });
     }
     if (!generation && m_defaultUpstream.isValid())
@@ -198,6 +227,62 @@ void DataPlane::handleModelRoute(Context &ctx, bool generation)
     const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
     ctx.error(404, "model_not_found", QStringLiteral("the model '%1' does not exist").arg(shown),
               QStringLiteral("model"));
+}
+
+bool DataPlane::serveFromCache(Context &ctx, const ModelConfig &model)
+{
+    if (!model.cacheEnabled) {
+        ctx.responder->addHeader("x-obleth-cache", "off");
+        ctx.trace->setCache(QStringLiteral("off"));
+        return false;
+    }
+    cache::ResponseCache *cache = m_services.cache;
+    const QByteArray key = cache::ResponseCache::keyFor(model.modelName, ctx.request.body);
+    const bool lookup = !ctx.request.headers.hasToken("cache-control", "no-cache");
+    if (const auto hit = lookup ? cache->lookup(key) : nullptr) {
+        ctx.trace->setCache(QStringLiteral("hit"));
+        http::Headers headers = hit->headers;
+        headers.add("x-obleth-request-id", ctx.requestId);
+        headers.add("x-obleth-cache", "hit");
+        if (!hit->streamed)
+            headers.set("Content-Length", QByteArray::number(hit->body.size()));
+        ctx.responder->beginStream(200, std::move(headers));
+        ctx.responder->writeChunk(hit->body);
+        ctx.responder->endStream();
+        return true;
+    }
+    if (!lookup)
+        cache->countMiss();
+    ctx.trace->setCache(QStringLiteral("miss"));
+    ctx.responder->addHeader("x-obleth-cache", "miss");
+    ctx.responder->addTap(
+        std::make_unique<cache::CacheRecorder>(cache, key, model.cacheTtlSecs, ctx.request.body));
+    return false;
+}
+
+bool DataPlane::reserveTokens(Context &ctx, const QJsonObject &body)
+{
+    const config::Tenant *tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
+    if (!tenant->tokensPerMinute)
+        return true;
+    const qint64 perMinute = *tenant->tokensPerMinute;
+    const auto reservation = m_buckets.reserve(tenant->id, perMinute, usage::requestTokenEstimate(body));
+    if (!reservation.granted) {
+        http::Headers headers = ctx.idHeader();
+        headers.add("Retry-After", QByteArray::number(reservation.retryAfterSecs));
+        ctx.responder->sendError(
+            429, "rate_limited",
+            QStringLiteral("the tenant's token budget (%1 tokens per minute) is used up; retry in %2 s")
+                .arg(perMinute)
+                .arg(reservation.retryAfterSecs),
+            headers);
+        return false;
+    }
+    ctx.trace->onFinished([buckets = &m_buckets, tenantId = tenant->id, perMinute,
+                           reserved = reservation.reserved](const usage::RequestRecord &record) {
+        buckets->settle(tenantId, perMinute, reserved, record.promptTokens + record.completionTokens);
+    });
+    return true;
 }
 
 void DataPlane::handleModelList(Context &ctx)
@@ -251,7 +336,7 @@ void DataPlane::fallThrough(Context &ctx)
 
 void DataPlane::serveMock(Context &ctx)
 {
-    m_mock->serve(ctx.request, ctx.responder, ctx.idHeader());
+    m_services.mock->serve(ctx.request, ctx.responder, ctx.idHeader());
 }
 
 void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
@@ -271,7 +356,12 @@ void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &api
         up.firstByteTimeoutMs = kDefaultFirstByteTimeoutMs;
         up.idleTimeoutMs = kDefaultIdleTimeoutMs;
     }
-    proxy::ProxyCall::create(m_upstream, std::move(up), ctx.responder, ctx.requestId)->start();
+    proxy::ProxyCall *call = proxy::ProxyCall::create(m_services.upstream, std::move(up), ctx.responder, ctx.requestId);
+    call->onFailure([trace = ctx.trace](const QString &error) {
+        if (trace)
+            trace->setError(QStringLiteral("upstream: ") + error);
+    });
+    call->start();
 }
 
 } // namespace obleth::gateway

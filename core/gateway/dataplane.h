@@ -1,9 +1,11 @@
 #pragma once
 
+#include "admission/tokenbuckets.h"
 #include "config/entities.h"
 #include "http/httphandler.h"
 #include "proxy/proxycall.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QUrl>
 
@@ -22,6 +24,13 @@ class Admission;
 namespace obleth::proxy {
 class UpstreamClient;
 }
+namespace obleth::usage {
+class RequestMonitor;
+class RequestTrace;
+} // namespace obleth::usage
+namespace obleth::cache {
+class ResponseCache;
+}
 
 namespace obleth::gateway {
 
@@ -33,8 +42,17 @@ class DataPlane final : public QObject, public http::HttpHandler
     Q_DISABLE_COPY_MOVE(DataPlane)
 
 public:
-    DataPlane(config::ConfigService *config, proxy::UpstreamClient *upstream, mock::MockBackend *mock,
-              admission::Admission *admission, QUrl defaultUpstream, QObject *parent = nullptr);
+    /// What the data plane serves with; all live in the gateway thread and outlive it.
+    struct Services
+    {
+        config::ConfigService *config = nullptr;
+        proxy::UpstreamClient *upstream = nullptr;
+        mock::MockBackend *mock = nullptr;
+        admission::Admission *admission = nullptr;
+        usage::RequestMonitor *monitor = nullptr;
+        cache::ResponseCache *cache = nullptr;
+    };
+    DataPlane(Services services, QUrl defaultUpstream, QObject *parent = nullptr);
 
     /// The body limit for a request target: 16 MiB for the MCP gateway, 64 MiB elsewhere.
     [[nodiscard]] static qint64 bodyLimitFor(const QByteArray &target);
@@ -59,16 +77,20 @@ private:
     /// Chat and completions wait for a fair-share permit, which they hold until their response or stream
     /// ends; then @p then runs (or the client gets 429).
     void admitThen(Context &ctx, const config::ModelConfig *model, std::function<void(Context &)> then);
+    /// Takes the request's token estimate from its tenant's tokens_per_minute budget, settled with the real
+    /// usage when it ends; answers 429 and returns false when the budget is spent.
+    bool reserveTokens(Context &ctx, const QJsonObject &body);
+    /// The response cache for a registered model: answers a hit and returns true; on a miss arranges for
+    /// the answer to be stored. Sets x-obleth-cache either way.
+    bool serveFromCache(Context &ctx, const config::ModelConfig &model);
     void fallThrough(Context &ctx);
     void serveMock(Context &ctx);
     /// Answers 401/403 and returns false unless the request carries a usable tenant key.
     bool authenticate(Context &ctx);
 
-    config::ConfigService *m_config;
-    proxy::UpstreamClient *m_upstream;
-    mock::MockBackend *m_mock;
-    admission::Admission *m_admission;
+    Services m_services;
     class McpGateway *m_mcp;
+    admission::TokenBuckets m_buckets;
     QUrl m_defaultUpstream;
 };
 

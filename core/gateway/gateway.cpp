@@ -2,13 +2,17 @@
 
 #include "admin/adminapi.h"
 #include "admission/admission.h"
+#include "cache/responsecache.h"
 #include "config/admintoken.h"
 #include "config/configservice.h"
 #include "dataplane.h"
 #include "http/httpserver.h"
+#include "metrics/metrics.h"
 #include "mock/mockbackend.h"
 #include "proxy/upstreamclient.h"
 #include "store/database.h"
+#include "store/requestlog.h"
+#include "usage/requestmonitor.h"
 
 #include <QDir>
 #include <QLoggingCategory>
@@ -33,6 +37,10 @@ struct Gateway::Parts
 {
     store::Database database;
     std::unique_ptr<config::ConfigService> config;
+    std::unique_ptr<store::RequestLog> requestLog;
+    std::unique_ptr<usage::RequestMonitor> monitor;
+    metrics::Metrics metrics;
+    std::unique_ptr<cache::ResponseCache> cache;
     std::unique_ptr<proxy::UpstreamClient> upstream;
     std::unique_ptr<mock::MockBackend> mock;
     std::unique_ptr<admission::Admission> admission;
@@ -61,6 +69,16 @@ config::ConfigService *Gateway::configService() const
     return m_parts ? m_parts->config.get() : nullptr;
 }
 
+usage::RequestMonitor *Gateway::requestMonitor() const
+{
+    return m_parts ? m_parts->monitor.get() : nullptr;
+}
+
+store::RequestLog *Gateway::requestLog() const
+{
+    return m_parts ? m_parts->requestLog.get() : nullptr;
+}
+
 void Gateway::start()
 {
     auto fail = [this](const QString &error) {
@@ -86,6 +104,19 @@ void Gateway::start()
     if (!error.isEmpty())
         return fail(error);
 
+    p.requestLog = std::make_unique<store::RequestLog>();
+    if (!p.requestLog->open(p.database.path(), &error))
+        return fail(error);
+    p.monitor = std::make_unique<usage::RequestMonitor>();
+    store::RequestLog *requestLog = p.requestLog.get();
+    metrics::Metrics *metrics = &p.metrics;
+    connect(p.monitor.get(), &usage::RequestMonitor::requestFinished, requestLog,
+            [requestLog, metrics](const usage::RequestRecord &record) {
+                requestLog->append(record);
+                metrics->count(record);
+            });
+    p.cache = std::make_unique<cache::ResponseCache>(m_options.cacheMaxBytes);
+
     p.upstream = std::make_unique<proxy::UpstreamClient>();
     p.mock = std::make_unique<mock::MockBackend>();
     p.admission = std::make_unique<admission::Admission>(int(p.config->snapshot()->capacity));
@@ -93,9 +124,12 @@ void Gateway::start()
     config::ConfigService *config = p.config.get();
     connect(config, &config::ConfigService::changed, admission,
             [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
-    p.dataPlane = std::make_unique<DataPlane>(p.config.get(), p.upstream.get(), p.mock.get(), admission,
-                                              m_options.upstream);
-    p.adminApi = std::make_unique<admin::AdminApi>(p.config.get(), &m_status, adminToken);
+    p.dataPlane = std::make_unique<DataPlane>(
+        DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(), p.cache.get()},
+        m_options.upstream);
+    p.adminApi = std::make_unique<admin::AdminApi>(
+        admin::AdminApi::Services{config, &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},
+        adminToken);
 
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
@@ -139,6 +173,7 @@ void Gateway::shutdown(int graceMs)
     connect(m_parts->adminServer.get(), &http::HttpServer::drained, this, checkDrained);
     m_parts->dataServer->stopAccepting();
     m_parts->adminServer->stopAccepting();
+    m_parts->monitor->announceClosing(); // live event streams end, so the admin listener can drain
     QTimer::singleShot(graceMs, this, [this] {
         if (m_parts)
             qCWarning(lcGateway) << "stopping with requests still in flight after the grace period";

@@ -11,6 +11,12 @@
 namespace obleth::config {
 class ConfigService;
 }
+namespace obleth::store {
+class RequestLog;
+}
+namespace obleth::usage {
+class RequestMonitor;
+}
 
 namespace obleth::gateway {
 
@@ -23,6 +29,7 @@ struct GatewayOptions
     QUrl upstream; ///< default upstream for fall-through paths; invalid when none
     QString adminToken; ///< from OBLETH_ADMIN_TOKEN; empty: keep one in DATA_DIR/admin-token
     int keepAliveTimeoutMs = 60'000;
+    qint64 cacheMaxBytes = 64 * 1024 * 1024; ///< the response cache's memory cap
 };
 
 /// Everything that serves: store, configuration, data plane, Management API, upstream client and
@@ -43,6 +50,9 @@ public:
 
     /// Valid after started(); lives in the gateway's thread.
     [[nodiscard]] config::ConfigService *configService() const;
+    /// Announces every data-plane request (for live views); valid after started().
+    [[nodiscard]] usage::RequestMonitor *requestMonitor() const;
+    [[nodiscard]] store::RequestLog *requestLog() const;
     [[nodiscard]] const GatewayStatus &status() const noexcept { return m_status; }
 
 Q_SIGNALS:

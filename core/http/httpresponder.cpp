@@ -5,7 +5,24 @@
 
 namespace obleth::http {
 
-HttpResponder::~HttpResponder() = default;
+HttpResponder::~HttpResponder()
+{
+    endTaps(false);
+}
+
+void HttpResponder::addTap(std::unique_ptr<ResponseTap> tap)
+{
+    m_taps.push_back(std::move(tap));
+}
+
+void HttpResponder::endTaps(bool complete)
+{
+    if (m_tapsEnded)
+        return;
+    m_tapsEnded = true;
+    for (const auto &tap : m_taps)
+        tap->responseEnd(complete);
+}
 
 void HttpResponder::send(int status, Headers headers, const QByteArray &body)
 {
@@ -36,6 +53,8 @@ void HttpResponder::beginStream(int status, Headers headers)
         return;
     m_started = true;
     headers.remove("transfer-encoding");
+    for (const auto &[name, value] : m_extraHeaders.fields())
+        headers.set(name, value);
     const bool noBody = m_head || status == 204 || status == 304 || (status >= 100 && status < 200);
     if (headers.contains("content-length")) {
         m_framing = Framing::Length;
@@ -48,6 +67,8 @@ void HttpResponder::beginStream(int status, Headers headers)
     }
     if (m_framing == Framing::Chunked)
         headers.add("Transfer-Encoding", "chunked");
+    for (const auto &tap : m_taps)
+        tap->responseHead(status, headers);
     writeHead(status, headers, m_framing);
     if (noBody)
         m_head = true; // swallow any body the caller still writes
@@ -57,6 +78,8 @@ void HttpResponder::writeChunk(const QByteArray &data)
 {
     if (!m_started || m_finished || data.isEmpty() || m_head)
         return;
+    for (const auto &tap : m_taps)
+        tap->responseBody(data);
     if (m_framing == Framing::Chunked) {
         QByteArray framed;
         framed.reserve(data.size() + 16);
@@ -80,6 +103,7 @@ void HttpResponder::endStream()
     flush();
     m_finished = true;
     writeEnd();
+    endTaps(true);
     Q_EMIT finished();
 }
 

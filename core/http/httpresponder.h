@@ -5,7 +5,25 @@
 #include <QByteArray>
 #include <QObject>
 
+#include <memory>
+#include <vector>
+
 namespace obleth::http {
+
+/// Sees a response as it is written, whoever writes it (proxy, mock, cache, an error): the request log,
+/// usage metering and the response cache hang off responses this way.
+class ResponseTap
+{
+public:
+    virtual ~ResponseTap() = default;
+    /// The head is about to be written; a tap may add headers.
+    virtual void responseHead(int status, Headers &headers) = 0;
+    /// A piece of the body as the handler wrote it (without chunked framing).
+    virtual void responseBody(const QByteArray &data) = 0;
+    /// Called once: the whole response was written (@p complete), or the exchange ended without it
+    /// (the client went away, or the connection was cut).
+    virtual void responseEnd(bool complete) = 0;
+};
 
 /// Writes the answer to one request. Handlers keep it as QPointer<HttpResponder>: it is deleted
 /// when the client goes away, and clientGone() is emitted just before that.
@@ -41,6 +59,10 @@ public:
     [[nodiscard]] virtual qint64 bufferedBytes() const = 0;
     /// The request's method was HEAD: bodies are not sent.
     void setHeadRequest(bool head) { m_head = head; }
+    /// Adds a header to the answer, whoever writes it (call before it starts).
+    void addHeader(const QByteArray &name, const QByteArray &value) { m_extraHeaders.add(name, value); }
+    /// Adds a tap, owned by the responder from now on; taps see the response in the order added.
+    void addTap(std::unique_ptr<ResponseTap> tap);
 
 Q_SIGNALS:
     /// The client's socket has sent everything buffered (for backpressure).
@@ -63,6 +85,11 @@ protected:
     void markFinished();
 
 private:
+    void endTaps(bool complete);
+
+    Headers m_extraHeaders;
+    std::vector<std::unique_ptr<ResponseTap>> m_taps;
+    bool m_tapsEnded = false;
     bool m_started = false;
     bool m_finished = false;
     bool m_head = false;

@@ -36,9 +36,7 @@ ProxyCall::ProxyCall(http::HttpResponder *responder, const QByteArray &requestId
     : QObject(responder)
     , m_responder(responder)
     , m_requestId(requestId)
-{
-    m_clock.start();
-}
+{ }
 
 void ProxyCall::start()
 {
@@ -48,8 +46,6 @@ void ProxyCall::start()
 
 void ProxyCall::onHead(int status, const http::Headers &headers)
 {
-    m_outcome.status = status;
-    m_outcome.firstByteMs = m_clock.elapsed();
     if (m_responder)
         m_responder->beginStream(status, clientResponseHeaders(headers, m_requestId));
 }
@@ -58,7 +54,6 @@ void ProxyCall::onBody(const QByteArray &data)
 {
     if (!m_responder)
         return;
-    m_outcome.bytesToClient += data.size();
     m_responder->writeChunk(data);
     if (m_responder->bufferedBytes() > kHighWater && m_exchange)
         m_exchange->setReadPaused(true);
@@ -74,12 +69,11 @@ void ProxyCall::onFinished()
 void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &message)
 {
     qCWarning(lcProxy).noquote() << m_requestId << "failed upstream:" << message;
-    m_outcome.failed = true;
-    m_outcome.error = message;
+    if (m_reportFailure && m_responder)
+        m_reportFailure(message);
     if (m_responder && !m_responder->hasStarted()) {
         const bool timeout = failure == UpstreamExchange::Failure::ConnectTimeout
             || failure == UpstreamExchange::Failure::FirstByteTimeout;
-        m_outcome.status = timeout ? 504 : 502;
         http::Headers extra;
         extra.add("x-obleth-request-id", m_requestId);
         if (timeout)
@@ -97,8 +91,6 @@ void ProxyCall::onClientGone()
 {
     if (m_done)
         return;
-    m_outcome.clientGone = true;
-    m_outcome.failed = true;
     if (m_exchange)
         m_exchange->abort();
     finish();
@@ -109,8 +101,6 @@ void ProxyCall::finish()
     if (m_done)
         return;
     m_done = true;
-    m_outcome.totalMs = m_clock.elapsed();
-    Q_EMIT done(m_outcome);
     deleteLater();
 }
 

@@ -2,9 +2,10 @@
 
 #include "upstreamclient.h"
 
-#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+
+#include <functional>
 
 namespace obleth::http {
 class HttpResponder;
@@ -21,27 +22,15 @@ class ProxyCall final : public QObject
     Q_DISABLE_COPY_MOVE(ProxyCall)
 
 public:
-    struct Outcome
-    {
-        int status = 0;
-        bool failed = false; ///< the client did not get a complete answer from the upstream
-        bool clientGone = false;
-        QString error;
-        qint64 bytesToClient = 0;
-        qint64 firstByteMs = -1;
-        qint64 totalMs = 0;
-    };
-
-    /// Prepares the call (the responder must not have started); connect to done(), then start().
+    /// Prepares the call (the responder must not have started); then start().
     static ProxyCall *create(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
                              const QByteArray &requestId);
     void start();
+    /// Called when the upstream fails (refused, reset, timed out, cut mid-stream), with what happened.
+    void onFailure(std::function<void(const QString &error)> report) { m_reportFailure = std::move(report); }
 
     /// The client's buffer above which reading from the upstream pauses.
     static constexpr qint64 kHighWater = 1024 * 1024;
-
-Q_SIGNALS:
-    void done(const obleth::proxy::ProxyCall::Outcome &outcome);
 
 private:
     ProxyCall(http::HttpResponder *responder, const QByteArray &requestId);
@@ -55,8 +44,7 @@ private:
     QPointer<http::HttpResponder> m_responder;
     QPointer<UpstreamExchange> m_exchange;
     QByteArray m_requestId;
-    QElapsedTimer m_clock;
-    Outcome m_outcome;
+    std::function<void(const QString &)> m_reportFailure;
     bool m_done = false;
 };
 

@@ -65,6 +65,46 @@ const QList<QStringList> &migrations()
                            " created_at TEXT NOT NULL,"
                            " updated_at TEXT NOT NULL)"),
         },
+        // 3: the request log, and usage totals that outlive its pruning
+        {
+            QStringLiteral("CREATE TABLE request_log ("
+                           " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                           " id TEXT NOT NULL,"
+                           " started_at TEXT NOT NULL,"
+                           " tenant_id TEXT,"
+                           " tenant TEXT,"
+                           " key_prefix TEXT,"
+                           " model TEXT,"
+                           " method TEXT NOT NULL,"
+                           " path TEXT NOT NULL,"
+                           " status INTEGER NOT NULL,"
+                           " latency_ms INTEGER NOT NULL,"
+                           " ttfb_ms INTEGER,"
+                           " prompt_tokens INTEGER NOT NULL,"
+                           " completion_tokens INTEGER NOT NULL,"
+                           " estimated INTEGER NOT NULL,"
+                           " cost REAL NOT NULL,"
+                           " streamed INTEGER NOT NULL,"
+                           " bytes_in INTEGER NOT NULL,"
+                           " bytes_out INTEGER NOT NULL,"
+                           " cache TEXT,"
+                           " error TEXT)"),
+            QStringLiteral("CREATE INDEX request_log_tenant ON request_log(tenant_id, seq)"),
+            QStringLiteral("CREATE INDEX request_log_model ON request_log(model, seq)"),
+            QStringLiteral("CREATE INDEX request_log_status ON request_log(status, seq)"),
+            QStringLiteral("CREATE INDEX request_log_started ON request_log(started_at)"),
+            QStringLiteral("CREATE TABLE usage_hourly ("
+                           " hour TEXT NOT NULL,"
+                           " tenant_id TEXT NOT NULL,"
+                           " tenant TEXT NOT NULL,"
+                           " model TEXT NOT NULL,"
+                           " requests INTEGER NOT NULL,"
+                           " prompt_tokens INTEGER NOT NULL,"
+                           " completion_tokens INTEGER NOT NULL,"
+                           " cost REAL NOT NULL,"
+                           " estimated_requests INTEGER NOT NULL,"
+                           " PRIMARY KEY (hour, tenant_id, model)) WITHOUT ROWID"),
+        },
     };
     return steps;
 }

@@ -1,6 +1,6 @@
 #include "usagemeter.h"
 
-#include "prompttext.h"
+#include "tokenestimate.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -10,11 +10,6 @@ namespace obleth::usage {
 
 namespace {
 constexpr qsizetype kMaxSseLine = 1024 * 1024;
-
-qint64 estimateTokens(qint64 chars)
-{
-    return chars <= 0 ? 0 : std::max<qint64>(1, (chars + 3) / 4);
-}
 
 /// Characters of generated text in a completion or a chunk.
 qint64 generatedChars(const QJsonObject &doc)
@@ -74,8 +69,19 @@ void UsageMeter::sseLine(const QByteArray &raw)
         return;
     // Streams pass through here chunk by chunk: only the usage chunk is worth a JSON parse; a content
     // chunk is recognised by its non-empty "content" or "text" string.
-    if (data.contains("\"usage\"")) {
-        readUsage(data);
+    // Some servers send "usage":null in every chunk: only a chunk with real usage stops here.
+    if (data.contains("\"usage\"") && readUsage(data))
+        return;
+    if (m_collectText) {
+        const QJsonObject chunk = QJsonDocument::fromJson(data).object();
+        const qsizetype before = m_text.size();
+        for (const QJsonValue &c : chunk.value(QStringLiteral("choices")).toArray()) {
+            const QJsonObject choice = c.toObject();
+            m_text += choice.value(QStringLiteral("text")).toString();
+            m_text += choice.value(QStringLiteral("delta")).toObject().value(QStringLiteral("content")).toString();
+        }
+        if (m_text.size() > before)
+            ++m_contentChunks;
         return;
     }
     for (const char *field : {"\"content\":\"", "\"text\":\""}) {
@@ -87,14 +93,15 @@ void UsageMeter::sseLine(const QByteArray &raw)
     }
 }
 
-void UsageMeter::readUsage(const QByteArray &json)
+bool UsageMeter::readUsage(const QByteArray &json)
 {
     const QJsonObject usage = QJsonDocument::fromJson(json).object().value(QStringLiteral("usage")).toObject();
     if (!usage.value(QStringLiteral("prompt_tokens")).isDouble())
-        return;
+        return false;
     m_count.promptTokens = qint64(usage.value(QStringLiteral("prompt_tokens")).toDouble());
     m_count.completionTokens = qint64(usage.value(QStringLiteral("completion_tokens")).toDouble());
     m_reported = true;
+    return true;
 }
 
 TokenCount UsageMeter::finish()
@@ -113,11 +120,9 @@ TokenCount UsageMeter::finish()
         return m_count;
     TokenCount estimate;
     estimate.estimated = true;
-    const QJsonObject request = QJsonDocument::fromJson(m_request).object();
-    estimate.promptTokens = estimateTokens(promptText(request.value(QStringLiteral("messages"))).size()
-                                           + promptText(request.value(QStringLiteral("prompt"))).size());
+    estimate.promptTokens = promptTokenEstimate(QJsonDocument::fromJson(m_request).object());
     // A stream's content chunks are about one token each; otherwise about four characters a token.
-    estimate.completionTokens = m_streaming ? m_contentChunks : estimateTokens(m_generatedChars);
+    estimate.completionTokens = m_streaming ? m_contentChunks : tokensForChars(m_generatedChars);
     return estimate;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <QString>
+
+#include <utility>
 
 namespace obleth::usage {
 
@@ -28,15 +31,24 @@ public:
     /// The response is SSE (text/event-stream) rather than one JSON document.
     void setStreaming(bool streaming) { m_streaming = streaming; }
     void feed(const QByteArray &bytes);
+    /// Also keep the generated text of a stream, for a live view (takes a JSON parse per chunk).
+    void setCollectText(bool collect) { m_collectText = collect; }
+    /// The stream text generated since the last call (with setCollectText).
+    [[nodiscard]] QString takeText() { return std::exchange(m_text, QString()); }
+    /// Completion tokens so far in a stream: its content chunks, about one token each.
+    [[nodiscard]] qint64 streamedTokens() const noexcept { return m_contentChunks; }
     /// The count once the response is complete.
     [[nodiscard]] TokenCount finish();
 
 private:
     void sseLine(const QByteArray &line);
-    void readUsage(const QByteArray &json);
+    /// Takes the `usage` object of @p json; false when it has none.
+    bool readUsage(const QByteArray &json);
 
     QByteArray m_request;
     bool m_streaming = false;
+    bool m_collectText = false;
+    QString m_text;
     QByteArray m_pending; ///< the JSON body so far, or the SSE line in progress
     bool m_overflow = false;
     bool m_reported = false;

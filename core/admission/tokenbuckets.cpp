@@ -1,0 +1,57 @@
+#include "tokenbuckets.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace obleth::admission {
+
+TokenBuckets::TokenBuckets(Clock clock)
+    : m_clock(std::move(clock))
+{ }
+
+TokenBuckets::Bucket &TokenBuckets::refilled(const QString &tenant, qint64 perMinute)
+{
+    const qint64 now = m_clock();
+    auto it = m_buckets.find(tenant);
+    if (it == m_buckets.end())
+        it = m_buckets.insert(tenant, Bucket{double(perMinute), now});
+    Bucket &b = *it;
+    b.level = std::min(double(perMinute), b.level + double(now - b.atMs) * double(perMinute) / 60'000.0);
+    b.atMs = now;
+    return b;
+}
+
+TokenBuckets::Reservation TokenBuckets::reserve(const QString &tenant, qint64 perMinute, qint64 estimate)
+{
+    Bucket &b = refilled(tenant, perMinute);
+    if (b.level < 1) {
+        const double msToOne = (1 - b.level) * 60'000.0 / double(std::max<qint64>(perMinute, 1));
+        return {false, 0, int(std::clamp(std::ceil(msToOne / 1000.0), 1.0, 3600.0))};
+    }
+    b.level -= double(estimate);
+    return {true, estimate, 0};
+}
+
+void TokenBuckets::settle(const QString &tenant, qint64 perMinute, qint64 reserved, qint64 used)
+{
+    Bucket &b = refilled(tenant, perMinute);
+    b.level = std::min(double(perMinute), b.level + double(reserved - used));
+}
+
+qint64 TokenBuckets::available(const QString &tenant, qint64 perMinute)
+{
+    return qint64(std::floor(refilled(tenant, perMinute).level));
+}
+
+void TokenBuckets::prune(const QHash<QString, qint64> &perMinuteByTenant)
+{
+    for (auto it = m_buckets.begin(); it != m_buckets.end();) {
+        const auto limit = perMinuteByTenant.constFind(it.key());
+        if (limit == perMinuteByTenant.cend() || available(it.key(), *limit) >= *limit)
+            it = m_buckets.erase(it);
+        else
+            ++it;
+    }
+}
+
+} // namespace obleth::admission

@@ -1,0 +1,128 @@
+#include "metrics.h"
+
+namespace obleth::metrics {
+
+namespace {
+/// A label value with \, " and newlines escaped.
+QByteArray label(const QString &value)
+{
+    QByteArray out = value.toUtf8();
+    out.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    return out;
+}
+
+QByteArray number(double v)
+{
+    return QByteArray::number(v, 'g', 12);
+}
+
+void header(QByteArray &out, const char *name, const char *type, const char *help)
+{
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+}
+} // namespace
+
+void Metrics::Histogram::observe(double secs)
+{
+    for (size_t i = 0; i < kBucketsSecs.size(); ++i) {
+        if (secs <= kBucketsSecs[i])
+            ++buckets[i];
+    }
+    ++count;
+    sum += secs;
+}
+
+QString Metrics::routeOf(const QString &path)
+{
+    for (const char *route : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"}) {
+        if (path == QLatin1String(route))
+            return path;
+    }
+    if (path == QLatin1String("/v1/models") || path.startsWith(QLatin1String("/v1/models/")))
+        return QStringLiteral("/v1/models");
+    if (path == QLatin1String("/mcp") || path.startsWith(QLatin1String("/mcp/")))
+        return QStringLiteral("/mcp");
+    return QStringLiteral("other");
+}
+
+void Metrics::count(const usage::RequestRecord &r)
+{
+    const QString route = routeOf(r.path);
+    ++m_requests[RequestKey{route, r.status, r.model, r.tenantName}];
+    m_latency[route].observe(double(r.latencyMs) / 1000.0);
+    if (r.firstByteMs >= 0)
+        m_firstByte[route].observe(double(r.firstByteMs) / 1000.0);
+    if (!r.model.isEmpty()) {
+        Usage &u = m_usage[qMakePair(r.model, r.tenantName)];
+        u.promptTokens += r.promptTokens;
+        u.completionTokens += r.completionTokens;
+        u.cost += r.cost;
+    }
+    if (route == QLatin1String("/mcp")) {
+        const QString server = r.path.section(QLatin1Char('/'), 2, 2);
+        ++m_mcp[qMakePair(server, r.status)];
+    }
+}
+
+QByteArray Metrics::render(const QList<Gauge> &gauges) const
+{
+    QByteArray out;
+    out.reserve(4096 + m_requests.size() * 128);
+
+    header(out, "obleth_requests_total", "counter", "Data-plane requests by route, status, model and tenant.");
+    for (auto it = m_requests.cbegin(); it != m_requests.cend(); ++it) {
+        out += "obleth_requests_total{route=\"" + label(it.key().route) + "\",status=\""
+            + QByteArray::number(it.key().status) + "\",model=\"" + label(it.key().model) + "\",tenant=\""
+            + label(it.key().tenant) + "\"} " + QByteArray::number(it.value()) + '\n';
+    }
+    auto histograms = [&out](const char *name, const char *help, const QHash<QString, Histogram> &byRoute) {
+        header(out, name, "histogram", help);
+        for (auto it = byRoute.cbegin(); it != byRoute.cend(); ++it) {
+            const QByteArray route = label(it.key());
+            for (size_t i = 0; i < kBucketsSecs.size(); ++i) {
+                out += QByteArray(name) + "_bucket{route=\"" + route + "\",le=\"" + number(kBucketsSecs[i]) + "\"} "
+                    + QByteArray::number(it->buckets[i]) + '\n';
+            }
+            out += QByteArray(name) + "_bucket{route=\"" + route + "\",le=\"+Inf\"} " + QByteArray::number(it->count)
+                + '\n';
+            out += QByteArray(name) + "_sum{route=\"" + route + "\"} " + number(it->sum) + '\n';
+            out += QByteArray(name) + "_count{route=\"" + route + "\"} " + QByteArray::number(it->count) + '\n';
+        }
+    };
+    histograms("obleth_request_duration_seconds", "Time from request to the end of its answer.", m_latency);
+    histograms("obleth_time_to_first_byte_seconds", "Time from request to the first byte of its answer.",
+               m_firstByte);
+
+    header(out, "obleth_tokens_total", "counter", "Tokens by model, tenant and kind (prompt or completion).");
+    for (auto it = m_usage.cbegin(); it != m_usage.cend(); ++it) {
+        const QByteArray labels = "model=\"" + label(it.key().first) + "\",tenant=\"" + label(it.key().second) + '"';
+        out += "obleth_tokens_total{" + labels + ",kind=\"prompt\"} " + QByteArray::number(it->promptTokens) + '\n';
+        out += "obleth_tokens_total{" + labels + ",kind=\"completion\"} " + QByteArray::number(it->completionTokens)
+            + '\n';
+    }
+    header(out, "obleth_cost_total", "counter", "Cost (tokens times the model's prices) by model and tenant.");
+    for (auto it = m_usage.cbegin(); it != m_usage.cend(); ++it) {
+        out += "obleth_cost_total{model=\"" + label(it.key().first) + "\",tenant=\"" + label(it.key().second) + "\"} "
+            + number(it->cost) + '\n';
+    }
+    header(out, "obleth_mcp_requests_total", "counter", "MCP gateway requests by server and status.");
+    for (auto it = m_mcp.cbegin(); it != m_mcp.cend(); ++it) {
+        out += "obleth_mcp_requests_total{server=\"" + label(it.key().first) + "\",status=\""
+            + QByteArray::number(it.key().second) + "\"} " + QByteArray::number(it.value()) + '\n';
+    }
+    for (const Gauge &g : gauges) {
+        header(out, g.name.constData(), g.type.constData(), g.help.constData());
+        out += g.name + ' ' + number(g.value) + '\n';
+    }
+    return out;
+}
+
+} // namespace obleth::metrics

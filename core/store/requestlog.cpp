@@ -1,0 +1,200 @@
+#include "requestlog.h"
+
+#include "database.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+
+#include <optional>
+
+Q_LOGGING_CATEGORY(lcRequestLog, "obleth.requestlog", QtInfoMsg)
+
+namespace obleth::store {
+
+/// Lives in the log's thread, with the connection and the store.
+class RequestLog::Worker final : public QObject
+{
+public:
+    bool open(const QString &path, QString *error)
+    {
+        if (!m_database.open(path, error))
+            return false;
+        m_store.emplace(m_database.connection());
+        m_retention = m_store->retention();
+        m_pruneTimer.setInterval(kPruneIntervalMs);
+        QObject::connect(&m_pruneTimer, &QTimer::timeout, this, [this] { prune(); });
+        m_pruneTimer.start();
+        prune();
+        return true;
+    }
+
+    void write(QList<usage::RequestRecord> batch)
+    {
+        if (!m_store)
+            return;
+        // Rows that could not be written before (disk full, say) go first, so none are lost or reordered.
+        if (!m_unwritten.isEmpty()) {
+            batch = m_unwritten + batch;
+            m_unwritten.clear();
+        }
+        QString error;
+        if (m_store->write(batch, &error)) {
+            if (m_prunePending)
+                prune();
+            return;
+        }
+        qCWarning(lcRequestLog).noquote() << "cannot write" << batch.size() << "request log rows:" << error;
+        constexpr qsizetype kMaxUnwritten = 100'000;
+        if (batch.size() > kMaxUnwritten) {
+            qCWarning(lcRequestLog) << "dropping the oldest" << batch.size() - kMaxUnwritten << "rows";
+            batch.remove(0, batch.size() - kMaxUnwritten);
+        }
+        m_unwritten = std::move(batch);
+    }
+
+    /// Deletes rows past the retention a slice at a time, coming back after the next write while more remain.
+    void prune()
+    {
+        constexpr qint64 kSlice = 20'000;
+        QString error;
+        const qint64 deleted = m_store->prune(m_retention, QDateTime::currentDateTimeUtc(), kSlice, &error);
+        if (deleted < 0)
+            qCWarning(lcRequestLog).noquote() << "cannot prune the request log:" << error;
+        m_prunePending = deleted == kSlice;
+    }
+
+    void setRetention(const Retention &retention)
+    {
+        QString error;
+        if (!m_store->setRetention(retention, &error))
+            qCWarning(lcRequestLog).noquote() << "cannot store the retention setting:" << error;
+        m_retention = retention;
+        prune();
+    }
+
+    void close()
+    {
+        m_pruneTimer.stop();
+        m_store.reset();
+        m_database.close();
+    }
+
+    [[nodiscard]] const RequestLogStore &store() const { return *m_store; }
+    [[nodiscard]] bool isOpen() const { return m_store.has_value(); }
+    [[nodiscard]] Retention retention() const { return m_retention; }
+
+private:
+    Database m_database;
+    std::optional<RequestLogStore> m_store;
+    QList<usage::RequestRecord> m_unwritten;
+    Retention m_retention;
+    QTimer m_pruneTimer{this}; // a child, so that it moves to the log's thread with the worker
+    bool m_prunePending = false;
+};
+
+RequestLog::RequestLog(QObject *parent)
+    : QObject(parent)
+    , m_worker(new Worker)
+{
+    m_thread.setObjectName(QStringLiteral("obleth-requestlog"));
+    m_worker->moveToThread(&m_thread);
+    m_thread.start();
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(kFlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, &RequestLog::flush);
+}
+
+RequestLog::~RequestLog()
+{
+    flush();
+    Worker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [worker] { worker->close(); }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    delete worker;
+}
+
+bool RequestLog::open(const QString &path, QString *error)
+{
+    bool ok = false;
+    Worker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [&] { ok = worker->open(path, error); }, Qt::BlockingQueuedConnection);
+    if (ok)
+        m_retention = m_worker->retention();
+    return ok;
+}
+
+void RequestLog::append(const usage::RequestRecord &record)
+{
+    m_pending.append(record);
+    if (m_pending.size() >= kMaxBatch)
+        flush();
+    else if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void RequestLog::flush()
+{
+    m_flushTimer.stop();
+    if (m_pending.isEmpty())
+        return;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, batch = std::exchange(m_pending, {})]() mutable {
+        worker->write(std::move(batch));
+    });
+}
+
+namespace {
+/// Runs @p query on @p worker's thread and hands its rows to @p answer on @p log's thread (the gateway's),
+/// unless @p context is gone by then.
+template <typename T, typename Query>
+void ask(RequestLog *log, QObject *worker, QObject *context, Query query, RequestLog::Answer<T> answer)
+{
+    QMetaObject::invokeMethod(worker, [log, context = QPointer<QObject>(context), query = std::move(query),
+                                       answer = std::move(answer)]() mutable {
+        QList<T> rows;
+        QString error;
+        query(&rows, &error);
+        QMetaObject::invokeMethod(log, [context, answer = std::move(answer), rows = std::move(rows), error] {
+            if (context)
+                answer(rows, error);
+        });
+    });
+}
+} // namespace
+
+void RequestLog::requests(const RequestFilter &filter, QObject *context, Answer<LoggedRequest> answer)
+{
+    flush();
+    Worker *worker = m_worker;
+    ask<LoggedRequest>(
+        this, worker, context,
+        [worker, filter](QList<LoggedRequest> *rows, QString *error) {
+            if (!worker->isOpen() || !worker->store().requests(filter, rows, error))
+                *error = error->isEmpty() ? QStringLiteral("the request log is not open") : *error;
+        },
+        std::move(answer));
+}
+
+void RequestLog::usage(const UsageQuery &query, QObject *context, Answer<UsageRow> answer)
+{
+    flush();
+    Worker *worker = m_worker;
+    ask<UsageRow>(
+        this, worker, context,
+        [worker, query](QList<UsageRow> *rows, QString *error) {
+            if (!worker->isOpen() || !worker->store().usage(query, rows, error))
+                *error = error->isEmpty() ? QStringLiteral("the request log is not open") : *error;
+        },
+        std::move(answer));
+}
+
+void RequestLog::setRetention(const Retention &retention)
+{
+    m_retention = retention;
+    flush();
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, retention] { worker->setRetention(retention); });
+}
+
+} // namespace obleth::store

@@ -1,0 +1,321 @@
+#include "requestlogstore.h"
+
+#include <QHash>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace obleth::store {
+
+namespace {
+const QString kRetentionDays = QStringLiteral("request_log.retention_days");
+const QString kRetentionRows = QStringLiteral("request_log.max_rows");
+
+QString isoTime(const QDateTime &t)
+{
+    return t.toUTC().toString(Qt::ISODateWithMs);
+}
+
+QString hourOf(const QDateTime &t)
+{
+    return t.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH"));
+}
+
+QVariant textOrNull(const QString &s)
+{
+    return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
+}
+
+bool fail(const QSqlQuery &q, QString *error)
+{
+    *error = q.lastError().text();
+    return false;
+}
+
+struct UsageKey
+{
+    QString hour;
+    QString tenantId;
+    QString model;
+    friend bool operator==(const UsageKey &a, const UsageKey &b)
+    {
+        return a.hour == b.hour && a.tenantId == b.tenantId && a.model == b.model;
+    }
+};
+size_t qHash(const UsageKey &k, size_t seed = 0)
+{
+    return qHashMulti(seed, k.hour, k.tenantId, k.model);
+}
+} // namespace
+
+RequestLogStore::RequestLogStore(QSqlDatabase db)
+    : m_db(std::move(db))
+{ }
+
+bool RequestLogStore::write(const QList<usage::RequestRecord> &batch, QString *error)
+{
+    if (batch.isEmpty())
+        return true;
+    QHash<UsageKey, UsageRow> totals;
+    if (!m_db.transaction()) {
+        *error = m_db.lastError().text();
+        return false;
+    }
+    auto rollback = [&](const QSqlQuery &q) {
+        fail(q, error);
+        m_db.rollback();
+        return false;
+    };
+    QSqlQuery insert(m_db);
+    insert.prepare(QStringLiteral(
+        "INSERT INTO request_log (id, started_at, tenant_id, tenant, key_prefix, model, method, path, status,"
+        " latency_ms, ttfb_ms, prompt_tokens, completion_tokens, estimated, cost, streamed, bytes_in, bytes_out,"
+        " cache, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    for (const usage::RequestRecord &r : batch) {
+        insert.addBindValue(QString::fromLatin1(r.id));
+        insert.addBindValue(isoTime(r.startedAt));
+        insert.addBindValue(textOrNull(r.tenantId));
+        insert.addBindValue(textOrNull(r.tenantName));
+        insert.addBindValue(textOrNull(r.keyPrefix));
+        insert.addBindValue(textOrNull(r.model));
+        insert.addBindValue(QString::fromLatin1(r.method));
+        insert.addBindValue(r.path);
+        insert.addBindValue(r.status);
+        insert.addBindValue(r.latencyMs);
+        insert.addBindValue(r.firstByteMs >= 0 ? QVariant(r.firstByteMs) : QVariant(QMetaType::fromType<qint64>()));
+        insert.addBindValue(r.promptTokens);
+        insert.addBindValue(r.completionTokens);
+        insert.addBindValue(int(r.estimated));
+        insert.addBindValue(r.cost);
+        insert.addBindValue(int(r.streamed));
+        insert.addBindValue(r.bytesIn);
+        insert.addBindValue(r.bytesOut);
+        insert.addBindValue(textOrNull(r.cache));
+        insert.addBindValue(textOrNull(r.error));
+        if (!insert.exec())
+            return rollback(insert);
+        if (r.tenantId.isEmpty() || r.model.isEmpty())
+            continue;
+        UsageRow &t = totals[UsageKey{hourOf(r.startedAt), r.tenantId, r.model}];
+        t.tenant = r.tenantName;
+        t.requests += 1;
+        t.promptTokens += r.promptTokens;
+        t.completionTokens += r.completionTokens;
+        t.cost += r.cost;
+        t.estimatedRequests += r.estimated ? 1 : 0;
+    }
+    QSqlQuery upsert(m_db);
+    upsert.prepare(QStringLiteral(
+        "INSERT INTO usage_hourly (hour, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens,"
+        " cost, estimated_requests) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (hour, tenant_id, model) DO UPDATE SET"
+        " tenant = excluded.tenant, requests = requests + excluded.requests,"
+        " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+        " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
+        " estimated_requests = estimated_requests + excluded.estimated_requests"));
+    for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
+        upsert.addBindValue(it.key().hour);
+        upsert.addBindValue(it.key().tenantId);
+        upsert.addBindValue(it->tenant);
+        upsert.addBindValue(it.key().model);
+        upsert.addBindValue(it->requests);
+        upsert.addBindValue(it->promptTokens);
+        upsert.addBindValue(it->completionTokens);
+        upsert.addBindValue(it->cost);
+        upsert.addBindValue(it->estimatedRequests);
+        if (!upsert.exec())
+            return rollback(upsert);
+    }
+    if (!m_db.commit()) {
+        *error = m_db.lastError().text();
+        m_db.rollback();
+        return false;
+    }
+    return true;
+}
+
+qint64 RequestLogStore::prune(const Retention &retention, const QDateTime &now, qint64 maxDeletes, QString *error)
+{
+    qint64 deleted = 0;
+    QSqlQuery q(m_db);
+    if (retention.days > 0) {
+        q.prepare(QStringLiteral("DELETE FROM request_log WHERE seq IN"
+                                 " (SELECT seq FROM request_log WHERE started_at < ? LIMIT ?)"));
+        q.addBindValue(isoTime(now.addDays(-retention.days)));
+        q.addBindValue(maxDeletes);
+        if (!q.exec())
+            return fail(q, error), -1;
+        deleted += q.numRowsAffected();
+    }
+    if (retention.maxRows > 0 && deleted < maxDeletes) {
+        // Rows are numbered without gaps (AUTOINCREMENT) and leave oldest first, so the newest maxRows are
+        // those above max(seq) - maxRows.
+        q.prepare(QStringLiteral("DELETE FROM request_log WHERE seq IN (SELECT seq FROM request_log WHERE seq <="
+                                 " (SELECT max(seq) FROM request_log) - ? ORDER BY seq LIMIT ?)"));
+        q.addBindValue(retention.maxRows);
+        q.addBindValue(maxDeletes - deleted);
+        if (!q.exec())
+            return fail(q, error), -1;
+        deleted += q.numRowsAffected();
+    }
+    return deleted;
+}
+
+bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest> *out, QString *error) const
+{
+    QStringList where;
+    QVariantList values;
+    if (!filter.tenantId.isEmpty()) {
+        where << QStringLiteral("tenant_id = ?");
+        values << filter.tenantId;
+    }
+    if (!filter.model.isEmpty()) {
+        where << QStringLiteral("model = ?");
+        values << filter.model;
+    }
+    if (filter.statusMin > 0 && filter.statusMin == filter.statusMax) {
+        where << QStringLiteral("status = ?");
+        values << filter.statusMin;
+    } else if (filter.statusMin > 0) {
+        where << QStringLiteral("status BETWEEN ? AND ?");
+        values << filter.statusMin << filter.statusMax;
+    }
+    if (filter.since.isValid()) {
+        where << QStringLiteral("started_at >= ?");
+        values << isoTime(filter.since);
+    }
+    if (filter.beforeSeq > 0) {
+        where << QStringLiteral("seq < ?");
+        values << filter.beforeSeq;
+    }
+    QString sql = QStringLiteral(
+        "SELECT seq, id, started_at, tenant_id, tenant, key_prefix, model, method, path, status, latency_ms, ttfb_ms,"
+        " prompt_tokens, completion_tokens, estimated, cost, streamed, bytes_in, bytes_out, cache, error"
+        " FROM request_log");
+    if (!where.isEmpty())
+        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
+    sql += QStringLiteral(" ORDER BY seq DESC LIMIT ?");
+    values << filter.limit;
+
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(sql);
+    for (const QVariant &v : std::as_const(values))
+        q.addBindValue(v);
+    if (!q.exec())
+        return fail(q, error);
+    out->clear();
+    while (q.next()) {
+        LoggedRequest row;
+        row.seq = q.value(0).toLongLong();
+        usage::RequestRecord &r = row.record;
+        r.id = q.value(1).toString().toLatin1();
+        r.startedAt = QDateTime::fromString(q.value(2).toString(), Qt::ISODateWithMs);
+        r.tenantId = q.value(3).toString();
+        r.tenantName = q.value(4).toString();
+        r.keyPrefix = q.value(5).toString();
+        r.model = q.value(6).toString();
+        r.method = q.value(7).toString().toLatin1();
+        r.path = q.value(8).toString();
+        r.status = q.value(9).toInt();
+        r.latencyMs = q.value(10).toLongLong();
+        r.firstByteMs = q.value(11).isNull() ? -1 : q.value(11).toLongLong();
+        r.promptTokens = q.value(12).toLongLong();
+        r.completionTokens = q.value(13).toLongLong();
+        r.estimated = q.value(14).toBool();
+        r.cost = q.value(15).toDouble();
+        r.streamed = q.value(16).toBool();
+        r.bytesIn = q.value(17).toLongLong();
+        r.bytesOut = q.value(18).toLongLong();
+        r.cache = q.value(19).toString();
+        r.error = q.value(20).toString();
+        out->append(std::move(row));
+    }
+    return true;
+}
+
+bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QString *error) const
+{
+    QString key;
+    switch (query.groupBy) {
+    // With one max() aggregate, SQLite takes the bare column (the tenant's name) from the newest row.
+    case UsageQuery::GroupBy::Tenant: key = QStringLiteral("tenant_id, tenant, max(hour)"); break;
+    case UsageQuery::GroupBy::Model: key = QStringLiteral("model"); break;
+    case UsageQuery::GroupBy::Day: key = QStringLiteral("substr(hour, 1, 10)"); break;
+    }
+    const QString group = query.groupBy == UsageQuery::GroupBy::Tenant ? QStringLiteral("tenant_id")
+        : query.groupBy == UsageQuery::GroupBy::Model                  ? QStringLiteral("model")
+                                                                       : QStringLiteral("substr(hour, 1, 10)");
+    QString sql = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
+                                 " sum(estimated_requests) FROM usage_hourly")
+                      .arg(key);
+    if (query.since.isValid())
+        sql += QStringLiteral(" WHERE hour >= ?");
+    sql += QStringLiteral(" GROUP BY %1 ORDER BY %1").arg(group);
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(sql);
+    if (query.since.isValid())
+        q.addBindValue(hourOf(query.since));
+    if (!q.exec())
+        return fail(q, error);
+    out->clear();
+    const int first = query.groupBy == UsageQuery::GroupBy::Tenant ? 3 : 1;
+    while (q.next()) {
+        UsageRow row;
+        switch (query.groupBy) {
+        case UsageQuery::GroupBy::Tenant:
+            row.tenantId = q.value(0).toString();
+            row.tenant = q.value(1).toString();
+            break;
+        case UsageQuery::GroupBy::Model: row.model = q.value(0).toString(); break;
+        case UsageQuery::GroupBy::Day: row.day = q.value(0).toString(); break;
+        }
+        row.requests = q.value(first).toLongLong();
+        row.promptTokens = q.value(first + 1).toLongLong();
+        row.completionTokens = q.value(first + 2).toLongLong();
+        row.cost = q.value(first + 3).toDouble();
+        row.estimatedRequests = q.value(first + 4).toLongLong();
+        out->append(row);
+    }
+    return true;
+}
+
+qint64 RequestLogStore::rowCount() const
+{
+    QSqlQuery q(m_db);
+    return q.exec(QStringLiteral("SELECT count(*) FROM request_log")) && q.next() ? q.value(0).toLongLong() : -1;
+}
+
+Retention RequestLogStore::retention() const
+{
+    Retention r;
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("SELECT key, value FROM settings WHERE key IN ('%1', '%2')").arg(kRetentionDays,
+                                                                                              kRetentionRows)))
+        return r;
+    while (q.next()) {
+        bool ok = false;
+        const qint64 v = q.value(1).toLongLong(&ok);
+        if (!ok || v < 0)
+            continue; // a damaged setting falls back to the default
+        if (q.value(0).toString() == kRetentionDays)
+            r.days = int(std::min<qint64>(v, 36500));
+        else
+            r.maxRows = v;
+    }
+    return r;
+}
+
+bool RequestLogStore::setRetention(const Retention &retention, QString *error)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?), (?, ?)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    q.addBindValue(kRetentionDays);
+    q.addBindValue(QString::number(retention.days));
+    q.addBindValue(kRetentionRows);
+    q.addBindValue(QString::number(retention.maxRows));
+    return q.exec() || fail(q, error);
+}
+
+} // namespace obleth::store

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "usage/requestrecord.h"
+
+#include <QList>
+#include <QSqlDatabase>
+
+namespace obleth::store {
+
+/// Which logged requests to list, newest first.
+struct RequestFilter
+{
+    int limit = 100;
+    QString tenantId;
+    QString model;
+    int statusMin = 0; ///< with statusMax: a status or a class (400..499); 0 for any
+    int statusMax = 0;
+    QDateTime since;
+    qint64 beforeSeq = 0; ///< paging: only rows older than this one
+};
+
+struct LoggedRequest
+{
+    qint64 seq = 0; ///< the row's place in the log, for paging
+    usage::RequestRecord record;
+};
+
+/// Usage totals grouped one way.
+struct UsageQuery
+{
+    enum class GroupBy { Tenant, Model, Day };
+    GroupBy groupBy = GroupBy::Tenant;
+    QDateTime since; ///< counted from the start of its hour; invalid: everything
+};
+
+struct UsageRow
+{
+    QString tenantId;
+    QString tenant;
+    QString model;
+    QString day;
+    qint64 requests = 0;
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    double cost = 0;
+    qint64 estimatedRequests = 0;
+};
+
+/// How long the request log keeps rows. Usage totals are kept apart and never pruned.
+struct Retention
+{
+    int days = 30; ///< 0: no age limit
+    qint64 maxRows = 1'000'000; ///< 0: no row limit
+    friend bool operator==(const Retention &a, const Retention &b) { return a.days == b.days && a.maxRows == b.maxRows; }
+};
+
+/// The request log and the hourly usage totals in SQLite, on one connection (one thread). Writes come in
+/// batches, each one transaction that adds the rows and the usage totals together.
+class RequestLogStore final
+{
+public:
+    /// @p db is an open obleth database, used only on the calling thread.
+    explicit RequestLogStore(QSqlDatabase db);
+
+    bool write(const QList<usage::RequestRecord> &batch, QString *error);
+    /// Deletes rows past @p retention, at most @p maxDeletes at a time; returns how many went (-1 on error).
+    qint64 prune(const Retention &retention, const QDateTime &now, qint64 maxDeletes, QString *error);
+    bool requests(const RequestFilter &filter, QList<LoggedRequest> *out, QString *error) const;
+    bool usage(const UsageQuery &query, QList<UsageRow> *out, QString *error) const;
+    [[nodiscard]] qint64 rowCount() const;
+
+    [[nodiscard]] Retention retention() const;
+    bool setRetention(const Retention &retention, QString *error);
+
+private:
+    QSqlDatabase m_db;
+};
+
+} // namespace obleth::store

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+
+namespace obleth::usage {
+
+/// One data-plane request as the request log keeps it (contract section 6).
+struct RequestRecord
+{
+    QByteArray id; ///< the x-obleth-request-id
+    QDateTime startedAt; ///< UTC
+    QString tenantId; ///< empty when no key was accepted
+    QString tenantName;
+    QString keyPrefix;
+    QString model; ///< the client-facing model name; empty when the request named none we know
+    QByteArray method;
+    QString path;
+    int status = 0; ///< 0: the client went away before an answer started
+    qint64 latencyMs = 0;
+    qint64 firstByteMs = -1; ///< until the first body byte (or the head, for a body-less answer)
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    bool estimated = false; ///< the token counts are obleth's estimate, not the upstream's
+    double cost = 0;
+    bool streamed = false;
+    qint64 bytesIn = 0;
+    qint64 bytesOut = 0;
+    QString cache; ///< "hit", "miss", "off", or empty where no cache applies
+    QString error; ///< an error code, or what went wrong; empty on success
+};
+
+/// A request that has started, for live views (the GUI's log, /api/v1/events).
+struct RequestStarted
+{
+    QByteArray id;
+    QDateTime startedAt;
+    QString tenantId;
+    QString tenantName;
+    QString model;
+    QByteArray method;
+    QString path;
+};
+
+/// How far a streamed answer has come.
+struct RequestProgress
+{
+    QByteArray id;
+    qint64 bytes = 0; ///< body bytes sent so far
+    qint64 tokens = 0; ///< completion tokens so far (content chunks)
+    QString text; ///< generated text since the previous progress event (only when someone watches)
+};
+
+} // namespace obleth::usage
+
+Q_DECLARE_METATYPE(obleth::usage::RequestRecord)
+Q_DECLARE_METATYPE(obleth::usage::RequestStarted)
+Q_DECLARE_METATYPE(obleth::usage::RequestProgress)

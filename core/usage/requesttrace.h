@@ -1,0 +1,67 @@
+#pragma once
+
+#include "http/httpresponder.h"
+#include "requestrecord.h"
+#include "usagemeter.h"
+
+#include <QElapsedTimer>
+
+#include <functional>
+#include <optional>
+
+namespace obleth::http {
+struct HttpRequest;
+}
+
+namespace obleth::usage {
+
+class RequestMonitor;
+
+/// Follows one data-plane request from arrival to its last byte and reports it to the RequestMonitor:
+/// started, progress (streams), finished (the request log's record, with tokens and cost). It taps the
+/// response, so it sees every answer the same way whoever writes it. Owned by the request's responder.
+class RequestTrace final : public http::ResponseTap
+{
+public:
+    RequestTrace(RequestMonitor *monitor, const http::HttpRequest &request, const QByteArray &id);
+    ~RequestTrace() override;
+    Q_DISABLE_COPY_MOVE(RequestTrace)
+
+    void setTenant(const QString &id, const QString &name, const QString &keyPrefix);
+    /// The request is for this model, priced per token.
+    void setModel(const QString &name, double inputCostPerToken, double outputCostPerToken);
+    /// Count tokens (from the upstream's usage, else estimated from @p requestBody and the answer).
+    void meterUsage(const QByteArray &requestBody);
+    /// "hit", "miss" or "off"; a hit costs nothing.
+    void setCache(const QString &state) { m_record.cache = state; }
+    /// What went wrong, when the response alone does not say (an upstream cut mid-stream, say).
+    void setError(const QString &error) { m_record.error = error; }
+    /// Announces the start now (else it is announced with the answer's head).
+    void announceStart();
+    /// Runs once the record is complete, before it is announced (token budgets reconcile here).
+    void onFinished(std::function<void(const RequestRecord &)> callback) { m_onFinished = std::move(callback); }
+
+    void responseHead(int status, http::Headers &headers) override;
+    void responseBody(const QByteArray &data) override;
+    void responseEnd(bool complete) override;
+
+private:
+    void reportProgress(bool force);
+
+    RequestMonitor *m_monitor;
+    QElapsedTimer m_clock;
+    RequestRecord m_record;
+    double m_inputCost = 0;
+    double m_outputCost = 0;
+    std::optional<UsageMeter> m_meter;
+    bool m_metering = false;
+    bool m_started = false;
+    bool m_ended = false;
+    QByteArray m_errorBody; ///< the start of an error answer, for its code
+    qint64 m_lastProgressMs = -1;
+    qint64 m_progressBytes = 0;
+    bool m_liveText = false;
+    std::function<void(const RequestRecord &)> m_onFinished;
+};
+
+} // namespace obleth::usage

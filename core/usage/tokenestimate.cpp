@@ -1,0 +1,34 @@
+#include "tokenestimate.h"
+
+#include "prompttext.h"
+
+#include <algorithm>
+
+namespace obleth::usage {
+
+qint64 tokensForChars(qint64 chars)
+{
+    return chars <= 0 ? 0 : std::max<qint64>(1, (chars + 3) / 4);
+}
+
+qint64 promptTokenEstimate(const QJsonObject &request)
+{
+    return tokensForChars(promptText(request.value(QStringLiteral("messages"))).size()
+                          + promptText(request.value(QStringLiteral("prompt"))).size());
+}
+
+qint64 requestTokenEstimate(const QJsonObject &request)
+{
+    const qint64 prompt = promptTokenEstimate(request);
+    qint64 completion = kDefaultCompletionEstimate;
+    for (const char *field : {"max_completion_tokens", "max_tokens"}) {
+        const QJsonValue v = request.value(QLatin1String(field));
+        if (v.isDouble() && v.toDouble() >= 0) {
+            completion = qint64(std::min(v.toDouble(), 1e12));
+            break;
+        }
+    }
+    return prompt + completion;
+}
+
+} // namespace obleth::usage
