@@ -25,6 +25,8 @@ public:
     /// The key made for tenant "default" on first start.
     [[nodiscard]] const QByteArray &firstKey() const noexcept { return m_firstKey; }
     [[nodiscard]] QString dataDir() const { return m_dataDir; }
+    /// The gateway, living in its own thread (connect to its services' signals; call nothing directly).
+    [[nodiscard]] gateway::Gateway *gateway() const { return m_thread->gateway(); }
 
     /// A Management API call with the admin token.
     Response admin(const QByteArray &method, const QByteArray &path, const QByteArray &json = {});
