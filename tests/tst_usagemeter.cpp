@@ -59,6 +59,32 @@ private Q_SLOTS:
         }
     }
 
+    void nullUsageInEveryChunkIsNotUsage()
+    {
+        // vLLM and others send "usage":null in each content chunk when include_usage is on.
+        const QByteArray stream = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n"
+                                  "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}],\"usage\":null}\n\n"
+                                  "data: [DONE]\n\n";
+        const TokenCount c = meter(stream, true, 7, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        QCOMPARE(c.estimated, true);
+        QCOMPARE(c.completionTokens, 2);
+        QCOMPARE(c.promptTokens, 1);
+    }
+
+    void streamTextIsCollectedForLiveViews()
+    {
+        UsageMeter m("{}");
+        m.setStreaming(true);
+        m.setCollectText(true);
+        m.feed("data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\ndata: {\"choices\":[{\"de");
+        QCOMPARE(m.takeText(), QStringLiteral("Hel"));
+        QCOMPARE(m.streamedTokens(), 1);
+        m.feed("lta\":{\"content\":\"lo\"}}]}\n\n");
+        QCOMPARE(m.takeText(), QStringLiteral("lo"));
+        QCOMPARE(m.takeText(), QString());
+        QCOMPARE(m.streamedTokens(), 2);
+    }
+
     void estimatedWhenAbsent()
     {
         // A stream without a usage chunk: one token per content chunk, the prompt from its characters.

@@ -43,15 +43,4 @@ qint64 TokenBuckets::available(const QString &tenant, qint64 perMinute)
     return qint64(std::floor(refilled(tenant, perMinute).level));
 }
 
-void TokenBuckets::prune(const QHash<QString, qint64> &perMinuteByTenant)
-{
-    for (auto it = m_buckets.begin(); it != m_buckets.end();) {
-        const auto limit = perMinuteByTenant.constFind(it.key());
-        if (limit == perMinuteByTenant.cend() || available(it.key(), *limit) >= *limit)
-            it = m_buckets.erase(it);
-        else
-            ++it;
-    }
-}
-
 } // namespace obleth::admission

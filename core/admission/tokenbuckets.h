@@ -32,8 +32,6 @@ public:
     void settle(const QString &tenant, qint64 perMinute, qint64 reserved, qint64 used);
     /// Tokens in @p tenant's bucket now (a full bucket for a tenant not seen yet).
     [[nodiscard]] qint64 available(const QString &tenant, qint64 perMinute);
-    /// Forgets tenants whose buckets are full again (they behave as new); keeps the map small.
-    void prune(const QHash<QString, qint64> &perMinuteByTenant);
 
 private:
     struct Bucket

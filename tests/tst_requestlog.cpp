@@ -1,0 +1,269 @@
+// The request log's storage (contract section 6): rows written in batches on the log's own thread, usage
+// totals kept with them, pruning by age and row count that never touches the totals, a log that stays
+// readable while written, and `kill -9` under load losing at most the last second.
+
+#include "mockupstream.h"
+#include "serverprocess.h"
+#include "store/database.h"
+#include "store/requestlog.h"
+#include "testhttp.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSqlQuery>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#ifdef Q_OS_UNIX
+#include <sys/types.h>
+#include <unistd.h>
+#endif
+
+using namespace obleth;
+
+namespace {
+usage::RequestRecord record(int i, const QDateTime &at, const QString &tenant = QStringLiteral("t1"))
+{
+    usage::RequestRecord r;
+    r.id = "req_" + QByteArray::number(i);
+    r.startedAt = at;
+    r.tenantId = tenant;
+    r.tenantName = tenant + QStringLiteral("-name");
+    r.keyPrefix = QStringLiteral("sk_0123456789abcde");
+    r.model = i % 2 ? QStringLiteral("a") : QStringLiteral("b");
+    r.method = "POST";
+    r.path = QStringLiteral("/v1/chat/completions");
+    r.status = i % 10 == 0 ? 429 : 200;
+    r.latencyMs = 10;
+    r.firstByteMs = 5;
+    r.promptTokens = 3;
+    r.completionTokens = 7;
+    r.cost = 0.5;
+    return r;
+}
+
+/// Waits for a RequestLog answer.
+template <typename T>
+QList<T> await(const std::function<void(QObject *, store::RequestLog::Answer<T>)> &ask)
+{
+    QObject context;
+    QList<T> rows;
+    bool done = false;
+    ask(&context, [&](const QList<T> &r, const QString &error) {
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        rows = r;
+        done = true;
+    });
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(done, 10000); }();
+    return rows;
+}
+
+QList<store::LoggedRequest> requests(store::RequestLog &log, store::RequestFilter filter)
+{
+    return await<store::LoggedRequest>(
+        [&](QObject *c, store::RequestLog::Answer<store::LoggedRequest> a) { log.requests(filter, c, std::move(a)); });
+}
+
+QList<store::UsageRow> usageBy(store::RequestLog &log, store::UsageQuery::GroupBy by)
+{
+    store::UsageQuery q;
+    q.groupBy = by;
+    return await<store::UsageRow>(
+        [&](QObject *c, store::RequestLog::Answer<store::UsageRow> a) { log.usage(q, c, std::move(a)); });
+}
+
+/// Keeps @p connections keep-alive connections busy with mock-model requests and notes, for every answer,
+/// its request id and when it arrived.
+class LoadClient final : public QObject
+{
+public:
+    LoadClient(quint16 port, const QByteArray &key, int connections)
+        : m_port(port)
+    {
+        const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":2}";
+        m_request = "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+                    + "\r\n\r\n" + body;
+        m_clock.start();
+        for (int i = 0; i < connections; ++i) {
+            auto *socket = new QTcpSocket(this);
+            connect(socket, &QTcpSocket::connected, socket, [this, socket] { socket->write(m_request); });
+            connect(socket, &QTcpSocket::readyRead, socket, [this, socket] { onData(socket); });
+            socket->connectToHost(QHostAddress::LocalHost, m_port);
+        }
+    }
+    void stop() { m_stopped = true; }
+    QHash<QByteArray, qint64> answered; ///< request id -> ms since start when its answer was complete
+    [[nodiscard]] qint64 now() const { return m_clock.elapsed(); }
+
+private:
+    void onData(QTcpSocket *socket)
+    {
+        QByteArray &buffer = m_buffers[socket];
+        buffer += socket->readAll();
+        for (;;) {
+            const qsizetype end = buffer.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            const QByteArray head = buffer.left(end).toLower();
+            const qsizetype cl = head.indexOf("content-length: ");
+            const qsizetype id = head.indexOf("x-obleth-request-id: ");
+            if (cl < 0 || id < 0)
+                return;
+            const qint64 length = head.mid(cl + 16, head.indexOf('\r', cl) - cl - 16).toLongLong();
+            if (buffer.size() < end + 4 + length)
+                return;
+            const qsizetype idEnd = head.indexOf('\r', id);
+            answered.insert(buffer.mid(id + 21, (idEnd < 0 ? head.size() : idEnd) - id - 21), m_clock.elapsed());
+            buffer.remove(0, end + 4 + length);
+            if (!m_stopped)
+                socket->write(m_request);
+        }
+    }
+
+    quint16 m_port;
+    QByteArray m_request;
+    QElapsedTimer m_clock;
+    QHash<QTcpSocket *, QByteArray> m_buffers;
+    bool m_stopped = false;
+};
+} // namespace
+
+class TestRequestLog : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void batchesAddRowsAndUsageTogether()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        store::RequestLog log;
+        QString error;
+        QVERIFY2(log.open(path, &error), qPrintable(error));
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        for (int i = 1; i <= 10'000; ++i)
+            log.append(record(i, now, i <= 4000 ? QStringLiteral("t1") : QStringLiteral("t2")));
+
+        // A query sees everything appended before it, newest first.
+        store::RequestFilter all;
+        all.limit = 5;
+        const QList<store::LoggedRequest> newest = requests(log, all);
+        QCOMPARE(newest.size(), 5);
+        QCOMPARE(newest.first().record.id, QByteArray("req_10000"));
+        QCOMPARE(newest.first().record.tenantName, QStringLiteral("t2-name"));
+        QCOMPARE(newest.first().record.firstByteMs, 5);
+        QCOMPARE(newest.first().record.startedAt, now);
+
+        store::RequestFilter errors;
+        errors.limit = 1000;
+        errors.statusMin = 400;
+        errors.statusMax = 499;
+        errors.tenantId = QStringLiteral("t1");
+        QCOMPARE(requests(log, errors).size(), 400);
+
+        const QList<store::UsageRow> byTenant = usageBy(log, store::UsageQuery::GroupBy::Tenant);
+        QCOMPARE(byTenant.size(), 2);
+        QCOMPARE(byTenant.at(0).tenantId, QStringLiteral("t1"));
+        QCOMPARE(byTenant.at(0).requests, 4000);
+        QCOMPARE(byTenant.at(0).completionTokens, 4000 * 7);
+        QCOMPARE(byTenant.at(1).cost, 6000 * 0.5);
+        const QList<store::UsageRow> byModel = usageBy(log, store::UsageQuery::GroupBy::Model);
+        QCOMPARE(byModel.size(), 2);
+        QCOMPARE(byModel.at(0).requests + byModel.at(1).requests, 10'000);
+    }
+
+    void pruningNeverTouchesUsageTotals()
+    {
+        QTemporaryDir dir;
+        store::RequestLog log;
+        QString error;
+        QVERIFY(log.open(dir.filePath(QStringLiteral("obleth.db")), &error));
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        for (int i = 1; i <= 100; ++i)
+            log.append(record(i, now.addDays(-(i <= 40 ? 45 : 1)))); // 40 rows older than 30 days
+        const auto totals = usageBy(log, store::UsageQuery::GroupBy::Tenant);
+        QCOMPARE(totals.first().requests, 100);
+
+        log.setRetention(store::Retention{30, 0});
+        store::RequestFilter all;
+        all.limit = 1000;
+        QCOMPARE(requests(log, all).size(), 60);
+        log.setRetention(store::Retention{30, 25});
+        const QList<store::LoggedRequest> kept = requests(log, all);
+        QCOMPARE(kept.size(), 25);
+        QCOMPARE(kept.first().record.id, QByteArray("req_100")); // the newest are kept
+        QCOMPARE(kept.last().record.id, QByteArray("req_76"));
+        QCOMPARE(usageBy(log, store::UsageQuery::GroupBy::Tenant).first().requests, 100);
+        QCOMPARE(usageBy(log, store::UsageQuery::GroupBy::Day).size(), 2); // 45 days ago and yesterday
+    }
+
+    void retentionSurvivesARestart()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        QString error;
+        {
+            store::RequestLog log;
+            QVERIFY(log.open(path, &error));
+            QCOMPARE(log.retention(), (store::Retention{30, 1'000'000}));
+            log.setRetention(store::Retention{7, 5000});
+            log.append(record(1, QDateTime::currentDateTimeUtc()));
+        } // the destructor writes what is pending
+        store::RequestLog log;
+        QVERIFY(log.open(path, &error));
+        QCOMPARE(log.retention(), (store::Retention{7, 5000}));
+        store::RequestFilter all;
+        QCOMPARE(requests(log, all).size(), 1);
+    }
+
+    void killNineLosesAtMostTheLastSecond()
+    {
+#ifndef Q_OS_UNIX
+        QSKIP("uses kill -9");
+#else
+        QTemporaryDir dir;
+        auto server = std::make_unique<test::ServerProcess>(QStringList{
+            QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
+            QStringLiteral("--data-dir"), dir.path()});
+        QVERIFY(server->ok());
+        LoadClient load(server->dataPort, server->firstKey(), 8);
+        QTRY_VERIFY_WITH_TIMEOUT(load.answered.size() > 2000, 20000);
+        const qint64 killedAt = load.now();
+        QCOMPARE(::kill(pid_t(server->pid()), SIGKILL), 0);
+        QVERIFY(server->waitForExit(5000));
+        load.stop();
+
+        store::Database db;
+        QString error;
+        QVERIFY2(db.open(dir.filePath(QStringLiteral("obleth.db")), &error), qPrintable(error));
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+        QSet<QByteArray> logged;
+        QVERIFY(q.exec(QStringLiteral("SELECT id FROM request_log")));
+        while (q.next())
+            logged.insert(q.value(0).toString().toLatin1());
+        int older = 0;
+        int missing = 0;
+        for (auto it = load.answered.cbegin(); it != load.answered.cend(); ++it) {
+            if (it.value() > killedAt - 1000)
+                continue;
+            ++older;
+            missing += logged.contains(it.key()) ? 0 : 1;
+        }
+        qInfo("%lld answered, %d more than 1 s before the kill, %d of those missing; %lld rows logged",
+              qint64(load.answered.size()), older, missing, qint64(logged.size()));
+        QVERIFY(older > 0);
+        QCOMPARE(missing, 0);
+        // Usage totals are written in the same transactions as the rows.
+        QVERIFY(q.exec(QStringLiteral("SELECT sum(requests) FROM usage_hourly")) && q.next());
+        QCOMPARE(q.value(0).toLongLong(), qint64(logged.size()));
+#endif
+    }
+};
+
+QTEST_MAIN(TestRequestLog)
+#include "tst_requestlog.moc"
