@@ -200,6 +200,32 @@ private Q_SLOTS:
         QCOMPARE(usageBy(log, store::UsageQuery::GroupBy::Day).size(), 2); // 45 days ago and yesterday
     }
 
+    void usageSinceCountsFromTheHour()
+    {
+        QTemporaryDir dir;
+        store::RequestLog log;
+        QString error;
+        QVERIFY(log.open(dir.filePath(QStringLiteral("obleth.db")), &error));
+        const QDateTime yesterday(QDate::currentDate().addDays(-1), QTime(0, 0), Qt::UTC);
+        log.append(record(1, yesterday.addSecs(10 * 3600)));
+        log.append(record(2, yesterday.addSecs(20 * 3600)));
+        log.append(record(3, yesterday.addDays(-3)));
+        log.append(record(4, QDateTime::currentDateTimeUtc()));
+        store::UsageQuery q;
+        q.groupBy = store::UsageQuery::GroupBy::Day;
+        q.since = yesterday.addSecs(15 * 3600 + 59);
+        const auto days = await<store::UsageRow>(
+            [&](QObject *c, store::RequestLog::Answer<store::UsageRow> a) { log.usage(q, c, std::move(a)); });
+        QCOMPARE(days.size(), 2);
+        QCOMPARE(days.at(0).day, yesterday.date().toString(Qt::ISODate));
+        QCOMPARE(days.at(0).requests, 1); // 20:00 counts, 10:00 does not
+        QCOMPARE(days.at(1).requests, 1);
+        q.since = QDateTime();
+        const auto all = await<store::UsageRow>(
+            [&](QObject *c, store::RequestLog::Answer<store::UsageRow> a) { log.usage(q, c, std::move(a)); });
+        QCOMPARE(all.size(), 3);
+    }
+
     void retentionSurvivesARestart()
     {
         QTemporaryDir dir;

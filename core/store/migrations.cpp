@@ -104,6 +104,17 @@ const QList<QStringList> &migrations()
                            " cost REAL NOT NULL,"
                            " estimated_requests INTEGER NOT NULL,"
                            " PRIMARY KEY (hour, tenant_id, model)) WITHOUT ROWID"),
+            QStringLiteral("CREATE TABLE usage_daily ("
+                           " day TEXT NOT NULL,"
+                           " tenant_id TEXT NOT NULL,"
+                           " tenant TEXT NOT NULL,"
+                           " model TEXT NOT NULL,"
+                           " requests INTEGER NOT NULL,"
+                           " prompt_tokens INTEGER NOT NULL,"
+                           " completion_tokens INTEGER NOT NULL,"
+                           " cost REAL NOT NULL,"
+                           " estimated_requests INTEGER NOT NULL,"
+                           " PRIMARY KEY (day, tenant_id, model)) WITHOUT ROWID"),
         },
     };
     return steps;

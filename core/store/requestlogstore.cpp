@@ -104,26 +104,31 @@ bool RequestLogStore::write(const QList<usage::RequestRecord> &batch, QString *e
         t.cost += r.cost;
         t.estimatedRequests += r.estimated ? 1 : 0;
     }
-    QSqlQuery upsert(m_db);
-    upsert.prepare(QStringLiteral(
-        "INSERT INTO usage_hourly (hour, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens,"
-        " cost, estimated_requests) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (hour, tenant_id, model) DO UPDATE SET"
-        " tenant = excluded.tenant, requests = requests + excluded.requests,"
-        " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-        " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
-        " estimated_requests = estimated_requests + excluded.estimated_requests"));
-    for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
-        upsert.addBindValue(it.key().hour);
-        upsert.addBindValue(it.key().tenantId);
-        upsert.addBindValue(it->tenant);
-        upsert.addBindValue(it.key().model);
-        upsert.addBindValue(it->requests);
-        upsert.addBindValue(it->promptTokens);
-        upsert.addBindValue(it->completionTokens);
-        upsert.addBindValue(it->cost);
-        upsert.addBindValue(it->estimatedRequests);
-        if (!upsert.exec())
-            return rollback(upsert);
+    // The same totals by the hour (for `since`) and by the day (so that long ranges stay fast).
+    for (const char *table : {"usage_hourly", "usage_daily"}) {
+        const bool daily = qstrcmp(table, "usage_daily") == 0;
+        QSqlQuery upsert(m_db);
+        upsert.prepare(QStringLiteral(
+            "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
+            " estimated_requests) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (%2, tenant_id, model) DO UPDATE SET"
+            " tenant = excluded.tenant, requests = requests + excluded.requests,"
+            " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+            " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
+            " estimated_requests = estimated_requests + excluded.estimated_requests")
+                           .arg(QLatin1String(table), daily ? QStringLiteral("day") : QStringLiteral("hour")));
+        for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
+            upsert.addBindValue(daily ? it.key().hour.left(10) : it.key().hour);
+            upsert.addBindValue(it.key().tenantId);
+            upsert.addBindValue(it->tenant);
+            upsert.addBindValue(it.key().model);
+            upsert.addBindValue(it->requests);
+            upsert.addBindValue(it->promptTokens);
+            upsert.addBindValue(it->completionTokens);
+            upsert.addBindValue(it->cost);
+            upsert.addBindValue(it->estimatedRequests);
+            if (!upsert.exec())
+                return rollback(upsert);
+        }
     }
     if (!m_db.commit()) {
         *error = m_db.lastError().text();
@@ -176,7 +181,9 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
         where << QStringLiteral("status = ?");
         values << filter.statusMin;
     } else if (filter.statusMin > 0) {
-        where << QStringLiteral("status BETWEEN ? AND ?");
+        // A status class is common enough that walking the newest rows beats the status index and a sort
+        // (the unary + keeps SQLite off that index).
+        where << QStringLiteral("+status BETWEEN ? AND ?");
         values << filter.statusMin << filter.statusMax;
     }
     if (filter.since.isValid()) {
@@ -235,27 +242,37 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
 
 bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QString *error) const
 {
+    // Whole days come from usage_daily; the first, partial day of a `since` from usage_hourly.
+    QString rows = QStringLiteral("SELECT day, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens,"
+                                  " cost, estimated_requests FROM usage_daily");
+    QVariantList values;
+    if (query.since.isValid()) {
+        const QString hour = hourOf(query.since);
+        const QString day = hour.left(10);
+        rows += QStringLiteral(" WHERE day > ? UNION ALL SELECT substr(hour, 1, 10), tenant_id, tenant, model, requests,"
+                               " prompt_tokens, completion_tokens, cost, estimated_requests FROM usage_hourly"
+                               " WHERE hour >= ? AND hour < ?");
+        values << day << hour << QString(day + QStringLiteral("U")); // 'U' sorts after every "THH"
+    }
     QString key;
+    QString group;
     switch (query.groupBy) {
     // With one max() aggregate, SQLite takes the bare column (the tenant's name) from the newest row.
-    case UsageQuery::GroupBy::Tenant: key = QStringLiteral("tenant_id, tenant, max(hour)"); break;
-    case UsageQuery::GroupBy::Model: key = QStringLiteral("model"); break;
-    case UsageQuery::GroupBy::Day: key = QStringLiteral("substr(hour, 1, 10)"); break;
+    case UsageQuery::GroupBy::Tenant:
+        key = QStringLiteral("tenant_id, tenant, max(day)");
+        group = QStringLiteral("tenant_id");
+        break;
+    case UsageQuery::GroupBy::Model: key = group = QStringLiteral("model"); break;
+    case UsageQuery::GroupBy::Day: key = group = QStringLiteral("day"); break;
     }
-    const QString group = query.groupBy == UsageQuery::GroupBy::Tenant ? QStringLiteral("tenant_id")
-        : query.groupBy == UsageQuery::GroupBy::Model                  ? QStringLiteral("model")
-                                                                       : QStringLiteral("substr(hour, 1, 10)");
-    QString sql = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
-                                 " sum(estimated_requests) FROM usage_hourly")
-                      .arg(key);
-    if (query.since.isValid())
-        sql += QStringLiteral(" WHERE hour >= ?");
-    sql += QStringLiteral(" GROUP BY %1 ORDER BY %1").arg(group);
+    const QString sql = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
+                                       " sum(estimated_requests) FROM (%2) GROUP BY %3 ORDER BY %3")
+                            .arg(key, rows, group);
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     q.prepare(sql);
-    if (query.since.isValid())
-        q.addBindValue(hourOf(query.since));
+    for (const QVariant &v : std::as_const(values))
+        q.addBindValue(v);
     if (!q.exec())
         return fail(q, error);
     out->clear();
