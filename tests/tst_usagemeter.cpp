@@ -71,6 +71,20 @@ private Q_SLOTS:
         QCOMPARE(c.promptTokens, 1);
     }
 
+    void usageIsFoundWithoutBeingFooled()
+    {
+        // The answer's text talks about usage; the real usage object comes after it.
+        const QByteArray body = "{\"choices\":[{\"message\":{\"content\":\"say \\\"usage\\\": {\\\"prompt_tokens\\\": 999}\"}}],"
+                                "\"usage\" : {\"prompt_tokens\":4,\"completion_tokens\":6,\"details\":{\"cached_tokens\":0}}}";
+        TokenCount c = meter(body, false, 5);
+        QCOMPARE(c.estimated, false);
+        QCOMPARE(c.promptTokens, 4);
+        QCOMPARE(c.completionTokens, 6);
+        c = meter("{\"choices\":[{\"message\":{\"content\":\"12345678\"}}],\"usage\":null,\"x\":{\"prompt_tokens\":1}}", false, 3);
+        QCOMPARE(c.estimated, true);
+        QCOMPARE(c.completionTokens, 2);
+    }
+
     void streamTextIsCollectedForLiveViews()
     {
         UsageMeter m("{}");

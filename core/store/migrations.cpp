@@ -91,7 +91,6 @@ const QList<QStringList> &migrations()
                            " error TEXT)"),
             QStringLiteral("CREATE INDEX request_log_tenant ON request_log(tenant_id, seq)"),
             QStringLiteral("CREATE INDEX request_log_model ON request_log(model, seq)"),
-            QStringLiteral("CREATE INDEX request_log_status ON request_log(status, seq)"),
             QStringLiteral("CREATE INDEX request_log_started ON request_log(started_at)"),
             QStringLiteral("CREATE TABLE usage_hourly ("
                            " hour TEXT NOT NULL,"

@@ -181,9 +181,7 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
         where << QStringLiteral("status = ?");
         values << filter.statusMin;
     } else if (filter.statusMin > 0) {
-        // A status class is common enough that walking the newest rows beats the status index and a sort
-        // (the unary + keeps SQLite off that index).
-        where << QStringLiteral("+status BETWEEN ? AND ?");
+        where << QStringLiteral("status BETWEEN ? AND ?");
         values << filter.statusMin << filter.statusMax;
     }
     if (filter.since.isValid()) {

@@ -24,6 +24,36 @@ qint64 generatedChars(const QJsonObject &doc)
     }
     return n;
 }
+/// The text of the object that @p json's "usage" key holds, found without parsing the rest of the document
+/// (an answer's usage sits at its end); empty when there is none. Inside JSON strings quotes are escaped, so
+/// an unescaped `"usage"` followed by a colon is a key.
+QByteArray usageObjectIn(const QByteArray &json)
+{
+    const auto skipSpace = [&json](qsizetype i) {
+        while (i < json.size() && (json.at(i) == ' ' || json.at(i) == '\n' || json.at(i) == '\r' || json.at(i) == '\t'))
+            ++i;
+        return i;
+    };
+    for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0; at = at > 0 ? json.lastIndexOf("\"usage\"", at - 1) : -1) {
+        if (at > 0 && json.at(at - 1) == '\\')
+            continue;
+        qsizetype i = skipSpace(at + 7);
+        if (i >= json.size() || json.at(i) != ':')
+            continue;
+        i = skipSpace(i + 1);
+        if (i >= json.size() || json.at(i) != '{')
+            return {}; // "usage": null
+        int depth = 0;
+        for (qsizetype j = i; j < json.size(); ++j) {
+            if (json.at(j) == '{')
+                ++depth;
+            else if (json.at(j) == '}' && --depth == 0)
+                return json.mid(i, j - i + 1);
+        }
+        return {};
+    }
+    return {};
+}
 } // namespace
 
 UsageMeter::UsageMeter(const QByteArray &requestBody)
@@ -95,7 +125,7 @@ void UsageMeter::sseLine(const QByteArray &raw)
 
 bool UsageMeter::readUsage(const QByteArray &json)
 {
-    const QJsonObject usage = QJsonDocument::fromJson(json).object().value(QStringLiteral("usage")).toObject();
+    const QJsonObject usage = QJsonDocument::fromJson(usageObjectIn(json)).object();
     if (!usage.value(QStringLiteral("prompt_tokens")).isDouble())
         return false;
     m_count.promptTokens = qint64(usage.value(QStringLiteral("prompt_tokens")).toDouble());
@@ -107,10 +137,9 @@ bool UsageMeter::readUsage(const QByteArray &json)
 TokenCount UsageMeter::finish()
 {
     if (!m_streaming && !m_overflow && !m_pending.isEmpty()) {
-        const QJsonObject doc = QJsonDocument::fromJson(m_pending).object();
-        m_generatedChars += generatedChars(doc);
-        if (doc.value(QStringLiteral("usage")).isObject())
-            readUsage(m_pending);
+        // Only an answer without usage needs the whole parse (for its text).
+        if (!readUsage(m_pending))
+            m_generatedChars += generatedChars(QJsonDocument::fromJson(m_pending).object());
         m_pending.clear();
     } else if (m_streaming && !m_pending.isEmpty()) {
         sseLine(m_pending);
