@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <string_view>
 #include <utility>
 
 namespace obleth::usage {
@@ -41,7 +42,7 @@ public:
     [[nodiscard]] TokenCount finish();
 
 private:
-    void sseLine(const QByteArray &line);
+    void sseLine(std::string_view line);
     /// Takes the `usage` object of @p json; false when it has none.
     bool readUsage(const QByteArray &json);
 
