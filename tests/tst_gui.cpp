@@ -1,19 +1,97 @@
-// The tray app's status window follows the gateway it runs (offscreen).
+// The tray app's window follows the gateway it runs, and its pages drive the gateway's own services: real
+// widgets, clicked and typed into (offscreen), against a real gateway, checked through the Management API.
 
 #include "gateway/gatewaythread.h"
 #include "gatewayfixture.h"
 #include "testhttp.h"
+#include "rawclient.h"
 #include "ui/guiapp.h"
+#include "ui/mainwindow.h"
+#include "ui/requestlogmodel.h"
+#include "ui/requestspage.h"
 #include "ui/statuswindow.h"
+#include "ui/tenantspage.h"
 
 #include <QApplication>
+#include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTabWidget>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
 using namespace obleth;
+
+namespace {
+const QByteArray kAdminToken = "gui-test-admin-token-0001";
+
+/// A gateway in its thread with the GUI on top, as `obleth` with no flag runs them.
+struct GuiFixture
+{
+    QTemporaryDir dir;
+    std::unique_ptr<gateway::GatewayThread> gw;
+    std::unique_ptr<ui::GuiApp> app;
+    quint16 dataPort = 0;
+    quint16 adminPort = 0;
+    QByteArray firstKey;
+
+    bool start()
+    {
+        gateway::GatewayOptions options;
+        options.dataPort = 0;
+        options.adminPort = 0;
+        options.dataDir = dir.path();
+        options.adminToken = QString::fromLatin1(kAdminToken);
+        gw = std::make_unique<gateway::GatewayThread>(options);
+        app = std::make_unique<ui::GuiApp>(gw.get());
+        QSignalSpy started(gw.get(), &gateway::GatewayThread::started);
+        gw->start();
+        if (!started.wait(10'000))
+            return false;
+        dataPort = quint16(QUrl(started.first().at(0).toString()).port());
+        adminPort = quint16(QUrl(started.first().at(1).toString()).port());
+        firstKey = started.first().at(2).toString().toLatin1();
+        return true;
+    }
+    ~GuiFixture()
+    {
+        if (!gw)
+            return;
+        QSignalSpy stopped(gw.get(), &gateway::GatewayThread::stopped);
+        app->quit();
+        stopped.wait(10'000);
+        app.reset();
+    }
+    test::Response admin(const QByteArray &method, const QByteArray &path)
+    {
+        return test::request(adminPort, method, path, test::headers({{"Authorization", "Bearer " + kAdminToken}}));
+    }
+    /// The tenant called @p name as the Management API shows it.
+    QJsonObject tenant(const QString &name)
+    {
+        for (const QJsonValue &v : admin("GET", "/api/v1/tenants").data()) {
+            if (v.toObject().value(QStringLiteral("name")).toString() == name)
+                return v.toObject();
+        }
+        return {};
+    }
+    ui::TenantsPage *tenants() const { return app->window()->tenantsPage(); }
+    int tenantRow(const QString &name) const
+    {
+        QTableWidget *t = tenants()->tenants();
+        for (int row = 0; row < t->rowCount(); ++row) {
+            if (t->item(row, ui::TenantsPage::Name) && t->item(row, ui::TenantsPage::Name)->text() == name)
+                return row;
+        }
+        return -1;
+    }
+};
+} // namespace
 
 class TestGui : public QObject
 {
@@ -52,6 +130,133 @@ private Q_SLOTS:
         QSignalSpy stopped(&gw, &gateway::GatewayThread::stopped);
         app.quit();
         QVERIFY(stopped.wait(10'000));
+    }
+
+    void tenantAndKeyMadeInTheWindowWork()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        f.app->window()->pages()->setCurrentWidget(f.tenants());
+        QTRY_VERIFY(f.tenantRow(QStringLiteral("default")) >= 0);
+
+        QTest::keyClicks(f.tenants()->newTenantName(), QStringLiteral("gui-team"));
+        QTest::mouseClick(f.tenants()->addTenantButton(), Qt::LeftButton);
+        QTRY_VERIFY(f.tenantRow(QStringLiteral("gui-team")) >= 0);
+        QVERIFY(f.tenants()->newTenantName()->text().isEmpty());
+        QCOMPARE(f.tenant(QStringLiteral("gui-team")).value(QStringLiteral("weight")).toInt(), 100);
+
+        // A duplicate name is refused where the user looks.
+        QTest::keyClicks(f.tenants()->newTenantName(), QStringLiteral("gui-team"));
+        QTest::keyClick(f.tenants()->newTenantName(), Qt::Key_Return);
+        QTRY_VERIFY(!f.tenants()->message()->text().isEmpty());
+
+        f.tenants()->tenants()->selectRow(f.tenantRow(QStringLiteral("gui-team")));
+        QTest::keyClicks(f.tenants()->newKeyName(), QStringLiteral("laptop"));
+        QTest::mouseClick(f.tenants()->newKeyButton(), Qt::LeftButton);
+        QTRY_VERIFY(f.tenants()->secret()->text().startsWith(QStringLiteral("sk_")));
+        QTRY_COMPARE(f.tenants()->keys()->rowCount(), 1);
+        QCOMPARE(f.tenants()->keys()->item(0, ui::TenantsPage::KeyName)->text(), QStringLiteral("laptop"));
+        const QByteArray secret = f.tenants()->secret()->text().toLatin1();
+        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", secret, "{\"model\":\"mock-model\"}").status, 200);
+
+        // Disable from the window: the data plane refuses the key at once.
+        f.tenants()->keys()->selectRow(0);
+        QTest::mouseClick(f.tenants()->toggleKeyButton(), Qt::LeftButton);
+        QTRY_COMPARE(f.tenants()->keys()->item(0, ui::TenantsPage::KeyState)->text(), QStringLiteral("disabled"));
+        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", secret, "{\"model\":\"mock-model\"}").status, 403);
+    }
+
+    void weightEditedInPlaceShowsInTheApiAndBack()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        QTableWidget *table = f.tenants()->tenants();
+        f.app->window()->pages()->setCurrentWidget(f.tenants());
+        QTRY_VERIFY(f.tenantRow(QStringLiteral("default")) >= 0);
+        const int row = f.tenantRow(QStringLiteral("default"));
+        // Edit the cell the way a user does: open the editor, type, press Enter.
+        table->editItem(table->item(row, ui::TenantsPage::Weight));
+        auto *editor = qobject_cast<QLineEdit *>(QApplication::focusWidget());
+        QVERIFY(editor);
+        editor->selectAll();
+        QTest::keyClicks(editor, QStringLiteral("300"));
+        QTest::keyClick(editor, Qt::Key_Return);
+        QTRY_COMPARE(f.tenant(QStringLiteral("default")).value(QStringLiteral("weight")).toInt(), 300);
+
+        // And the other way: a change made through the Management API shows in the window.
+        const QString id = f.tenant(QStringLiteral("default")).value(QStringLiteral("id")).toString();
+        QCOMPARE(test::request(f.adminPort, "PATCH", "/api/v1/tenants/" + id.toLatin1() + "/weight",
+                               test::headers({{"Authorization", "Bearer " + kAdminToken}}), "{\"weight\":42}")
+                     .status,
+                 200);
+        QTRY_COMPARE(table->item(f.tenantRow(QStringLiteral("default")), ui::TenantsPage::Weight)->text(),
+                     QStringLiteral("42"));
+
+        // A bad value is refused with the reason, and the stored value comes back.
+        table->editItem(table->item(f.tenantRow(QStringLiteral("default")), ui::TenantsPage::Weight));
+        editor = qobject_cast<QLineEdit *>(QApplication::focusWidget());
+        QVERIFY(editor);
+        editor->selectAll();
+        QTest::keyClicks(editor, QStringLiteral("0"));
+        QTest::keyClick(editor, Qt::Key_Return);
+        QTRY_VERIFY(f.tenants()->message()->text().contains(QStringLiteral("weight")));
+        QTRY_COMPARE(table->item(f.tenantRow(QStringLiteral("default")), ui::TenantsPage::Weight)->text(),
+                     QStringLiteral("42"));
+    }
+
+    void requestsAppearLiveAndAStreamsTextGrows()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::RequestsPage *page = f.app->window()->requestsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\",\"max_tokens\":3}")
+                     .status,
+                 200);
+        QTRY_COMPARE(page->model()->rowCount(), 1);
+        QTRY_COMPARE(page->model()->data(page->model()->index(0, ui::RequestLogModel::Status)).toString(),
+                     QStringLiteral("200"));
+        QCOMPARE(page->model()->data(page->model()->index(0, ui::RequestLogModel::Model)).toString(),
+                 QStringLiteral("mock-model"));
+
+        const QByteArray body = "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":8}";
+        test::RawClient stream(f.dataPort, "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                                               + f.firstKey + "\r\nx-mock-chunk-delay-ms: 250\r\nContent-Length: "
+                                               + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QTRY_COMPARE(page->model()->rowCount(), 2);
+        page->table()->selectRow(0); // newest first
+        QTRY_VERIFY(page->details()->toPlainText().contains(QStringLiteral("In progress")));
+        QTRY_VERIFY(page->details()->toPlainText().split(QLatin1Char('\n')).last().size() > 0);
+        const QString early = page->details()->toPlainText();
+        QTRY_VERIFY_WITH_TIMEOUT(page->details()->toPlainText().contains(QStringLiteral("Status 200")), 10000);
+        const QString done = page->details()->toPlainText();
+        QVERIFY(!stream.received().isEmpty());
+        QVERIFY2(done.size() > early.size(), qPrintable(early + QStringLiteral(" | ") + done));
+        QVERIFY(done.contains(QStringLiteral("completion")));
+
+        // The filter narrows the log.
+        QTest::keyClicks(page->findChild<QLineEdit *>(), QStringLiteral("streaming-nothing-matches"));
+        QCOMPARE(page->table()->model()->rowCount(), 0);
+    }
+
+    void aThousandRequestsASecondKeepTheLogBounded()
+    {
+        ui::RequestLogModel model;
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        for (int i = 0; i < ui::RequestLogModel::kMaxRows + 1000; ++i) {
+            usage::RequestRecord r;
+            r.id = "req_" + QByteArray::number(i);
+            r.startedAt = now;
+            r.status = 200;
+            model.started(usage::RequestStarted{r.id, now, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions")});
+            model.finished(r);
+        }
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QTRY_COMPARE(model.rowCount(), ui::RequestLogModel::kMaxRows);
+        QCOMPARE(inserted.size(), 1); // one batch, not one insert per request
+        QCOMPARE(model.entryAt(0)->record.id, QByteArray("req_5999"));
+        QCOMPARE(model.rowOf("req_1000"), ui::RequestLogModel::kMaxRows - 1);
+        QCOMPARE(model.rowOf("req_999"), -1);
     }
 
     void gatewayAnswersWhileTheMainThreadIsBusy()

@@ -1,6 +1,8 @@
 #include "guiapp.h"
 
 #include "gateway/gatewaythread.h"
+#include "gatewaylink.h"
+#include "mainwindow.h"
 #include "statuswindow.h"
 
 #include <QApplication>
@@ -13,7 +15,8 @@ namespace obleth::ui {
 GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
     : QObject(parent)
     , m_gateway(gateway)
-    , m_window(std::make_unique<StatusWindow>())
+    , m_link(new GatewayLink(gateway, this))
+    , m_window(std::make_unique<MainWindow>(m_link))
 {
     const QIcon icon(QStringLiteral(":/obleth/obleth.svg"));
     QApplication::setWindowIcon(icon);
@@ -38,12 +41,12 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
 
     connect(gateway, &gateway::GatewayThread::started, this,
             [this](const QString &dataUrl, const QString &adminUrl, const QString &firstKey) {
-                m_window->showListening(dataUrl, adminUrl);
+                m_window->overview()->showListening(dataUrl, adminUrl);
                 if (!firstKey.isEmpty())
-                    m_window->showFirstKey(firstKey);
+                    m_window->overview()->showFirstKey(firstKey);
             });
     connect(gateway, &gateway::GatewayThread::startFailed, this, [this](const QString &error) {
-        m_window->showError(error);
+        m_window->overview()->showError(error);
         m_window->show();
     });
     connect(gateway, &gateway::GatewayThread::stopped, qApp, &QCoreApplication::quit);

@@ -14,7 +14,8 @@ class GatewayThread;
 
 namespace obleth::ui {
 
-class StatusWindow;
+class GatewayLink;
+class MainWindow;
 
 /// The tray app's shell: a tray icon with a menu and the status window, following the gateway.
 class GuiApp final : public QObject
@@ -28,11 +29,13 @@ public:
 
     /// Stops the gateway, then quits the application.
     void quit();
-    [[nodiscard]] StatusWindow *window() const noexcept { return m_window.get(); }
+    [[nodiscard]] MainWindow *window() const noexcept { return m_window.get(); }
+    [[nodiscard]] GatewayLink *link() const noexcept { return m_link; }
 
 private:
     gateway::GatewayThread *m_gateway;
-    std::unique_ptr<StatusWindow> m_window;
+    GatewayLink *m_link;
+    std::unique_ptr<MainWindow> m_window;
     QSystemTrayIcon *m_tray = nullptr;
 };
 

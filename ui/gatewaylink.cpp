@@ -1,0 +1,67 @@
+#include "gatewaylink.h"
+
+#include "config/configservice.h"
+#include "gateway/gatewaythread.h"
+#include "usage/requestmonitor.h"
+
+#include <QCoreApplication>
+#include <QPointer>
+
+namespace obleth::ui {
+
+GatewayLink::GatewayLink(gateway::GatewayThread *thread, QObject *parent)
+    : QObject(parent)
+    , m_thread(thread)
+{
+    connect(thread, &gateway::GatewayThread::started, this,
+            [this](const QString &dataUrl, const QString &adminUrl, const QString &) { attach(dataUrl, adminUrl); });
+}
+
+GatewayLink::~GatewayLink()
+{
+    if (m_watching && m_thread->gateway()->requestMonitor())
+        m_thread->gateway()->requestMonitor()->unwatchProgress();
+}
+
+void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
+{
+    // After started() the gateway's services exist and stay until it stops; their signals reach this
+    // thread queued.
+    gateway::Gateway *gateway = m_thread->gateway();
+    m_config = gateway->configService();
+    m_dataUrl = dataUrl;
+    m_adminUrl = adminUrl;
+    usage::RequestMonitor *monitor = gateway->requestMonitor();
+    connect(m_config, &config::ConfigService::changed, this, &GatewayLink::configChanged);
+    connect(monitor, &usage::RequestMonitor::requestStarted, this, &GatewayLink::requestStarted);
+    connect(monitor, &usage::RequestMonitor::requestProgress, this, &GatewayLink::requestProgress);
+    connect(monitor, &usage::RequestMonitor::requestFinished, this, &GatewayLink::requestFinished);
+    monitor->watchProgress(); // the request log shows streams' text as it arrives
+    m_watching = true;
+    Q_EMIT ready();
+    Q_EMIT configChanged();
+}
+
+std::shared_ptr<const config::ConfigSnapshot> GatewayLink::snapshot() const
+{
+    return m_config ? m_config->snapshot() : std::make_shared<const config::ConfigSnapshot>();
+}
+
+void GatewayLink::change(Change change, QObject *context, std::function<void(const config::Problem &)> done)
+{
+    if (!m_config) {
+        done(config::Problem::storage(tr("the gateway is not running")));
+        return;
+    }
+    QMetaObject::invokeMethod(m_config, [config = m_config, change = std::move(change), link = QPointer(this),
+                                         context = QPointer(context), done = std::move(done)] {
+        const config::Problem problem = change(*config);
+        // The application object outlives both threads' work; the pointers are checked on its thread.
+        QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, done, problem] {
+            if (link && context)
+                done(problem);
+        });
+    });
+}
+
+} // namespace obleth::ui

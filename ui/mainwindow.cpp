@@ -1,0 +1,34 @@
+#include "mainwindow.h"
+
+#include "requestspage.h"
+#include "statuswindow.h"
+#include "tenantspage.h"
+
+#include <QAction>
+#include <QKeySequence>
+#include <QTabWidget>
+
+namespace obleth::ui {
+
+MainWindow::MainWindow(GatewayLink *link, QWidget *parent)
+    : QMainWindow(parent)
+    , m_pages(new QTabWidget(this))
+    , m_overview(new StatusWindow(this))
+    , m_tenants(new TenantsPage(link, this))
+    , m_requests(new RequestsPage(link, this))
+{
+    setWindowTitle(tr("obleth"));
+    m_pages->addTab(m_overview, tr("&Overview"));
+    m_pages->addTab(m_tenants, tr("&Tenants && keys"));
+    m_pages->addTab(m_requests, tr("&Requests"));
+    setCentralWidget(m_pages);
+    for (int i = 0; i < m_pages->count(); ++i) {
+        auto *go = new QAction(this);
+        go->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        connect(go, &QAction::triggered, m_pages, [this, i] { m_pages->setCurrentIndex(i); });
+        addAction(go);
+    }
+    resize(960, 640);
+}
+
+} // namespace obleth::ui

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "usage/requestrecord.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QTimer>
+
+#include <deque>
+
+namespace obleth::ui {
+
+/// The live request log for the Requests page: newest first, at most kMaxRows rows. Events are collected and
+/// applied together every kApplyIntervalMs (one insert and one change notification per batch), so a thousand
+/// requests a second cost the view a few updates, not thousands.
+class RequestLogModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RequestLogModel)
+
+public:
+    enum Column { Time, Tenant, Model, Path, Status, Latency, Tokens, Cost, Cache, ColumnCount };
+    static constexpr int kMaxRows = 5000;
+    static constexpr int kApplyIntervalMs = 100;
+
+    explicit RequestLogModel(QObject *parent = nullptr);
+
+    void started(const usage::RequestStarted &started);
+    void progressed(const usage::RequestProgress &progress);
+    void finished(const usage::RequestRecord &record);
+
+    /// One request as the details pane shows it.
+    struct Entry
+    {
+        usage::RequestRecord record; ///< complete once done
+        bool done = false;
+        qint64 bytes = 0;
+        qint64 tokens = 0;
+        QString text; ///< a stream's generated text, as it arrives
+    };
+    [[nodiscard]] const Entry *entryAt(int row) const;
+    [[nodiscard]] int rowOf(const QByteArray &id) const;
+
+    [[nodiscard]] int rowCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] int columnCount(const QModelIndex &parent = {}) const override;
+    [[nodiscard]] QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    [[nodiscard]] QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+Q_SIGNALS:
+    /// A request's entry changed (progress or end); the details pane follows its selection with this.
+    void entryChanged(const QByteArray &id);
+
+private:
+    struct Row
+    {
+        qint64 seq;
+        Entry entry;
+    };
+    void apply();
+    Entry *pendingOrLive(const QByteArray &id);
+
+    std::deque<Row> m_rows; ///< newest first
+    qint64 m_nextSeq = 0;
+    QHash<QByteArray, qint64> m_seqById;
+    std::deque<Row> m_incoming; ///< started since the last apply, oldest first
+    QHash<QByteArray, qint64> m_incomingById;
+    QSet<QByteArray> m_changed;
+    QTimer m_applyTimer;
+};
+
+} // namespace obleth::ui

@@ -1,0 +1,100 @@
+#include "requestspage.h"
+
+#include "gatewaylink.h"
+#include "requestlogmodel.h"
+
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace obleth::ui {
+
+RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
+    : QWidget(parent)
+    , m_model(new RequestLogModel(this))
+    , m_filter(new QSortFilterProxyModel(this))
+    , m_filterEdit(new QLineEdit(this))
+    , m_table(new QTableView(this))
+    , m_details(new QPlainTextEdit(this))
+{
+    connect(link, &GatewayLink::requestStarted, m_model, &RequestLogModel::started);
+    connect(link, &GatewayLink::requestProgress, m_model, &RequestLogModel::progressed);
+    connect(link, &GatewayLink::requestFinished, m_model, &RequestLogModel::finished);
+
+    m_filter->setSourceModel(m_model);
+    m_filter->setFilterKeyColumn(-1);
+    m_filter->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_filterEdit->setPlaceholderText(tr("Filter by tenant, model, status or text (Ctrl+F)"));
+    m_filterEdit->setClearButtonEnabled(true);
+    connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &QSortFilterProxyModel::setFilterFixedString);
+
+    m_table->setModel(m_filter);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+        const RequestLogModel::Entry *e = m_model->entryAt(m_filter->mapToSource(current).row());
+        m_selectedId = e ? e->record.id : QByteArray();
+        showDetails();
+    });
+    connect(m_model, &RequestLogModel::entryChanged, this, [this](const QByteArray &id) {
+        if (id == m_selectedId)
+            showDetails();
+    });
+
+    m_details->setReadOnly(true);
+    m_details->setPlaceholderText(tr("Select a request to see its details."));
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_table);
+    split->addWidget(m_details);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_filterEdit);
+    layout->addWidget(split);
+    setTabOrder(m_filterEdit, m_table);
+    setTabOrder(m_table, m_details);
+}
+
+void RequestsPage::showDetails()
+{
+    const RequestLogModel::Entry *e = m_model->entryAt(m_model->rowOf(m_selectedId));
+    if (!e) {
+        m_details->clear();
+        return;
+    }
+    const usage::RequestRecord &r = e->record;
+    QStringList lines{
+        tr("Request %1").arg(QString::fromLatin1(r.id)),
+        tr("%1 %2 · tenant %3 · key %4… · model %5")
+            .arg(QString::fromLatin1(r.method), r.path, r.tenantName, r.keyPrefix, r.model),
+    };
+    if (e->done) {
+        lines << tr("Status %1 · %2 ms (first byte %3 ms) · %4 bytes · cache %5")
+                     .arg(r.status)
+                     .arg(r.latencyMs)
+                     .arg(r.firstByteMs)
+                     .arg(r.bytesOut)
+                     .arg(r.cache.isEmpty() ? tr("n/a") : r.cache);
+        lines << tr("Tokens: %1 prompt + %2 completion%3 · cost %4")
+                     .arg(r.promptTokens)
+                     .arg(r.completionTokens)
+                     .arg(r.estimated ? tr(" (estimated)") : QString())
+                     .arg(r.cost);
+        if (!r.error.isEmpty())
+            lines << tr("Error: %1").arg(r.error);
+    } else {
+        lines << tr("In progress · %1 bytes · %2 tokens so far").arg(e->bytes).arg(e->tokens);
+    }
+    if (!e->text.isEmpty())
+        lines << QString() << e->text;
+    m_details->setPlainText(lines.join(QLatin1Char('\n')));
+}
+
+} // namespace obleth::ui

@@ -1,0 +1,248 @@
+#include "tenantspage.h"
+
+#include "config/configservice.h"
+#include "gatewaylink.h"
+
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace obleth::ui {
+
+namespace {
+constexpr int kIdRole = Qt::UserRole;
+
+QTableWidget *table(const QStringList &headers, QWidget *parent)
+{
+    auto *t = new QTableWidget(0, int(headers.size()), parent);
+    t->setHorizontalHeaderLabels(headers);
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setSelectionMode(QAbstractItemView::SingleSelection);
+    t->verticalHeader()->hide();
+    t->horizontalHeader()->setStretchLastSection(true);
+    return t;
+}
+
+QTableWidgetItem *cell(const QString &text, bool editable = false)
+{
+    auto *item = new QTableWidgetItem(text);
+    item->setFlags(editable ? (item->flags() | Qt::ItemIsEditable) : (item->flags() & ~Qt::ItemIsEditable));
+    return item;
+}
+
+QString optional(const std::optional<qint64> &v)
+{
+    return v ? QString::number(*v) : QObject::tr("no limit");
+}
+} // namespace
+
+TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
+    : QWidget(parent)
+    , m_link(link)
+    , m_tenants(table({tr("Tenant"), tr("Group"), tr("Weight"), tr("Tokens/min"), tr("Max in flight")}, this))
+    , m_keys(table({tr("Key"), tr("Prefix"), tr("State"), tr("Created")}, this))
+    , m_newTenant(new QLineEdit(this))
+    , m_addTenant(new QPushButton(tr("&Add tenant"), this))
+    , m_newKey(new QLineEdit(this))
+    , m_addKey(new QPushButton(tr("&New key"), this))
+    , m_toggleKey(new QPushButton(tr("&Disable"), this))
+    , m_deleteKey(new QPushButton(tr("Delete key…"), this))
+    , m_secret(new QLineEdit(this))
+    , m_copySecret(new QPushButton(tr("&Copy"), this))
+    , m_message(new QLabel(this))
+{
+    m_newTenant->setPlaceholderText(tr("New tenant name"));
+    m_newKey->setPlaceholderText(tr("Key name"));
+    m_secret->setReadOnly(true);
+    m_secret->setPlaceholderText(tr("A new key's secret shows here, once."));
+    m_message->setWordWrap(true);
+
+    auto *tenantRow = new QHBoxLayout;
+    tenantRow->addWidget(m_newTenant);
+    tenantRow->addWidget(m_addTenant);
+    auto *keyRow = new QHBoxLayout;
+    keyRow->addWidget(m_newKey);
+    keyRow->addWidget(m_addKey);
+    keyRow->addWidget(m_toggleKey);
+    keyRow->addWidget(m_deleteKey);
+    auto *secretRow = new QHBoxLayout;
+    secretRow->addWidget(m_secret);
+    secretRow->addWidget(m_copySecret);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("Tenants (double-click a weight to change it)"), this));
+    layout->addWidget(m_tenants, 2);
+    layout->addLayout(tenantRow);
+    layout->addWidget(new QLabel(tr("Keys of the selected tenant"), this));
+    layout->addWidget(m_keys, 1);
+    layout->addLayout(keyRow);
+    layout->addLayout(secretRow);
+    layout->addWidget(m_message);
+
+    connect(link, &GatewayLink::configChanged, this, &TenantsPage::reload);
+    connect(m_tenants, &QTableWidget::itemSelectionChanged, this, &TenantsPage::reloadKeys);
+    connect(m_keys, &QTableWidget::itemSelectionChanged, this, [this] {
+        const bool any = !selectedKeyId().isEmpty();
+        m_toggleKey->setEnabled(any);
+        m_deleteKey->setEnabled(any);
+        const auto selected = m_keys->selectedItems();
+        m_toggleKey->setText(any && m_keys->item(selected.first()->row(), KeyState)->text() == tr("disabled")
+                                 ? tr("&Enable")
+                                 : tr("&Disable"));
+    });
+    connect(m_tenants, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
+        if (m_reloading || item->column() != Weight)
+            return;
+        bool ok = false;
+        const qint64 weight = item->text().toLongLong(&ok);
+        const QString id = m_tenants->item(item->row(), Name)->data(kIdRole).toString();
+        const QJsonObject body{{QStringLiteral("weight"), ok ? QJsonValue(double(weight)) : QJsonValue(item->text())}};
+        m_link->change([id, body](config::ConfigService &c) { config::Tenant t;
+            return c.setTenantWeight(id, body, &t);
+        }, this,
+                       [this](const config::Problem &p) { report(p); });
+    });
+    connect(m_addTenant, &QPushButton::clicked, this, &TenantsPage::addTenant);
+    connect(m_newTenant, &QLineEdit::returnPressed, this, &TenantsPage::addTenant);
+    connect(m_addKey, &QPushButton::clicked, this, &TenantsPage::addKey);
+    connect(m_toggleKey, &QPushButton::clicked, this, &TenantsPage::toggleKey);
+    connect(m_deleteKey, &QPushButton::clicked, this, &TenantsPage::deleteKey);
+    connect(m_copySecret, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(m_secret->text()); });
+    m_toggleKey->setEnabled(false);
+    m_deleteKey->setEnabled(false);
+}
+
+void TenantsPage::report(const config::Problem &problem)
+{
+    m_message->setText(problem.ok() ? QString() : problem.message);
+    if (!problem.ok())
+        reload(); // show the stored value again
+}
+
+QString TenantsPage::selectedTenantId() const
+{
+    const auto items = m_tenants->selectedItems();
+    return items.isEmpty() ? QString() : m_tenants->item(items.first()->row(), Name)->data(kIdRole).toString();
+}
+
+QString TenantsPage::selectedKeyId() const
+{
+    const auto items = m_keys->selectedItems();
+    return items.isEmpty() ? QString() : m_keys->item(items.first()->row(), KeyName)->data(kIdRole).toString();
+}
+
+void TenantsPage::reload()
+{
+    const auto snap = m_link->snapshot();
+    const QString selected = selectedTenantId();
+    m_reloading = true;
+    m_tenants->setRowCount(int(snap->tenants.size()));
+    int row = 0;
+    int selectRow = snap->tenants.isEmpty() ? -1 : 0;
+    for (const config::Tenant &t : snap->tenants) {
+        auto *name = cell(t.name);
+        name->setData(kIdRole, t.id);
+        m_tenants->setItem(row, Name, name);
+        m_tenants->setItem(row, Group, cell(t.fairshareGroup));
+        m_tenants->setItem(row, Weight, cell(QString::number(t.weight), true));
+        m_tenants->setItem(row, TokensPerMinute, cell(optional(t.tokensPerMinute)));
+        m_tenants->setItem(row, MaxInFlight, cell(optional(t.maxInFlight)));
+        if (t.id == selected)
+            selectRow = row;
+        ++row;
+    }
+    m_reloading = false;
+    if (selectRow >= 0)
+        m_tenants->selectRow(selectRow);
+    reloadKeys();
+}
+
+void TenantsPage::reloadKeys()
+{
+    const auto snap = m_link->snapshot();
+    const QString tenantId = selectedTenantId();
+    const QString selectedKey = selectedKeyId();
+    QList<const config::ApiKey *> keys;
+    for (const config::ApiKey &k : snap->keys) {
+        if (k.tenantId == tenantId)
+            keys.append(&k);
+    }
+    m_keys->setRowCount(int(keys.size()));
+    for (int row = 0; row < keys.size(); ++row) {
+        const config::ApiKey &k = *keys.at(row);
+        auto *name = cell(k.name);
+        name->setData(kIdRole, k.id);
+        m_keys->setItem(row, KeyName, name);
+        m_keys->setItem(row, KeyPrefix, cell(k.keyPrefix + QStringLiteral("…")));
+        m_keys->setItem(row, KeyState, cell(k.disabled ? tr("disabled") : tr("active")));
+        m_keys->setItem(row, KeyCreated, cell(QLocale().toString(k.createdAt.toLocalTime(), QLocale::ShortFormat)));
+        if (k.id == selectedKey)
+            m_keys->selectRow(row);
+    }
+    m_addKey->setEnabled(!tenantId.isEmpty());
+}
+
+void TenantsPage::addTenant()
+{
+    const QJsonObject body{{QStringLiteral("name"), m_newTenant->text().trimmed()}};
+    auto created = std::make_shared<config::Tenant>();
+    m_link->change([body, created](config::ConfigService &c) { return c.createTenant(body, created.get()); }, this,
+                   [this](const config::Problem &p) {
+                       report(p);
+                       if (p.ok())
+                           m_newTenant->clear();
+                   });
+}
+
+void TenantsPage::addKey()
+{
+    const QString tenantId = selectedTenantId();
+    QJsonObject body;
+    if (!m_newKey->text().trimmed().isEmpty())
+        body.insert(QStringLiteral("name"), m_newKey->text().trimmed());
+    auto secret = std::make_shared<QString>();
+    m_link->change(
+        [tenantId, body, secret](config::ConfigService &c) {
+            config::ApiKey key;
+            return c.createKey(tenantId, body, &key, secret.get());
+        },
+        this, [this, secret](const config::Problem &p) {
+            report(p);
+            if (!p.ok())
+                return;
+            m_newKey->clear();
+            m_secret->setText(*secret);
+            m_message->setText(tr("Copy the secret now: obleth keeps only its hash and cannot show it again."));
+        });
+}
+
+void TenantsPage::toggleKey()
+{
+    const QString id = selectedKeyId();
+    const bool disable = m_toggleKey->text() == tr("&Disable");
+    const QJsonObject body{{QStringLiteral("disabled"), disable}};
+    m_link->change([id, body](config::ConfigService &c) { config::ApiKey key;
+        return c.setKeyDisabled(id, body, &key);
+    }, this,
+                   [this](const config::Problem &p) { report(p); });
+}
+
+void TenantsPage::deleteKey()
+{
+    const QString id = selectedKeyId();
+    if (QMessageBox::question(this, tr("Delete key"),
+                              tr("Delete this key? Clients using it get 401 from their next request on."))
+        != QMessageBox::Yes)
+        return;
+    m_link->change([id](config::ConfigService &c) { return c.deleteKey(id); }, this,
+                   [this](const config::Problem &p) { report(p); });
+}
+
+} // namespace obleth::ui
