@@ -11,7 +11,7 @@ if(UNIX AND NOT APPLE)
     set(CPACK_GENERATOR DEB)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
     # Plugins are loaded at run time, so shlibdeps cannot see them.
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, qt6-qpa-plugins")
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6svg6, qt6-qpa-plugins")
     set(CPACK_DEBIAN_PACKAGE_SECTION net)
     set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 elseif(WIN32)

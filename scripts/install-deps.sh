@@ -4,7 +4,8 @@
 # Usage: scripts/install-deps.sh [--tests]
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libgl-dev
+# libqt6svg6 brings the SVG icon plugins the GUI's icons need.
+packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libqt6svg6 libgl-dev
           libxkbcommon-dev curl)
 if [[ "${1:-}" == "--tests" ]]; then
     # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.

@@ -10,9 +10,14 @@
 #include "ui/requestlogmodel.h"
 #include "ui/requestspage.h"
 #include "ui/statuswindow.h"
+#include "ui/overviewpage.h"
 #include "ui/tenantspage.h"
+#include "ui/throughputchart.h"
+#include "ui/trayicon.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -237,6 +242,76 @@ private Q_SLOTS:
         // The filter narrows the log.
         QTest::keyClicks(page->findChild<QLineEdit *>(), QStringLiteral("streaming-nothing-matches"));
         QCOMPARE(page->table()->model()->rowCount(), 0);
+    }
+
+    void trayMenuPausesCopiesAndOpens()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::TrayIcon *tray = f.app->tray();
+        QTRY_COMPARE(tray->state(), ui::TrayIcon::State::Running);
+        QVERIFY(!tray->icon().isNull());
+        QVERIFY(!tray->icon().pixmap(64).isNull()); // the SVG renders (needs the Qt SVG icon plugin)
+
+        tray->copyUrlAction()->trigger();
+        QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("http://127.0.0.1:%1/v1").arg(f.dataPort));
+
+        tray->pauseAction()->trigger();
+        QTRY_COMPARE(tray->state(), ui::TrayIcon::State::Paused);
+        QVERIFY(tray->toolTip().contains(QStringLiteral("paused")));
+        QCOMPARE(tray->pauseAction()->text(), QStringLiteral("&Resume gateway"));
+        const test::Response paused = test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\"}");
+        QCOMPARE(paused.status, 503);
+        QCOMPARE(paused.errorCode(), QStringLiteral("gateway_paused"));
+        QCOMPARE(test::request(f.dataPort, "GET", "/health").status, 503);
+        QCOMPARE(f.admin("GET", "/api/v1/status").json().value(QStringLiteral("paused")).toBool(), true);
+
+        tray->pauseAction()->trigger();
+        QTRY_COMPARE(tray->state(), ui::TrayIcon::State::Running);
+        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\"}").status, 200);
+
+        f.app->window()->pages()->setCurrentIndex(0);
+        tray->newKeyAction()->trigger();
+        QCOMPARE(f.app->window()->pages()->currentWidget(), f.tenants());
+    }
+
+    void overviewShowsLiveCounts()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::OverviewPage *overview = f.app->window()->overviewPage();
+        // A slow request holds a permit: the overview and the tray's tooltip show it.
+        test::RawClient slow(f.dataPort);
+        const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":5}";
+        slow.send("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + f.firstKey
+                  + "\r\nx-mock-latency-ms: 4000\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QTRY_VERIFY_WITH_TIMEOUT(overview->counters()->text().startsWith(QStringLiteral("1 requests in flight")), 5000);
+        QVERIFY(overview->counters()->text().contains(QStringLiteral("1 of 64 permits")));
+        QTRY_VERIFY(f.app->tray()->toolTip().contains(QStringLiteral("1 in flight")));
+        QTRY_VERIFY(overview->admission()->rowCount() >= 2); // the model and the tenant
+        QStringList rows;
+        for (int r = 0; r < overview->admission()->rowCount(); ++r)
+            rows << overview->admission()->item(r, 0)->text();
+        QVERIFY2(rows.contains(QStringLiteral("model mock-model")), qPrintable(rows.join(QLatin1Char(','))));
+        QVERIFY(rows.contains(QStringLiteral("tenant default")));
+        QTRY_VERIFY_WITH_TIMEOUT(slow.received().contains("HTTP/1.1 200"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(overview->counters()->text().startsWith(QStringLiteral("0 requests in flight")), 5000);
+    }
+
+    void chartCountsRequestsAndTokensPerSecond()
+    {
+        ui::ThroughputChart chart;
+        chart.add(10);
+        chart.add(5);
+        QCOMPARE(chart.requestsPerSecond(), 0.0); // the second is not over yet
+        chart.tick();
+        QCOMPARE(chart.requestsPerSecond(), 2.0);
+        QCOMPARE(chart.tokensPerSecond(), 15.0);
+        for (int i = 0; i < ui::ThroughputChart::kSeconds + 10; ++i)
+            chart.tick();
+        QCOMPARE(chart.requestsPerSecond(), 0.0);
+        chart.resize(400, 120);
+        QVERIFY(!chart.grab().isNull()); // paints with any amount of history
     }
 
     void aThousandRequestsASecondKeepTheLogBounded()

@@ -2,6 +2,7 @@
 
 #include "config/configservice.h"
 #include "gateway/gatewaythread.h"
+#include "gateway/liveview.h"
 #include "usage/requestmonitor.h"
 
 #include <QCoreApplication>
@@ -47,21 +48,55 @@ std::shared_ptr<const config::ConfigSnapshot> GatewayLink::snapshot() const
     return m_config ? m_config->snapshot() : std::make_shared<const config::ConfigSnapshot>();
 }
 
+template <typename Result>
+void GatewayLink::roundTrip(QObject *context, std::function<Result()> work, std::function<void(const Result &)> then)
+{
+    QMetaObject::invokeMethod(m_thread->gateway(), [work = std::move(work), link = QPointer(this),
+                                                    context = QPointer(context), then = std::move(then)] {
+        const Result result = work();
+        // The application object outlives both threads' work; the pointers are checked on its thread.
+        QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, then, result] {
+            if (link && context)
+                then(result);
+        });
+    });
+}
+
 void GatewayLink::change(Change change, QObject *context, std::function<void(const config::Problem &)> done)
 {
     if (!m_config) {
         done(config::Problem::storage(tr("the gateway is not running")));
         return;
     }
-    QMetaObject::invokeMethod(m_config, [config = m_config, change = std::move(change), link = QPointer(this),
-                                         context = QPointer(context), done = std::move(done)] {
-        const config::Problem problem = change(*config);
-        // The application object outlives both threads' work; the pointers are checked on its thread.
-        QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, done, problem] {
-            if (link && context)
-                done(problem);
+    roundTrip<config::Problem>(
+        context, [config = m_config, change = std::move(change)] { return change(*config); }, std::move(done));
+}
+
+void GatewayLink::fetchLive(QObject *context, std::function<void(const QJsonObject &)> done)
+{
+    if (!m_config)
+        return;
+    gateway::Gateway *gateway = m_thread->gateway();
+    roundTrip<QJsonObject>(
+        context, [gateway, config = m_config] { return gateway::liveView(*config->snapshot(), gateway->status()); },
+        std::move(done));
+}
+
+void GatewayLink::setPaused(bool paused)
+{
+    if (!m_config || paused == m_paused)
+        return;
+    gateway::Gateway *gateway = m_thread->gateway();
+    roundTrip<bool>(
+        this,
+        [gateway, paused] {
+            gateway->setPaused(paused);
+            return paused;
+        },
+        [this](const bool &now) {
+            m_paused = now;
+            Q_EMIT pausedChanged(now);
         });
-    });
 }
 
 } // namespace obleth::ui

@@ -4,6 +4,7 @@
 #include "config/jsonfields.h"
 #include "usage/requestrecord.h"
 
+#include <QJsonObject>
 #include <QObject>
 
 #include <functional>
@@ -37,7 +38,17 @@ public:
     [[nodiscard]] const QString &dataUrl() const noexcept { return m_dataUrl; }
     [[nodiscard]] const QString &adminUrl() const noexcept { return m_adminUrl; }
 
+    /// The live view of admission (as GET /api/v1/fairshare/live), handed to @p done on this thread.
+    void fetchLive(QObject *context, std::function<void(const QJsonObject &live)> done);
+    /// Pauses or resumes the data plane; paused() follows.
+    void setPaused(bool paused);
+    [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
+
     using Change = std::function<config::Problem(config::ConfigService &)>;
+    /// Runs @p work on the gateway thread, then @p then on this thread unless @p context is gone by then.
+    template <typename Result>
+    void roundTrip(QObject *context, std::function<Result()> work, std::function<void(const Result &)> then);
+
     /// Runs @p change on the gateway thread; @p done gets its outcome on this thread, unless @p context
     /// is gone by then.
     void change(Change change, QObject *context, std::function<void(const config::Problem &)> done);
@@ -46,6 +57,7 @@ Q_SIGNALS:
     /// The gateway is up and the services are reachable.
     void ready();
     void configChanged();
+    void pausedChanged(bool paused);
     void requestStarted(const obleth::usage::RequestStarted &started);
     void requestProgress(const obleth::usage::RequestProgress &progress);
     void requestFinished(const obleth::usage::RequestRecord &record);
@@ -58,6 +70,7 @@ private:
     QString m_dataUrl;
     QString m_adminUrl;
     bool m_watching = false;
+    bool m_paused = false;
 };
 
 } // namespace obleth::ui

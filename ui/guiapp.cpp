@@ -3,12 +3,15 @@
 #include "gateway/gatewaythread.h"
 #include "gatewaylink.h"
 #include "mainwindow.h"
+#include "overviewpage.h"
 #include "statuswindow.h"
+#include "tenantspage.h"
+#include "trayicon.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QIcon>
-#include <QMenu>
-#include <QSystemTrayIcon>
 
 namespace obleth::ui {
 
@@ -17,23 +20,26 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
     , m_gateway(gateway)
     , m_link(new GatewayLink(gateway, this))
     , m_window(std::make_unique<MainWindow>(m_link))
+    , m_tray(new TrayIcon(this))
 {
-    const QIcon icon(QStringLiteral(":/obleth/obleth.svg"));
-    QApplication::setWindowIcon(icon);
-    if (QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_tray = new QSystemTrayIcon(icon, this);
-        auto *menu = new QMenu(m_window.get());
-        menu->addAction(tr("Show obleth"), m_window.get(), [this] {
-            m_window->show();
-            m_window->raise();
-        });
-        menu->addSeparator();
-        menu->addAction(tr("Quit"), this, &GuiApp::quit);
-        m_tray->setContextMenu(menu);
-        m_tray->setToolTip(tr("obleth gateway"));
-        m_tray->show();
-    } else {
-        // Without a tray, closing the window is how the user quits.
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/obleth/obleth.svg")));
+    connect(m_tray->openAction(), &QAction::triggered, this, &GuiApp::showWindow);
+    connect(m_tray, &TrayIcon::activated, this, &GuiApp::showWindow);
+    connect(m_tray->copyUrlAction(), &QAction::triggered, this,
+            [this] { QApplication::clipboard()->setText(m_link->dataUrl() + QStringLiteral("/v1")); });
+    connect(m_tray->newKeyAction(), &QAction::triggered, this, [this] {
+        showWindow();
+        m_window->showNewKey();
+    });
+    connect(m_tray->pauseAction(), &QAction::triggered, m_link, [this](bool pause) { m_link->setPaused(pause); });
+    connect(m_tray->quitAction(), &QAction::triggered, this, &GuiApp::quit);
+    connect(m_link, &GatewayLink::pausedChanged, this, [this](bool paused) {
+        m_tray->setState(paused ? TrayIcon::State::Paused : TrayIcon::State::Running);
+    });
+    connect(m_window->overviewPage(), &OverviewPage::liveUpdated, m_tray, &TrayIcon::setCounts);
+
+    if (!m_tray->show()) {
+        // Without a tray, the window is the app: closing it quits.
         QApplication::setQuitOnLastWindowClosed(true);
         connect(qApp, &QApplication::lastWindowClosed, this, &GuiApp::quit);
     }
@@ -41,18 +47,27 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
 
     connect(gateway, &gateway::GatewayThread::started, this,
             [this](const QString &dataUrl, const QString &adminUrl, const QString &firstKey) {
+                m_tray->setState(TrayIcon::State::Running);
                 m_window->overview()->showListening(dataUrl, adminUrl);
                 if (!firstKey.isEmpty())
                     m_window->overview()->showFirstKey(firstKey);
             });
     connect(gateway, &gateway::GatewayThread::startFailed, this, [this](const QString &error) {
+        m_tray->setState(TrayIcon::State::Error);
         m_window->overview()->showError(error);
-        m_window->show();
+        showWindow();
     });
     connect(gateway, &gateway::GatewayThread::stopped, qApp, &QCoreApplication::quit);
 }
 
 GuiApp::~GuiApp() = default;
+
+void GuiApp::showWindow()
+{
+    m_window->show();
+    m_window->raise();
+    m_window->activateWindow();
+}
 
 void GuiApp::quit()
 {

@@ -4,10 +4,6 @@
 
 #include <memory>
 
-QT_BEGIN_NAMESPACE
-class QSystemTrayIcon;
-QT_END_NAMESPACE
-
 namespace obleth::gateway {
 class GatewayThread;
 }
@@ -16,8 +12,9 @@ namespace obleth::ui {
 
 class GatewayLink;
 class MainWindow;
+class TrayIcon;
 
-/// The tray app's shell: a tray icon with a menu and the status window, following the gateway.
+/// The tray app's shell: the tray icon and the main window, following the gateway it runs.
 class GuiApp final : public QObject
 {
     Q_OBJECT
@@ -29,14 +26,17 @@ public:
 
     /// Stops the gateway, then quits the application.
     void quit();
+    /// Brings the main window forward (tray click, "Open obleth", a second instance).
+    void showWindow();
     [[nodiscard]] MainWindow *window() const noexcept { return m_window.get(); }
     [[nodiscard]] GatewayLink *link() const noexcept { return m_link; }
+    [[nodiscard]] TrayIcon *tray() const noexcept { return m_tray; }
 
 private:
     gateway::GatewayThread *m_gateway;
     GatewayLink *m_link;
     std::unique_ptr<MainWindow> m_window;
-    QSystemTrayIcon *m_tray = nullptr;
+    TrayIcon *m_tray;
 };
 
 } // namespace obleth::ui

@@ -1,11 +1,13 @@
 #include "mainwindow.h"
 
+#include "overviewpage.h"
 #include "requestspage.h"
 #include "statuswindow.h"
 #include "tenantspage.h"
 
 #include <QAction>
 #include <QKeySequence>
+#include <QLineEdit>
 #include <QTabWidget>
 
 namespace obleth::ui {
@@ -13,7 +15,7 @@ namespace obleth::ui {
 MainWindow::MainWindow(GatewayLink *link, QWidget *parent)
     : QMainWindow(parent)
     , m_pages(new QTabWidget(this))
-    , m_overview(new StatusWindow(this))
+    , m_overview(new OverviewPage(link, this))
     , m_tenants(new TenantsPage(link, this))
     , m_requests(new RequestsPage(link, this))
 {
@@ -29,6 +31,17 @@ MainWindow::MainWindow(GatewayLink *link, QWidget *parent)
         addAction(go);
     }
     resize(960, 640);
+}
+
+void MainWindow::showNewKey()
+{
+    m_pages->setCurrentWidget(m_tenants);
+    m_tenants->newKeyName()->setFocus();
+}
+
+StatusWindow *MainWindow::overview() const
+{
+    return m_overview->status();
 }
 
 } // namespace obleth::ui

@@ -9,6 +9,7 @@ QT_END_NAMESPACE
 namespace obleth::ui {
 
 class GatewayLink;
+class OverviewPage;
 class RequestsPage;
 class StatusWindow;
 class TenantsPage;
@@ -23,14 +24,18 @@ class MainWindow final : public QMainWindow
 public:
     explicit MainWindow(GatewayLink *link, QWidget *parent = nullptr);
 
-    [[nodiscard]] StatusWindow *overview() const noexcept { return m_overview; }
+    [[nodiscard]] OverviewPage *overviewPage() const noexcept { return m_overview; }
+    /// Where the gateway listens (on the overview page).
+    [[nodiscard]] StatusWindow *overview() const;
     [[nodiscard]] TenantsPage *tenantsPage() const noexcept { return m_tenants; }
     [[nodiscard]] RequestsPage *requestsPage() const noexcept { return m_requests; }
     [[nodiscard]] QTabWidget *pages() const noexcept { return m_pages; }
+    /// Opens Tenants & keys ready to name a new key for the selected tenant.
+    void showNewKey();
 
 private:
     QTabWidget *m_pages;
-    StatusWindow *m_overview;
+    OverviewPage *m_overview;
     TenantsPage *m_tenants;
     RequestsPage *m_requests;
 };

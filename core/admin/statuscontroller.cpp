@@ -19,6 +19,7 @@ void StatusController::addRoutes(const RouteSink &add)
                        {QStringLiteral("admin_url"), m_status->adminUrl},
                        {QStringLiteral("in_flight"), m_status->inFlight()},
                        {QStringLiteral("queued"), m_status->queued()},
+                       {QStringLiteral("paused"), m_status->paused()},
                    });
     });
     add("GET", QStringLiteral("/api/v1/openapi.json"), [](ApiCall &call) {

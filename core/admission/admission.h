@@ -39,6 +39,7 @@ public:
     [[nodiscard]] int queued() const noexcept { return m_scheduler.queued(); }
     [[nodiscard]] int capacity() const noexcept { return m_scheduler.capacity(); }
     [[nodiscard]] QList<Scheduler::TenantView> tenants() const { return m_scheduler.tenants(); }
+    [[nodiscard]] QList<Scheduler::ModelView> models() const { return m_scheduler.models(); }
 
 private:
     friend class TicketHolder;

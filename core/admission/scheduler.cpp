@@ -231,4 +231,21 @@ QList<Scheduler::TenantView> Scheduler::tenants() const
     return views;
 }
 
+QList<Scheduler::ModelView> Scheduler::models() const
+{
+    QHash<QString, ModelView> views;
+    for (auto it = m_models.cbegin(); it != m_models.cend(); ++it)
+        views[it.key()].inFlight = it.value();
+    for (const QList<Waiting> &queue : m_waiting) {
+        for (const Waiting &w : queue)
+            ++views[w.request.model].queued;
+    }
+    QList<ModelView> out;
+    for (auto it = views.begin(); it != views.end(); ++it) {
+        it->model = it.key();
+        out.append(*it);
+    }
+    return out;
+}
+
 } // namespace obleth::admission

@@ -85,6 +85,15 @@ public:
     };
     [[nodiscard]] QList<TenantView> tenants() const;
 
+    struct ModelView
+    {
+        QString model;
+        int inFlight = 0;
+        int queued = 0;
+    };
+    /// Models with requests in flight or waiting.
+    [[nodiscard]] QList<ModelView> models() const;
+
 private:
     struct Usage
     {

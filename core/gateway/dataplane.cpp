@@ -129,7 +129,13 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
             return ctx.error(405, "method_not_allowed", QStringLiteral("use GET /health"));
         http::Headers h = ctx.idHeader();
         h.add("Content-Type", "text/plain; charset=utf-8");
-        return responder->send(200, h, "ok");
+        return m_paused ? responder->send(503, h, "paused") : responder->send(200, h, "ok");
+    }
+    if (m_paused) {
+        http::Headers h = ctx.idHeader();
+        h.add("Retry-After", "5");
+        return responder->sendError(503, "gateway_paused",
+                                    QStringLiteral("the gateway is paused; resume it from the obleth app"), h);
     }
     if (!authenticate(ctx))
         return;

@@ -60,6 +60,10 @@ public:
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;
 
+    /// While paused (from the tray app), requests other than /health get 503 `gateway_paused`.
+    void setPaused(bool paused) { m_paused = paused; }
+    [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
+
     /// Upstream calls for the default upstream use these timeouts (contract section 9 defaults).
     static constexpr int kDefaultConnectTimeoutMs = 10'000;
     static constexpr int kDefaultFirstByteTimeoutMs = 600'000;
@@ -92,6 +96,7 @@ private:
     class McpGateway *m_mcp;
     admission::TokenBuckets m_buckets;
     QUrl m_defaultUpstream;
+    bool m_paused = false;
 };
 
 } // namespace obleth::gateway

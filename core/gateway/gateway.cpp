@@ -151,8 +151,16 @@ void Gateway::start()
     m_status.permitsInUse = [admission] { return admission->inFlight(); };
     m_status.queued = [admission] { return admission->queued(); };
     m_status.admission = admission;
+    DataPlane *dataPlane = p.dataPlane.get();
+    m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
     qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
+}
+
+void Gateway::setPaused(bool paused)
+{
+    if (m_parts && m_parts->dataPlane)
+        m_parts->dataPlane->setPaused(paused);
 }
 
 void Gateway::shutdown(int graceMs)

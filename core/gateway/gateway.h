@@ -45,6 +45,8 @@ public:
 
     /// Opens the store and starts both listeners; emits started() or startFailed().
     void start();
+    /// Pauses or resumes the data plane (paused: 503 for everything but /health).
+    void setPaused(bool paused);
     /// Stops accepting, lets requests in flight finish for up to @p graceMs, then emits stopped().
     void shutdown(int graceMs);
 

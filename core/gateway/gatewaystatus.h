@@ -23,6 +23,8 @@ struct GatewayStatus
     std::function<int()> queued = [] { return 0; };
     /// Admission permits held (chat and completions until their response or stream ends).
     std::function<int()> permitsInUse = [] { return 0; };
+    /// The data plane is paused (503 for everything but /health).
+    std::function<bool()> paused = [] { return false; };
     /// The fair-share admission, for the live view; null until the gateway has started.
     const admission::Admission *admission = nullptr;
 };

@@ -1,0 +1,66 @@
+#include "liveview.h"
+
+#include "admission/admission.h"
+#include "config/configsnapshot.h"
+#include "config/entityjson.h"
+#include "gatewaystatus.h"
+
+#include <QJsonArray>
+
+namespace obleth::gateway {
+
+QJsonObject liveView(const config::ConfigSnapshot &snap, const GatewayStatus &status)
+{
+    const int inFlight = status.permitsInUse();
+    QHash<QString, QJsonObject> groups;
+    for (const config::FairShareGroup &g : snap.groups) {
+        QJsonObject o = config::toJson(g);
+        o.insert(QStringLiteral("in_flight"), 0);
+        o.insert(QStringLiteral("queued"), 0);
+        groups.insert(g.name, o);
+    }
+    QJsonArray tenants;
+    QJsonArray models;
+    if (status.admission) {
+        for (const admission::Scheduler::TenantView &v : status.admission->tenants()) {
+            const config::Tenant *t = snap.findTenant(v.tenant);
+            if (!t)
+                continue;
+            tenants.append(QJsonObject{
+                {QStringLiteral("tenant_id"), v.tenant},
+                {QStringLiteral("tenant"), t->name},
+                {QStringLiteral("fairshare_group"), t->fairshareGroup},
+                {QStringLiteral("weight"), double(t->weight)},
+                {QStringLiteral("in_flight"), v.inFlight},
+                {QStringLiteral("queued"), v.queued},
+                {QStringLiteral("score"), v.score},
+                {QStringLiteral("share"), inFlight > 0 ? double(v.inFlight) / inFlight : 0.0},
+            });
+            QJsonObject &g = groups[t->fairshareGroup];
+            g.insert(QStringLiteral("in_flight"), g.value(QStringLiteral("in_flight")).toInt() + v.inFlight);
+            g.insert(QStringLiteral("queued"), g.value(QStringLiteral("queued")).toInt() + v.queued);
+        }
+        for (const admission::Scheduler::ModelView &v : status.admission->models()) {
+            const config::ModelConfig *m = snap.findModel(v.model);
+            models.append(QJsonObject{
+                {QStringLiteral("model"), v.model},
+                {QStringLiteral("in_flight"), v.inFlight},
+                {QStringLiteral("queued"), v.queued},
+                {QStringLiteral("max_concurrency"),
+                 m && m->maxConcurrency ? QJsonValue(double(*m->maxConcurrency)) : QJsonValue()},
+            });
+        }
+    }
+    QJsonArray groupArray;
+    for (const config::FairShareGroup &g : snap.groups)
+        groupArray.append(groups.value(g.name));
+    return QJsonObject{{QStringLiteral("capacity"), double(snap.capacity)},
+                       {QStringLiteral("in_flight"), inFlight},
+                       {QStringLiteral("queued"), status.queued()},
+                       {QStringLiteral("requests_in_flight"), status.inFlight()},
+                       {QStringLiteral("groups"), groupArray},
+                       {QStringLiteral("tenants"), tenants},
+                       {QStringLiteral("models"), models}};
+}
+
+} // namespace obleth::gateway

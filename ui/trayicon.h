@@ -1,0 +1,62 @@
+#pragma once
+
+#include <QIcon>
+#include <QObject>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QMenu;
+class QSystemTrayIcon;
+QT_END_NAMESPACE
+
+namespace obleth::ui {
+
+/// The tray icon and its menu: the icon shows the state (running, paused, error), the tooltip the live
+/// counts, and the menu opens the window, copies the base URL, makes a new key, pauses or resumes the
+/// gateway, and quits. The menu exists (and its actions work) even where the desktop has no tray.
+class TrayIcon final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TrayIcon)
+
+public:
+    enum class State { Starting, Running, Paused, Error };
+
+    explicit TrayIcon(QObject *parent = nullptr);
+    ~TrayIcon() override;
+
+    /// Shows the icon when the desktop has a tray; returns whether it could.
+    bool show();
+    void setState(State state);
+    [[nodiscard]] State state() const noexcept { return m_state; }
+    void setCounts(int inFlight, int queued);
+    [[nodiscard]] QString toolTip() const;
+    [[nodiscard]] QIcon icon() const;
+
+    [[nodiscard]] QMenu *menu() const noexcept { return m_menu; }
+    [[nodiscard]] QAction *openAction() const noexcept { return m_open; }
+    [[nodiscard]] QAction *copyUrlAction() const noexcept { return m_copyUrl; }
+    [[nodiscard]] QAction *newKeyAction() const noexcept { return m_newKey; }
+    [[nodiscard]] QAction *pauseAction() const noexcept { return m_pause; }
+    [[nodiscard]] QAction *quitAction() const noexcept { return m_quit; }
+
+Q_SIGNALS:
+    /// The icon itself was clicked.
+    void activated();
+
+private:
+    void update();
+
+    QMenu *m_menu;
+    QSystemTrayIcon *m_tray = nullptr;
+    QAction *m_open;
+    QAction *m_copyUrl;
+    QAction *m_newKey;
+    QAction *m_pause;
+    QAction *m_quit;
+    State m_state = State::Starting;
+    int m_inFlight = 0;
+    int m_queued = 0;
+};
+
+} // namespace obleth::ui
