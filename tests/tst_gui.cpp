@@ -10,6 +10,9 @@
 #include "ui/requestlogmodel.h"
 #include "ui/requestspage.h"
 #include "ui/statuswindow.h"
+#include "mockupstream.h"
+#include "ui/modeldialog.h"
+#include "ui/modelspage.h"
 #include "ui/overviewpage.h"
 #include "ui/tenantspage.h"
 #include "ui/throughputchart.h"
@@ -17,7 +20,12 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QDialogButtonBox>
+#include <QListWidget>
+#include <QSpinBox>
+#include <QTcpServer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -242,6 +250,91 @@ private Q_SLOTS:
         // The filter narrows the log.
         QTest::keyClicks(page->findChild<QLineEdit *>(), QStringLiteral("streaming-nothing-matches"));
         QCOMPARE(page->table()->model()->rowCount(), 0);
+    }
+
+    void modelRegisteredInTheDialogAndTested()
+    {
+        test::MockUpstream mock;
+        QVERIFY(mock.ok());
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::ModelsPage *page = f.app->window()->modelsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+
+        QTest::mouseClick(page->addButton(), Qt::LeftButton);
+        ui::ModelDialog *dialog = page->dialog();
+        QVERIFY(dialog && dialog->isVisible());
+        QTest::keyClicks(dialog->name, QStringLiteral("local"));
+        QTest::keyClicks(dialog->upstreamModel, QStringLiteral("mock-model"));
+        QTest::keyClicks(dialog->apiBase, QStringLiteral("not a url"));
+        QTest::keyClicks(dialog->apiKey, QStringLiteral("sk-upstream-secret"));
+        dialog->cacheEnabled->setChecked(true);
+        dialog->maxConcurrency->setValue(2);
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        // Refused with the reason in the dialog, which stays open to be fixed.
+        QTRY_VERIFY(dialog->isVisible() && dialog->problem()->text().contains(QStringLiteral("api_base")));
+        dialog->apiBase->clear();
+        QTest::keyClicks(dialog->apiBase, mock.url(QStringLiteral("/v1")).toString());
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_COMPARE(page->table()->rowCount(), 1);
+        QCOMPARE(page->table()->item(0, ui::ModelsPage::Name)->text(), QStringLiteral("local"));
+
+        const QJsonObject stored = f.admin("GET", "/api/v1/models").data().first().toObject();
+        QCOMPARE(stored.value(QStringLiteral("has_api_key")).toBool(), true);
+        QCOMPARE(stored.value(QStringLiteral("cache_enabled")).toBool(), true);
+        QCOMPARE(stored.value(QStringLiteral("max_concurrency")).toInt(), 2);
+        QVERIFY(!stored.contains(QStringLiteral("api_key")));
+
+        // Test: a one-token request to the backend, with the answer and its latency.
+        page->table()->selectRow(0);
+        QTest::mouseClick(page->testButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page->message()->text().contains(QStringLiteral("answered in")), 10000);
+
+        // The enable toggle in the table acts at once.
+        page->table()->item(0, ui::ModelsPage::Enabled)->setCheckState(Qt::Unchecked);
+        QTRY_COMPARE(f.admin("GET", "/api/v1/models").data().first().toObject().value(QStringLiteral("enabled")).toBool(),
+                     false);
+
+        // An unreachable backend: the error says what to check.
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const quint16 closedPort = closed.serverPort();
+        closed.close();
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        QVERIFY(page->dialog());
+        QCOMPARE(page->dialog()->name->text(), QStringLiteral("local"));
+        QVERIFY(page->dialog()->apiKey->placeholderText().contains(QStringLiteral("stored")));
+        page->dialog()->apiBase->setText(QStringLiteral("http://127.0.0.1:%1/v1").arg(closedPort));
+        QTest::mouseClick(page->dialog()->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_VERIFY(page->table()->item(0, ui::ModelsPage::ApiBase)->text().contains(QString::number(closedPort)));
+        QCOMPARE(f.admin("GET", "/api/v1/models").data().first().toObject().value(QStringLiteral("has_api_key")).toBool(),
+                 true); // the key was kept
+        page->table()->selectRow(0);
+        QTest::mouseClick(page->testButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page->message()->text().contains(QStringLiteral("cannot reach")), 10000);
+        QVERIFY(page->message()->text().contains(QStringLiteral("api_base")));
+    }
+
+    void discoverFindsLocalServersAndRegistersThem()
+    {
+        test::MockUpstream mock;
+        QVERIFY(mock.ok());
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::ModelsPage *page = f.app->window()->modelsPage();
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const quint16 closedPort = closed.serverPort();
+        closed.close();
+        page->setDiscoveryPorts({{QStringLiteral("Mock"), mock.port()}, {QStringLiteral("Nothing"), closedPort}});
+        QTest::mouseClick(page->discoverButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page->discovered()->count() == 1, 10000);
+        QVERIFY(page->discovered()->item(0)->text().startsWith(QStringLiteral("mock-model (Mock)")));
+        QTest::mouseClick(page->registerButton(), Qt::LeftButton);
+        QTRY_COMPARE(page->table()->rowCount(), 1);
+        const QJsonObject stored = f.admin("GET", "/api/v1/models").data().first().toObject();
+        QCOMPARE(stored.value(QStringLiteral("model_name")).toString(), QStringLiteral("mock-model"));
+        QCOMPARE(stored.value(QStringLiteral("api_base")).toString(), mock.url(QStringLiteral("/v1")).toString());
     }
 
     void trayMenuPausesCopiesAndOpens()

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "modelspage.h"
 #include "overviewpage.h"
 #include "requestspage.h"
 #include "statuswindow.h"
@@ -16,11 +17,13 @@ MainWindow::MainWindow(GatewayLink *link, QWidget *parent)
     : QMainWindow(parent)
     , m_pages(new QTabWidget(this))
     , m_overview(new OverviewPage(link, this))
+    , m_models(new ModelsPage(link, this))
     , m_tenants(new TenantsPage(link, this))
     , m_requests(new RequestsPage(link, this))
 {
     setWindowTitle(tr("obleth"));
     m_pages->addTab(m_overview, tr("&Overview"));
+    m_pages->addTab(m_models, tr("&Models"));
     m_pages->addTab(m_tenants, tr("&Tenants && keys"));
     m_pages->addTab(m_requests, tr("&Requests"));
     setCentralWidget(m_pages);

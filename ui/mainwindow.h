@@ -9,13 +9,14 @@ QT_END_NAMESPACE
 namespace obleth::ui {
 
 class GatewayLink;
+class ModelsPage;
 class OverviewPage;
 class RequestsPage;
 class StatusWindow;
 class TenantsPage;
 
-/// obleth's main window: one page per concern (Overview, Tenants & keys, Requests), switched with
-/// Ctrl+1..Ctrl+3.
+/// obleth's main window: one page per concern (Overview, Models, Tenants & keys, Requests, …), switched
+/// with Ctrl+1, Ctrl+2, ….
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -27,6 +28,7 @@ public:
     [[nodiscard]] OverviewPage *overviewPage() const noexcept { return m_overview; }
     /// Where the gateway listens (on the overview page).
     [[nodiscard]] StatusWindow *overview() const;
+    [[nodiscard]] ModelsPage *modelsPage() const noexcept { return m_models; }
     [[nodiscard]] TenantsPage *tenantsPage() const noexcept { return m_tenants; }
     [[nodiscard]] RequestsPage *requestsPage() const noexcept { return m_requests; }
     [[nodiscard]] QTabWidget *pages() const noexcept { return m_pages; }
@@ -36,6 +38,7 @@ public:
 private:
     QTabWidget *m_pages;
     OverviewPage *m_overview;
+    ModelsPage *m_models;
     TenantsPage *m_tenants;
     RequestsPage *m_requests;
 };

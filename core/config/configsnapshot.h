@@ -27,6 +27,15 @@ struct ConfigSnapshot
         const auto it = modelByName.constFind(name);
         return it == modelByName.cend() ? nullptr : &models.at(*it);
     }
+    /// By id, for the GUI (a linear scan: registries are small and this is not on the request path).
+    [[nodiscard]] const ModelConfig *findModelById(const QString &id) const
+    {
+        for (const ModelConfig &m : models) {
+            if (m.id == id)
+                return &m;
+        }
+        return nullptr;
+    }
     [[nodiscard]] const ApiKey *findKeyByHash(const QByteArray &hash) const
     {
         const auto it = keyByHash.constFind(hash);

@@ -1,0 +1,249 @@
+#include "modelspage.h"
+
+#include "config/configservice.h"
+#include "config/entityjson.h"
+#include "discovery/backendprobe.h"
+#include "gatewaylink.h"
+#include "modeldialog.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace obleth::ui {
+
+namespace {
+constexpr int kIdRole = Qt::UserRole;
+constexpr int kBaseRole = Qt::UserRole + 1;
+
+QTableWidgetItem *cell(const QString &text)
+{
+    auto *item = new QTableWidgetItem(text);
+    item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+    return item;
+}
+} // namespace
+
+ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
+    : QWidget(parent)
+    , m_link(link)
+    , m_probe(new discovery::BackendProbe(this))
+    , m_table(new QTableWidget(0, Columns, this))
+    , m_add(new QPushButton(tr("&Add…"), this))
+    , m_edit(new QPushButton(tr("&Edit…"), this))
+    , m_delete(new QPushButton(tr("&Delete…"), this))
+    , m_test(new QPushButton(tr("&Test"), this))
+    , m_discover(new QPushButton(tr("D&iscover local servers"), this))
+    , m_found(new QListWidget(this))
+    , m_register(new QPushButton(tr("&Register checked models"), this))
+    , m_message(new QLabel(this))
+{
+    for (const discovery::BackendProbe::Candidate &c : discovery::BackendProbe::usualLocalServers())
+        m_ports.append({c.name, c.port});
+    m_table->setHorizontalHeaderLabels(
+        {tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"), tr("Max concurrency"), tr("Prices in/out")});
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_message->setWordWrap(true);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_found->hide();
+    m_register->hide();
+
+    auto *buttons = new QHBoxLayout;
+    for (QPushButton *b : {m_add, m_edit, m_delete, m_test, m_discover})
+        buttons->addWidget(b);
+    buttons->addStretch();
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_table, 3);
+    layout->addLayout(buttons);
+    layout->addWidget(m_message);
+    layout->addWidget(m_found, 1);
+    layout->addWidget(m_register);
+
+    connect(link, &GatewayLink::configChanged, this, &ModelsPage::reload);
+    connect(m_add, &QPushButton::clicked, this, [this] { openDialog({}); });
+    connect(m_edit, &QPushButton::clicked, this, [this] { openDialog(selectedId()); });
+    connect(m_table, &QTableWidget::cellDoubleClicked, this, [this] { openDialog(selectedId()); });
+    connect(m_test, &QPushButton::clicked, this, &ModelsPage::test);
+    connect(m_discover, &QPushButton::clicked, this, &ModelsPage::discover);
+    connect(m_register, &QPushButton::clicked, this, &ModelsPage::registerDiscovered);
+    connect(m_delete, &QPushButton::clicked, this, [this] {
+        const QString id = selectedId();
+        if (id.isEmpty()
+            || QMessageBox::question(this, tr("Delete model"), tr("Delete this model? Clients asking for it get 404."))
+                != QMessageBox::Yes)
+            return;
+        m_link->change([id](config::ConfigService &c) { return c.deleteModel(id); }, this,
+                       [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
+    });
+    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
+        if (m_reloading || item->column() != Enabled)
+            return;
+        const QString id = m_table->item(item->row(), Name)->data(kIdRole).toString();
+        const QJsonObject body{{QStringLiteral("enabled"), item->checkState() == Qt::Checked}};
+        m_link->change(
+            [id, body](config::ConfigService &c) {
+                config::ModelConfig m;
+                return c.patchModel(id, body, &m);
+            },
+            this, [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
+    });
+}
+
+QString ModelsPage::selectedId() const
+{
+    const auto items = m_table->selectedItems();
+    return items.isEmpty() ? QString() : m_table->item(items.first()->row(), Name)->data(kIdRole).toString();
+}
+
+void ModelsPage::reload()
+{
+    const auto snap = m_link->snapshot();
+    const QString selected = selectedId();
+    m_reloading = true;
+    m_table->setRowCount(int(snap->models.size()));
+    int row = 0;
+    for (const config::ModelConfig &m : snap->models) {
+        auto *name = cell(m.modelName);
+        name->setData(kIdRole, m.id);
+        m_table->setItem(row, Name, name);
+        m_table->setItem(row, Upstream, cell(m.upstreamModel));
+        m_table->setItem(row, ApiBase, cell(m.apiBase));
+        auto *enabled = new QTableWidgetItem;
+        enabled->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+        enabled->setCheckState(m.enabled ? Qt::Checked : Qt::Unchecked);
+        m_table->setItem(row, Enabled, enabled);
+        m_table->setItem(row, Cache, cell(m.cacheEnabled ? tr("%1 s").arg(m.cacheTtlSecs) : tr("off")));
+        m_table->setItem(row, MaxConcurrency, cell(m.maxConcurrency ? QString::number(*m.maxConcurrency) : tr("no limit")));
+        m_table->setItem(row, Prices, cell(QStringLiteral("%1 / %2").arg(m.inputCostPerToken).arg(m.outputCostPerToken)));
+        if (m.id == selected)
+            m_table->selectRow(row);
+        ++row;
+    }
+    m_reloading = false;
+}
+
+void ModelsPage::openDialog(const QString &id)
+{
+    QJsonObject current;
+    if (!id.isEmpty()) {
+        const config::ModelConfig *m = m_link->snapshot()->findModelById(id);
+        if (!m)
+            return;
+        current = config::toJson(*m);
+    }
+    delete m_dialog;
+    m_dialog = new ModelDialog(current, this);
+    connect(m_dialog, &QDialog::accepted, this, [this, id] {
+        ModelDialog *dialog = m_dialog;
+        const QJsonObject body = dialog->model();
+        m_link->change(
+            [id, body](config::ConfigService &c) {
+                config::ModelConfig m;
+                return id.isEmpty() ? c.createModel(body, &m) : c.replaceModel(id, body, &m);
+            },
+            dialog, [this, dialog](const config::Problem &p) {
+                if (p.ok()) {
+                    m_message->setText(tr("Saved %1.").arg(dialog->name->text()));
+                    dialog->deleteLater();
+                    m_dialog = nullptr;
+                } else {
+                    dialog->showProblem(p.message);
+                    dialog->open(); // stays for the user to fix
+                }
+            });
+    });
+    m_dialog->open();
+}
+
+void ModelsPage::test()
+{
+    const config::ModelConfig *m = m_link->snapshot()->findModelById(selectedId());
+    if (!m) {
+        m_message->setText(tr("Select a model to test."));
+        return;
+    }
+    m_message->setText(tr("Testing %1…").arg(m->modelName));
+    m_test->setEnabled(false);
+    const QString name = m->modelName;
+    m_probe->testModel(m->apiBase, m->upstreamModel, m->apiKey, [this, name](const discovery::BackendProbe::TestResult &r) {
+        m_test->setEnabled(true);
+        m_message->setText(r.ok ? tr("%1 answered in %2 ms: “%3”").arg(name).arg(r.latencyMs).arg(r.answer)
+                                : tr("%1 failed: %2").arg(name, r.error));
+    });
+}
+
+void ModelsPage::discover()
+{
+    m_message->setText(tr("Looking for local servers…"));
+    m_discover->setEnabled(false);
+    QList<discovery::BackendProbe::Candidate> candidates;
+    for (const auto &[name, port] : std::as_const(m_ports))
+        candidates.append({name, port});
+    m_probe->discover(candidates, [this](const QList<discovery::BackendProbe::Server> &servers) {
+        m_discover->setEnabled(true);
+        m_found->clear();
+        const auto snap = m_link->snapshot();
+        for (const discovery::BackendProbe::Server &s : servers) {
+            for (const QString &model : s.models) {
+                auto *item = new QListWidgetItem(tr("%1 (%2) at %3").arg(model, s.name, s.apiBase.toString()), m_found);
+                item->setData(kIdRole, model);
+                item->setData(kBaseRole, s.apiBase.toString());
+                const bool known = snap->findModel(model) != nullptr;
+                item->setFlags(known ? Qt::NoItemFlags : (Qt::ItemIsUserCheckable | Qt::ItemIsEnabled));
+                item->setCheckState(known ? Qt::Unchecked : Qt::Checked);
+                if (known)
+                    item->setText(item->text() + tr(" — already registered"));
+            }
+        }
+        m_message->setText(servers.isEmpty()
+                               ? tr("No local OpenAI-compatible server answered (looked at ports %1).")
+                                     .arg([this] {
+                                         QStringList ports;
+                                         for (const auto &p : std::as_const(m_ports))
+                                             ports << QString::number(p.second);
+                                         return ports.join(QStringLiteral(", "));
+                                     }())
+                               : tr("Found %n server(s); check the models to register.", nullptr, int(servers.size())));
+        m_found->setVisible(!servers.isEmpty());
+        m_register->setVisible(!servers.isEmpty());
+    });
+}
+
+void ModelsPage::registerDiscovered()
+{
+    QList<QJsonObject> bodies;
+    for (int i = 0; i < m_found->count(); ++i) {
+        const QListWidgetItem *item = m_found->item(i);
+        if (item->checkState() == Qt::Checked) {
+            bodies.append(QJsonObject{{QStringLiteral("model_name"), item->data(kIdRole).toString()},
+                                      {QStringLiteral("api_base"), item->data(kBaseRole).toString()}});
+        }
+    }
+    m_link->change(
+        [bodies](config::ConfigService &c) {
+            for (const QJsonObject &body : bodies) {
+                config::ModelConfig m;
+                if (config::Problem p = c.createModel(body, &m); !p.ok())
+                    return p;
+            }
+            return config::Problem{};
+        },
+        this, [this, n = bodies.size()](const config::Problem &p) {
+            m_message->setText(p.ok() ? tr("Registered %n model(s).", nullptr, int(n)) : p.message);
+            if (p.ok()) {
+                m_found->hide();
+                m_register->hide();
+            }
+        });
+}
+
+} // namespace obleth::ui
