@@ -13,7 +13,9 @@
 #include "mockupstream.h"
 #include "ui/modeldialog.h"
 #include "ui/modelspage.h"
+#include "ui/autostart.h"
 #include "ui/overviewpage.h"
+#include "ui/settingspage.h"
 #include "ui/tenantspage.h"
 #include "ui/throughputchart.h"
 #include "ui/trayicon.h"
@@ -21,6 +23,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QMessageBox>
+#include <QStandardPaths>
+#include <QTimer>
 #include <QClipboard>
 #include <QDialogButtonBox>
 #include <QListWidget>
@@ -111,6 +118,11 @@ class TestGui : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // settings and autostart entries go to a test location
+    }
+
     void windowShowsWhereTheGatewayListens()
     {
         QTemporaryDir dir;
@@ -335,6 +347,84 @@ private Q_SLOTS:
         const QJsonObject stored = f.admin("GET", "/api/v1/models").data().first().toObject();
         QCOMPARE(stored.value(QStringLiteral("model_name")).toString(), QStringLiteral("mock-model"));
         QCOMPARE(stored.value(QStringLiteral("api_base")).toString(), mock.url(QStringLiteral("/v1")).toString());
+    }
+
+    void settingsShowRevealAndRegenerateTheAdminToken()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::SettingsPage *page = f.app->window()->settingsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        QTRY_COMPARE(page->adminToken()->text().toLatin1(), kAdminToken);
+        QCOMPARE(page->dataFolder()->text(), f.dir.path());
+        QCOMPARE(page->adminToken()->echoMode(), QLineEdit::Password);
+        QTest::mouseClick(page->revealButton(), Qt::LeftButton);
+        QCOMPARE(page->adminToken()->echoMode(), QLineEdit::Normal);
+        QTest::mouseClick(page->copyButton(), Qt::LeftButton);
+        QCOMPARE(QApplication::clipboard()->text().toLatin1(), kAdminToken);
+        // A token from OBLETH_ADMIN_TOKEN (as in this fixture) cannot be regenerated here.
+        QVERIFY(!page->regenerateButton()->isEnabled());
+    }
+
+    void regeneratedTokenReplacesTheOldOneAtOnce()
+    {
+        QTemporaryDir dir;
+        gateway::GatewayOptions options;
+        options.dataPort = 0;
+        options.adminPort = 0;
+        options.dataDir = dir.path();
+        gateway::GatewayThread gw(options);
+        ui::GuiApp app(&gw);
+        QSignalSpy started(&gw, &gateway::GatewayThread::started);
+        gw.start();
+        QVERIFY(started.wait(10'000));
+        const quint16 adminPort = quint16(QUrl(started.first().at(1).toString()).port());
+        ui::SettingsPage *page = app.window()->settingsPage();
+        QTRY_VERIFY(!page->adminToken()->text().isEmpty());
+        const QByteArray old = page->adminToken()->text().toLatin1();
+        const auto status = [adminPort](const QByteArray &token) {
+            return test::request(adminPort, "GET", "/api/v1/status", test::headers({{"Authorization", "Bearer " + token}}))
+                .status;
+        };
+        QCOMPARE(status(old), 200);
+        QVERIFY(page->regenerateButton()->isEnabled());
+        QTimer::singleShot(0, this, [] { // answer the confirmation
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget()))
+                box->button(QMessageBox::Yes)->click();
+        });
+        QTest::mouseClick(page->regenerateButton(), Qt::LeftButton);
+        QTRY_VERIFY(page->adminToken()->text().toLatin1() != old);
+        const QByteArray fresh = page->adminToken()->text().toLatin1();
+        QCOMPARE(status(old), 401);
+        QCOMPARE(status(fresh), 200);
+        QFile file(dir.filePath(QStringLiteral("admin-token")));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll().trimmed(), fresh);
+        QCOMPARE(file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+        QSignalSpy stopped(&gw, &gateway::GatewayThread::stopped);
+        app.quit();
+        QVERIFY(stopped.wait(10'000));
+    }
+
+    void startAtLoginAndColours()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::SettingsPage *page = f.app->window()->settingsPage();
+        const ui::Autostart entry(QCoreApplication::applicationFilePath());
+        page->startAtLogin()->setChecked(true);
+        QVERIFY(entry.isEnabled());
+        QFile desktop(entry.location());
+        QVERIFY(desktop.open(QIODevice::ReadOnly));
+        QVERIFY(desktop.readAll().contains(QCoreApplication::applicationFilePath().toUtf8()));
+        page->startAtLogin()->setChecked(false);
+        QVERIFY(!entry.isEnabled());
+
+        page->theme()->setCurrentIndex(2); // dark
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 80);
+        page->theme()->setCurrentIndex(1); // light
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 180);
+        page->theme()->setCurrentIndex(0);
     }
 
     void trayMenuPausesCopiesAndOpens()

@@ -32,6 +32,9 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
     m_config = gateway->configService();
     m_dataUrl = dataUrl;
     m_adminUrl = adminUrl;
+    m_dataDir = gateway->options().dataDir;
+    m_adminToken = gateway->adminToken();
+    m_tokenFromEnvironment = !gateway->options().adminToken.isEmpty();
     usage::RequestMonitor *monitor = gateway->requestMonitor();
     connect(m_config, &config::ConfigService::changed, this, &GatewayLink::configChanged);
     connect(monitor, &usage::RequestMonitor::requestStarted, this, &GatewayLink::requestStarted);
@@ -80,6 +83,27 @@ void GatewayLink::fetchLive(QObject *context, std::function<void(const QJsonObje
     roundTrip<QJsonObject>(
         context, [gateway, config = m_config] { return gateway::liveView(*config->snapshot(), gateway->status()); },
         std::move(done));
+}
+
+void GatewayLink::regenerateAdminToken(QObject *context,
+                                       std::function<void(const QString &, const QString &)> done)
+{
+    if (!m_config)
+        return done({}, tr("the gateway is not running"));
+    gateway::Gateway *gateway = m_thread->gateway();
+    using Outcome = QPair<QString, QString>;
+    roundTrip<Outcome>(
+        context,
+        [gateway] {
+            QString error;
+            const QString token = gateway->regenerateAdminToken(&error);
+            return Outcome(token, error);
+        },
+        [this, done = std::move(done)](const Outcome &outcome) {
+            if (!outcome.first.isEmpty())
+                m_adminToken = outcome.first;
+            done(outcome.first, outcome.second);
+        });
 }
 
 void GatewayLink::setPaused(bool paused)

@@ -37,6 +37,12 @@ public:
     [[nodiscard]] std::shared_ptr<const config::ConfigSnapshot> snapshot() const;
     [[nodiscard]] const QString &dataUrl() const noexcept { return m_dataUrl; }
     [[nodiscard]] const QString &adminUrl() const noexcept { return m_adminUrl; }
+    [[nodiscard]] const QString &dataDir() const noexcept { return m_dataDir; }
+    [[nodiscard]] const QString &adminToken() const noexcept { return m_adminToken; }
+    /// The admin token is OBLETH_ADMIN_TOKEN's (it cannot be regenerated here).
+    [[nodiscard]] bool adminTokenFromEnvironment() const noexcept { return m_tokenFromEnvironment; }
+    /// Replaces the admin token with a new one; @p done gets it, or an error.
+    void regenerateAdminToken(QObject *context, std::function<void(const QString &token, const QString &error)> done);
 
     /// The live view of admission (as GET /api/v1/fairshare/live), handed to @p done on this thread.
     void fetchLive(QObject *context, std::function<void(const QJsonObject &live)> done);
@@ -69,6 +75,9 @@ private:
     config::ConfigService *m_config = nullptr;
     QString m_dataUrl;
     QString m_adminUrl;
+    QString m_dataDir;
+    QString m_adminToken;
+    bool m_tokenFromEnvironment = false;
     bool m_watching = false;
     bool m_paused = false;
 };

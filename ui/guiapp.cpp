@@ -1,7 +1,9 @@
 #include "guiapp.h"
 
 #include "gateway/gatewaythread.h"
+#include "autostart.h"
 #include "gatewaylink.h"
+#include "palettes.h"
 #include "mainwindow.h"
 #include "overviewpage.h"
 #include "statuswindow.h"
@@ -12,6 +14,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QIcon>
+#include <QSettings>
 
 namespace obleth::ui {
 
@@ -19,10 +22,12 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
     : QObject(parent)
     , m_gateway(gateway)
     , m_link(new GatewayLink(gateway, this))
-    , m_window(std::make_unique<MainWindow>(m_link))
+    , m_autostart(std::make_unique<Autostart>(QCoreApplication::applicationFilePath()))
+    , m_window(std::make_unique<MainWindow>(m_link, m_autostart.get()))
     , m_tray(new TrayIcon(this))
 {
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/obleth/obleth.svg")));
+    applyTheme(Theme(QSettings().value(QStringLiteral("ui/theme"), 0).toInt()));
     connect(m_tray->openAction(), &QAction::triggered, this, &GuiApp::showWindow);
     connect(m_tray, &TrayIcon::activated, this, &GuiApp::showWindow);
     connect(m_tray->copyUrlAction(), &QAction::triggered, this,

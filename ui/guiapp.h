@@ -10,6 +10,7 @@ class GatewayThread;
 
 namespace obleth::ui {
 
+class Autostart;
 class GatewayLink;
 class MainWindow;
 class TrayIcon;
@@ -35,6 +36,7 @@ public:
 private:
     gateway::GatewayThread *m_gateway;
     GatewayLink *m_link;
+    std::unique_ptr<Autostart> m_autostart;
     std::unique_ptr<MainWindow> m_window;
     TrayIcon *m_tray;
 };

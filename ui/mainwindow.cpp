@@ -3,6 +3,7 @@
 #include "modelspage.h"
 #include "overviewpage.h"
 #include "requestspage.h"
+#include "settingspage.h"
 #include "statuswindow.h"
 #include "tenantspage.h"
 
@@ -13,19 +14,21 @@
 
 namespace obleth::ui {
 
-MainWindow::MainWindow(GatewayLink *link, QWidget *parent)
+MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
     : QMainWindow(parent)
     , m_pages(new QTabWidget(this))
     , m_overview(new OverviewPage(link, this))
     , m_models(new ModelsPage(link, this))
     , m_tenants(new TenantsPage(link, this))
     , m_requests(new RequestsPage(link, this))
+    , m_settings(new SettingsPage(link, autostart, this))
 {
     setWindowTitle(tr("obleth"));
     m_pages->addTab(m_overview, tr("&Overview"));
     m_pages->addTab(m_models, tr("&Models"));
     m_pages->addTab(m_tenants, tr("&Tenants && keys"));
     m_pages->addTab(m_requests, tr("&Requests"));
+    m_pages->addTab(m_settings, tr("&Settings"));
     setCentralWidget(m_pages);
     for (int i = 0; i < m_pages->count(); ++i) {
         auto *go = new QAction(this);

@@ -8,10 +8,12 @@ QT_END_NAMESPACE
 
 namespace obleth::ui {
 
+class Autostart;
 class GatewayLink;
 class ModelsPage;
 class OverviewPage;
 class RequestsPage;
+class SettingsPage;
 class StatusWindow;
 class TenantsPage;
 
@@ -23,7 +25,7 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    explicit MainWindow(GatewayLink *link, QWidget *parent = nullptr);
+    MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent = nullptr);
 
     [[nodiscard]] OverviewPage *overviewPage() const noexcept { return m_overview; }
     /// Where the gateway listens (on the overview page).
@@ -31,6 +33,7 @@ public:
     [[nodiscard]] ModelsPage *modelsPage() const noexcept { return m_models; }
     [[nodiscard]] TenantsPage *tenantsPage() const noexcept { return m_tenants; }
     [[nodiscard]] RequestsPage *requestsPage() const noexcept { return m_requests; }
+    [[nodiscard]] SettingsPage *settingsPage() const noexcept { return m_settings; }
     [[nodiscard]] QTabWidget *pages() const noexcept { return m_pages; }
     /// Opens Tenants & keys ready to name a new key for the selected tenant.
     void showNewKey();
@@ -41,6 +44,7 @@ private:
     ModelsPage *m_models;
     TenantsPage *m_tenants;
     RequestsPage *m_requests;
+    SettingsPage *m_settings;
 };
 
 } // namespace obleth::ui

@@ -49,6 +49,8 @@ public:
     ~AdminApi() override;
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;
+    /// The token changed (regenerated from the GUI): the old one stops working at once.
+    void setAdminToken(const QString &token) { m_adminToken = token.toUtf8(); }
     [[nodiscard]] const http::Router &router() const noexcept { return m_router; }
 
     static constexpr qsizetype kMaxBodyBytes = 1024 * 1024;

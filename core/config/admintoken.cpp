@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QSaveFile>
 
 namespace obleth::config {
 
@@ -39,6 +40,19 @@ QString AdminToken::resolve(const QString &given, const QString &dataDir, QStrin
     const QString token = generateAdminToken();
     if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
         || file.write(token.toLatin1() + '\n') < 0 || !file.flush()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return {};
+    }
+    return token;
+}
+
+QString AdminToken::regenerate(const QString &dataDir, QString *error)
+{
+    const QString path = filePath(dataDir);
+    const QString token = generateAdminToken();
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(token.toLatin1() + '\n') < 0
+        || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) || !file.commit()) {
         *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
         return {};
     }

@@ -14,6 +14,9 @@ public:
     /// Returns the token, or an empty string with @p error set.
     [[nodiscard]] static QString resolve(const QString &given, const QString &dataDir, QString *error);
     [[nodiscard]] static QString filePath(const QString &dataDir);
+    /// Makes a new token and replaces DATA_DIR/admin-token with it (atomically, mode 0600); returns it, or an
+    /// empty string with @p error set.
+    [[nodiscard]] static QString regenerate(const QString &dataDir, QString *error);
 };
 
 } // namespace obleth::config

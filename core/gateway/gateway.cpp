@@ -93,6 +93,7 @@ void Gateway::start()
     if (adminToken.isEmpty())
         return fail(error);
 
+    m_adminToken = adminToken;
     m_parts = std::make_unique<Parts>();
     Parts &p = *m_parts;
     if (!p.database.open(QDir(m_options.dataDir).filePath(QStringLiteral("obleth.db")), &error))
@@ -155,6 +156,24 @@ void Gateway::start()
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
     qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
+}
+
+QString Gateway::regenerateAdminToken(QString *error)
+{
+    if (!m_options.adminToken.isEmpty()) {
+        *error = QStringLiteral("the admin token comes from OBLETH_ADMIN_TOKEN; change it there");
+        return {};
+    }
+    if (!m_parts || !m_parts->adminApi) {
+        *error = QStringLiteral("the gateway is not running");
+        return {};
+    }
+    const QString token = config::AdminToken::regenerate(m_options.dataDir, error);
+    if (token.isEmpty())
+        return {};
+    m_adminToken = token;
+    m_parts->adminApi->setAdminToken(token);
+    return token;
 }
 
 void Gateway::setPaused(bool paused)

@@ -45,6 +45,12 @@ public:
 
     /// Opens the store and starts both listeners; emits started() or startFailed().
     void start();
+    [[nodiscard]] const GatewayOptions &options() const noexcept { return m_options; }
+    /// The Management API's admin token (valid after started()).
+    [[nodiscard]] const QString &adminToken() const noexcept { return m_adminToken; }
+    /// Replaces the admin token kept in DATA_DIR/admin-token with a new one, effective at once. Refused (empty
+    /// result, @p error set) when the token comes from OBLETH_ADMIN_TOKEN.
+    QString regenerateAdminToken(QString *error);
     /// Pauses or resumes the data plane (paused: 503 for everything but /health).
     void setPaused(bool paused);
     /// Stops accepting, lets requests in flight finish for up to @p graceMs, then emits stopped().
@@ -69,6 +75,7 @@ private:
 
     GatewayOptions m_options;
     GatewayStatus m_status;
+    QString m_adminToken;
     std::unique_ptr<Parts> m_parts;
     bool m_stopping = false;
 };
