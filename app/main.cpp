@@ -7,6 +7,7 @@
 #include "platform/filelimit.h"
 #include "signalwatcher.h"
 #include "ui/guiapp.h"
+#include "ui/singleinstance.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -112,9 +113,16 @@ int runGui(app::CliOptions options, int argc, char **argv)
     QApplication::setQuitOnLastWindowClosed(false);
     if (!options.dataDirGiven)
         options.gateway.dataDir = defaultDataDir();
+    ui::SingleInstance instance(options.gateway.dataDir);
+    if (!instance.claim()) {
+        printLine(stdout, QStringLiteral("obleth is already running for %1; its window was brought forward")
+                              .arg(options.gateway.dataDir));
+        return 0;
+    }
     gateway::GatewayThread gateway(options.gateway);
     app::SignalWatcher watcher;
     ui::GuiApp app(&gateway);
+    QObject::connect(&instance, &ui::SingleInstance::activationRequested, &app, &ui::GuiApp::showWindow);
     QObject::connect(&watcher, &app::SignalWatcher::terminationRequested, &app, &ui::GuiApp::quit);
     gateway.start();
     return gui.exec();

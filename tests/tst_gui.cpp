@@ -16,6 +16,7 @@
 #include "ui/autostart.h"
 #include "ui/overviewpage.h"
 #include "ui/settingspage.h"
+#include "ui/singleinstance.h"
 #include "ui/tenantspage.h"
 #include "ui/throughputchart.h"
 #include "ui/trayicon.h"
@@ -25,7 +26,9 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
+#include <QLocalSocket>
 #include <QMessageBox>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTimer>
 #include <QClipboard>
@@ -425,6 +428,84 @@ private Q_SLOTS:
         page->theme()->setCurrentIndex(1); // light
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 180);
         page->theme()->setCurrentIndex(0);
+    }
+
+    void aSecondInstanceBringsTheFirstForward()
+    {
+        QTemporaryDir dir;
+        ui::SingleInstance first(dir.path());
+        QVERIFY(first.claim());
+        QSignalSpy activated(&first, &ui::SingleInstance::activationRequested);
+        ui::SingleInstance second(dir.path());
+        QVERIFY(!second.claim());
+        QTRY_COMPARE(activated.size(), 1);
+        QTemporaryDir other;
+        QVERIFY(ui::SingleInstance(other.path()).claim()); // another data folder is another instance
+    }
+
+    void aSecondObleth()
+    {
+        // Two real `obleth` GUI processes on one data folder: the second exits at once, saying so.
+        QTemporaryDir dir;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        const QStringList args{QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--port"), QStringLiteral("0"),
+                               QStringLiteral("--admin-port"), QStringLiteral("0")};
+        QProcess first;
+        first.setProcessEnvironment(env);
+        first.start(test::oblethBinary(), args);
+        QVERIFY(first.waitForStarted());
+        const QString name = ui::SingleInstance(dir.path()).name();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&name] {
+                QLocalSocket probe;
+                probe.connectToServer(name);
+                return probe.waitForConnected(100);
+            }(),
+            10000);
+        QProcess second;
+        second.setProcessEnvironment(env);
+        second.start(test::oblethBinary(), args);
+        QVERIFY(second.waitForFinished(10000));
+        QCOMPARE(second.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(second.exitCode(), 0);
+        QVERIFY(second.readAllStandardOutput().contains("already running"));
+        QCOMPARE(first.state(), QProcess::Running);
+        first.terminate();
+        QVERIFY(first.waitForFinished(10000));
+    }
+
+    void startErrorsSayWhatToDo_data()
+    {
+        QTest::addColumn<bool>("portTaken");
+        QTest::addColumn<QString>("advice");
+        QTest::newRow("port in use") << true << QStringLiteral("Another program");
+        QTest::newRow("corrupt database") << false << QStringLiteral("Move it away");
+    }
+    void startErrorsSayWhatToDo()
+    {
+        QFETCH(bool, portTaken);
+        QFETCH(QString, advice);
+        QTemporaryDir dir;
+        QTcpServer taken;
+        QVERIFY(taken.listen(QHostAddress::LocalHost));
+        gateway::GatewayOptions options;
+        options.dataPort = portTaken ? taken.serverPort() : 0;
+        options.adminPort = 0;
+        options.dataDir = dir.path();
+        if (!portTaken) {
+            QFile db(dir.filePath(QStringLiteral("obleth.db")));
+            QVERIFY(db.open(QIODevice::WriteOnly));
+            db.write("this is not a database");
+        }
+        gateway::GatewayThread gw(options);
+        ui::GuiApp app(&gw);
+        QSignalSpy failed(&gw, &gateway::GatewayThread::startFailed);
+        gw.start();
+        QVERIFY(failed.wait(10'000));
+        QTRY_VERIFY(app.window()->overview()->stateText().contains(advice));
+        QCOMPARE(app.tray()->state(), ui::TrayIcon::State::Error);
+        QVERIFY(app.window()->isVisible());
     }
 
     void trayMenuPausesCopiesAndOpens()

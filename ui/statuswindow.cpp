@@ -51,9 +51,32 @@ void StatusWindow::showFirstKey(const QString &key)
     m_key->show();
 }
 
+QString StatusWindow::whatToDo(const QString &error)
+{
+    if (error.contains(QLatin1String("cannot listen")))
+        return tr("Another program (or another obleth) uses that port. Quit it, or start obleth on other ports: "
+                  "obleth --port 18088 --admin-port 19090.");
+    if (error.contains(QLatin1String("cannot use database")))
+        return tr("obleth left the file untouched. Move it away (or restore a backup) and start obleth again to "
+                  "begin with a fresh database; tenants, keys and models will need setting up again.");
+    if (error.contains(QLatin1String("admin-token")) || error.contains(QLatin1String("OBLETH_ADMIN_TOKEN")))
+        return tr("Fix or delete the admin token file named above; obleth makes a new one when it is missing.");
+    if (error.contains(QLatin1String("data directory")))
+        return tr("Check that the folder can be created and written, or start obleth with --data-dir.");
+    return {};
+}
+
 void StatusWindow::showError(const QString &error)
 {
-    m_state->setText(tr("The gateway could not start: %1").arg(error));
+    const QString hint = whatToDo(error);
+    m_state->setText(tr("The gateway could not start: %1").arg(error)
+                     + (hint.isEmpty() ? QString() : QStringLiteral("\n\n") + hint));
+    m_state->setWordWrap(true);
+}
+
+QString StatusWindow::stateText() const
+{
+    return m_state->text();
 }
 
 } // namespace obleth::ui

@@ -9,8 +9,8 @@ QT_END_NAMESPACE
 
 namespace obleth::ui {
 
-/// A small window that shows where the gateway listens and, on first start, the key made for the
-/// default tenant (shown once). The full GUI arrives with the tray app.
+/// Where the gateway listens and, on first start, the key made for the default tenant (shown once); or why
+/// it could not start and what to do about it.
 class StatusWindow final : public QWidget
 {
     Q_OBJECT
@@ -22,6 +22,9 @@ public:
     void showListening(const QString &dataUrl, const QString &adminUrl);
     void showFirstKey(const QString &key);
     void showError(const QString &error);
+    /// What the user can do about a start-up error (empty when there is no advice).
+    [[nodiscard]] static QString whatToDo(const QString &error);
+    [[nodiscard]] QString stateText() const;
 
 private:
     QLabel *m_state;
