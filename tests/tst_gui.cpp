@@ -11,6 +11,7 @@
 #include "ui/requestspage.h"
 #include "ui/statuswindow.h"
 #include "mockupstream.h"
+#include "ui/mcpserverspage.h"
 #include "ui/modeldialog.h"
 #include "ui/modelspage.h"
 #include "ui/autostart.h"
@@ -506,6 +507,72 @@ private Q_SLOTS:
         QTRY_VERIFY(app.window()->overview()->stateText().contains(advice));
         QCOMPARE(app.tray()->state(), ui::TrayIcon::State::Error);
         QVERIFY(app.window()->isVisible());
+    }
+
+    void mcpServerRegisteredEditedAndTested()
+    {
+#ifndef OBLETH_NODE
+        QSKIP("needs Node.js and the MCP reference server (scripts/install-deps.sh --tests)");
+#else
+        // The MCP reference server, over streamable HTTP.
+        QTcpServer portFinder;
+        QVERIFY(portFinder.listen(QHostAddress::LocalHost));
+        const quint16 port = portFinder.serverPort();
+        portFinder.close();
+        QProcess everything;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PORT"), QString::number(port));
+        everything.setProcessEnvironment(env);
+        everything.start(QStringLiteral(OBLETH_NODE),
+                         {QStringLiteral(OBLETH_NODE_DIR "/node_modules/@modelcontextprotocol/server-everything/dist/index.js"),
+                          QStringLiteral("streamableHttp")});
+        QVERIFY(everything.waitForStarted());
+        QByteArray log;
+        QTRY_VERIFY_WITH_TIMEOUT((log += everything.readAllStandardError()).contains("listening on port"), 15000);
+
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::McpServersPage *page = f.app->window()->mcpPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        QTest::mouseClick(page->addButton(), Qt::LeftButton);
+        const ui::McpServersPage::Form &form = page->form();
+        QVERIFY(form.dialog && form.dialog->isVisible());
+        QTest::keyClicks(form.name, QStringLiteral("everything"));
+        QTest::keyClicks(form.url, QStringLiteral("http://127.0.0.1:%1/mcp").arg(port));
+        QTest::keyClicks(form.auth, QStringLiteral("Bearer upstream-secret"));
+        QCOMPARE(form.tenants->count(), 1); // the default tenant
+        form.tenants->item(0)->setCheckState(Qt::Checked);
+        QTest::mouseClick(form.dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_COMPARE(page->table()->rowCount(), 1);
+        QCOMPARE(page->table()->item(0, ui::McpServersPage::Tenants)->text(), QStringLiteral("default"));
+        const QJsonObject stored = f.admin("GET", "/api/v1/mcp-servers").data().first().toObject();
+        QCOMPARE(stored.value(QStringLiteral("has_auth_header")).toBool(), true);
+        QCOMPARE(stored.value(QStringLiteral("allowed_tenants")).toArray().size(), 1);
+
+        page->table()->selectRow(0);
+        QTest::mouseClick(page->testButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page->message()->text().contains(QStringLiteral("answered in")), 10000);
+        // And clients reach it through the gateway.
+        const test::Response init = test::request(
+            f.dataPort, "POST", "/mcp/everything",
+            test::headers({{"Authorization", "Bearer " + f.firstKey},
+                           {"Content-Type", "application/json"},
+                           {"Accept", "application/json, text/event-stream"}}),
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+            "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+        QCOMPARE(init.status, 200);
+
+        // A bad URL is refused in the form, which stays open.
+        page->table()->selectRow(0);
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        QVERIFY(page->form().dialog);
+        page->form().url->setText(QStringLiteral("ftp://nope"));
+        QTest::mouseClick(page->form().dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save),
+                          Qt::LeftButton);
+        QTRY_VERIFY(page->form().problem->text().contains(QStringLiteral("upstream_url")));
+        everything.terminate();
+        everything.waitForFinished(5000);
+#endif
     }
 
     void trayMenuPausesCopiesAndOpens()

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "mcpserverspage.h"
 #include "modelspage.h"
 #include "overviewpage.h"
 #include "requestspage.h"
@@ -20,6 +21,7 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
     , m_overview(new OverviewPage(link, this))
     , m_models(new ModelsPage(link, this))
     , m_tenants(new TenantsPage(link, this))
+    , m_mcp(new McpServersPage(link, this))
     , m_requests(new RequestsPage(link, this))
     , m_settings(new SettingsPage(link, autostart, this))
 {
@@ -27,6 +29,7 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
     m_pages->addTab(m_overview, tr("&Overview"));
     m_pages->addTab(m_models, tr("&Models"));
     m_pages->addTab(m_tenants, tr("&Tenants && keys"));
+    m_pages->addTab(m_mcp, tr("M&CP servers"));
     m_pages->addTab(m_requests, tr("&Requests"));
     m_pages->addTab(m_settings, tr("&Settings"));
     setCentralWidget(m_pages);

@@ -10,6 +10,7 @@ namespace obleth::ui {
 
 class Autostart;
 class GatewayLink;
+class McpServersPage;
 class ModelsPage;
 class OverviewPage;
 class RequestsPage;
@@ -32,6 +33,7 @@ public:
     [[nodiscard]] StatusWindow *overview() const;
     [[nodiscard]] ModelsPage *modelsPage() const noexcept { return m_models; }
     [[nodiscard]] TenantsPage *tenantsPage() const noexcept { return m_tenants; }
+    [[nodiscard]] McpServersPage *mcpPage() const noexcept { return m_mcp; }
     [[nodiscard]] RequestsPage *requestsPage() const noexcept { return m_requests; }
     [[nodiscard]] SettingsPage *settingsPage() const noexcept { return m_settings; }
     [[nodiscard]] QTabWidget *pages() const noexcept { return m_pages; }
@@ -43,6 +45,7 @@ private:
     OverviewPage *m_overview;
     ModelsPage *m_models;
     TenantsPage *m_tenants;
+    McpServersPage *m_mcp;
     RequestsPage *m_requests;
     SettingsPage *m_settings;
 };

@@ -66,6 +66,48 @@ void BackendProbe::testModel(const QString &apiBase, const QString &upstreamMode
     });
 }
 
+void BackendProbe::testMcpServer(const QUrl &url, const QString &authHeader,
+                                 std::function<void(const TestResult &)> done, int timeoutMs)
+{
+    QNetworkRequest request(url);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setRawHeader("Accept", "application/json, text/event-stream");
+    if (!authHeader.isEmpty())
+        request.setRawHeader("Authorization", authHeader.toUtf8());
+    request.setTransferTimeout(timeoutMs);
+    const QByteArray initialize
+        = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+          "\"capabilities\":{},\"clientInfo\":{\"name\":\"obleth\",\"version\":\"" OBLETH_VERSION "\"}}}";
+    auto clock = std::make_shared<QElapsedTimer>();
+    clock->start();
+    QNetworkReply *reply = m_network.post(request, initialize);
+    connect(reply, &QNetworkReply::finished, this, [reply, clock, url, done = std::move(done)] {
+        reply->deleteLater();
+        TestResult r;
+        r.latencyMs = clock->elapsed();
+        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        QByteArray body = reply->readAll();
+        // An SSE answer carries the JSON-RPC response in a data: line.
+        if (const qsizetype data = body.indexOf("data:"); data >= 0 && !body.trimmed().startsWith('{'))
+            body = body.mid(data + 5, body.indexOf('\n', data) - data - 5);
+        const QJsonObject result = QJsonDocument::fromJson(body).object().value(QStringLiteral("result")).toObject();
+        const QJsonObject info = result.value(QStringLiteral("serverInfo")).toObject();
+        if (r.status >= 200 && r.status < 300 && !result.isEmpty()) {
+            r.ok = true;
+            r.answer = QStringLiteral("%1 %2").arg(info.value(QStringLiteral("name")).toString(),
+                                                   info.value(QStringLiteral("version")).toString());
+        } else if (r.status > 0) {
+            r.error = tr("%1 answered %2 to an MCP initialize. Check the URL (streamable HTTP endpoint) and the "
+                         "auth header.")
+                          .arg(url.toString())
+                          .arg(r.status);
+        } else {
+            r.error = tr("cannot reach %1: %2. Is the MCP server running?").arg(url.toString(), reply->errorString());
+        }
+        done(r);
+    });
+}
+
 void BackendProbe::discover(const QList<Candidate> &candidates, std::function<void(const QList<Server> &)> done,
                             int timeoutMs)
 {

@@ -33,6 +33,11 @@ public:
     void testModel(const QString &apiBase, const QString &upstreamModel, const QString &apiKey,
                    std::function<void(const TestResult &)> done, int timeoutMs = 30'000);
 
+    /// Sends an MCP `initialize` to @p url (streamable HTTP) with @p authHeader as the Authorization value;
+    /// a good answer names the server (in TestResult::answer).
+    void testMcpServer(const QUrl &url, const QString &authHeader, std::function<void(const TestResult &)> done,
+                       int timeoutMs = 15'000);
+
     struct Server
     {
         QString name; ///< "Ollama", "LM Studio", …

@@ -1,0 +1,208 @@
+#include "mcpserverspage.h"
+
+#include "config/configservice.h"
+#include "discovery/backendprobe.h"
+#include "gatewaylink.h"
+
+#include <QCheckBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace obleth::ui {
+
+namespace {
+constexpr int kIdRole = Qt::UserRole;
+
+QTableWidgetItem *cell(const QString &text)
+{
+    auto *item = new QTableWidgetItem(text);
+    item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+    return item;
+}
+
+const config::McpServer *findServer(const config::ConfigSnapshot &snap, const QString &id)
+{
+    for (const config::McpServer &s : snap.mcpServers) {
+        if (s.id == id)
+            return &s;
+    }
+    return nullptr;
+}
+} // namespace
+
+McpServersPage::McpServersPage(GatewayLink *link, QWidget *parent)
+    : QWidget(parent)
+    , m_link(link)
+    , m_probe(new discovery::BackendProbe(this))
+    , m_table(new QTableWidget(0, Columns, this))
+    , m_add(new QPushButton(tr("&Register…"), this))
+    , m_edit(new QPushButton(tr("&Edit…"), this))
+    , m_delete(new QPushButton(tr("&Delete…"), this))
+    , m_test(new QPushButton(tr("&Test"), this))
+    , m_message(new QLabel(this))
+{
+    m_table->setHorizontalHeaderLabels({tr("Name"), tr("Upstream URL"), tr("Enabled"), tr("Tenants"), tr("Auth header")});
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_message->setWordWrap(true);
+    auto *buttons = new QHBoxLayout;
+    for (QPushButton *b : {m_add, m_edit, m_delete, m_test})
+        buttons->addWidget(b);
+    buttons->addStretch();
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(new QLabel(tr("Clients reach a server at /mcp/<name> on the data plane, with their tenant key."), this));
+    layout->addWidget(m_table, 1);
+    layout->addLayout(buttons);
+    layout->addWidget(m_message);
+
+    connect(link, &GatewayLink::configChanged, this, &McpServersPage::reload);
+    connect(m_add, &QPushButton::clicked, this, [this] { openForm({}); });
+    connect(m_edit, &QPushButton::clicked, this, [this] { openForm(selectedId()); });
+    connect(m_table, &QTableWidget::cellDoubleClicked, this, [this] { openForm(selectedId()); });
+    connect(m_test, &QPushButton::clicked, this, &McpServersPage::test);
+    connect(m_delete, &QPushButton::clicked, this, [this] {
+        const QString id = selectedId();
+        if (id.isEmpty()
+            || QMessageBox::question(this, tr("Delete MCP server"), tr("Delete this MCP server? Its clients get 404."))
+                != QMessageBox::Yes)
+            return;
+        m_link->change([id](config::ConfigService &c) { return c.deleteMcpServer(id); }, this,
+                       [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
+    });
+}
+
+QString McpServersPage::selectedId() const
+{
+    const auto items = m_table->selectedItems();
+    return items.isEmpty() ? QString() : m_table->item(items.first()->row(), Name)->data(kIdRole).toString();
+}
+
+void McpServersPage::reload()
+{
+    const auto snap = m_link->snapshot();
+    m_table->setRowCount(int(snap->mcpServers.size()));
+    int row = 0;
+    for (const config::McpServer &s : snap->mcpServers) {
+        auto *name = cell(s.name);
+        name->setData(kIdRole, s.id);
+        m_table->setItem(row, Name, name);
+        m_table->setItem(row, Url, cell(s.upstreamUrl));
+        m_table->setItem(row, Enabled, cell(s.enabled ? tr("yes") : tr("no")));
+        QStringList names;
+        for (const QString &id : s.allowedTenants) {
+            const config::Tenant *t = snap->findTenant(id);
+            names << (t ? t->name : id);
+        }
+        m_table->setItem(row, Tenants, cell(names.isEmpty() ? tr("all") : names.join(QStringLiteral(", "))));
+        m_table->setItem(row, Auth, cell(s.authHeader.isEmpty() ? tr("none") : tr("set")));
+        ++row;
+    }
+}
+
+void McpServersPage::openForm(const QString &id)
+{
+    const auto snap = m_link->snapshot();
+    const config::McpServer *current = id.isEmpty() ? nullptr : findServer(*snap, id);
+    if (!id.isEmpty() && !current)
+        return;
+    delete m_form.dialog;
+    Form f;
+    f.dialog = new QDialog(this);
+    f.dialog->setWindowTitle(current ? tr("Edit MCP server") : tr("Register MCP server"));
+    f.name = new QLineEdit(current ? current->name : QString(), f.dialog);
+    f.url = new QLineEdit(current ? current->upstreamUrl : QString(), f.dialog);
+    f.url->setPlaceholderText(QStringLiteral("http://127.0.0.1:3001/mcp"));
+    f.auth = new QLineEdit(f.dialog);
+    f.auth->setEchoMode(QLineEdit::Password);
+    f.auth->setPlaceholderText(current && !current->authHeader.isEmpty() ? tr("stored (leave empty to keep)")
+                                                                         : tr("none, or e.g. Bearer <token>"));
+    f.enabled = new QCheckBox(tr("Clients may use it"), f.dialog);
+    f.enabled->setChecked(!current || current->enabled);
+    f.tenants = new QListWidget(f.dialog);
+    for (const config::Tenant &t : snap->tenants) {
+        auto *item = new QListWidgetItem(t.name, f.tenants);
+        item->setData(kIdRole, t.id);
+        item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
+        item->setCheckState(current && current->allowedTenants.contains(t.id) ? Qt::Checked : Qt::Unchecked);
+    }
+    f.problem = new QLabel(f.dialog);
+    f.problem->setWordWrap(true);
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Name:"), f.name);
+    form->addRow(tr("Upstream &URL:"), f.url);
+    form->addRow(tr("&Auth header:"), f.auth);
+    form->addRow(tr("Enabled:"), f.enabled);
+    form->addRow(tr("Allowed tenants\n(none checked: all):"), f.tenants);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, f.dialog);
+    connect(buttons, &QDialogButtonBox::accepted, this, [this, id] { save(id); });
+    connect(buttons, &QDialogButtonBox::rejected, f.dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(f.dialog);
+    layout->addLayout(form);
+    layout->addWidget(f.problem);
+    layout->addWidget(buttons);
+    m_form = f;
+    f.dialog->open();
+}
+
+void McpServersPage::save(const QString &id)
+{
+    const Form &f = m_form;
+    QJsonArray tenants;
+    for (int i = 0; i < f.tenants->count(); ++i) {
+        if (f.tenants->item(i)->checkState() == Qt::Checked)
+            tenants.append(f.tenants->item(i)->data(kIdRole).toString());
+    }
+    QJsonObject body{{QStringLiteral("name"), f.name->text().trimmed()},
+                     {QStringLiteral("upstream_url"), f.url->text().trimmed()},
+                     {QStringLiteral("enabled"), f.enabled->isChecked()},
+                     {QStringLiteral("allowed_tenants"), tenants}};
+    if (!f.auth->text().isEmpty())
+        body.insert(QStringLiteral("auth_header"), f.auth->text());
+    QDialog *dialog = f.dialog;
+    m_link->change(
+        [id, body](config::ConfigService &c) {
+            config::McpServer s;
+            return id.isEmpty() ? c.createMcpServer(body, &s) : c.replaceMcpServer(id, body, &s);
+        },
+        dialog, [this, dialog](const config::Problem &p) {
+            if (!p.ok()) {
+                m_form.problem->setText(p.message);
+                return;
+            }
+            m_message->setText(tr("Saved %1.").arg(m_form.name->text()));
+            dialog->accept();
+            dialog->deleteLater();
+            m_form = {};
+        });
+}
+
+void McpServersPage::test()
+{
+    const auto snap = m_link->snapshot();
+    const config::McpServer *s = findServer(*snap, selectedId());
+    if (!s) {
+        m_message->setText(tr("Select an MCP server to test."));
+        return;
+    }
+    m_message->setText(tr("Testing %1…").arg(s->name));
+    const QString name = s->name;
+    m_probe->testMcpServer(QUrl(s->upstreamUrl), s->authHeader, [this, name](const discovery::BackendProbe::TestResult &r) {
+        m_message->setText(r.ok ? tr("%1 answered in %2 ms: %3").arg(name).arg(r.latencyMs).arg(r.answer)
+                                : tr("%1 failed: %2").arg(name, r.error));
+    });
+}
+
+} // namespace obleth::ui
