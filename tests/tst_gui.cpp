@@ -616,7 +616,7 @@ private Q_SLOTS:
         const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":5}";
         slow.send("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + f.firstKey
                   + "\r\nx-mock-latency-ms: 4000\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-        QTRY_VERIFY_WITH_TIMEOUT(overview->counters()->text().startsWith(QStringLiteral("1 requests in flight")), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(overview->counters()->text().startsWith(QStringLiteral("1 request in flight")), 5000);
         QVERIFY(overview->counters()->text().contains(QStringLiteral("1 of 64 permits")));
         QTRY_VERIFY(f.app->tray()->toolTip().contains(QStringLiteral("1 in flight")));
         QTRY_VERIFY(overview->admission()->rowCount() >= 2); // the model and the tenant
@@ -654,7 +654,7 @@ private Q_SLOTS:
             r.id = "req_" + QByteArray::number(i);
             r.startedAt = now;
             r.status = 200;
-            model.started(usage::RequestStarted{r.id, now, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions")});
+            model.started(usage::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions")});
             model.finished(r);
         }
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);

@@ -51,9 +51,9 @@ void OverviewPage::refresh()
     m_link->fetchLive(this, [this](const QJsonObject &live) {
         const int inFlight = live.value(QStringLiteral("requests_in_flight")).toInt();
         const int queued = live.value(QStringLiteral("queued")).toInt();
-        m_counters->setText(tr("%1 requests in flight · %2 queued · %3 of %4 permits in use · %5 requests/s · "
+        m_counters->setText(tr("%1 in flight · %2 queued · %3 of %4 permits in use · %5 requests/s · "
                                "%6 tokens/s%7")
-                                .arg(inFlight)
+                                .arg(inFlight == 1 ? tr("1 request") : tr("%1 requests").arg(inFlight))
                                 .arg(queued)
                                 .arg(live.value(QStringLiteral("in_flight")).toInt())
                                 .arg(live.value(QStringLiteral("capacity")).toInt())

@@ -21,6 +21,7 @@ void RequestLogModel::started(const usage::RequestStarted &s)
     r.startedAt = s.startedAt;
     r.tenantId = s.tenantId;
     r.tenantName = s.tenantName;
+    r.keyPrefix = s.keyPrefix;
     r.model = s.model;
     r.method = s.method;
     r.path = s.path;
@@ -55,8 +56,8 @@ void RequestLogModel::finished(const usage::RequestRecord &record)
 {
     Entry *e = pendingOrLive(record.id);
     if (!e) { // started before the window listened, or already dropped: show it as a new row
-        started(usage::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName, record.model,
-                                      record.method, record.path});
+        started(usage::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName,
+                                      record.keyPrefix, record.model, record.method, record.path});
         e = pendingOrLive(record.id);
     }
     e->record = record;

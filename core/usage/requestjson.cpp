@@ -47,6 +47,7 @@ QJsonObject toJson(const RequestStarted &s)
         {QStringLiteral("started_at"), isoTime(s.startedAt)},
         {QStringLiteral("tenant_id"), textOrNull(s.tenantId)},
         {QStringLiteral("tenant"), textOrNull(s.tenantName)},
+        {QStringLiteral("key_prefix"), textOrNull(s.keyPrefix)},
         {QStringLiteral("model"), textOrNull(s.model)},
         {QStringLiteral("method"), QString::fromLatin1(s.method)},
         {QStringLiteral("path"), s.path},

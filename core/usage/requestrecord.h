@@ -39,6 +39,7 @@ struct RequestStarted
     QDateTime startedAt;
     QString tenantId;
     QString tenantName;
+    QString keyPrefix;
     QString model;
     QByteArray method;
     QString path;

@@ -65,8 +65,8 @@ void RequestTrace::announceStart()
     if (m_started)
         return;
     m_started = true;
-    m_monitor->announceStarted(RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId,
-                                              m_record.tenantName, m_record.model, m_record.method, m_record.path});
+    m_monitor->announceStarted(RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId, m_record.tenantName,
+                                              m_record.keyPrefix, m_record.model, m_record.method, m_record.path});
 }
 
 void RequestTrace::responseHead(int status, http::Headers &headers)
