@@ -262,6 +262,12 @@ private Q_SLOTS:
         QVERIFY(!stream.received().isEmpty());
         QVERIFY2(done.size() > early.size(), qPrintable(early + QStringLiteral(" | ") + done));
         QVERIFY(done.contains(QStringLiteral("completion")));
+        // Headers both ways, with the key masked.
+        QVERIFY(done.contains(QStringLiteral("Request headers")));
+        QVERIFY(done.contains(QStringLiteral("x-mock-chunk-delay-ms: 250")));
+        QVERIFY(done.contains(QStringLiteral("content-type: text/event-stream"), Qt::CaseInsensitive));
+        QVERIFY(done.contains(QStringLiteral("(masked)")));
+        QVERIFY(!done.contains(QString::fromLatin1(f.firstKey)));
 
         // The filter narrows the log.
         QTest::keyClicks(page->findChild<QLineEdit *>(), QStringLiteral("streaming-nothing-matches"));
@@ -654,7 +660,7 @@ private Q_SLOTS:
             r.id = "req_" + QByteArray::number(i);
             r.startedAt = now;
             r.status = 200;
-            model.started(usage::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions")});
+            model.started(usage::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions"), {}});
             model.finished(r);
         }
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);

@@ -25,6 +25,7 @@ void RequestLogModel::started(const usage::RequestStarted &s)
     r.model = s.model;
     r.method = s.method;
     r.path = s.path;
+    r.requestHeaders = s.requestHeaders;
     m_incomingById.insert(s.id, row.seq);
     m_incoming.push_back(std::move(row));
     if (!m_applyTimer.isActive())
@@ -57,7 +58,8 @@ void RequestLogModel::finished(const usage::RequestRecord &record)
     Entry *e = pendingOrLive(record.id);
     if (!e) { // started before the window listened, or already dropped: show it as a new row
         started(usage::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName,
-                                      record.keyPrefix, record.model, record.method, record.path});
+                                      record.keyPrefix, record.model, record.method, record.path,
+                                      record.requestHeaders});
         e = pendingOrLive(record.id);
     }
     e->record = record;

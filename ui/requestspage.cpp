@@ -6,6 +6,7 @@
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QShortcut>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -30,6 +31,11 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     m_filter->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_filterEdit->setPlaceholderText(tr("Filter by tenant, model, status or text (Ctrl+F)"));
     m_filterEdit->setClearButtonEnabled(true);
+    auto *find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, m_filterEdit, [this] {
+        m_filterEdit->setFocus();
+        m_filterEdit->selectAll();
+    });
     connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &QSortFilterProxyModel::setFilterFixedString);
 
     m_table->setModel(m_filter);
@@ -92,8 +98,17 @@ void RequestsPage::showDetails()
     } else {
         lines << tr("In progress · %1 bytes · %2 tokens so far").arg(e->bytes).arg(e->tokens);
     }
+    const auto headerLines = [&lines](const QString &title, const http::Headers &headers) {
+        if (headers.isEmpty())
+            return;
+        lines << QString() << title;
+        for (const auto &[name, value] : headers.fields())
+            lines << QStringLiteral("  %1: %2").arg(QString::fromLatin1(name), QString::fromUtf8(value));
+    };
+    headerLines(tr("Request headers"), r.requestHeaders);
+    headerLines(tr("Response headers"), r.responseHeaders);
     if (!e->text.isEmpty())
-        lines << QString() << e->text;
+        lines << QString() << tr("Text") << e->text;
     m_details->setPlainText(lines.join(QLatin1Char('\n')));
 }
 

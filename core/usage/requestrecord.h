@@ -1,5 +1,7 @@
 #pragma once
 
+#include "http/headers.h"
+
 #include <QByteArray>
 #include <QDateTime>
 #include <QMetaType>
@@ -30,6 +32,10 @@ struct RequestRecord
     qint64 bytesOut = 0;
     QString cache; ///< "hit", "miss", "off", or empty where no cache applies
     QString error; ///< an error code, or what went wrong; empty on success
+    /// For live views only (not logged): the request's and the answer's headers, secrets masked. Filled only
+    /// while someone watches (RequestMonitor::wantsProgress()).
+    http::Headers requestHeaders;
+    http::Headers responseHeaders;
 };
 
 /// A request that has started, for live views (the GUI's log, /api/v1/events).
@@ -43,6 +49,7 @@ struct RequestStarted
     QString model;
     QByteArray method;
     QString path;
+    http::Headers requestHeaders; ///< masked; only while someone watches
 };
 
 /// How far a streamed answer has come.

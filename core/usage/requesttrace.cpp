@@ -25,9 +25,25 @@ QString errorCodeOf(const QByteArray &body)
 }
 } // namespace
 
+namespace {
+/// @p headers with credentials shortened to what identifies them: "Bearer sk_1fab…".
+http::Headers masked(const http::Headers &headers)
+{
+    http::Headers out;
+    for (const auto &[name, value] : headers.fields()) {
+        const bool secret = http::Headers::nameEquals(name, "authorization") || http::Headers::nameEquals(name, "x-api-key")
+            || http::Headers::nameEquals(name, "proxy-authorization") || http::Headers::nameEquals(name, "cookie");
+        out.add(name, secret ? value.left(std::min<qsizetype>(value.size() / 3, 14)) + "…(masked)" : value);
+    }
+    return out;
+}
+} // namespace
+
 RequestTrace::RequestTrace(RequestMonitor *monitor, const http::HttpRequest &request, const QByteArray &id)
     : m_monitor(monitor)
 {
+    if (monitor->wantsProgress())
+        m_record.requestHeaders = masked(request.headers);
     m_clock.start();
     m_record.id = id;
     m_record.startedAt = QDateTime::currentDateTimeUtc();
@@ -66,13 +82,16 @@ void RequestTrace::announceStart()
         return;
     m_started = true;
     m_monitor->announceStarted(RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId, m_record.tenantName,
-                                              m_record.keyPrefix, m_record.model, m_record.method, m_record.path});
+                                              m_record.keyPrefix, m_record.model, m_record.method, m_record.path,
+                                              m_record.requestHeaders});
 }
 
 void RequestTrace::responseHead(int status, http::Headers &headers)
 {
     announceStart();
     m_record.status = status;
+    if (m_monitor->wantsProgress())
+        m_record.responseHeaders = masked(headers);
     m_record.streamed = headers.value("content-type").startsWith("text/event-stream");
     m_metering = m_meter && status >= 200 && status < 300 && m_record.cache != QLatin1String("hit");
     if (m_metering) {
