@@ -116,7 +116,7 @@ BENCH_KEY=$key BENCH_BODY='{"model":"bench","max_tokens":20,"stream":true}' BENC
 wrk_pid=$!
 sleep 8 # mid-run: every connection holds a stream
 streams=$(curl -s "$admin_url/api/v1/fairshare/live" -H "Authorization: Bearer bench-admin-token-0123456789" \
-    | grep -oE '"in_flight":[0-9]+' | cut -d: -f2)
+    | grep -oE '"in_flight":[0-9]+' | head -1 | cut -d: -f2)
 busy=$(rss_kib $obleth_pid)
 wait $wrk_pid || true
 echo "slow streams: $streams open, RSS $idle KiB idle -> $busy KiB, $(( (busy - idle) * 1024 / (streams > 0 ? streams : 1) )) bytes per stream" | tee -a "$results"

@@ -221,6 +221,21 @@ private Q_SLOTS:
         QTRY_COMPARE(table->item(f.tenantRow(QStringLiteral("default")), ui::TenantsPage::Weight)->text(),
                      QStringLiteral("42"));
 
+        // The fair-share group too, in place; only an existing group is accepted.
+        QCOMPARE(f.admin("GET", "/api/v1/fairshare/groups").status, 200);
+        QCOMPARE(test::request(f.adminPort, "POST", "/api/v1/fairshare/groups",
+                               test::headers({{"Authorization", "Bearer " + kAdminToken}}), "{\"name\":\"batch\"}")
+                     .status,
+                 201);
+        table->editItem(table->item(f.tenantRow(QStringLiteral("default")), ui::TenantsPage::Group));
+        editor = qobject_cast<QLineEdit *>(QApplication::focusWidget());
+        QVERIFY(editor);
+        editor->selectAll();
+        QTest::keyClicks(editor, QStringLiteral("batch"));
+        QTest::keyClick(editor, Qt::Key_Return);
+        QTRY_COMPARE(f.tenant(QStringLiteral("default")).value(QStringLiteral("fairshare_group")).toString(),
+                     QStringLiteral("batch"));
+
         // A bad value is refused with the reason, and the stored value comes back.
         table->editItem(table->item(f.tenantRow(QStringLiteral("default")), ui::TenantsPage::Weight));
         editor = qobject_cast<QLineEdit *>(QApplication::focusWidget());

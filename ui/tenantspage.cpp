@@ -76,7 +76,7 @@ TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
     secretRow->addWidget(m_secret);
     secretRow->addWidget(m_copySecret);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("Tenants (double-click a weight to change it)"), this));
+    layout->addWidget(new QLabel(tr("Tenants (double-click a weight or a fair-share group to change it)"), this));
     layout->addWidget(m_tenants, 2);
     layout->addLayout(tenantRow);
     layout->addWidget(new QLabel(tr("Keys of the selected tenant"), this));
@@ -150,7 +150,7 @@ void TenantsPage::reload()
         auto *name = cell(t.name);
         name->setData(kIdRole, t.id);
         m_tenants->setItem(row, Name, name);
-        m_tenants->setItem(row, Group, cell(t.fairshareGroup));
+        m_tenants->setItem(row, Group, cell(t.fairshareGroup, true));
         m_tenants->setItem(row, Weight, cell(QString::number(t.weight), true));
         m_tenants->setItem(row, TokensPerMinute, cell(optional(t.tokensPerMinute)));
         m_tenants->setItem(row, MaxInFlight, cell(optional(t.maxInFlight)));
