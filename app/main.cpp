@@ -115,8 +115,9 @@ int runGui(app::CliOptions options, int argc, char **argv)
         options.gateway.dataDir = defaultDataDir();
     ui::SingleInstance instance(options.gateway.dataDir);
     if (!instance.claim()) {
-        printLine(stdout, QStringLiteral("obleth is already running for %1; its window was brought forward")
-                              .arg(options.gateway.dataDir));
+        printLine(stdout,
+                  QStringLiteral("obleth is already running for %1; its window was brought forward")
+                      .arg(options.gateway.dataDir));
         return 0;
     }
     gateway::GatewayThread gateway(options.gateway);

@@ -84,8 +84,8 @@ int main(int argc, char **argv)
         }
     }
     const double fillSecs = double(fill.elapsed()) / 1000.0;
-    std::printf("rows: %lld, written in %.1f s (%.0f rows/s, batches of %d)\n", rows, fillSecs,
-                double(rows) / fillSecs, store::RequestLog::kMaxBatch);
+    std::printf("rows: %lld, written in %.1f s (%.0f rows/s, batches of %d)\n", rows, fillSecs, double(rows) / fillSecs,
+                store::RequestLog::kMaxBatch);
 
     struct Case
     {
@@ -123,13 +123,13 @@ int main(int argc, char **argv)
              f.statusMin = f.statusMax = 429;
          })},
         {"page 100 deep (before)", filtered([rows](store::RequestFilter &f) { f.beforeSeq = rows / 2; })},
-        {"since 1 h ago", filtered([](store::RequestFilter &f) {
-             f.since = QDateTime::currentDateTimeUtc().addSecs(-3600);
-         })},
+        {"since 1 h ago",
+         filtered([](store::RequestFilter &f) { f.since = QDateTime::currentDateTimeUtc().addSecs(-3600); })},
         {"usage by tenant", grouped(store::UsageQuery::GroupBy::Tenant)},
         {"usage by model", grouped(store::UsageQuery::GroupBy::Model)},
         {"usage by day", grouped(store::UsageQuery::GroupBy::Day)},
-        {"usage by tenant, 7 days", grouped(store::UsageQuery::GroupBy::Tenant, QDateTime::currentDateTimeUtc().addDays(-7))},
+        {"usage by tenant, 7 days",
+         grouped(store::UsageQuery::GroupBy::Tenant, QDateTime::currentDateTimeUtc().addDays(-7))},
     };
     std::printf("%-28s %10s\n", "query", "median ms");
     for (const Case &c : cases)

@@ -63,9 +63,9 @@ int main(int argc, char **argv)
     const quint16 adminPort = quint16(QUrl(started.first().at(1).toString()).port());
     const QByteArray key = started.first().at(2).toString().toLatin1();
     const auto admin = [adminPort](const QByteArray &method, const QByteArray &path, const QByteArray &body) {
-        return test::request(adminPort, method, path,
-                             test::headers({{"Authorization", "Bearer " + kAdmin}, {"Content-Type", "application/json"}}),
-                             body);
+        return test::request(
+            adminPort, method, path,
+            test::headers({{"Authorization", "Bearer " + kAdmin}, {"Content-Type", "application/json"}}), body);
     };
     const QByteArray base = mock.url(QStringLiteral("/v1")).toString().toLatin1();
     admin("POST", "/api/v1/models",
@@ -73,15 +73,17 @@ int main(int argc, char **argv)
               + "\",\"cache_enabled\":true,\"max_concurrency\":4}");
     admin("POST", "/api/v1/models",
           "{\"model_name\":\"gpt-4o-mini\",\"upstream_model\":\"mock-model\",\"api_base\":\"" + base
-              + "\",\"api_key\":\"sk-upstream\",\"input_cost_per_token\":0.00000015,\"output_cost_per_token\":0.0000006}");
+              + "\",\"api_key\":\"sk-upstream\",\"input_cost_per_token\":0.00000015,\"output_cost_per_token\":0."
+                "0000006}");
     admin("POST", "/api/v1/tenants", "{\"name\":\"research\",\"weight\":300}");
     admin("POST", "/api/v1/tenants", "{\"name\":\"ci-bots\",\"weight\":50,\"tokens_per_minute\":20000}");
     admin("POST", "/api/v1/mcp-servers", "{\"name\":\"filesystem\",\"upstream_url\":\"http://127.0.0.1:3001/mcp\"}");
 
     for (const char *model : {"llama3", "gpt-4o-mini", "llama3", "mock-model", "nope"}) {
         test::postJson(data, "/v1/chat/completions", key,
-                       "{\"model\":\"" + QByteArray(model) + "\",\"max_tokens\":12,\"messages\":[{\"role\":\"user\","
-                                                             "\"content\":\"Say hello\"}]}");
+                       "{\"model\":\"" + QByteArray(model)
+                           + "\",\"max_tokens\":12,\"messages\":[{\"role\":\"user\","
+                             "\"content\":\"Say hello\"}]}");
     }
 
     ui::MainWindow *window = gui.window();
@@ -96,10 +98,11 @@ int main(int argc, char **argv)
     }
     const QByteArray stream = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"max_tokens\":60,\"messages\":[{\"role\":"
                               "\"user\",\"content\":\"Tell me a story\"}]}";
-    test::RawClient streaming(data, "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
-                                        + "\r\nx-mock-chunk-delay-ms: 150\r\nContent-Length: "
-                                        + QByteArray::number(stream.size()) + "\r\n\r\n" + stream);
-    const QStringList names{QStringLiteral("overview"), QStringLiteral("models"), QStringLiteral("tenants"),
+    test::RawClient streaming(data,
+                              "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
+                                  + "\r\nx-mock-chunk-delay-ms: 150\r\nContent-Length: "
+                                  + QByteArray::number(stream.size()) + "\r\n\r\n" + stream);
+    const QStringList names{QStringLiteral("overview"), QStringLiteral("models"),   QStringLiteral("tenants"),
                             QStringLiteral("mcp"),      QStringLiteral("requests"), QStringLiteral("settings")};
     for (int i = 0; i < window->pages()->count() && i < names.size(); ++i) {
         window->pages()->setCurrentIndex(i);

@@ -3,15 +3,15 @@
 // Most cases run over real sockets against a real gateway; one runs the handler in-process.
 
 #include "admin/adminapi.h"
+#include "cache/responsecache.h"
 #include "config/configservice.h"
 #include "gateway/gatewaystatus.h"
 #include "gatewayfixture.h"
 #include "http/httpresponder.h"
+#include "metrics/metrics.h"
 #include "store/database.h"
 #include "store/requestlog.h"
 #include "usage/requestmonitor.h"
-#include "cache/responsecache.h"
-#include "metrics/metrics.h"
 
 #include <QTemporaryDir>
 #include <QTest>

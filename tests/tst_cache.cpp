@@ -16,12 +16,14 @@ using test::GatewayFixture;
 namespace {
 const QByteArray kChat = "/v1/chat/completions";
 
-QByteArray chat(const QString &model, int maxTokens, bool stream = false, const QString &prompt = QStringLiteral("hello"))
+QByteArray chat(const QString &model, int maxTokens, bool stream = false,
+                const QString &prompt = QStringLiteral("hello"))
 {
     QJsonObject body{{QStringLiteral("model"), model},
                      {QStringLiteral("max_tokens"), maxTokens},
-                     {QStringLiteral("messages"), QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                                                         {QStringLiteral("content"), prompt}}}}};
+                     {QStringLiteral("messages"),
+                      QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                             {QStringLiteral("content"), prompt}}}}};
     if (stream)
         body.insert(QStringLiteral("stream"), true);
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
@@ -77,7 +79,8 @@ private Q_SLOTS:
     {
         const QJsonObject stats0 = cacheStats();
         const int before = upstreamRequests();
-        const QByteArray body = chat(QStringLiteral("cached"), 8, false, QStringLiteral("a hit never reaches the upstream"));
+        const QByteArray body
+            = chat(QStringLiteral("cached"), 8, false, QStringLiteral("a hit never reaches the upstream"));
         const test::Response miss = ask(body);
         QCOMPARE(miss.status, 200);
         QCOMPARE(miss.headers.value("x-obleth-cache"), QByteArray("miss"));
@@ -92,7 +95,8 @@ private Q_SLOTS:
         const QJsonObject stats = cacheStats();
         QCOMPARE(stats.value(QStringLiteral("hits")).toInt(), stats0.value(QStringLiteral("hits")).toInt() + 1);
         QCOMPARE(stats.value(QStringLiteral("misses")).toInt(), stats0.value(QStringLiteral("misses")).toInt() + 1);
-        const int usageTokens = miss.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("total_tokens")).toInt();
+        const int usageTokens
+            = miss.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("total_tokens")).toInt();
         QCOMPARE(stats.value(QStringLiteral("tokens_saved")).toInt(),
                  stats0.value(QStringLiteral("tokens_saved")).toInt() + usageTokens);
 
@@ -118,8 +122,8 @@ private Q_SLOTS:
         slow.send("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + gw->firstKey()
                   + "\r\nx-mock-latency-ms: 3000\r\nContent-Length: " + QByteArray::number(slowBody.size()) + "\r\n\r\n"
                   + slowBody);
-        QTRY_COMPARE_WITH_TIMEOUT(gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(),
-                                  1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(), 1, 5000);
         const test::Response hit = test::postJson(gw->dataPort(), kChat, gw->firstKey(), body, {});
         QCOMPARE(hit.status, 200);
         QCOMPARE(hit.headers.value("x-obleth-cache"), QByteArray("hit"));
@@ -172,7 +176,8 @@ private Q_SLOTS:
         const int before = upstreamRequests();
         const test::Response first = ask(body);
         QCOMPARE(first.status, 200);
-        QVERIFY2(first.body.size() > cache::ResponseCache::kMaxEntryBytes, QByteArray::number(first.body.size()).constData());
+        QVERIFY2(first.body.size() > cache::ResponseCache::kMaxEntryBytes,
+                 QByteArray::number(first.body.size()).constData());
         const test::Response second = ask(body);
         QCOMPARE(second.headers.value("x-obleth-cache"), QByteArray("miss"));
         QCOMPARE(second.body, first.body);
@@ -204,7 +209,8 @@ private Q_SLOTS:
         cache.insert("big", entry(cache::ResponseCache::kMaxEntryBytes + 1), 0);
         QVERIFY(!cache.lookup("big"));
         // The key covers the model name and the body.
-        QVERIFY(cache::ResponseCache::keyFor(QStringLiteral("a"), "b") != cache::ResponseCache::keyFor(QStringLiteral("ab"), ""));
+        QVERIFY(cache::ResponseCache::keyFor(QStringLiteral("a"), "b")
+                != cache::ResponseCache::keyFor(QStringLiteral("ab"), ""));
     }
 
     void entriesExpireAfterTheirTtl()
@@ -227,11 +233,12 @@ private Q_SLOTS:
     void ttlEndToEnd()
     {
         // cache_ttl_secs applies per model: with 1 s the entry is gone a second later.
-        const QString id = gw->addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("brief")},
-                                                    {QStringLiteral("upstream_model"), QStringLiteral("mock-model")},
-                                                    {QStringLiteral("api_base"), mock->url(QStringLiteral("/v1")).toString()},
-                                                    {QStringLiteral("cache_enabled"), true},
-                                                    {QStringLiteral("cache_ttl_secs"), 1}});
+        const QString id
+            = gw->addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("brief")},
+                                       {QStringLiteral("upstream_model"), QStringLiteral("mock-model")},
+                                       {QStringLiteral("api_base"), mock->url(QStringLiteral("/v1")).toString()},
+                                       {QStringLiteral("cache_enabled"), true},
+                                       {QStringLiteral("cache_ttl_secs"), 1}});
         QVERIFY(!id.isEmpty());
         const QByteArray body = chat(QStringLiteral("brief"), 2);
         QCOMPARE(ask(body).headers.value("x-obleth-cache"), QByteArray("miss"));

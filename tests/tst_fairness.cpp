@@ -62,7 +62,7 @@ QByteArray chat(const QByteArray &key)
 {
     const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":1}";
     return "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
-           + "\r\nx-mock-latency-ms: 20\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        + "\r\nx-mock-latency-ms: 20\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
 }
 
 int countBetween(const QList<qint64> &times, qint64 from, qint64 to)
@@ -106,16 +106,16 @@ private Q_SLOTS:
         std::vector<std::unique_ptr<LoopClient>> clients;
         for (int i = 0; i < 10; ++i)
             clients.push_back(std::make_unique<LoopClient>(gw->dataPort(), chat(gw->firstKey()), clock, &done));
-        QTRY_VERIFY_WITH_TIMEOUT(gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("queued")).toInt() > 0,
-                                 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("queued")).toInt() > 0, 5000);
         const QJsonObject live = gw->admin("GET", "/api/v1/fairshare/live").json();
         QCOMPARE(live.value(QStringLiteral("in_flight")).toInt(), 4); // never more than the capacity
         QCOMPARE(gw->admin("GET", "/api/v1/status").json().value(QStringLiteral("queued")).toInt() > 0, true);
         for (auto &c : clients)
             c->stop();
         QTRY_VERIFY_WITH_TIMEOUT(done.size() >= 10, 10'000);
-        QTRY_COMPARE_WITH_TIMEOUT(gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(), 0,
-                                  5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(), 0, 5000);
     }
 
     void weightsOneToThreeThroughTheServer()

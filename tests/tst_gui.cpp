@@ -3,21 +3,21 @@
 
 #include "gateway/gatewaythread.h"
 #include "gatewayfixture.h"
-#include "testhttp.h"
+#include "mockupstream.h"
 #include "rawclient.h"
+#include "testhttp.h"
+#include "ui/autostart.h"
 #include "ui/guiapp.h"
 #include "ui/mainwindow.h"
-#include "ui/requestlogmodel.h"
-#include "ui/requestspage.h"
-#include "ui/statuswindow.h"
-#include "mockupstream.h"
 #include "ui/mcpserverspage.h"
 #include "ui/modeldialog.h"
 #include "ui/modelspage.h"
-#include "ui/autostart.h"
 #include "ui/overviewpage.h"
+#include "ui/requestlogmodel.h"
+#include "ui/requestspage.h"
 #include "ui/settingspage.h"
 #include "ui/singleinstance.h"
+#include "ui/statuswindow.h"
 #include "ui/tenantspage.h"
 #include "ui/throughputchart.h"
 #include "ui/trayicon.h"
@@ -25,29 +25,29 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
-#include <QComboBox>
-#include <QFile>
-#include <QLocalSocket>
-#include <QMessageBox>
-#include <QProcess>
-#include <QStandardPaths>
-#include <QTimer>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDialogButtonBox>
-#include <QListWidget>
-#include <QSpinBox>
-#include <QTcpServer>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QLocalSocket>
+#include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTabWidget>
-#include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QTimer>
 
 using namespace obleth;
 
@@ -254,7 +254,8 @@ private Q_SLOTS:
         QVERIFY(f.start());
         ui::RequestsPage *page = f.app->window()->requestsPage();
         f.app->window()->pages()->setCurrentWidget(page);
-        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\",\"max_tokens\":3}")
+        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey,
+                                "{\"model\":\"mock-model\",\"max_tokens\":3}")
                      .status,
                  200);
         QTRY_COMPARE(page->model()->rowCount(), 1);
@@ -264,9 +265,10 @@ private Q_SLOTS:
                  QStringLiteral("mock-model"));
 
         const QByteArray body = "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":8}";
-        test::RawClient stream(f.dataPort, "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
-                                               + f.firstKey + "\r\nx-mock-chunk-delay-ms: 250\r\nContent-Length: "
-                                               + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        test::RawClient stream(f.dataPort,
+                               "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + f.firstKey
+                                   + "\r\nx-mock-chunk-delay-ms: 250\r\nContent-Length: "
+                                   + QByteArray::number(body.size()) + "\r\n\r\n" + body);
         QTRY_COMPARE(page->model()->rowCount(), 2);
         page->table()->selectRow(0); // newest first
         QTRY_VERIFY(page->details()->toPlainText().contains(QStringLiteral("In progress")));
@@ -329,8 +331,9 @@ private Q_SLOTS:
 
         // The enable toggle in the table acts at once.
         page->table()->item(0, ui::ModelsPage::Enabled)->setCheckState(Qt::Unchecked);
-        QTRY_COMPARE(f.admin("GET", "/api/v1/models").data().first().toObject().value(QStringLiteral("enabled")).toBool(),
-                     false);
+        QTRY_COMPARE(
+            f.admin("GET", "/api/v1/models").data().first().toObject().value(QStringLiteral("enabled")).toBool(),
+            false);
 
         // An unreachable backend: the error says what to check.
         QTcpServer closed;
@@ -342,10 +345,12 @@ private Q_SLOTS:
         QCOMPARE(page->dialog()->name->text(), QStringLiteral("local"));
         QVERIFY(page->dialog()->apiKey->placeholderText().contains(QStringLiteral("stored")));
         page->dialog()->apiBase->setText(QStringLiteral("http://127.0.0.1:%1/v1").arg(closedPort));
-        QTest::mouseClick(page->dialog()->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTest::mouseClick(page->dialog()->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save),
+                          Qt::LeftButton);
         QTRY_VERIFY(page->table()->item(0, ui::ModelsPage::ApiBase)->text().contains(QString::number(closedPort)));
-        QCOMPARE(f.admin("GET", "/api/v1/models").data().first().toObject().value(QStringLiteral("has_api_key")).toBool(),
-                 true); // the key was kept
+        QCOMPARE(
+            f.admin("GET", "/api/v1/models").data().first().toObject().value(QStringLiteral("has_api_key")).toBool(),
+            true); // the key was kept
         page->table()->selectRow(0);
         QTest::mouseClick(page->testButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(page->message()->text().contains(QStringLiteral("cannot reach")), 10000);
@@ -408,7 +413,8 @@ private Q_SLOTS:
         QTRY_VERIFY(!page->adminToken()->text().isEmpty());
         const QByteArray old = page->adminToken()->text().toLatin1();
         const auto status = [adminPort](const QByteArray &token) {
-            return test::request(adminPort, "GET", "/api/v1/status", test::headers({{"Authorization", "Bearer " + token}}))
+            return test::request(adminPort, "GET", "/api/v1/status",
+                                 test::headers({{"Authorization", "Bearer " + token}}))
                 .status;
         };
         QCOMPARE(status(old), 200);
@@ -471,7 +477,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-        const QStringList args{QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--port"), QStringLiteral("0"),
+        const QStringList args{QStringLiteral("--data-dir"),   dir.path(),
+                               QStringLiteral("--port"),       QStringLiteral("0"),
                                QStringLiteral("--admin-port"), QStringLiteral("0")};
         QProcess first;
         first.setProcessEnvironment(env);
@@ -544,9 +551,10 @@ private Q_SLOTS:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("PORT"), QString::number(port));
         everything.setProcessEnvironment(env);
-        everything.start(QStringLiteral(OBLETH_NODE),
-                         {QStringLiteral(OBLETH_NODE_DIR "/node_modules/@modelcontextprotocol/server-everything/dist/index.js"),
-                          QStringLiteral("streamableHttp")});
+        everything.start(
+            QStringLiteral(OBLETH_NODE),
+            {QStringLiteral(OBLETH_NODE_DIR "/node_modules/@modelcontextprotocol/server-everything/dist/index.js"),
+             QStringLiteral("streamableHttp")});
         QVERIFY(everything.waitForStarted());
         QByteArray log;
         QTRY_VERIFY_WITH_TIMEOUT((log += everything.readAllStandardError()).contains("listening on port"), 15000);
@@ -612,7 +620,8 @@ private Q_SLOTS:
         QTRY_COMPARE(tray->state(), ui::TrayIcon::State::Paused);
         QVERIFY(tray->toolTip().contains(QStringLiteral("paused")));
         QCOMPARE(tray->pauseAction()->text(), QStringLiteral("&Resume gateway"));
-        const test::Response paused = test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\"}");
+        const test::Response paused
+            = test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\"}");
         QCOMPARE(paused.status, 503);
         QCOMPARE(paused.errorCode(), QStringLiteral("gateway_paused"));
         QCOMPARE(test::request(f.dataPort, "GET", "/health").status, 503);
@@ -620,7 +629,8 @@ private Q_SLOTS:
 
         tray->pauseAction()->trigger();
         QTRY_COMPARE(tray->state(), ui::TrayIcon::State::Running);
-        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\"}").status, 200);
+        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"mock-model\"}").status,
+                 200);
 
         f.app->window()->pages()->setCurrentIndex(0);
         tray->newKeyAction()->trigger();
@@ -636,7 +646,8 @@ private Q_SLOTS:
         test::RawClient slow(f.dataPort);
         const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":5}";
         slow.send("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + f.firstKey
-                  + "\r\nx-mock-latency-ms: 4000\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                  + "\r\nx-mock-latency-ms: 4000\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
+                  + body);
         QTRY_VERIFY_WITH_TIMEOUT(overview->counters()->text().startsWith(QStringLiteral("1 request in flight")), 5000);
         QVERIFY(overview->counters()->text().contains(QStringLiteral("1 of 64 permits")));
         QTRY_VERIFY(f.app->tray()->toolTip().contains(QStringLiteral("1 in flight")));
@@ -675,7 +686,8 @@ private Q_SLOTS:
             r.id = "req_" + QByteArray::number(i);
             r.startedAt = now;
             r.status = 200;
-            model.started(usage::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions"), {}});
+            model.started(
+                usage::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions"), {}});
             model.finished(r);
         }
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);

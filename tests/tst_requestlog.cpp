@@ -45,8 +45,7 @@ usage::RequestRecord record(int i, const QDateTime &at, const QString &tenant = 
 }
 
 /// Waits for a RequestLog answer.
-template <typename T>
-QList<T> await(const std::function<void(QObject *, store::RequestLog::Answer<T>)> &ask)
+template<typename T> QList<T> await(const std::function<void(QObject *, store::RequestLog::Answer<T>)> &ask)
 {
     QObject context;
     QList<T> rows;
@@ -84,8 +83,8 @@ public:
     {
         const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":2}";
         m_request = "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
-                    + "\r\n\r\n" + body;
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
+            + body;
         m_clock.start();
         for (int i = 0; i < connections; ++i) {
             auto *socket = new QTcpSocket(this);
@@ -251,9 +250,9 @@ private Q_SLOTS:
         QSKIP("uses kill -9");
 #else
         QTemporaryDir dir;
-        auto server = std::make_unique<test::ServerProcess>(QStringList{
-            QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
-            QStringLiteral("--data-dir"), dir.path()});
+        auto server = std::make_unique<test::ServerProcess>(
+            QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),
+                        QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
         QVERIFY(server->ok());
         LoadClient load(server->dataPort, server->firstKey(), 8);
         QTRY_VERIFY_WITH_TIMEOUT(load.answered.size() > 2000, 20000);

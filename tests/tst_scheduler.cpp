@@ -19,8 +19,7 @@ public:
     Simulation(Scheduler &scheduler, qint64 &now)
         : m_scheduler(scheduler)
         , m_now(now)
-    {
-    }
+    { }
     void add(const Scheduler::Request &request, int backlog)
     {
         for (int i = 0; i < backlog; ++i)
@@ -135,7 +134,8 @@ private Q_SLOTS:
         sim.run(200, 10, &done);
         done.clear();
         sim.run(4000, 10, &done);
-        const int g2 = done.value(QStringLiteral("x")) + done.value(QStringLiteral("y")) + done.value(QStringLiteral("z"));
+        const int g2
+            = done.value(QStringLiteral("x")) + done.value(QStringLiteral("y")) + done.value(QStringLiteral("z"));
         const double share = double(done.value(QStringLiteral("solo"))) / (done.value(QStringLiteral("solo")) + g2);
         qInfo("group g1 (one tenant) share: %.3f", share);
         QVERIFY(share > 0.45 && share < 0.55);
@@ -254,7 +254,8 @@ private Q_SLOTS:
         sim.add(tenant(QStringLiteral("late")), 4);
         done.clear();
         sim.run(8, 10, &done); // within two turns of the capacity
-        QVERIFY2(done.value(QStringLiteral("late")) >= 3, qPrintable(QString::number(done.value(QStringLiteral("late")))));
+        QVERIFY2(done.value(QStringLiteral("late")) >= 3,
+                 qPrintable(QString::number(done.value(QStringLiteral("late")))));
     }
 
     void recentCostDecays()

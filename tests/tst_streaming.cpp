@@ -20,8 +20,9 @@ namespace {
 QByteArray post(const QByteArray &key, const QByteArray &body, const QByteArray &extraHeaders = {},
                 const QByteArray &path = "/v1/chat/completions")
 {
-    return "POST " + path + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + key + "\r\nContent-Type: application/json\r\n"
-           + extraHeaders + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    return "POST " + path + " HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer " + key
+        + "\r\nContent-Type: application/json\r\n" + extraHeaders + "Content-Length: " + QByteArray::number(body.size())
+        + "\r\n\r\n" + body;
 }
 
 /// The body of a chunked HTTP response, de-chunked; false when it is not complete.
@@ -105,8 +106,9 @@ private Q_SLOTS:
         // Byte for byte what the upstream sends for the same request (the mock is deterministic).
         QByteArray sentUpstream = body; // what obleth sends: the model renamed to its upstream_model
         sentUpstream.replace("\"remote\"", "\"mock-model\"");
-        RawClient direct(mock->port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                                           + QByteArray::number(sentUpstream.size()) + "\r\n\r\n" + sentUpstream);
+        RawClient direct(mock->port(),
+                         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                             + QByteArray::number(sentUpstream.size()) + "\r\n\r\n" + sentUpstream);
         QTRY_VERIFY_WITH_TIMEOUT(direct.received().endsWith("0\r\n\r\n"), 5000);
         QByteArray upstream;
         QVERIFY(dechunk(direct.received(), &upstream));
@@ -116,8 +118,9 @@ private Q_SLOTS:
 
     void inProcessMockStreamsToo()
     {
-        RawClient client(gw->dataPort(), post(gw->firstKey(), "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":3}",
-                                              "x-mock-chunk-delay-ms: 300\r\n"));
+        RawClient client(gw->dataPort(),
+                         post(gw->firstKey(), "{\"model\":\"mock-model\",\"stream\":true,\"max_tokens\":3}",
+                              "x-mock-chunk-delay-ms: 300\r\n"));
         QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("data: {"), 5000);
         QVERIFY(!client.received().contains("[DONE]"));
         QCOMPARE(permits(), 1);
@@ -134,8 +137,8 @@ private Q_SLOTS:
                                     << QByteArray("x-mock-chunk-delay-ms: 200\r\n") << QByteArray("data: {");
         QTest::newRow("before the first byte") << QByteArray("{\"model\":\"remote\",\"stream\":true}")
                                                << QByteArray("x-mock-latency-ms: 20000\r\n") << QByteArray();
-        QTest::newRow("non-streaming") << QByteArray("{\"model\":\"remote\"}") << QByteArray("x-mock-latency-ms: 20000\r\n")
-                                       << QByteArray();
+        QTest::newRow("non-streaming") << QByteArray("{\"model\":\"remote\"}")
+                                       << QByteArray("x-mock-latency-ms: 20000\r\n") << QByteArray();
     }
     void clientHangUpAbortsTheUpstream()
     {
@@ -167,8 +170,9 @@ private Q_SLOTS:
                 QTimer::singleShot(200, s, [s] { s->abort(); });
             });
         });
-        QVERIFY(!gw->addModel({{QStringLiteral("model_name"), QStringLiteral("flaky")},
-                               {QStringLiteral("api_base"), QStringLiteral("http://127.0.0.1:%1").arg(upstream.serverPort())}})
+        QVERIFY(!gw->addModel(
+                       {{QStringLiteral("model_name"), QStringLiteral("flaky")},
+                        {QStringLiteral("api_base"), QStringLiteral("http://127.0.0.1:%1").arg(upstream.serverPort())}})
                      .isEmpty());
         RawClient client(gw->dataPort(), post(gw->firstKey(), "{\"model\":\"flaky\",\"stream\":true}"));
         QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), 5000);
@@ -183,8 +187,9 @@ private Q_SLOTS:
     void idleUpstreamMidStreamIsCut()
     {
         addMockModel(QStringLiteral("sleepy"), {{QStringLiteral("idle_timeout_secs"), 1}});
-        RawClient client(gw->dataPort(), post(gw->firstKey(), "{\"model\":\"sleepy\",\"stream\":true,\"max_tokens\":5}",
-                                              "x-mock-chunk-delay-ms: 4000\r\n"));
+        RawClient client(gw->dataPort(),
+                         post(gw->firstKey(), "{\"model\":\"sleepy\",\"stream\":true,\"max_tokens\":5}",
+                              "x-mock-chunk-delay-ms: 4000\r\n"));
         QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("data: {"), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), 3000); // cut after 1 s of silence, not 4
         QVERIFY(!client.received().endsWith("0\r\n\r\n"));
@@ -216,8 +221,9 @@ private Q_SLOTS:
 
     void embeddingsTakeNoPermit()
     {
-        RawClient client(gw->dataPort(), post(gw->firstKey(), "{\"model\":\"remote\",\"input\":\"x\"}",
-                                              "x-mock-latency-ms: 500\r\n", "/v1/embeddings"));
+        RawClient client(gw->dataPort(),
+                         post(gw->firstKey(), "{\"model\":\"remote\",\"input\":\"x\"}", "x-mock-latency-ms: 500\r\n",
+                              "/v1/embeddings"));
         QTRY_COMPARE_WITH_TIMEOUT(mockInFlight(), 1, 5000);
         QCOMPARE(permits(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("\"embedding\""), 5000);

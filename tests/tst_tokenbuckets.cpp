@@ -67,9 +67,11 @@ private Q_SLOTS:
     {
         using obleth::usage::requestTokenEstimate;
         const auto body = [](const char *json) { return QJsonDocument::fromJson(json).object(); };
-        QCOMPARE(requestTokenEstimate(body("{\"messages\":[{\"role\":\"user\",\"content\":\"12345678\"}],\"max_tokens\":10}")),
+        QCOMPARE(requestTokenEstimate(
+                     body("{\"messages\":[{\"role\":\"user\",\"content\":\"12345678\"}],\"max_tokens\":10}")),
                  2 + 10);
-        QCOMPARE(requestTokenEstimate(body("{\"prompt\":\"1234\",\"max_completion_tokens\":3,\"max_tokens\":99}")), 1 + 3);
+        QCOMPARE(requestTokenEstimate(body("{\"prompt\":\"1234\",\"max_completion_tokens\":3,\"max_tokens\":99}")),
+                 1 + 3);
         QCOMPARE(requestTokenEstimate(body("{\"prompt\":\"1234\"}")), 1 + obleth::usage::kDefaultCompletionEstimate);
         QCOMPARE(requestTokenEstimate(body("{\"prompt\":\"1234\",\"max_tokens\":-5}")),
                  1 + obleth::usage::kDefaultCompletionEstimate);

@@ -19,11 +19,12 @@ const QByteArray kChat = "/v1/chat/completions";
 
 QByteArray chat(const QString &model, int maxTokens, bool stream = false, bool includeUsage = false)
 {
-    QJsonObject body{{QStringLiteral("model"), model},
-                     {QStringLiteral("max_tokens"), maxTokens},
-                     {QStringLiteral("messages"),
-                      QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                             {QStringLiteral("content"), QStringLiteral("count the tokens of this")}}}}};
+    QJsonObject body{
+        {QStringLiteral("model"), model},
+        {QStringLiteral("max_tokens"), maxTokens},
+        {QStringLiteral("messages"),
+         QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                {QStringLiteral("content"), QStringLiteral("count the tokens of this")}}}}};
     if (stream)
         body.insert(QStringLiteral("stream"), true);
     if (includeUsage)
@@ -86,7 +87,8 @@ private Q_SLOTS:
 
     void upstreamUsageIsLoggedWithItsCost()
     {
-        const test::Response r = test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("priced"), 5));
+        const test::Response r
+            = test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("priced"), 5));
         QCOMPARE(r.status, 200);
         const QJsonObject usage = r.json().value(QStringLiteral("usage")).toObject();
         const int prompt = usage.value(QStringLiteral("prompt_tokens")).toInt();
@@ -112,7 +114,8 @@ private Q_SLOTS:
         QVERIFY(row.value(QStringLiteral("latency_ms")).toInt() >= row.value(QStringLiteral("ttfb_ms")).toInt());
         QCOMPARE(row.value(QStringLiteral("cache")).toString(), QStringLiteral("off"));
         QVERIFY(row.value(QStringLiteral("error")).isNull());
-        const QDateTime started = QDateTime::fromString(row.value(QStringLiteral("started_at")).toString(), Qt::ISODateWithMs);
+        const QDateTime started
+            = QDateTime::fromString(row.value(QStringLiteral("started_at")).toString(), Qt::ISODateWithMs);
         QVERIFY(qAbs(started.secsTo(QDateTime::currentDateTimeUtc())) < 60);
     }
 
@@ -143,7 +146,8 @@ private Q_SLOTS:
 
     void mockModelAndErrorsAreLoggedToo()
     {
-        QCOMPARE(test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("mock-model"), 3)).status, 200);
+        QCOMPARE(test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("mock-model"), 3)).status,
+                 200);
         QJsonObject row = lastLogged();
         QCOMPARE(row.value(QStringLiteral("model")).toString(), QStringLiteral("mock-model"));
         QCOMPARE(row.value(QStringLiteral("completion_tokens")).toInt(), 3);
@@ -188,7 +192,8 @@ private Q_SLOTS:
         // Paging: newest first, `before` continues after the last row seen.
         const QJsonArray page1 = logged("limit=2&tenant_id=" + tenantId.toLatin1());
         const qint64 last = qint64(page1.last().toObject().value(QStringLiteral("seq")).toDouble());
-        const QJsonArray page2 = logged("limit=10&tenant_id=" + tenantId.toLatin1() + "&before=" + QByteArray::number(last));
+        const QJsonArray page2
+            = logged("limit=10&tenant_id=" + tenantId.toLatin1() + "&before=" + QByteArray::number(last));
         QCOMPARE(page2.size(), 2);
         QVERIFY(page2.first().toObject().value(QStringLiteral("seq")).toDouble() < double(last));
         const QString future = QDateTime::currentDateTimeUtc().addDays(1).toString(Qt::ISODate);
@@ -246,7 +251,9 @@ private Q_SLOTS:
     void pruningKeepsUsageTotals()
     {
         const QJsonArray before = gw->admin("GET", "/api/v1/usage?group_by=model").data();
-        QCOMPARE(gw->admin("GET", "/api/v1/settings/request-log").json().value(QStringLiteral("retention_days")).toInt(), 30);
+        QCOMPARE(
+            gw->admin("GET", "/api/v1/settings/request-log").json().value(QStringLiteral("retention_days")).toInt(),
+            30);
         test::Response r = gw->admin("PUT", "/api/v1/settings/request-log", "{\"max_rows\":2}");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QStringLiteral("max_rows")).toInt(), 2);
@@ -261,14 +268,17 @@ private Q_SLOTS:
         }
         QCOMPARE(gw->admin("PUT", "/api/v1/settings/request-log", "{\"max_rows\":0,\"retention_days\":0}").status, 200);
         for (int i = 0; i < 3; ++i)
-            QCOMPARE(test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("mock-model"), 1)).status, 200);
+            QCOMPARE(
+                test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("mock-model"), 1)).status,
+                200);
         QCOMPARE(logged("limit=1000").size(), 5);
     }
 
     void eventsStreamLiveRequests()
     {
-        test::RawClient events(gw->adminPort(), "GET /api/v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
-                                                    + GatewayFixture::kAdminToken + "\r\n\r\n");
+        test::RawClient events(gw->adminPort(),
+                               "GET /api/v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                                   + GatewayFixture::kAdminToken + "\r\n\r\n");
         QTRY_VERIFY_WITH_TIMEOUT(events.received().contains(": obleth events"), 5000);
         QVERIFY(events.received().startsWith("HTTP/1.1 200"));
         QVERIFY(events.received().contains("text/event-stream"));
@@ -333,24 +343,27 @@ private Q_SLOTS:
     void metricsInPrometheusFormat()
     {
         QCOMPARE(test::request(gw->adminPort(), "GET", "/metrics").status, 401);
-        const QString mcpId = gw->admin("POST", "/api/v1/mcp-servers",
-                                        QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("metered")},
-                                                                  {QStringLiteral("upstream_url"), mock->url().toString()}})
-                                            .toJson())
-                                  .json()
-                                  .value(QStringLiteral("id"))
-                                  .toString();
+        const QString mcpId
+            = gw->admin("POST", "/api/v1/mcp-servers",
+                        QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("metered")},
+                                                  {QStringLiteral("upstream_url"), mock->url().toString()}})
+                            .toJson())
+                  .json()
+                  .value(QStringLiteral("id"))
+                  .toString();
         QVERIFY(!mcpId.isEmpty());
-        test::request(gw->dataPort(), "POST", "/mcp/metered/stats", test::headers({{"Authorization", "Bearer " + gw->firstKey()}}), "{}");
-        QCOMPARE(test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("mock-model"), 2)).status, 200);
+        test::request(gw->dataPort(), "POST", "/mcp/metered/stats",
+                      test::headers({{"Authorization", "Bearer " + gw->firstKey()}}), "{}");
+        QCOMPARE(test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("mock-model"), 2)).status,
+                 200);
 
         const test::Response r = gw->admin("GET", "/metrics");
         QCOMPARE(r.status, 200);
         QVERIFY(r.headers.value("content-type").startsWith("text/plain; version=0.0.4"));
         const QByteArray text = r.body;
         QVERIFY(text.contains("# TYPE obleth_requests_total counter"));
-        QVERIFY(text.contains(
-            "obleth_requests_total{route=\"/v1/chat/completions\",status=\"200\",model=\"mock-model\",tenant=\"default\"}"));
+        QVERIFY(text.contains("obleth_requests_total{route=\"/v1/chat/"
+                              "completions\",status=\"200\",model=\"mock-model\",tenant=\"default\"}"));
         QVERIFY(text.contains("# TYPE obleth_request_duration_seconds histogram"));
         QVERIFY(text.contains("obleth_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"+Inf\"}"));
         QVERIFY(text.contains("obleth_time_to_first_byte_seconds_count{route=\"/v1/chat/completions\"}"));
@@ -373,8 +386,9 @@ private Q_SLOTS:
     {
         QString tenantId;
         const QByteArray key = gw->addTenantKey(QStringLiteral("budgeted"), &tenantId);
-        QCOMPARE(gw->admin("PUT", "/api/v1/tenants/" + tenantId.toLatin1() + "/quota", "{\"tokens_per_minute\":300}").status,
-                 200);
+        QCOMPARE(
+            gw->admin("PUT", "/api/v1/tenants/" + tenantId.toLatin1() + "/quota", "{\"tokens_per_minute\":300}").status,
+            200);
         // Without max_tokens a request reserves its prompt + 256; the mock answers 16 tokens, and the
         // difference comes back when the answer ends. Without that reconciliation the 2nd or 3rd would fail.
         const QByteArray small = "{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -390,7 +404,8 @@ private Q_SLOTS:
         QVERIFY2(retryAfter >= 30 && retryAfter <= 120, refused.headers.value("retry-after").constData());
         // Other tenants are not affected; lifting the budget lets the tenant in at once.
         QCOMPARE(test::postJson(gw->dataPort(), kChat, gw->firstKey(), small).status, 200);
-        QCOMPARE(gw->admin("PUT", "/api/v1/tenants/" + tenantId.toLatin1() + "/quota", "{\"tokens_per_minute\":null}").status,
+        QCOMPARE(gw->admin("PUT", "/api/v1/tenants/" + tenantId.toLatin1() + "/quota", "{\"tokens_per_minute\":null}")
+                     .status,
                  200);
         QCOMPARE(test::postJson(gw->dataPort(), kChat, key, small).status, 200);
         QCOMPARE(logged("limit=10&status=429&tenant_id=" + tenantId.toLatin1()).size(), 1);

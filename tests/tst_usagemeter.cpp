@@ -44,8 +44,9 @@ private Q_SLOTS:
 
     void reportedUsageInAStream()
     {
-        const QByteArray request = "{\"model\":\"m\",\"stream\":true,\"max_tokens\":9,\"stream_options\":{\"include_usage\":true},"
-                                   "\"messages\":[{\"role\":\"user\",\"content\":\"a b c\"}]}";
+        const QByteArray request
+            = "{\"model\":\"m\",\"stream\":true,\"max_tokens\":9,\"stream_options\":{\"include_usage\":true},"
+              "\"messages\":[{\"role\":\"user\",\"content\":\"a b c\"}]}";
         const MockReply reply(MockReply::Kind::Chat, QJsonDocument::fromJson(request).object(), request);
         MockReply::EventStream events(reply);
         QByteArray stream;
@@ -74,13 +75,15 @@ private Q_SLOTS:
     void usageIsFoundWithoutBeingFooled()
     {
         // The answer's text talks about usage; the real usage object comes after it.
-        const QByteArray body = "{\"choices\":[{\"message\":{\"content\":\"say \\\"usage\\\": {\\\"prompt_tokens\\\": 999}\"}}],"
-                                "\"usage\" : {\"prompt_tokens\":4,\"completion_tokens\":6,\"details\":{\"cached_tokens\":0}}}";
+        const QByteArray body
+            = "{\"choices\":[{\"message\":{\"content\":\"say \\\"usage\\\": {\\\"prompt_tokens\\\": 999}\"}}],"
+              "\"usage\" : {\"prompt_tokens\":4,\"completion_tokens\":6,\"details\":{\"cached_tokens\":0}}}";
         TokenCount c = meter(body, false, 5);
         QCOMPARE(c.estimated, false);
         QCOMPARE(c.promptTokens, 4);
         QCOMPARE(c.completionTokens, 6);
-        c = meter("{\"choices\":[{\"message\":{\"content\":\"12345678\"}}],\"usage\":null,\"x\":{\"prompt_tokens\":1}}", false, 3);
+        c = meter("{\"choices\":[{\"message\":{\"content\":\"12345678\"}}],\"usage\":null,\"x\":{\"prompt_tokens\":1}}",
+                  false, 3);
         QCOMPARE(c.estimated, true);
         QCOMPARE(c.completionTokens, 2);
     }

@@ -51,18 +51,19 @@ std::shared_ptr<const config::ConfigSnapshot> GatewayLink::snapshot() const
     return m_config ? m_config->snapshot() : std::make_shared<const config::ConfigSnapshot>();
 }
 
-template <typename Result>
+template<typename Result>
 void GatewayLink::roundTrip(QObject *context, std::function<Result()> work, std::function<void(const Result &)> then)
 {
-    QMetaObject::invokeMethod(m_thread->gateway(), [work = std::move(work), link = QPointer(this),
-                                                    context = QPointer(context), then = std::move(then)] {
-        const Result result = work();
-        // The application object outlives both threads' work; the pointers are checked on its thread.
-        QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, then, result] {
-            if (link && context)
-                then(result);
+    QMetaObject::invokeMethod(
+        m_thread->gateway(),
+        [work = std::move(work), link = QPointer(this), context = QPointer(context), then = std::move(then)] {
+            const Result result = work();
+            // The application object outlives both threads' work; the pointers are checked on its thread.
+            QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, then, result] {
+                if (link && context)
+                    then(result);
+            });
         });
-    });
 }
 
 void GatewayLink::change(Change change, QObject *context, std::function<void(const config::Problem &)> done)
@@ -85,8 +86,7 @@ void GatewayLink::fetchLive(QObject *context, std::function<void(const QJsonObje
         std::move(done));
 }
 
-void GatewayLink::regenerateAdminToken(QObject *context,
-                                       std::function<void(const QString &, const QString &)> done)
+void GatewayLink::regenerateAdminToken(QObject *context, std::function<void(const QString &, const QString &)> done)
 {
     if (!m_config)
         return done({}, tr("the gateway is not running"));

@@ -52,7 +52,7 @@ public:
 
     using Change = std::function<config::Problem(config::ConfigService &)>;
     /// Runs @p work on the gateway thread, then @p then on this thread unless @p context is gone by then.
-    template <typename Result>
+    template<typename Result>
     void roundTrip(QObject *context, std::function<Result()> work, std::function<void(const Result &)> then);
 
     /// Runs @p change on the gateway thread; @p done gets its outcome on this thread, unless @p context

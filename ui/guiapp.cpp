@@ -1,11 +1,11 @@
 #include "guiapp.h"
 
-#include "gateway/gatewaythread.h"
 #include "autostart.h"
+#include "gateway/gatewaythread.h"
 #include "gatewaylink.h"
-#include "palettes.h"
 #include "mainwindow.h"
 #include "overviewpage.h"
+#include "palettes.h"
 #include "statuswindow.h"
 #include "tenantspage.h"
 #include "trayicon.h"
@@ -38,9 +38,8 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
     });
     connect(m_tray->pauseAction(), &QAction::triggered, m_link, [this](bool pause) { m_link->setPaused(pause); });
     connect(m_tray->quitAction(), &QAction::triggered, this, &GuiApp::quit);
-    connect(m_link, &GatewayLink::pausedChanged, this, [this](bool paused) {
-        m_tray->setState(paused ? TrayIcon::State::Paused : TrayIcon::State::Running);
-    });
+    connect(m_link, &GatewayLink::pausedChanged, this,
+            [this](bool paused) { m_tray->setState(paused ? TrayIcon::State::Paused : TrayIcon::State::Running); });
     connect(m_window->overviewPage(), &OverviewPage::liveUpdated, m_tray, &TrayIcon::setCounts);
 
     if (!m_tray->show()) {

@@ -52,7 +52,8 @@ McpServersPage::McpServersPage(GatewayLink *link, QWidget *parent)
     , m_test(new QPushButton(tr("&Test"), this))
     , m_message(new QLabel(this))
 {
-    m_table->setHorizontalHeaderLabels({tr("Name"), tr("Upstream URL"), tr("Enabled"), tr("Tenants"), tr("Auth header")});
+    m_table->setHorizontalHeaderLabels(
+        {tr("Name"), tr("Upstream URL"), tr("Enabled"), tr("Tenants"), tr("Auth header")});
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
@@ -63,7 +64,8 @@ McpServersPage::McpServersPage(GatewayLink *link, QWidget *parent)
         buttons->addWidget(b);
     buttons->addStretch();
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("Clients reach a server at /mcp/<name> on the data plane, with their tenant key."), this));
+    layout->addWidget(
+        new QLabel(tr("Clients reach a server at /mcp/<name> on the data plane, with their tenant key."), this));
     layout->addWidget(m_table, 1);
     layout->addLayout(buttons);
     layout->addWidget(m_message);
@@ -177,7 +179,8 @@ void McpServersPage::save(const QString &id)
             config::McpServer s;
             return id.isEmpty() ? c.createMcpServer(body, &s) : c.replaceMcpServer(id, body, &s);
         },
-        dialog, [this, dialog](const config::Problem &p) {
+        dialog,
+        [this, dialog](const config::Problem &p) {
             if (!p.ok()) {
                 m_form.problem->setText(p.message);
                 return;
@@ -199,10 +202,11 @@ void McpServersPage::test()
     }
     m_message->setText(tr("Testing %1…").arg(s->name));
     const QString name = s->name;
-    m_probe->testMcpServer(QUrl(s->upstreamUrl), s->authHeader, [this, name](const discovery::BackendProbe::TestResult &r) {
-        m_message->setText(r.ok ? tr("%1 answered in %2 ms: %3").arg(name).arg(r.latencyMs).arg(r.answer)
-                                : tr("%1 failed: %2").arg(name, r.error));
-    });
+    m_probe->testMcpServer(
+        QUrl(s->upstreamUrl), s->authHeader, [this, name](const discovery::BackendProbe::TestResult &r) {
+            m_message->setText(r.ok ? tr("%1 answered in %2 ms: %3").arg(name).arg(r.latencyMs).arg(r.answer)
+                                    : tr("%1 failed: %2").arg(name, r.error));
+        });
 }
 
 } // namespace obleth::ui

@@ -45,7 +45,8 @@ ModelDialog::ModelDialog(const QJsonObject &m, QWidget *parent)
     , admissionWeight(new QDoubleSpinBox(this))
     , maxConcurrency(spin(0, 100'000, m.value(QStringLiteral("max_concurrency")).toInt(), this, tr("no limit")))
     , cacheEnabled(new QCheckBox(tr("Answer repeated requests from the cache"), this))
-    , cacheTtl(spin(0, 365 * 24 * 3600, m.value(QStringLiteral("cache_ttl_secs")).toInt(300), this, tr("until evicted")))
+    , cacheTtl(
+          spin(0, 365 * 24 * 3600, m.value(QStringLiteral("cache_ttl_secs")).toInt(300), this, tr("until evicted")))
     , connectTimeout(spin(1, 3600, m.value(QStringLiteral("connect_timeout_secs")).toInt(10), this))
     , firstByteTimeout(spin(1, 86'400, m.value(QStringLiteral("first_byte_timeout_secs")).toInt(600), this))
     , idleTimeout(spin(1, 86'400, m.value(QStringLiteral("idle_timeout_secs")).toInt(120), this))
@@ -58,7 +59,7 @@ ModelDialog::ModelDialog(const QJsonObject &m, QWidget *parent)
     apiBase->setPlaceholderText(QStringLiteral("http://127.0.0.1:11434/v1"));
     apiKey->setEchoMode(QLineEdit::Password);
     apiKey->setPlaceholderText(m.value(QStringLiteral("has_api_key")).toBool() ? tr("stored (leave empty to keep)")
-                                                                              : tr("none"));
+                                                                               : tr("none"));
     inputCost->setValue(m.value(QStringLiteral("input_cost_per_token")).toDouble());
     outputCost->setValue(m.value(QStringLiteral("output_cost_per_token")).toDouble());
     enabled->setChecked(m.value(QStringLiteral("enabled")).toBool(true));

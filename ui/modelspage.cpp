@@ -46,8 +46,8 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
 {
     for (const discovery::BackendProbe::Candidate &c : discovery::BackendProbe::usualLocalServers())
         m_ports.append({c.name, c.port});
-    m_table->setHorizontalHeaderLabels(
-        {tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"), tr("Max concurrency"), tr("Prices in/out")});
+    m_table->setHorizontalHeaderLabels({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
+                                        tr("Max concurrency"), tr("Prices in/out")});
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
@@ -122,8 +122,10 @@ void ModelsPage::reload()
         enabled->setCheckState(m.enabled ? Qt::Checked : Qt::Unchecked);
         m_table->setItem(row, Enabled, enabled);
         m_table->setItem(row, Cache, cell(m.cacheEnabled ? tr("%1 s").arg(m.cacheTtlSecs) : tr("off")));
-        m_table->setItem(row, MaxConcurrency, cell(m.maxConcurrency ? QString::number(*m.maxConcurrency) : tr("no limit")));
-        m_table->setItem(row, Prices, cell(QStringLiteral("%1 / %2").arg(m.inputCostPerToken).arg(m.outputCostPerToken)));
+        m_table->setItem(row, MaxConcurrency,
+                         cell(m.maxConcurrency ? QString::number(*m.maxConcurrency) : tr("no limit")));
+        m_table->setItem(row, Prices,
+                         cell(QStringLiteral("%1 / %2").arg(m.inputCostPerToken).arg(m.outputCostPerToken)));
         if (m.id == selected)
             m_table->selectRow(row);
         ++row;
@@ -150,7 +152,8 @@ void ModelsPage::openDialog(const QString &id)
                 config::ModelConfig m;
                 return id.isEmpty() ? c.createModel(body, &m) : c.replaceModel(id, body, &m);
             },
-            dialog, [this, dialog](const config::Problem &p) {
+            dialog,
+            [this, dialog](const config::Problem &p) {
                 if (p.ok()) {
                     m_message->setText(tr("Saved %1.").arg(dialog->name->text()));
                     dialog->deleteLater();
@@ -174,11 +177,12 @@ void ModelsPage::test()
     m_message->setText(tr("Testing %1…").arg(m->modelName));
     m_test->setEnabled(false);
     const QString name = m->modelName;
-    m_probe->testModel(m->apiBase, m->upstreamModel, m->apiKey, [this, name](const discovery::BackendProbe::TestResult &r) {
-        m_test->setEnabled(true);
-        m_message->setText(r.ok ? tr("%1 answered in %2 ms: “%3”").arg(name).arg(r.latencyMs).arg(r.answer)
-                                : tr("%1 failed: %2").arg(name, r.error));
-    });
+    m_probe->testModel(
+        m->apiBase, m->upstreamModel, m->apiKey, [this, name](const discovery::BackendProbe::TestResult &r) {
+            m_test->setEnabled(true);
+            m_message->setText(r.ok ? tr("%1 answered in %2 ms: “%3”").arg(name).arg(r.latencyMs).arg(r.answer)
+                                    : tr("%1 failed: %2").arg(name, r.error));
+        });
 }
 
 void ModelsPage::discover()
@@ -205,13 +209,12 @@ void ModelsPage::discover()
             }
         }
         m_message->setText(servers.isEmpty()
-                               ? tr("No local OpenAI-compatible server answered (looked at ports %1).")
-                                     .arg([this] {
-                                         QStringList ports;
-                                         for (const auto &p : std::as_const(m_ports))
-                                             ports << QString::number(p.second);
-                                         return ports.join(QStringLiteral(", "));
-                                     }())
+                               ? tr("No local OpenAI-compatible server answered (looked at ports %1).").arg([this] {
+                                     QStringList ports;
+                                     for (const auto &p : std::as_const(m_ports))
+                                         ports << QString::number(p.second);
+                                     return ports.join(QStringLiteral(", "));
+                                 }())
                                : tr("Found %n server(s); check the models to register.", nullptr, int(servers.size())));
         m_found->setVisible(!servers.isEmpty());
         m_register->setVisible(!servers.isEmpty());
@@ -237,7 +240,8 @@ void ModelsPage::registerDiscovered()
             }
             return config::Problem{};
         },
-        this, [this, n = bodies.size()](const config::Problem &p) {
+        this,
+        [this, n = bodies.size()](const config::Problem &p) {
             m_message->setText(p.ok() ? tr("Registered %n model(s).", nullptr, int(n)) : p.message);
             if (p.ok()) {
                 m_found->hide();

@@ -34,9 +34,8 @@ OverviewPage::OverviewPage(GatewayLink *link, QWidget *parent)
     layout->addWidget(new QLabel(tr("Permits and queue per model and tenant"), this));
     layout->addWidget(m_admission, 1);
 
-    connect(link, &GatewayLink::requestFinished, this, [this](const usage::RequestRecord &r) {
-        m_chart->add(r.promptTokens + r.completionTokens);
-    });
+    connect(link, &GatewayLink::requestFinished, this,
+            [this](const usage::RequestRecord &r) { m_chart->add(r.promptTokens + r.completionTokens); });
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, [this] {
         m_chart->tick();

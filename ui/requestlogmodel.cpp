@@ -57,9 +57,8 @@ void RequestLogModel::finished(const usage::RequestRecord &record)
 {
     Entry *e = pendingOrLive(record.id);
     if (!e) { // started before the window listened, or already dropped: show it as a new row
-        started(usage::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName,
-                                      record.keyPrefix, record.model, record.method, record.path,
-                                      record.requestHeaders});
+        started(usage::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName, record.keyPrefix,
+                                      record.model, record.method, record.path, record.requestHeaders});
         e = pendingOrLive(record.id);
     }
     e->record = record;
@@ -155,7 +154,8 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
     case Tokens:
         if (!e->done)
             return e->tokens > 0 ? QString::number(e->tokens) : QString();
-        return QString(QString::number(r.promptTokens + r.completionTokens) + (r.estimated ? QStringLiteral("~") : QString()));
+        return QString(QString::number(r.promptTokens + r.completionTokens)
+                       + (r.estimated ? QStringLiteral("~") : QString()));
     case Cost: return e->done && r.cost > 0 ? QString::number(r.cost, 'g', 4) : QString();
     case Cache: return r.cache;
     case ColumnCount: break;

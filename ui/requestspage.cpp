@@ -44,11 +44,12 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Path, QHeaderView::Stretch);
     m_table->setWordWrap(false);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
-        const RequestLogModel::Entry *e = m_model->entryAt(m_filter->mapToSource(current).row());
-        m_selectedId = e ? e->record.id : QByteArray();
-        showDetails();
-    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                const RequestLogModel::Entry *e = m_model->entryAt(m_filter->mapToSource(current).row());
+                m_selectedId = e ? e->record.id : QByteArray();
+                showDetails();
+            });
     connect(m_model, &RequestLogModel::entryChanged, this, [this](const QByteArray &id) {
         if (id == m_selectedId)
             showDetails();

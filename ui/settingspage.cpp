@@ -80,7 +80,8 @@ SettingsPage::SettingsPage(GatewayLink *link, Autostart *autostart, QWidget *par
         m_token->setEchoMode(shown ? QLineEdit::Normal : QLineEdit::Password);
         m_reveal->setText(shown ? tr("&Hide") : tr("&Reveal"));
     });
-    connect(m_copy, &QPushButton::clicked, this, [this] { QGuiApplication::clipboard()->setText(m_link->adminToken()); });
+    connect(m_copy, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(m_link->adminToken()); });
     connect(m_regenerate, &QPushButton::clicked, this, &SettingsPage::regenerate);
     connect(m_openDataDir, &QPushButton::clicked, this,
             [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_link->dataDir())); });

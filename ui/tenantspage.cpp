@@ -12,6 +12,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace obleth::ui {
@@ -97,16 +98,28 @@ TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
                                  : tr("&Disable"));
     });
     connect(m_tenants, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
-        if (m_reloading || item->column() != Weight)
+        if (m_reloading || (item->column() != Weight && item->column() != Group))
             return;
+        const QString id = m_tenants->item(item->row(), Name)->data(kIdRole).toString();
+        if (item->column() == Group) {
+            const QJsonObject body{{QStringLiteral("fairshare_group"), item->text().trimmed()}};
+            m_link->change(
+                [id, body](config::ConfigService &c) {
+                    config::Tenant t;
+                    return c.setTenantGroup(id, body, &t);
+                },
+                this, [this](const config::Problem &p) { report(p); });
+            return;
+        }
         bool ok = false;
         const qint64 weight = item->text().toLongLong(&ok);
-        const QString id = m_tenants->item(item->row(), Name)->data(kIdRole).toString();
         const QJsonObject body{{QStringLiteral("weight"), ok ? QJsonValue(double(weight)) : QJsonValue(item->text())}};
-        m_link->change([id, body](config::ConfigService &c) { config::Tenant t;
-            return c.setTenantWeight(id, body, &t);
-        }, this,
-                       [this](const config::Problem &p) { report(p); });
+        m_link->change(
+            [id, body](config::ConfigService &c) {
+                config::Tenant t;
+                return c.setTenantWeight(id, body, &t);
+            },
+            this, [this](const config::Problem &p) { report(p); });
     });
     connect(m_addTenant, &QPushButton::clicked, this, &TenantsPage::addTenant);
     connect(m_newTenant, &QLineEdit::returnPressed, this, &TenantsPage::addTenant);
@@ -140,6 +153,12 @@ QString TenantsPage::selectedKeyId() const
 
 void TenantsPage::reload()
 {
+    // Rebuilding the table would throw away a cell being edited: come back when the user is done.
+    const auto editors = m_tenants->viewport()->findChildren<QLineEdit *>(QString(), Qt::FindDirectChildrenOnly);
+    if (std::any_of(editors.cbegin(), editors.cend(), [](const QLineEdit *e) { return e->isVisible(); })) {
+        QTimer::singleShot(250, this, &TenantsPage::reload);
+        return;
+    }
     const auto snap = m_link->snapshot();
     const QString selected = selectedTenantId();
     m_reloading = true;
@@ -213,7 +232,8 @@ void TenantsPage::addKey()
             config::ApiKey key;
             return c.createKey(tenantId, body, &key, secret.get());
         },
-        this, [this, secret](const config::Problem &p) {
+        this,
+        [this, secret](const config::Problem &p) {
             report(p);
             if (!p.ok())
                 return;
@@ -228,10 +248,12 @@ void TenantsPage::toggleKey()
     const QString id = selectedKeyId();
     const bool disable = m_toggleKey->text() == tr("&Disable");
     const QJsonObject body{{QStringLiteral("disabled"), disable}};
-    m_link->change([id, body](config::ConfigService &c) { config::ApiKey key;
-        return c.setKeyDisabled(id, body, &key);
-    }, this,
-                   [this](const config::Problem &p) { report(p); });
+    m_link->change(
+        [id, body](config::ConfigService &c) {
+            config::ApiKey key;
+            return c.setKeyDisabled(id, body, &key);
+        },
+        this, [this](const config::Problem &p) { report(p); });
 }
 
 void TenantsPage::deleteKey()

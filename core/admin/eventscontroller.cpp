@@ -63,8 +63,8 @@ private:
             event += "event: events_dropped\ndata: {\"count\":" + QByteArray::number(m_dropped) + "}\n\n";
             m_dropped = 0;
         }
-        event += QByteArray("event: ") + type + "\ndata: " + QJsonDocument(data).toJson(QJsonDocument::Compact)
-            + "\n\n";
+        event
+            += QByteArray("event: ") + type + "\ndata: " + QJsonDocument(data).toJson(QJsonDocument::Compact) + "\n\n";
         m_responder->writeChunk(event);
     }
 

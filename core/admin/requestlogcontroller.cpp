@@ -90,8 +90,7 @@ void RequestLogController::listRequests(ApiCall &call)
         bool ok = false;
         filter.beforeSeq = raw.toLongLong(&ok);
         if (!ok || filter.beforeSeq < 1)
-            return call.replyError(400, "invalid_request",
-                                   QStringLiteral("before must be the seq of a logged request"),
+            return call.replyError(400, "invalid_request", QStringLiteral("before must be the seq of a logged request"),
                                    QStringLiteral("before"));
     }
     filter.tenantId = QString::fromUtf8(call.request.queryValue("tenant_id"));

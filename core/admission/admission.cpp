@@ -10,8 +10,7 @@ public:
         : QObject(owner)
         , m_admission(admission)
         , m_ticket(ticket)
-    {
-    }
+    { }
     ~TicketHolder() override
     {
         if (m_admission)

@@ -7,14 +7,12 @@ namespace obleth::admission {
 
 Scheduler::Scheduler(Clock clock)
     : Scheduler(std::move(clock), Limits())
-{
-}
+{ }
 
 Scheduler::Scheduler(Clock clock, Limits limits)
     : m_clock(std::move(clock))
     , m_limits(limits)
-{
-}
+{ }
 
 double Scheduler::recent(const Usage &usage, qint64 now) const
 {

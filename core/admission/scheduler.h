@@ -41,7 +41,7 @@ public:
         std::optional<int> tenantCap; ///< max_in_flight
         QString model;
         std::optional<int> modelCap; ///< max_concurrency
-        double cost = 1;             ///< the model's admission_weight
+        double cost = 1; ///< the model's admission_weight
     };
 
     enum class Outcome { Admitted, Queued, Rejected };

@@ -18,10 +18,14 @@ BackendProbe::BackendProbe(QObject *parent)
 
 QList<BackendProbe::Candidate> BackendProbe::usualLocalServers()
 {
-    return {{QStringLiteral("Ollama"), 11434},          {QStringLiteral("LM Studio"), 1234},
-            {QStringLiteral("llama.cpp server"), 8080}, {QStringLiteral("vLLM"), 8000},
-            {QStringLiteral("LocalAI"), 8081},          {QStringLiteral("text-generation-webui"), 5000},
-            {QStringLiteral("Jan"), 1337},              {QStringLiteral("KoboldCpp"), 5001}};
+    return {{QStringLiteral("Ollama"), 11434},
+            {QStringLiteral("LM Studio"), 1234},
+            {QStringLiteral("llama.cpp server"), 8080},
+            {QStringLiteral("vLLM"), 8000},
+            {QStringLiteral("LocalAI"), 8081},
+            {QStringLiteral("text-generation-webui"), 5000},
+            {QStringLiteral("Jan"), 1337},
+            {QStringLiteral("KoboldCpp"), 5001}};
 }
 
 void BackendProbe::testModel(const QString &apiBase, const QString &upstreamModel, const QString &apiKey,
@@ -33,11 +37,11 @@ void BackendProbe::testModel(const QString &apiBase, const QString &upstreamMode
     if (!apiKey.isEmpty())
         request.setRawHeader("Authorization", proxy::bearer(apiKey));
     request.setTransferTimeout(timeoutMs);
-    const QJsonObject body{
-        {QStringLiteral("model"), upstreamModel},
-        {QStringLiteral("max_tokens"), 1},
-        {QStringLiteral("messages"), QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                                            {QStringLiteral("content"), QStringLiteral("ping")}}}}};
+    const QJsonObject body{{QStringLiteral("model"), upstreamModel},
+                           {QStringLiteral("max_tokens"), 1},
+                           {QStringLiteral("messages"),
+                            QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                                   {QStringLiteral("content"), QStringLiteral("ping")}}}}};
     auto clock = std::make_shared<QElapsedTimer>();
     clock->start();
     QNetworkReply *reply = m_network.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
@@ -53,7 +57,8 @@ void BackendProbe::testModel(const QString &apiBase, const QString &upstreamMode
             const QJsonObject first = json.value(QStringLiteral("choices")).toArray().first().toObject();
             r.answer = first.value(QStringLiteral("message")).toObject().value(QStringLiteral("content")).toString();
         } else if (r.status > 0) {
-            const QString message = json.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+            const QString message
+                = json.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
             r.error = tr("%1 answered %2%3. Check the upstream model name and the API key.")
                           .arg(url.toString())
                           .arg(r.status)

@@ -16,11 +16,10 @@
 #include "usage/requesttrace.h"
 #include "usage/tokenestimate.h"
 
-#include <QJsonArray>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
-
 
 namespace obleth::gateway {
 
@@ -87,8 +86,7 @@ DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
         return clock->elapsed();
     })
     , m_defaultUpstream(std::move(defaultUpstream))
-{
-}
+{ }
 
 qint64 DataPlane::bodyLimitFor(const QByteArray &target)
 {
@@ -261,8 +259,7 @@ bool DataPlane::serveFromCache(Context &ctx, const ModelConfig &model)
         cache->countMiss();
     ctx.trace->setCache(QStringLiteral("miss"));
     ctx.responder->addHeader("x-obleth-cache", "miss");
-    ctx.responder->addTap(
-        std::make_unique<cache::CacheRecorder>(cache, key, model.cacheTtlSecs, ctx.request.body));
+    ctx.responder->addTap(std::make_unique<cache::CacheRecorder>(cache, key, model.cacheTtlSecs, ctx.request.body));
     return false;
 }
 

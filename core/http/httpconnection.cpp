@@ -162,8 +162,7 @@ void HttpConnection::onReadyRead()
     bool atEnd = false;
     if (m_state == State::Closing || m_state == State::Closed) {
         // Drain, so that the client can read our answer before we close.
-        while (!readAvailable(m_socket, kSocketReadBuffer, &atEnd).isEmpty() && !atEnd) {
-        }
+        while (!readAvailable(m_socket, kSocketReadBuffer, &atEnd).isEmpty() && !atEnd) { }
         if (atEnd)
             onDisconnected();
         return;

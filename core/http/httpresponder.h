@@ -79,7 +79,7 @@ protected:
     virtual void writeBody(const QByteArray &data) = 0;
     virtual void writeEnd() = 0;
     /// Hands what was written so far to the network now (streams must not wait for the event loop).
-    virtual void flush() {}
+    virtual void flush() { }
     /// Which framing this responder can use for a body of unknown length.
     [[nodiscard]] virtual Framing streamFraming() const { return Framing::Chunked; }
     void markFinished();

@@ -98,8 +98,7 @@ QByteArray Metrics::render(const QList<Gauge> &gauges) const
         }
     };
     histograms("obleth_request_duration_seconds", "Time from request to the end of its answer.", m_latency);
-    histograms("obleth_time_to_first_byte_seconds", "Time from request to the first byte of its answer.",
-               m_firstByte);
+    histograms("obleth_time_to_first_byte_seconds", "Time from request to the first byte of its answer.", m_firstByte);
 
     header(out, "obleth_tokens_total", "counter", "Tokens by model, tenant and kind (prompt or completion).");
     for (auto it = m_usage.cbegin(); it != m_usage.cend(); ++it) {

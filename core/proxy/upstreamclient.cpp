@@ -125,8 +125,7 @@ UpstreamExchange::UpstreamExchange(UpstreamClient *client, UpstreamRequest reque
     , m_request(std::move(request))
     , m_poolKey(UpstreamClient::poolKey(m_request.url))
     , m_parser(http::MessageParser::Kind::Response, responseLimits())
-{
-}
+{ }
 
 UpstreamExchange::~UpstreamExchange()
 {
@@ -165,7 +164,8 @@ void UpstreamExchange::start()
         ssl->connectToHostEncrypted(m_request.url.host(), portOf(m_request.url));
     } else {
         connect(socket, &QTcpSocket::connected, this, &UpstreamExchange::sendRequest);
-        socket->connectToHost(m_request.url.host(), portOf(m_request.url), QIODevice::ReadWrite | QIODevice::Unbuffered);
+        socket->connectToHost(m_request.url.host(), portOf(m_request.url),
+                              QIODevice::ReadWrite | QIODevice::Unbuffered);
     }
 }
 

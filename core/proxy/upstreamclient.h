@@ -3,9 +3,9 @@
 #include "http/headers.h"
 #include "http/messageparser.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
-#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QUrl>
@@ -46,7 +46,6 @@ public:
     /// Prepares an exchange: connect to its signals, then call start(). It reports through its signals
     /// and deletes itself after finished() or failed(); abort() stops it early.
     UpstreamExchange *create(UpstreamRequest request);
-
 
     static constexpr int kMaxIdlePerHost = 256;
     static constexpr int kIdleKeepAliveMs = 30'000;

@@ -148,19 +148,20 @@ void RequestLog::flush()
 namespace {
 /// Runs @p query on @p worker's thread and hands its rows to @p answer on @p log's thread (the gateway's),
 /// unless @p context is gone by then.
-template <typename T, typename Query>
+template<typename T, typename Query>
 void ask(RequestLog *log, QObject *worker, QObject *context, Query query, RequestLog::Answer<T> answer)
 {
-    QMetaObject::invokeMethod(worker, [log, context = QPointer<QObject>(context), query = std::move(query),
-                                       answer = std::move(answer)]() mutable {
-        QList<T> rows;
-        QString error;
-        query(&rows, &error);
-        QMetaObject::invokeMethod(log, [context, answer = std::move(answer), rows = std::move(rows), error] {
-            if (context)
-                answer(rows, error);
+    QMetaObject::invokeMethod(
+        worker,
+        [log, context = QPointer<QObject>(context), query = std::move(query), answer = std::move(answer)]() mutable {
+            QList<T> rows;
+            QString error;
+            query(&rows, &error);
+            QMetaObject::invokeMethod(log, [context, answer = std::move(answer), rows = std::move(rows), error] {
+                if (context)
+                    answer(rows, error);
+            });
         });
-    });
 }
 } // namespace
 

@@ -29,8 +29,7 @@ public:
 
     void append(const usage::RequestRecord &record);
 
-    template <typename T>
-    using Answer = std::function<void(const QList<T> &rows, const QString &error)>;
+    template<typename T> using Answer = std::function<void(const QList<T> &rows, const QString &error)>;
     /// Runs a query on the log's thread; @p answer runs on @p context's thread, unless @p context is gone.
     void requests(const RequestFilter &filter, QObject *context, Answer<LoggedRequest> answer);
     void usage(const UsageQuery &query, QObject *context, Answer<UsageRow> answer);

@@ -108,14 +108,15 @@ bool RequestLogStore::write(const QList<usage::RequestRecord> &batch, QString *e
     for (const char *table : {"usage_hourly", "usage_daily"}) {
         const bool daily = qstrcmp(table, "usage_daily") == 0;
         QSqlQuery upsert(m_db);
-        upsert.prepare(QStringLiteral(
-            "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
-            " estimated_requests) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (%2, tenant_id, model) DO UPDATE SET"
-            " tenant = excluded.tenant, requests = requests + excluded.requests,"
-            " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-            " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
-            " estimated_requests = estimated_requests + excluded.estimated_requests")
-                           .arg(QLatin1String(table), daily ? QStringLiteral("day") : QStringLiteral("hour")));
+        upsert.prepare(
+            QStringLiteral(
+                "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
+                " estimated_requests) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (%2, tenant_id, model) DO UPDATE SET"
+                " tenant = excluded.tenant, requests = requests + excluded.requests,"
+                " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+                " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
+                " estimated_requests = estimated_requests + excluded.estimated_requests")
+                .arg(QLatin1String(table), daily ? QStringLiteral("day") : QStringLiteral("hour")));
         for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
             upsert.addBindValue(daily ? it.key().hour.left(10) : it.key().hour);
             upsert.addBindValue(it.key().tenantId);
@@ -247,9 +248,10 @@ bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QStri
     if (query.since.isValid()) {
         const QString hour = hourOf(query.since);
         const QString day = hour.left(10);
-        rows += QStringLiteral(" WHERE day > ? UNION ALL SELECT substr(hour, 1, 10), tenant_id, tenant, model, requests,"
-                               " prompt_tokens, completion_tokens, cost, estimated_requests FROM usage_hourly"
-                               " WHERE hour >= ? AND hour < ?");
+        rows
+            += QStringLiteral(" WHERE day > ? UNION ALL SELECT substr(hour, 1, 10), tenant_id, tenant, model, requests,"
+                              " prompt_tokens, completion_tokens, cost, estimated_requests FROM usage_hourly"
+                              " WHERE hour >= ? AND hour < ?");
         values << day << hour << QString(day + QStringLiteral("U")); // 'U' sorts after every "THH"
     }
     QString key;
@@ -263,9 +265,10 @@ bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QStri
     case UsageQuery::GroupBy::Model: key = group = QStringLiteral("model"); break;
     case UsageQuery::GroupBy::Day: key = group = QStringLiteral("day"); break;
     }
-    const QString sql = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
-                                       " sum(estimated_requests) FROM (%2) GROUP BY %3 ORDER BY %3")
-                            .arg(key, rows, group);
+    const QString sql
+        = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
+                         " sum(estimated_requests) FROM (%2) GROUP BY %3 ORDER BY %3")
+              .arg(key, rows, group);
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     q.prepare(sql);
@@ -305,8 +308,8 @@ Retention RequestLogStore::retention() const
 {
     Retention r;
     QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral("SELECT key, value FROM settings WHERE key IN ('%1', '%2')").arg(kRetentionDays,
-                                                                                              kRetentionRows)))
+    if (!q.exec(QStringLiteral("SELECT key, value FROM settings WHERE key IN ('%1', '%2')")
+                    .arg(kRetentionDays, kRetentionRows)))
         return r;
     while (q.next()) {
         bool ok = false;

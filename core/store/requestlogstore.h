@@ -51,7 +51,10 @@ struct Retention
 {
     int days = 30; ///< 0: no age limit
     qint64 maxRows = 1'000'000; ///< 0: no row limit
-    friend bool operator==(const Retention &a, const Retention &b) { return a.days == b.days && a.maxRows == b.maxRows; }
+    friend bool operator==(const Retention &a, const Retention &b)
+    {
+        return a.days == b.days && a.maxRows == b.maxRows;
+    }
 };
 
 /// The request log and the hourly usage totals in SQLite, on one connection (one thread). Writes come in

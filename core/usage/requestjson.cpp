@@ -43,14 +43,10 @@ QJsonObject toJson(const RequestRecord &r)
 QJsonObject toJson(const RequestStarted &s)
 {
     return QJsonObject{
-        {QStringLiteral("id"), QString::fromLatin1(s.id)},
-        {QStringLiteral("started_at"), isoTime(s.startedAt)},
-        {QStringLiteral("tenant_id"), textOrNull(s.tenantId)},
-        {QStringLiteral("tenant"), textOrNull(s.tenantName)},
-        {QStringLiteral("key_prefix"), textOrNull(s.keyPrefix)},
-        {QStringLiteral("model"), textOrNull(s.model)},
-        {QStringLiteral("method"), QString::fromLatin1(s.method)},
-        {QStringLiteral("path"), s.path},
+        {QStringLiteral("id"), QString::fromLatin1(s.id)},         {QStringLiteral("started_at"), isoTime(s.startedAt)},
+        {QStringLiteral("tenant_id"), textOrNull(s.tenantId)},     {QStringLiteral("tenant"), textOrNull(s.tenantName)},
+        {QStringLiteral("key_prefix"), textOrNull(s.keyPrefix)},   {QStringLiteral("model"), textOrNull(s.model)},
+        {QStringLiteral("method"), QString::fromLatin1(s.method)}, {QStringLiteral("path"), s.path},
     };
 }
 

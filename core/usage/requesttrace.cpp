@@ -31,8 +31,9 @@ http::Headers masked(const http::Headers &headers)
 {
     http::Headers out;
     for (const auto &[name, value] : headers.fields()) {
-        const bool secret = http::Headers::nameEquals(name, "authorization") || http::Headers::nameEquals(name, "x-api-key")
-            || http::Headers::nameEquals(name, "proxy-authorization") || http::Headers::nameEquals(name, "cookie");
+        const bool secret = http::Headers::nameEquals(name, "authorization")
+            || http::Headers::nameEquals(name, "x-api-key") || http::Headers::nameEquals(name, "proxy-authorization")
+            || http::Headers::nameEquals(name, "cookie");
         out.add(name, secret ? value.left(std::min<qsizetype>(value.size() / 3, 14)) + "…(masked)" : value);
     }
     return out;

@@ -59,7 +59,8 @@ QByteArray usageObjectIn(const QByteArray &json)
             ++i;
         return i;
     };
-    for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0; at = at > 0 ? json.lastIndexOf("\"usage\"", at - 1) : -1) {
+    for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0;
+         at = at > 0 ? json.lastIndexOf("\"usage\"", at - 1) : -1) {
         if (at > 0 && json.at(at - 1) == '\\')
             continue;
         qsizetype i = skipSpace(at + 7);
