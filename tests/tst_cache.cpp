@@ -19,14 +19,7 @@ const QByteArray kChat = "/v1/chat/completions";
 QByteArray chat(const QString &model, int maxTokens, bool stream = false,
                 const QString &prompt = QStringLiteral("hello"))
 {
-    QJsonObject body{{QStringLiteral("model"), model},
-                     {QStringLiteral("max_tokens"), maxTokens},
-                     {QStringLiteral("messages"),
-                      QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                             {QStringLiteral("content"), prompt}}}}};
-    if (stream)
-        body.insert(QStringLiteral("stream"), true);
-    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+    return test::chatBody({model, maxTokens, stream, false, prompt});
 }
 } // namespace
 

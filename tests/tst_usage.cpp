@@ -19,17 +19,7 @@ const QByteArray kChat = "/v1/chat/completions";
 
 QByteArray chat(const QString &model, int maxTokens, bool stream = false, bool includeUsage = false)
 {
-    QJsonObject body{
-        {QStringLiteral("model"), model},
-        {QStringLiteral("max_tokens"), maxTokens},
-        {QStringLiteral("messages"),
-         QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                {QStringLiteral("content"), QStringLiteral("count the tokens of this")}}}}};
-    if (stream)
-        body.insert(QStringLiteral("stream"), true);
-    if (includeUsage)
-        body.insert(QStringLiteral("stream_options"), QJsonObject{{QStringLiteral("include_usage"), true}});
-    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+    return test::chatBody({model, maxTokens, stream, includeUsage});
 }
 
 /// The server-sent events in @p text: (event, data) pairs.

@@ -3,6 +3,7 @@
 #include "config/configservice.h"
 #include "discovery/backendprobe.h"
 #include "gatewaylink.h"
+#include "tables.h"
 
 #include <QCheckBox>
 #include <QDialog>
@@ -22,15 +23,6 @@
 namespace obleth::ui {
 
 namespace {
-constexpr int kIdRole = Qt::UserRole;
-
-QTableWidgetItem *cell(const QString &text)
-{
-    auto *item = new QTableWidgetItem(text);
-    item->setFlags(item->flags() & ~Qt::ItemIsEditable);
-    return item;
-}
-
 const config::McpServer *findServer(const config::ConfigSnapshot &snap, const QString &id)
 {
     for (const config::McpServer &s : snap.mcpServers) {
@@ -45,19 +37,13 @@ McpServersPage::McpServersPage(GatewayLink *link, QWidget *parent)
     : QWidget(parent)
     , m_link(link)
     , m_probe(new discovery::BackendProbe(this))
-    , m_table(new QTableWidget(0, Columns, this))
+    , m_table(listTable({tr("Name"), tr("Upstream URL"), tr("Enabled"), tr("Tenants"), tr("Auth header")}, this))
     , m_add(new QPushButton(tr("&Register…"), this))
     , m_edit(new QPushButton(tr("&Edit…"), this))
     , m_delete(new QPushButton(tr("&Delete…"), this))
     , m_test(new QPushButton(tr("&Test"), this))
     , m_message(new QLabel(this))
 {
-    m_table->setHorizontalHeaderLabels(
-        {tr("Name"), tr("Upstream URL"), tr("Enabled"), tr("Tenants"), tr("Auth header")});
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
     m_message->setWordWrap(true);
     auto *buttons = new QHBoxLayout;
     for (QPushButton *b : {m_add, m_edit, m_delete, m_test})

@@ -5,6 +5,7 @@
 #include "discovery/backendprobe.h"
 #include "gatewaylink.h"
 #include "modeldialog.h"
+#include "tables.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -19,22 +20,16 @@
 namespace obleth::ui {
 
 namespace {
-constexpr int kIdRole = Qt::UserRole;
-constexpr int kBaseRole = Qt::UserRole + 1;
-
-QTableWidgetItem *cell(const QString &text)
-{
-    auto *item = new QTableWidgetItem(text);
-    item->setFlags(item->flags() & ~Qt::ItemIsEditable);
-    return item;
-}
+constexpr int kBaseRole = kIdRole + 1;
 } // namespace
 
 ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     : QWidget(parent)
     , m_link(link)
     , m_probe(new discovery::BackendProbe(this))
-    , m_table(new QTableWidget(0, Columns, this))
+    , m_table(listTable({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
+                         tr("Max concurrency"), tr("Prices in/out")},
+                        this))
     , m_add(new QPushButton(tr("&Add…"), this))
     , m_edit(new QPushButton(tr("&Edit…"), this))
     , m_delete(new QPushButton(tr("&Delete…"), this))
@@ -46,12 +41,6 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
 {
     for (const discovery::BackendProbe::Candidate &c : discovery::BackendProbe::usualLocalServers())
         m_ports.append({c.name, c.port});
-    m_table->setHorizontalHeaderLabels({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
-                                        tr("Max concurrency"), tr("Prices in/out")});
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_found->hide();

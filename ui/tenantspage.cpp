@@ -2,6 +2,7 @@
 
 #include "config/configservice.h"
 #include "gatewaylink.h"
+#include "tables.h"
 
 #include <QClipboard>
 #include <QGuiApplication>
@@ -18,26 +19,6 @@
 namespace obleth::ui {
 
 namespace {
-constexpr int kIdRole = Qt::UserRole;
-
-QTableWidget *table(const QStringList &headers, QWidget *parent)
-{
-    auto *t = new QTableWidget(0, int(headers.size()), parent);
-    t->setHorizontalHeaderLabels(headers);
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
-    t->setSelectionMode(QAbstractItemView::SingleSelection);
-    t->verticalHeader()->hide();
-    t->horizontalHeader()->setStretchLastSection(true);
-    return t;
-}
-
-QTableWidgetItem *cell(const QString &text, bool editable = false)
-{
-    auto *item = new QTableWidgetItem(text);
-    item->setFlags(editable ? (item->flags() | Qt::ItemIsEditable) : (item->flags() & ~Qt::ItemIsEditable));
-    return item;
-}
-
 QString optional(const std::optional<qint64> &v)
 {
     return v ? QString::number(*v) : QObject::tr("no limit");
@@ -47,8 +28,8 @@ QString optional(const std::optional<qint64> &v)
 TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
     : QWidget(parent)
     , m_link(link)
-    , m_tenants(table({tr("Tenant"), tr("Group"), tr("Weight"), tr("Tokens/min"), tr("Max in flight")}, this))
-    , m_keys(table({tr("Key"), tr("Prefix"), tr("State"), tr("Created")}, this))
+    , m_tenants(listTable({tr("Tenant"), tr("Group"), tr("Weight"), tr("Tokens/min"), tr("Max in flight")}, this))
+    , m_keys(listTable({tr("Key"), tr("Prefix"), tr("State"), tr("Created")}, this))
     , m_newTenant(new QLineEdit(this))
     , m_addTenant(new QPushButton(tr("&Add tenant"), this))
     , m_newKey(new QLineEdit(this))

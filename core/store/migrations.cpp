@@ -2,6 +2,19 @@
 
 namespace obleth::store {
 
+namespace {
+/// Usage totals by @p period ("hour": 2026-11-25T14, "day": 2026-11-25), tenant and model.
+QString usageTotalsTable(const QString &name, const QString &period)
+{
+    return QStringLiteral(
+               "CREATE TABLE %1 (%2 TEXT NOT NULL, tenant_id TEXT NOT NULL, tenant TEXT NOT NULL,"
+               " model TEXT NOT NULL, requests INTEGER NOT NULL, prompt_tokens INTEGER NOT NULL,"
+               " completion_tokens INTEGER NOT NULL, cost REAL NOT NULL, estimated_requests INTEGER NOT NULL,"
+               " PRIMARY KEY (%2, tenant_id, model)) WITHOUT ROWID")
+        .arg(name, period);
+}
+} // namespace
+
 const QList<QStringList> &migrations()
 {
     static const QList<QStringList> steps = {
@@ -92,28 +105,8 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX request_log_tenant ON request_log(tenant_id, seq)"),
             QStringLiteral("CREATE INDEX request_log_model ON request_log(model, seq)"),
             QStringLiteral("CREATE INDEX request_log_started ON request_log(started_at)"),
-            QStringLiteral("CREATE TABLE usage_hourly ("
-                           " hour TEXT NOT NULL,"
-                           " tenant_id TEXT NOT NULL,"
-                           " tenant TEXT NOT NULL,"
-                           " model TEXT NOT NULL,"
-                           " requests INTEGER NOT NULL,"
-                           " prompt_tokens INTEGER NOT NULL,"
-                           " completion_tokens INTEGER NOT NULL,"
-                           " cost REAL NOT NULL,"
-                           " estimated_requests INTEGER NOT NULL,"
-                           " PRIMARY KEY (hour, tenant_id, model)) WITHOUT ROWID"),
-            QStringLiteral("CREATE TABLE usage_daily ("
-                           " day TEXT NOT NULL,"
-                           " tenant_id TEXT NOT NULL,"
-                           " tenant TEXT NOT NULL,"
-                           " model TEXT NOT NULL,"
-                           " requests INTEGER NOT NULL,"
-                           " prompt_tokens INTEGER NOT NULL,"
-                           " completion_tokens INTEGER NOT NULL,"
-                           " cost REAL NOT NULL,"
-                           " estimated_requests INTEGER NOT NULL,"
-                           " PRIMARY KEY (day, tenant_id, model)) WITHOUT ROWID"),
+            usageTotalsTable(QStringLiteral("usage_hourly"), QStringLiteral("hour")),
+            usageTotalsTable(QStringLiteral("usage_daily"), QStringLiteral("day")),
         },
     };
     return steps;

@@ -32,6 +32,18 @@ bool fail(const QSqlQuery &q, QString *error)
     return false;
 }
 
+/// A forward-only SELECT of @p sql with @p values bound in order, executed (check isActive()).
+QSqlQuery select(const QSqlDatabase &db, const QString &sql, const QVariantList &values)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(sql);
+    for (const QVariant &v : values)
+        q.addBindValue(v);
+    q.exec();
+    return q;
+}
+
 struct UsageKey
 {
     QString hour;
@@ -202,12 +214,8 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
     sql += QStringLiteral(" ORDER BY seq DESC LIMIT ?");
     values << filter.limit;
 
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    q.prepare(sql);
-    for (const QVariant &v : std::as_const(values))
-        q.addBindValue(v);
-    if (!q.exec())
+    QSqlQuery q = select(m_db, sql, values);
+    if (!q.isActive())
         return fail(q, error);
     out->clear();
     while (q.next()) {
@@ -269,12 +277,8 @@ bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QStri
         = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
                          " sum(estimated_requests) FROM (%2) GROUP BY %3 ORDER BY %3")
               .arg(key, rows, group);
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    q.prepare(sql);
-    for (const QVariant &v : std::as_const(values))
-        q.addBindValue(v);
-    if (!q.exec())
+    QSqlQuery q = select(m_db, sql, values);
+    if (!q.isActive())
         return fail(q, error);
     out->clear();
     const int first = query.groupBy == UsageQuery::GroupBy::Tenant ? 3 : 1;

@@ -104,4 +104,18 @@ Response postJson(quint16 port, const QByteArray &target, const QByteArray &toke
     return request(port, "POST", target, extra, json);
 }
 
+QByteArray chatBody(const Chat &chat)
+{
+    QJsonObject body{{QStringLiteral("model"), chat.model},
+                     {QStringLiteral("max_tokens"), chat.maxTokens},
+                     {QStringLiteral("messages"),
+                      QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                             {QStringLiteral("content"), chat.prompt}}}}};
+    if (chat.stream)
+        body.insert(QStringLiteral("stream"), true);
+    if (chat.includeUsage)
+        body.insert(QStringLiteral("stream_options"), QJsonObject{{QStringLiteral("include_usage"), true}});
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
 } // namespace obleth::test

@@ -40,6 +40,17 @@ Response postJson(quint16 port, const QByteArray &target, const QByteArray &toke
 /// connection, a complete response arrives (when @p oneResponse), or the deadline passes.
 Response rawExchange(quint16 port, const QByteArray &raw, int timeoutMs = 5'000, bool oneResponse = true);
 
+/// A chat completion request body.
+struct Chat
+{
+    QString model;
+    int maxTokens = 16;
+    bool stream = false;
+    bool includeUsage = false; ///< stream_options.include_usage
+    QString prompt = QStringLiteral("count the tokens of this");
+};
+[[nodiscard]] QByteArray chatBody(const Chat &chat);
+
 /// http::Headers from {{"name","value"},...}.
 http::Headers headers(std::initializer_list<std::pair<const char *, QByteArray>> fields);
 
