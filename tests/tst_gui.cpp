@@ -286,9 +286,23 @@ private Q_SLOTS:
         QVERIFY(done.contains(QStringLiteral("(masked)")));
         QVERIFY(!done.contains(QString::fromLatin1(f.firstKey)));
 
-        // The filter narrows the log.
-        QTest::keyClicks(page->findChild<QLineEdit *>(), QStringLiteral("streaming-nothing-matches"));
-        QCOMPARE(page->table()->model()->rowCount(), 0);
+        // The filters narrow the log: by status class, tenant, model and text.
+        QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey, "{\"model\":\"nope\"}").status, 404);
+        QTRY_COMPARE(page->model()->rowCount(), 3);
+        QAbstractItemModel *shown = page->table()->model();
+        page->statusFilter()->setCurrentIndex(page->statusFilter()->findText(QStringLiteral("4xx")));
+        QCOMPARE(shown->rowCount(), 1);
+        QCOMPARE(shown->index(0, ui::RequestLogModel::Status).data().toString(), QStringLiteral("404"));
+        page->statusFilter()->setCurrentIndex(page->statusFilter()->findText(QStringLiteral("2xx")));
+        QCOMPARE(shown->rowCount(), 2);
+        QVERIFY(page->modelFilter()->findText(QStringLiteral("mock-model")) >= 0);
+        page->tenantFilter()->setCurrentIndex(page->tenantFilter()->findText(QStringLiteral("default")));
+        QCOMPARE(shown->rowCount(), 2);
+        QTest::keyClicks(page->textFilter(), QStringLiteral("streaming-nothing-matches"));
+        QCOMPARE(shown->rowCount(), 0);
+        page->textFilter()->clear();
+        page->statusFilter()->setCurrentIndex(0);
+        QCOMPARE(shown->rowCount(), 3);
     }
 
     void modelRegisteredInTheDialogAndTested()

@@ -1,13 +1,15 @@
 #include "requestspage.h"
 
 #include "gatewaylink.h"
+#include "requestfilter.h"
 #include "requestlogmodel.h"
 
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QShortcut>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -17,7 +19,11 @@ namespace obleth::ui {
 RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     : QWidget(parent)
     , m_model(new RequestLogModel(this))
-    , m_filter(new QSortFilterProxyModel(this))
+    , m_link(link)
+    , m_filter(new RequestFilter(this))
+    , m_tenant(new QComboBox(this))
+    , m_modelFilter(new QComboBox(this))
+    , m_status(new QComboBox(this))
     , m_filterEdit(new QLineEdit(this))
     , m_table(new QTableView(this))
     , m_details(new QPlainTextEdit(this))
@@ -27,16 +33,28 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     connect(link, &GatewayLink::requestFinished, m_model, &RequestLogModel::finished);
 
     m_filter->setSourceModel(m_model);
-    m_filter->setFilterKeyColumn(-1);
-    m_filter->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    m_filterEdit->setPlaceholderText(tr("Filter by tenant, model, status or text (Ctrl+F)"));
+    m_filter->setDynamicSortFilter(true);
+    m_filterEdit->setPlaceholderText(tr("Text anywhere in a row (Ctrl+F)"));
+    m_status->addItem(tr("Any status"), int(RequestFilter::Status::Any));
+    m_status->addItem(tr("2xx"), int(RequestFilter::Status::Success));
+    m_status->addItem(tr("4xx"), int(RequestFilter::Status::ClientErrors));
+    m_status->addItem(tr("5xx"), int(RequestFilter::Status::ServerErrors));
+    m_status->addItem(tr("Failed (any error)"), int(RequestFilter::Status::Failed));
+    connect(m_status, &QComboBox::currentIndexChanged, this,
+            [this] { m_filter->setStatus(RequestFilter::Status(m_status->currentData().toInt())); });
+    connect(m_tenant, &QComboBox::currentIndexChanged, this,
+            [this] { m_filter->setTenant(m_tenant->currentData().toString()); });
+    connect(m_modelFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_filter->setModel(m_modelFilter->currentData().toString()); });
+    connect(link, &GatewayLink::configChanged, this, &RequestsPage::refreshChoices);
+    refreshChoices();
     m_filterEdit->setClearButtonEnabled(true);
     auto *find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, m_filterEdit, [this] {
         m_filterEdit->setFocus();
         m_filterEdit->selectAll();
     });
-    connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &RequestFilter::setText);
 
     m_table->setModel(m_filter);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -63,10 +81,43 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_filterEdit);
+    auto *filters = new QHBoxLayout;
+    filters->addWidget(m_tenant);
+    filters->addWidget(m_modelFilter);
+    filters->addWidget(m_status);
+    filters->addWidget(m_filterEdit, 1);
+    layout->addLayout(filters);
     layout->addWidget(split);
+    setTabOrder(m_tenant, m_modelFilter);
+    setTabOrder(m_modelFilter, m_status);
+    setTabOrder(m_status, m_filterEdit);
     setTabOrder(m_filterEdit, m_table);
     setTabOrder(m_table, m_details);
+}
+
+void RequestsPage::refreshChoices()
+{
+    const auto snap = m_link->snapshot();
+    const auto refill = [](QComboBox *box, const QString &any, QStringList names) {
+        const QString current = box->currentData().toString();
+        names.sort(Qt::CaseInsensitive);
+        const QSignalBlocker block(box);
+        box->clear();
+        box->addItem(any, QString());
+        for (const QString &name : std::as_const(names))
+            box->addItem(name, name);
+        box->setCurrentIndex(std::max(0, box->findData(current)));
+    };
+    QStringList tenants;
+    for (const config::Tenant &t : snap->tenants)
+        tenants << t.name;
+    QStringList models{config::kMockModelName};
+    for (const config::ModelConfig &m : snap->models) {
+        if (!models.contains(m.modelName))
+            models << m.modelName;
+    }
+    refill(m_tenant, tr("All tenants"), tenants);
+    refill(m_modelFilter, tr("All models"), models);
 }
 
 void RequestsPage::showDetails()

@@ -3,19 +3,20 @@
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
+class QComboBox;
 class QLineEdit;
 class QPlainTextEdit;
-class QSortFilterProxyModel;
 class QTableView;
 QT_END_NAMESPACE
 
 namespace obleth::ui {
 
 class GatewayLink;
+class RequestFilter;
 class RequestLogModel;
 
-/// The live request log: newest first, a filter over every column, and the selected request's details
-/// with, for a stream, its text as it arrives.
+/// The live request log: newest first, filtered by tenant, model, status and text, and the selected
+/// request's details with its headers (secrets masked) and, for a stream, its text as it arrives.
 class RequestsPage final : public QWidget
 {
     Q_OBJECT
@@ -27,12 +28,22 @@ public:
     [[nodiscard]] RequestLogModel *model() const noexcept { return m_model; }
     [[nodiscard]] QTableView *table() const noexcept { return m_table; }
     [[nodiscard]] QPlainTextEdit *details() const noexcept { return m_details; }
+    [[nodiscard]] QComboBox *tenantFilter() const noexcept { return m_tenant; }
+    [[nodiscard]] QComboBox *modelFilter() const noexcept { return m_modelFilter; }
+    [[nodiscard]] QComboBox *statusFilter() const noexcept { return m_status; }
+    [[nodiscard]] QLineEdit *textFilter() const noexcept { return m_filterEdit; }
 
 private:
     void showDetails();
+    /// The tenant and model choices follow the configuration.
+    void refreshChoices();
 
     RequestLogModel *m_model;
-    QSortFilterProxyModel *m_filter;
+    GatewayLink *m_link;
+    RequestFilter *m_filter;
+    QComboBox *m_tenant;
+    QComboBox *m_modelFilter;
+    QComboBox *m_status;
     QLineEdit *m_filterEdit;
     QTableView *m_table;
     QPlainTextEdit *m_details;
