@@ -691,6 +691,42 @@ private Q_SLOTS:
         QVERIFY(!chart.grab().isNull()); // paints with any amount of history
     }
 
+    void theLogOpensWithThePreviousRequests()
+    {
+        QTemporaryDir dir;
+        gateway::GatewayOptions options;
+        options.dataPort = 0;
+        options.adminPort = 0;
+        options.dataDir = dir.path();
+        {
+            test::GatewayFixture first(QUrl(), dir.path());
+            QVERIFY(first.ok());
+            for (int i = 0; i < 3; ++i)
+                QCOMPARE(test::postJson(first.dataPort(), "/v1/chat/completions", first.firstKey(),
+                                        "{\"model\":\"mock-model\",\"max_tokens\":2}")
+                             .status,
+                         200);
+        } // stopped: the log is written
+        gateway::GatewayThread gw(options);
+        ui::GuiApp app(&gw);
+        QSignalSpy started(&gw, &gateway::GatewayThread::started);
+        gw.start();
+        QVERIFY(started.wait(10'000));
+        ui::RequestLogModel *model = app.window()->requestsPage()->model();
+        QTRY_COMPARE(model->rowCount(), 3);
+        QCOMPARE(model->data(model->index(0, ui::RequestLogModel::Status)).toString(), QStringLiteral("200"));
+        QCOMPARE(model->data(model->index(2, ui::RequestLogModel::Model)).toString(), QStringLiteral("mock-model"));
+        // New requests go on top of them.
+        const quint16 port = quint16(QUrl(started.first().at(0).toString()).port());
+        QSignalSpy stopped(&gw, &gateway::GatewayThread::stopped);
+        QCOMPARE(test::request(port, "GET", "/v1/models").status, 401);
+        QTRY_COMPARE(model->rowCount(), 4);
+        QCOMPARE(model->data(model->index(0, ui::RequestLogModel::Status)).toString(), QStringLiteral("401"));
+        QCOMPARE(model->rowOf(model->entryAt(3)->record.id), 3);
+        app.quit();
+        QVERIFY(stopped.wait(10'000));
+    }
+
     void aThousandRequestsASecondKeepTheLogBounded()
     {
         ui::RequestLogModel model;

@@ -3,6 +3,7 @@
 #include "config/configservice.h"
 #include "gateway/gatewaythread.h"
 #include "gateway/liveview.h"
+#include "store/requestlog.h"
 #include "usage/requestmonitor.h"
 
 #include <QCoreApplication>
@@ -103,6 +104,30 @@ void GatewayLink::regenerateAdminToken(QObject *context, std::function<void(cons
             if (!outcome.first.isEmpty())
                 m_adminToken = outcome.first;
             done(outcome.first, outcome.second);
+        });
+}
+
+void GatewayLink::fetchRecentRequests(int limit, QObject *context,
+                                      std::function<void(const QList<usage::RequestRecord> &)> done)
+{
+    if (!m_config)
+        return;
+    store::RequestLog *log = m_thread->gateway()->requestLog();
+    store::RequestFilter filter;
+    filter.limit = limit;
+    // The log answers on the gateway thread; the rows then come here.
+    QMetaObject::invokeMethod(
+        log, [log, filter, link = QPointer(this), context = QPointer(context), done = std::move(done)] {
+            log->requests(filter, log, [link, context, done](const QList<store::LoggedRequest> &rows, const QString &) {
+                QList<usage::RequestRecord> records;
+                records.reserve(rows.size());
+                for (const store::LoggedRequest &row : rows)
+                    records.append(row.record);
+                QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, done, records] {
+                    if (link && context)
+                        done(records);
+                });
+            });
         });
 }
 

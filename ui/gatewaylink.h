@@ -46,6 +46,9 @@ public:
 
     /// The live view of admission (as GET /api/v1/fairshare/live), handed to @p done on this thread.
     void fetchLive(QObject *context, std::function<void(const QJsonObject &live)> done);
+    /// The newest @p limit requests of the log (newest first), for a window that opens on a running gateway.
+    void fetchRecentRequests(int limit, QObject *context,
+                             std::function<void(const QList<usage::RequestRecord> &records)> done);
     /// Pauses or resumes the data plane; paused() follows.
     void setPaused(bool paused);
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }

@@ -69,6 +69,30 @@ void RequestLogModel::finished(const usage::RequestRecord &record)
         m_applyTimer.start();
 }
 
+void RequestLogModel::appendHistory(const QList<usage::RequestRecord> &newestFirst)
+{
+    apply(); // what arrived live goes in first, so seqs stay in order
+    QList<usage::RequestRecord> fresh;
+    for (const usage::RequestRecord &r : newestFirst) {
+        if (!m_seqById.contains(r.id) && !m_incomingById.contains(r.id))
+            fresh.append(r);
+    }
+    const int room = kMaxRows - int(m_rows.size());
+    if (fresh.size() > room)
+        fresh.resize(std::max(0, room));
+    if (fresh.isEmpty())
+        return;
+    // Older rows get seqs below the oldest shown, so that rowOf() stays a subtraction.
+    qint64 seq = m_rows.empty() ? m_nextSeq : m_rows.back().seq; // with none shown, the next live row follows the first
+    beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + fresh.size()) - 1);
+    for (const usage::RequestRecord &r : std::as_const(fresh)) {
+        Row row{--seq, {r, true, r.bytesOut, r.completionTokens, {}}};
+        m_seqById.insert(r.id, row.seq);
+        m_rows.push_back(std::move(row));
+    }
+    endInsertRows();
+}
+
 void RequestLogModel::apply()
 {
     if (!m_incoming.empty()) {

@@ -28,6 +28,8 @@ public:
     void started(const usage::RequestStarted &started);
     void progressed(const usage::RequestProgress &progress);
     void finished(const usage::RequestRecord &record);
+    /// Adds requests from the stored log (newest first) below what is shown, skipping any already there.
+    void appendHistory(const QList<usage::RequestRecord> &newestFirst);
 
     /// One request as the details pane shows it.
     struct Entry

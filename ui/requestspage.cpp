@@ -47,6 +47,11 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     connect(m_modelFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_filter->setModel(m_modelFilter->currentData().toString()); });
     connect(link, &GatewayLink::configChanged, this, &RequestsPage::refreshChoices);
+    connect(link, &GatewayLink::ready, this, [this] {
+        m_link->fetchRecentRequests(
+            RequestLogModel::kMaxRows / 5, this,
+            [this](const QList<usage::RequestRecord> &records) { m_model->appendHistory(records); });
+    });
     refreshChoices();
     m_filterEdit->setClearButtonEnabled(true);
     auto *find = new QShortcut(QKeySequence::Find, this);
