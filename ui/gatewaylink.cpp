@@ -21,8 +21,11 @@ GatewayLink::GatewayLink(gateway::GatewayThread *thread, QObject *parent)
 
 GatewayLink::~GatewayLink()
 {
-    if (m_watching && m_thread->gateway()->requestMonitor())
-        m_thread->gateway()->requestMonitor()->unwatchProgress();
+    // Only while the gateway runs (its monitor exists); the counter is atomic.
+    if (m_watching && m_running) {
+        if (usage::RequestMonitor *monitor = m_thread->gateway()->requestMonitor())
+            monitor->unwatchProgress();
+    }
 }
 
 void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
@@ -30,14 +33,26 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
     // After started() the gateway's services exist and stay until it stops; their signals reach this
     // thread queued.
     gateway::Gateway *gateway = m_thread->gateway();
-    m_config = gateway->configService();
+    config::ConfigService *config = gateway->configService();
+    m_snapshot = config->snapshot(); // just started: the service is there
     m_dataUrl = dataUrl;
     m_adminUrl = adminUrl;
     m_dataDir = gateway->options().dataDir;
     m_adminToken = gateway->adminToken();
     m_tokenFromEnvironment = !gateway->options().adminToken.isEmpty();
     usage::RequestMonitor *monitor = gateway->requestMonitor();
-    connect(m_config, &config::ConfigService::changed, this, &GatewayLink::configChanged);
+    // Each new snapshot is taken on the gateway thread and handed over; the connection goes with the service.
+    connect(config, &config::ConfigService::changed, config, [config, link = QPointer(this)] {
+        auto snapshot = config->snapshot();
+        QMetaObject::invokeMethod(QCoreApplication::instance(), [link, snapshot] {
+            if (!link)
+                return;
+            link->m_snapshot = snapshot;
+            Q_EMIT link->configChanged();
+        });
+    });
+    connect(m_thread, &gateway::GatewayThread::stopped, this, [this] { m_running = false; });
+    m_running = true;
     connect(monitor, &usage::RequestMonitor::requestStarted, this, &GatewayLink::requestStarted);
     connect(monitor, &usage::RequestMonitor::requestProgress, this, &GatewayLink::requestProgress);
     connect(monitor, &usage::RequestMonitor::requestFinished, this, &GatewayLink::requestFinished);
@@ -49,7 +64,7 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
 
 std::shared_ptr<const config::ConfigSnapshot> GatewayLink::snapshot() const
 {
-    return m_config ? m_config->snapshot() : std::make_shared<const config::ConfigSnapshot>();
+    return m_snapshot ? m_snapshot : std::make_shared<const config::ConfigSnapshot>();
 }
 
 template<typename Result>
@@ -69,27 +84,41 @@ void GatewayLink::roundTrip(QObject *context, std::function<Result()> work, std:
 
 void GatewayLink::change(Change change, QObject *context, std::function<void(const config::Problem &)> done)
 {
-    if (!m_config) {
+    if (!m_running) {
         done(config::Problem::storage(tr("the gateway is not running")));
         return;
     }
+    // Services are looked up when the work runs: by then the gateway may have stopped.
+    gateway::Gateway *gateway = m_thread->gateway();
     roundTrip<config::Problem>(
-        context, [config = m_config, change = std::move(change)] { return change(*config); }, std::move(done));
+        context,
+        [gateway, change = std::move(change)] {
+            config::ConfigService *config = gateway->configService();
+            return config ? change(*config) : config::Problem::storage(QStringLiteral("the gateway is not running"));
+        },
+        std::move(done));
 }
 
 void GatewayLink::fetchLive(QObject *context, std::function<void(const QJsonObject &)> done)
 {
-    if (!m_config)
+    if (!m_running)
         return;
     gateway::Gateway *gateway = m_thread->gateway();
     roundTrip<QJsonObject>(
-        context, [gateway, config = m_config] { return gateway::liveView(*config->snapshot(), gateway->status()); },
-        std::move(done));
+        context,
+        [gateway] {
+            const config::ConfigService *config = gateway->configService();
+            return config ? gateway::liveView(*config->snapshot(), gateway->status()) : QJsonObject();
+        },
+        [done = std::move(done)](const QJsonObject &live) {
+            if (!live.isEmpty())
+                done(live);
+        });
 }
 
 void GatewayLink::regenerateAdminToken(QObject *context, std::function<void(const QString &, const QString &)> done)
 {
-    if (!m_config)
+    if (!m_running)
         return done({}, tr("the gateway is not running"));
     gateway::Gateway *gateway = m_thread->gateway();
     using Outcome = QPair<QString, QString>;
@@ -110,14 +139,17 @@ void GatewayLink::regenerateAdminToken(QObject *context, std::function<void(cons
 void GatewayLink::fetchRecentRequests(int limit, QObject *context,
                                       std::function<void(const QList<usage::RequestRecord> &)> done)
 {
-    if (!m_config)
+    if (!m_running)
         return;
-    store::RequestLog *log = m_thread->gateway()->requestLog();
+    gateway::Gateway *gateway = m_thread->gateway();
     store::RequestFilter filter;
     filter.limit = limit;
-    // The log answers on the gateway thread; the rows then come here.
+    // On the gateway thread: the log (if the gateway still runs) answers there, then the rows come here.
     QMetaObject::invokeMethod(
-        log, [log, filter, link = QPointer(this), context = QPointer(context), done = std::move(done)] {
+        gateway, [gateway, filter, link = QPointer(this), context = QPointer(context), done = std::move(done)] {
+            store::RequestLog *log = gateway->requestLog();
+            if (!log)
+                return;
             log->requests(filter, log, [link, context, done](const QList<store::LoggedRequest> &rows, const QString &) {
                 QList<usage::RequestRecord> records;
                 records.reserve(rows.size());
@@ -133,7 +165,7 @@ void GatewayLink::fetchRecentRequests(int limit, QObject *context,
 
 void GatewayLink::setPaused(bool paused)
 {
-    if (!m_config || paused == m_paused)
+    if (!m_running || paused == m_paused)
         return;
     gateway::Gateway *gateway = m_thread->gateway();
     roundTrip<bool>(

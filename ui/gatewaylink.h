@@ -32,7 +32,7 @@ public:
     explicit GatewayLink(gateway::GatewayThread *thread, QObject *parent = nullptr);
     ~GatewayLink() override;
 
-    [[nodiscard]] bool isReady() const noexcept { return m_config != nullptr; }
+    [[nodiscard]] bool isReady() const noexcept { return m_running; }
     /// The current configuration (empty until ready()).
     [[nodiscard]] std::shared_ptr<const config::ConfigSnapshot> snapshot() const;
     [[nodiscard]] const QString &dataUrl() const noexcept { return m_dataUrl; }
@@ -75,7 +75,10 @@ private:
     void attach(const QString &dataUrl, const QString &adminUrl);
 
     gateway::GatewayThread *m_thread;
-    config::ConfigService *m_config = nullptr;
+    /// The latest snapshot, handed over by the gateway thread on each change (never read from the service
+    /// here: the gateway may be shutting down).
+    std::shared_ptr<const config::ConfigSnapshot> m_snapshot;
+    bool m_running = false;
     QString m_dataUrl;
     QString m_adminUrl;
     QString m_dataDir;
