@@ -51,6 +51,15 @@ bool parseUpstream(const QString &text, const QString &what, QUrl *out, QString 
 
 } // namespace
 
+QString CliOptions::exposureWarning() const
+{
+    if (mode == Mode::MockUpstream || gateway.host.isLoopback() || !gateway.tlsCertFile.isEmpty())
+        return {};
+    return QStringLiteral("warning: the data plane listens on %1 without TLS: API keys and prompts cross the network "
+                          "in plain text (see --tls-cert and --tls-key)")
+        .arg(gateway.host.toString());
+}
+
 QString CliOptions::helpText()
 {
     return QStringLiteral(
@@ -64,17 +73,21 @@ QString CliOptions::helpText()
         "  --mock-upstream        only the built-in mock OpenAI backend, on --port [8089]\n"
         "\n"
         "Options (flags override environment variables):\n"
-        "  --host ADDR            address both listeners bind [127.0.0.1]       OBLETH_HOST\n"
+        "  --host ADDR            address the data plane binds [127.0.0.1]      OBLETH_HOST\n"
+        "  --admin-host ADDR      address the Management API binds [loopback]   OBLETH_ADMIN_HOST\n"
         "  --port N               data plane port; 0 = any free port [8088]     OBLETH_PORT\n"
         "  --admin-port N         Management API port; 0 = any free [9090]      OBLETH_ADMIN_PORT\n"
         "  --data-dir DIR         database and state [platform app-data dir]    OBLETH_DATA_DIR\n"
         "  --upstream URL         default upstream for other paths [none]       OBLETH_UPSTREAM\n"
+        "  --tls-cert FILE        PEM certificate: both listeners speak HTTPS   OBLETH_TLS_CERT\n"
+        "  --tls-key FILE         PEM private key of --tls-cert                 OBLETH_TLS_KEY\n"
         "                         admin token [generated into DATA_DIR/admin-token] OBLETH_ADMIN_TOKEN\n"
         "  -h, --help             show this help\n"
         "  -v, --version          show the version\n"
         "\n"
         "Once both listeners are up, --server prints:\n"
-        "  obleth listening data=http://HOST:PORT admin=http://HOST:ADMIN_PORT\n");
+        "  obleth listening data=http://HOST:PORT admin=http://HOST:ADMIN_PORT\n"
+        "(https:// with --tls-cert and --tls-key).\n");
 }
 
 bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &env, CliOptions *out, QString *error)
@@ -88,9 +101,13 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
     const QCommandLineOption adminPort(QStringLiteral("admin-port"), {}, QStringLiteral("N"));
     const QCommandLineOption dataDir(QStringLiteral("data-dir"), {}, QStringLiteral("DIR"));
     const QCommandLineOption upstream(QStringLiteral("upstream"), {}, QStringLiteral("URL"));
+    const QCommandLineOption adminHost(QStringLiteral("admin-host"), {}, QStringLiteral("ADDR"));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), {}, QStringLiteral("FILE"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), {}, QStringLiteral("FILE"));
     const QCommandLineOption help(QStringList{QStringLiteral("h"), QStringLiteral("help")});
     const QCommandLineOption version(QStringList{QStringLiteral("v"), QStringLiteral("version")});
-    parser.addOptions({server, mock, host, port, adminPort, dataDir, upstream, help, version});
+    parser.addOptions(
+        {server, mock, host, port, adminPort, dataDir, upstream, adminHost, tlsCert, tlsKey, help, version});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -133,6 +150,18 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
     QString what;
     if (setting(host, QStringLiteral("OBLETH_HOST"), &value, &what) && !parseHost(value, what, &o.gateway.host, error))
         return false;
+    // The Management API stays on loopback unless asked; with --host ::1 it follows to IPv6's loopback.
+    o.gateway.adminHost = o.gateway.host.isLoopback() ? o.gateway.host : QHostAddress(QHostAddress::LocalHost);
+    if (setting(adminHost, QStringLiteral("OBLETH_ADMIN_HOST"), &value, &what)
+        && !parseHost(value, what, &o.gateway.adminHost, error)) {
+        return false;
+    }
+    const bool certGiven = setting(tlsCert, QStringLiteral("OBLETH_TLS_CERT"), &o.gateway.tlsCertFile, &what);
+    const bool keyGiven = setting(tlsKey, QStringLiteral("OBLETH_TLS_KEY"), &o.gateway.tlsKeyFile, &what);
+    if (certGiven != keyGiven || (certGiven && (o.gateway.tlsCertFile.isEmpty() || o.gateway.tlsKeyFile.isEmpty()))) {
+        *error = QStringLiteral("--tls-cert and --tls-key go together: give both files, or neither");
+        return false;
+    }
     if (o.mode == Mode::MockUpstream) {
         if (parser.isSet(port) && !parsePort(parser.value(port), QStringLiteral("--port"), &o.mockPort, error))
             return false;

@@ -21,6 +21,8 @@ struct CliOptions
     /// Parses @p arguments (argv[0] first) and @p env; on failure returns false with a one-line @p error.
     static bool parse(const QStringList &arguments, const QProcessEnvironment &env, CliOptions *out, QString *error);
     [[nodiscard]] static QString helpText();
+    /// One line to print when the data plane is reachable from the network without TLS; else empty.
+    [[nodiscard]] QString exposureWarning() const;
 };
 
 } // namespace obleth::app

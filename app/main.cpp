@@ -59,6 +59,8 @@ int runServer(app::CliOptions options, int argc, char **argv)
     QCoreApplication core(argc, argv);
     if (!options.dataDirGiven)
         options.gateway.dataDir = defaultDataDir();
+    if (const QString warning = options.exposureWarning(); !warning.isEmpty())
+        printLine(stderr, QStringLiteral("obleth: ") + warning);
     gateway::GatewayThread gateway(options.gateway);
     app::SignalWatcher watcher;
     int exitCode = 0;

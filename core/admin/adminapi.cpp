@@ -2,6 +2,7 @@
 
 #include "cachecontroller.h"
 #include "config/secrets.h"
+#include "corscontroller.h"
 #include "eventscontroller.h"
 #include "fairsharecontroller.h"
 #include "http/httpresponder.h"
@@ -29,6 +30,7 @@ AdminApi::AdminApi(const Services &services, QString adminToken, QObject *parent
     m_controllers.push_back(std::make_unique<FairShareController>(config, services.status));
     m_controllers.push_back(std::make_unique<McpServersController>(config));
     m_controllers.push_back(std::make_unique<StatusController>(config, services.status));
+    m_controllers.push_back(std::make_unique<CorsController>(config));
     if (services.requestLog)
         m_controllers.push_back(std::make_unique<RequestLogController>(config, services.requestLog));
     if (services.monitor)
@@ -79,8 +81,39 @@ bool AdminApi::authorized(const http::HttpRequest &request) const
     return config::constantTimeEquals(auth.mid(7).trimmed(), m_adminToken);
 }
 
+bool AdminApi::isAllowedHost(const QByteArray &hostHeader, const QHostAddress &listenAddress)
+{
+    if (hostHeader.isNull())
+        return true;
+    QByteArray host = hostHeader.trimmed().toLower();
+    if (host.startsWith('[')) {
+        const qsizetype close = host.indexOf(']');
+        if (close < 0)
+            return false;
+        host = host.mid(1, close - 1);
+    } else if (host.count(':') == 1) {
+        host.truncate(host.indexOf(':'));
+    }
+    if (host.endsWith('.'))
+        host.chop(1);
+    if (host == "localhost" || host.endsWith(".localhost"))
+        return true;
+    QHostAddress address;
+    if (!address.setAddress(QString::fromLatin1(host)))
+        return false; // a DNS name: what a rebinding attack sends
+    if (address.isLoopback() || address.isEqual(listenAddress, QHostAddress::TolerantConversion))
+        return true;
+    return listenAddress == QHostAddress::Any || listenAddress == QHostAddress::AnyIPv4
+        || listenAddress == QHostAddress::AnyIPv6;
+}
+
 void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
 {
+    if (!isAllowedHost(request.headers.value("host"), m_listenAddress)) {
+        return responder->sendError(403, "forbidden_host",
+                                    QStringLiteral("the Management API answers only to loopback names and addresses "
+                                                   "or the address it listens on (Host header)"));
+    }
     if (!authorized(request)) {
         return responder->sendError(401, "invalid_admin_token",
                                     QStringLiteral("send the admin token as 'Authorization: Bearer <token>'"));

@@ -4,6 +4,7 @@
 #include "http/httphandler.h"
 #include "http/router.h"
 
+#include <QHostAddress>
 #include <QObject>
 
 #include <memory>
@@ -52,6 +53,12 @@ public:
     /// The token changed (regenerated from the GUI): the old one stops working at once.
     void setAdminToken(const QString &token) { m_adminToken = token.toUtf8(); }
     [[nodiscard]] const http::Router &router() const noexcept { return m_router; }
+    /// The address the API listens on: a Host header naming it is accepted besides loopback names.
+    void setListenAddress(const QHostAddress &address) { m_listenAddress = address; }
+    /// DNS rebinding guard (contract section 14): a browser sends the name it resolved as Host, so only
+    /// loopback names and addresses, the listening address, or (listening on every address) an IP literal
+    /// may reach the API. An absent Host (HTTP/1.0) is no browser's.
+    [[nodiscard]] static bool isAllowedHost(const QByteArray &host, const QHostAddress &listenAddress);
 
     static constexpr qsizetype kMaxBodyBytes = 1024 * 1024;
 
@@ -59,6 +66,7 @@ private:
     [[nodiscard]] bool authorized(const http::HttpRequest &request) const;
 
     QByteArray m_adminToken;
+    QHostAddress m_listenAddress{QHostAddress::LocalHost};
     http::Router m_router;
     std::vector<std::unique_ptr<ApiController>> m_controllers;
 };

@@ -66,6 +66,11 @@ void KeysController::addRoutes(const RouteSink &add)
         const Problem p = m_config->setKeyDisabled(call.param(QStringLiteral("id")), call.body, &key);
         p.ok() ? call.reply(200, config::toJson(key)) : call.replyProblem(p);
     });
+    add("PATCH", QStringLiteral("/api/v1/keys/{id}"), [this](ApiCall &call) {
+        ApiKey key;
+        const Problem p = m_config->patchKey(call.param(QStringLiteral("id")), call.body, &key);
+        p.ok() ? call.reply(200, config::toJson(key)) : call.replyProblem(p);
+    });
     add("DELETE", QStringLiteral("/api/v1/keys/{id}"), [this](ApiCall &call) {
         const Problem p = m_config->deleteKey(call.param(QStringLiteral("id")));
         p.ok() ? call.replyNoContent() : call.replyProblem(p);

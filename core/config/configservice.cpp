@@ -4,7 +4,10 @@
 #include "secrets.h"
 #include "store/configrepository.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QRegularExpression>
 #include <QUuid>
 
 #include <atomic>
@@ -45,6 +48,14 @@ bool nameTaken(const QList<T> &list, const QString &name, const QString &exceptI
 }
 
 const QString kCapacityKey = QStringLiteral("capacity");
+const QString kCorsKey = QStringLiteral("cors_allowed_origins");
+
+/// "*", or scheme://host[:port] where `*` may stand for any run of characters; no path.
+bool isOriginPattern(const QString &entry)
+{
+    static const QRegularExpression shape(QStringLiteral("^[a-z][a-z0-9+.-]*://[A-Za-z0-9.*_\\[\\]:-]+$"));
+    return entry == QLatin1String("*") || (entry.size() <= 256 && shape.match(entry).hasMatch());
+}
 } // namespace
 
 ConfigService::ConfigService(store::Database *db, QObject *parent)
@@ -92,6 +103,9 @@ Problem ConfigService::reload()
     bool ok = false;
     const qint64 capacity = contents.settings.value(kCapacityKey).toLongLong(&ok);
     snap->capacity = ok && capacity > 0 ? capacity : 64;
+    const QJsonArray origins = QJsonDocument::fromJson(contents.settings.value(kCorsKey).toUtf8()).array();
+    for (const QJsonValue &origin : origins)
+        snap->corsAllowedOrigins.append(origin.toString());
     snap->buildIndexes();
     std::atomic_store(&m_snapshot, std::shared_ptr<const ConfigSnapshot>(std::move(snap)));
     return {};
@@ -316,17 +330,30 @@ Problem ConfigService::deleteTenant(const QString &id)
 
 // ---- keys ------------------------------------------------------------------------------------
 
+namespace {
+/// The key fields a client may set, on creation and in a PATCH.
+const QStringList kKeyFields = {QStringLiteral("name"), QStringLiteral("expires_at"), QStringLiteral("allowed_models"),
+                                QStringLiteral("max_in_flight")};
+
+Problem applyKeyFields(const QJsonObject &json, ApiKey *k)
+{
+    JsonFields f(json, kKeyFields);
+    f.readName(QStringLiteral("name"), &k->name);
+    f.readOptionalTime(QStringLiteral("expires_at"), &k->expiresAt);
+    f.readOptionalStringList(QStringLiteral("allowed_models"), &k->allowedModels);
+    f.readOptionalInt(QStringLiteral("max_in_flight"), &k->maxInFlight, 1, 1'000'000);
+    return f.problem();
+}
+} // namespace
+
 Problem ConfigService::createKey(const QString &tenantId, const QJsonObject &json, ApiKey *out, QString *secret)
 {
     if (!snapshot()->findTenant(tenantId))
         return Problem::notFound(QStringLiteral("no tenant with id %1").arg(tenantId));
     ApiKey k;
-    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("expires_at")});
     k.name = QStringLiteral("key");
-    f.readName(QStringLiteral("name"), &k.name);
-    f.readOptionalTime(QStringLiteral("expires_at"), &k.expiresAt);
-    if (!f.ok())
-        return f.problem();
+    if (Problem p = applyKeyFields(json, &k); !p.ok())
+        return p;
     const QString plain = generateApiKey();
     k.id = newId();
     k.tenantId = tenantId;
@@ -337,6 +364,21 @@ Problem ConfigService::createKey(const QString &tenantId, const QJsonObject &jso
         return p;
     *out = k;
     *secret = plain;
+    return {};
+}
+
+Problem ConfigService::patchKey(const QString &id, const QJsonObject &json, ApiKey *out)
+{
+    const auto snap = snapshot();
+    const ApiKey *existing = findById(snap->keys, id);
+    if (!existing)
+        return Problem::notFound(QStringLiteral("no key with id %1").arg(id));
+    ApiKey k = *existing;
+    if (Problem p = applyKeyFields(json, &k); !p.ok())
+        return p;
+    if (Problem p = commit([&](QString *error) { return m_repo->saveKey(k, false, error); }); !p.ok())
+        return p;
+    *out = k;
     return {};
 }
 
@@ -396,6 +438,33 @@ Problem ConfigService::setCapacity(const QJsonObject &json, qint64 *out)
         !p.ok())
         return p;
     *out = capacity;
+    return {};
+}
+
+Problem ConfigService::setCorsOrigins(const QJsonObject &json, QStringList *out)
+{
+    const QString field = QStringLiteral("allowed_origins");
+    JsonFields f(json, {field});
+    f.require(field);
+    QStringList origins;
+    f.readStringList(field, &origins);
+    if (!f.ok())
+        return f.problem();
+    if (origins.size() > 256)
+        return Problem::invalid(field, QStringLiteral("at most 256 origins"));
+    for (const QString &origin : origins) {
+        if (!isOriginPattern(origin)) {
+            return Problem::invalid(
+                field,
+                QStringLiteral("'%1' is not an origin such as http://localhost:3000 or chrome-extension://*")
+                    .arg(origin.left(64)));
+        }
+    }
+    const QString text
+        = QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(origins)).toJson(QJsonDocument::Compact));
+    if (Problem p = commit([&](QString *error) { return m_repo->saveSetting(kCorsKey, text, error); }); !p.ok())
+        return p;
+    *out = origins;
     return {};
 }
 

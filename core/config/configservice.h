@@ -53,12 +53,16 @@ public:
 
     // Keys
     Problem createKey(const QString &tenantId, const QJsonObject &json, ApiKey *out, QString *secret);
+    /// Changes name, expires_at, allowed_models and max_in_flight (contract section 14).
+    Problem patchKey(const QString &id, const QJsonObject &json, ApiKey *out);
     Problem setKeyDisabled(const QString &id, const QJsonObject &json, ApiKey *out);
     Problem deleteKey(const QString &id);
 
     // Fair-share
     Problem createGroup(const QJsonObject &json, FairShareGroup *out);
     Problem setCapacity(const QJsonObject &json, qint64 *out);
+    /// {"allowed_origins": [...]}: the browser origins the data plane answers.
+    Problem setCorsOrigins(const QJsonObject &json, QStringList *out);
 
     // MCP servers
     Problem createMcpServer(const QJsonObject &json, McpServer *out);

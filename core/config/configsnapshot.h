@@ -17,6 +17,7 @@ struct ConfigSnapshot
     QList<FairShareGroup> groups;
     QList<McpServer> mcpServers;
     qint64 capacity = 64;
+    QStringList corsAllowedOrigins; ///< browser origins the data plane answers (contract section 14)
 
     QHash<QString, qsizetype> modelByName; ///< model_name -> index in models
     QHash<QByteArray, qsizetype> keyByHash; ///< key_hash -> index in keys

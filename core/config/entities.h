@@ -54,8 +54,16 @@ struct ApiKey
     bool disabled = false;
     QDateTime createdAt;
     std::optional<QDateTime> expiresAt;
+    /// Scope (contract section 14): the model names this key may use; none: every model.
+    std::optional<QStringList> allowedModels;
+    /// At most this many requests of this key at once; none: no cap of its own.
+    std::optional<qint64> maxInFlight;
 
     [[nodiscard]] bool isUsableAt(const QDateTime &now) const { return !disabled && (!expiresAt || *expiresAt > now); }
+    [[nodiscard]] bool allowsModel(const QString &name) const
+    {
+        return !allowedModels || allowedModels->contains(name);
+    }
 };
 
 struct FairShareGroup

@@ -67,6 +67,9 @@ QJsonObject toJson(const ApiKey &k)
         {QStringLiteral("disabled"), k.disabled},
         {QStringLiteral("created_at"), isoTime(k.createdAt)},
         {QStringLiteral("expires_at"), k.expiresAt ? QJsonValue(isoTime(*k.expiresAt)) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("allowed_models"),
+         k.allowedModels ? QJsonValue(QJsonArray::fromStringList(*k.allowedModels)) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("max_in_flight"), optional(k.maxInFlight)},
     };
 }
 

@@ -197,4 +197,18 @@ void JsonFields::readStringList(const QString &name, QStringList *out)
     *out = list;
 }
 
+void JsonFields::readOptionalStringList(const QString &name, std::optional<QStringList> *out)
+{
+    if (!m_object.contains(name))
+        return;
+    if (isNull(name)) {
+        out->reset();
+        return;
+    }
+    QStringList list;
+    readStringList(name, &list);
+    if (ok())
+        *out = list;
+}
+
 } // namespace obleth::config

@@ -45,6 +45,8 @@ public:
     void readDouble(const QString &name, double *out, double min, double max, bool exclusiveMin = false);
     void readOptionalTime(const QString &name, std::optional<QDateTime> *out);
     void readStringList(const QString &name, QStringList *out);
+    /// A list as readStringList(), where null means "no list" (for example: no restriction).
+    void readOptionalStringList(const QString &name, std::optional<QStringList> *out);
     /// Flags a field that must be present.
     void require(const QString &name);
 

@@ -5,6 +5,7 @@
 #include "cache/responsecache.h"
 #include "config/configservice.h"
 #include "config/secrets.h"
+#include "corspolicy.h"
 #include "http/httpresponder.h"
 #include "http/router.h"
 #include "mcpgateway.h"
@@ -112,6 +113,12 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
 {
     Context ctx{std::move(request), responder, newRequestId(), m_services.config->snapshot()};
     const QByteArray &path = ctx.request.path;
+    if (const QByteArray origin = ctx.request.headers.value("origin"); !origin.isNull()) {
+        const bool allowed = CorsPolicy(ctx.snapshot->corsAllowedOrigins).allows(origin);
+        if (allowed && CorsPolicy::isPreflight(ctx.request))
+            return responder->send(204, CorsPolicy::preflightHeaders(ctx.request), {});
+        responder->addTap(std::make_unique<CorsTap>(origin, allowed));
+    }
     if (path != "/health") {
         auto trace = std::make_unique<usage::RequestTrace>(m_services.monitor, ctx.request, ctx.requestId);
         ctx.trace = trace.get();
@@ -148,6 +155,9 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
         return;
     if (McpGateway::isMcpPath(path))
         return m_mcp->serve(ctx.request, responder, *ctx.snapshot, ctx.key->tenantId, ctx.requestId);
+    // A key limited to some models cannot reach the default upstream by a route whose model obleth cannot see.
+    if (m_defaultUpstream.isValid() && !checkModelScope(ctx, {}))
+        return;
     fallThrough(ctx);
 }
 
@@ -174,7 +184,48 @@ bool DataPlane::authenticate(Context &ctx)
     ctx.key = found;
     const config::Tenant *tenant = ctx.snapshot->findTenant(found->tenantId);
     ctx.trace->setTenant(tenant->id, tenant->name, found->keyPrefix);
+    return holdKeySlot(ctx);
+}
+
+bool DataPlane::holdKeySlot(Context &ctx)
+{
+    if (!ctx.key->maxInFlight)
+        return true;
+    int &inFlight = m_keyInFlight[ctx.key->id];
+    if (inFlight >= *ctx.key->maxInFlight) {
+        if (inFlight == 0)
+            m_keyInFlight.remove(ctx.key->id);
+        http::Headers headers = ctx.idHeader();
+        headers.add("Retry-After", "1");
+        ctx.responder->sendError(429, "rate_limited",
+                                 QStringLiteral("the API key %1... already has %2 requests in flight, its limit")
+                                     .arg(ctx.key->keyPrefix)
+                                     .arg(*ctx.key->maxInFlight),
+                                 headers);
+        return false;
+    }
+    ++inFlight;
+    // The slot is held until the answer is over: the responder goes when its connection is done with it.
+    connect(ctx.responder, &QObject::destroyed, this, [this, id = ctx.key->id] {
+        const auto it = m_keyInFlight.find(id);
+        if (it != m_keyInFlight.end() && --*it <= 0)
+            m_keyInFlight.erase(it);
+    });
     return true;
+}
+
+bool DataPlane::checkModelScope(Context &ctx, const QString &name)
+{
+    if (ctx.key->allowsModel(name))
+        return true;
+    const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
+    ctx.error(403, "model_not_allowed",
+              name.isEmpty()
+                  ? QStringLiteral("the API key %1... is limited to certain models; this route names none")
+                        .arg(ctx.key->keyPrefix)
+                  : QStringLiteral("the API key %1... may not use the model '%2'").arg(ctx.key->keyPrefix, shown),
+              QStringLiteral("model"));
+    return false;
 }
 
 void DataPlane::handleModelRoute(Context &ctx, bool generation)
@@ -188,14 +239,19 @@ void DataPlane::handleModelRoute(Context &ctx, bool generation)
         return ctx.error(400, "invalid_request", why);
     const QJsonValue model = body.json().value(QStringLiteral("model"));
     if (!model.isString() || model.toString().isEmpty()) {
-        if (!generation && model.isUndefined() && m_defaultUpstream.isValid())
+        if (!generation && model.isUndefined() && m_defaultUpstream.isValid()) {
+            if (!checkModelScope(ctx, {}))
+                return;
             return forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
+        }
         return ctx.error(400, "invalid_request",
                          model.isUndefined() ? QStringLiteral("model is required")
                                              : QStringLiteral("model must be a non-empty string"),
                          QStringLiteral("model"));
     }
     const QString name = model.toString();
+    if (!checkModelScope(ctx, name))
+        return;
     if (const ModelConfig *m = ctx.snapshot->findModel(name)) {
         if (!m->enabled)
             return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name),
@@ -296,10 +352,10 @@ void DataPlane::handleModelList(Context &ctx)
     bool mockRegistered = false;
     for (const ModelConfig &m : ctx.snapshot->models) {
         mockRegistered = mockRegistered || m.modelName == config::kMockModelName;
-        if (m.enabled)
+        if (m.enabled && ctx.key->allowsModel(m.modelName))
             data.append(modelObject(m.modelName, m.createdAt.toSecsSinceEpoch()));
     }
-    if (!mockRegistered)
+    if (!mockRegistered && ctx.key->allowsModel(config::kMockModelName))
         data.append(modelObject(config::kMockModelName, 0));
     const QJsonObject list{{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
     ctx.responder->sendJson(200, QJsonDocument(list).toJson(QJsonDocument::Compact), ctx.idHeader());

@@ -5,6 +5,7 @@
 #include "http/httphandler.h"
 #include "proxy/proxycall.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QUrl>
@@ -91,11 +92,17 @@ private:
     void serveMock(Context &ctx);
     /// Answers 401/403 and returns false unless the request carries a usable tenant key.
     bool authenticate(Context &ctx);
+    /// The key's own max_in_flight: counts the request until its answer is over, or answers 429.
+    bool holdKeySlot(Context &ctx);
+    /// The key's allowed_models: answers 403 `model_not_allowed` and returns false unless @p name is allowed
+    /// (an empty name: a route whose model obleth cannot see, refused to a key with a model list).
+    bool checkModelScope(Context &ctx, const QString &name);
 
     Services m_services;
     class McpGateway *m_mcp;
     admission::TokenBuckets m_buckets;
     QUrl m_defaultUpstream;
+    QHash<QString, int> m_keyInFlight; ///< key id -> requests in flight, for keys with max_in_flight
     bool m_paused = false;
 };
 

@@ -131,6 +131,7 @@ void Gateway::start()
     p.adminApi = std::make_unique<admin::AdminApi>(
         admin::AdminApi::Services{config, &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},
         adminToken);
+    p.adminApi->setListenAddress(m_options.adminHost);
 
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
@@ -140,7 +141,7 @@ void Gateway::start()
     p.dataServer = std::make_unique<http::HttpServer>(p.dataPlane.get(), dataOptions);
     p.adminServer = std::make_unique<http::HttpServer>(p.adminApi.get(), adminOptions);
     if (!p.dataServer->listen(m_options.host, m_options.dataPort, &error)
-        || !p.adminServer->listen(m_options.host, m_options.adminPort, &error)) {
+        || !p.adminServer->listen(m_options.adminHost, m_options.adminPort, &error)) {
         return fail(error);
     }
 

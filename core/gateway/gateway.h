@@ -22,7 +22,11 @@ namespace obleth::gateway {
 
 struct GatewayOptions
 {
-    QHostAddress host = QHostAddress::LocalHost;
+    QHostAddress host = QHostAddress::LocalHost; ///< the data listener's address
+    /// The Management API's address: loopback unless --admin-host says otherwise (contract section 14).
+    QHostAddress adminHost = QHostAddress::LocalHost;
+    QString tlsCertFile; ///< PEM; with tlsKeyFile, both listeners speak HTTPS
+    QString tlsKeyFile;
     quint16 dataPort = 8088;
     quint16 adminPort = 9090;
     QString dataDir;

@@ -32,6 +32,21 @@ QVariant textOrNull(const QString &s)
     return s.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(s);
 }
 
+/// A list of names kept as a JSON array of strings.
+QString stringListText(const QStringList &list)
+{
+    return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
+}
+
+QStringList stringListFrom(const QVariant &v)
+{
+    QStringList list;
+    const QJsonArray array = QJsonDocument::fromJson(v.toString().toUtf8()).array();
+    for (const QJsonValue &item : array)
+        list.append(item.toString());
+    return list;
+}
+
 QString timeText(const QDateTime &t)
 {
     return t.toUTC().toString(Qt::ISODateWithMs);
@@ -134,7 +149,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
         && selectAll(
                db,
                QStringLiteral("SELECT id, tenant_id, name, key_prefix, key_hash, disabled, created_at,"
-                              " expires_at FROM api_keys ORDER BY created_at, id"),
+                              " expires_at, allowed_models, max_in_flight FROM api_keys ORDER BY created_at, id"),
                [out](const QSqlQuery &q) {
                    ApiKey k;
                    k.id = q.value(0).toString();
@@ -146,6 +161,9 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                    k.createdAt = timeFrom(q.value(6));
                    if (!q.value(7).isNull())
                        k.expiresAt = timeFrom(q.value(7));
+                   if (!q.value(8).isNull())
+                       k.allowedModels = stringListFrom(q.value(8));
+                   k.maxInFlight = optionalFrom(q.value(9));
                    out->keys.append(k);
                },
                error)
@@ -173,9 +191,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                    s.upstreamUrl = q.value(2).toString();
                    s.authHeader = q.value(3).toString();
                    s.enabled = q.value(4).toBool();
-                   const QJsonArray allowed = QJsonDocument::fromJson(q.value(5).toString().toUtf8()).array();
-                   for (const QJsonValue &v : allowed)
-                       s.allowedTenants.append(v.toString());
+                   s.allowedTenants = stringListFrom(q.value(5));
                    s.createdAt = timeFrom(q.value(6));
                    s.updatedAt = timeFrom(q.value(7));
                    out->mcpServers.append(s);
@@ -246,16 +262,21 @@ bool ConfigRepository::saveTenant(const Tenant &t, bool insert, QString *error)
 bool ConfigRepository::saveKey(const ApiKey &k, bool insert, QString *error)
 {
     const QVariant expires = k.expiresAt ? QVariant(timeText(*k.expiresAt)) : QVariant(QMetaType(QMetaType::QString));
+    const QVariant models
+        = k.allowedModels ? QVariant(stringListText(*k.allowedModels)) : QVariant(QMetaType(QMetaType::QString));
     if (insert) {
-        return run(m_db->connection(),
-                   QStringLiteral("INSERT INTO api_keys (id, tenant_id, name, key_prefix, key_hash, disabled,"
-                                  " created_at, expires_at) VALUES (?,?,?,?,?,?,?,?)"),
-                   {k.id, k.tenantId, k.name, k.keyPrefix, QString::fromLatin1(k.keyHash), k.disabled,
-                    timeText(k.createdAt), expires},
-                   error);
+        return run(
+            m_db->connection(),
+            QStringLiteral("INSERT INTO api_keys (id, tenant_id, name, key_prefix, key_hash, disabled,"
+                           " created_at, expires_at, allowed_models, max_in_flight) VALUES (?,?,?,?,?,?,?,?,?,?)"),
+            {k.id, k.tenantId, k.name, k.keyPrefix, QString::fromLatin1(k.keyHash), k.disabled, timeText(k.createdAt),
+             expires, models, optionalValue(k.maxInFlight)},
+            error);
     }
-    return run(m_db->connection(), QStringLiteral("UPDATE api_keys SET name=?, disabled=?, expires_at=? WHERE id=?"),
-               {k.name, k.disabled, expires, k.id}, error);
+    return run(m_db->connection(),
+               QStringLiteral("UPDATE api_keys SET name=?, disabled=?, expires_at=?, allowed_models=?, max_in_flight=?"
+                              " WHERE id=?"),
+               {k.name, k.disabled, expires, models, optionalValue(k.maxInFlight), k.id}, error);
 }
 
 bool ConfigRepository::saveGroup(const FairShareGroup &g, bool insert, QString *error)
@@ -271,8 +292,7 @@ bool ConfigRepository::saveGroup(const FairShareGroup &g, bool insert, QString *
 
 bool ConfigRepository::saveMcpServer(const McpServer &s, bool insert, QString *error)
 {
-    const QString allowed
-        = QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(s.allowedTenants)).toJson(QJsonDocument::Compact));
+    const QString allowed = stringListText(s.allowedTenants);
     const QVariantList values
         = {s.name, s.upstreamUrl, textOrNull(s.authHeader), s.enabled, allowed, timeText(s.updatedAt)};
     if (insert) {

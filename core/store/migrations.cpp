@@ -108,6 +108,11 @@ const QList<QStringList> &migrations()
             usageTotalsTable(QStringLiteral("usage_hourly"), QStringLiteral("hour")),
             usageTotalsTable(QStringLiteral("usage_daily"), QStringLiteral("day")),
         },
+        // 4: key scopes (a JSON array of model names, NULL = every model) and a per-key cap
+        {
+            QStringLiteral("ALTER TABLE api_keys ADD COLUMN allowed_models TEXT"),
+            QStringLiteral("ALTER TABLE api_keys ADD COLUMN max_in_flight INTEGER"),
+        },
     };
     return steps;
 }
