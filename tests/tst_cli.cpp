@@ -81,6 +81,15 @@ private Q_SLOTS:
                                       << QStringLiteral("OBLETH_ADMIN_PORT=-1") << QByteArray("OBLETH_ADMIN_PORT");
         QTest::newRow("two modes") << QStringList{QStringLiteral("--server"), QStringLiteral("--mock-upstream")}
                                    << QString() << QByteArray("together");
+        QTest::newRow("tls cert without key")
+            << QStringList{QStringLiteral("--server"), QStringLiteral("--tls-cert"), QStringLiteral("cert.pem")}
+            << QString() << QByteArray("--tls-key");
+        QTest::newRow("tls key from env without cert")
+            << QStringList{QStringLiteral("--server")} << QStringLiteral("OBLETH_TLS_KEY=key.pem")
+            << QByteArray("--tls-cert");
+        QTest::newRow("bad admin host") << QStringList{QStringLiteral("--server"), QStringLiteral("--admin-host"),
+                                                       QStringLiteral("evil.example")}
+                                        << QString() << QByteArray("--admin-host");
         QTest::newRow("stray argument") << QStringList{QStringLiteral("--server"), QStringLiteral("serve")} << QString()
                                         << QByteArray("serve");
     }

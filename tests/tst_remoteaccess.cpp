@@ -121,6 +121,20 @@ private Q_SLOTS:
         QVERIFY(server.ok());
         QVERIFY2(server.out.contains("data=http://0.0.0.0:"), server.out.constData());
         QVERIFY2(server.out.contains("admin=http://127.0.0.1:"), server.out.constData());
+        // Keys would cross the network in plain text: one warning line says so.
+        server.terminate();
+        QVERIFY(server.waitForExit(10'000));
+        const QByteArray err = server.errorOutput();
+        QCOMPARE(err.count("without TLS"), 1);
+        QVERIFY2(err.contains("obleth: warning: the data plane listens on 0.0.0.0"), err.constData());
+        // On loopback there is nothing to warn about.
+        test::ServerProcess local({QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("0"),
+                                   QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"),
+                                   dir.path()});
+        QVERIFY(local.ok());
+        local.terminate();
+        QVERIFY(local.waitForExit(10'000));
+        QVERIFY(!local.errorOutput().contains("warning"));
     }
 
     // ---- CORS ----------------------------------------------------------------------------------------

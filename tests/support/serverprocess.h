@@ -11,8 +11,7 @@ namespace obleth::test {
 class ServerProcess
 {
 public:
-    explicit ServerProcess(const QStringList &args,
-                           QProcessEnvironment env = QProcessEnvironment::systemEnvironment());
+    explicit ServerProcess(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment());
     ~ServerProcess();
 
     [[nodiscard]] bool ok() const noexcept { return dataPort != 0; }
@@ -23,6 +22,8 @@ public:
     [[nodiscard]] int exitCode() const { return m_process.exitCode(); }
     [[nodiscard]] QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
     [[nodiscard]] qint64 pid() const { return m_process.processId(); }
+    /// What it wrote to stderr so far.
+    [[nodiscard]] QByteArray errorOutput() { return m_process.readAllStandardError(); }
 
     /// Resident memory now, in KiB (Linux /proc; -1 elsewhere).
     [[nodiscard]] qint64 rssKiB() const;
