@@ -16,6 +16,8 @@ namespace obleth::http {
 namespace {
 constexpr qint64 kSocketReadBuffer = 256 * 1024;
 constexpr int kLingerMs = 1000;
+constexpr int kLingerAfterWriteMs = 200;
+constexpr qsizetype kMaxEchoedMethod = 32;
 
 bool isKnownMethod(const QByteArray &m)
 {
@@ -139,6 +141,8 @@ void HttpConnection::restartIdleTimer()
 
 void HttpConnection::timerEvent(QTimerEvent *event)
 {
+    if (event->timerId() == m_guard.timerId())
+        return onGuardTimeout();
     if (event->timerId() != m_timer.timerId())
         return QObject::timerEvent(event);
     m_timer.stop();
@@ -155,12 +159,31 @@ void HttpConnection::timerEvent(QTimerEvent *event)
     }
 }
 
+void HttpConnection::onGuardTimeout()
+{
+    if (m_state != State::Reading) {
+        m_guard.stop();
+        return;
+    }
+    switch (m_phase) {
+    case Phase::Idle: m_guard.stop(); break;
+    case Phase::Head: reject(408, QStringLiteral("the request headers did not arrive in time")); break;
+    case Phase::Body:
+        if (m_windowBytes < m_server->options().minBodyBytesPerWindow) {
+            reject(408, QStringLiteral("the request body arrived too slowly"));
+        } else {
+            m_windowBytes = 0; // the timer repeats: the next window starts now
+        }
+        break;
+    }
+}
+
 void HttpConnection::onReadyRead()
 {
     if (!m_socket)
         return;
     bool atEnd = false;
-    if (m_state == State::Closing || m_state == State::Closed) {
+    if (m_state == State::Closing || m_state == State::Closed || m_earlyAnswer) {
         // Drain, so that the client can read our answer before we close.
         while (!readAvailable(m_socket, kSocketReadBuffer, &atEnd).isEmpty() && !atEnd) { }
         if (atEnd)
@@ -190,7 +213,13 @@ void HttpConnection::onReadyRead()
 
 void HttpConnection::processInput()
 {
+    const ServerOptions &options = m_server->options();
     while (m_state == State::Reading) {
+        if (m_phase == Phase::Idle && (m_parser.bufferedBytes() > 0 || !m_parser.atMessageStart())) {
+            // The first byte of a request: its head must be complete in time, however it trickles in.
+            m_phase = Phase::Head;
+            m_guard.start(options.headerTimeoutMs, this);
+        }
         switch (m_parser.next()) {
         case MessageParser::Event::NeedMore: return;
         case MessageParser::Event::Error: reject(m_parser.errorStatus(), m_parser.errorMessage()); return;
@@ -200,19 +229,39 @@ void HttpConnection::processInput()
             m_request.setTarget(m_parser.target());
             m_request.versionMinor = m_parser.versionMinor();
             m_request.headers = m_parser.takeHeaders();
+            m_request.peerAddress = m_socket->peerAddress();
             if (!isKnownMethod(m_request.method)) {
-                reject(405, QStringLiteral("method %1 is not supported").arg(QString::fromLatin1(m_request.method)));
+                // Echo only a short method: the request line may be up to the header limit long.
+                const QString method = QString::fromLatin1(m_request.method.left(kMaxEchoedMethod));
+                reject(
+                    405,
+                    QStringLiteral("method %1%2 is not supported")
+                        .arg(method, m_request.method.size() > kMaxEchoedMethod ? QStringLiteral("...") : QString()));
                 return;
             }
-            if (m_request.versionMinor == 1 && m_request.headers.hasToken("expect", "100-continue")
-                && (m_parser.contentLength() > 0 || m_parser.isChunked())) {
-                m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            const bool bodyAnnounced = m_parser.contentLength() > 0 || m_parser.isChunked();
+            if (bodyAnnounced && !m_handler->wantsBody(m_request)) {
+                // Refused whatever the body: answer on the head alone, never read the body.
+                m_earlyAnswer = true;
+                dispatch();
+                return;
             }
-            if (m_parser.contentLength() > 0)
-                m_request.body.reserve(qsizetype(m_parser.contentLength()));
+            if (m_request.versionMinor == 1 && bodyAnnounced && m_request.headers.hasToken("expect", "100-continue"))
+                m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            if (bodyAnnounced) {
+                m_phase = Phase::Body;
+                m_windowBytes = 0;
+                m_guard.start(options.bodyWindowMs, this);
+            }
+            // The body is not reserved by its declared length: memory follows the bytes that arrive.
             break;
         }
-        case MessageParser::Event::Body: m_request.body += m_parser.takeBody(); break;
+        case MessageParser::Event::Body: {
+            const QByteArray piece = m_parser.takeBody();
+            m_windowBytes += piece.size();
+            m_request.body += piece;
+            break;
+        }
         case MessageParser::Event::Complete: dispatch(); break;
         }
     }
@@ -221,10 +270,12 @@ void HttpConnection::processInput()
 void HttpConnection::dispatch()
 {
     m_timer.stop();
+    m_guard.stop();
+    m_phase = Phase::Idle;
     m_state = State::Handling;
-    m_keepAlive = m_request.wantsKeepAlive() && !m_server->isDraining();
-    m_request.peerAddress = m_socket->peerAddress();
-    m_parser.reset();
+    m_keepAlive = !m_earlyAnswer && m_request.wantsKeepAlive() && !m_server->isDraining();
+    if (!m_earlyAnswer)
+        m_parser.reset();
     auto *responder = new SocketResponder(this, m_request.versionMinor);
     responder->setHeadRequest(m_request.method == "HEAD");
     m_responder = responder;
@@ -250,6 +301,12 @@ void HttpConnection::responseFinished()
     }
     if (m_state != State::Handling)
         return;
+    if (m_earlyAnswer && m_socket) {
+        // The client may still be sending the body we refused: drop it for a moment, so that it reads
+        // our answer instead of a reset.
+        startLinger();
+        return;
+    }
     if (!m_keepAlive || !m_socket || m_server->isDraining()) {
         m_state = State::Closed;
         if (m_socket)
@@ -271,7 +328,6 @@ void HttpConnection::reject(int status, const QString &message)
     if (!m_socket || m_state == State::Closing || m_state == State::Closed)
         return;
     qCDebug(lcHttp) << "rejecting request:" << status << message;
-    m_state = State::Closing;
     const QByteArray code = status == 413 ? QByteArray("request_too_large")
         : status == 405                   ? QByteArray("method_not_allowed")
         : status == 408                   ? QByteArray("request_timeout")
@@ -281,11 +337,19 @@ void HttpConnection::reject(int status, const QString &message)
         + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
         + "\r\nConnection: close\r\n\r\n" + body;
     m_socket->write(out);
-    // Keep reading (and dropping) for a moment so the client sees the answer instead of a reset.
-    m_timer.start(kLingerMs, this);
+    startLinger();
+}
+
+void HttpConnection::startLinger()
+{
+    // Keep reading (and dropping) for a moment so the client sees the answer instead of a reset: at
+    // most kLingerMs, and a short while once the answer is all written.
+    m_state = State::Closing;
+    m_guard.stop();
+    m_timer.start(m_socket->bytesToWrite() == 0 ? kLingerAfterWriteMs : kLingerMs, this);
     connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
         if (m_socket && m_socket->bytesToWrite() == 0 && m_state == State::Closing)
-            m_timer.start(std::min(kLingerMs, 200), this);
+            m_timer.start(kLingerAfterWriteMs, this);
     });
 }
 
@@ -295,6 +359,7 @@ void HttpConnection::closeNow()
         return;
     m_state = State::Closed;
     m_timer.stop();
+    m_guard.stop();
     if (m_socket)
         m_socket->abort();
     onDisconnected();
@@ -312,6 +377,7 @@ void HttpConnection::onDisconnected()
         return;
     m_state = State::Closed;
     m_timer.stop();
+    m_guard.stop();
     if (m_responder && !m_responder->isFinished())
         Q_EMIT m_responder->clientGone();
     if (m_countedInFlight) {

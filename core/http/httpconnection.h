@@ -36,6 +36,8 @@ protected:
 private:
     friend class SocketResponder;
     enum class State { Reading, Handling, Closing, Closed };
+    /// Where the request being read is; m_guard times the head and body phases.
+    enum class Phase { Idle, Head, Body };
 
     void onReadyRead();
     void processInput();
@@ -45,6 +47,8 @@ private:
     void closeNow();
     void onDisconnected();
     void restartIdleTimer();
+    void onGuardTimeout();
+    void startLinger();
 
     QTcpSocket *m_socket;
     HttpHandler *m_handler;
@@ -52,8 +56,12 @@ private:
     MessageParser m_parser;
     HttpRequest m_request;
     QPointer<SocketResponder> m_responder;
-    QBasicTimer m_timer;
+    QBasicTimer m_timer; ///< idle keep-alive, a request that stops arriving, the linger before closing
+    QBasicTimer m_guard; ///< the head's deadline and the body's rate windows
     State m_state = State::Reading;
+    Phase m_phase = Phase::Idle;
+    qint64 m_windowBytes = 0; ///< body bytes received in the current rate window
+    bool m_earlyAnswer = false; ///< refused on its head: the body is dropped and the connection closes
     bool m_keepAlive = true;
     bool m_dispatching = false;
     bool m_countedInFlight = false;

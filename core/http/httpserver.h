@@ -20,6 +20,17 @@ struct ServerOptions
     MessageParser::Limits limits;
     /// An idle keep-alive connection, or a request that stops arriving, is closed after this long.
     int idleTimeoutMs = 60'000;
+    /// A request's line and headers must be complete this long after its first byte arrived (408
+    /// otherwise). Not restarted by each byte, so a client trickling a header byte now and then cannot
+    /// hold a connection for ever. For TLS, the handshake must also finish within this time.
+    int headerTimeoutMs = 30'000;
+    /// A body must keep a minimum rate: in every window of bodyWindowMs after the head, at least
+    /// minBodyBytesPerWindow bytes (or the rest of the body) must arrive, else 408. A fixed window rather
+    /// than one deadline for the whole body, so that a large upload on a slow but honest link still fits.
+    int bodyWindowMs = 10'000;
+    qint64 minBodyBytesPerWindow = 1024;
+    /// At most this many client connections; past it new ones are closed as soon as they are accepted.
+    int maxConnections = 10'000;
 };
 
 /// An HTTP/1.1 server on a QTcpServer. It parses requests itself so that it can answer 413 before a

