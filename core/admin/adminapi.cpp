@@ -107,6 +107,11 @@ bool AdminApi::isAllowedHost(const QByteArray &hostHeader, const QHostAddress &l
         || listenAddress == QHostAddress::AnyIPv6;
 }
 
+bool AdminApi::wantsBody(const http::HttpRequest &head) const
+{
+    return isAllowedHost(head.headers.value("host"), m_listenAddress) && authorized(head);
+}
+
 void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
 {
     if (!isAllowedHost(request.headers.value("host"), m_listenAddress)) {

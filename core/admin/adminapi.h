@@ -50,6 +50,8 @@ public:
     ~AdminApi() override;
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;
+    /// Only a request with an allowed Host and the admin token gets its body read.
+    [[nodiscard]] bool wantsBody(const http::HttpRequest &head) const override;
     /// The token changed (regenerated from the GUI): the old one stops working at once.
     void setAdminToken(const QString &token) { m_adminToken = token.toUtf8(); }
     [[nodiscard]] const http::Router &router() const noexcept { return m_router; }

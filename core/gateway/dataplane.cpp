@@ -161,6 +161,24 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
     fallThrough(ctx);
 }
 
+bool DataPlane::wantsBody(const http::HttpRequest &head) const
+{
+    // Refuse on the head alone whatever handle() would refuse before looking at the body, so that nobody
+    // without a usable key can make obleth read (and hold) an upload.
+    if (m_paused)
+        return false;
+    const auto snapshot = m_services.config->snapshot();
+    const QByteArray key = presentedKey(head.headers);
+    const config::ApiKey *found
+        = !key.isNull() && config::isWellFormedApiKey(key) ? snapshot->findKeyByHash(config::hashSecret(key)) : nullptr;
+    if (!found || !snapshot->findTenant(found->tenantId) || !found->isUsableAt(QDateTime::currentDateTimeUtc()))
+        return false;
+    if (found->maxInFlight && m_keyInFlight.value(found->id) >= *found->maxInFlight)
+        return false;
+    const bool servedHere = head.path.startsWith("/v1/") || McpGateway::isMcpPath(head.path);
+    return servedHere || m_defaultUpstream.isValid();
+}
+
 bool DataPlane::authenticate(Context &ctx)
 {
     const QByteArray key = presentedKey(ctx.request.headers);

@@ -60,6 +60,9 @@ public:
     static constexpr qint64 kMaxBodyBytes = 64 * 1024 * 1024;
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;
+    /// False when the request will be refused whatever its body: paused, no usable key, the key's
+    /// max_in_flight reached, or no route and no default upstream.
+    [[nodiscard]] bool wantsBody(const http::HttpRequest &head) const override;
 
     /// While paused (from the tray app), requests other than /health get 503 `gateway_paused`.
     void setPaused(bool paused) { m_paused = paused; }

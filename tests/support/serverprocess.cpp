@@ -51,15 +51,15 @@ bool ServerProcess::waitForExit(int ms)
     return m_process.state() == QProcess::NotRunning || m_process.waitForFinished(ms);
 }
 
-qint64 ServerProcess::rssKiB() const
+qint64 ServerProcess::statusKiB(QByteArrayView field) const
 {
     QFile status(QStringLiteral("/proc/%1/status").arg(pid()));
     if (!status.open(QIODevice::ReadOnly))
         return -1;
     const QList<QByteArray> lines = status.readAll().split('\n');
     for (const QByteArray &line : lines) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
+        if (line.startsWith(field) && line.size() > field.size() && line.at(field.size()) == ':')
+            return line.mid(field.size() + 1).trimmed().split(' ').first().toLongLong();
     }
     return -1;
 }

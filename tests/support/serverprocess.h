@@ -26,7 +26,9 @@ public:
     [[nodiscard]] QByteArray errorOutput() { return m_process.readAllStandardError(); }
 
     /// Resident memory now, in KiB (Linux /proc; -1 elsewhere).
-    [[nodiscard]] qint64 rssKiB() const;
+    [[nodiscard]] qint64 rssKiB() const { return statusKiB("VmRSS"); }
+    /// Address space now, in KiB (Linux /proc; -1 elsewhere).
+    [[nodiscard]] qint64 virtualKiB() const { return statusKiB("VmSize"); }
     /// Open file descriptors now (Linux /proc; -1 elsewhere).
     [[nodiscard]] int openFiles() const;
 
@@ -36,6 +38,8 @@ public:
     quint16 adminPort = 0;
 
 private:
+    [[nodiscard]] qint64 statusKiB(QByteArrayView field) const;
+
     QProcess m_process;
 };
 
