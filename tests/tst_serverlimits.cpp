@@ -8,6 +8,7 @@
 #include "rawclient.h"
 #include "testhttp.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTest>
@@ -77,7 +78,7 @@ QByteArray head(const QByteArray &extra)
 
 #ifdef Q_OS_LINUX
 /// CPU time (user + system) this process has used, in ms.
-[[maybe_unused]] qint64 cpuMs()
+qint64 cpuMs()
 {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
@@ -233,6 +234,102 @@ private Q_SLOTS:
         client.send(head("X-Allow: 1\r\nContent-Length: 3\r\n") + "abc");
         QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("got 3"), 5000);
         QVERIFY(!client.isClosed());
+    }
+
+    // B: past maxConnections new connections are closed at once; when one goes, a newcomer is served.
+    void connectionCapClosesNewcomers()
+    {
+        http::ServerOptions options;
+        options.maxConnections = 5;
+        auto server = start(options);
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 5; ++i)
+            clients.push_back(std::make_unique<RawClient>(server->port()));
+        QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(5), 5000);
+        RawClient sixth(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(sixth.isClosed(), 3000);
+        QVERIFY(sixth.received().isEmpty());
+        for (const auto &c : clients)
+            QVERIFY(!c->isClosed());
+        clients.front()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(4), 5000);
+        RawClient next(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(next.received().contains("got 2"), 5000);
+    }
+
+    // B: at the open-file limit the server neither spins nor stops for good: it pauses accepting, keeps
+    // answering the connections it has, turns the waiting ones away, and accepts again once descriptors
+    // are free.
+    void outOfDescriptorsPausesAccepting()
+    {
+#ifndef Q_OS_LINUX
+        QSKIP("uses setrlimit and getrusage");
+#else
+        auto server = start();
+        RawClient keep(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(keep.received().contains("got 2"), 5000);
+
+        // Lower the soft limit a little above the highest descriptor in use, and fill what is left.
+        int highest = 0;
+        for (const QString &name : QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System))
+            highest = std::max(highest, name.toInt());
+        rlimit saved{};
+        QCOMPARE(getrlimit(RLIMIT_NOFILE, &saved), 0);
+        struct Restore
+        {
+            rlimit limit;
+            std::vector<int> fillers;
+            ~Restore()
+            {
+                for (int fd : fillers)
+                    ::close(fd);
+                setrlimit(RLIMIT_NOFILE, &limit);
+            }
+        } restore{saved, {}};
+        rlimit low = saved;
+        low.rlim_cur = rlim_t(highest + 40);
+        QCOMPARE(setrlimit(RLIMIT_NOFILE, &low), 0);
+        for (;;) {
+            const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                break;
+            restore.fillers.push_back(fd);
+        }
+        QVERIFY(restore.fillers.size() > 10);
+
+        // Four clients take the last four descriptors: the server has none left to accept them with.
+        for (int i = 0; i < 4; ++i) {
+            ::close(restore.fillers.back());
+            restore.fillers.pop_back();
+        }
+        std::vector<std::unique_ptr<RawClient>> waiting;
+        for (int i = 0; i < 4; ++i)
+            waiting.push_back(
+                std::make_unique<RawClient>(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi"));
+
+        const qint64 cpuBefore = cpuMs();
+        QElapsedTimer wall;
+        wall.start();
+        QTest::qWait(1000);
+        const qint64 cpuUsed = cpuMs() - cpuBefore;
+        QVERIFY2(cpuUsed < wall.elapsed() / 4,
+                 qPrintable(QStringLiteral("%1 ms of CPU in %2 ms").arg(cpuUsed).arg(wall.elapsed())));
+
+        // The waiting clients were turned away rather than left hanging.
+        for (const auto &c : waiting)
+            QTRY_VERIFY_WITH_TIMEOUT(c->isClosed(), 2000);
+
+        // The connection it has still gets answers.
+        keep.send(head("X-Allow: 1\r\nContent-Length: 3\r\n") + "abc");
+        QTRY_VERIFY_WITH_TIMEOUT(keep.received().contains("got 3"), 5000);
+
+        // Once descriptors are free again, new connections are served.
+        for (int fd : restore.fillers)
+            ::close(fd);
+        restore.fillers.clear();
+        RawClient later(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(later.received().contains("got 2"), 5000);
+#endif
     }
 };
 

@@ -7,7 +7,10 @@
 #include <QSet>
 
 QT_BEGIN_NAMESPACE
+class QSocketNotifier;
 class QTcpServer;
+class QTcpSocket;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace obleth::http {
@@ -64,6 +67,10 @@ Q_SIGNALS:
 private:
     friend class HttpConnection;
     void acceptPending();
+    void acceptReady();
+    void outOfDescriptors();
+    void resumeAccepting();
+    void takeConnection(QTcpSocket *socket);
     void requestStarted() { ++m_inFlight; }
     void requestEnded();
     void connectionClosed(HttpConnection *connection);
@@ -72,6 +79,11 @@ private:
     HttpHandler *m_handler;
     ServerOptions m_options;
     QTcpServer *m_tcp;
+    /// On Linux the server accepts by itself (see acceptReady()); Qt only listens.
+    QSocketNotifier *m_acceptNotifier = nullptr;
+    QTimer *m_resumeTimer;
+    int m_spareDescriptor = -1; ///< held back so that a client can be turned away when none is left
+    bool m_outOfDescriptors = false;
     QSet<HttpConnection *> m_connections;
     int m_inFlight = 0;
     bool m_draining = false;
