@@ -4,6 +4,7 @@
 
 #include <QLoggingCategory>
 #include <QSocketNotifier>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -26,8 +27,20 @@ constexpr int kAcceptBackoffMs = 150;
 constexpr int kAcceptBatch = 64;
 
 /// A socket for an accepted descriptor, unbuffered (see socketreading.h); null if Qt refuses it.
-QTcpSocket *socketFor(qintptr descriptor, QObject *parent)
+/// With TLS a QSslSocket in server mode, buffered: QSslSocket keeps the decrypted bytes in its own
+/// buffer, which an unbuffered open mode would bypass.
+QTcpSocket *socketFor(qintptr descriptor, const ServerOptions &options, QObject *parent)
 {
+    if (options.tls) {
+        auto *ssl = new QSslSocket(parent);
+        ssl->setSslConfiguration(*options.tls);
+        if (!ssl->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState, QIODevice::ReadWrite)) {
+            delete ssl;
+            return nullptr;
+        }
+        ssl->startServerEncryption();
+        return ssl;
+    }
     auto *socket = new QTcpSocket(parent);
     if (socket->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
                                     QIODevice::ReadWrite | QIODevice::Unbuffered)) {
@@ -41,14 +54,20 @@ QTcpSocket *socketFor(qintptr descriptor, QObject *parent)
 class UnbufferedTcpServer final : public QTcpServer
 {
 public:
-    using QTcpServer::QTcpServer;
+    UnbufferedTcpServer(const ServerOptions *options, QObject *parent)
+        : QTcpServer(parent)
+        , m_options(options)
+    { }
 
 protected:
     void incomingConnection(qintptr descriptor) override
     {
-        if (QTcpSocket *socket = socketFor(descriptor, this))
+        if (QTcpSocket *socket = socketFor(descriptor, *m_options, this))
             addPendingConnection(socket);
     }
+
+private:
+    const ServerOptions *m_options;
 };
 } // namespace
 
@@ -56,7 +75,7 @@ HttpServer::HttpServer(HttpHandler *handler, ServerOptions options, QObject *par
     : QObject(parent)
     , m_handler(handler)
     , m_options(options)
-    , m_tcp(new UnbufferedTcpServer(this))
+    , m_tcp(new UnbufferedTcpServer(&m_options, this))
 {
     m_tcp->setMaxPendingConnections(1024);
     m_tcp->setListenBacklogSize(1024); // the default of 50 makes bursts of new clients wait for SYN retries
@@ -178,7 +197,7 @@ void HttpServer::acceptReady()
             m_outOfDescriptors = false;
             qCInfo(lcHttpServer) << "accepting connections again";
         }
-        if (QTcpSocket *socket = socketFor(fd, this))
+        if (QTcpSocket *socket = socketFor(fd, m_options, this))
             takeConnection(socket);
         else
             ::close(fd);

@@ -5,6 +5,9 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QSet>
+#include <QSslConfiguration>
+
+#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
@@ -34,6 +37,10 @@ struct ServerOptions
     qint64 minBodyBytesPerWindow = 1024;
     /// At most this many client connections; past it new ones are closed as soon as they are accepted.
     int maxConnections = 10'000;
+    /// When set, connections speak TLS (server mode) with this configuration (see tlsconfig.h):
+    /// requests are read once the handshake is done, and a handshake must finish within
+    /// headerTimeoutMs. A client that does not speak TLS is closed.
+    std::optional<QSslConfiguration> tls;
 };
 
 /// An HTTP/1.1 server on a QTcpServer. It parses requests itself so that it can answer 413 before a
