@@ -45,14 +45,21 @@ private Q_SLOTS:
                                          << 431 << QStringLiteral("invalid_request");
         QTest::newRow("overlong path") << QByteArray("GET /" + QByteArray(40'000, 'p') + " HTTP/1.1\r\n\r\n") << 414
                                        << QStringLiteral("invalid_request");
-        QTest::newRow("control characters")
-            << QByteArray("GET /health HTTP/1.1\r\nX-A: \x07\r\n\r\n") << 400 << QStringLiteral("invalid_request");
+        QTest::newRow("control characters") << QByteArray("GET /health HTTP/1.1\r\nHost: x\r\nX-A: \x07\r\n\r\n") << 400
+                                            << QStringLiteral("invalid_request");
         QTest::newRow("bad content-length")
-            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: ten\r\n\r\n") << 400
+            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n") << 400
             << QStringLiteral("invalid_request");
         QTest::newRow("body over 64 MiB")
-            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 67108865\r\n\r\n") << 413
+            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 67108865\r\n\r\n") << 413
             << QStringLiteral("request_too_large");
+        QTest::newRow("no host") << QByteArray("GET /health HTTP/1.1\r\n\r\n") << 400
+                                 << QStringLiteral("invalid_request");
+        QTest::newRow("two hosts") << QByteArray("GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400
+                                   << QStringLiteral("invalid_request");
+        QTest::newRow("chunk size with 0x")
+            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0x3b\r\n")
+            << 400 << QStringLiteral("invalid_request");
         QTest::newRow("http/3") << QByteArray("GET / HTTP/3.0\r\n\r\n") << 505 << QStringLiteral("invalid_request");
     }
     void malformedRequests()
@@ -65,6 +72,16 @@ private Q_SLOTS:
         QVERIFY2(r.isOpenAiError(), r.raw.left(300).constData());
         QCOMPARE(r.errorCode(), code);
         QCOMPARE(r.headers.value("connection"), QByteArray("close"));
+        stillServes();
+    }
+
+    void longMethodIsNotEchoed()
+    {
+        const QByteArray method(10'000, 'M');
+        const Response r = test::rawExchange(gw->dataPort(), method + " /v1/models HTTP/1.1\r\nHost: x\r\n\r\n");
+        QCOMPARE(r.status, 405);
+        QVERIFY(r.isOpenAiError());
+        QVERIFY2(r.body.size() < 300, r.body.left(300).constData());
         stillServes();
     }
 

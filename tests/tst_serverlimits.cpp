@@ -5,11 +5,17 @@
 #include "http/httphandler.h"
 #include "http/httpresponder.h"
 #include "http/httpserver.h"
+#include "http/tlsconfig.h"
 #include "rawclient.h"
 #include "testhttp.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
+#include <QSslSocket>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -77,7 +83,7 @@ QByteArray head(const QByteArray &extra)
 
 #ifdef Q_OS_LINUX
 /// CPU time (user + system) this process has used, in ms.
-[[maybe_unused]] qint64 cpuMs()
+qint64 cpuMs()
 {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
@@ -93,6 +99,35 @@ class TestServerLimits : public QObject
 
 private:
     TestHandler handler;
+    QTemporaryDir tlsDir;
+    QString certFile;
+    QString keyFile;
+
+    /// A self-signed certificate for 127.0.0.1 and its key, made by openssl; false if it cannot.
+    bool makeCertificate(const QString &name, QString *cert, QString *key)
+    {
+        *cert = tlsDir.filePath(name + QStringLiteral("-cert.pem"));
+        *key = tlsDir.filePath(name + QStringLiteral("-key.pem"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-subj"),
+                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                       QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-days"), QStringLiteral("1"),
+                       QStringLiteral("-keyout"), *key, QStringLiteral("-out"), *cert});
+        return openssl.waitForFinished(60'000) && openssl.exitStatus() == QProcess::NormalExit
+            && openssl.exitCode() == 0;
+    }
+
+    void requireTls()
+    {
+        if (!QSslSocket::supportsSsl())
+            QSKIP("no TLS backend");
+        if (QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty())
+            QSKIP("openssl is not installed");
+        if (certFile.isEmpty())
+            QVERIFY(makeCertificate(QStringLiteral("server"), &certFile, &keyFile));
+    }
 
     std::unique_ptr<http::HttpServer> start(http::ServerOptions options = {})
     {
@@ -233,6 +268,186 @@ private Q_SLOTS:
         client.send(head("X-Allow: 1\r\nContent-Length: 3\r\n") + "abc");
         QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("got 3"), 5000);
         QVERIFY(!client.isClosed());
+    }
+
+    // B: past maxConnections new connections are closed at once; when one goes, a newcomer is served.
+    void connectionCapClosesNewcomers()
+    {
+        http::ServerOptions options;
+        options.maxConnections = 5;
+        auto server = start(options);
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 5; ++i)
+            clients.push_back(std::make_unique<RawClient>(server->port()));
+        QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(5), 5000);
+        RawClient sixth(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(sixth.isClosed(), 3000);
+        QVERIFY(sixth.received().isEmpty());
+        for (const auto &c : clients)
+            QVERIFY(!c->isClosed());
+        clients.front()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(4), 5000);
+        RawClient next(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(next.received().contains("got 2"), 5000);
+    }
+
+    // B: at the open-file limit the server neither spins nor stops for good: it pauses accepting, keeps
+    // answering the connections it has, turns the waiting ones away, and accepts again once descriptors
+    // are free.
+    void outOfDescriptorsPausesAccepting()
+    {
+#ifndef Q_OS_LINUX
+        QSKIP("uses setrlimit and getrusage");
+#else
+        auto server = start();
+        RawClient keep(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(keep.received().contains("got 2"), 5000);
+
+        // Lower the soft limit a little above the highest descriptor in use, and fill what is left.
+        int highest = 0;
+        for (const QString &name : QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System))
+            highest = std::max(highest, name.toInt());
+        rlimit saved{};
+        QCOMPARE(getrlimit(RLIMIT_NOFILE, &saved), 0);
+        struct Restore
+        {
+            rlimit limit;
+            std::vector<int> fillers;
+            ~Restore()
+            {
+                for (int fd : fillers)
+                    ::close(fd);
+                setrlimit(RLIMIT_NOFILE, &limit);
+            }
+        } restore{saved, {}};
+        rlimit low = saved;
+        low.rlim_cur = rlim_t(highest + 40);
+        QCOMPARE(setrlimit(RLIMIT_NOFILE, &low), 0);
+        for (;;) {
+            const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                break;
+            restore.fillers.push_back(fd);
+        }
+        QVERIFY(restore.fillers.size() > 10);
+
+        // Four clients take the last four descriptors: the server has none left to accept them with.
+        for (int i = 0; i < 4; ++i) {
+            ::close(restore.fillers.back());
+            restore.fillers.pop_back();
+        }
+        std::vector<std::unique_ptr<RawClient>> waiting;
+        for (int i = 0; i < 4; ++i)
+            waiting.push_back(
+                std::make_unique<RawClient>(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi"));
+
+        const qint64 cpuBefore = cpuMs();
+        QElapsedTimer wall;
+        wall.start();
+        QTest::qWait(1000);
+        const qint64 cpuUsed = cpuMs() - cpuBefore;
+        QVERIFY2(cpuUsed < wall.elapsed() / 4,
+                 qPrintable(QStringLiteral("%1 ms of CPU in %2 ms").arg(cpuUsed).arg(wall.elapsed())));
+
+        // The waiting clients were turned away rather than left hanging.
+        for (const auto &c : waiting)
+            QTRY_VERIFY_WITH_TIMEOUT(c->isClosed(), 2000);
+
+        // The connection it has still gets answers.
+        keep.send(head("X-Allow: 1\r\nContent-Length: 3\r\n") + "abc");
+        QTRY_VERIFY_WITH_TIMEOUT(keep.received().contains("got 3"), 5000);
+
+        // Once descriptors are free again, new connections are served.
+        for (int fd : restore.fillers)
+            ::close(fd);
+        restore.fillers.clear();
+        RawClient later(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
+        QTRY_VERIFY_WITH_TIMEOUT(later.received().contains("got 2"), 5000);
+#endif
+    }
+
+    // E: over TLS a GET gets its answer; the client trusts only the test's own certificate.
+    void tlsRequestIsAnswered()
+    {
+        requireTls();
+        http::ServerOptions options;
+        QSslConfiguration tls;
+        QString error;
+        QVERIFY2(http::loadTlsConfiguration(certFile, keyFile, &tls, &error), qPrintable(error));
+        options.tls = tls;
+        auto server = start(options);
+
+        QSslSocket client;
+        QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
+        clientConfig.setCaCertificates(QSslCertificate::fromPath(certFile));
+        client.setSslConfiguration(clientConfig);
+        QByteArray received;
+        connect(&client, &QSslSocket::readyRead, this, [&] { received += client.readAll(); });
+        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server->port());
+        QTRY_VERIFY_WITH_TIMEOUT(client.isEncrypted(), 10'000);
+        client.write("GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Allow: 1\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(received.contains("got 0"), 5000);
+        QVERIFY(received.startsWith("HTTP/1.1 200"));
+        // Keep-alive works over TLS too, with a body.
+        client.write("POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Allow: 1\r\nContent-Length: 5\r\n\r\nhello");
+        QTRY_VERIFY_WITH_TIMEOUT(received.contains("got 5"), 5000);
+    }
+
+    // E: a plain-HTTP client on the TLS port is closed without an answer, and one that never starts its
+    // handshake is closed after the head timeout; the server goes on serving.
+    void tlsPortClosesClientsWithoutTls()
+    {
+        requireTls();
+        http::ServerOptions options;
+        options.headerTimeoutMs = 300;
+        QSslConfiguration tls;
+        QVERIFY(http::loadTlsConfiguration(certFile, keyFile, &tls, nullptr));
+        options.tls = tls;
+        auto server = start(options);
+
+        RawClient plain(server->port(), "GET /x HTTP/1.1\r\nHost: t\r\nX-Allow: 1\r\n\r\n");
+        RawClient silent(server->port());
+        QTRY_VERIFY_WITH_TIMEOUT(plain.isClosed(), 5000);
+        QVERIFY(!plain.received().contains("got"));
+        QTRY_VERIFY_WITH_TIMEOUT(silent.isClosed(), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(0), 5000);
+
+        QSslSocket client;
+        QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
+        clientConfig.setCaCertificates(QSslCertificate::fromPath(certFile));
+        client.setSslConfiguration(clientConfig);
+        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server->port());
+        QTRY_VERIFY_WITH_TIMEOUT(client.isEncrypted(), 10'000);
+    }
+
+    // E: a bad certificate or key is a one-line error naming the file.
+    void badTlsFilesAreNamed()
+    {
+        requireTls();
+        QSslConfiguration tls;
+        QString error;
+        const QString missing = tlsDir.filePath(QStringLiteral("missing.pem"));
+        QVERIFY(!http::loadTlsConfiguration(missing, keyFile, &tls, &error));
+        QVERIFY2(error.contains(missing) && !error.contains(QLatin1Char('\n')), qPrintable(error));
+
+        const QString garbage = tlsDir.filePath(QStringLiteral("garbage.pem"));
+        QFile g(garbage);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write("not a certificate\n");
+        g.close();
+        QVERIFY(!http::loadTlsConfiguration(garbage, keyFile, &tls, &error));
+        QVERIFY2(error.contains(garbage), qPrintable(error));
+        QVERIFY(!http::loadTlsConfiguration(certFile, garbage, &tls, &error));
+        QVERIFY2(error.contains(garbage), qPrintable(error));
+        QVERIFY(!http::loadTlsConfiguration(certFile, certFile, &tls, &error)); // a certificate is no key
+        QVERIFY2(error.contains(certFile), qPrintable(error));
+
+        QString otherCert;
+        QString otherKey;
+        QVERIFY(makeCertificate(QStringLiteral("other"), &otherCert, &otherKey));
+        QVERIFY(!http::loadTlsConfiguration(certFile, otherKey, &tls, &error));
+        QVERIFY2(error.contains(otherKey) && error.contains(QStringLiteral("does not match")), qPrintable(error));
+        QVERIFY(!error.contains(QStringLiteral("PRIVATE")));
     }
 };
 

@@ -6,6 +6,7 @@
 #include "socketreading.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
 
@@ -124,6 +125,24 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpSer
             Q_EMIT m_responder->drained();
     });
     restartIdleTimer();
+    if (auto *ssl = qobject_cast<QSslSocket *>(socket); ssl && !ssl->isEncrypted()) {
+        // Nothing is read before the handshake, and it must finish in the time a head has.
+        m_phase = Phase::Handshake;
+        m_guard.start(server->options().headerTimeoutMs, this);
+        connect(ssl, &QSslSocket::encrypted, this, [this] {
+            if (m_phase != Phase::Handshake)
+                return;
+            m_phase = Phase::Idle;
+            m_guard.stop();
+            restartIdleTimer();
+        });
+        // A client that does not speak TLS (plain HTTP on this port, say) fails the handshake.
+        connect(ssl, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+            qCDebug(lcHttp) << "TLS connection error:" << e;
+            if (m_phase == Phase::Handshake)
+                closeNow();
+        });
+    }
     if (socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
 }
@@ -161,11 +180,12 @@ void HttpConnection::timerEvent(QTimerEvent *event)
 
 void HttpConnection::onGuardTimeout()
 {
-    if (m_state != State::Reading) {
+    if (m_state != State::Reading && m_phase != Phase::Handshake) {
         m_guard.stop();
         return;
     }
     switch (m_phase) {
+    case Phase::Handshake: closeNow(); break; // no TLS yet, so no answer can be sent
     case Phase::Idle: m_guard.stop(); break;
     case Phase::Head: reject(408, QStringLiteral("the request headers did not arrive in time")); break;
     case Phase::Body:

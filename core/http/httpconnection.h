@@ -37,7 +37,7 @@ private:
     friend class SocketResponder;
     enum class State { Reading, Handling, Closing, Closed };
     /// Where the request being read is; m_guard times the head and body phases.
-    enum class Phase { Idle, Head, Body };
+    enum class Phase { Handshake, Idle, Head, Body };
 
     void onReadyRead();
     void processInput();

@@ -2,29 +2,72 @@
 
 #include "httpconnection.h"
 
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
+
+#ifdef Q_OS_LINUX
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+Q_LOGGING_CATEGORY(lcHttpServer, "obleth.http.server", QtInfoMsg)
 
 namespace obleth::http {
 
 namespace {
-/// Accepts connections as unbuffered sockets (see socketreading.h).
+/// How long accepting pauses when the process is out of file descriptors.
+constexpr int kAcceptBackoffMs = 150;
+/// Connections accepted per wake-up, so that a flood of them does not starve the open ones.
+constexpr int kAcceptBatch = 64;
+
+/// A socket for an accepted descriptor, unbuffered (see socketreading.h); null if Qt refuses it.
+/// With TLS a QSslSocket in server mode, buffered: QSslSocket keeps the decrypted bytes in its own
+/// buffer, which an unbuffered open mode would bypass.
+QTcpSocket *socketFor(qintptr descriptor, const ServerOptions &options, QObject *parent)
+{
+    if (options.tls) {
+        auto *ssl = new QSslSocket(parent);
+        ssl->setSslConfiguration(*options.tls);
+        if (!ssl->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState, QIODevice::ReadWrite)) {
+            delete ssl;
+            return nullptr;
+        }
+        ssl->startServerEncryption();
+        return ssl;
+    }
+    auto *socket = new QTcpSocket(parent);
+    if (socket->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
+                                    QIODevice::ReadWrite | QIODevice::Unbuffered)) {
+        return socket;
+    }
+    delete socket;
+    return nullptr;
+}
+
+/// Where Qt accepts (not on Linux, see HttpServer::acceptReady()): accepts unbuffered sockets.
 class UnbufferedTcpServer final : public QTcpServer
 {
 public:
-    using QTcpServer::QTcpServer;
+    UnbufferedTcpServer(const ServerOptions *options, QObject *parent)
+        : QTcpServer(parent)
+        , m_options(options)
+    { }
 
 protected:
     void incomingConnection(qintptr descriptor) override
     {
-        auto *socket = new QTcpSocket(this);
-        if (socket->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
-                                        QIODevice::ReadWrite | QIODevice::Unbuffered)) {
+        if (QTcpSocket *socket = socketFor(descriptor, *m_options, this))
             addPendingConnection(socket);
-        } else {
-            delete socket;
-        }
     }
+
+private:
+    const ServerOptions *m_options;
 };
 } // namespace
 
@@ -32,15 +75,28 @@ HttpServer::HttpServer(HttpHandler *handler, ServerOptions options, QObject *par
     : QObject(parent)
     , m_handler(handler)
     , m_options(options)
-    , m_tcp(new UnbufferedTcpServer(this))
+    , m_tcp(new UnbufferedTcpServer(&m_options, this))
 {
     m_tcp->setMaxPendingConnections(1024);
     m_tcp->setListenBacklogSize(1024); // the default of 50 makes bursts of new clients wait for SYN retries
     connect(m_tcp, &QTcpServer::newConnection, this, &HttpServer::acceptPending);
+    m_resumeTimer = new QTimer(this);
+    m_resumeTimer->setSingleShot(true);
+    m_resumeTimer->setInterval(kAcceptBackoffMs);
+    connect(m_resumeTimer, &QTimer::timeout, this, &HttpServer::resumeAccepting);
+#ifdef Q_OS_LINUX
+    m_spareDescriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+#endif
 }
 
 HttpServer::~HttpServer()
 {
+    delete m_acceptNotifier; // before the listening socket it watches is closed
+    m_acceptNotifier = nullptr;
+#ifdef Q_OS_LINUX
+    if (m_spareDescriptor >= 0)
+        ::close(m_spareDescriptor);
+#endif
     // Connections are children; make sure none reports back into a half-destroyed server.
     const auto connections = m_connections;
     m_connections.clear();
@@ -50,8 +106,17 @@ HttpServer::~HttpServer()
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
-    if (m_tcp->listen(address, port))
+    if (m_tcp->listen(address, port)) {
+#ifdef Q_OS_LINUX
+        // Qt 6.4's QTcpServer treats EMFILE from accept() as passing: it neither pauses nor reports it,
+        // and its level-triggered notifier fires again at once, so the thread spins at 100 % CPU and
+        // serves nothing. So on Linux obleth accepts by itself, and backs off when out of descriptors.
+        m_tcp->pauseAccepting();
+        m_acceptNotifier = new QSocketNotifier(m_tcp->socketDescriptor(), QSocketNotifier::Read, this);
+        connect(m_acceptNotifier, &QSocketNotifier::activated, this, &HttpServer::acceptReady);
+#endif
         return true;
+    }
     if (error) {
         *error
             = QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(m_tcp->errorString());
@@ -72,6 +137,9 @@ QHostAddress HttpServer::address() const
 void HttpServer::stopAccepting()
 {
     m_draining = true;
+    delete m_acceptNotifier; // before the listening socket it watches is closed
+    m_acceptNotifier = nullptr;
+    m_resumeTimer->stop();
     m_tcp->close();
     const auto connections = m_connections;
     for (HttpConnection *c : connections)
@@ -95,14 +163,78 @@ void HttpServer::reportIfDrained()
 
 void HttpServer::acceptPending()
 {
-    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
-        if (m_draining) {
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        m_connections.insert(new HttpConnection(socket, m_handler, this));
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection())
+        takeConnection(socket);
+}
+
+void HttpServer::takeConnection(QTcpSocket *socket)
+{
+    // Past the cap a newcomer is closed at once: it learns so, instead of waiting on a full server.
+    if (m_draining || m_connections.size() >= m_options.maxConnections) {
+        if (!m_draining)
+            qCDebug(lcHttpServer) << "connection limit of" << m_options.maxConnections << "reached";
+        socket->abort();
+        socket->deleteLater();
+        return;
     }
+    m_connections.insert(new HttpConnection(socket, m_handler, this));
+}
+
+void HttpServer::acceptReady()
+{
+#ifdef Q_OS_LINUX
+    const int listener = int(m_tcp->socketDescriptor());
+    for (int i = 0; i < kAcceptBatch && m_acceptNotifier; ++i) {
+        const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                outOfDescriptors();
+            return; // EAGAIN: none left waiting
+        }
+        if (m_outOfDescriptors) {
+            m_outOfDescriptors = false;
+            qCInfo(lcHttpServer) << "accepting connections again";
+        }
+        if (QTcpSocket *socket = socketFor(fd, m_options, this))
+            takeConnection(socket);
+        else
+            ::close(fd);
+    }
+#endif
+}
+
+void HttpServer::outOfDescriptors()
+{
+#ifdef Q_OS_LINUX
+    m_acceptNotifier->setEnabled(false);
+    if (!m_outOfDescriptors) {
+        m_outOfDescriptors = true;
+        qCWarning(lcHttpServer) << "out of file descriptors: new connections are turned away until some close";
+    }
+    // The classic way out: give up the spare descriptor to accept the waiting clients and close them at
+    // once, so that they see the connection end instead of hanging until they time out.
+    if (m_spareDescriptor >= 0) {
+        ::close(m_spareDescriptor);
+        const int listener = int(m_tcp->socketDescriptor());
+        for (int i = 0; i < kAcceptBatch; ++i) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd < 0)
+                break;
+            ::close(fd);
+        }
+        m_spareDescriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    // Open connections are served meanwhile; accepting resumes after a short back-off.
+    m_resumeTimer->start();
+#endif
+}
+
+void HttpServer::resumeAccepting()
+{
+    if (m_acceptNotifier && !m_draining)
+        m_acceptNotifier->setEnabled(true);
 }
 
 void HttpServer::requestEnded()

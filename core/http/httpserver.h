@@ -5,9 +5,15 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QSet>
+#include <QSslConfiguration>
+
+#include <optional>
 
 QT_BEGIN_NAMESPACE
+class QSocketNotifier;
 class QTcpServer;
+class QTcpSocket;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace obleth::http {
@@ -31,6 +37,10 @@ struct ServerOptions
     qint64 minBodyBytesPerWindow = 1024;
     /// At most this many client connections; past it new ones are closed as soon as they are accepted.
     int maxConnections = 10'000;
+    /// When set, connections speak TLS (server mode) with this configuration (see tlsconfig.h):
+    /// requests are read once the handshake is done, and a handshake must finish within
+    /// headerTimeoutMs. A client that does not speak TLS is closed.
+    std::optional<QSslConfiguration> tls;
 };
 
 /// An HTTP/1.1 server on a QTcpServer. It parses requests itself so that it can answer 413 before a
@@ -64,6 +74,10 @@ Q_SIGNALS:
 private:
     friend class HttpConnection;
     void acceptPending();
+    void acceptReady();
+    void outOfDescriptors();
+    void resumeAccepting();
+    void takeConnection(QTcpSocket *socket);
     void requestStarted() { ++m_inFlight; }
     void requestEnded();
     void connectionClosed(HttpConnection *connection);
@@ -72,6 +86,11 @@ private:
     HttpHandler *m_handler;
     ServerOptions m_options;
     QTcpServer *m_tcp;
+    /// On Linux the server accepts by itself (see acceptReady()); Qt only listens.
+    QSocketNotifier *m_acceptNotifier = nullptr;
+    QTimer *m_resumeTimer;
+    int m_spareDescriptor = -1; ///< held back so that a client can be turned away when none is left
+    bool m_outOfDescriptors = false;
     QSet<HttpConnection *> m_connections;
     int m_inFlight = 0;
     bool m_draining = false;
