@@ -8,6 +8,9 @@
 #include "rawclient.h"
 #include "serverprocess.h"
 
+#include <QDeadlineTimer>
+#include <QSslSocket>
+#include <QStandardPaths>
 #include <QTest>
 
 using namespace obleth;
@@ -135,6 +138,91 @@ private Q_SLOTS:
         local.terminate();
         QVERIFY(local.waitForExit(10'000));
         QVERIFY(!local.errorOutput().contains("warning"));
+    }
+
+    // ---- TLS -----------------------------------------------------------------------------------------
+
+    void tlsOnBothListeners()
+    {
+        if (!QSslSocket::supportsSsl())
+            QSKIP("Qt has no TLS backend here");
+        if (QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty())
+            QSKIP("openssl is not installed (scripts/install-deps.sh --tests installs it)");
+        QTemporaryDir dir;
+        const QString cert = dir.filePath(QStringLiteral("cert.pem"));
+        const QString key = dir.filePath(QStringLiteral("key.pem"));
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-subj"),
+                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                       QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-days"), QStringLiteral("1"),
+                       QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
+        QVERIFY(openssl.waitForFinished(60'000) && openssl.exitCode() == 0);
+
+        test::ServerProcess server({QStringLiteral("--server"), QStringLiteral("--host"), QStringLiteral("0.0.0.0"),
+                                    QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),
+                                    QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path(),
+                                    QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key});
+        QVERIFY(server.ok());
+        QVERIFY2(server.out.contains("data=https://0.0.0.0:") && server.out.contains("admin=https://127.0.0.1:"),
+                 server.out.constData());
+
+        QFile certFile(cert);
+        QVERIFY(certFile.open(QIODevice::ReadOnly));
+        const QSslCertificate trusted(certFile.readAll(), QSsl::Pem);
+        // One request over TLS with a client that trusts only this certificate (and checks the name).
+        const auto overTls = [&](quint16 port, const QByteArray &raw) {
+            QSslSocket client;
+            QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+            conf.setCaCertificates({trusted});
+            client.setSslConfiguration(conf);
+            QByteArray received;
+            connect(&client, &QSslSocket::readyRead, this, [&] { received += client.readAll(); });
+            connect(&client, &QSslSocket::encrypted, this, [&] { client.write(raw); });
+            client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+            // Polls with a deadline (a QTRY_ macro cannot return a value from here).
+            const QDeadlineTimer deadline(10'000);
+            while (client.state() != QAbstractSocket::UnconnectedState && !received.contains("\r\n\r\n{")
+                   && !deadline.hasExpired()) {
+                QTest::qWait(10);
+            }
+            return received;
+        };
+        const QByteArray chat = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + server.firstKey() + "\r\nContent-Length: " + QByteArray::number(kChat.size()) + "\r\n\r\n" + kChat;
+        QByteArray answer = overTls(server.dataPort, chat);
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        answer = overTls(server.adminPort, "GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        QVERIFY2(answer.startsWith("HTTP/1.1 401"), answer.constData()); // TLS works; the token is still needed
+        // Plain HTTP to the TLS port gets no answer, and the server goes on.
+        QCOMPARE(test::rawExchange(server.dataPort, chat, 3000).status, 0);
+        QVERIFY2(overTls(server.dataPort, chat).startsWith("HTTP/1.1 200"), "still serving");
+        // With TLS, a data plane on the network needs no warning.
+        server.terminate();
+        QVERIFY(server.waitForExit(10'000));
+        QVERIFY(!server.errorOutput().contains("without TLS"));
+    }
+
+    void badTlsFilesStopTheStartWithOneLine()
+    {
+        QTemporaryDir dir;
+        const QString garbage = dir.filePath(QStringLiteral("garbage.pem"));
+        QFile f(garbage);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not a certificate\n");
+        f.close();
+        QProcess obleth;
+        obleth.start(test::oblethBinary(),
+                     {QStringLiteral("--server"), QStringLiteral("--port"), QStringLiteral("0"),
+                      QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path(),
+                      QStringLiteral("--tls-cert"), garbage, QStringLiteral("--tls-key"), garbage});
+        QVERIFY(obleth.waitForFinished(20'000));
+        QCOMPARE(obleth.exitCode(), 1);
+        const QByteArray err = obleth.readAllStandardError();
+        QCOMPARE(err.count('\n'), 1);
+        QVERIFY2(err.startsWith("obleth: ") && err.contains("garbage.pem"), err.constData());
+        QVERIFY(obleth.readAllStandardOutput().isEmpty());
     }
 
     // ---- CORS ----------------------------------------------------------------------------------------

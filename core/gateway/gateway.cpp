@@ -7,6 +7,7 @@
 #include "config/configservice.h"
 #include "dataplane.h"
 #include "http/httpserver.h"
+#include "http/tlsconfig.h"
 #include "metrics/metrics.h"
 #include "mock/mockbackend.h"
 #include "proxy/upstreamclient.h"
@@ -23,13 +24,15 @@ Q_LOGGING_CATEGORY(lcGateway, "obleth.gateway", QtInfoMsg)
 namespace obleth::gateway {
 
 namespace {
-QString urlOf(const http::HttpServer &server)
+QString urlOf(const http::HttpServer &server, bool tls)
 {
     QHostAddress address = server.address();
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
         ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
         : address.toString();
-    return QStringLiteral("http://%1:%2").arg(host).arg(server.port());
+    return QStringLiteral("%1://%2:%3")
+        .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host)
+        .arg(server.port());
 }
 } // namespace
 
@@ -135,6 +138,12 @@ void Gateway::start()
 
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
+    if (!m_options.tlsCertFile.isEmpty()) {
+        QSslConfiguration tls;
+        if (!http::loadTlsConfiguration(m_options.tlsCertFile, m_options.tlsKeyFile, &tls, &error))
+            return fail(error);
+        dataOptions.tls = tls;
+    }
     http::ServerOptions adminOptions = dataOptions;
     dataOptions.limits.bodyLimitFor = &DataPlane::bodyLimitFor;
     adminOptions.limits.maxBodyBytes = admin::AdminApi::kMaxBodyBytes;
@@ -145,8 +154,9 @@ void Gateway::start()
         return fail(error);
     }
 
-    m_status.dataUrl = urlOf(*p.dataServer);
-    m_status.adminUrl = urlOf(*p.adminServer);
+    const bool tls = dataOptions.tls.has_value();
+    m_status.dataUrl = urlOf(*p.dataServer, tls);
+    m_status.adminUrl = urlOf(*p.adminServer, tls);
     m_status.uptime.start();
     http::HttpServer *dataServer = p.dataServer.get();
     m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };

@@ -16,7 +16,7 @@ ServerProcess::ServerProcess(const QStringList &args, QProcessEnvironment env)
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.start(oblethBinary(), QStringList{QStringLiteral("--server")} + args);
     static const QRegularExpression re(
-        QStringLiteral("obleth listening data=http://([0-9.]+):(\\d+) admin=http://([0-9.]+):(\\d+)\n"));
+        QStringLiteral("obleth listening data=https?://([0-9.]+):(\\d+) admin=https?://([0-9.]+):(\\d+)\n"));
     const QDeadlineTimer deadline(15'000);
     while (!deadline.hasExpired() && m_process.state() != QProcess::NotRunning) {
         m_process.waitForReadyRead(100);
