@@ -59,7 +59,10 @@ private:
     };
     static QString poolKey(const QUrl &url);
     QTcpSocket *takeIdle(const QString &key);
+    /// Pools @p socket after a complete response with no bytes beyond it.
     void giveBack(const QString &key, QTcpSocket *socket);
+    /// Takes an idle socket out of the pool and closes it (it heard from the upstream while idle).
+    void dropIdle(const QString &key, QTcpSocket *socket);
     void pruneIdle();
 
     QHash<QString, QList<IdleSocket>> m_idle;
