@@ -22,7 +22,8 @@ class UpstreamExchange;
 /// the client adds nothing else of its own.
 struct UpstreamRequest
 {
-    QUrl url; ///< http or https; path and query are sent as they are encoded here.
+    QUrl url; ///< http or https; path and query are sent as they are encoded here, unless target is set.
+    QByteArray target; ///< when set, the request target sent as it is (path and query, percent-encoded)
     QByteArray method = "POST";
     http::Headers headers;
     QByteArray body;
