@@ -225,6 +225,34 @@ private Q_SLOTS:
         QCOMPARE(upstream.connections, 1);
     }
 
+    void errorsDoNotRevealTheUpstream()
+    {
+        QTcpServer closed; // a port nobody listens on any more
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const QByteArray port = QByteArray::number(closed.serverPort());
+        closed.close();
+        ScriptedUpstream garbled;
+        garbled.onRequest = [](QTcpSocket *s, int, int) { s->write("SMTP ready\r\n\r\n"); };
+        gw->addModel(
+            model(QStringLiteral("down"), QStringLiteral("http://127.0.0.1:%1/v1").arg(QString::fromLatin1(port))));
+        gw->addModel(model(QStringLiteral("garbled"), garbled.base()));
+
+        for (const auto &[name, upstreamPort] :
+             {std::pair{QByteArray("down"), port},
+              std::pair{QByteArray("garbled"), QByteArray::number(garbled.serverPort())}}) {
+            const Response r = chat(name);
+            QCOMPARE(r.status, 502);
+            QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
+            QVERIFY(r.isOpenAiError());
+            QVERIFY2(!r.body.contains("127.0.0.1") && !r.body.contains(upstreamPort) && !r.body.contains("http://"),
+                     r.body.constData());
+            // The operator still sees where and why in the request log.
+            const QString error = lastLogged().value(QStringLiteral("error")).toString();
+            QVERIFY2(error.contains(QStringLiteral("127.0.0.1:")) && error.contains(QString::fromLatin1(upstreamPort)),
+                     qPrintable(error));
+        }
+    }
+
     void malformedStatusLineIsNeverReused()
     {
         ScriptedUpstream upstream;
