@@ -110,7 +110,15 @@ void UpstreamClient::dropIdle(const QString &key, QTcpSocket *socket)
     auto it = m_idle.find(key);
     if (it != m_idle.end())
         it->removeIf([socket](const IdleSocket &idle) { return idle.socket == socket || !idle.socket; });
-    qCDebug(lcUpstream) << "idle connection to" << key << "heard from the upstream: dropped";
+    if (socket->bytesAvailable() > 0) {
+        // Not a keep-alive close: the upstream answered something nobody asked. Should that happen just after
+        // a request was sent on the connection, HTTP/1.1 cannot tell it from the answer; the operator should
+        // know that this upstream does it.
+        qCWarning(lcUpstream) << "upstream" << key << "sent" << socket->bytesAvailable()
+                              << "bytes unasked on an idle keep-alive connection; the connection is dropped";
+    } else {
+        qCDebug(lcUpstream) << "idle connection to" << key << "closed by the upstream";
+    }
     socket->disconnect();
     socket->abort();
     socket->deleteLater();
@@ -320,6 +328,9 @@ void UpstreamExchange::processParsed()
             }
             // Bytes beyond the end of the response were never asked for: the connection is not reused,
             // or they would become the answer to the next request sent on it.
+            if (m_parser.bufferedBytes() > 0)
+                qCWarning(lcUpstream) << "upstream" << m_poolKey << "sent" << m_parser.bufferedBytes()
+                                      << "bytes beyond its response; the connection is dropped";
             complete(!m_parser.headers().hasToken("connection", "close") && m_parser.versionMinor() == 1
                      && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() == 0);
             return;
