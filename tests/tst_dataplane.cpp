@@ -224,6 +224,34 @@ private Q_SLOTS:
         QCOMPARE(sent.value("x-obleth-request-id"), requestId);
     }
 
+    void duplicateModelKeyIsRefused()
+    {
+        test::CaptureServer upstream;
+        gw->addModel(model(QStringLiteral("registered"), QStringLiteral("http://127.0.0.1:%1/v1").arg(upstream.port()),
+                           {{QStringLiteral("upstream_model"), QStringLiteral("real-upstream-model")}}));
+        for (const QByteArray &body : {QByteArray("{\"model\":\"mock-model\",\"model\":\"registered\"}"),
+                                       QByteArray("{\"model\":\"registered\",\"model\":\"mock-model\"}"),
+                                       QByteArray("{\"model\":\"registered\",\"mod\\u0065l\":\"registered\"}")}) {
+            const Response r = chat(gw->firstKey(), body);
+            QCOMPARE(r.status, 400);
+            QCOMPARE(r.errorCode(), QStringLiteral("invalid_request"));
+            QVERIFY2(r.json()
+                         .value(QStringLiteral("error"))
+                         .toObject()
+                         .value(QStringLiteral("message"))
+                         .toString()
+                         .contains(QStringLiteral("\"model\"")),
+                     r.body.constData());
+        }
+        QCOMPARE(upstream.requests().size(), 0);
+        // A nested "model" is the body's own business; the upstream gets exactly one model, its own name.
+        const Response ok = chat(gw->firstKey(), "{\"tools\":[{\"model\":\"mock-model\"}],\"model\":\"registered\"}");
+        QCOMPARE(ok.status, 200);
+        QCOMPARE(upstream.requests().size(), 1);
+        QCOMPARE(upstream.lastBody(),
+                 QByteArray("{\"tools\":[{\"model\":\"mock-model\"}],\"model\":\"real-upstream-model\"}"));
+    }
+
     void apiBaseWithOrWithoutV1()
     {
         test::CaptureServer upstream;

@@ -58,6 +58,11 @@ private Q_SLOTS:
         QTest::newRow("array") << QByteArray("[1,2]");
         QTest::newRow("truncated") << QByteArray("{\"model\":\"a\"");
         QTest::newRow("non-utf8") << QByteArray("{\"model\":\"\xff\xfe\"}");
+        // Two top-level "model" keys: a parser that keeps the first would run another model than obleth routed.
+        QTest::newRow("model twice") << QByteArray("{\"model\":\"mock-model\",\"model\":\"registered\"}");
+        QTest::newRow("model twice, one escaped") << QByteArray("{\"model\":\"a\",\"mod\\u0065l\":\"b\"}");
+        QTest::newRow("model twice, first not a string") << QByteArray("{\"model\":1,\"x\":[],\"model\":\"b\"}");
+        QTest::newRow("model twice, same value") << QByteArray("{ \"model\" : \"a\" , \"model\":\"a\"}");
     }
     void invalidBodies()
     {
@@ -66,6 +71,8 @@ private Q_SLOTS:
         QString error;
         QVERIFY(!parsed.parse(body, &error));
         QVERIFY(!error.isEmpty());
+        if (QByteArray(QTest::currentDataTag()).startsWith("model twice"))
+            QVERIFY2(error.contains(QStringLiteral("\"model\"")), qPrintable(error));
     }
 
     void upstreamUrlNeverDoublesV1_data()
@@ -93,6 +100,41 @@ private Q_SLOTS:
         QFETCH(QByteArray, query);
         QFETCH(QString, expected);
         QCOMPARE(proxy::upstreamUrl(base, path, query).toString(QUrl::FullyEncoded), expected);
+        // The target sent is the same path with the query byte for byte.
+        const QUrl url(expected);
+        QCOMPARE(proxy::upstreamTarget(base, path, query),
+                 url.path(QUrl::FullyEncoded).toLatin1() + (query.isEmpty() ? QByteArray() : '?' + query));
+    }
+
+    void queryIsSentByteForByte()
+    {
+        QCOMPARE(proxy::upstreamTarget(QStringLiteral("http://h/v1"), "/v1/files", "name=%41%2f&x"),
+                 QByteArray("/v1/files?name=%41%2f&x"));
+        QCOMPARE(proxy::upstreamTarget(QStringLiteral("http://h"), "/", {}), QByteArray("/"));
+    }
+
+    void pathsReachingAModelRoute_data()
+    {
+        QTest::addColumn<QString>("base");
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<bool>("reaches");
+        QTest::newRow("upper case") << QStringLiteral("http://h") << QByteArray("/V1/CHAT/COMPLETIONS") << true;
+        QTest::newRow("params") << QStringLiteral("http://h") << QByteArray("/v1/embeddings;x") << true;
+        QTest::newRow("base /v1, path without it")
+            << QStringLiteral("http://h/v1") << QByteArray("/chat/completions") << true;
+        QTest::newRow("base /openai/v1") << QStringLiteral("http://h/openai/v1") << QByteArray("/Completions") << true;
+        QTest::newRow("base ends in a route's head")
+            << QStringLiteral("http://h/v1/chat") << QByteArray("/completions") << true;
+        QTest::newRow("models") << QStringLiteral("http://h") << QByteArray("/V1/MODELS") << false;
+        QTest::newRow("ollama's own API") << QStringLiteral("http://h") << QByteArray("/api/chat") << false;
+        QTest::newRow("a longer path") << QStringLiteral("http://h") << QByteArray("/v1/chat/completions/x") << false;
+    }
+    void pathsReachingAModelRoute()
+    {
+        QFETCH(QString, base);
+        QFETCH(QByteArray, path);
+        QFETCH(bool, reaches);
+        QCOMPARE(proxy::reachesModelRoute(base, path), reaches);
     }
 
     void requestHeadersFollowTheRules()
@@ -112,7 +154,8 @@ private Q_SLOTS:
         client.add("OpenAI-Organization", "org-1");
         client.add("X-Custom", "a");
         client.add("X-Custom", "b");
-        const http::Headers up = proxy::upstreamRequestHeaders(client, proxy::bearer(QStringLiteral("upstream-secret")), "req_1");
+        const http::Headers up
+            = proxy::upstreamRequestHeaders(client, proxy::bearer(QStringLiteral("upstream-secret")), "req_1");
         QList<QByteArray> names;
         for (const auto &f : up.fields())
             names.append(f.first);

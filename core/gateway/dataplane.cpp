@@ -7,6 +7,7 @@
 #include "config/secrets.h"
 #include "corspolicy.h"
 #include "http/httpresponder.h"
+#include "http/pathnormalization.h"
 #include "http/router.h"
 #include "mcpgateway.h"
 #include "mock/mockbackend.h"
@@ -91,7 +92,10 @@ DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
 
 qint64 DataPlane::bodyLimitFor(const QByteArray &target)
 {
-    return McpGateway::isMcpPath(target) ? McpGateway::kMaxBodyBytes : kMaxBodyBytes;
+    // Judged on the path as it will be routed ("//mcp/x" is the MCP gateway's too).
+    const qsizetype q = target.indexOf('?');
+    const http::NormalizedPath normal = http::normalizePath(q < 0 ? target : target.left(q));
+    return McpGateway::isMcpPath(normal.ok() ? normal.path : target) ? McpGateway::kMaxBodyBytes : kMaxBodyBytes;
 }
 
 void DataPlane::admitThen(Context &ctx, const ModelConfig *model, std::function<void(Context &)> then)
@@ -111,6 +115,13 @@ void DataPlane::admitThen(Context &ctx, const ModelConfig *model, std::function<
 
 void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
 {
+    // The path is normalised once, before anything looks at it, and that form is what is routed, logged
+    // and forwarded: no other spelling of a route can reach an upstream unaccounted (pathnormalization.h).
+    const http::NormalizedPath normal = http::normalizePath(request.path);
+    if (normal.ok() && normal.path != request.path) {
+        const qsizetype q = request.target.indexOf('?');
+        request.setTarget(normal.path + (q < 0 ? QByteArray() : request.target.mid(q)));
+    }
     Context ctx{std::move(request), responder, newRequestId(), m_services.config->snapshot()};
     const QByteArray &path = ctx.request.path;
     if (const QByteArray origin = ctx.request.headers.value("origin"); !origin.isNull()) {
@@ -124,6 +135,8 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
         ctx.trace = trace.get();
         responder->addTap(std::move(trace));
     }
+    if (!normal.ok())
+        return ctx.error(400, "invalid_request", normal.error);
 
     QStringList segments;
     if (!http::splitPath(path, &segments))
@@ -408,6 +421,14 @@ void DataPlane::fallThrough(Context &ctx)
             QStringLiteral("no route for %1 %2 and no default upstream is set (--upstream)")
                 .arg(QString::fromLatin1(ctx.request.method), QString::fromUtf8(ctx.request.path.left(256))));
     }
+    if (proxy::reachesModelRoute(m_defaultUpstream.toString(), ctx.request.path)) {
+        // Not forwarded: it would reach the upstream as chat, completions or embeddings without the
+        // model, the budget and the admission obleth applies to those (forwarding.h).
+        return ctx.error(400, "invalid_request",
+                         QStringLiteral("the path %1 differs from an OpenAI route only in case or ';' parameters; "
+                                        "send the route exactly")
+                             .arg(QString::fromUtf8(ctx.request.path.left(256))));
+    }
     forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
 }
 
@@ -421,6 +442,7 @@ void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &api
 {
     proxy::UpstreamRequest up;
     up.url = proxy::upstreamUrl(apiBase, ctx.request.path, ctx.request.query);
+    up.target = proxy::upstreamTarget(apiBase, ctx.request.path, ctx.request.query); // the query byte for byte
     up.method = ctx.request.method;
     up.headers = proxy::upstreamRequestHeaders(ctx.request.headers, proxy::bearer(apiKey), ctx.requestId);
     up.body = std::move(body);

@@ -19,7 +19,7 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     http::Headers idHeader;
     idHeader.add("x-obleth-request-id", requestId);
 
-    // /mcp/{name}[/rest]: the name is one segment, the rest is passed on as it was encoded.
+    // /mcp/{name}[/rest]: the name is one segment, the rest is passed on in its normal form (DataPlane::handle).
     const QByteArray afterPrefix = request.path.mid(5);
     const qsizetype slash = afterPrefix.indexOf('/');
     const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(slash < 0 ? afterPrefix : afterPrefix.left(slash)));
@@ -52,6 +52,9 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     url.setPath(QString::fromLatin1(path), QUrl::TolerantMode);
     url.setQuery(request.query.isEmpty() ? QString() : QString::fromLatin1(request.query), QUrl::TolerantMode);
     up.url = url;
+    up.target = path.isEmpty() ? QByteArray("/") : path;
+    if (!request.query.isEmpty())
+        up.target += '?' + request.query; // byte for byte
     up.method = request.method;
     up.headers = proxy::upstreamRequestHeaders(request.headers, server->authHeader.toUtf8(), requestId);
     up.body = request.body;

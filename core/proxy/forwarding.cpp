@@ -1,5 +1,7 @@
 #include "forwarding.h"
 
+#include "http/pathnormalization.h"
+
 namespace obleth::proxy {
 
 bool isHopByHop(QByteArrayView name)
@@ -42,18 +44,48 @@ http::Headers withoutHopByHop(const http::Headers &from, std::initializer_list<Q
 }
 } // namespace
 
-QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArray &query)
+namespace {
+/// api_base's path joined with the client's path, "/v1" once.
+QByteArray joinedPath(const QUrl &base, const QByteArray &path)
 {
-    QUrl url(apiBase);
-    QByteArray basePath = url.path(QUrl::FullyEncoded).toLatin1();
+    QByteArray basePath = base.path(QUrl::FullyEncoded).toLatin1();
     while (basePath.endsWith('/'))
         basePath.chop(1);
     QByteArray rest = path;
     if (basePath.endsWith("/v1") && (rest == "/v1" || rest.startsWith("/v1/")))
         rest = rest.mid(3);
-    url.setPath(QString::fromLatin1(basePath + rest), QUrl::TolerantMode);
+    return basePath + rest;
+}
+} // namespace
+
+QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArray &query)
+{
+    QUrl url(apiBase);
+    url.setPath(QString::fromLatin1(joinedPath(url, path)), QUrl::TolerantMode);
     url.setQuery(query.isEmpty() ? QString() : QString::fromLatin1(query), QUrl::TolerantMode);
     return url;
+}
+
+QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const QByteArray &query)
+{
+    QByteArray target = joinedPath(QUrl(apiBase), path);
+    if (target.isEmpty())
+        target = "/";
+    if (!query.isEmpty())
+        target += '?' + query;
+    return target;
+}
+
+bool reachesModelRoute(const QString &apiBase, const QByteArray &path)
+{
+    static const QByteArray routes[] = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"};
+    const QUrl base(apiBase);
+    const QByteArray arriving = http::routeLookalikeKey(joinedPath(base, path));
+    for (const QByteArray &route : routes) {
+        if (arriving == route || arriving == http::routeLookalikeKey(joinedPath(base, route)))
+            return true;
+    }
+    return false;
 }
 
 QByteArray bearer(const QString &apiKey)

@@ -14,6 +14,16 @@ namespace obleth::proxy {
 /// path are one and the same, so the path is never doubled. @p path and @p query stay percent-encoded.
 [[nodiscard]] QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArray &query);
 
+/// The request target sent upstream for that URL: the same joined path, and @p query byte for byte as
+/// the client sent it (QUrl would re-encode it). Both stay percent-encoded.
+[[nodiscard]] QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const QByteArray &query);
+
+/// True when a path forwarded to the upstream at @p apiBase would arrive there as one of obleth's accounted
+/// model routes (/v1/chat/completions, /v1/completions, /v1/embeddings, bare or joined to the base) in all
+/// but case or ";params". Such a path is refused instead of being forwarded unaccounted: an upstream may
+/// well ignore case and matrix parameters. @p path is already normalised (http::normalizePath).
+[[nodiscard]] bool reachesModelRoute(const QString &apiBase, const QByteArray &path);
+
 /// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key and Content-Length;
 /// with Authorization: @p authorization when one is given, and x-obleth-request-id.
 [[nodiscard]] http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,

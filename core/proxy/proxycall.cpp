@@ -66,21 +66,38 @@ void ProxyCall::onFinished()
     finish();
 }
 
+QString ProxyCall::clientMessage(UpstreamExchange::Failure failure)
+{
+    // Fixed words per kind of failure: the upstream's address and the socket's error text (which may name
+    // it) are for the operator only, in the request log and the debug log.
+    switch (failure) {
+    case UpstreamExchange::Failure::ConnectFailed: return QStringLiteral("the upstream could not be reached");
+    case UpstreamExchange::Failure::ConnectTimeout: return QStringLiteral("the upstream could not be reached in time");
+    case UpstreamExchange::Failure::FirstByteTimeout: return QStringLiteral("the upstream gave no response in time");
+    case UpstreamExchange::Failure::IdleTimeout: return QStringLiteral("the upstream stopped sending");
+    case UpstreamExchange::Failure::Reset:
+        return QStringLiteral("the upstream closed the connection before its response was complete");
+    case UpstreamExchange::Failure::Malformed: return QStringLiteral("the upstream's answer was not valid HTTP");
+    }
+    return QStringLiteral("the upstream failed");
+}
+
 void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &message)
 {
     qCWarning(lcProxy).noquote() << m_requestId << "failed upstream:" << message;
     if (m_reportFailure && m_responder)
-        m_reportFailure(message);
+        m_reportFailure(message); // with the address: the request log is the operator's
     if (m_responder && !m_responder->hasStarted()) {
         const bool timeout = failure == UpstreamExchange::Failure::ConnectTimeout
             || failure == UpstreamExchange::Failure::FirstByteTimeout;
         http::Headers extra;
         extra.add("x-obleth-request-id", m_requestId);
+        const QString shown = clientMessage(failure) + QStringLiteral(" (request ") + QString::fromLatin1(m_requestId)
+            + QLatin1Char(')');
         if (timeout)
-            m_responder->sendError(504, "upstream_timeout",
-                                   QStringLiteral("upstream gave no response in time (%1)").arg(message), extra);
+            m_responder->sendError(504, "upstream_timeout", shown, extra);
         else
-            m_responder->sendError(502, "upstream_error", QStringLiteral("upstream failed (%1)").arg(message), extra);
+            m_responder->sendError(502, "upstream_error", shown, extra);
     } else if (m_responder) {
         m_responder->abortConnection(); // the client must see an error, not a clean end
     }

@@ -38,6 +38,8 @@ private:
     void onBody(const QByteArray &data);
     void onFinished();
     void onFailed(UpstreamExchange::Failure failure, const QString &message);
+    /// What the client is told about @p failure: no address, no socket error text.
+    static QString clientMessage(UpstreamExchange::Failure failure);
     void onClientGone();
     void finish();
 

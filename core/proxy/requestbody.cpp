@@ -132,6 +132,25 @@ bool RequestBody::findTopLevelString(const QByteArray &bytes, QByteArrayView key
     }
 }
 
+int RequestBody::countTopLevelKey(const QByteArray &bytes, QByteArrayView key)
+{
+    Scanner s(bytes);
+    if (!s.eat('{') || s.peek() == '}')
+        return 0;
+    const QString wanted = QString::fromUtf8(key);
+    int count = 0;
+    for (;;) {
+        qsizetype ks = 0;
+        qsizetype ke = 0;
+        if (!s.string(&ks, &ke) || !s.eat(':'))
+            return count;
+        if (decodeJsonString(bytes.mid(ks, ke - ks)) == wanted)
+            ++count;
+        if (!s.value() || !s.eat(','))
+            return count;
+    }
+}
+
 bool RequestBody::parse(const QByteArray &bytes, QString *error)
 {
     m_bytes = bytes;
@@ -145,6 +164,12 @@ bool RequestBody::parse(const QByteArray &bytes, QString *error)
     }
     if (!doc.isObject()) {
         *error = QStringLiteral("the request body must be a JSON object");
+        return false;
+    }
+    if (countTopLevelKey(bytes, "model") > 1) {
+        // The JSON parser keeps the last "model", other parsers keep the first: obleth would route and
+        // account for one model while the upstream runs another.
+        *error = QStringLiteral("the request body has the key \"model\" more than once");
         return false;
     }
     m_json = doc.object();

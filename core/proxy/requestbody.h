@@ -11,7 +11,8 @@ namespace obleth::proxy {
 class RequestBody final
 {
 public:
-    /// Parses @p bytes; false (with @p error) when they are not a JSON object.
+    /// Parses @p bytes; false (with @p error) when they are not a JSON object, or when its top level has
+    /// "model" more than once.
     bool parse(const QByteArray &bytes, QString *error);
 
     [[nodiscard]] const QJsonObject &json() const noexcept { return m_json; }
@@ -22,6 +23,9 @@ public:
     /// The original bytes with the top-level "model" value replaced by @p model (JSON-encoded);
     /// every other byte is kept.
     [[nodiscard]] QByteArray withModel(const QString &model) const;
+
+    /// How many times @p key is a key of the top-level object in @p bytes (escaped spellings included).
+    static int countTopLevelKey(const QByteArray &bytes, QByteArrayView key);
 
     /// Where the top-level "model" string value sits in @p bytes ([start, end), quotes included);
     /// false when there is none or it is not a string. The last occurrence wins, as in the parser.

@@ -66,11 +66,19 @@ QTcpSocket *UpstreamClient::takeIdle(const QString &key)
     while (!it->isEmpty()) {
         IdleSocket idle = it->takeLast();
         QTcpSocket *s = idle.socket.data();
+        // Bytes waiting on an idle connection were never asked for: were it reused, they would be read
+        // as the answer to the next request. Such a connection (or one that is no longer open) is dropped.
         if (s && s->state() == QAbstractSocket::ConnectedState && s->bytesAvailable() == 0) {
             s->disconnect();
             return s;
         }
-        delete s;
+        if (s) {
+            qCDebug(lcUpstream) << "dropping idle connection to" << key << "state" << s->state() << "unasked bytes"
+                                << s->bytesAvailable();
+            s->disconnect();
+            s->abort();
+            s->deleteLater();
+        }
     }
     return nullptr;
 }
@@ -80,15 +88,40 @@ void UpstreamClient::giveBack(const QString &key, QTcpSocket *socket)
     socket->disconnect();
     QList<IdleSocket> &list = m_idle[key];
     if (list.size() >= kMaxIdlePerHost) {
+        socket->abort();
         socket->deleteLater();
         return;
     }
     socket->setParent(this);
-    // A pooled socket that hears from the server (a close, or junk) is no longer usable.
-    connect(socket, &QTcpSocket::readyRead, socket, &QTcpSocket::abort);
+    // An idle connection that hears from the upstream is not usable any more: unasked bytes would be
+    // read as the answer to whatever request is sent on it next, and a close or an error ends it anyway.
+    // Either way it leaves the pool at once.
+    const auto drop = [this, key, socket] { dropIdle(key, socket); };
+    connect(socket, &QTcpSocket::readyRead, this, drop);
+    connect(socket, &QTcpSocket::disconnected, this, drop);
+    connect(socket, &QAbstractSocket::errorOccurred, this, drop);
     list.append({socket, QDateTime::currentMSecsSinceEpoch()});
     if (m_pruneTimer == 0)
         m_pruneTimer = startTimer(kIdleKeepAliveMs / 2);
+}
+
+void UpstreamClient::dropIdle(const QString &key, QTcpSocket *socket)
+{
+    auto it = m_idle.find(key);
+    if (it != m_idle.end())
+        it->removeIf([socket](const IdleSocket &idle) { return idle.socket == socket || !idle.socket; });
+    if (socket->bytesAvailable() > 0) {
+        // Not a keep-alive close: the upstream answered something nobody asked. Should that happen just after
+        // a request was sent on the connection, HTTP/1.1 cannot tell it from the answer; the operator should
+        // know that this upstream does it.
+        qCWarning(lcUpstream) << "upstream" << key << "sent" << socket->bytesAvailable()
+                              << "bytes unasked on an idle keep-alive connection; the connection is dropped";
+    } else {
+        qCDebug(lcUpstream) << "idle connection to" << key << "closed by the upstream";
+    }
+    socket->disconnect();
+    socket->abort();
+    socket->deleteLater();
 }
 
 void UpstreamClient::pruneIdle()
@@ -187,11 +220,14 @@ void UpstreamExchange::sendRequest()
     if (!m_reused)
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     const QUrl &url = m_request.url;
-    QByteArray target = url.path(QUrl::FullyEncoded).toLatin1();
-    if (target.isEmpty())
-        target = "/";
-    if (url.hasQuery())
-        target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
+    QByteArray target = m_request.target;
+    if (target.isEmpty()) {
+        target = url.path(QUrl::FullyEncoded).toLatin1();
+        if (target.isEmpty())
+            target = "/";
+        if (url.hasQuery())
+            target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
+    }
 
     QByteArray head;
     head.reserve(512 + m_request.body.size());
@@ -262,8 +298,13 @@ void UpstreamExchange::processParsed()
         case http::MessageParser::Event::NeedMore: return;
         case http::MessageParser::Event::Error: return fail(Failure::Malformed, m_parser.errorMessage());
         case http::MessageParser::Event::Headers:
+            if (m_parser.status() == 101) {
+                // obleth never asks for an upgrade (Upgrade is not forwarded): whatever follows a 101 is
+                // not HTTP any more, so it is neither an interim answer to skip nor one to relay.
+                return fail(Failure::Malformed, QStringLiteral("the upstream switched protocols (101) unasked"));
+            }
             if (m_parser.status() < 200)
-                break; // 1xx: the real answer follows
+                break; // 100 Continue, 103 Early Hints...: interim, the real answer follows
             m_phase = Phase::Receiving;
             m_headSeen = true;
             armTimer(m_request.idleTimeoutMs);
@@ -281,10 +322,17 @@ void UpstreamExchange::processParsed()
         case http::MessageParser::Event::Complete:
             if (m_parser.status() < 200) {
                 m_parser.reset();
+                if (m_request.method == "HEAD")
+                    m_parser.expectNoBody(); // reset() forgets it, and the final answer still has no body
                 break;
             }
+            // Bytes beyond the end of the response were never asked for: the connection is not reused,
+            // or they would become the answer to the next request sent on it.
+            if (m_parser.bufferedBytes() > 0)
+                qCWarning(lcUpstream) << "upstream" << m_poolKey << "sent" << m_parser.bufferedBytes()
+                                      << "bytes beyond its response; the connection is dropped";
             complete(!m_parser.headers().hasToken("connection", "close") && m_parser.versionMinor() == 1
-                     && m_parser.bufferedBytes() == 0);
+                     && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() == 0);
             return;
         }
     }

@@ -22,7 +22,8 @@ class UpstreamExchange;
 /// the client adds nothing else of its own.
 struct UpstreamRequest
 {
-    QUrl url; ///< http or https; path and query are sent as they are encoded here.
+    QUrl url; ///< http or https; path and query are sent as they are encoded here, unless target is set.
+    QByteArray target; ///< when set, the request target sent as it is (path and query, percent-encoded)
     QByteArray method = "POST";
     http::Headers headers;
     QByteArray body;
@@ -59,7 +60,10 @@ private:
     };
     static QString poolKey(const QUrl &url);
     QTcpSocket *takeIdle(const QString &key);
+    /// Pools @p socket after a complete response with no bytes beyond it.
     void giveBack(const QString &key, QTcpSocket *socket);
+    /// Takes an idle socket out of the pool and closes it (it heard from the upstream while idle).
+    void dropIdle(const QString &key, QTcpSocket *socket);
     void pruneIdle();
 
     QHash<QString, QList<IdleSocket>> m_idle;

@@ -1,0 +1,276 @@
+// What obleth accepts from an upstream on its pooled keep-alive connections: bytes an upstream sends
+// unasked never become the answer to a later request, a 101 or a garbled answer ends the connection,
+// interim 1xx answers are skipped, and the client never learns where the upstream is.
+
+#include "gatewayfixture.h"
+
+#include <QJsonObject>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QTimer>
+
+#include <functional>
+
+using namespace obleth;
+using test::GatewayFixture;
+using test::Response;
+
+namespace {
+
+/// A fake upstream that writes exactly what the test says. Each complete request (head plus a
+/// Content-Length body) is handed to onRequest with its socket, the connection's number (from 1) and
+/// the request's number on that connection (from 1).
+class ScriptedUpstream final : public QTcpServer
+{
+public:
+    using Script = std::function<void(QTcpSocket *socket, int connection, int request)>;
+    Script onRequest;
+    int connections = 0;
+    QList<QByteArray> requests; ///< raw heads and bodies, in arrival order
+
+    ScriptedUpstream() { listen(QHostAddress::LocalHost, 0); }
+
+    [[nodiscard]] QString base() const { return QStringLiteral("http://127.0.0.1:%1/v1").arg(serverPort()); }
+
+protected:
+    void incomingConnection(qintptr handle) override
+    {
+        auto *socket = new QTcpSocket(this);
+        socket->setSocketDescriptor(handle);
+        const int connection = ++connections;
+        auto buffer = std::make_shared<QByteArray>();
+        auto count = std::make_shared<int>(0);
+        connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer, count, connection] {
+            *buffer += socket->readAll();
+            for (;;) {
+                const qsizetype headEnd = buffer->indexOf("\r\n\r\n");
+                if (headEnd < 0)
+                    return;
+                qsizetype length = 0;
+                for (const QByteArray &line : buffer->left(headEnd).split('\n')) {
+                    if (line.toLower().startsWith("content-length:"))
+                        length = line.mid(15).trimmed().toLongLong();
+                }
+                if (buffer->size() < headEnd + 4 + length)
+                    return;
+                requests.append(buffer->left(headEnd + 4 + length));
+                buffer->remove(0, headEnd + 4 + length);
+                if (onRequest)
+                    onRequest(socket, connection, ++*count);
+            }
+        });
+    }
+};
+
+QByteArray okResponse(const QByteArray &body, const QByteArray &extraHeaders = {})
+{
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + extraHeaders
+        + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+const QByteArray kSmuggled = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Smuggled: 1\r\n"
+                             "Content-Length: 17\r\n\r\n{\"smuggled\":true}";
+
+QJsonObject model(const QString &name, const QString &apiBase)
+{
+    return QJsonObject{{QStringLiteral("model_name"), name},
+                       {QStringLiteral("api_base"), apiBase},
+                       {QStringLiteral("upstream_model"), QString(name + QStringLiteral("-upstream"))}};
+}
+
+QByteArray chatFor(const QByteArray &model)
+{
+    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+}
+
+} // namespace
+
+class TestUpstreamHygiene : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<GatewayFixture> gw;
+
+    Response chat(const QByteArray &model)
+    {
+        return test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), chatFor(model));
+    }
+    QJsonObject lastLogged()
+    {
+        const Response r = gw->admin("GET", "/api/v1/requests?limit=1");
+        return r.data().first().toObject();
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        gw = std::make_unique<GatewayFixture>();
+        QVERIFY(gw->ok());
+    }
+    void cleanup() { gw.reset(); }
+
+    void unaskedBytesNeverAnswerTheNextRequest_data()
+    {
+        QTest::addColumn<bool>("sameWrite");
+        QTest::addColumn<QByteArray>("unasked");
+        QTest::newRow("response, same write") << true << kSmuggled;
+        QTest::newRow("response, later write") << false << kSmuggled;
+        QTest::newRow("garbage, same write") << true << QByteArray("garbage\r\n\r\n");
+        QTest::newRow("garbage, later write") << false << QByteArray("garbage\r\n\r\n");
+    }
+    void unaskedBytesNeverAnswerTheNextRequest()
+    {
+        QFETCH(bool, sameWrite);
+        QFETCH(QByteArray, unasked);
+        ScriptedUpstream upstream;
+        bool unaskedSent = false;
+        QPointer<QTcpSocket> first;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int request) {
+            const QByteArray answer = okResponse("{\"n\":" + QByteArray::number(upstream.requests.size()) + "}");
+            if (connection == 1 && request == 1) {
+                first = s;
+                if (sameWrite) {
+                    s->write(answer + unasked);
+                    unaskedSent = true;
+                } else {
+                    s->write(answer);
+                    QTimer::singleShot(20, s, [s, unasked, &unaskedSent] {
+                        s->write(unasked);
+                        unaskedSent = true;
+                    });
+                }
+                return;
+            }
+            s->write(answer);
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(model(QStringLiteral("beta"), upstream.base()));
+
+        Response r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"n\":1}"));
+        // The unasked bytes are on their way to obleth before the next request is made.
+        QTRY_VERIFY(unaskedSent && first && first->bytesToWrite() == 0);
+
+        for (int i = 0; i < 3; ++i) {
+            r = chat(i % 2 ? "alpha" : "beta");
+            QCOMPARE(r.status, 200);
+            QVERIFY2(!r.headers.contains("x-smuggled"), r.raw.constData());
+            QCOMPARE(r.body, QByteArray("{\"n\":") + QByteArray::number(upstream.requests.size()) + '}');
+        }
+        QCOMPARE(upstream.requests.size(), 4);
+        // The tainted connection was dropped; the next requests went over a fresh one (and reused it).
+        QCOMPARE(upstream.connections, 2);
+    }
+
+    void switchingProtocolsEndsTheConnection()
+    {
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int) {
+            if (connection == 1) {
+                // obleth never asks for an upgrade: whatever follows a 101 is not HTTP any more.
+                s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                         + kSmuggled);
+                return;
+            }
+            s->write(okResponse("{\"fresh\":true}"));
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        Response r = chat("alpha");
+        QCOMPARE(r.status, 502);
+        QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
+        QVERIFY(!r.headers.contains("x-smuggled"));
+        r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"fresh\":true}"));
+        QCOMPARE(upstream.connections, 2);
+    }
+
+    void interimResponsesAreSkipped()
+    {
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int, int request) {
+            s->write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                     + okResponse("{\"r\":" + QByteArray::number(request) + "}"));
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        Response r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"r\":1}"));
+        QVERIFY(!r.headers.contains("link"));
+        r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"r\":2}")); // the same connection, kept alive
+        QCOMPARE(upstream.connections, 1);
+    }
+
+    void headAnswerAfterAnInterimHasNoBody()
+    {
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int, int) {
+            s->write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+        };
+        gw.reset();
+        gw = std::make_unique<GatewayFixture>(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(upstream.serverPort())));
+        QVERIFY(gw->ok());
+        const http::Headers auth = test::headers({{"Authorization", "Bearer " + gw->firstKey()}});
+        for (int i = 0; i < 2; ++i) {
+            const Response r = test::request(gw->dataPort(), "HEAD", "/files/report", auth, {}, 5'000);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.headers.value("content-length"), QByteArray("5"));
+        }
+        QCOMPARE(upstream.connections, 1);
+    }
+
+    void errorsDoNotRevealTheUpstream()
+    {
+        QTcpServer closed; // a port nobody listens on any more
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const QByteArray port = QByteArray::number(closed.serverPort());
+        closed.close();
+        ScriptedUpstream garbled;
+        garbled.onRequest = [](QTcpSocket *s, int, int) { s->write("SMTP ready\r\n\r\n"); };
+        gw->addModel(
+            model(QStringLiteral("down"), QStringLiteral("http://127.0.0.1:%1/v1").arg(QString::fromLatin1(port))));
+        gw->addModel(model(QStringLiteral("garbled"), garbled.base()));
+
+        for (const auto &[name, upstreamPort] :
+             {std::pair{QByteArray("down"), port},
+              std::pair{QByteArray("garbled"), QByteArray::number(garbled.serverPort())}}) {
+            const Response r = chat(name);
+            QCOMPARE(r.status, 502);
+            QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
+            QVERIFY(r.isOpenAiError());
+            QVERIFY2(!r.body.contains("127.0.0.1") && !r.body.contains(upstreamPort) && !r.body.contains("http://"),
+                     r.body.constData());
+            // The operator still sees where and why in the request log.
+            const QString error = lastLogged().value(QStringLiteral("error")).toString();
+            QVERIFY2(error.contains(QStringLiteral("127.0.0.1:")) && error.contains(QString::fromLatin1(upstreamPort)),
+                     qPrintable(error));
+        }
+    }
+
+    void malformedStatusLineIsNeverReused()
+    {
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int) {
+            if (connection == 1)
+                s->write("HTTP/1.1 2000 Very OK\r\nContent-Length: 2\r\n\r\nhi" + kSmuggled);
+            else
+                s->write(okResponse("{\"fresh\":true}"));
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        Response r = chat("alpha");
+        QCOMPARE(r.status, 502);
+        r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"fresh\":true}"));
+        QCOMPARE(upstream.connections, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestUpstreamHygiene)
+#include "tst_upstreamhygiene.moc"
