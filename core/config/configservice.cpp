@@ -3,7 +3,10 @@
 #include "entityjson.h"
 #include "secrets.h"
 #include "store/configrepository.h"
+#include "store/database.h"
+#include "store/secretcipher.h"
 
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QUuid>
 
@@ -49,6 +52,7 @@ const QString kCapacityKey = QStringLiteral("capacity");
 
 ConfigService::ConfigService(store::Database *db, QObject *parent)
     : QObject(parent)
+    , m_db(db)
     , m_repo(std::make_unique<store::ConfigRepository>(db))
     , m_snapshot(std::make_shared<ConfigSnapshot>())
 { }
@@ -62,6 +66,12 @@ std::shared_ptr<const ConfigSnapshot> ConfigService::snapshot() const
 
 Problem ConfigService::storageProblem(const QString &error) const
 {
+    if (m_repo->lastFailureWasBusy()) {
+        // Another program holds the database's lock (the sqlite3 shell inside a transaction, a backup tool):
+        // nothing is wrong with the change, it can be sent again once the lock is gone.
+        qCWarning(lcConfig) << "database busy: another program holds its lock";
+        return Problem::busy(QStringLiteral("the database is locked by another program; try again shortly"));
+    }
     qCWarning(lcConfig) << "database write failed:" << error;
     return Problem::storage(QStringLiteral("the database refused the change: %1").arg(error));
 }
@@ -99,6 +109,9 @@ Problem ConfigService::reload()
 
 bool ConfigService::load(QString *error)
 {
+    const QString keyPath = store::SecretCipher::keyFilePath(QFileInfo(m_db->path()).absolutePath());
+    if (!m_repo->openSecrets(keyPath, error))
+        return false;
     Problem p = reload();
     if (p.ok() && !nameTaken(snapshot()->groups, kDefaultGroup, {}, [](const FairShareGroup &g) { return g.name; })) {
         FairShareGroup g;
