@@ -91,8 +91,12 @@ Problem ConfigService::reload()
 {
     store::ConfigRepository::Contents contents;
     QString error;
-    if (!m_repo->loadAll(&contents, &error))
-        return storageProblem(error);
+    if (!m_repo->loadAll(&contents, &error)) {
+        // Said once, by whoever reports the problem (the start's error line, the API's answer).
+        return m_repo->lastFailureWasBusy()
+            ? Problem::busy(QStringLiteral("the database is locked by another program; try again shortly"))
+            : Problem::storage(QStringLiteral("cannot read the configuration: %1").arg(error));
+    }
     auto snap = std::make_shared<ConfigSnapshot>();
     snap->models = std::move(contents.models);
     snap->tenants = std::move(contents.tenants);

@@ -67,8 +67,8 @@ bool SecretCipher::open(const QString &path, bool mayCreate, QString *error)
                          .arg(kKeyBytes);
             return false;
         }
-        m_key = key;
-        sodium_memzero(key.data(), size_t(key.size()));
+        m_key = std::move(key);
+        m_path = path;
         if (QFile::permissions(path) != (QFileDevice::ReadOwner | QFileDevice::WriteOwner))
             QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         return true;
@@ -76,7 +76,7 @@ bool SecretCipher::open(const QString &path, bool mayCreate, QString *error)
     if (!mayCreate) {
         *error = QStringLiteral("the key file %1 is missing, so the upstream secrets stored in the database cannot "
                                 "be decrypted; restore it from a backup (obleth will not make a new one and drop "
-                                "the secrets)")
+                                "the secrets; docs/security.md says how to start over without them)")
                      .arg(path);
         return false;
     }
@@ -100,8 +100,8 @@ bool SecretCipher::open(const QString &path, bool mayCreate, QString *error)
     ::fsync(file.handle());
 #endif
     file.close();
-    m_key = key;
-    sodium_memzero(key.data(), size_t(key.size()));
+    m_key = std::move(key);
+    m_path = path;
     qCInfo(lcSecrets).noquote() << "made the key file" << path << "- keep it with the database's backups";
     return true;
 }
@@ -140,9 +140,9 @@ bool SecretCipher::decrypt(const QString &stored, const QString &place, QString 
             quint64(raw.size() - kNonceBytes), reinterpret_cast<const unsigned char *>(ad.constData()),
             quint64(ad.size()), nonce, reinterpret_cast<const unsigned char *>(m_key.constData()))
         != 0) {
-        *error = QStringLiteral("the stored secret of %1 does not decrypt with the key file (is it the key file "
+        *error = QStringLiteral("the stored secret of %1 does not decrypt with the key file %2 (is it the key file "
                                 "that belongs to this database?)")
-                     .arg(place);
+                     .arg(place, m_path);
         return false;
     }
     *plain = QString::fromUtf8(message.constData(), qsizetype(length));

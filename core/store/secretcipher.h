@@ -42,6 +42,7 @@ public:
 
 private:
     QByteArray m_key;
+    QString m_path; ///< of the key file, for error messages
 };
 
 } // namespace obleth::store
