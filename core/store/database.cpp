@@ -56,12 +56,16 @@ bool queryInt(QSqlDatabase &db, const QString &sql, qint64 *out, QString *error)
 /// tightens files that an older obleth left readable by everyone.
 void makePrivate(const QString &path)
 {
+#ifdef Q_OS_UNIX
     const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
     const QStringList files = {path, QString(path + QStringLiteral("-wal")), QString(path + QStringLiteral("-shm"))};
     for (const QString &file : files) {
         if (QFileInfo::exists(file) && QFile::permissions(file) != ownerOnly)
             QFile::setPermissions(file, ownerOnly);
     }
+#else
+    Q_UNUSED(path) // the per-user app-data folder is private on Windows
+#endif
 }
 } // namespace
 
