@@ -15,6 +15,10 @@
 
 #include <cstdio>
 
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
+
 using namespace obleth;
 
 namespace {
@@ -135,6 +139,12 @@ int runGui(app::CliOptions options, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#ifdef Q_OS_UNIX
+    // Everything obleth creates holds or may hold secrets (the database and its WAL files, the admin token, the
+    // key file, the data folder itself): private to the user, whatever umask the shell had. SQLite creates its
+    // -wal and -shm files as it goes, so this is the one setting that covers them all.
+    ::umask(077);
+#endif
     setIdentity();
     platform::raiseOpenFileLimit();
     QStringList arguments;

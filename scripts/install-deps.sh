@@ -5,9 +5,12 @@
 set -euo pipefail
 
 # libqt6svg6 brings the SVG icon plugins the GUI's icons need.
+# libsodium-dev encrypts the upstream secrets kept in the database.
 packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libqt6svg6 libgl-dev
-          libxkbcommon-dev curl)
+          libxkbcommon-dev libsodium-dev curl)
 if [[ "${1:-}" == "--tests" ]]; then
+    # The sqlite3 shell plays the other program that reads or locks obleth's database (tst_storesafety).
+    packages+=(sqlite3)
     # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.
     command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi

@@ -13,6 +13,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#ifdef Q_OS_LINUX
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 using namespace obleth;
 
 namespace {
@@ -52,6 +57,31 @@ void buildDatabase(const QString &path, const QString &sql)
     }
     QSqlDatabase::removeDatabase(QStringLiteral("fixture"));
 }
+#ifdef Q_OS_LINUX
+/// How many POSIX locks /proc/locks lists for this process on @p path's inode.
+int locksHeldOn(const QString &path)
+{
+    struct stat st
+    {
+    };
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return -1;
+    QFile locks(QStringLiteral("/proc/locks"));
+    if (!locks.open(QIODevice::ReadOnly))
+        return -1;
+    int count = 0;
+    const QList<QByteArray> lines = locks.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        QList<QByteArray> fields = line.simplified().split(' ');
+        fields.removeAll("->");
+        if (fields.size() >= 6 && fields.at(4).toLongLong() == ::getpid()
+            && fields.at(5).split(':').value(2).toULongLong() == quint64(st.st_ino)) {
+            ++count;
+        }
+    }
+    return count;
+}
+#endif
 } // namespace
 
 class TestStore : public QObject
@@ -72,6 +102,28 @@ private Q_SLOTS:
         QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
         QCOMPARE(QFile::permissions(path) & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
                  QFileDevice::Permissions());
+    }
+
+    /// Finding: the request log's connection, opened after the configuration's, read the file's header with a
+    /// QFile; closing it dropped every SQLite lock of the process, and other programs then deleted the WAL.
+    void secondConnectionKeepsTheFirstOnesLocks()
+    {
+#ifndef Q_OS_LINUX
+        QSKIP("reads /proc/locks");
+#else
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        store::Database first;
+        QString error;
+        QVERIFY2(first.open(path, &error), qPrintable(error));
+        const int held = locksHeldOn(path);
+        QVERIFY(held > 0); // a connection in WAL mode holds a shared lock on the file while open
+        store::Database second;
+        QVERIFY2(second.open(path, &error), qPrintable(error));
+        QVERIFY2(locksHeldOn(path) >= held, "opening a second connection dropped the first one's locks");
+        second.close();
+        QVERIFY(locksHeldOn(path) > 0);
+#endif
     }
 
     void reopeningKeepsData()

@@ -41,6 +41,7 @@ void ApiCall::replyProblem(const config::Problem &problem) const
     case Kind::NotFound: return replyError(404, "not_found", problem.message);
     case Kind::Conflict: return replyError(409, "conflict", problem.message, problem.field);
     case Kind::Storage: return replyError(500, "storage_error", problem.message);
+    case Kind::StorageBusy: return replyError(503, "storage_busy", problem.message);
     }
 }
 

@@ -99,6 +99,8 @@ void RequestLogController::listRequests(ApiCall &call)
         return;
     http::HttpResponder *responder = call.responder;
     m_log->requests(filter, responder, [responder](const QList<store::LoggedRequest> &rows, const QString &error) {
+        if (store::isStorageBusyError(error))
+            return responder->sendError(503, "storage_busy", QStringLiteral("cannot read the request log: ") + error);
         if (!error.isEmpty())
             return responder->sendError(500, "storage_error", QStringLiteral("cannot read the request log: ") + error);
         QJsonArray data;
@@ -129,6 +131,8 @@ void RequestLogController::listUsage(ApiCall &call)
     http::HttpResponder *responder = call.responder;
     const auto by = query.groupBy;
     m_log->usage(query, responder, [responder, by](const QList<store::UsageRow> &rows, const QString &error) {
+        if (store::isStorageBusyError(error))
+            return responder->sendError(503, "storage_busy", QStringLiteral("cannot read usage: ") + error);
         if (!error.isEmpty())
             return responder->sendError(500, "storage_error", QStringLiteral("cannot read usage: ") + error);
         QJsonArray data;

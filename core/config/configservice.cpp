@@ -3,9 +3,12 @@
 #include "entityjson.h"
 #include "secrets.h"
 #include "store/configrepository.h"
+#include "store/database.h"
+#include "store/secretcipher.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QUuid>
@@ -60,6 +63,7 @@ bool isOriginPattern(const QString &entry)
 
 ConfigService::ConfigService(store::Database *db, QObject *parent)
     : QObject(parent)
+    , m_db(db)
     , m_repo(std::make_unique<store::ConfigRepository>(db))
     , m_snapshot(std::make_shared<ConfigSnapshot>())
 { }
@@ -73,6 +77,12 @@ std::shared_ptr<const ConfigSnapshot> ConfigService::snapshot() const
 
 Problem ConfigService::storageProblem(const QString &error) const
 {
+    if (m_repo->lastFailureWasBusy()) {
+        // Another program holds the database's lock (the sqlite3 shell inside a transaction, a backup tool):
+        // nothing is wrong with the change, it can be sent again once the lock is gone.
+        qCWarning(lcConfig) << "database busy: another program holds its lock";
+        return Problem::busy(QStringLiteral("the database is locked by another program; try again shortly"));
+    }
     qCWarning(lcConfig) << "database write failed:" << error;
     return Problem::storage(QStringLiteral("the database refused the change: %1").arg(error));
 }
@@ -92,8 +102,12 @@ Problem ConfigService::reload()
 {
     store::ConfigRepository::Contents contents;
     QString error;
-    if (!m_repo->loadAll(&contents, &error))
-        return storageProblem(error);
+    if (!m_repo->loadAll(&contents, &error)) {
+        // Said once, by whoever reports the problem (the start's error line, the API's answer).
+        return m_repo->lastFailureWasBusy()
+            ? Problem::busy(QStringLiteral("the database is locked by another program; try again shortly"))
+            : Problem::storage(QStringLiteral("cannot read the configuration: %1").arg(error));
+    }
     auto snap = std::make_shared<ConfigSnapshot>();
     snap->models = std::move(contents.models);
     snap->tenants = std::move(contents.tenants);
@@ -113,6 +127,9 @@ Problem ConfigService::reload()
 
 bool ConfigService::load(QString *error)
 {
+    const QString keyPath = store::SecretCipher::keyFilePath(QFileInfo(m_db->path()).absolutePath());
+    if (!m_repo->openSecrets(keyPath, error))
+        return false;
     Problem p = reload();
     if (p.ok() && !nameTaken(snapshot()->groups, kDefaultGroup, {}, [](const FairShareGroup &g) { return g.name; })) {
         FairShareGroup g;

@@ -28,7 +28,9 @@ public:
     explicit ConfigService(store::Database *db, QObject *parent = nullptr);
     ~ConfigService() override;
 
-    /// Loads the configuration and makes sure the group "default" exists.
+    /// Opens the key file of the stored upstream secrets (secret.key next to the database, made on first
+    /// start), encrypts secrets an older obleth stored in plain text, loads the configuration and makes sure the
+    /// group "default" exists.
     bool load(QString *error);
     [[nodiscard]] std::shared_ptr<const ConfigSnapshot> snapshot() const;
 
@@ -83,6 +85,7 @@ private:
     Problem checkTenant(const Tenant &tenant) const;
     Problem storageProblem(const QString &error) const;
 
+    store::Database *m_db;
     std::unique_ptr<store::ConfigRepository> m_repo;
     std::shared_ptr<const ConfigSnapshot> m_snapshot;
 };

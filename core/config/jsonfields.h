@@ -11,7 +11,7 @@ namespace obleth::config {
 /// What was wrong with a request to a service, with the field it concerns.
 struct Problem
 {
-    enum class Kind { None, Invalid, NotFound, Conflict, Storage };
+    enum class Kind { None, Invalid, NotFound, Conflict, Storage, StorageBusy };
     Kind kind = Kind::None;
     QString field;
     QString message;
@@ -21,6 +21,8 @@ struct Problem
     static Problem notFound(const QString &message) { return {Kind::NotFound, {}, message}; }
     static Problem conflict(const QString &field, const QString &message) { return {Kind::Conflict, field, message}; }
     static Problem storage(const QString &message) { return {Kind::Storage, {}, message}; }
+    /// The store is locked by another program for now; the same request may succeed later.
+    static Problem busy(const QString &message) { return {Kind::StorageBusy, {}, message}; }
 };
 
 /// Reads typed, validated fields from a JSON object and remembers the first problem.

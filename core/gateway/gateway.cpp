@@ -16,6 +16,7 @@
 #include "usage/requestmonitor.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QTimer>
 
@@ -24,6 +25,35 @@ Q_LOGGING_CATEGORY(lcGateway, "obleth.gateway", QtInfoMsg)
 namespace obleth::gateway {
 
 namespace {
+/// Creates the data folder private to the user (0700; the per-user app-data folder on Windows is private
+/// already). An existing folder is left as it is, since it may have been shared on purpose, with a warning when
+/// other users can look into it: obleth's own files in it are private either way (0600).
+bool prepareDataDir(const QString &path, QString *error)
+{
+    const QFileInfo info(path);
+    if (!info.exists()) {
+        const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner;
+        if (!QDir().mkpath(info.absolutePath()) || !QDir().mkdir(path, ownerOnly)) {
+            *error = QStringLiteral("cannot create the data directory %1").arg(path);
+            return false;
+        }
+        return true;
+    }
+    if (!info.isDir()) {
+        *error = QStringLiteral("the data directory %1 is not a directory").arg(path);
+        return false;
+    }
+#ifdef Q_OS_UNIX
+    const auto others = QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther | QFileDevice::ExeOther;
+    if (info.permissions() & others) {
+        qCWarning(lcGateway).noquote() << "the data directory" << path
+                                       << "can be listed by other users; obleth's files in it are private, but"
+                                          " `chmod 700` it unless it is shared on purpose";
+    }
+#endif
+    return true;
+}
+
 QString urlOf(const http::HttpServer &server, bool tls)
 {
     QHostAddress address = server.address();
@@ -88,10 +118,10 @@ void Gateway::start()
         m_parts.reset();
         Q_EMIT startFailed(error);
     };
-    if (!QDir().mkpath(m_options.dataDir))
-        return fail(QStringLiteral("cannot create the data directory %1").arg(m_options.dataDir));
-
     QString error;
+    if (!prepareDataDir(m_options.dataDir, &error))
+        return fail(error);
+
     const QString adminToken = config::AdminToken::resolve(m_options.adminToken, m_options.dataDir, &error);
     if (adminToken.isEmpty())
         return fail(error);
@@ -106,6 +136,10 @@ void Gateway::start()
         return fail(error);
     const QString firstKey = p.config->bootstrapDefaultTenant(&error);
     if (!error.isEmpty())
+        return fail(error);
+    // From now on configuration writes run on this (the gateway's) thread while it serves: a lock held by another
+    // program costs each write at most this bound, then a 503 storage_busy, instead of stalling the data plane.
+    if (!p.database.setBusyTimeout(store::Database::kServingBusyTimeoutMs, &error))
         return fail(error);
 
     p.requestLog = std::make_unique<store::RequestLog>();

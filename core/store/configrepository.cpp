@@ -4,10 +4,13 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QVariant>
+
+Q_LOGGING_CATEGORY(lcConfigStore, "obleth.store.config", QtInfoMsg)
 
 namespace obleth::store {
 
@@ -25,11 +28,6 @@ std::optional<qint64> optionalFrom(const QVariant &v)
     if (v.isNull())
         return std::nullopt;
     return v.toLongLong();
-}
-
-QVariant textOrNull(const QString &s)
-{
-    return s.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(s);
 }
 
 /// A list of names kept as a JSON array of strings.
@@ -59,34 +57,52 @@ QDateTime timeFrom(const QVariant &v)
     return t;
 }
 
-/// Runs @p sql with @p binds (named placeholders) in order.
-bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString *error)
+/// Notes @p e in @p error, and in @p busy whether a lock held elsewhere caused it.
+bool failed(const QSqlError &e, QString *error, bool *busy)
+{
+    *error = e.text();
+    *busy = Database::isBusyCode(e.nativeErrorCode());
+    return false;
+}
+
+/// Runs @p sql with @p binds (positional placeholders) in order.
+bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString *error, bool *busy)
 {
     QSqlQuery q(db);
-    if (!q.prepare(sql)) {
-        *error = q.lastError().text();
-        return false;
-    }
+    if (!q.prepare(sql))
+        return failed(q.lastError(), error, busy);
     for (const QVariant &v : binds)
         q.addBindValue(v);
-    if (!q.exec()) {
-        *error = q.lastError().text();
-        return false;
-    }
+    if (!q.exec())
+        return failed(q.lastError(), error, busy);
     return true;
 }
 
-bool selectAll(QSqlDatabase db, const QString &sql, const std::function<void(const QSqlQuery &)> &row, QString *error)
+bool selectAll(QSqlDatabase db, const QString &sql, const std::function<void(const QSqlQuery &)> &row, QString *error,
+               bool *busy)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(sql)) {
-        *error = q.lastError().text();
-        return false;
-    }
+    if (!q.exec(sql))
+        return failed(q.lastError(), error, busy);
     while (q.next())
         row(q);
+    if (q.lastError().isValid())
+        return failed(q.lastError(), error, busy);
     return true;
+}
+
+/// The columns that hold upstream secrets.
+struct SecretColumn
+{
+    QString table;
+    QString column;
+};
+const QList<SecretColumn> &secretColumns()
+{
+    static const QList<SecretColumn> columns = {{QStringLiteral("models"), QStringLiteral("api_key")},
+                                                {QStringLiteral("mcp_servers"), QStringLiteral("auth_header")}};
+    return columns;
 }
 
 } // namespace
@@ -95,120 +111,221 @@ ConfigRepository::ConfigRepository(Database *db)
     : m_db(db)
 { }
 
+ConfigRepository::~ConfigRepository() = default;
+
+bool ConfigRepository::openSecrets(const QString &keyPath, QString *error)
+{
+    QSqlDatabase db = m_db->connection();
+    // Changed or deleted rows are overwritten with zeros, so that a secret replaced or removed (or the plain text
+    // encrypted below) leaves no copy in the file's free space.
+    if (!run(db, QStringLiteral("PRAGMA secure_delete=ON"), {}, error, &m_busy))
+        return false;
+    qint64 encrypted = 0;
+    for (const SecretColumn &c : secretColumns()) {
+        if (!selectAll(
+                db, QStringLiteral("SELECT count(*) FROM %1 WHERE substr(%2, 1, 5) = 'enc1:'").arg(c.table, c.column),
+                [&](const QSqlQuery &q) { encrypted += q.value(0).toLongLong(); }, error, &m_busy)) {
+            return false;
+        }
+    }
+    return m_cipher.open(keyPath, encrypted == 0, error) && encryptPlainSecrets(error);
+}
+
+bool ConfigRepository::encryptPlainSecrets(QString *error)
+{
+    QSqlDatabase db = m_db->connection();
+    if (!db.transaction())
+        return failed(db.lastError(), error, &m_busy);
+    int changed = 0;
+    for (const SecretColumn &c : secretColumns()) {
+        QList<QPair<QString, QString>> plain; // id, value
+        const bool read = selectAll(
+            db,
+            QStringLiteral("SELECT id, %2 FROM %1 WHERE %2 IS NOT NULL AND %2 <> '' AND substr(%2, 1, 5) <> 'enc1:'")
+                .arg(c.table, c.column),
+            [&](const QSqlQuery &q) {
+                plain.append({q.value(0).toString(), q.value(1).toString()});
+            },
+            error, &m_busy);
+        if (!read) {
+            db.rollback();
+            return false;
+        }
+        for (const auto &[id, value] : std::as_const(plain)) {
+            if (!run(db, QStringLiteral("UPDATE %1 SET %2=? WHERE id=?").arg(c.table, c.column),
+                     {sealed(value, c.table + QLatin1Char('.') + c.column, id), id}, error, &m_busy)) {
+                db.rollback();
+                return false;
+            }
+            ++changed;
+        }
+    }
+    if (!db.commit()) {
+        failed(db.lastError(), error, &m_busy);
+        db.rollback();
+        return false;
+    }
+    if (changed > 0) {
+        qCInfo(lcConfigStore) << "encrypted" << changed << "upstream secrets that an older obleth stored in plain text";
+        // Move the encrypted pages into the database file now, over the plain-text ones, and empty the WAL.
+        QString ignored;
+        run(db, QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), {}, &ignored, &m_busy);
+    }
+    return true;
+}
+
+QVariant ConfigRepository::sealed(const QString &secret, const QString &column, const QString &id) const
+{
+    if (secret.isEmpty())
+        return QVariant(QMetaType(QMetaType::QString));
+    return m_cipher.encrypt(secret, column + QLatin1Char(':') + id);
+}
+
+bool ConfigRepository::unsealed(const QVariant &stored, const QString &column, const QString &id, QString *out,
+                                QString *error) const
+{
+    const QString text = stored.toString();
+    if (text.isEmpty() || !SecretCipher::isEncrypted(text)) {
+        *out = text; // none, or plain text written behind obleth's back (encrypted on the next start)
+        return true;
+    }
+    if (!m_cipher.isOpen()) {
+        *error = QStringLiteral("the key file for the stored upstream secrets is not open");
+        return false;
+    }
+    return m_cipher.decrypt(text, column + QLatin1Char(':') + id, out, error);
+}
+
 bool ConfigRepository::loadAll(Contents *out, QString *error) const
 {
     QSqlDatabase db = m_db->connection();
     *out = {};
-    return selectAll(
-               db,
-               QStringLiteral("SELECT id, model_name, upstream_model, api_base, api_key, input_cost_per_token,"
-                              " output_cost_per_token, context_window, enabled, admission_weight,"
-                              " max_concurrency, cache_enabled, cache_ttl_secs, connect_timeout_secs,"
-                              " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at"
-                              " FROM models ORDER BY created_at, model_name"),
-               [out](const QSqlQuery &q) {
-                   ModelConfig m;
-                   m.id = q.value(0).toString();
-                   m.modelName = q.value(1).toString();
-                   m.upstreamModel = q.value(2).toString();
-                   m.apiBase = q.value(3).toString();
-                   m.apiKey = q.value(4).toString();
-                   m.inputCostPerToken = q.value(5).toDouble();
-                   m.outputCostPerToken = q.value(6).toDouble();
-                   m.contextWindow = optionalFrom(q.value(7));
-                   m.enabled = q.value(8).toBool();
-                   m.admissionWeight = q.value(9).toDouble();
-                   m.maxConcurrency = optionalFrom(q.value(10));
-                   m.cacheEnabled = q.value(11).toBool();
-                   m.cacheTtlSecs = q.value(12).toLongLong();
-                   m.connectTimeoutSecs = q.value(13).toLongLong();
-                   m.firstByteTimeoutSecs = q.value(14).toLongLong();
-                   m.idleTimeoutSecs = q.value(15).toLongLong();
-                   m.createdAt = timeFrom(q.value(16));
-                   m.updatedAt = timeFrom(q.value(17));
-                   out->models.append(m);
-               },
-               error)
+    QString secretError;
+    const bool read
+        = selectAll(
+              db,
+              QStringLiteral("SELECT id, model_name, upstream_model, api_base, api_key, input_cost_per_token,"
+                             " output_cost_per_token, context_window, enabled, admission_weight,"
+                             " max_concurrency, cache_enabled, cache_ttl_secs, connect_timeout_secs,"
+                             " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at"
+                             " FROM models ORDER BY created_at, model_name"),
+              [this, out, &secretError](const QSqlQuery &q) {
+                  ModelConfig m;
+                  m.id = q.value(0).toString();
+                  m.modelName = q.value(1).toString();
+                  m.upstreamModel = q.value(2).toString();
+                  m.apiBase = q.value(3).toString();
+                  if (!unsealed(q.value(4), QStringLiteral("models.api_key"), m.id, &m.apiKey, &secretError))
+                      return;
+                  m.inputCostPerToken = q.value(5).toDouble();
+                  m.outputCostPerToken = q.value(6).toDouble();
+                  m.contextWindow = optionalFrom(q.value(7));
+                  m.enabled = q.value(8).toBool();
+                  m.admissionWeight = q.value(9).toDouble();
+                  m.maxConcurrency = optionalFrom(q.value(10));
+                  m.cacheEnabled = q.value(11).toBool();
+                  m.cacheTtlSecs = q.value(12).toLongLong();
+                  m.connectTimeoutSecs = q.value(13).toLongLong();
+                  m.firstByteTimeoutSecs = q.value(14).toLongLong();
+                  m.idleTimeoutSecs = q.value(15).toLongLong();
+                  m.createdAt = timeFrom(q.value(16));
+                  m.updatedAt = timeFrom(q.value(17));
+                  out->models.append(m);
+              },
+              error, &m_busy)
         && selectAll(
-               db,
-               QStringLiteral("SELECT id, name, fairshare_group, weight, tokens_per_minute, max_in_flight,"
-                              " created_at, updated_at FROM tenants ORDER BY created_at, name"),
-               [out](const QSqlQuery &q) {
-                   Tenant t;
-                   t.id = q.value(0).toString();
-                   t.name = q.value(1).toString();
-                   t.fairshareGroup = q.value(2).toString();
-                   t.weight = q.value(3).toLongLong();
-                   t.tokensPerMinute = optionalFrom(q.value(4));
-                   t.maxInFlight = optionalFrom(q.value(5));
-                   t.createdAt = timeFrom(q.value(6));
-                   t.updatedAt = timeFrom(q.value(7));
-                   out->tenants.append(t);
-               },
-               error)
+              db,
+              QStringLiteral("SELECT id, name, fairshare_group, weight, tokens_per_minute, max_in_flight,"
+                             " created_at, updated_at FROM tenants ORDER BY created_at, name"),
+              [out](const QSqlQuery &q) {
+                  Tenant t;
+                  t.id = q.value(0).toString();
+                  t.name = q.value(1).toString();
+                  t.fairshareGroup = q.value(2).toString();
+                  t.weight = q.value(3).toLongLong();
+                  t.tokensPerMinute = optionalFrom(q.value(4));
+                  t.maxInFlight = optionalFrom(q.value(5));
+                  t.createdAt = timeFrom(q.value(6));
+                  t.updatedAt = timeFrom(q.value(7));
+                  out->tenants.append(t);
+              },
+              error, &m_busy)
         && selectAll(
-               db,
-               QStringLiteral("SELECT id, tenant_id, name, key_prefix, key_hash, disabled, created_at,"
-                              " expires_at, allowed_models, max_in_flight FROM api_keys ORDER BY created_at, id"),
-               [out](const QSqlQuery &q) {
-                   ApiKey k;
-                   k.id = q.value(0).toString();
-                   k.tenantId = q.value(1).toString();
-                   k.name = q.value(2).toString();
-                   k.keyPrefix = q.value(3).toString();
-                   k.keyHash = q.value(4).toString().toLatin1();
-                   k.disabled = q.value(5).toBool();
-                   k.createdAt = timeFrom(q.value(6));
-                   if (!q.value(7).isNull())
-                       k.expiresAt = timeFrom(q.value(7));
-                   if (!q.value(8).isNull())
-                       k.allowedModels = stringListFrom(q.value(8));
-                   k.maxInFlight = optionalFrom(q.value(9));
-                   out->keys.append(k);
-               },
-               error)
+              db,
+              QStringLiteral("SELECT id, tenant_id, name, key_prefix, key_hash, disabled, created_at,"
+                             " expires_at, allowed_models, max_in_flight FROM api_keys ORDER BY created_at, id"),
+              [out](const QSqlQuery &q) {
+                  ApiKey k;
+                  k.id = q.value(0).toString();
+                  k.tenantId = q.value(1).toString();
+                  k.name = q.value(2).toString();
+                  k.keyPrefix = q.value(3).toString();
+                  k.keyHash = q.value(4).toString().toLatin1();
+                  k.disabled = q.value(5).toBool();
+                  k.createdAt = timeFrom(q.value(6));
+                  if (!q.value(7).isNull())
+                      k.expiresAt = timeFrom(q.value(7));
+                  if (!q.value(8).isNull())
+                      k.allowedModels = stringListFrom(q.value(8));
+                  k.maxInFlight = optionalFrom(q.value(9));
+                  out->keys.append(k);
+              },
+              error, &m_busy)
         && selectAll(
-               db,
-               QStringLiteral("SELECT id, name, weight, created_at FROM fairshare_groups"
-                              " ORDER BY created_at, name"),
-               [out](const QSqlQuery &q) {
-                   FairShareGroup g;
-                   g.id = q.value(0).toString();
-                   g.name = q.value(1).toString();
-                   g.weight = q.value(2).toLongLong();
-                   g.createdAt = timeFrom(q.value(3));
-                   out->groups.append(g);
-               },
-               error)
+              db,
+              QStringLiteral("SELECT id, name, weight, created_at FROM fairshare_groups"
+                             " ORDER BY created_at, name"),
+              [out](const QSqlQuery &q) {
+                  FairShareGroup g;
+                  g.id = q.value(0).toString();
+                  g.name = q.value(1).toString();
+                  g.weight = q.value(2).toLongLong();
+                  g.createdAt = timeFrom(q.value(3));
+                  out->groups.append(g);
+              },
+              error, &m_busy)
         && selectAll(
-               db,
-               QStringLiteral("SELECT id, name, upstream_url, auth_header, enabled, allowed_tenants,"
-                              " created_at, updated_at FROM mcp_servers ORDER BY created_at, name"),
-               [out](const QSqlQuery &q) {
-                   McpServer s;
-                   s.id = q.value(0).toString();
-                   s.name = q.value(1).toString();
-                   s.upstreamUrl = q.value(2).toString();
-                   s.authHeader = q.value(3).toString();
-                   s.enabled = q.value(4).toBool();
-                   s.allowedTenants = stringListFrom(q.value(5));
-                   s.createdAt = timeFrom(q.value(6));
-                   s.updatedAt = timeFrom(q.value(7));
-                   out->mcpServers.append(s);
-               },
-               error)
+              db,
+              QStringLiteral("SELECT id, name, upstream_url, auth_header, enabled, allowed_tenants,"
+                             " created_at, updated_at FROM mcp_servers ORDER BY created_at, name"),
+              [this, out, &secretError](const QSqlQuery &q) {
+                  McpServer s;
+                  s.id = q.value(0).toString();
+                  s.name = q.value(1).toString();
+                  s.upstreamUrl = q.value(2).toString();
+                  if (!unsealed(q.value(3), QStringLiteral("mcp_servers.auth_header"), s.id, &s.authHeader,
+                                &secretError)) {
+                      return;
+                  }
+                  s.enabled = q.value(4).toBool();
+                  s.allowedTenants = stringListFrom(q.value(5));
+                  s.createdAt = timeFrom(q.value(6));
+                  s.updatedAt = timeFrom(q.value(7));
+                  out->mcpServers.append(s);
+              },
+              error, &m_busy)
         && selectAll(
-               db, QStringLiteral("SELECT key, value FROM settings"),
-               [out](const QSqlQuery &q) { out->settings.insert(q.value(0).toString(), q.value(1).toString()); },
-               error);
+              db, QStringLiteral("SELECT key, value FROM settings"),
+              [out](const QSqlQuery &q) { out->settings.insert(q.value(0).toString(), q.value(1).toString()); }, error,
+              &m_busy);
+    if (read && !secretError.isEmpty()) {
+        *error = secretError;
+        m_busy = false;
+        return false;
+    }
+    return read;
 }
 
 bool ConfigRepository::saveModel(const ModelConfig &m, bool insert, QString *error)
 {
+    if (!m_cipher.isOpen()) {
+        *error = QStringLiteral("the key file for the stored upstream secrets is not open");
+        return false;
+    }
     const QVariantList values = {m.modelName,
                                  m.upstreamModel,
                                  m.apiBase,
-                                 textOrNull(m.apiKey),
+                                 sealed(m.apiKey, QStringLiteral("models.api_key"), m.id),
                                  m.inputCostPerToken,
                                  m.outputCostPerToken,
                                  optionalValue(m.contextWindow),
@@ -228,7 +345,7 @@ bool ConfigRepository::saveModel(const ModelConfig &m, bool insert, QString *err
                                   " admission_weight, max_concurrency, cache_enabled, cache_ttl_secs,"
                                   " connect_timeout_secs, first_byte_timeout_secs, idle_timeout_secs, updated_at,"
                                   " created_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-                   values + QVariantList{timeText(m.createdAt), m.id}, error);
+                   values + QVariantList{timeText(m.createdAt), m.id}, error, &m_busy);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE models SET model_name=?, upstream_model=?, api_base=?, api_key=?,"
@@ -236,7 +353,7 @@ bool ConfigRepository::saveModel(const ModelConfig &m, bool insert, QString *err
                               " admission_weight=?, max_concurrency=?, cache_enabled=?, cache_ttl_secs=?,"
                               " connect_timeout_secs=?, first_byte_timeout_secs=?, idle_timeout_secs=?,"
                               " updated_at=? WHERE id=?"),
-               values + QVariantList{m.id}, error);
+               values + QVariantList{m.id}, error, &m_busy);
 }
 
 bool ConfigRepository::saveTenant(const Tenant &t, bool insert, QString *error)
@@ -251,12 +368,12 @@ bool ConfigRepository::saveTenant(const Tenant &t, bool insert, QString *error)
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO tenants (name, fairshare_group, weight, tokens_per_minute,"
                                   " max_in_flight, updated_at, created_at, id) VALUES (?,?,?,?,?,?,?,?)"),
-                   values + QVariantList{timeText(t.createdAt), t.id}, error);
+                   values + QVariantList{timeText(t.createdAt), t.id}, error, &m_busy);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE tenants SET name=?, fairshare_group=?, weight=?, tokens_per_minute=?,"
                               " max_in_flight=?, updated_at=? WHERE id=?"),
-               values + QVariantList{t.id}, error);
+               values + QVariantList{t.id}, error, &m_busy);
 }
 
 bool ConfigRepository::saveKey(const ApiKey &k, bool insert, QString *error)
@@ -271,12 +388,12 @@ bool ConfigRepository::saveKey(const ApiKey &k, bool insert, QString *error)
                            " created_at, expires_at, allowed_models, max_in_flight) VALUES (?,?,?,?,?,?,?,?,?,?)"),
             {k.id, k.tenantId, k.name, k.keyPrefix, QString::fromLatin1(k.keyHash), k.disabled, timeText(k.createdAt),
              expires, models, optionalValue(k.maxInFlight)},
-            error);
+            error, &m_busy);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE api_keys SET name=?, disabled=?, expires_at=?, allowed_models=?, max_in_flight=?"
                               " WHERE id=?"),
-               {k.name, k.disabled, expires, models, optionalValue(k.maxInFlight), k.id}, error);
+               {k.name, k.disabled, expires, models, optionalValue(k.maxInFlight), k.id}, error, &m_busy);
 }
 
 bool ConfigRepository::saveGroup(const FairShareGroup &g, bool insert, QString *error)
@@ -284,27 +401,32 @@ bool ConfigRepository::saveGroup(const FairShareGroup &g, bool insert, QString *
     if (insert) {
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO fairshare_groups (id, name, weight, created_at) VALUES (?,?,?,?)"),
-                   {g.id, g.name, g.weight, timeText(g.createdAt)}, error);
+                   {g.id, g.name, g.weight, timeText(g.createdAt)}, error, &m_busy);
     }
     return run(m_db->connection(), QStringLiteral("UPDATE fairshare_groups SET name=?, weight=? WHERE id=?"),
-               {g.name, g.weight, g.id}, error);
+               {g.name, g.weight, g.id}, error, &m_busy);
 }
 
 bool ConfigRepository::saveMcpServer(const McpServer &s, bool insert, QString *error)
 {
+    if (!m_cipher.isOpen()) {
+        *error = QStringLiteral("the key file for the stored upstream secrets is not open");
+        return false;
+    }
     const QString allowed = stringListText(s.allowedTenants);
     const QVariantList values
-        = {s.name, s.upstreamUrl, textOrNull(s.authHeader), s.enabled, allowed, timeText(s.updatedAt)};
+        = {s.name,    s.upstreamUrl, sealed(s.authHeader, QStringLiteral("mcp_servers.auth_header"), s.id),
+           s.enabled, allowed,       timeText(s.updatedAt)};
     if (insert) {
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO mcp_servers (name, upstream_url, auth_header, enabled,"
                                   " allowed_tenants, updated_at, created_at, id) VALUES (?,?,?,?,?,?,?,?)"),
-                   values + QVariantList{timeText(s.createdAt), s.id}, error);
+                   values + QVariantList{timeText(s.createdAt), s.id}, error, &m_busy);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE mcp_servers SET name=?, upstream_url=?, auth_header=?, enabled=?,"
                               " allowed_tenants=?, updated_at=? WHERE id=?"),
-               values + QVariantList{s.id}, error);
+               values + QVariantList{s.id}, error, &m_busy);
 }
 
 bool ConfigRepository::saveSetting(const QString &key, const QString &value, QString *error)
@@ -312,7 +434,7 @@ bool ConfigRepository::saveSetting(const QString &key, const QString &value, QSt
     return run(m_db->connection(),
                QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?)"
                               " ON CONFLICT(key) DO UPDATE SET value=excluded.value"),
-               {key, value}, error);
+               {key, value}, error, &m_busy);
 }
 
 bool ConfigRepository::remove(const QString &table, const QString &id, QString *error)
@@ -322,19 +444,17 @@ bool ConfigRepository::remove(const QString &table, const QString &id, QString *
     Q_ASSERT(tables.contains(table));
     if (!tables.contains(table))
         return false;
-    return run(m_db->connection(), QStringLiteral("DELETE FROM %1 WHERE id=?").arg(table), {id}, error);
+    return run(m_db->connection(), QStringLiteral("DELETE FROM %1 WHERE id=?").arg(table), {id}, error, &m_busy);
 }
 
 bool ConfigRepository::saveTenantWithKey(const Tenant &tenant, const ApiKey &key, QString *error)
 {
     QSqlDatabase db = m_db->connection();
-    if (!db.transaction()) {
-        *error = db.lastError().text();
-        return false;
-    }
+    if (!db.transaction())
+        return failed(db.lastError(), error, &m_busy);
     if (!saveTenant(tenant, true, error) || !saveKey(key, true, error) || !db.commit()) {
         if (error->isEmpty())
-            *error = db.lastError().text();
+            failed(db.lastError(), error, &m_busy);
         db.rollback();
         return false;
     }

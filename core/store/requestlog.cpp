@@ -17,9 +17,14 @@ class RequestLog::Worker final : public QObject
 public:
     bool open(const QString &path, QString *error)
     {
-        if (!m_database.open(path, error))
+        // A short busy timeout: a lock held by another program costs a write attempt that much, the rows wait
+        // in m_unwritten, and queries queued behind the write still answer within a bound.
+        if (!m_database.open(path, error) || !m_database.setBusyTimeout(Database::kServingBusyTimeoutMs, error))
             return false;
         m_store.emplace(m_database.connection());
+        m_retryTimer.setSingleShot(true);
+        m_retryTimer.setInterval(kRetryIntervalMs);
+        QObject::connect(&m_retryTimer, &QTimer::timeout, this, [this] { write({}); });
         m_retention = m_store->retention();
         m_pruneTimer.setInterval(kPruneIntervalMs);
         QObject::connect(&m_pruneTimer, &QTimer::timeout, this, [this] { prune(); });
@@ -32,18 +37,32 @@ public:
     {
         if (!m_store)
             return;
-        // Rows that could not be written before (disk full, say) go first, so none are lost or reordered.
+        // Rows that could not be written before (disk full, another program holding the lock) go first, so none
+        // are lost or reordered.
         if (!m_unwritten.isEmpty()) {
             batch = m_unwritten + batch;
             m_unwritten.clear();
         }
+        if (batch.isEmpty())
+            return;
+        // While a failed write waits for its retry, new rows join it rather than each batch trying (and
+        // waiting out the busy timeout) again: queries keep their turn on this thread.
         QString error;
-        if (m_store->write(batch, &error)) {
+        if (!m_retryTimer.isActive() && m_store->write(batch, &error)) {
+            if (m_failing)
+                qCInfo(lcRequestLog) << "request log rows written again";
+            m_failing = false;
             if (m_prunePending)
                 prune();
             return;
         }
-        qCWarning(lcRequestLog).noquote() << "cannot write" << batch.size() << "request log rows:" << error;
+        if (!error.isEmpty() && !m_failing) {
+            qCWarning(lcRequestLog).noquote()
+                << "cannot write" << batch.size() << "request log rows, will retry:" << error;
+            m_failing = true;
+        }
+        if (!m_retryTimer.isActive())
+            m_retryTimer.start();
         constexpr qsizetype kMaxUnwritten = 100'000;
         if (batch.size() > kMaxUnwritten) {
             qCWarning(lcRequestLog) << "dropping the oldest" << batch.size() - kMaxUnwritten << "rows";
@@ -75,6 +94,13 @@ public:
     void close()
     {
         m_pruneTimer.stop();
+        if (m_retryTimer.isActive()) {
+            m_retryTimer.stop();
+            write({}); // a last try: the lock may be gone by now
+            m_retryTimer.stop();
+        }
+        if (!m_unwritten.isEmpty())
+            qCWarning(lcRequestLog) << "closing with" << m_unwritten.size() << "request log rows not written";
         m_store.reset();
         m_database.close();
     }
@@ -89,7 +115,9 @@ private:
     QList<usage::RequestRecord> m_unwritten;
     Retention m_retention;
     QTimer m_pruneTimer{this}; // a child, so that it moves to the log's thread with the worker
+    QTimer m_retryTimer{this}; // runs while rows wait in m_unwritten
     bool m_prunePending = false;
+    bool m_failing = false; ///< the last write failed (warned once per streak)
 };
 
 RequestLog::RequestLog(QObject *parent)

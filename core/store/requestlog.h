@@ -41,6 +41,8 @@ public:
     static constexpr int kFlushIntervalMs = 200;
     static constexpr int kMaxBatch = 4096;
     static constexpr int kPruneIntervalMs = 60'000;
+    /// How soon rows that could not be written (the database locked by another program, say) are tried again.
+    static constexpr int kRetryIntervalMs = 500;
 
 private:
     class Worker;

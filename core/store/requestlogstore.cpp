@@ -1,11 +1,23 @@
 #include "requestlogstore.h"
 
+#include "database.h"
+
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
 
 namespace obleth::store {
+
+QString storageBusyError()
+{
+    return QStringLiteral("the database is locked by another program");
+}
+
+bool isStorageBusyError(const QString &error)
+{
+    return error.startsWith(storageBusyError());
+}
 
 namespace {
 const QString kRetentionDays = QStringLiteral("request_log.retention_days");
@@ -26,9 +38,15 @@ QVariant textOrNull(const QString &s)
     return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
 }
 
+QString errorText(const QSqlError &e)
+{
+    return Database::isBusyCode(e.nativeErrorCode()) ? storageBusyError() + QStringLiteral(" (") + e.text() + u')'
+                                                     : e.text();
+}
+
 bool fail(const QSqlQuery &q, QString *error)
 {
-    *error = q.lastError().text();
+    *error = errorText(q.lastError());
     return false;
 }
 
@@ -70,7 +88,7 @@ bool RequestLogStore::write(const QList<usage::RequestRecord> &batch, QString *e
         return true;
     QHash<UsageKey, UsageRow> totals;
     if (!m_db.transaction()) {
-        *error = m_db.lastError().text();
+        *error = errorText(m_db.lastError());
         return false;
     }
     auto rollback = [&](const QSqlQuery &q) {
@@ -144,7 +162,7 @@ bool RequestLogStore::write(const QList<usage::RequestRecord> &batch, QString *e
         }
     }
     if (!m_db.commit()) {
-        *error = m_db.lastError().text();
+        *error = errorText(m_db.lastError());
         m_db.rollback();
         return false;
     }

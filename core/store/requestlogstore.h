@@ -7,6 +7,11 @@
 
 namespace obleth::store {
 
+/// The start of the error text of a read or write that another program's lock on the database held up past the
+/// connection's busy timeout: the database is busy, not broken, and the same call may succeed later.
+[[nodiscard]] QString storageBusyError();
+[[nodiscard]] bool isStorageBusyError(const QString &error);
+
 /// Which logged requests to list, newest first.
 struct RequestFilter
 {
