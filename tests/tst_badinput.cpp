@@ -58,7 +58,8 @@ private Q_SLOTS:
         QTest::newRow("two hosts") << QByteArray("GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400
                                    << QStringLiteral("invalid_request");
         QTest::newRow("chunk size with 0x")
-            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0x3b\r\n")
+            << QByteArray("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gw->firstKey()
+                          + "\r\nTransfer-Encoding: chunked\r\n\r\n0x3b\r\n")
             << 400 << QStringLiteral("invalid_request");
         QTest::newRow("http/3") << QByteArray("GET / HTTP/3.0\r\n\r\n") << 505 << QStringLiteral("invalid_request");
     }

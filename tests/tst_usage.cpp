@@ -267,7 +267,7 @@ private Q_SLOTS:
     void eventsStreamLiveRequests()
     {
         test::RawClient events(gw->adminPort(),
-                               "GET /api/v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                               "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                                    + GatewayFixture::kAdminToken + "\r\n\r\n");
         QTRY_VERIFY_WITH_TIMEOUT(events.received().contains(": obleth events"), 5000);
         QVERIFY(events.received().startsWith("HTTP/1.1 200"));
