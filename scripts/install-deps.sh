@@ -10,6 +10,12 @@ packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqli
 if [[ "${1:-}" == "--tests" ]]; then
     # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.
     command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+    # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (libclang-rt-dev on Debian 12; older
+    # Ubuntu ships them in clang's own packages).
+    if [[ "${OBLETH_SKIP_FUZZ:-0}" != 1 ]]; then
+        packages+=(clang)
+        apt-cache show libclang-rt-dev >/dev/null 2>&1 && packages+=(libclang-rt-dev)
+    fi
 fi
 
 missing=()

@@ -1,5 +1,8 @@
 #include "messageparser.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace obleth::http {
 
 namespace {
@@ -201,7 +204,9 @@ MessageParser::Event MessageParser::next()
             if (semi >= 0)
                 line.truncate(semi);
             line = line.trimmed();
-            if (line.isEmpty() || line.size() > 15)
+            // Hex digits only: toLongLong() would also take "0x5" and "+5", which other parsers read differently.
+            if (line.isEmpty() || line.size() > 15
+                || !std::all_of(line.cbegin(), line.cend(), [](char c) { return std::isxdigit(uchar(c)) != 0; }))
                 return fail(400, QStringLiteral("malformed chunk size"));
             bool ok = false;
             const qint64 size = line.toLongLong(&ok, 16);

@@ -76,8 +76,8 @@ bool same(const ModelConfig &a, const ModelConfig &b)
 {
     return a.modelName == b.modelName && a.upstreamModel == b.upstreamModel && a.apiBase == b.apiBase
         && a.apiKey == b.apiKey && a.inputCostPerToken == b.inputCostPerToken
-        && a.outputCostPerToken == b.outputCostPerToken && a.contextWindow == b.contextWindow
-        && a.enabled == b.enabled && a.admissionWeight == b.admissionWeight && a.maxConcurrency == b.maxConcurrency
+        && a.outputCostPerToken == b.outputCostPerToken && a.contextWindow == b.contextWindow && a.enabled == b.enabled
+        && a.admissionWeight == b.admissionWeight && a.maxConcurrency == b.maxConcurrency
         && a.cacheEnabled == b.cacheEnabled && a.cacheTtlSecs == b.cacheTtlSecs
         && a.connectTimeoutSecs == b.connectTimeoutSecs && a.firstByteTimeoutSecs == b.firstByteTimeoutSecs
         && a.idleTimeoutSecs == b.idleTimeoutSecs;
@@ -121,8 +121,8 @@ void checkValid(const McpServer &s)
 
 bool same(const McpServer &a, const McpServer &b)
 {
-    return a.name == b.name && a.upstreamUrl == b.upstreamUrl && a.authHeader == b.authHeader
-        && a.enabled == b.enabled && a.allowedTenants == b.allowedTenants;
+    return a.name == b.name && a.upstreamUrl == b.upstreamUrl && a.authHeader == b.authHeader && a.enabled == b.enabled
+        && a.allowedTenants == b.allowedTenants;
 }
 
 /// A valid entity, as one already stored, for PATCH requests.
@@ -155,14 +155,12 @@ QJsonObject shown(const FairShareGroup &g)
 {
     return QJsonObject{{QStringLiteral("name"), g.name}, {QStringLiteral("weight"), double(g.weight)}};
 }
-template<typename Entity>
-QJsonObject shown(const Entity &e)
+template<typename Entity> QJsonObject shown(const Entity &e)
 {
     return toJson(e);
 }
 
-template<typename Entity>
-void check(const QJsonObject &json, bool complete)
+template<typename Entity> void check(const QJsonObject &json, bool complete)
 {
     Entity e;
     if (!complete)

@@ -97,8 +97,7 @@ qint64 bodyLimit(const MessageParser::Limits &limits, const QByteArray &target)
 void checkErrorStatus(int status)
 {
     if (kKind == MessageParser::Kind::Request) {
-        FUZZ_CHECK(status == 400 || status == 413 || status == 414 || status == 431 || status == 501
-                   || status == 505);
+        FUZZ_CHECK(status == 400 || status == 413 || status == 414 || status == 431 || status == 501 || status == 505);
     } else {
         FUZZ_CHECK(status == 502 || status == 413);
     }

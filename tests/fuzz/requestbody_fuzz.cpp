@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const QString newModels[] = {
         QStringLiteral("upstream/model-1"),
         QString(),
-        QStringLiteral("quote\" backslash\\ newline\n tab\t nul") + QChar(0) + QStringLiteral(" \u00e9 \u2028 \U0001F600"),
+        QStringLiteral("quote\" backslash\\ newline\n tab\t nul") + QChar(0)
+            + QStringLiteral(" \u00e9 \u2028 \U0001F600"),
         body.model() + QStringLiteral("-x"),
         body.model(),
         QString::fromUtf8(bytes.right(16)),
