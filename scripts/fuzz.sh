@@ -27,6 +27,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 work=build/fuzz/work
 run_one() {
     local t=$1
+    shift
     local dir=$work/$t
     mkdir -p "$dir/corpus" "$dir/artifacts"
     local dict=()

@@ -3,7 +3,8 @@
 //
 // The payload is the response body; the control bytes say how it is cut into the pieces the upstream delivers
 // (fuzzinput.h). Flag bit 3 clear: an SSE stream (bit 4: also collect the generated text); set: a JSON body.
-// Invariants: no crash, no undefined behaviour; the same tokens (and text) however the stream is cut.
+// Invariants: no crash, no undefined behaviour; the same tokens (and text) however the stream is cut; counts
+// are never negative nor beyond 2^53, whatever the upstream reports.
 
 #include "fuzzinput.h"
 
@@ -14,6 +15,8 @@ using obleth::usage::TokenCount;
 using obleth::usage::UsageMeter;
 
 namespace {
+
+constexpr qint64 kMaxTokens = qint64(1) << 53;
 
 struct Result
 {
@@ -46,8 +49,9 @@ Result run(const QList<QByteArray> &pieces, const Input &in)
     r.streamed = meter.streamedTokens();
     r.count = meter.finish();
     r.text += meter.takeText();
-    if (r.count.estimated)
-        FUZZ_CHECK(r.count.promptTokens >= 0 && r.count.completionTokens >= 0);
+    // Counts feed the token buckets and the costs: whatever the upstream reports, never negative, never absurd.
+    FUZZ_CHECK(r.count.promptTokens >= 0 && r.count.completionTokens >= 0);
+    FUZZ_CHECK(r.count.promptTokens <= kMaxTokens && r.count.completionTokens <= kMaxTokens);
     return r;
 }
 
