@@ -196,6 +196,8 @@ MessageParser::Event MessageParser::next()
                 compact();
                 return Event::NeedMore;
             }
+            if (nl - m_pos > 1024) // as when it came in pieces: the same verdict however the bytes arrive
+                return fail(400, QStringLiteral("malformed chunk size line"));
             QByteArray line = m_buffer.mid(m_pos, nl - m_pos);
             m_pos = nl + 1;
             if (line.endsWith('\r'))

@@ -43,6 +43,7 @@ const TRICKY = {
   "chunk-extension": `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n0;last\r\n\r\n`,
   "chunk-extension-quoted": `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;a="b;c"\r\nhello\r\n0\r\n\r\n`,
   "chunk-extension-space": `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5 ; a=b\r\nhello\r\n0\r\n\r\n`,
+  "chunk-extension-long": `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;e=${"x".repeat(2000)}\r\nhello\r\n0\r\n\r\n`,
   "chunk-size-0x": `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n`,
   "chunk-size-plus": `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n`,
   "chunk-size-leading-space": `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n`,
@@ -146,6 +147,10 @@ const ALLOWED = {
   "chunk-extension-space": {
     obleth: "complete",
     reason: "RFC 9112 7.1.1 allows BWS before the ';' of a chunk extension",
+  },
+  "chunk-extension-long": {
+    obleth: "error",
+    reason: "obleth holds a chunk-size line (extensions included) to 1 KiB, however it arrives",
   },
   "chunk-size-leading-space": {
     obleth: "complete",
