@@ -13,6 +13,12 @@ if [[ "${1:-}" == "--tests" ]]; then
     packages+=(sqlite3)
     # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.
     command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+    # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (libclang-rt-dev on Debian 12; older
+    # Ubuntu ships them in clang's own packages).
+    if [[ "${OBLETH_SKIP_FUZZ:-0}" != 1 ]]; then
+        packages+=(clang)
+        apt-cache show libclang-rt-dev >/dev/null 2>&1 && packages+=(libclang-rt-dev)
+    fi
 fi
 
 missing=()

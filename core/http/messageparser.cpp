@@ -1,5 +1,7 @@
 #include "messageparser.h"
 
+#include <algorithm>
+
 namespace obleth::http {
 
 namespace {
@@ -227,6 +229,8 @@ MessageParser::Event MessageParser::next()
                 compact();
                 return Event::NeedMore;
             }
+            if (nl - m_pos > 1024) // as when it came in pieces: the same verdict however the bytes arrive
+                return fail(400, QStringLiteral("malformed chunk size line"));
             QByteArray line = m_buffer.mid(m_pos, nl - m_pos);
             m_pos = nl + 1;
             if (line.endsWith('\r'))

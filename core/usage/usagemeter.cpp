@@ -164,8 +164,11 @@ bool UsageMeter::readUsage(const QByteArray &json)
     const QJsonObject usage = QJsonDocument::fromJson(usageObjectIn(json)).object();
     if (!usage.value(QStringLiteral("prompt_tokens")).isDouble())
         return false;
-    m_count.promptTokens = qint64(usage.value(QStringLiteral("prompt_tokens")).toDouble());
-    m_count.completionTokens = qint64(usage.value(QStringLiteral("completion_tokens")).toDouble());
+    // The upstream's numbers, held to what a count can be (a cast of 1e300 is undefined; a negative count
+    // would credit the token buckets).
+    m_count.promptTokens = qint64(std::clamp(usage.value(QStringLiteral("prompt_tokens")).toDouble(), 0.0, 0x1p53));
+    m_count.completionTokens
+        = qint64(std::clamp(usage.value(QStringLiteral("completion_tokens")).toDouble(), 0.0, 0x1p53));
     m_reported = true;
     return true;
 }

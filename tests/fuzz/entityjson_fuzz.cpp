@@ -1,0 +1,230 @@
+// Fuzz target: the Management API's decoding of request JSON into entities (core/config/entityjson.h and
+// jsonfields.h): models, tenants, fair-share groups, MCP servers, and API keys (whose two fields
+// ConfigService::createKey reads with JsonFields, as below).
+//
+// Byte 0 chooses the entity (its value modulo 5) and, with bit 3, a create/PUT (every required field checked)
+// rather than a PATCH of an existing valid entity. The rest is the request body, decoded as the Management
+// API decodes it. Invariants: no crash, no undefined behaviour; a rejected body names its problem; an accepted
+// one gives an entity that passes the API's own rules (names, URLs, ranges), and the entity as a GET shows it
+// is accepted back unchanged by a PUT.
+
+#include "fuzzinput.h"
+
+#include "config/entityjson.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QUrl>
+
+#include <cmath>
+
+using namespace obleth::config;
+
+namespace {
+
+bool validName(const QString &s, qsizetype maxLength = 256)
+{
+    if (s.trimmed().isEmpty() || s.size() > maxLength)
+        return false;
+    for (QChar c : s) {
+        if (c.category() == QChar::Other_Control)
+            return false;
+    }
+    return true;
+}
+
+bool validUrl(const QString &s)
+{
+    const QUrl url(s, QUrl::StrictMode);
+    const QString scheme = url.scheme().toLower();
+    return validName(s, 2048) && url.isValid() && (scheme == QLatin1String("http") || scheme == QLatin1String("https"))
+        && !url.host().isEmpty();
+}
+
+bool inRange(const std::optional<qint64> &v, qint64 min, qint64 max)
+{
+    return !v || (*v >= min && *v <= max);
+}
+
+void checkRejected(const Problem &p)
+{
+    FUZZ_CHECK(p.kind == Problem::Kind::Invalid);
+    FUZZ_CHECK(!p.message.isEmpty());
+}
+
+constexpr qint64 kMaxSeconds = 7 * 24 * 3600;
+
+void checkValid(const ModelConfig &m)
+{
+    FUZZ_CHECK(validName(m.modelName));
+    FUZZ_CHECK(validName(m.upstreamModel));
+    FUZZ_CHECK(validUrl(m.apiBase));
+    FUZZ_CHECK(!m.apiKey.contains(QLatin1Char('\n')) && !m.apiKey.contains(QLatin1Char('\r')));
+    FUZZ_CHECK(std::isfinite(m.inputCostPerToken) && m.inputCostPerToken >= 0 && m.inputCostPerToken <= 1e6);
+    FUZZ_CHECK(std::isfinite(m.outputCostPerToken) && m.outputCostPerToken >= 0 && m.outputCostPerToken <= 1e6);
+    FUZZ_CHECK(std::isfinite(m.admissionWeight) && m.admissionWeight > 0 && m.admissionWeight <= 1e6);
+    FUZZ_CHECK(inRange(m.contextWindow, 1, 1'000'000'000));
+    FUZZ_CHECK(inRange(m.maxConcurrency, 1, 1'000'000));
+    FUZZ_CHECK(m.cacheTtlSecs >= 0 && m.cacheTtlSecs <= 365 * 24 * 3600);
+    FUZZ_CHECK(m.connectTimeoutSecs >= 1 && m.connectTimeoutSecs <= kMaxSeconds);
+    FUZZ_CHECK(m.firstByteTimeoutSecs >= 1 && m.firstByteTimeoutSecs <= kMaxSeconds);
+    FUZZ_CHECK(m.idleTimeoutSecs >= 1 && m.idleTimeoutSecs <= kMaxSeconds);
+}
+
+bool same(const ModelConfig &a, const ModelConfig &b)
+{
+    return a.modelName == b.modelName && a.upstreamModel == b.upstreamModel && a.apiBase == b.apiBase
+        && a.apiKey == b.apiKey && a.inputCostPerToken == b.inputCostPerToken
+        && a.outputCostPerToken == b.outputCostPerToken && a.contextWindow == b.contextWindow && a.enabled == b.enabled
+        && a.admissionWeight == b.admissionWeight && a.maxConcurrency == b.maxConcurrency
+        && a.cacheEnabled == b.cacheEnabled && a.cacheTtlSecs == b.cacheTtlSecs
+        && a.connectTimeoutSecs == b.connectTimeoutSecs && a.firstByteTimeoutSecs == b.firstByteTimeoutSecs
+        && a.idleTimeoutSecs == b.idleTimeoutSecs;
+}
+
+void checkValid(const Tenant &t)
+{
+    FUZZ_CHECK(validName(t.name));
+    FUZZ_CHECK(validName(t.fairshareGroup));
+    FUZZ_CHECK(t.weight >= 1 && t.weight <= 1'000'000);
+    FUZZ_CHECK(inRange(t.tokensPerMinute, 1, 1'000'000'000));
+    FUZZ_CHECK(inRange(t.maxInFlight, 1, 1'000'000));
+}
+
+bool same(const Tenant &a, const Tenant &b)
+{
+    return a.name == b.name && a.fairshareGroup == b.fairshareGroup && a.weight == b.weight
+        && a.tokensPerMinute == b.tokensPerMinute && a.maxInFlight == b.maxInFlight;
+}
+
+void checkValid(const FairShareGroup &g)
+{
+    FUZZ_CHECK(validName(g.name));
+    FUZZ_CHECK(g.weight >= 1 && g.weight <= 1'000'000);
+}
+
+bool same(const FairShareGroup &a, const FairShareGroup &b)
+{
+    return a.name == b.name && a.weight == b.weight;
+}
+
+void checkValid(const McpServer &s)
+{
+    FUZZ_CHECK(validName(s.name, 128));
+    FUZZ_CHECK(!s.name.contains(QLatin1Char('/')));
+    FUZZ_CHECK(validUrl(s.upstreamUrl));
+    FUZZ_CHECK(!s.authHeader.contains(QLatin1Char('\n')) && !s.authHeader.contains(QLatin1Char('\r')));
+    for (const QString &tenant : s.allowedTenants)
+        FUZZ_CHECK(!tenant.isEmpty() && tenant.size() <= 256);
+}
+
+bool same(const McpServer &a, const McpServer &b)
+{
+    return a.name == b.name && a.upstreamUrl == b.upstreamUrl && a.authHeader == b.authHeader && a.enabled == b.enabled
+        && a.allowedTenants == b.allowedTenants;
+}
+
+/// A valid entity, as one already stored, for PATCH requests.
+void existing(ModelConfig *m)
+{
+    m->id = QStringLiteral("m1");
+    m->modelName = QStringLiteral("gpt-4o-mini");
+    m->upstreamModel = QStringLiteral("gpt-4o-mini-2024-07-18");
+    m->apiBase = QStringLiteral("https://api.example.com/v1");
+    m->apiKey = QStringLiteral("sk-upstream");
+}
+void existing(Tenant *t)
+{
+    t->id = QStringLiteral("t1");
+    t->name = QStringLiteral("team-a");
+}
+void existing(FairShareGroup *g)
+{
+    g->name = QStringLiteral("research");
+}
+void existing(McpServer *s)
+{
+    s->id = QStringLiteral("s1");
+    s->name = QStringLiteral("everything");
+    s->upstreamUrl = QStringLiteral("http://127.0.0.1:3001/mcp");
+}
+
+/// The JSON of @p e that a client can send back: what a GET shows (groups have no PUT, so only their fields).
+QJsonObject shown(const FairShareGroup &g)
+{
+    return QJsonObject{{QStringLiteral("name"), g.name}, {QStringLiteral("weight"), double(g.weight)}};
+}
+template<typename Entity> QJsonObject shown(const Entity &e)
+{
+    return toJson(e);
+}
+
+template<typename Entity> void check(const QJsonObject &json, bool complete)
+{
+    Entity e;
+    if (!complete)
+        existing(&e);
+    const Problem p = applyJson(json, &e, complete);
+    if (!p.ok())
+        return checkRejected(p);
+    checkValid(e);
+    // A GET, then a PUT of what it showed: accepted, and nothing changes. Write-only secrets are not shown,
+    // so they stay as stored.
+    Entity back;
+    if constexpr (std::is_same_v<Entity, ModelConfig>)
+        back.apiKey = e.apiKey;
+    if constexpr (std::is_same_v<Entity, McpServer>)
+        back.authHeader = e.authHeader;
+    const Problem again = applyJson(shown(e), &back, true);
+    if (!again.ok()) {
+        std::fprintf(stderr, "shown entity rejected: %s: %s\n", qPrintable(again.field), qPrintable(again.message));
+    }
+    FUZZ_CHECK(again.ok());
+    FUZZ_CHECK(same(e, back));
+}
+
+/// What ConfigService::createKey reads from its body.
+void checkKey(const QJsonObject &json)
+{
+    ApiKey k;
+    k.name = QStringLiteral("key");
+    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("expires_at")});
+    f.readName(QStringLiteral("name"), &k.name);
+    f.readOptionalTime(QStringLiteral("expires_at"), &k.expiresAt);
+    if (!f.ok())
+        return checkRejected(f.problem());
+    FUZZ_CHECK(validName(k.name));
+    if (k.expiresAt) {
+        FUZZ_CHECK(k.expiresAt->isValid());
+        // The API shows the expiry as an ISO time (to the second); it reads back as the same second.
+        const QString iso = toJson(k).value(QStringLiteral("expires_at")).toString();
+        const QDateTime back = QDateTime::fromString(iso, Qt::ISODateWithMs);
+        FUZZ_CHECK(back.isValid());
+        FUZZ_CHECK(back.toSecsSinceEpoch() == k.expiresAt->toSecsSinceEpoch());
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
+    if (size < 1)
+        return 0;
+    const QByteArray body(reinterpret_cast<const char *>(data + 1), qsizetype(size - 1));
+    // As AdminApi decodes a request body.
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
+    if (pe.error != QJsonParseError::NoError || !doc.isObject())
+        return 0;
+    const QJsonObject json = doc.object();
+    const bool complete = data[0] & 8;
+    switch (data[0] % 5) {
+    case 0: check<ModelConfig>(json, complete); break;
+    case 1: check<Tenant>(json, complete); break;
+    case 2: check<FairShareGroup>(json, complete); break;
+    case 3: check<McpServer>(json, complete); break;
+    default: checkKey(json); break;
+    }
+    return 0;
+}
