@@ -41,9 +41,14 @@ UpstreamClient::UpstreamClient(QObject *parent)
 
 UpstreamClient::~UpstreamClient()
 {
-    for (auto &list : m_idle) {
-        for (IdleSocket &idle : list)
-            delete idle.socket.data();
+    const auto idle = std::exchange(m_idle, {});
+    for (const auto &list : idle) {
+        for (const IdleSocket &socket : list) {
+            if (QTcpSocket *s = socket.socket.data()) {
+                s->disconnect(); // its close must not call back into the pool
+                delete s;
+            }
+        }
     }
 }
 
@@ -131,7 +136,10 @@ void UpstreamClient::pruneIdle()
         it->removeIf([cutoff](const IdleSocket &idle) {
             if (idle.socket && idle.idleSinceMs >= cutoff && idle.socket->state() == QAbstractSocket::ConnectedState)
                 return false;
-            delete idle.socket.data();
+            if (QTcpSocket *s = idle.socket.data()) {
+                s->disconnect(); // its close must not call back into the pool while it is being pruned
+                delete s;
+            }
             return true;
         });
         it = it->isEmpty() ? m_idle.erase(it) : std::next(it);
