@@ -150,13 +150,9 @@ const ALLOWED = {
     obleth: "error",
     reason: "obleth holds a chunk-size line (extensions included) to 1 KiB, however it arrives",
   },
-  "chunk-size-leading-space": {
-    obleth: "complete",
-    reason: "obleth trims whitespace around a chunk size (lenient); the size itself must be hex digits",
-  },
-  "chunk-size-trailing-space": {
-    obleth: "complete",
-    reason: "obleth trims whitespace around a chunk size (lenient); the size itself must be hex digits",
+  "no-host": {
+    obleth: "error",
+    reason: "RFC 9112 3.2: a server must answer 400 to an HTTP/1.1 request without exactly one Host",
   },
   "obs-text-in-target": {
     obleth: "complete",
