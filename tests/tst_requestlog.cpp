@@ -2,6 +2,7 @@
 // totals kept with them, pruning by age and row count that never touches the totals, a log that stays
 // readable while written, and `kill -9` under load losing at most the last second.
 
+#include "loadclient.h"
 #include "mockupstream.h"
 #include "serverprocess.h"
 #include "store/database.h"
@@ -73,61 +74,6 @@ QList<store::UsageRow> usageBy(store::RequestLog &log, store::UsageQuery::GroupB
         [&](QObject *c, store::RequestLog::Answer<store::UsageRow> a) { log.usage(q, c, std::move(a)); });
 }
 
-/// Keeps @p connections keep-alive connections busy with mock-model requests and notes, for every answer,
-/// its request id and when it arrived.
-class LoadClient final : public QObject
-{
-public:
-    LoadClient(quint16 port, const QByteArray &key, int connections)
-        : m_port(port)
-    {
-        const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":2}";
-        m_request = "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
-            + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
-            + body;
-        m_clock.start();
-        for (int i = 0; i < connections; ++i) {
-            auto *socket = new QTcpSocket(this);
-            connect(socket, &QTcpSocket::connected, socket, [this, socket] { socket->write(m_request); });
-            connect(socket, &QTcpSocket::readyRead, socket, [this, socket] { onData(socket); });
-            socket->connectToHost(QHostAddress::LocalHost, m_port);
-        }
-    }
-    void stop() { m_stopped = true; }
-    QHash<QByteArray, qint64> answered; ///< request id -> ms since start when its answer was complete
-    [[nodiscard]] qint64 now() const { return m_clock.elapsed(); }
-
-private:
-    void onData(QTcpSocket *socket)
-    {
-        QByteArray &buffer = m_buffers[socket];
-        buffer += socket->readAll();
-        for (;;) {
-            const qsizetype end = buffer.indexOf("\r\n\r\n");
-            if (end < 0)
-                return;
-            const QByteArray head = buffer.left(end).toLower();
-            const qsizetype cl = head.indexOf("content-length: ");
-            const qsizetype id = head.indexOf("x-obleth-request-id: ");
-            if (cl < 0 || id < 0)
-                return;
-            const qint64 length = head.mid(cl + 16, head.indexOf('\r', cl) - cl - 16).toLongLong();
-            if (buffer.size() < end + 4 + length)
-                return;
-            const qsizetype idEnd = head.indexOf('\r', id);
-            answered.insert(buffer.mid(id + 21, (idEnd < 0 ? head.size() : idEnd) - id - 21), m_clock.elapsed());
-            buffer.remove(0, end + 4 + length);
-            if (!m_stopped)
-                socket->write(m_request);
-        }
-    }
-
-    quint16 m_port;
-    QByteArray m_request;
-    QElapsedTimer m_clock;
-    QHash<QTcpSocket *, QByteArray> m_buffers;
-    bool m_stopped = false;
-};
 } // namespace
 
 class TestRequestLog : public QObject
@@ -254,7 +200,7 @@ private Q_SLOTS:
             QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),
                         QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
         QVERIFY(server->ok());
-        LoadClient load(server->dataPort, server->firstKey(), 8);
+        test::LoadClient load(server->dataPort, server->firstKey(), 8);
         QTRY_VERIFY_WITH_TIMEOUT(load.answered.size() > 2000, 20000);
         const qint64 killedAt = load.now();
         QCOMPARE(::kill(pid_t(server->pid()), SIGKILL), 0);

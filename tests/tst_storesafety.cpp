@@ -4,6 +4,7 @@
 // neither the data plane nor the Management API beyond a short bound.
 
 #include "captureserver.h"
+#include "loadclient.h"
 #include "mockupstream.h"
 #include "rawclient.h"
 #include "serverprocess.h"
@@ -199,60 +200,6 @@ QStringList filesContaining(const QString &dir, const QByteArray &needle)
     return found;
 }
 
-/// Keeps @p connections keep-alive connections busy with mock-model requests and notes, for every answer,
-/// its request id and when it arrived.
-class LoadClient final : public QObject
-{
-public:
-    LoadClient(quint16 port, const QByteArray &key, int connections)
-    {
-        const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":2}";
-        m_request = "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
-            + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
-            + body;
-        m_clock.start();
-        for (int i = 0; i < connections; ++i) {
-            auto *socket = new QTcpSocket(this);
-            connect(socket, &QTcpSocket::connected, socket, [this, socket] { socket->write(m_request); });
-            connect(socket, &QTcpSocket::readyRead, socket, [this, socket] { onData(socket); });
-            socket->connectToHost(QHostAddress::LocalHost, port);
-        }
-    }
-    void stop() { m_stopped = true; }
-    QHash<QByteArray, qint64> answered; ///< request id -> ms since start when its answer was complete
-    [[nodiscard]] qint64 now() const { return m_clock.elapsed(); }
-
-private:
-    void onData(QTcpSocket *socket)
-    {
-        QByteArray &buffer = m_buffers[socket];
-        buffer += socket->readAll();
-        for (;;) {
-            const qsizetype end = buffer.indexOf("\r\n\r\n");
-            if (end < 0)
-                return;
-            const QByteArray head = buffer.left(end).toLower();
-            const qsizetype cl = head.indexOf("content-length: ");
-            const qsizetype id = head.indexOf("x-obleth-request-id: ");
-            if (cl < 0 || id < 0)
-                return;
-            const qint64 length = head.mid(cl + 16, head.indexOf('\r', cl) - cl - 16).toLongLong();
-            if (buffer.size() < end + 4 + length)
-                return;
-            const qsizetype idEnd = head.indexOf('\r', id);
-            answered.insert(buffer.mid(id + 21, (idEnd < 0 ? head.size() : idEnd) - id - 21), m_clock.elapsed());
-            buffer.remove(0, end + 4 + length);
-            if (!m_stopped)
-                socket->write(m_request);
-        }
-    }
-
-    QByteArray m_request;
-    QElapsedTimer m_clock;
-    QHash<QTcpSocket *, QByteArray> m_buffers;
-    bool m_stopped = false;
-};
-
 /// Ids of the request log's rows, read with a plain connection of the test's own after obleth stopped.
 QSet<QByteArray> loggedIds(const QString &dbPath)
 {
@@ -345,7 +292,7 @@ private Q_SLOTS:
         const QByteArray keyBefore = admin.createKey(tenant, QStringLiteral("before"));
         QVERIFY(!keyBefore.isEmpty());
 
-        LoadClient load(server->dataPort, server->firstKey(), 4);
+        test::LoadClient load(server->dataPort, server->firstKey(), 4);
         QTRY_VERIFY_WITH_TIMEOUT(load.answered.size() > 200, 20'000);
         // What a curious user or a backup script does while obleth runs.
         const CliRun check
