@@ -34,7 +34,7 @@ using test::RawClient;
 namespace {
 
 // Under AddressSanitizer freed memory sits in a quarantine and allocations carry shadow memory:
-// memory figures mean nothing there.
+// memory figures mean nothing there. (The asan preset also enables UndefinedBehaviorSanitizer.)
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kMemoryIsMeaningful = false;
 #elif defined(__has_feature)
@@ -146,8 +146,6 @@ private Q_SLOTS:
 #ifndef Q_OS_LINUX
         QSKIP("reads /proc");
 #endif
-        if (!kMemoryIsMeaningful)
-            QSKIP("memory figures mean nothing under AddressSanitizer");
         auto server = start();
         const qint64 sizeBefore = statusKiB("VmSize");
         std::vector<std::unique_ptr<RawClient>> clients;
@@ -159,7 +157,9 @@ private Q_SLOTS:
         for (const auto &c : clients)
             QTRY_VERIFY_WITH_TIMEOUT(c->received().contains("100 Continue"), 10'000);
         const qint64 grownKiB = statusKiB("VmSize") - sizeBefore;
-        QVERIFY2(grownKiB < 256 * 1024, qPrintable(QStringLiteral("address space grew by %1 KiB").arg(grownKiB)));
+        if (kMemoryIsMeaningful) {
+            QVERIFY2(grownKiB < 256 * 1024, qPrintable(QStringLiteral("address space grew by %1 KiB").arg(grownKiB)));
+        }
         // The bodies are still taken when they do come.
         clients.front()->send(QByteArray(64 * 1024 * 1024, 'x'));
         QTRY_VERIFY_WITH_TIMEOUT(clients.front()->received().contains("got 67108864"), 20'000);
@@ -299,6 +299,10 @@ private Q_SLOTS:
 #ifndef Q_OS_LINUX
         QSKIP("uses setrlimit and getrusage");
 #else
+        // The sanitizers' runtime itself needs descriptors (UBSan checks a pointer by writing it to a
+        // pipe) and reports false errors when there are none.
+        if (!kMemoryIsMeaningful)
+            QSKIP("the sanitizers need free descriptors themselves");
         auto server = start();
         RawClient keep(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
         QTRY_VERIFY_WITH_TIMEOUT(keep.received().contains("got 2"), 5000);

@@ -18,6 +18,7 @@ namespace {
 constexpr qint64 kSocketReadBuffer = 256 * 1024;
 constexpr int kLingerMs = 1000;
 constexpr int kLingerAfterWriteMs = 200;
+constexpr int kMaxDrainReads = 16;
 constexpr qsizetype kMaxEchoedMethod = 32;
 
 bool isKnownMethod(const QByteArray &m)
@@ -204,8 +205,12 @@ void HttpConnection::onReadyRead()
         return;
     bool atEnd = false;
     if (m_state == State::Closing || m_state == State::Closed || m_earlyAnswer) {
-        // Drain, so that the client can read our answer before we close.
-        while (!readAvailable(m_socket, kSocketReadBuffer, &atEnd).isEmpty() && !atEnd) { }
+        // Drain, so that the client can read our answer before we close. A bounded amount per call, so
+        // that a client sending fast cannot hold the thread here; the socket reports what is left.
+        for (int i = 0; i < kMaxDrainReads && !atEnd; ++i) {
+            if (readAvailable(m_socket, kSocketReadBuffer, &atEnd).isEmpty())
+                break;
+        }
         if (atEnd)
             onDisconnected();
         return;

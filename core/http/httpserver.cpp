@@ -233,6 +233,10 @@ void HttpServer::outOfDescriptors()
 
 void HttpServer::resumeAccepting()
 {
+#ifdef Q_OS_LINUX
+    if (m_spareDescriptor < 0) // it could not be taken back last time
+        m_spareDescriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+#endif
     if (m_acceptNotifier && !m_draining)
         m_acceptNotifier->setEnabled(true);
 }
