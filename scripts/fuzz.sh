@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${OBLETH_FUZZ_SECONDS:-60}
-jobs=${OBLETH_FUZZ_JOBS:-$(nproc)}
+parallel=${OBLETH_FUZZ_JOBS:-$(nproc)}
 read -r -a targets <<<"${OBLETH_FUZZ_TARGETS:-request_parser response_parser request_body usage_meter entity_json}"
 
 started=$SECONDS
@@ -44,7 +44,7 @@ run_one() {
 }
 
 for t in "${targets[@]}"; do
-    while (($(jobs -rp | wc -l) >= jobs)); do
+    while (($(jobs -rp | wc -l) >= parallel)); do
         wait -n || true
     done
     run_one "$t" "$@" &
