@@ -11,6 +11,8 @@ packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqli
 if [[ "${1:-}" == "--tests" ]]; then
     # The sqlite3 shell plays the other program that reads or locks obleth's database (tst_storesafety).
     packages+=(sqlite3)
+    # openssl makes the self-signed certificates of the TLS tests.
+    packages+=(openssl)
     # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.
     command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
     # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (libclang-rt-dev on Debian 12; older
