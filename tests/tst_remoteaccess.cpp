@@ -7,6 +7,7 @@
 #include "mockupstream.h"
 #include "rawclient.h"
 #include "serverprocess.h"
+#include "testcertificate.h"
 
 #include <QDeadlineTimer>
 #include <QSslSocket>
@@ -144,21 +145,12 @@ private Q_SLOTS:
 
     void tlsOnBothListeners()
     {
-        if (!QSslSocket::supportsSsl())
-            QSKIP("Qt has no TLS backend here");
-        if (QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty())
-            QSKIP("openssl is not installed (scripts/install-deps.sh --tests installs it)");
+        if (const QString why = test::tlsUnavailableReason(); !why.isEmpty())
+            QSKIP(qPrintable(why));
         QTemporaryDir dir;
-        const QString cert = dir.filePath(QStringLiteral("cert.pem"));
-        const QString key = dir.filePath(QStringLiteral("key.pem"));
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-days"), QStringLiteral("1"),
-                       QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
-        QVERIFY(openssl.waitForFinished(60'000) && openssl.exitCode() == 0);
+        QString cert;
+        QString key;
+        QVERIFY(test::makeSelfSignedCertificate(dir.path(), QStringLiteral("server"), &cert, &key));
 
         test::ServerProcess server({QStringLiteral("--server"), QStringLiteral("--host"), QStringLiteral("0.0.0.0"),
                                     QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),

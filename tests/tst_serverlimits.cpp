@@ -7,6 +7,7 @@
 #include "http/httpserver.h"
 #include "http/tlsconfig.h"
 #include "rawclient.h"
+#include "testcertificate.h"
 #include "testhttp.h"
 
 #include <QDir>
@@ -103,30 +104,12 @@ private:
     QString certFile;
     QString keyFile;
 
-    /// A self-signed certificate for 127.0.0.1 and its key, made by openssl; false if it cannot.
-    bool makeCertificate(const QString &name, QString *cert, QString *key)
-    {
-        *cert = tlsDir.filePath(name + QStringLiteral("-cert.pem"));
-        *key = tlsDir.filePath(name + QStringLiteral("-key.pem"));
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-days"), QStringLiteral("1"),
-                       QStringLiteral("-keyout"), *key, QStringLiteral("-out"), *cert});
-        return openssl.waitForFinished(60'000) && openssl.exitStatus() == QProcess::NormalExit
-            && openssl.exitCode() == 0;
-    }
-
     void requireTls()
     {
-        if (!QSslSocket::supportsSsl())
-            QSKIP("no TLS backend");
-        if (QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty())
-            QSKIP("openssl is not installed");
+        if (const QString why = test::tlsUnavailableReason(); !why.isEmpty())
+            QSKIP(qPrintable(why));
         if (certFile.isEmpty())
-            QVERIFY(makeCertificate(QStringLiteral("server"), &certFile, &keyFile));
+            QVERIFY(test::makeSelfSignedCertificate(tlsDir.path(), QStringLiteral("server"), &certFile, &keyFile));
     }
 
     std::unique_ptr<http::HttpServer> start(http::ServerOptions options = {})
@@ -448,7 +431,7 @@ private Q_SLOTS:
 
         QString otherCert;
         QString otherKey;
-        QVERIFY(makeCertificate(QStringLiteral("other"), &otherCert, &otherKey));
+        QVERIFY(test::makeSelfSignedCertificate(tlsDir.path(), QStringLiteral("other"), &otherCert, &otherKey));
         QVERIFY(!http::loadTlsConfiguration(certFile, otherKey, &tls, &error));
         QVERIFY2(error.contains(otherKey) && error.contains(QStringLiteral("does not match")), qPrintable(error));
         QVERIFY(!error.contains(QStringLiteral("PRIVATE")));
