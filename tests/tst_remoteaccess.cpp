@@ -215,6 +215,9 @@ private Q_SLOTS:
         QCOMPARE(err.count('\n'), 1);
         QVERIFY2(err.startsWith("obleth: ") && err.contains("garbage.pem"), err.constData());
         QVERIFY(obleth.readAllStandardOutput().isEmpty());
+        // Found before anything was made in the data folder.
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("obleth.db"))));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("secret.key"))));
     }
 
     // ---- CORS ----------------------------------------------------------------------------------------

@@ -119,6 +119,14 @@ void Gateway::start()
         Q_EMIT startFailed(error);
     };
     QString error;
+    // TLS files first: a mistake in them is found before anything is created in the data folder.
+    std::optional<QSslConfiguration> tls;
+    if (!m_options.tlsCertFile.isEmpty()) {
+        QSslConfiguration loaded;
+        if (!http::loadTlsConfiguration(m_options.tlsCertFile, m_options.tlsKeyFile, &loaded, &error))
+            return fail(error);
+        tls = loaded;
+    }
     if (!prepareDataDir(m_options.dataDir, &error))
         return fail(error);
 
@@ -172,12 +180,7 @@ void Gateway::start()
 
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
-    if (!m_options.tlsCertFile.isEmpty()) {
-        QSslConfiguration tls;
-        if (!http::loadTlsConfiguration(m_options.tlsCertFile, m_options.tlsKeyFile, &tls, &error))
-            return fail(error);
-        dataOptions.tls = tls;
-    }
+    dataOptions.tls = tls;
     http::ServerOptions adminOptions = dataOptions;
     dataOptions.limits.bodyLimitFor = &DataPlane::bodyLimitFor;
     adminOptions.limits.maxBodyBytes = admin::AdminApi::kMaxBodyBytes;
@@ -188,9 +191,8 @@ void Gateway::start()
         return fail(error);
     }
 
-    const bool tls = dataOptions.tls.has_value();
-    m_status.dataUrl = urlOf(*p.dataServer, tls);
-    m_status.adminUrl = urlOf(*p.adminServer, tls);
+    m_status.dataUrl = urlOf(*p.dataServer, tls.has_value());
+    m_status.adminUrl = urlOf(*p.adminServer, tls.has_value());
     m_status.uptime.start();
     http::HttpServer *dataServer = p.dataServer.get();
     m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };
