@@ -166,6 +166,35 @@ private Q_SLOTS:
         QCOMPARE(upstream.connections, 2);
     }
 
+    void pooledConnectionsAreNotSharedAcrossCredentials()
+    {
+        // HTTP/1.1 cannot tell bytes an upstream sends late and unasked from the answer to a request already sent
+        // on the reused connection. So a connection is reused only for requests with the same credentials: bytes
+        // that a buggy (or hostile) upstream aims at "whoever comes next" can reach no other model's key.
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int request) {
+            const QByteArray answer = okResponse("{\"n\":" + QByteArray::number(upstream.requests.size()) + "}");
+            // The first connection's second request is "answered" by what the upstream meant for someone else.
+            s->write(connection == 1 && request == 2 ? kSmuggled + answer : answer);
+        };
+        QJsonObject alpha = model(QStringLiteral("alpha"), upstream.base());
+        alpha.insert(QStringLiteral("api_key"), QStringLiteral("key-of-alpha"));
+        QJsonObject beta = model(QStringLiteral("beta"), upstream.base());
+        beta.insert(QStringLiteral("api_key"), QStringLiteral("key-of-beta"));
+        QVERIFY(!gw->addModel(alpha).isEmpty());
+        QVERIFY(!gw->addModel(beta).isEmpty());
+
+        QCOMPARE(chat("alpha").status, 200);
+        const Response r = chat("beta");
+        QCOMPARE(r.status, 200);
+        QVERIFY2(!r.headers.contains("x-smuggled"), r.raw.constData());
+        QCOMPARE(upstream.connections, 2); // beta did not reuse alpha's connection
+        QVERIFY(upstream.requests.at(1).contains("Bearer key-of-beta"));
+        // The same credentials do share a connection (keep-alive still works).
+        QCOMPARE(chat("beta").status, 200);
+        QCOMPARE(upstream.connections, 2);
+    }
+
     void switchingProtocolsEndsTheConnection()
     {
         ScriptedUpstream upstream;

@@ -2,6 +2,7 @@
 
 #include "http/socketreading.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QSslSocket>
@@ -52,10 +53,19 @@ UpstreamClient::~UpstreamClient()
     }
 }
 
-QString UpstreamClient::poolKey(const QUrl &url)
+QString UpstreamClient::poolKey(const QUrl &url, const http::Headers &headers)
 {
-    return url.scheme().toLower() + QStringLiteral("://") + url.host().toLower() + QLatin1Char(':')
+    QString key = url.scheme().toLower() + QStringLiteral("://") + url.host().toLower() + QLatin1Char(':')
         + QString::number(portOf(url));
+    // HTTP/1.1 cannot tell bytes an upstream sends late and unasked from the answer to the next request on the
+    // same connection. Connections are therefore shared only between requests with the same credentials, so
+    // such bytes can never answer another key's request. The key's hash stands in for it (the pool key is logged).
+    const QByteArray credentials = headers.value("authorization") + '\n' + headers.value("x-api-key");
+    if (credentials.size() > 1) {
+        key += QLatin1Char('#')
+            + QString::fromLatin1(QCryptographicHash::hash(credentials, QCryptographicHash::Sha256).toHex().left(12));
+    }
+    return key;
 }
 
 UpstreamExchange *UpstreamClient::create(UpstreamRequest request)
@@ -164,7 +174,7 @@ UpstreamExchange::UpstreamExchange(UpstreamClient *client, UpstreamRequest reque
     : QObject(client)
     , m_client(client)
     , m_request(std::move(request))
-    , m_poolKey(UpstreamClient::poolKey(m_request.url))
+    , m_poolKey(UpstreamClient::poolKey(m_request.url, m_request.headers))
     , m_parser(http::MessageParser::Kind::Response, responseLimits())
 { }
 

@@ -58,7 +58,8 @@ private:
         QPointer<QTcpSocket> socket;
         qint64 idleSinceMs;
     };
-    static QString poolKey(const QUrl &url);
+    /// Connections are pooled per upstream and per credentials (see the definition for why).
+    static QString poolKey(const QUrl &url, const http::Headers &headers);
     QTcpSocket *takeIdle(const QString &key);
     /// Pools @p socket after a complete response with no bytes beyond it.
     void giveBack(const QString &key, QTcpSocket *socket);
