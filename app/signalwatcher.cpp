@@ -10,8 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #else
-#include <QPointer>
 #include <windows.h>
+
+#include <atomic>
 #endif
 
 namespace obleth::app {
@@ -59,12 +60,19 @@ void SignalWatcher::onSignal()
 }
 #else
 namespace {
-QPointer<SignalWatcher> s_watcher;
+// The console handler runs on a thread of its own that Windows starts for each event.
+std::atomic<SignalWatcher *> s_watcher{nullptr};
+HANDLE s_stopped = nullptr; ///< set when the watcher goes, i.e. once main() has drained and is returning
 
-BOOL WINAPI onConsoleEvent(DWORD)
+BOOL WINAPI onConsoleEvent(DWORD event)
 {
-    if (s_watcher)
-        QMetaObject::invokeMethod(s_watcher.data(), &SignalWatcher::onSignal, Qt::QueuedConnection);
+    if (SignalWatcher *watcher = s_watcher.load())
+        QMetaObject::invokeMethod(watcher, &SignalWatcher::onSignal, Qt::QueuedConnection);
+    // Ctrl+C and Ctrl+Break: handled, the process goes on and drains. Closing the console, signing out and
+    // shutting down end the process as soon as this handler returns, so hold it until the drain is over
+    // (Windows allows about 5 s for a console close).
+    if (event == CTRL_CLOSE_EVENT || event == CTRL_LOGOFF_EVENT || event == CTRL_SHUTDOWN_EVENT)
+        WaitForSingleObject(s_stopped, 4500);
     return TRUE;
 }
 } // namespace
@@ -72,12 +80,16 @@ BOOL WINAPI onConsoleEvent(DWORD)
 SignalWatcher::SignalWatcher(QObject *parent)
     : QObject(parent)
 {
+    s_stopped = CreateEventW(nullptr, TRUE, FALSE, nullptr);
     s_watcher = this;
     SetConsoleCtrlHandler(onConsoleEvent, TRUE);
 }
 
 SignalWatcher::~SignalWatcher()
 {
+    s_watcher = nullptr;
+    if (s_stopped)
+        SetEvent(s_stopped);
     SetConsoleCtrlHandler(onConsoleEvent, FALSE);
 }
 

@@ -44,7 +44,8 @@ bool Autostart::setEnabled(bool enabled, QString *error)
 #if defined(Q_OS_WIN)
     QSettings run(kRunKey, QSettings::NativeFormat);
     if (enabled)
-        run.setValue(QStringLiteral("obleth"), QDir::toNativeSeparators(m_program));
+        // Quoted: an unquoted path with spaces ("C:\\Program Files\\...") would start C:\\Program.exe if it existed.
+        run.setValue(QStringLiteral("obleth"), QLatin1Char('"') + QDir::toNativeSeparators(m_program) + QLatin1Char('"'));
     else
         run.remove(QStringLiteral("obleth"));
     run.sync();
