@@ -53,7 +53,10 @@ private Q_SLOTS:
                         QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()});
         QVERIFY(server->ok());
     }
-    void cleanupTestCase() { server.reset(); }
+    void cleanupTestCase()
+    {
+        server.reset();
+    }
 
     void keylessUploadsAreRefusedBeforeTheirBody()
     {
@@ -94,6 +97,16 @@ private Q_SLOTS:
                               "Content-Length: 900000\r\n\r\n{");
         QTRY_VERIFY_WITH_TIMEOUT(admin.received().startsWith("HTTP/1.1 401"), 5000);
         QVERIFY(server->virtualKiB() - before < 64 * 1024);
+    }
+
+    void oddSpellingsOfARouteStillGetTheirBody()
+    {
+        // The head is judged on the path as it will be routed: "//v1/chat/completions" (what a base URL ending in
+        // "/" gives some clients) is the chat route, so its body is read and answered.
+        const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":2}";
+        const test::Response r = test::postJson(server->dataPort, "//v1/chat/completions/", server->firstKey(), body);
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.body.contains("chat.completion"));
     }
 
     void expectContinueIsNotSentToStrangers()

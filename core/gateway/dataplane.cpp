@@ -188,7 +188,11 @@ bool DataPlane::wantsBody(const http::HttpRequest &head) const
         return false;
     if (found->maxInFlight && m_keyInFlight.value(found->id) >= *found->maxInFlight)
         return false;
-    const bool servedHere = head.path.startsWith("/v1/") || McpGateway::isMcpPath(head.path);
+    // Judged on the path as handle() will route it (a client's "/v1//chat/completions" is the chat route).
+    const http::NormalizedPath normal = http::normalizePath(head.path);
+    if (!normal.ok())
+        return false;
+    const bool servedHere = normal.path.startsWith("/v1/") || McpGateway::isMcpPath(normal.path);
     return servedHere || m_defaultUpstream.isValid();
 }
 
