@@ -29,6 +29,29 @@ else()
     if(OBLETH_WERROR)
         target_compile_options(obleth_compile_policy INTERFACE -Werror)
     endif()
+    # Hardening as Debian's packages have it (dpkg-buildflags' "hardening=+all" minus what needs the
+    # packaging tool): stack protector, stack clash protection, full RELRO with immediate binding, and
+    # position-independent executables. _FORTIFY_SOURCE needs the optimiser, so it stays out of Debug builds
+    # (where GCC would warn under -Werror) and out of sanitizer builds (ASan intercepts the same functions).
+    option(OBLETH_HARDEN "Build with hardening flags (fortify, stack protector, RELRO/now, PIE)" ON)
+    if(OBLETH_HARDEN)
+        target_compile_options(obleth_compile_policy INTERFACE -fstack-protector-strong -fstack-clash-protection)
+        if(NOT OBLETH_SANITIZE)
+            target_compile_options(obleth_compile_policy INTERFACE
+                $<$<NOT:$<CONFIG:Debug>>:-U_FORTIFY_SOURCE>
+                $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2>)
+        endif()
+        if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86)$")
+            target_compile_options(obleth_compile_policy INTERFACE -fcf-protection)
+        endif()
+        if(NOT APPLE)
+            target_link_options(obleth_compile_policy INTERFACE LINKER:-z,relro LINKER:-z,now)
+        endif()
+        # Qt asks for -fPIC on everything that links it; executables are linked with -pie.
+        include(CheckPIESupported)
+        check_pie_supported(LANGUAGES CXX)
+        set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+    endif()
     if(OBLETH_SANITIZE)
         target_compile_options(obleth_compile_policy INTERFACE
             -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
