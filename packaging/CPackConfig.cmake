@@ -8,12 +8,8 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_RESOURCE_FILE_README "${PROJECT_SOURCE_DIR}/README.md")
 
 if(UNIX AND NOT APPLE)
-    set(CPACK_GENERATOR DEB)
-    set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-    # Plugins are loaded at run time, so shlibdeps cannot see them.
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6svg6, qt6-qpa-plugins")
-    set(CPACK_DEBIAN_PACKAGE_SECTION net)
-    set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+    # Two .deb packages, obleth-server and obleth: see packaging/linux/CPackLinux.cmake.
+    include(${CMAKE_CURRENT_LIST_DIR}/linux/CPackLinux.cmake)
 elseif(WIN32)
     set(CPACK_GENERATOR NSIS)
     set(CPACK_NSIS_DISPLAY_NAME obleth)
