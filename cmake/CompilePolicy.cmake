@@ -20,7 +20,7 @@ target_compile_definitions(obleth_compile_policy INTERFACE
 
 if(MSVC)
     # C++ only: the resource compiler (the .rc of the executables) takes none of these.
-    target_compile_options(obleth_compile_policy INTERFACE $<$<COMPILE_LANGUAGE:CXX>:/W4 /permissive- /Zc:__cplusplus>)
+    target_compile_options(obleth_compile_policy INTERFACE "$<$<COMPILE_LANGUAGE:CXX>:/W4;/permissive-;/Zc:__cplusplus>")
     if(OBLETH_WERROR)
         target_compile_options(obleth_compile_policy INTERFACE $<$<COMPILE_LANGUAGE:CXX>:/WX>)
     endif()
