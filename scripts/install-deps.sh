@@ -5,14 +5,17 @@
 set -euo pipefail
 
 # libqt6svg6 brings the SVG icon plugins the GUI's icons need.
-# libsodium-dev encrypts the upstream secrets kept in the database.
+# libsodium-dev encrypts the upstream secrets kept in the database. file: cpack's DEB generator needs it.
 packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libqt6svg6 libgl-dev
-          libxkbcommon-dev libsodium-dev curl)
+          libxkbcommon-dev libsodium-dev curl file)
 if [[ "${1:-}" == "--tests" ]]; then
     # The sqlite3 shell plays the other program that reads or locks obleth's database (tst_storesafety).
     packages+=(sqlite3)
     # openssl makes the self-signed certificates of the TLS tests.
     packages+=(openssl)
+    # tst_linuxpackaging: man pages render cleanly, the desktop entry and AppStream metadata validate,
+    # obleth-server links no GUI library.
+    packages+=(man-db desktop-file-utils appstream binutils)
     # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.
     command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
     # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (libclang-rt-dev on Debian 12; older
