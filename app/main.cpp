@@ -18,6 +18,10 @@
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
 #endif
+#ifdef Q_OS_WIN
+#include <qt_windows.h>
+#include <shellapi.h>
+#endif
 
 using namespace obleth;
 
@@ -35,6 +39,27 @@ int fail(const QString &message, int code = 1)
 {
     printLine(stderr, QStringLiteral("obleth: ") + message);
     return code;
+}
+
+/// The command line, as QCoreApplication::arguments() would give it. It is read before any application object
+/// exists because the mode it names decides which one to make (QApplication only for the tray app). On Windows
+/// argv is in the ANSI code page and loses what that cannot spell (a data folder with non-ASCII letters), so the
+/// UTF-16 command line is split the way Qt itself does it; elsewhere argv is in the locale's encoding.
+QStringList commandLine(int argc, char **argv)
+{
+    QStringList arguments;
+#ifdef Q_OS_WIN
+    int count = 0;
+    if (LPWSTR *wide = ::CommandLineToArgvW(::GetCommandLineW(), &count)) {
+        for (int i = 0; i < count; ++i)
+            arguments.append(QString::fromWCharArray(wide[i]));
+        ::LocalFree(wide);
+        return arguments;
+    }
+#endif
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    return arguments;
 }
 
 void setIdentity()
@@ -147,9 +172,7 @@ int main(int argc, char **argv)
 #endif
     setIdentity();
     platform::raiseOpenFileLimit();
-    QStringList arguments;
-    for (int i = 0; i < argc; ++i)
-        arguments.append(QString::fromLocal8Bit(argv[i]));
+    const QStringList arguments = commandLine(argc, argv);
 
     app::CliOptions options;
     QString error;

@@ -68,6 +68,7 @@ cleanup() {
 }
 trap cleanup EXIT
 tar -C "$root" -xzf "$tarball"
+chmod 755 "$root" # mktemp made it 0700: apt's own user and any test user must reach /
 
 commit=$(git -C "$repo" rev-parse HEAD)
 git -C "$repo" diff --quiet HEAD || echo "fresh-check: uncommitted changes are NOT part of this check" >&2
