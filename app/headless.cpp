@@ -12,6 +12,10 @@
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
 #endif
+#ifdef Q_OS_WIN
+#include <qt_windows.h>
+#include <shellapi.h>
+#endif
 
 namespace obleth::app {
 
@@ -62,7 +66,19 @@ QString defaultDataDir()
 
 QStringList argumentsOf(int argc, char **argv)
 {
+    // Read before any application object exists, because the mode decides which one to make. On Windows argv
+    // is in the ANSI code page and loses what it cannot spell (a data folder with non-ASCII letters), so the
+    // UTF-16 command line is split the way Qt itself does; elsewhere argv is in the locale's encoding.
     QStringList arguments;
+#ifdef Q_OS_WIN
+    int count = 0;
+    if (LPWSTR *wide = ::CommandLineToArgvW(::GetCommandLineW(), &count)) {
+        for (int i = 0; i < count; ++i)
+            arguments.append(QString::fromWCharArray(wide[i]));
+        ::LocalFree(wide);
+        return arguments;
+    }
+#endif
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
     return arguments;

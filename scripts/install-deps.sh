@@ -4,9 +4,12 @@
 # Usage: scripts/install-deps.sh [--tests]
 set -euo pipefail
 
-# libqt6svg6 brings the SVG icon plugins the GUI's icons need.
+# The SVG icon plugins the GUI's icons need: in libqt6svg6 up to Debian 12 and Ubuntu 24.04, in
+# qt6-svg-plugins from Debian 13 on (where libqt6svg6 is the library alone).
+svg_plugins() { apt-cache show qt6-svg-plugins >/dev/null 2>&1 && echo qt6-svg-plugins || echo libqt6svg6; }
+svg=$(svg_plugins)
 # libsodium-dev encrypts the upstream secrets kept in the database. file: cpack's DEB generator needs it.
-packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libqt6svg6 libgl-dev
+packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite "$svg" libgl-dev
           libxkbcommon-dev libsodium-dev curl file)
 if [[ "${1:-}" == "--tests" ]]; then
     # The sqlite3 shell plays the other program that reads or locks obleth's database (tst_storesafety).
@@ -44,4 +47,8 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+# A fresh root knows no packages before its first update: choose the SVG package again now that it does.
+if [[ "$(svg_plugins)" != "$svg" ]]; then
+    missing=("${missing[@]/#$svg/$(svg_plugins)}")
+fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

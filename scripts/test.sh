@@ -11,12 +11,12 @@ jobs=$(nproc)
 
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
-ctest --preset dev -j "$jobs"
+ctest --preset dev -j "$jobs" --output-on-failure
 
 if [[ "${OBLETH_SKIP_ASAN:-0}" != 1 ]]; then
     cmake --preset asan >/dev/null
     cmake --build --preset asan -j "$jobs"
-    ctest --preset asan -j "$jobs"
+    ctest --preset asan -j "$jobs" --output-on-failure
 fi
 
 if [[ "${OBLETH_SKIP_FUZZ:-0}" != 1 ]]; then

@@ -15,6 +15,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 
 #include <csignal>
 #ifdef Q_OS_UNIX
@@ -151,7 +152,12 @@ private Q_SLOTS:
         store::RequestLog log;
         QString error;
         QVERIFY(log.open(dir.filePath(QStringLiteral("obleth.db")), &error));
+        // The (date, time, Qt::TimeSpec) constructor is deprecated from Qt 6.8 on; QTimeZone::UTC exists from 6.5.
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+        const QDateTime yesterday(QDate::currentDate().addDays(-1), QTime(0, 0), QTimeZone::UTC);
+#else
         const QDateTime yesterday(QDate::currentDate().addDays(-1), QTime(0, 0), Qt::UTC);
+#endif
         log.append(record(1, yesterday.addSecs(10 * 3600)));
         log.append(record(2, yesterday.addSecs(20 * 3600)));
         log.append(record(3, yesterday.addDays(-3)));

@@ -6,6 +6,7 @@
 #include "rawclient.h"
 #include "serverprocess.h"
 
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -29,10 +30,23 @@ constexpr bool kMemoryIsMeaningful = true;
 constexpr bool kMemoryIsMeaningful = true;
 #endif
 
+/// Polls @p done, letting events run between tries, until it holds or @p timeoutMs pass: a deadline, not a
+/// fixed wait, and finer-grained than QTRY_* (which waits 50 ms a step), since it runs once per hang-up.
+template<typename Condition> bool poll(Condition done, int timeoutMs)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!done()) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(2);
+    }
+    return true;
+}
+
 QByteArray post(const QByteArray &key, const QByteArray &body, const QByteArray &extra = {})
 {
     return "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key + "\r\n" + extra
-           + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
 }
 } // namespace
 
@@ -64,7 +78,7 @@ private Q_SLOTS:
         QFile token(dir.filePath(QStringLiteral("admin-token")));
         QVERIFY(token.open(QIODevice::ReadOnly));
         const QByteArray model = "{\"model_name\":\"remote\",\"upstream_model\":\"mock-model\",\"api_base\":\""
-                                 + mock->url(QStringLiteral("/v1")).toString().toLatin1() + "\"}";
+            + mock->url(QStringLiteral("/v1")).toString().toLatin1() + "\"}";
         const test::Response r = test::request(server->adminPort, "POST", "/api/v1/models",
                                                test::headers({{"Authorization", "Bearer " + token.readAll().trimmed()},
                                                               {"Content-Type", "application/json"}}),
@@ -98,41 +112,66 @@ private Q_SLOTS:
 
     void thousandHangUpsLeaveNothingBehind()
     {
-        auto churn = [this](int count) {
+        // Clients that hang up in the middle of a stream, or while the upstream is still thinking (streamed or
+        // not). Each hang-up must cancel its upstream request and give back what it held (the client's socket,
+        // the upstream connection) before the next client comes: that is waited for, with a deadline, instead
+        // of letting hang-ups pile up for as long as a busy machine makes the gateway lag. So the gateway holds
+        // one exchange at a time however loaded the machine is, and a leak of even one descriptor stops the
+        // test at the hang-up that leaked it.
+        auto churn = [this](int count, int fdsIdle) {
             for (int i = 0; i < count; ++i) {
                 const int kind = i % 3;
-                const QByteArray request
-                    = kind == 0 ? post(key, "{\"model\":\"remote\",\"stream\":true,\"max_tokens\":1000}", "x-mock-chunk-delay-ms: 20\r\n")
+                const QByteArray request = kind == 0
+                    ? post(key, "{\"model\":\"remote\",\"stream\":true,\"max_tokens\":1000}",
+                           "x-mock-chunk-delay-ms: 20\r\n")
                     : kind == 1 ? post(key, "{\"model\":\"remote\",\"stream\":true}", "x-mock-latency-ms: 10000\r\n")
                                 : post(key, "{\"model\":\"remote\"}", "x-mock-latency-ms: 10000\r\n");
-                RawClient client(server->dataPort, request);
-                if (kind == 0)
-                    QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("data: {"), 5000);
-                else
-                    QTRY_VERIFY_WITH_TIMEOUT(client.socket().state() == QAbstractSocket::ConnectedState
-                                                 && client.socket().bytesToWrite() == 0,
-                                             5000);
-                client.hangUp();
+                {
+                    RawClient client(server->dataPort, request);
+                    if (kind == 0)
+                        QVERIFY2(poll([&] { return client.received().contains("data: {"); }, 15'000),
+                                 "no stream began");
+                    else
+                        QVERIFY2(poll([this] { return mockInFlight() == 1; }, 15'000),
+                                 "the request did not reach the upstream");
+                    client.hangUp();
+                }
+                QVERIFY2(
+                    poll([this] { return mockInFlight() == 0; }, 15'000),
+                    qPrintable(
+                        QStringLiteral("hang-up %1 (kind %2) left its upstream request running").arg(i).arg(kind)));
+                if (fdsIdle >= 0)
+                    QVERIFY2(poll([&] { return server->openFiles() <= fdsIdle; }, 15'000),
+                             qPrintable(QStringLiteral("hang-up %1 (kind %2) left %3 descriptors open, %4 when idle")
+                                            .arg(i)
+                                            .arg(kind)
+                                            .arg(server->openFiles())
+                                            .arg(fdsIdle)));
             }
-            QTRY_COMPARE_WITH_TIMEOUT(mockInFlight(), 0, 15'000);
         };
-        churn(90); // warm up pools and allocators
-        const int fdsBefore = server->openFiles();
+        churn(90, -1); // warm up pools and allocators
+        if (QTest::currentTestFailed())
+            return;
+        const int fdsIdle = server->openFiles();
         const qint64 rssBefore = server->rssKiB();
-        churn(999);
-        QTRY_VERIFY_WITH_TIMEOUT(server->openFiles() <= fdsBefore, 5000);
-        const qint64 rssAfter = server->rssKiB();
-        qInfo("after 1000 hang-ups: %d fds (before %d), RSS %lld KiB (before %lld KiB)", server->openFiles(), fdsBefore,
-              rssAfter, rssBefore);
+        churn(999, fdsIdle);
+        if (QTest::currentTestFailed())
+            return;
+        // Memory freed late (objects deleted on the next event loop pass) comes back by itself; a leak does not.
+        // Under a sanitizer memory figures mean nothing (see kMemoryIsMeaningful).
+        const bool memoryBack = poll([&] { return server->rssKiB() - rssBefore < 4 * 1024; }, 10'000);
+        qInfo("after 1000 hang-ups: %d fds (idle %d), RSS %lld KiB (before %lld KiB)", server->openFiles(), fdsIdle,
+              server->rssKiB(), rssBefore);
         if (kMemoryIsMeaningful)
-            QVERIFY(rssAfter - rssBefore < 4 * 1024);
+            QVERIFY2(memoryBack, "obleth kept memory from the hang-ups");
     }
 
     void hugeBodyIsNotBuffered()
     {
         const qint64 rssBefore = server->rssKiB();
-        RawClient client(server->dataPort, "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
-                                               + "\r\nContent-Length: 209715200\r\n\r\n");
+        RawClient client(server->dataPort,
+                         "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + key
+                             + "\r\nContent-Length: 209715200\r\n\r\n");
         QTRY_VERIFY_WITH_TIMEOUT(client.socket().state() == QAbstractSocket::ConnectedState, 5000);
         const QByteArray piece(1024 * 1024, 'x');
         for (int i = 0; i < 200 && !client.isClosed() && !client.received().contains("413"); ++i) {

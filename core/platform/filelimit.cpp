@@ -5,6 +5,12 @@
 #ifdef Q_OS_UNIX
 #include <sys/resource.h>
 #endif
+#ifdef Q_OS_MACOS
+// Said, not left to other headers: OPEN_MAX (the most setrlimit accepts there) and std::min.
+#include <algorithm>
+#include <climits>
+#include <sys/syslimits.h>
+#endif
 
 namespace obleth::platform {
 

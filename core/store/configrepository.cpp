@@ -8,6 +8,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QTimeZone>
 #include <QVariant>
 
 Q_LOGGING_CATEGORY(lcConfigStore, "obleth.store.config", QtInfoMsg)
@@ -53,7 +54,13 @@ QString timeText(const QDateTime &t)
 QDateTime timeFrom(const QVariant &v)
 {
     QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+    // Stored times are UTC. setTimeSpec() is deprecated from Qt 6.8 on (a -Werror build stops there), and
+    // QTimeZone::UTC, which gives the same plain-UTC time, only exists from 6.5 on.
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+    t.setTimeZone(QTimeZone::UTC);
+#else
     t.setTimeSpec(Qt::UTC);
+#endif
     return t;
 }
 
