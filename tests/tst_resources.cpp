@@ -4,6 +4,7 @@
 #include "gatewayfixture.h"
 #include "mockupstream.h"
 #include "rawclient.h"
+#include "sanitizers.h"
 #include "serverprocess.h"
 
 #include <QDeadlineTimer>
@@ -16,19 +17,7 @@ using namespace obleth;
 using test::RawClient;
 
 namespace {
-// Under AddressSanitizer freed memory sits in a quarantine instead of being reused, so resident memory
-// grows with the bytes that pass through, not with what is held: memory figures mean nothing there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMemoryIsMeaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kMemoryIsMeaningful = false;
-#else
-constexpr bool kMemoryIsMeaningful = true;
-#endif
-#else
-constexpr bool kMemoryIsMeaningful = true;
-#endif
+using test::kMemoryIsMeaningful;
 
 /// Polls @p done, letting events run between tries, until it holds or @p timeoutMs pass: a deadline, not a
 /// fixed wait, and finer-grained than QTRY_* (which waits 50 ms a step), since it runs once per hang-up.

@@ -7,6 +7,7 @@
 #include "http/httpserver.h"
 #include "http/tlsconfig.h"
 #include "rawclient.h"
+#include "sanitizers.h"
 #include "testcertificate.h"
 #include "testhttp.h"
 
@@ -34,19 +35,7 @@ using test::RawClient;
 
 namespace {
 
-// Under AddressSanitizer freed memory sits in a quarantine and allocations carry shadow memory:
-// memory figures mean nothing there. (The asan preset also enables UndefinedBehaviorSanitizer.)
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMemoryIsMeaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kMemoryIsMeaningful = false;
-#else
-constexpr bool kMemoryIsMeaningful = true;
-#endif
-#else
-constexpr bool kMemoryIsMeaningful = true;
-#endif
+using test::kMemoryIsMeaningful;
 
 /// Answers 200 with the body's size; refuses (401) any request without X-Allow, on its head alone.
 class TestHandler final : public http::HttpHandler
