@@ -17,6 +17,15 @@ if(NOT WIN32 AND NOT APPLE)
     return()
 endif()
 
+# The licence and the notices of what the installers bundle (Qt under the LGPL: how to relink), beside the app.
+if(WIN32)
+    install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/packaging/THIRD-PARTY-NOTICES.txt
+        DESTINATION .)
+else()
+    install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/packaging/THIRD-PARTY-NOTICES.txt
+        DESTINATION obleth.app/Contents/Resources)
+endif()
+
 set(obleth_server_target "")
 if(TARGET obleth-server)
     set(obleth_server_target obleth-server)
