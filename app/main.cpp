@@ -27,6 +27,8 @@ int runGui(app::CliOptions options, int argc, char **argv)
                            .arg(options.gateway.dataDir));
         return 0;
     }
+    if (const QString warning = options.exposureWarning(); !warning.isEmpty())
+        app::printLine(stderr, QStringLiteral("obleth: ") + warning);
     gateway::GatewayThread gateway(options.gateway);
     app::SignalWatcher watcher;
     ui::GuiApp app(&gateway);
