@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QTime>
 #include <QUrl>
 
 #include <cmath>
@@ -173,7 +174,11 @@ void JsonFields::readOptionalTime(const QString &name, std::optional<QDateTime> 
     if (!t.isValid())
         return fail(name,
                     QStringLiteral("%1 must be an ISO 8601 time such as 2030-01-31T12:00:00Z, or null").arg(name));
-    *out = t.toUTC();
+    // To the second, as the API shows times: what is read back is what was stored (a fraction of a second
+    // before 1970 would otherwise show as the second before).
+    QDateTime utc = t.toUTC();
+    utc.setTime(QTime(utc.time().hour(), utc.time().minute(), utc.time().second()));
+    *out = utc;
 }
 
 void JsonFields::readStringList(const QString &name, QStringList *out)
