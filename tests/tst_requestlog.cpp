@@ -223,14 +223,11 @@ private Q_SLOTS:
         QVERIFY(q.exec(QStringLiteral("SELECT id FROM request_log")));
         while (q.next())
             logged.insert(q.value(0).toString().toLatin1());
-        int older = 0;
+        const QList<QByteArray> olderIds = load.answeredBefore(killedAt - 1000);
+        const int older = int(olderIds.size());
         int missing = 0;
-        for (auto it = load.answered.cbegin(); it != load.answered.cend(); ++it) {
-            if (it.value() > killedAt - 1000)
-                continue;
-            ++older;
-            missing += logged.contains(it.key()) ? 0 : 1;
-        }
+        for (const QByteArray &id : olderIds)
+            missing += logged.contains(id) ? 0 : 1;
         qInfo("%lld answered, %d more than 1 s before the kill, %d of those missing; %lld rows logged",
               qint64(load.answered.size()), older, missing, qint64(logged.size()));
         QVERIFY(older > 0);

@@ -329,14 +329,11 @@ private Q_SLOTS:
         QVERIFY(again.waitForExit(15'000));
 
         const QSet<QByteArray> logged = loggedIds(dbPath);
-        int older = 0;
+        const QList<QByteArray> olderIds = load.answeredBefore(killedAt - 1000);
+        const int older = int(olderIds.size());
         int missing = 0;
-        for (auto it = load.answered.cbegin(); it != load.answered.cend(); ++it) {
-            if (it.value() > killedAt - 1000)
-                continue;
-            ++older;
-            missing += logged.contains(it.key()) ? 0 : 1;
-        }
+        for (const QByteArray &id : olderIds)
+            missing += logged.contains(id) ? 0 : 1;
         qInfo("%lld answered, %d more than 1 s before the kill, %d of those missing", qint64(load.answered.size()),
               older, missing);
         QVERIFY(older > 0);

@@ -16,6 +16,16 @@ public:
     void stop() { m_stopped = true; }
     QHash<QByteArray, qint64> answered; ///< request id -> ms since start when its answer was complete
     [[nodiscard]] qint64 now() const { return m_clock.elapsed(); }
+    /// Ids of the requests whose answers were complete before @p ms (since start).
+    [[nodiscard]] QList<QByteArray> answeredBefore(qint64 ms) const
+    {
+        QList<QByteArray> ids;
+        for (auto it = answered.cbegin(); it != answered.cend(); ++it) {
+            if (it.value() <= ms)
+                ids.append(it.key());
+        }
+        return ids;
+    }
 
 private:
     void onData(QTcpSocket *socket);
