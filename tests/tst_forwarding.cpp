@@ -62,6 +62,10 @@ private Q_SLOTS:
         QTest::newRow("model twice") << QByteArray("{\"model\":\"mock-model\",\"model\":\"registered\"}");
         QTest::newRow("model twice, one escaped") << QByteArray("{\"model\":\"a\",\"mod\\u0065l\":\"b\"}");
         QTest::newRow("model twice, first not a string") << QByteArray("{\"model\":1,\"x\":[],\"model\":\"b\"}");
+        // Raw control characters are not JSON; Qt 6.4 and 6.8 read a key holding a raw NUL differently (fuzzing).
+        QTest::newRow("raw NUL in a key") << QByteArray("{\"mod\\u0065l\0\0\":\"a\"}", 20);
+        QTest::newRow("raw NUL in a string") << QByteArray("{\"model\":\"a\0\"}", 14);
+        QTest::newRow("raw control character") << QByteArray("{\"model\":\"a\x01\"}");
         QTest::newRow("model twice, same value") << QByteArray("{ \"model\" : \"a\" , \"model\":\"a\"}");
     }
     void invalidBodies()

@@ -89,6 +89,19 @@ private:
     qsizetype m_i = 0;
 };
 
+/// RFC 8259 allows no control character below U+0020 unescaped, in strings or between tokens (tab, line feed and
+/// carriage return only as white space). Qt's parser accepts some of them, and Qt versions differ in how they
+/// read a key that holds a raw NUL: the scan below and the parser could then disagree about "model".
+qsizetype firstRawControlCharacter(const QByteArray &bytes)
+{
+    for (qsizetype i = 0; i < bytes.size(); ++i) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            return i;
+    }
+    return -1;
+}
+
 QString decodeJsonString(const QByteArray &raw)
 {
     if (!raw.contains('\\'))
@@ -154,6 +167,10 @@ int RequestBody::countTopLevelKey(const QByteArray &bytes, QByteArrayView key)
 bool RequestBody::parse(const QByteArray &bytes, QString *error)
 {
     m_bytes = bytes;
+    if (const qsizetype at = firstRawControlCharacter(bytes); at >= 0) {
+        *error = QStringLiteral("the request body is not valid JSON (control character at offset %1)").arg(at);
+        return false;
+    }
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &pe);
     if (pe.error != QJsonParseError::NoError) {
