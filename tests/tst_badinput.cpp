@@ -95,7 +95,8 @@ private Q_SLOTS:
         QTest::newRow("model wrong type") << QByteArray("{\"model\": [\"mock-model\"]}") << 400;
         QTest::newRow("model null") << QByteArray("{\"model\": null}") << 400;
         QTest::newRow("non-utf8") << QByteArray("{\"model\":\"mock-\xc3\x28model\"}") << 400;
-        QTest::newRow("nul byte") << QByteArray("{\"model\":\"mock\0model\"}", 22) << 404;
+        // A raw NUL is not JSON (RFC 8259 wants it escaped): refused as such, as Qt versions read it differently.
+        QTest::newRow("nul byte") << QByteArray("{\"model\":\"mock\0model\"}", 22) << 400;
         QTest::newRow("1 MiB model name") << QByteArray("{\"model\":\"") + QByteArray(1024 * 1024, 'm') + "\"}" << 404;
         QTest::newRow("deeply nested") << QByteArray(100'000, '[') << 400;
     }
