@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     QObject::connect(&feeder, &QTimer::timeout, &app, [&] {
         const qint64 due = clock.elapsed() * rate / 1000;
         for (; sent < due; ++sent) {
-            usage::RequestRecord r;
+            model::RequestRecord r;
             r.id = "req_" + QByteArray::number(sent);
             r.startedAt = QDateTime::currentDateTimeUtc();
             r.tenantName = QStringLiteral("team-%1").arg(sent % 7);
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
             r.latencyMs = 120;
             r.promptTokens = 40;
             r.completionTokens = 200;
-            model.started(usage::RequestStarted{r.id, r.startedAt, {}, r.tenantName, {}, r.model, r.method, r.path, {}});
+            model.started(model::RequestStarted{r.id, r.startedAt, {}, r.tenantName, {}, r.model, r.method, r.path, {}});
             model.finished(r);
         }
     });

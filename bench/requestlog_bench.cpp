@@ -51,9 +51,9 @@ int main(int argc, char **argv)
     const qint64 spanMs = 30LL * 24 * 3600 * 1000;
     QElapsedTimer fill;
     fill.start();
-    QList<usage::RequestRecord> batch;
+    QList<model::RequestRecord> batch;
     for (qint64 i = 0; i < rows; ++i) {
-        usage::RequestRecord r;
+        model::RequestRecord r;
         r.id = "req_" + QByteArray::number(i, 16).rightJustified(32, '0');
         r.startedAt = start.addMSecs(spanMs * i / rows);
         const int tenant = int(rng.bounded(20));

@@ -5,7 +5,7 @@
 #include "admin/adminapi.h"
 #include "cache/responsecache.h"
 #include "config/configservice.h"
-#include "gateway/gatewaystatus.h"
+#include "status/gatewaystatus.h"
 #include "gatewayfixture.h"
 #include "http/httpresponder.h"
 #include "metrics/metrics.h"
@@ -68,7 +68,7 @@ private Q_SLOTS:
         QVERIFY(db.open(dir.filePath(QStringLiteral("x.db")), &error));
         config::ConfigService config(&db);
         QVERIFY(config.load(&error));
-        gateway::GatewayStatus status;
+        status::GatewayStatus status;
         status.uptime.start();
         admin::AdminApi api({&config, &status}, QStringLiteral("in-process-token-123"));
 
@@ -401,7 +401,7 @@ private Q_SLOTS:
         QString error;
         QVERIFY(db.open(dir.filePath(QStringLiteral("x.db")), &error));
         config::ConfigService config(&db);
-        gateway::GatewayStatus status;
+        status::GatewayStatus status;
         store::RequestLog log;
         QVERIFY(log.open(dir.filePath(QStringLiteral("x.db")), &error));
         usage::RequestMonitor monitor;

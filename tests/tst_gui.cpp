@@ -732,12 +732,12 @@ private Q_SLOTS:
         ui::RequestLogModel model;
         const QDateTime now = QDateTime::currentDateTimeUtc();
         for (int i = 0; i < ui::RequestLogModel::kMaxRows + 1000; ++i) {
-            usage::RequestRecord r;
+            model::RequestRecord r;
             r.id = "req_" + QByteArray::number(i);
             r.startedAt = now;
             r.status = 200;
             model.started(
-                usage::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions"), {}});
+                model::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions"), {}});
             model.finished(r);
         }
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);

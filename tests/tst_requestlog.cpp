@@ -26,9 +26,9 @@
 using namespace obleth;
 
 namespace {
-usage::RequestRecord record(int i, const QDateTime &at, const QString &tenant = QStringLiteral("t1"))
+model::RequestRecord record(int i, const QDateTime &at, const QString &tenant = QStringLiteral("t1"))
 {
-    usage::RequestRecord r;
+    model::RequestRecord r;
     r.id = "req_" + QByteArray::number(i);
     r.startedAt = at;
     r.tenantId = tenant;

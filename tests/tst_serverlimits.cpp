@@ -6,6 +6,7 @@
 #include "http/httpresponder.h"
 #include "http/httpserver.h"
 #include "http/tlsconfig.h"
+#include "openai/error.h"
 #include "rawclient.h"
 #include "sanitizers.h"
 #include "testcertificate.h"
@@ -46,7 +47,7 @@ public:
     void handle(http::HttpRequest request, http::HttpResponder *responder) override
     {
         if (!request.headers.contains("x-allow")) {
-            responder->sendError(401, "invalid_api_key", QStringLiteral("no X-Allow"));
+            openai::sendError(responder, 401, "invalid_api_key", QStringLiteral("no X-Allow"));
             return;
         }
         responder->send(200, {}, "got " + QByteArray::number(request.body.size()));

@@ -137,7 +137,7 @@ private Q_SLOTS:
             QVERIFY(db.open(path, &error));
             config::ConfigService config(&db);
             QVERIFY(config.load(&error));
-            config::Tenant t;
+            model::Tenant t;
             QVERIFY(config.createTenant(QJsonObject{{QStringLiteral("name"), QStringLiteral("acme")}}, &t).ok());
             tenantId = t.id;
         }
@@ -163,7 +163,7 @@ private Q_SLOTS:
         config::ConfigService config(&db);
         QVERIFY(config.load(&error));
         const auto snap = config.snapshot();
-        const config::ModelConfig *m = snap->findModel(QStringLiteral("llama"));
+        const model::ModelConfig *m = snap->findModel(QStringLiteral("llama"));
         QVERIFY(m);
         QCOMPARE(m->upstreamModel, QStringLiteral("llama3:8b"));
         QCOMPARE(m->apiKey, QStringLiteral("secret-upstream-key"));
@@ -176,7 +176,7 @@ private Q_SLOTS:
         QCOMPARE(snap->keys.size(), 1);
         QCOMPARE(snap->capacity, 32);
         QVERIFY(snap->mcpServers.isEmpty());
-        config::McpServer s;
+        model::McpServer s;
         QVERIFY(config
                     .createMcpServer(
                         QJsonObject{{QStringLiteral("name"), QStringLiteral("fs")},
@@ -240,11 +240,11 @@ private Q_SLOTS:
         QVERIFY(config::isWellFormedApiKey(secret.toLatin1()));
         QVERIFY(config.bootstrapDefaultTenant(&error).isEmpty()); // only on an empty database
         const auto before = config.snapshot();
-        const config::ApiKey *key = before->findKeyByHash(config::hashSecret(secret.toLatin1()));
+        const model::ApiKey *key = before->findKeyByHash(config::hashSecret(secret.toLatin1()));
         QVERIFY(key);
         QCOMPARE(key->keyPrefix, secret.left(18));
 
-        config::ApiKey updated;
+        model::ApiKey updated;
         QVERIFY(config.setKeyDisabled(key->id, QJsonObject{{QStringLiteral("disabled"), true}}, &updated).ok());
         QVERIFY(config.snapshot()->findKeyByHash(config::hashSecret(secret.toLatin1()))->disabled);
         QVERIFY(!before->findKeyByHash(config::hashSecret(secret.toLatin1()))->disabled); // old snapshot unchanged

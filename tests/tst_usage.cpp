@@ -308,16 +308,16 @@ private Q_SLOTS:
     {
         usage::RequestMonitor *monitor = gw->gateway()->requestMonitor();
         QVERIFY(monitor);
-        QList<usage::RequestStarted> started;
-        QList<usage::RequestProgress> progress;
-        QList<usage::RequestRecord> finished;
+        QList<model::RequestStarted> started;
+        QList<model::RequestProgress> progress;
+        QList<model::RequestRecord> finished;
         QObject receiver; // in this thread: the signals arrive queued, as they would in the GUI
         connect(monitor, &usage::RequestMonitor::requestStarted, &receiver,
-                [&](const usage::RequestStarted &s) { started << s; });
+                [&](const model::RequestStarted &s) { started << s; });
         connect(monitor, &usage::RequestMonitor::requestProgress, &receiver,
-                [&](const usage::RequestProgress &p) { progress << p; });
+                [&](const model::RequestProgress &p) { progress << p; });
         connect(monitor, &usage::RequestMonitor::requestFinished, &receiver,
-                [&](const usage::RequestRecord &r) { finished << r; });
+                [&](const model::RequestRecord &r) { finished << r; });
         const test::Response r
             = test::postJson(gw->dataPort(), kChat, gw->firstKey(), chat(QStringLiteral("mock-model"), 4, true, true));
         QCOMPARE(r.status, 200);

@@ -2,7 +2,7 @@
 
 #include "config/configservice.h"
 #include "gateway/gatewaythread.h"
-#include "gateway/liveview.h"
+#include "status/liveview.h"
 #include "store/requestlog.h"
 #include "usage/requestmonitor.h"
 
@@ -62,9 +62,9 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
     Q_EMIT configChanged();
 }
 
-std::shared_ptr<const config::ConfigSnapshot> GatewayLink::snapshot() const
+std::shared_ptr<const model::ConfigSnapshot> GatewayLink::snapshot() const
 {
-    return m_snapshot ? m_snapshot : std::make_shared<const config::ConfigSnapshot>();
+    return m_snapshot ? m_snapshot : std::make_shared<const model::ConfigSnapshot>();
 }
 
 template<typename Result>
@@ -108,7 +108,7 @@ void GatewayLink::fetchLive(QObject *context, std::function<void(const QJsonObje
         context,
         [gateway] {
             const config::ConfigService *config = gateway->configService();
-            return config ? gateway::liveView(*config->snapshot(), gateway->status()) : QJsonObject();
+            return config ? status::liveView(*config->snapshot(), gateway->status()) : QJsonObject();
         },
         [done = std::move(done)](const QJsonObject &live) {
             if (!live.isEmpty())
@@ -137,7 +137,7 @@ void GatewayLink::regenerateAdminToken(QObject *context, std::function<void(cons
 }
 
 void GatewayLink::fetchRecentRequests(int limit, QObject *context,
-                                      std::function<void(const QList<usage::RequestRecord> &)> done)
+                                      std::function<void(const QList<model::RequestRecord> &)> done)
 {
     if (!m_running)
         return;
@@ -151,7 +151,7 @@ void GatewayLink::fetchRecentRequests(int limit, QObject *context,
             if (!log)
                 return;
             log->requests(filter, log, [link, context, done](const QList<store::LoggedRequest> &rows, const QString &) {
-                QList<usage::RequestRecord> records;
+                QList<model::RequestRecord> records;
                 records.reserve(rows.size());
                 for (const store::LoggedRequest &row : rows)
                     records.append(row.record);

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "config/configsnapshot.h"
+#include "model/configsnapshot.h"
 #include "config/jsonfields.h"
-#include "usage/requestrecord.h"
+#include "model/requestrecord.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -34,7 +34,7 @@ public:
 
     [[nodiscard]] bool isReady() const noexcept { return m_running; }
     /// The current configuration (empty until ready()).
-    [[nodiscard]] std::shared_ptr<const config::ConfigSnapshot> snapshot() const;
+    [[nodiscard]] std::shared_ptr<const model::ConfigSnapshot> snapshot() const;
     [[nodiscard]] const QString &dataUrl() const noexcept { return m_dataUrl; }
     [[nodiscard]] const QString &adminUrl() const noexcept { return m_adminUrl; }
     [[nodiscard]] const QString &dataDir() const noexcept { return m_dataDir; }
@@ -48,7 +48,7 @@ public:
     void fetchLive(QObject *context, std::function<void(const QJsonObject &live)> done);
     /// The newest @p limit requests of the log (newest first), for a window that opens on a running gateway.
     void fetchRecentRequests(int limit, QObject *context,
-                             std::function<void(const QList<usage::RequestRecord> &records)> done);
+                             std::function<void(const QList<model::RequestRecord> &records)> done);
     /// Pauses or resumes the data plane; paused() follows.
     void setPaused(bool paused);
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
@@ -67,9 +67,9 @@ Q_SIGNALS:
     void ready();
     void configChanged();
     void pausedChanged(bool paused);
-    void requestStarted(const obleth::usage::RequestStarted &started);
-    void requestProgress(const obleth::usage::RequestProgress &progress);
-    void requestFinished(const obleth::usage::RequestRecord &record);
+    void requestStarted(const obleth::model::RequestStarted &started);
+    void requestProgress(const obleth::model::RequestProgress &progress);
+    void requestFinished(const obleth::model::RequestRecord &record);
 
 private:
     void attach(const QString &dataUrl, const QString &adminUrl);
@@ -77,7 +77,7 @@ private:
     gateway::GatewayThread *m_thread;
     /// The latest snapshot, handed over by the gateway thread on each change (never read from the service
     /// here: the gateway may be shutting down).
-    std::shared_ptr<const config::ConfigSnapshot> m_snapshot;
+    std::shared_ptr<const model::ConfigSnapshot> m_snapshot;
     bool m_running = false;
     QString m_dataUrl;
     QString m_adminUrl;

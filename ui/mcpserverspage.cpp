@@ -23,9 +23,9 @@
 namespace obleth::ui {
 
 namespace {
-const config::McpServer *findServer(const config::ConfigSnapshot &snap, const QString &id)
+const model::McpServer *findServer(const model::ConfigSnapshot &snap, const QString &id)
 {
-    for (const config::McpServer &s : snap.mcpServers) {
+    for (const model::McpServer &s : snap.mcpServers) {
         if (s.id == id)
             return &s;
     }
@@ -83,7 +83,7 @@ void McpServersPage::reload()
     const auto snap = m_link->snapshot();
     m_table->setRowCount(int(snap->mcpServers.size()));
     int row = 0;
-    for (const config::McpServer &s : snap->mcpServers) {
+    for (const model::McpServer &s : snap->mcpServers) {
         auto *name = cell(s.name);
         name->setData(kIdRole, s.id);
         m_table->setItem(row, Name, name);
@@ -91,7 +91,7 @@ void McpServersPage::reload()
         m_table->setItem(row, Enabled, cell(s.enabled ? tr("yes") : tr("no")));
         QStringList names;
         for (const QString &id : s.allowedTenants) {
-            const config::Tenant *t = snap->findTenant(id);
+            const model::Tenant *t = snap->findTenant(id);
             names << (t ? t->name : id);
         }
         m_table->setItem(row, Tenants, cell(names.isEmpty() ? tr("all") : names.join(QStringLiteral(", "))));
@@ -103,7 +103,7 @@ void McpServersPage::reload()
 void McpServersPage::openForm(const QString &id)
 {
     const auto snap = m_link->snapshot();
-    const config::McpServer *current = id.isEmpty() ? nullptr : findServer(*snap, id);
+    const model::McpServer *current = id.isEmpty() ? nullptr : findServer(*snap, id);
     if (!id.isEmpty() && !current)
         return;
     delete m_form.dialog;
@@ -120,7 +120,7 @@ void McpServersPage::openForm(const QString &id)
     f.enabled = new QCheckBox(tr("Clients may use it"), f.dialog);
     f.enabled->setChecked(!current || current->enabled);
     f.tenants = new QListWidget(f.dialog);
-    for (const config::Tenant &t : snap->tenants) {
+    for (const model::Tenant &t : snap->tenants) {
         auto *item = new QListWidgetItem(t.name, f.tenants);
         item->setData(kIdRole, t.id);
         item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
@@ -162,7 +162,7 @@ void McpServersPage::save(const QString &id)
     QDialog *dialog = f.dialog;
     m_link->change(
         [id, body](config::ConfigService &c) {
-            config::McpServer s;
+            model::McpServer s;
             return id.isEmpty() ? c.createMcpServer(body, &s) : c.replaceMcpServer(id, body, &s);
         },
         dialog,
@@ -181,7 +181,7 @@ void McpServersPage::save(const QString &id)
 void McpServersPage::test()
 {
     const auto snap = m_link->snapshot();
-    const config::McpServer *s = findServer(*snap, selectedId());
+    const model::McpServer *s = findServer(*snap, selectedId());
     if (!s) {
         m_message->setText(tr("Select an MCP server to test."));
         return;

@@ -80,7 +80,7 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
         const QJsonObject body{{QStringLiteral("enabled"), item->checkState() == Qt::Checked}};
         m_link->change(
             [id, body](config::ConfigService &c) {
-                config::ModelConfig m;
+                model::ModelConfig m;
                 return c.patchModel(id, body, &m);
             },
             this, [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
@@ -100,7 +100,7 @@ void ModelsPage::reload()
     m_reloading = true;
     m_table->setRowCount(int(snap->models.size()));
     int row = 0;
-    for (const config::ModelConfig &m : snap->models) {
+    for (const model::ModelConfig &m : snap->models) {
         auto *name = cell(m.modelName);
         name->setData(kIdRole, m.id);
         m_table->setItem(row, Name, name);
@@ -126,7 +126,7 @@ void ModelsPage::openDialog(const QString &id)
 {
     QJsonObject current;
     if (!id.isEmpty()) {
-        const config::ModelConfig *m = m_link->snapshot()->findModelById(id);
+        const model::ModelConfig *m = m_link->snapshot()->findModelById(id);
         if (!m)
             return;
         current = config::toJson(*m);
@@ -138,7 +138,7 @@ void ModelsPage::openDialog(const QString &id)
         const QJsonObject body = dialog->model();
         m_link->change(
             [id, body](config::ConfigService &c) {
-                config::ModelConfig m;
+                model::ModelConfig m;
                 return id.isEmpty() ? c.createModel(body, &m) : c.replaceModel(id, body, &m);
             },
             dialog,
@@ -158,7 +158,7 @@ void ModelsPage::openDialog(const QString &id)
 
 void ModelsPage::test()
 {
-    const config::ModelConfig *m = m_link->snapshot()->findModelById(selectedId());
+    const model::ModelConfig *m = m_link->snapshot()->findModelById(selectedId());
     if (!m) {
         m_message->setText(tr("Select a model to test."));
         return;
@@ -223,7 +223,7 @@ void ModelsPage::registerDiscovered()
     m_link->change(
         [bodies](config::ConfigService &c) {
             for (const QJsonObject &body : bodies) {
-                config::ModelConfig m;
+                model::ModelConfig m;
                 if (config::Problem p = c.createModel(body, &m); !p.ok())
                     return p;
             }

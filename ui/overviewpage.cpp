@@ -35,7 +35,7 @@ OverviewPage::OverviewPage(GatewayLink *link, QWidget *parent)
     layout->addWidget(m_admission, 1);
 
     connect(link, &GatewayLink::requestFinished, this,
-            [this](const usage::RequestRecord &r) { m_chart->add(r.promptTokens + r.completionTokens); });
+            [this](const model::RequestRecord &r) { m_chart->add(r.promptTokens + r.completionTokens); });
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, [this] {
         m_chart->tick();

@@ -34,7 +34,7 @@ bool RequestFilter::filterAcceptsRow(int row, const QModelIndex &parent) const
     const RequestLogModel::Entry *e = log && !parent.isValid() ? log->entryAt(row) : nullptr;
     if (!e)
         return false;
-    const usage::RequestRecord &r = e->record;
+    const model::RequestRecord &r = e->record;
     if (!m_tenant.isEmpty() && r.tenantName != m_tenant)
         return false;
     if (!m_model.isEmpty() && r.model != m_model)

@@ -13,10 +13,10 @@ RequestLogModel::RequestLogModel(QObject *parent)
     connect(&m_applyTimer, &QTimer::timeout, this, &RequestLogModel::apply);
 }
 
-void RequestLogModel::started(const usage::RequestStarted &s)
+void RequestLogModel::started(const model::RequestStarted &s)
 {
     Row row{m_nextSeq++, {}};
-    usage::RequestRecord &r = row.entry.record;
+    model::RequestRecord &r = row.entry.record;
     r.id = s.id;
     r.startedAt = s.startedAt;
     r.tenantId = s.tenantId;
@@ -40,7 +40,7 @@ RequestLogModel::Entry *RequestLogModel::pendingOrLive(const QByteArray &id)
     return row < 0 ? nullptr : &m_rows.at(size_t(row)).entry;
 }
 
-void RequestLogModel::progressed(const usage::RequestProgress &p)
+void RequestLogModel::progressed(const model::RequestProgress &p)
 {
     Entry *e = pendingOrLive(p.id);
     if (!e)
@@ -53,11 +53,11 @@ void RequestLogModel::progressed(const usage::RequestProgress &p)
         m_applyTimer.start();
 }
 
-void RequestLogModel::finished(const usage::RequestRecord &record)
+void RequestLogModel::finished(const model::RequestRecord &record)
 {
     Entry *e = pendingOrLive(record.id);
     if (!e) { // started before the window listened, or already dropped: show it as a new row
-        started(usage::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName, record.keyPrefix,
+        started(model::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName, record.keyPrefix,
                                       record.model, record.method, record.path, record.requestHeaders});
         e = pendingOrLive(record.id);
     }
@@ -69,11 +69,11 @@ void RequestLogModel::finished(const usage::RequestRecord &record)
         m_applyTimer.start();
 }
 
-void RequestLogModel::appendHistory(const QList<usage::RequestRecord> &newestFirst)
+void RequestLogModel::appendHistory(const QList<model::RequestRecord> &newestFirst)
 {
     apply(); // what arrived live goes in first, so seqs stay in order
-    QList<usage::RequestRecord> fresh;
-    for (const usage::RequestRecord &r : newestFirst) {
+    QList<model::RequestRecord> fresh;
+    for (const model::RequestRecord &r : newestFirst) {
         if (!m_seqById.contains(r.id) && !m_incomingById.contains(r.id))
             fresh.append(r);
     }
@@ -85,7 +85,7 @@ void RequestLogModel::appendHistory(const QList<usage::RequestRecord> &newestFir
     // Older rows get seqs below the oldest shown, so that rowOf() stays a subtraction.
     qint64 seq = m_rows.empty() ? m_nextSeq : m_rows.back().seq; // with none shown, the next live row follows the first
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + fresh.size()) - 1);
-    for (const usage::RequestRecord &r : std::as_const(fresh)) {
+    for (const model::RequestRecord &r : std::as_const(fresh)) {
         Row row{--seq, {r, true, r.bytesOut, r.completionTokens, {}}};
         m_seqById.insert(r.id, row.seq);
         m_rows.push_back(std::move(row));
@@ -158,7 +158,7 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
     const Entry *e = entryAt(index.row());
     if (!e)
         return {};
-    const usage::RequestRecord &r = e->record;
+    const model::RequestRecord &r = e->record;
     if (role == Qt::ForegroundRole && index.column() == Status && e->done && (r.status >= 400 || !r.error.isEmpty()))
         return QColor(Qt::red);
     if (role == Qt::TextAlignmentRole && index.column() >= Status && index.column() <= Cost)

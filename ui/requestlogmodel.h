@@ -1,6 +1,6 @@
 #pragma once
 
-#include "usage/requestrecord.h"
+#include "model/requestrecord.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -25,16 +25,16 @@ public:
 
     explicit RequestLogModel(QObject *parent = nullptr);
 
-    void started(const usage::RequestStarted &started);
-    void progressed(const usage::RequestProgress &progress);
-    void finished(const usage::RequestRecord &record);
+    void started(const model::RequestStarted &started);
+    void progressed(const model::RequestProgress &progress);
+    void finished(const model::RequestRecord &record);
     /// Adds requests from the stored log (newest first) below what is shown, skipping any already there.
-    void appendHistory(const QList<usage::RequestRecord> &newestFirst);
+    void appendHistory(const QList<model::RequestRecord> &newestFirst);
 
     /// One request as the details pane shows it.
     struct Entry
     {
-        usage::RequestRecord record; ///< complete once done
+        model::RequestRecord record; ///< complete once done
         bool done = false;
         qint64 bytes = 0;
         qint64 tokens = 0;

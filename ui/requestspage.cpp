@@ -50,7 +50,7 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     connect(link, &GatewayLink::ready, this, [this] {
         m_link->fetchRecentRequests(
             RequestLogModel::kMaxRows / 5, this,
-            [this](const QList<usage::RequestRecord> &records) { m_model->appendHistory(records); });
+            [this](const QList<model::RequestRecord> &records) { m_model->appendHistory(records); });
     });
     refreshChoices();
     m_filterEdit->setClearButtonEnabled(true);
@@ -114,10 +114,10 @@ void RequestsPage::refreshChoices()
         box->setCurrentIndex(std::max(0, box->findData(current)));
     };
     QStringList tenants;
-    for (const config::Tenant &t : snap->tenants)
+    for (const model::Tenant &t : snap->tenants)
         tenants << t.name;
-    QStringList models{config::kMockModelName};
-    for (const config::ModelConfig &m : snap->models) {
+    QStringList models{model::kMockModelName};
+    for (const model::ModelConfig &m : snap->models) {
         if (!models.contains(m.modelName))
             models << m.modelName;
     }
@@ -132,7 +132,7 @@ void RequestsPage::showDetails()
         m_details->clear();
         return;
     }
-    const usage::RequestRecord &r = e->record;
+    const model::RequestRecord &r = e->record;
     QStringList lines{
         tr("Request %1").arg(QString::fromLatin1(r.id)),
         tr("%1 %2 · tenant %3 · key %4… · model %5")
@@ -155,11 +155,11 @@ void RequestsPage::showDetails()
     } else {
         lines << tr("In progress · %1 bytes · %2 tokens so far").arg(e->bytes).arg(e->tokens);
     }
-    const auto headerLines = [&lines](const QString &title, const http::Headers &headers) {
+    const auto headerLines = [&lines](const QString &title, const model::HeaderList &headers) {
         if (headers.isEmpty())
             return;
         lines << QString() << title;
-        for (const auto &[name, value] : headers.fields())
+        for (const auto &[name, value] : headers)
             lines << QStringLiteral("  %1: %2").arg(QString::fromLatin1(name), QString::fromUtf8(value));
     };
     headerLines(tr("Request headers"), r.requestHeaders);

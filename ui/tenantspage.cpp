@@ -86,7 +86,7 @@ TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
             const QJsonObject body{{QStringLiteral("fairshare_group"), item->text().trimmed()}};
             m_link->change(
                 [id, body](config::ConfigService &c) {
-                    config::Tenant t;
+                    model::Tenant t;
                     return c.setTenantGroup(id, body, &t);
                 },
                 this, [this](const config::Problem &p) { report(p); });
@@ -97,7 +97,7 @@ TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
         const QJsonObject body{{QStringLiteral("weight"), ok ? QJsonValue(double(weight)) : QJsonValue(item->text())}};
         m_link->change(
             [id, body](config::ConfigService &c) {
-                config::Tenant t;
+                model::Tenant t;
                 return c.setTenantWeight(id, body, &t);
             },
             this, [this](const config::Problem &p) { report(p); });
@@ -146,7 +146,7 @@ void TenantsPage::reload()
     m_tenants->setRowCount(int(snap->tenants.size()));
     int row = 0;
     int selectRow = snap->tenants.isEmpty() ? -1 : 0;
-    for (const config::Tenant &t : snap->tenants) {
+    for (const model::Tenant &t : snap->tenants) {
         auto *name = cell(t.name);
         name->setData(kIdRole, t.id);
         m_tenants->setItem(row, Name, name);
@@ -169,14 +169,14 @@ void TenantsPage::reloadKeys()
     const auto snap = m_link->snapshot();
     const QString tenantId = selectedTenantId();
     const QString selectedKey = selectedKeyId();
-    QList<const config::ApiKey *> keys;
-    for (const config::ApiKey &k : snap->keys) {
+    QList<const model::ApiKey *> keys;
+    for (const model::ApiKey &k : snap->keys) {
         if (k.tenantId == tenantId)
             keys.append(&k);
     }
     m_keys->setRowCount(int(keys.size()));
     for (int row = 0; row < keys.size(); ++row) {
-        const config::ApiKey &k = *keys.at(row);
+        const model::ApiKey &k = *keys.at(row);
         auto *name = cell(k.name);
         name->setData(kIdRole, k.id);
         m_keys->setItem(row, KeyName, name);
@@ -192,7 +192,7 @@ void TenantsPage::reloadKeys()
 void TenantsPage::addTenant()
 {
     const QJsonObject body{{QStringLiteral("name"), m_newTenant->text().trimmed()}};
-    auto created = std::make_shared<config::Tenant>();
+    auto created = std::make_shared<model::Tenant>();
     m_link->change([body, created](config::ConfigService &c) { return c.createTenant(body, created.get()); }, this,
                    [this](const config::Problem &p) {
                        report(p);
@@ -210,7 +210,7 @@ void TenantsPage::addKey()
     auto secret = std::make_shared<QString>();
     m_link->change(
         [tenantId, body, secret](config::ConfigService &c) {
-            config::ApiKey key;
+            model::ApiKey key;
             return c.createKey(tenantId, body, &key, secret.get());
         },
         this,
@@ -231,7 +231,7 @@ void TenantsPage::toggleKey()
     const QJsonObject body{{QStringLiteral("disabled"), disable}};
     m_link->change(
         [id, body](config::ConfigService &c) {
-            config::ApiKey key;
+            model::ApiKey key;
             return c.setKeyDisabled(id, body, &key);
         },
         this, [this](const config::Problem &p) { report(p); });

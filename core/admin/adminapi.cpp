@@ -13,6 +13,7 @@
 #include "requestlogcontroller.h"
 #include "statuscontroller.h"
 #include "tenantscontroller.h"
+#include "openai/error.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -115,16 +116,16 @@ bool AdminApi::wantsBody(const http::HttpRequest &head) const
 void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
 {
     if (!isAllowedHost(request.headers.value("host"), m_listenAddress)) {
-        return responder->sendError(403, "forbidden_host",
+        return openai::sendError(responder, 403, "forbidden_host",
                                     QStringLiteral("the Management API answers only to loopback names and addresses "
                                                    "or the address it listens on (Host header)"));
     }
     if (!authorized(request)) {
-        return responder->sendError(401, "invalid_admin_token",
+        return openai::sendError(responder, 401, "invalid_admin_token",
                                     QStringLiteral("send the admin token as 'Authorization: Bearer <token>'"));
     }
     if (request.body.size() > kMaxBodyBytes) {
-        return responder->sendError(413, "request_too_large",
+        return openai::sendError(responder, 413, "request_too_large",
                                     QStringLiteral("Management API bodies are limited to %1 bytes").arg(kMaxBodyBytes));
     }
     const http::Router::Route *route = nullptr;
@@ -135,14 +136,14 @@ void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
     case http::Router::Match::NoMethod: {
         http::Headers h;
         h.add("Allow", allowed.join(", "));
-        return responder->sendError(
+        return openai::sendError(responder, 
             405, "method_not_allowed",
             QStringLiteral("%1 is not allowed here; use %2")
                 .arg(QString::fromLatin1(request.method), QString::fromLatin1(allowed.join(", "))),
             h);
     }
     case http::Router::Match::NoPath:
-        return responder->sendError(
+        return openai::sendError(responder, 
             404, "not_found",
             QStringLiteral("no Management API route %1").arg(QString::fromUtf8(request.path.left(256))));
     }

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-namespace obleth::gateway {
+namespace obleth::status {
 struct GatewayStatus;
 }
 namespace obleth::store {
@@ -40,7 +40,7 @@ public:
     struct Services
     {
         config::ConfigService *config = nullptr;
-        const gateway::GatewayStatus *status = nullptr;
+        const status::GatewayStatus *status = nullptr;
         store::RequestLog *requestLog = nullptr;
         usage::RequestMonitor *monitor = nullptr;
         const cache::ResponseCache *cache = nullptr;

@@ -1,6 +1,7 @@
 #include "apicall.h"
 
 #include "http/httpresponder.h"
+#include "openai/error.h"
 
 #include <QJsonDocument>
 
@@ -29,7 +30,7 @@ void ApiCall::replyNoContent() const
 
 void ApiCall::replyError(int status, const QByteArray &code, const QString &message, const QString &param) const
 {
-    responder->sendError(status, code, message, {}, param);
+    openai::sendError(responder, status, code, message, {}, param);
 }
 
 void ApiCall::replyProblem(const config::Problem &problem) const

@@ -32,11 +32,11 @@ public:
         responder->writeChunk(": obleth events\n\n");
         monitor->watchProgress();
         connect(monitor, &usage::RequestMonitor::requestStarted, this,
-                [this](const usage::RequestStarted &s) { send("request_started", usage::toJson(s)); });
+                [this](const model::RequestStarted &s) { send("request_started", usage::toJson(s)); });
         connect(monitor, &usage::RequestMonitor::requestProgress, this,
-                [this](const usage::RequestProgress &p) { send("request_progress", usage::toJson(p)); });
+                [this](const model::RequestProgress &p) { send("request_progress", usage::toJson(p)); });
         connect(monitor, &usage::RequestMonitor::requestFinished, this,
-                [this](const usage::RequestRecord &r) { send("request_finished", usage::toJson(r)); });
+                [this](const model::RequestRecord &r) { send("request_finished", usage::toJson(r)); });
         connect(monitor, &usage::RequestMonitor::closing, this, [this] { m_responder->endStream(); });
         connect(config, &config::ConfigService::changed, this, [this] {
             send("config_changed",

@@ -2,8 +2,8 @@
 
 #include "config/configservice.h"
 #include "config/entityjson.h"
-#include "gateway/gatewaystatus.h"
-#include "gateway/liveview.h"
+#include "status/gatewaystatus.h"
+#include "status/liveview.h"
 
 namespace obleth::admin {
 
@@ -13,12 +13,12 @@ void FairShareController::addRoutes(const RouteSink &add)
 {
     add("GET", QStringLiteral("/api/v1/fairshare/groups"), [this](ApiCall &call) {
         QJsonArray data;
-        for (const config::FairShareGroup &g : m_config->snapshot()->groups)
+        for (const model::FairShareGroup &g : m_config->snapshot()->groups)
             data.append(config::toJson(g));
         call.replyList(data);
     });
     add("POST", QStringLiteral("/api/v1/fairshare/groups"), [this](ApiCall &call) {
-        config::FairShareGroup g;
+        model::FairShareGroup g;
         const Problem p = m_config->createGroup(call.body, &g);
         p.ok() ? call.reply(201, config::toJson(g)) : call.replyProblem(p);
     });
@@ -32,7 +32,7 @@ void FairShareController::addRoutes(const RouteSink &add)
                : call.replyProblem(p);
     });
     add("GET", QStringLiteral("/api/v1/fairshare/live"),
-        [this](ApiCall &call) { call.reply(200, gateway::liveView(*m_config->snapshot(), *m_status)); });
+        [this](ApiCall &call) { call.reply(200, status::liveView(*m_config->snapshot(), *m_status)); });
 }
 
 } // namespace obleth::admin

@@ -7,19 +7,19 @@
 
 namespace obleth::admin {
 
-using config::ApiKey;
+using model::ApiKey;
 using config::Problem;
 
 namespace {
-QJsonArray keysJson(const QList<ApiKey> &keys, const QString &tenantId, int limit)
+QJsonArray keysJson(const QList<model::ApiKey> &keys, const QString &tenantId, int limit)
 {
-    QList<const ApiKey *> picked;
-    for (const ApiKey &k : keys) {
+    QList<const model::ApiKey *> picked;
+    for (const model::ApiKey &k : keys) {
         if (tenantId.isEmpty() || k.tenantId == tenantId)
             picked.append(&k);
     }
     std::stable_sort(picked.begin(), picked.end(),
-                     [](const ApiKey *a, const ApiKey *b) { return a->createdAt > b->createdAt; });
+                     [](const model::ApiKey *a, const model::ApiKey *b) { return a->createdAt > b->createdAt; });
     QJsonArray data;
     for (qsizetype i = 0; i < picked.size() && i < limit; ++i)
         data.append(config::toJson(*picked.at(i)));
@@ -32,7 +32,7 @@ void KeysController::addRoutes(const RouteSink &add)
     const QString tenantKeys = QStringLiteral("/api/v1/tenants/{id}/keys");
 
     add("POST", tenantKeys, [this](ApiCall &call) {
-        ApiKey key;
+        model::ApiKey key;
         QString secret;
         const Problem p = m_config->createKey(call.param(QStringLiteral("id")), call.body, &key, &secret);
         if (!p.ok())
@@ -62,12 +62,12 @@ void KeysController::addRoutes(const RouteSink &add)
         call.replyList(keysJson(m_config->snapshot()->keys, tenantId, limit));
     });
     add("PUT", QStringLiteral("/api/v1/keys/{id}/disabled"), [this](ApiCall &call) {
-        ApiKey key;
+        model::ApiKey key;
         const Problem p = m_config->setKeyDisabled(call.param(QStringLiteral("id")), call.body, &key);
         p.ok() ? call.reply(200, config::toJson(key)) : call.replyProblem(p);
     });
     add("PATCH", QStringLiteral("/api/v1/keys/{id}"), [this](ApiCall &call) {
-        ApiKey key;
+        model::ApiKey key;
         const Problem p = m_config->patchKey(call.param(QStringLiteral("id")), call.body, &key);
         p.ok() ? call.reply(200, config::toJson(key)) : call.replyProblem(p);
     });

@@ -2,7 +2,7 @@
 
 #include "cache/responsecache.h"
 #include "config/configservice.h"
-#include "gateway/gatewaystatus.h"
+#include "status/gatewaystatus.h"
 #include "http/httpresponder.h"
 #include "metrics/metrics.h"
 

@@ -5,7 +5,7 @@
 namespace obleth::cache {
 class ResponseCache;
 }
-namespace obleth::gateway {
+namespace obleth::status {
 struct GatewayStatus;
 }
 namespace obleth::metrics {
@@ -19,7 +19,7 @@ class MetricsController final : public ApiController
 {
 public:
     MetricsController(config::ConfigService *config, const metrics::Metrics *metrics,
-                      const gateway::GatewayStatus *status, const cache::ResponseCache *cache)
+                      const status::GatewayStatus *status, const cache::ResponseCache *cache)
         : ApiController(config)
         , m_metrics(metrics)
         , m_status(status)
@@ -29,7 +29,7 @@ public:
 
 private:
     const metrics::Metrics *m_metrics;
-    const gateway::GatewayStatus *m_status;
+    const status::GatewayStatus *m_status;
     const cache::ResponseCache *m_cache;
 };
 

@@ -5,7 +5,7 @@
 
 namespace obleth::admin {
 
-using config::ModelConfig;
+using model::ModelConfig;
 using config::Problem;
 
 void ModelsController::addRoutes(const RouteSink &add)
@@ -15,18 +15,18 @@ void ModelsController::addRoutes(const RouteSink &add)
 
     add("GET", base, [this](ApiCall &call) {
         QJsonArray data;
-        for (const ModelConfig &m : m_config->snapshot()->models)
+        for (const model::ModelConfig &m : m_config->snapshot()->models)
             data.append(config::toJson(m));
         call.replyList(data);
     });
     add("POST", base, [this](ApiCall &call) {
-        ModelConfig m;
+        model::ModelConfig m;
         const Problem p = m_config->createModel(call.body, &m);
         p.ok() ? call.reply(201, config::toJson(m)) : call.replyProblem(p);
     });
     add("GET", one, [this](ApiCall &call) {
         const auto snap = m_config->snapshot();
-        for (const ModelConfig &m : snap->models) {
+        for (const model::ModelConfig &m : snap->models) {
             if (m.id == call.param(QStringLiteral("id")))
                 return call.reply(200, config::toJson(m));
         }
@@ -34,12 +34,12 @@ void ModelsController::addRoutes(const RouteSink &add)
             Problem::notFound(QStringLiteral("no model with id %1").arg(call.param(QStringLiteral("id")))));
     });
     add("PUT", one, [this](ApiCall &call) {
-        ModelConfig m;
+        model::ModelConfig m;
         const Problem p = m_config->replaceModel(call.param(QStringLiteral("id")), call.body, &m);
         p.ok() ? call.reply(200, config::toJson(m)) : call.replyProblem(p);
     });
     add("PATCH", one, [this](ApiCall &call) {
-        ModelConfig m;
+        model::ModelConfig m;
         const Problem p = m_config->patchModel(call.param(QStringLiteral("id")), call.body, &m);
         p.ok() ? call.reply(200, config::toJson(m)) : call.replyProblem(p);
     });
@@ -48,7 +48,7 @@ void ModelsController::addRoutes(const RouteSink &add)
         p.ok() ? call.replyNoContent() : call.replyProblem(p);
     });
     add("PUT", one + QStringLiteral("/cache"), [this](ApiCall &call) {
-        ModelConfig m;
+        model::ModelConfig m;
         const Problem p = m_config->setModelCache(call.param(QStringLiteral("id")), call.body, &m);
         p.ok() ? call.reply(200, config::toJson(m)) : call.replyProblem(p);
     });

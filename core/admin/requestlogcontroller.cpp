@@ -4,6 +4,7 @@
 #include "http/httpresponder.h"
 #include "store/requestlog.h"
 #include "usage/requestjson.h"
+#include "openai/error.h"
 
 #include <QPointer>
 
@@ -100,9 +101,9 @@ void RequestLogController::listRequests(ApiCall &call)
     http::HttpResponder *responder = call.responder;
     m_log->requests(filter, responder, [responder](const QList<store::LoggedRequest> &rows, const QString &error) {
         if (store::isStorageBusyError(error))
-            return responder->sendError(503, "storage_busy", QStringLiteral("cannot read the request log: ") + error);
+            return openai::sendError(responder, 503, "storage_busy", QStringLiteral("cannot read the request log: ") + error);
         if (!error.isEmpty())
-            return responder->sendError(500, "storage_error", QStringLiteral("cannot read the request log: ") + error);
+            return openai::sendError(responder, 500, "storage_error", QStringLiteral("cannot read the request log: ") + error);
         QJsonArray data;
         for (const store::LoggedRequest &row : rows) {
             QJsonObject o = usage::toJson(row.record);
@@ -132,9 +133,9 @@ void RequestLogController::listUsage(ApiCall &call)
     const auto by = query.groupBy;
     m_log->usage(query, responder, [responder, by](const QList<store::UsageRow> &rows, const QString &error) {
         if (store::isStorageBusyError(error))
-            return responder->sendError(503, "storage_busy", QStringLiteral("cannot read usage: ") + error);
+            return openai::sendError(responder, 503, "storage_busy", QStringLiteral("cannot read usage: ") + error);
         if (!error.isEmpty())
-            return responder->sendError(500, "storage_error", QStringLiteral("cannot read usage: ") + error);
+            return openai::sendError(responder, 500, "storage_error", QStringLiteral("cannot read usage: ") + error);
         QJsonArray data;
         for (const store::UsageRow &row : rows) {
             QJsonObject o;

@@ -1,6 +1,6 @@
 #include "statuscontroller.h"
 
-#include "gateway/gatewaystatus.h"
+#include "status/gatewaystatus.h"
 #include "http/httpresponder.h"
 
 #include <QCoreApplication>

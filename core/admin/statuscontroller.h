@@ -2,7 +2,7 @@
 
 #include "apicontroller.h"
 
-namespace obleth::gateway {
+namespace obleth::status {
 struct GatewayStatus;
 }
 
@@ -12,14 +12,14 @@ namespace obleth::admin {
 class StatusController final : public ApiController
 {
 public:
-    StatusController(config::ConfigService *config, const gateway::GatewayStatus *status)
+    StatusController(config::ConfigService *config, const status::GatewayStatus *status)
         : ApiController(config)
         , m_status(status)
     { }
     void addRoutes(const RouteSink &add) override;
 
 private:
-    const gateway::GatewayStatus *m_status;
+    const status::GatewayStatus *m_status;
 };
 
 } // namespace obleth::admin

@@ -6,17 +6,17 @@
 namespace obleth::admin {
 
 using config::Problem;
-using config::Tenant;
+using model::Tenant;
 
 void TenantsController::addRoutes(const RouteSink &add)
 {
     const QString base = QStringLiteral("/api/v1/tenants");
     const QString one = QStringLiteral("/api/v1/tenants/{id}");
-    using Update = Problem (config::ConfigService::*)(const QString &, const QJsonObject &, Tenant *);
+    using Update = Problem (config::ConfigService::*)(const QString &, const QJsonObject &, model::Tenant *);
     config::ConfigService *service = m_config;
     auto update = [service](Update method) {
         return [service, method](ApiCall &call) {
-            Tenant t;
+            model::Tenant t;
             const Problem p = (service->*method)(call.param(QStringLiteral("id")), call.body, &t);
             p.ok() ? call.reply(200, config::toJson(t)) : call.replyProblem(p);
         };
@@ -24,18 +24,18 @@ void TenantsController::addRoutes(const RouteSink &add)
 
     add("GET", base, [this](ApiCall &call) {
         QJsonArray data;
-        for (const Tenant &t : m_config->snapshot()->tenants)
+        for (const model::Tenant &t : m_config->snapshot()->tenants)
             data.append(config::toJson(t));
         call.replyList(data);
     });
     add("POST", base, [this](ApiCall &call) {
-        Tenant t;
+        model::Tenant t;
         const Problem p = m_config->createTenant(call.body, &t);
         p.ok() ? call.reply(201, config::toJson(t)) : call.replyProblem(p);
     });
     add("GET", one, [this](ApiCall &call) {
         const auto snap = m_config->snapshot();
-        if (const Tenant *t = snap->findTenant(call.param(QStringLiteral("id"))))
+        if (const model::Tenant *t = snap->findTenant(call.param(QStringLiteral("id"))))
             return call.reply(200, config::toJson(*t));
         call.replyProblem(
             Problem::notFound(QStringLiteral("no tenant with id %1").arg(call.param(QStringLiteral("id")))));

@@ -46,20 +46,20 @@ Admission::~Admission()
         disconnect(p.ownerGone);
 }
 
-void Admission::request(const config::ConfigSnapshot &snapshot, const config::Tenant &tenant,
-                        const config::ModelConfig *model, QObject *owner, Proceed proceed, Reject reject)
+void Admission::request(const model::ConfigSnapshot &snapshot, const model::Tenant &tenant,
+                        const model::ModelConfig *model, QObject *owner, Proceed proceed, Reject reject)
 {
     Scheduler::Request r;
     r.tenant = tenant.id;
     r.tenantWeight = double(tenant.weight);
     r.group = tenant.fairshareGroup;
-    for (const config::FairShareGroup &g : snapshot.groups) {
+    for (const model::FairShareGroup &g : snapshot.groups) {
         if (g.name == tenant.fairshareGroup)
             r.groupWeight = double(g.weight);
     }
     if (tenant.maxInFlight)
         r.tenantCap = int(*tenant.maxInFlight);
-    r.model = model ? model->modelName : config::kMockModelName;
+    r.model = model ? model->modelName : model::kMockModelName;
     if (model) {
         r.cost = model->admissionWeight;
         if (model->maxConcurrency)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "config/configsnapshot.h"
+#include "model/configsnapshot.h"
 #include "scheduler.h"
 
 #include <QElapsedTimer>
@@ -31,7 +31,7 @@ public:
     /// Asks for a permit for @p tenant's request on @p model (nullptr: the built-in mock-model). Calls
     /// @p proceed once admitted, at once or later, and holds the permit until @p owner is destroyed; or
     /// calls @p reject (queue full, or waited too long). Neither is called if @p owner goes first.
-    void request(const config::ConfigSnapshot &snapshot, const config::Tenant &tenant, const config::ModelConfig *model,
+    void request(const model::ConfigSnapshot &snapshot, const model::Tenant &tenant, const model::ModelConfig *model,
                  QObject *owner, Proceed proceed, Reject reject);
 
     void setCapacity(int capacity);

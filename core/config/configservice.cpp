@@ -65,12 +65,12 @@ ConfigService::ConfigService(store::Database *db, QObject *parent)
     : QObject(parent)
     , m_db(db)
     , m_repo(std::make_unique<store::ConfigRepository>(db))
-    , m_snapshot(std::make_shared<ConfigSnapshot>())
+    , m_snapshot(std::make_shared<model::ConfigSnapshot>())
 { }
 
 ConfigService::~ConfigService() = default;
 
-std::shared_ptr<const ConfigSnapshot> ConfigService::snapshot() const
+std::shared_ptr<const model::ConfigSnapshot> ConfigService::snapshot() const
 {
     return std::atomic_load(&m_snapshot);
 }
@@ -108,7 +108,7 @@ Problem ConfigService::reload()
             ? Problem::busy(QStringLiteral("the database is locked by another program; try again shortly"))
             : Problem::storage(QStringLiteral("cannot read the configuration: %1").arg(error));
     }
-    auto snap = std::make_shared<ConfigSnapshot>();
+    auto snap = std::make_shared<model::ConfigSnapshot>();
     snap->models = std::move(contents.models);
     snap->tenants = std::move(contents.tenants);
     snap->keys = std::move(contents.keys);
@@ -121,7 +121,7 @@ Problem ConfigService::reload()
     for (const QJsonValue &origin : origins)
         snap->corsAllowedOrigins.append(origin.toString());
     snap->buildIndexes();
-    std::atomic_store(&m_snapshot, std::shared_ptr<const ConfigSnapshot>(std::move(snap)));
+    std::atomic_store(&m_snapshot, std::shared_ptr<const model::ConfigSnapshot>(std::move(snap)));
     return {};
 }
 
@@ -131,10 +131,10 @@ bool ConfigService::load(QString *error)
     if (!m_repo->openSecrets(keyPath, error))
         return false;
     Problem p = reload();
-    if (p.ok() && !nameTaken(snapshot()->groups, kDefaultGroup, {}, [](const FairShareGroup &g) { return g.name; })) {
-        FairShareGroup g;
+    if (p.ok() && !nameTaken(snapshot()->groups, model::kDefaultGroup, {}, [](const model::FairShareGroup &g) { return g.name; })) {
+        model::FairShareGroup g;
         g.id = newId();
-        g.name = kDefaultGroup;
+        g.name = model::kDefaultGroup;
         g.createdAt = now();
         QString why;
         if (!m_repo->saveGroup(g, true, &why))
@@ -151,11 +151,11 @@ QString ConfigService::bootstrapDefaultTenant(QString *error)
 {
     if (!snapshot()->tenants.isEmpty())
         return {};
-    Tenant t;
+    model::Tenant t;
     t.id = newId();
     t.name = QStringLiteral("default");
     t.createdAt = t.updatedAt = now();
-    ApiKey k;
+    model::ApiKey k;
     const QString secret = generateApiKey();
     k.id = newId();
     k.tenantId = t.id;
@@ -176,10 +176,10 @@ QString ConfigService::bootstrapDefaultTenant(QString *error)
 
 // ---- models ----------------------------------------------------------------------------------
 
-Problem ConfigService::saveModel(ModelConfig model, bool insert, ModelConfig *out)
+Problem ConfigService::saveModel(model::ModelConfig model, bool insert, model::ModelConfig *out)
 {
     const auto snap = snapshot();
-    if (nameTaken(snap->models, model.modelName, model.id, [](const ModelConfig &m) { return m.modelName; })) {
+    if (nameTaken(snap->models, model.modelName, model.id, [](const model::ModelConfig &m) { return m.modelName; })) {
         return Problem::conflict(QStringLiteral("model_name"),
                                  QStringLiteral("a model named '%1' already exists").arg(model.modelName));
     }
@@ -194,21 +194,21 @@ Problem ConfigService::saveModel(ModelConfig model, bool insert, ModelConfig *ou
     return {};
 }
 
-Problem ConfigService::createModel(const QJsonObject &json, ModelConfig *out)
+Problem ConfigService::createModel(const QJsonObject &json, model::ModelConfig *out)
 {
-    ModelConfig m;
+    model::ModelConfig m;
     if (Problem p = applyJson(json, &m, true); !p.ok())
         return p;
     return saveModel(m, true, out);
 }
 
-Problem ConfigService::replaceModel(const QString &id, const QJsonObject &json, ModelConfig *out)
+Problem ConfigService::replaceModel(const QString &id, const QJsonObject &json, model::ModelConfig *out)
 {
     const auto snap = snapshot();
-    const ModelConfig *existing = findById(snap->models, id);
+    const model::ModelConfig *existing = findById(snap->models, id);
     if (!existing)
         return Problem::notFound(QStringLiteral("no model with id %1").arg(id));
-    ModelConfig m;
+    model::ModelConfig m;
     m.apiKey = existing->apiKey; // write-only: kept unless the PUT sets it (null clears it)
     if (Problem p = applyJson(json, &m, true); !p.ok())
         return p;
@@ -217,19 +217,19 @@ Problem ConfigService::replaceModel(const QString &id, const QJsonObject &json, 
     return saveModel(m, false, out);
 }
 
-Problem ConfigService::patchModel(const QString &id, const QJsonObject &json, ModelConfig *out)
+Problem ConfigService::patchModel(const QString &id, const QJsonObject &json, model::ModelConfig *out)
 {
     const auto snap = snapshot();
-    const ModelConfig *existing = findById(snap->models, id);
+    const model::ModelConfig *existing = findById(snap->models, id);
     if (!existing)
         return Problem::notFound(QStringLiteral("no model with id %1").arg(id));
-    ModelConfig m = *existing;
+    model::ModelConfig m = *existing;
     if (Problem p = applyJson(json, &m, false); !p.ok())
         return p;
     return saveModel(m, false, out);
 }
 
-Problem ConfigService::setModelCache(const QString &id, const QJsonObject &json, ModelConfig *out)
+Problem ConfigService::setModelCache(const QString &id, const QJsonObject &json, model::ModelConfig *out)
 {
     JsonFields f(json, {QStringLiteral("cache_enabled"), QStringLiteral("cache_ttl_secs")});
     f.require(QStringLiteral("cache_enabled"));
@@ -247,20 +247,20 @@ Problem ConfigService::deleteModel(const QString &id)
 
 // ---- tenants ---------------------------------------------------------------------------------
 
-Problem ConfigService::checkTenant(const Tenant &t) const
+Problem ConfigService::checkTenant(const model::Tenant &t) const
 {
     const auto snap = snapshot();
-    if (nameTaken(snap->tenants, t.name, t.id, [](const Tenant &x) { return x.name; }))
+    if (nameTaken(snap->tenants, t.name, t.id, [](const model::Tenant &x) { return x.name; }))
         return Problem::conflict(QStringLiteral("name"),
                                  QStringLiteral("a tenant named '%1' already exists").arg(t.name));
-    if (!nameTaken(snap->groups, t.fairshareGroup, {}, [](const FairShareGroup &g) { return g.name; })) {
+    if (!nameTaken(snap->groups, t.fairshareGroup, {}, [](const model::FairShareGroup &g) { return g.name; })) {
         return Problem::invalid(QStringLiteral("fairshare_group"),
                                 QStringLiteral("no fair-share group named '%1'").arg(t.fairshareGroup));
     }
     return {};
 }
 
-Problem ConfigService::saveTenant(Tenant tenant, bool insert, Tenant *out)
+Problem ConfigService::saveTenant(model::Tenant tenant, bool insert, model::Tenant *out)
 {
     if (Problem p = checkTenant(tenant); !p.ok())
         return p;
@@ -275,18 +275,18 @@ Problem ConfigService::saveTenant(Tenant tenant, bool insert, Tenant *out)
     return {};
 }
 
-Problem ConfigService::createTenant(const QJsonObject &json, Tenant *out)
+Problem ConfigService::createTenant(const QJsonObject &json, model::Tenant *out)
 {
-    Tenant t;
+    model::Tenant t;
     if (Problem p = applyJson(json, &t, true); !p.ok())
         return p;
     return saveTenant(t, true, out);
 }
 
-Problem ConfigService::tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed, Tenant *out)
+Problem ConfigService::tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed, model::Tenant *out)
 {
     const auto snap = snapshot();
-    const Tenant *existing = snap->findTenant(id);
+    const model::Tenant *existing = snap->findTenant(id);
     if (!existing)
         return Problem::notFound(QStringLiteral("no tenant with id %1").arg(id));
     if (!allowed.isEmpty()) {
@@ -296,18 +296,18 @@ Problem ConfigService::tenantUpdate(const QString &id, const QJsonObject &json, 
         if (json.isEmpty())
             return Problem::invalid(allowed.first(), QStringLiteral("%1 is required").arg(allowed.first()));
     }
-    Tenant t = *existing;
+    model::Tenant t = *existing;
     if (Problem p = applyJson(json, &t, false); !p.ok())
         return p;
     return saveTenant(t, false, out);
 }
 
-Problem ConfigService::patchTenant(const QString &id, const QJsonObject &json, Tenant *out)
+Problem ConfigService::patchTenant(const QString &id, const QJsonObject &json, model::Tenant *out)
 {
     return tenantUpdate(id, json, {}, out);
 }
 
-Problem ConfigService::setTenantWeight(const QString &id, const QJsonObject &json, Tenant *out)
+Problem ConfigService::setTenantWeight(const QString &id, const QJsonObject &json, model::Tenant *out)
 {
     JsonFields f(json, {QStringLiteral("weight")});
     f.require(QStringLiteral("weight"));
@@ -316,7 +316,7 @@ Problem ConfigService::setTenantWeight(const QString &id, const QJsonObject &jso
     return tenantUpdate(id, json, {QStringLiteral("weight")}, out);
 }
 
-Problem ConfigService::setTenantQuota(const QString &id, const QJsonObject &json, Tenant *out)
+Problem ConfigService::setTenantQuota(const QString &id, const QJsonObject &json, model::Tenant *out)
 {
     // PUT: both fields are set; a missing one means "no limit".
     QJsonObject full = json;
@@ -327,7 +327,7 @@ Problem ConfigService::setTenantQuota(const QString &id, const QJsonObject &json
     return tenantUpdate(id, full, {QStringLiteral("tokens_per_minute"), QStringLiteral("max_in_flight")}, out);
 }
 
-Problem ConfigService::setTenantGroup(const QString &id, const QJsonObject &json, Tenant *out)
+Problem ConfigService::setTenantGroup(const QString &id, const QJsonObject &json, model::Tenant *out)
 {
     JsonFields f(json, {QStringLiteral("fairshare_group")});
     f.require(QStringLiteral("fairshare_group"));
@@ -352,7 +352,7 @@ namespace {
 const QStringList kKeyFields = {QStringLiteral("name"), QStringLiteral("expires_at"), QStringLiteral("allowed_models"),
                                 QStringLiteral("max_in_flight")};
 
-Problem applyKeyFields(const QJsonObject &json, ApiKey *k)
+Problem applyKeyFields(const QJsonObject &json, model::ApiKey *k)
 {
     JsonFields f(json, kKeyFields);
     f.readName(QStringLiteral("name"), &k->name);
@@ -363,11 +363,11 @@ Problem applyKeyFields(const QJsonObject &json, ApiKey *k)
 }
 } // namespace
 
-Problem ConfigService::createKey(const QString &tenantId, const QJsonObject &json, ApiKey *out, QString *secret)
+Problem ConfigService::createKey(const QString &tenantId, const QJsonObject &json, model::ApiKey *out, QString *secret)
 {
     if (!snapshot()->findTenant(tenantId))
         return Problem::notFound(QStringLiteral("no tenant with id %1").arg(tenantId));
-    ApiKey k;
+    model::ApiKey k;
     k.name = QStringLiteral("key");
     if (Problem p = applyKeyFields(json, &k); !p.ok())
         return p;
@@ -384,13 +384,13 @@ Problem ConfigService::createKey(const QString &tenantId, const QJsonObject &jso
     return {};
 }
 
-Problem ConfigService::patchKey(const QString &id, const QJsonObject &json, ApiKey *out)
+Problem ConfigService::patchKey(const QString &id, const QJsonObject &json, model::ApiKey *out)
 {
     const auto snap = snapshot();
-    const ApiKey *existing = findById(snap->keys, id);
+    const model::ApiKey *existing = findById(snap->keys, id);
     if (!existing)
         return Problem::notFound(QStringLiteral("no key with id %1").arg(id));
-    ApiKey k = *existing;
+    model::ApiKey k = *existing;
     if (Problem p = applyKeyFields(json, &k); !p.ok())
         return p;
     if (Problem p = commit([&](QString *error) { return m_repo->saveKey(k, false, error); }); !p.ok())
@@ -399,13 +399,13 @@ Problem ConfigService::patchKey(const QString &id, const QJsonObject &json, ApiK
     return {};
 }
 
-Problem ConfigService::setKeyDisabled(const QString &id, const QJsonObject &json, ApiKey *out)
+Problem ConfigService::setKeyDisabled(const QString &id, const QJsonObject &json, model::ApiKey *out)
 {
     const auto snap = snapshot();
-    const ApiKey *existing = findById(snap->keys, id);
+    const model::ApiKey *existing = findById(snap->keys, id);
     if (!existing)
         return Problem::notFound(QStringLiteral("no key with id %1").arg(id));
-    ApiKey k = *existing;
+    model::ApiKey k = *existing;
     JsonFields f(json, {QStringLiteral("disabled")});
     f.require(QStringLiteral("disabled"));
     f.readBool(QStringLiteral("disabled"), &k.disabled);
@@ -426,12 +426,12 @@ Problem ConfigService::deleteKey(const QString &id)
 
 // ---- fair-share ------------------------------------------------------------------------------
 
-Problem ConfigService::createGroup(const QJsonObject &json, FairShareGroup *out)
+Problem ConfigService::createGroup(const QJsonObject &json, model::FairShareGroup *out)
 {
-    FairShareGroup g;
+    model::FairShareGroup g;
     if (Problem p = applyJson(json, &g, true); !p.ok())
         return p;
-    if (nameTaken(snapshot()->groups, g.name, {}, [](const FairShareGroup &x) { return x.name; }))
+    if (nameTaken(snapshot()->groups, g.name, {}, [](const model::FairShareGroup &x) { return x.name; }))
         return Problem::conflict(QStringLiteral("name"),
                                  QStringLiteral("a group named '%1' already exists").arg(g.name));
     g.id = newId();
@@ -487,12 +487,12 @@ Problem ConfigService::setCorsOrigins(const QJsonObject &json, QStringList *out)
 
 // ---- MCP servers -----------------------------------------------------------------------------
 
-Problem ConfigService::createMcpServer(const QJsonObject &json, McpServer *out)
+Problem ConfigService::createMcpServer(const QJsonObject &json, model::McpServer *out)
 {
-    McpServer s;
+    model::McpServer s;
     if (Problem p = applyJson(json, &s, true); !p.ok())
         return p;
-    if (nameTaken(snapshot()->mcpServers, s.name, {}, [](const McpServer &x) { return x.name; }))
+    if (nameTaken(snapshot()->mcpServers, s.name, {}, [](const model::McpServer &x) { return x.name; }))
         return Problem::conflict(QStringLiteral("name"),
                                  QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
     s.id = newId();
@@ -503,17 +503,17 @@ Problem ConfigService::createMcpServer(const QJsonObject &json, McpServer *out)
     return {};
 }
 
-Problem ConfigService::replaceMcpServer(const QString &id, const QJsonObject &json, McpServer *out)
+Problem ConfigService::replaceMcpServer(const QString &id, const QJsonObject &json, model::McpServer *out)
 {
     const auto snap = snapshot();
-    const McpServer *existing = findById(snap->mcpServers, id);
+    const model::McpServer *existing = findById(snap->mcpServers, id);
     if (!existing)
         return Problem::notFound(QStringLiteral("no MCP server with id %1").arg(id));
-    McpServer s;
+    model::McpServer s;
     s.authHeader = existing->authHeader; // write-only: kept unless the PUT sets it
     if (Problem p = applyJson(json, &s, true); !p.ok())
         return p;
-    if (nameTaken(snap->mcpServers, s.name, id, [](const McpServer &x) { return x.name; }))
+    if (nameTaken(snap->mcpServers, s.name, id, [](const model::McpServer &x) { return x.name; }))
         return Problem::conflict(QStringLiteral("name"),
                                  QStringLiteral("an MCP server named '%1' already exists").arg(s.name));
     s.id = id;

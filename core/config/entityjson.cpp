@@ -19,7 +19,7 @@ QString isoTime(const QDateTime &time)
     return time.isValid() ? time.toUTC().toString(Qt::ISODate) : QString();
 }
 
-QJsonObject toJson(const ModelConfig &m)
+QJsonObject toJson(const model::ModelConfig &m)
 {
     return QJsonObject{
         {QStringLiteral("id"), m.id},
@@ -43,7 +43,7 @@ QJsonObject toJson(const ModelConfig &m)
     };
 }
 
-QJsonObject toJson(const Tenant &t)
+QJsonObject toJson(const model::Tenant &t)
 {
     return QJsonObject{
         {QStringLiteral("id"), t.id},
@@ -57,7 +57,7 @@ QJsonObject toJson(const Tenant &t)
     };
 }
 
-QJsonObject toJson(const ApiKey &k)
+QJsonObject toJson(const model::ApiKey &k)
 {
     return QJsonObject{
         {QStringLiteral("id"), k.id},
@@ -73,7 +73,7 @@ QJsonObject toJson(const ApiKey &k)
     };
 }
 
-QJsonObject toJson(const FairShareGroup &g)
+QJsonObject toJson(const model::FairShareGroup &g)
 {
     return QJsonObject{
         {QStringLiteral("id"), g.id},
@@ -83,7 +83,7 @@ QJsonObject toJson(const FairShareGroup &g)
     };
 }
 
-QJsonObject toJson(const McpServer &s)
+QJsonObject toJson(const model::McpServer &s)
 {
     return QJsonObject{
         {QStringLiteral("id"), s.id},
@@ -97,7 +97,7 @@ QJsonObject toJson(const McpServer &s)
     };
 }
 
-Problem applyJson(const QJsonObject &json, ModelConfig *m, bool complete)
+Problem applyJson(const QJsonObject &json, model::ModelConfig *m, bool complete)
 {
     JsonFields f(json,
                  {QStringLiteral("model_name"), QStringLiteral("upstream_model"), QStringLiteral("api_base"),
@@ -134,7 +134,7 @@ Problem applyJson(const QJsonObject &json, ModelConfig *m, bool complete)
     return f.problem();
 }
 
-Problem applyJson(const QJsonObject &json, Tenant *t, bool complete)
+Problem applyJson(const QJsonObject &json, model::Tenant *t, bool complete)
 {
     JsonFields f(json,
                  {QStringLiteral("name"), QStringLiteral("fairshare_group"), QStringLiteral("weight"),
@@ -150,7 +150,7 @@ Problem applyJson(const QJsonObject &json, Tenant *t, bool complete)
     return f.problem();
 }
 
-Problem applyJson(const QJsonObject &json, FairShareGroup *g, bool complete)
+Problem applyJson(const QJsonObject &json, model::FairShareGroup *g, bool complete)
 {
     JsonFields f(json, {QStringLiteral("name"), QStringLiteral("weight")});
     if (complete)
@@ -160,7 +160,7 @@ Problem applyJson(const QJsonObject &json, FairShareGroup *g, bool complete)
     return f.problem();
 }
 
-Problem applyJson(const QJsonObject &json, McpServer *s, bool complete)
+Problem applyJson(const QJsonObject &json, model::McpServer *s, bool complete)
 {
     JsonFields f(json,
                  {QStringLiteral("name"), QStringLiteral("upstream_url"), QStringLiteral("auth_header"),

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "entities.h"
+#include "model/entities.h"
 #include "jsonfields.h"
 
 #include <QJsonObject>
@@ -8,18 +8,18 @@
 namespace obleth::config {
 
 /// JSON as the Management API shows each entity. Write-only secrets are never included.
-[[nodiscard]] QJsonObject toJson(const ModelConfig &model);
-[[nodiscard]] QJsonObject toJson(const Tenant &tenant);
-[[nodiscard]] QJsonObject toJson(const ApiKey &key);
-[[nodiscard]] QJsonObject toJson(const FairShareGroup &group);
-[[nodiscard]] QJsonObject toJson(const McpServer &server);
+[[nodiscard]] QJsonObject toJson(const model::ModelConfig &model);
+[[nodiscard]] QJsonObject toJson(const model::Tenant &tenant);
+[[nodiscard]] QJsonObject toJson(const model::ApiKey &key);
+[[nodiscard]] QJsonObject toJson(const model::FairShareGroup &group);
+[[nodiscard]] QJsonObject toJson(const model::McpServer &server);
 [[nodiscard]] QString isoTime(const QDateTime &time);
 
 /// Applies the fields present in @p json to @p model (a PATCH); for a create or PUT, start from a
 /// default-constructed entity and set @p complete so that required fields are checked.
-[[nodiscard]] Problem applyJson(const QJsonObject &json, ModelConfig *model, bool complete);
-[[nodiscard]] Problem applyJson(const QJsonObject &json, Tenant *tenant, bool complete);
-[[nodiscard]] Problem applyJson(const QJsonObject &json, FairShareGroup *group, bool complete);
-[[nodiscard]] Problem applyJson(const QJsonObject &json, McpServer *server, bool complete);
+[[nodiscard]] Problem applyJson(const QJsonObject &json, model::ModelConfig *model, bool complete);
+[[nodiscard]] Problem applyJson(const QJsonObject &json, model::Tenant *tenant, bool complete);
+[[nodiscard]] Problem applyJson(const QJsonObject &json, model::FairShareGroup *group, bool complete);
+[[nodiscard]] Problem applyJson(const QJsonObject &json, model::McpServer *server, bool complete);
 
 } // namespace obleth::config

@@ -5,11 +5,12 @@
 #include "cache/responsecache.h"
 #include "config/admintoken.h"
 #include "config/configservice.h"
-#include "dataplane.h"
+#include "dataplane/dataplane.h"
 #include "http/httpserver.h"
 #include "http/tlsconfig.h"
 #include "metrics/metrics.h"
 #include "mock/mockbackend.h"
+#include "openai/error.h"
 #include "proxy/upstreamclient.h"
 #include "store/database.h"
 #include "store/requestlog.h"
@@ -77,7 +78,7 @@ struct Gateway::Parts
     std::unique_ptr<proxy::UpstreamClient> upstream;
     std::unique_ptr<mock::MockBackend> mock;
     std::unique_ptr<admission::Admission> admission;
-    std::unique_ptr<DataPlane> dataPlane;
+    std::unique_ptr<dataplane::DataPlane> dataPlane;
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
     std::unique_ptr<http::HttpServer> adminServer;
@@ -157,7 +158,7 @@ void Gateway::start()
     store::RequestLog *requestLog = p.requestLog.get();
     metrics::Metrics *metrics = &p.metrics;
     connect(p.monitor.get(), &usage::RequestMonitor::requestFinished, requestLog,
-            [requestLog, metrics](const usage::RequestRecord &record) {
+            [requestLog, metrics](const model::RequestRecord &record) {
                 requestLog->append(record);
                 metrics->count(record);
             });
@@ -170,8 +171,8 @@ void Gateway::start()
     config::ConfigService *config = p.config.get();
     connect(config, &config::ConfigService::changed, admission,
             [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
-    p.dataPlane = std::make_unique<DataPlane>(
-        DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(), p.cache.get()},
+    p.dataPlane = std::make_unique<dataplane::DataPlane>(
+        dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(), p.cache.get()},
         m_options.upstream);
     p.adminApi = std::make_unique<admin::AdminApi>(
         admin::AdminApi::Services{config, &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},
@@ -181,8 +182,11 @@ void Gateway::start()
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
     dataOptions.tls = tls;
+    dataOptions.rejection = [](int status, const QString &message) {
+        return http::Rejection{"application/json", openai::errorBody(openai::rejectionCode(status), message, status)};
+    };
     http::ServerOptions adminOptions = dataOptions;
-    dataOptions.limits.bodyLimitFor = &DataPlane::bodyLimitFor;
+    dataOptions.limits.bodyLimitFor = &dataplane::DataPlane::bodyLimitFor;
     adminOptions.limits.maxBodyBytes = admin::AdminApi::kMaxBodyBytes;
     p.dataServer = std::make_unique<http::HttpServer>(p.dataPlane.get(), dataOptions);
     p.adminServer = std::make_unique<http::HttpServer>(p.adminApi.get(), adminOptions);
@@ -199,7 +203,7 @@ void Gateway::start()
     m_status.permitsInUse = [admission] { return admission->inFlight(); };
     m_status.queued = [admission] { return admission->queued(); };
     m_status.admission = admission;
-    DataPlane *dataPlane = p.dataPlane.get();
+    dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
     qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);

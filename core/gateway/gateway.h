@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gatewaystatus.h"
+#include "status/gatewaystatus.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -65,7 +65,7 @@ public:
     /// Announces every data-plane request (for live views); valid after started().
     [[nodiscard]] usage::RequestMonitor *requestMonitor() const;
     [[nodiscard]] store::RequestLog *requestLog() const;
-    [[nodiscard]] const GatewayStatus &status() const noexcept { return m_status; }
+    [[nodiscard]] const status::GatewayStatus &status() const noexcept { return m_status; }
 
 Q_SIGNALS:
     /// Both listeners are up. @p firstKey is the secret of the key made on first start, else empty.
@@ -78,7 +78,7 @@ private:
     void finishShutdown();
 
     GatewayOptions m_options;
-    GatewayStatus m_status;
+    status::GatewayStatus m_status;
     QString m_adminToken;
     std::unique_ptr<Parts> m_parts;
     bool m_stopping = false;

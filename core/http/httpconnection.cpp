@@ -353,14 +353,12 @@ void HttpConnection::reject(int status, const QString &message)
     if (!m_socket || m_state == State::Closing || m_state == State::Closed)
         return;
     qCDebug(lcHttp) << "rejecting request:" << status << message;
-    const QByteArray code = status == 413 ? QByteArray("request_too_large")
-        : status == 405                   ? QByteArray("method_not_allowed")
-        : status == 408                   ? QByteArray("request_timeout")
-                                          : QByteArray("invalid_request");
-    const QByteArray body = errorBody(code, message, status);
+    const auto &word = m_server->options().rejection;
+    const Rejection answer
+        = word ? word(status, message) : Rejection{"text/plain; charset=utf-8", message.toUtf8() + '\n'};
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
-        + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
-        + "\r\nConnection: close\r\n\r\n" + body;
+        + "\r\nContent-Type: " + answer.contentType + "\r\nContent-Length: " + QByteArray::number(answer.body.size())
+        + "\r\nConnection: close\r\n\r\n" + answer.body;
     m_socket->write(out);
     startLinger();
 }

@@ -1,7 +1,5 @@
 #include "httpresponder.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 
 namespace obleth::http {
 
@@ -39,12 +37,6 @@ void HttpResponder::sendJson(int status, const QByteArray &json, Headers extra)
 {
     extra.set("Content-Type", "application/json");
     send(status, std::move(extra), json);
-}
-
-void HttpResponder::sendError(int status, const QByteArray &code, const QString &message, Headers extra,
-                              const QString &param)
-{
-    sendJson(status, errorBody(code, message, status, param), std::move(extra));
 }
 
 void HttpResponder::beginStream(int status, Headers headers)
@@ -110,33 +102,6 @@ void HttpResponder::endStream()
 void HttpResponder::markFinished()
 {
     m_finished = true;
-}
-
-QByteArray errorTypeFor(int status)
-{
-    switch (status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 409: return "conflict_error";
-    case 429: return "rate_limit_error";
-    case 502:
-    case 503: return "upstream_error";
-    case 504: return "timeout_error";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
-    }
-}
-
-QByteArray errorBody(const QByteArray &code, const QString &message, int status, const QString &param)
-{
-    QJsonObject error{
-        {QStringLiteral("message"), message},
-        {QStringLiteral("type"), QString::fromLatin1(errorTypeFor(status))},
-        {QStringLiteral("code"), QString::fromLatin1(code)},
-    };
-    if (!param.isEmpty())
-        error.insert(QStringLiteral("param"), param);
-    return QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
 }
 
 QByteArray reasonPhrase(int status)

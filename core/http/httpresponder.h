@@ -41,9 +41,6 @@ public:
     void send(int status, Headers headers, const QByteArray &body);
     /// A JSON response.
     void sendJson(int status, const QByteArray &json, Headers extra = {});
-    /// An error in OpenAI's shape: {"error":{"message","type","code"[,"param"]}}.
-    void sendError(int status, const QByteArray &code, const QString &message, Headers extra = {},
-                   const QString &param = {});
 
     /// Starts a response whose body follows in pieces (chunked; close-delimited for HTTP/1.0 clients).
     /// When @p headers has a Content-Length, the body is sent as is and must add up to it.
@@ -96,12 +93,7 @@ private:
     Framing m_framing = Framing::Length;
 };
 
-/// OpenAI's error type for an error code.
-[[nodiscard]] QByteArray errorTypeFor(int status);
 /// The standard reason phrase of an HTTP status.
 [[nodiscard]] QByteArray reasonPhrase(int status);
-/// {"error":{...}} in OpenAI's shape.
-[[nodiscard]] QByteArray errorBody(const QByteArray &code, const QString &message, int status,
-                                   const QString &param = {});
 
 } // namespace obleth::http

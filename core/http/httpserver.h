@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QSslConfiguration>
 
+#include <functional>
 #include <optional>
 
 QT_BEGIN_NAMESPACE
@@ -20,6 +21,13 @@ namespace obleth::http {
 
 class HttpConnection;
 class HttpHandler;
+
+/// An answer the server gives itself, before any handler sees the request (400, 405, 408, 413, 431).
+struct Rejection
+{
+    QByteArray contentType;
+    QByteArray body;
+};
 
 struct ServerOptions
 {
@@ -41,6 +49,9 @@ struct ServerOptions
     /// requests are read once the handshake is done, and a handshake must finish within
     /// headerTimeoutMs. A client that does not speak TLS is closed.
     std::optional<QSslConfiguration> tls;
+    /// Words the server's own refusals; unset: the message as plain text. The gateway answers in the API's
+    /// error shape (openai/error.h), so that a client reads every error the same way.
+    std::function<Rejection(int status, const QString &message)> rejection;
 };
 
 /// An HTTP/1.1 server on a QTcpServer. It parses requests itself so that it can answer 413 before a

@@ -53,7 +53,7 @@ QString Metrics::routeOf(const QString &path)
     return QStringLiteral("other");
 }
 
-void Metrics::count(const usage::RequestRecord &r)
+void Metrics::count(const model::RequestRecord &r)
 {
     const QString route = routeOf(r.path);
     ++m_requests[RequestKey{route, r.status, r.model, r.tenantName}];

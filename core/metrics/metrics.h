@@ -1,6 +1,6 @@
 #pragma once
 
-#include "usage/requestrecord.h"
+#include "model/requestrecord.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -17,7 +17,7 @@ namespace obleth::metrics {
 class Metrics final
 {
 public:
-    void count(const usage::RequestRecord &record);
+    void count(const model::RequestRecord &record);
 
     /// A value read at render time.
     struct Gauge

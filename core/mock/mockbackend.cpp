@@ -2,6 +2,7 @@
 
 #include "http/httpresponder.h"
 #include "mockreply.h"
+#include "openai/error.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -153,7 +154,7 @@ void MockBackend::serve(const http::HttpRequest &request, http::HttpResponder *r
     if (!headerInt(request, "x-mock-latency-ms", 0, 600'000, &latencyMs)
         || !headerInt(request, "x-mock-chunk-delay-ms", 0, 60'000, &chunkDelayMs)
         || !headerInt(request, "x-mock-status", 100, 599, &status)) {
-        responder->sendError(400, "invalid_request",
+        openai::sendError(responder, 400, "invalid_request",
                              QStringLiteral("x-mock-latency-ms (0-600000), x-mock-chunk-delay-ms (0-60000) and "
                                             "x-mock-status (100-599) take whole numbers"),
                              extraHeaders);
@@ -161,7 +162,7 @@ void MockBackend::serve(const http::HttpRequest &request, http::HttpResponder *r
     }
     auto answer = [this, request, extraHeaders, chunkDelayMs, status](http::HttpResponder *r) {
         if (status != 0 && status != 200) {
-            r->sendError(status, "mock_status_" + QByteArray::number(status),
+            openai::sendError(r, status, "mock_status_" + QByteArray::number(status),
                          QStringLiteral("the mock backend was asked to answer %1").arg(status), extraHeaders);
             return;
         }
@@ -191,23 +192,23 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
         return;
     }
     if (!chat && !completion && !embeddings) {
-        responder->sendError(404, "not_found",
+        openai::sendError(responder, 404, "not_found",
                              QStringLiteral("the mock backend has no route %1").arg(QString::fromUtf8(path)), extra);
         return;
     }
     if (request.method != "POST") {
-        responder->sendError(405, "method_not_allowed", QStringLiteral("use POST"), extra);
+        openai::sendError(responder, 405, "method_not_allowed", QStringLiteral("use POST"), extra);
         return;
     }
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        responder->sendError(400, "invalid_request", QStringLiteral("the request body must be a JSON object"), extra);
+        openai::sendError(responder, 400, "invalid_request", QStringLiteral("the request body must be a JSON object"), extra);
         return;
     }
     const QJsonObject json = doc.object();
     if (!json.value(QStringLiteral("model")).isString()) {
-        responder->sendError(400, "invalid_request", QStringLiteral("model is required"), extra,
+        openai::sendError(responder, 400, "invalid_request", QStringLiteral("model is required"), extra,
                              QStringLiteral("model"));
         return;
     }
@@ -216,7 +217,7 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
         QString error;
         const QByteArray body = mockEmbeddingsJson(json, &error);
         if (body.isEmpty())
-            responder->sendError(400, "invalid_request", error, extra, QStringLiteral("input"));
+            openai::sendError(responder, 400, "invalid_request", error, extra, QStringLiteral("input"));
         else
             responder->sendJson(200, body, extra);
         return;

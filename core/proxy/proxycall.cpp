@@ -2,6 +2,7 @@
 
 #include "forwarding.h"
 #include "http/httpresponder.h"
+#include "openai/error.h"
 
 #include <QLoggingCategory>
 
@@ -95,9 +96,9 @@ void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &messa
         const QString shown = clientMessage(failure) + QStringLiteral(" (request ") + QString::fromLatin1(m_requestId)
             + QLatin1Char(')');
         if (timeout)
-            m_responder->sendError(504, "upstream_timeout", shown, extra);
+            openai::sendError(m_responder, 504, "upstream_timeout", shown, extra);
         else
-            m_responder->sendError(502, "upstream_error", shown, extra);
+            openai::sendError(m_responder, 502, "upstream_error", shown, extra);
     } else if (m_responder) {
         m_responder->abortConnection(); // the client must see an error, not a clean end
     }

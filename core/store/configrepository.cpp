@@ -15,7 +15,7 @@ Q_LOGGING_CATEGORY(lcConfigStore, "obleth.store.config", QtInfoMsg)
 
 namespace obleth::store {
 
-using namespace obleth::config;
+using namespace obleth::model;
 
 namespace {
 
@@ -217,7 +217,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                              " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at"
                              " FROM models ORDER BY created_at, model_name"),
               [this, out, &secretError](const QSqlQuery &q) {
-                  ModelConfig m;
+                  model::ModelConfig m;
                   m.id = q.value(0).toString();
                   m.modelName = q.value(1).toString();
                   m.upstreamModel = q.value(2).toString();
@@ -245,7 +245,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
               QStringLiteral("SELECT id, name, fairshare_group, weight, tokens_per_minute, max_in_flight,"
                              " created_at, updated_at FROM tenants ORDER BY created_at, name"),
               [out](const QSqlQuery &q) {
-                  Tenant t;
+                  model::Tenant t;
                   t.id = q.value(0).toString();
                   t.name = q.value(1).toString();
                   t.fairshareGroup = q.value(2).toString();
@@ -262,7 +262,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
               QStringLiteral("SELECT id, tenant_id, name, key_prefix, key_hash, disabled, created_at,"
                              " expires_at, allowed_models, max_in_flight FROM api_keys ORDER BY created_at, id"),
               [out](const QSqlQuery &q) {
-                  ApiKey k;
+                  model::ApiKey k;
                   k.id = q.value(0).toString();
                   k.tenantId = q.value(1).toString();
                   k.name = q.value(2).toString();
@@ -283,7 +283,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
               QStringLiteral("SELECT id, name, weight, created_at FROM fairshare_groups"
                              " ORDER BY created_at, name"),
               [out](const QSqlQuery &q) {
-                  FairShareGroup g;
+                  model::FairShareGroup g;
                   g.id = q.value(0).toString();
                   g.name = q.value(1).toString();
                   g.weight = q.value(2).toLongLong();
@@ -296,7 +296,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
               QStringLiteral("SELECT id, name, upstream_url, auth_header, enabled, allowed_tenants,"
                              " created_at, updated_at FROM mcp_servers ORDER BY created_at, name"),
               [this, out, &secretError](const QSqlQuery &q) {
-                  McpServer s;
+                  model::McpServer s;
                   s.id = q.value(0).toString();
                   s.name = q.value(1).toString();
                   s.upstreamUrl = q.value(2).toString();
@@ -323,7 +323,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
     return read;
 }
 
-bool ConfigRepository::saveModel(const ModelConfig &m, bool insert, QString *error)
+bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QString *error)
 {
     if (!m_cipher.isOpen()) {
         *error = QStringLiteral("the key file for the stored upstream secrets is not open");
@@ -363,7 +363,7 @@ bool ConfigRepository::saveModel(const ModelConfig &m, bool insert, QString *err
                values + QVariantList{m.id}, error, &m_busy);
 }
 
-bool ConfigRepository::saveTenant(const Tenant &t, bool insert, QString *error)
+bool ConfigRepository::saveTenant(const model::Tenant &t, bool insert, QString *error)
 {
     const QVariantList values = {t.name,
                                  t.fairshareGroup,
@@ -383,7 +383,7 @@ bool ConfigRepository::saveTenant(const Tenant &t, bool insert, QString *error)
                values + QVariantList{t.id}, error, &m_busy);
 }
 
-bool ConfigRepository::saveKey(const ApiKey &k, bool insert, QString *error)
+bool ConfigRepository::saveKey(const model::ApiKey &k, bool insert, QString *error)
 {
     const QVariant expires = k.expiresAt ? QVariant(timeText(*k.expiresAt)) : QVariant(QMetaType(QMetaType::QString));
     const QVariant models
@@ -403,7 +403,7 @@ bool ConfigRepository::saveKey(const ApiKey &k, bool insert, QString *error)
                {k.name, k.disabled, expires, models, optionalValue(k.maxInFlight), k.id}, error, &m_busy);
 }
 
-bool ConfigRepository::saveGroup(const FairShareGroup &g, bool insert, QString *error)
+bool ConfigRepository::saveGroup(const model::FairShareGroup &g, bool insert, QString *error)
 {
     if (insert) {
         return run(m_db->connection(),
@@ -414,7 +414,7 @@ bool ConfigRepository::saveGroup(const FairShareGroup &g, bool insert, QString *
                {g.name, g.weight, g.id}, error, &m_busy);
 }
 
-bool ConfigRepository::saveMcpServer(const McpServer &s, bool insert, QString *error)
+bool ConfigRepository::saveMcpServer(const model::McpServer &s, bool insert, QString *error)
 {
     if (!m_cipher.isOpen()) {
         *error = QStringLiteral("the key file for the stored upstream secrets is not open");
@@ -454,7 +454,7 @@ bool ConfigRepository::remove(const QString &table, const QString &id, QString *
     return run(m_db->connection(), QStringLiteral("DELETE FROM %1 WHERE id=?").arg(table), {id}, error, &m_busy);
 }
 
-bool ConfigRepository::saveTenantWithKey(const Tenant &tenant, const ApiKey &key, QString *error)
+bool ConfigRepository::saveTenantWithKey(const model::Tenant &tenant, const model::ApiKey &key, QString *error)
 {
     QSqlDatabase db = m_db->connection();
     if (!db.transaction())

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "config/entities.h"
+#include "model/entities.h"
 #include "secretcipher.h"
 
 #include <QList>
@@ -30,25 +30,25 @@ public:
 
     struct Contents
     {
-        QList<config::ModelConfig> models;
-        QList<config::Tenant> tenants;
-        QList<config::ApiKey> keys;
-        QList<config::FairShareGroup> groups;
-        QList<config::McpServer> mcpServers;
+        QList<model::ModelConfig> models;
+        QList<model::Tenant> tenants;
+        QList<model::ApiKey> keys;
+        QList<model::FairShareGroup> groups;
+        QList<model::McpServer> mcpServers;
         QHash<QString, QString> settings;
     };
     bool loadAll(Contents *out, QString *error) const;
 
-    bool saveModel(const config::ModelConfig &model, bool insert, QString *error);
-    bool saveTenant(const config::Tenant &tenant, bool insert, QString *error);
-    bool saveKey(const config::ApiKey &key, bool insert, QString *error);
-    bool saveGroup(const config::FairShareGroup &group, bool insert, QString *error);
-    bool saveMcpServer(const config::McpServer &server, bool insert, QString *error);
+    bool saveModel(const model::ModelConfig &model, bool insert, QString *error);
+    bool saveTenant(const model::Tenant &tenant, bool insert, QString *error);
+    bool saveKey(const model::ApiKey &key, bool insert, QString *error);
+    bool saveGroup(const model::FairShareGroup &group, bool insert, QString *error);
+    bool saveMcpServer(const model::McpServer &server, bool insert, QString *error);
     bool saveSetting(const QString &key, const QString &value, QString *error);
     /// Deletes by id from one of: models, tenants, api_keys, fairshare_groups, mcp_servers.
     bool remove(const QString &table, const QString &id, QString *error);
     /// Creates a tenant with its first key in one transaction.
-    bool saveTenantWithKey(const config::Tenant &tenant, const config::ApiKey &key, QString *error);
+    bool saveTenantWithKey(const model::Tenant &tenant, const model::ApiKey &key, QString *error);
 
 private:
     bool encryptPlainSecrets(QString *error);

@@ -33,7 +33,7 @@ public:
         return true;
     }
 
-    void write(QList<usage::RequestRecord> batch)
+    void write(QList<model::RequestRecord> batch)
     {
         if (!m_store)
             return;
@@ -112,7 +112,7 @@ public:
 private:
     Database m_database;
     std::optional<RequestLogStore> m_store;
-    QList<usage::RequestRecord> m_unwritten;
+    QList<model::RequestRecord> m_unwritten;
     Retention m_retention;
     QTimer m_pruneTimer{this}; // a child, so that it moves to the log's thread with the worker
     QTimer m_retryTimer{this}; // runs while rows wait in m_unwritten
@@ -154,7 +154,7 @@ bool RequestLog::open(const QString &path, QString *error)
     return ok;
 }
 
-void RequestLog::append(const usage::RequestRecord &record)
+void RequestLog::append(const model::RequestRecord &record)
 {
     m_pending.append(record);
     if (m_pending.size() >= kMaxBatch)

@@ -27,7 +27,7 @@ public:
     /// Opens the log on its thread (the schema is already there: the gateway opened the database first).
     bool open(const QString &path, QString *error);
 
-    void append(const usage::RequestRecord &record);
+    void append(const model::RequestRecord &record);
 
     template<typename T> using Answer = std::function<void(const QList<T> &rows, const QString &error)>;
     /// Runs a query on the log's thread; @p answer runs on @p context's thread, unless @p context is gone.
@@ -50,7 +50,7 @@ private:
 
     QThread m_thread;
     Worker *m_worker = nullptr;
-    QList<usage::RequestRecord> m_pending;
+    QList<model::RequestRecord> m_pending;
     QTimer m_flushTimer;
     Retention m_retention;
 };

@@ -82,7 +82,7 @@ RequestLogStore::RequestLogStore(QSqlDatabase db)
     : m_db(std::move(db))
 { }
 
-bool RequestLogStore::write(const QList<usage::RequestRecord> &batch, QString *error)
+bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *error)
 {
     if (batch.isEmpty())
         return true;
@@ -101,7 +101,7 @@ bool RequestLogStore::write(const QList<usage::RequestRecord> &batch, QString *e
         "INSERT INTO request_log (id, started_at, tenant_id, tenant, key_prefix, model, method, path, status,"
         " latency_ms, ttfb_ms, prompt_tokens, completion_tokens, estimated, cost, streamed, bytes_in, bytes_out,"
         " cache, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    for (const usage::RequestRecord &r : batch) {
+    for (const model::RequestRecord &r : batch) {
         insert.addBindValue(QString::fromLatin1(r.id));
         insert.addBindValue(isoTime(r.startedAt));
         insert.addBindValue(textOrNull(r.tenantId));
@@ -239,7 +239,7 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
     while (q.next()) {
         LoggedRequest row;
         row.seq = q.value(0).toLongLong();
-        usage::RequestRecord &r = row.record;
+        model::RequestRecord &r = row.record;
         r.id = q.value(1).toString().toLatin1();
         r.startedAt = QDateTime::fromString(q.value(2).toString(), Qt::ISODateWithMs);
         r.tenantId = q.value(3).toString();

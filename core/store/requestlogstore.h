@@ -1,6 +1,6 @@
 #pragma once
 
-#include "usage/requestrecord.h"
+#include "model/requestrecord.h"
 
 #include <QList>
 #include <QSqlDatabase>
@@ -27,7 +27,7 @@ struct RequestFilter
 struct LoggedRequest
 {
     qint64 seq = 0; ///< the row's place in the log, for paging
-    usage::RequestRecord record;
+    model::RequestRecord record;
 };
 
 /// Usage totals grouped one way.
@@ -70,7 +70,7 @@ public:
     /// @p db is an open obleth database, used only on the calling thread.
     explicit RequestLogStore(QSqlDatabase db);
 
-    bool write(const QList<usage::RequestRecord> &batch, QString *error);
+    bool write(const QList<model::RequestRecord> &batch, QString *error);
     /// Deletes rows past @p retention, at most @p maxDeletes at a time; returns how many went (-1 on error).
     qint64 prune(const Retention &retention, const QDateTime &now, qint64 maxDeletes, QString *error);
     bool requests(const RequestFilter &filter, QList<LoggedRequest> *out, QString *error) const;

@@ -14,7 +14,7 @@ QString isoTime(const QDateTime &t)
 }
 } // namespace
 
-QJsonObject toJson(const RequestRecord &r)
+QJsonObject toJson(const model::RequestRecord &r)
 {
     return QJsonObject{
         {QStringLiteral("id"), QString::fromLatin1(r.id)},
@@ -40,7 +40,7 @@ QJsonObject toJson(const RequestRecord &r)
     };
 }
 
-QJsonObject toJson(const RequestStarted &s)
+QJsonObject toJson(const model::RequestStarted &s)
 {
     return QJsonObject{
         {QStringLiteral("id"), QString::fromLatin1(s.id)},         {QStringLiteral("started_at"), isoTime(s.startedAt)},
@@ -50,7 +50,7 @@ QJsonObject toJson(const RequestStarted &s)
     };
 }
 
-QJsonObject toJson(const RequestProgress &p)
+QJsonObject toJson(const model::RequestProgress &p)
 {
     QJsonObject o{
         {QStringLiteral("id"), QString::fromLatin1(p.id)},

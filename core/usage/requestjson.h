@@ -1,14 +1,14 @@
 #pragma once
 
-#include "requestrecord.h"
+#include "model/requestrecord.h"
 
 #include <QJsonObject>
 
 namespace obleth::usage {
 
 /// A logged request as the Management API and /api/v1/events show it.
-[[nodiscard]] QJsonObject toJson(const RequestRecord &record);
-[[nodiscard]] QJsonObject toJson(const RequestStarted &started);
-[[nodiscard]] QJsonObject toJson(const RequestProgress &progress);
+[[nodiscard]] QJsonObject toJson(const model::RequestRecord &record);
+[[nodiscard]] QJsonObject toJson(const model::RequestStarted &started);
+[[nodiscard]] QJsonObject toJson(const model::RequestProgress &progress);
 
 } // namespace obleth::usage

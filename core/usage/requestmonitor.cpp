@@ -5,9 +5,9 @@ namespace obleth::usage {
 RequestMonitor::RequestMonitor(QObject *parent)
     : QObject(parent)
 {
-    qRegisterMetaType<RequestRecord>();
-    qRegisterMetaType<RequestStarted>();
-    qRegisterMetaType<RequestProgress>();
+    qRegisterMetaType<model::RequestRecord>();
+    qRegisterMetaType<model::RequestStarted>();
+    qRegisterMetaType<model::RequestProgress>();
 }
 
 } // namespace obleth::usage

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "requestrecord.h"
+#include "model/requestrecord.h"
 
 #include <QObject>
 
@@ -25,16 +25,16 @@ public:
     void watchProgress() { ++m_progressWatchers; }
     void unwatchProgress() { --m_progressWatchers; }
 
-    void announceStarted(const RequestStarted &started) { Q_EMIT requestStarted(started); }
-    void announceProgress(const RequestProgress &progress) { Q_EMIT requestProgress(progress); }
-    void announceFinished(const RequestRecord &record) { Q_EMIT requestFinished(record); }
+    void announceStarted(const model::RequestStarted &started) { Q_EMIT requestStarted(started); }
+    void announceProgress(const model::RequestProgress &progress) { Q_EMIT requestProgress(progress); }
+    void announceFinished(const model::RequestRecord &record) { Q_EMIT requestFinished(record); }
     /// The gateway is shutting down: live views end their streams.
     void announceClosing() { Q_EMIT closing(); }
 
 Q_SIGNALS:
-    void requestStarted(const obleth::usage::RequestStarted &started);
-    void requestProgress(const obleth::usage::RequestProgress &progress);
-    void requestFinished(const obleth::usage::RequestRecord &record);
+    void requestStarted(const obleth::model::RequestStarted &started);
+    void requestProgress(const obleth::model::RequestProgress &progress);
+    void requestFinished(const obleth::model::RequestRecord &record);
     void closing();
 
 private:

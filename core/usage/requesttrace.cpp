@@ -27,14 +27,14 @@ QString errorCodeOf(const QByteArray &body)
 
 namespace {
 /// @p headers with credentials shortened to what identifies them: "Bearer sk_1fab…".
-http::Headers masked(const http::Headers &headers)
+model::HeaderList masked(const http::Headers &headers)
 {
-    http::Headers out;
+    model::HeaderList out;
     for (const auto &[name, value] : headers.fields()) {
         const bool secret = http::Headers::nameEquals(name, "authorization")
             || http::Headers::nameEquals(name, "x-api-key") || http::Headers::nameEquals(name, "proxy-authorization")
             || http::Headers::nameEquals(name, "cookie");
-        out.add(name, secret ? value.left(std::min<qsizetype>(value.size() / 3, 14)) + "…(masked)" : value);
+        out.append({name, secret ? value.left(std::min<qsizetype>(value.size() / 3, 14)) + "…(masked)" : value});
     }
     return out;
 }
@@ -82,7 +82,7 @@ void RequestTrace::announceStart()
     if (m_started)
         return;
     m_started = true;
-    m_monitor->announceStarted(RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId, m_record.tenantName,
+    m_monitor->announceStarted(model::RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId, m_record.tenantName,
                                               m_record.keyPrefix, m_record.model, m_record.method, m_record.path,
                                               m_record.requestHeaders});
 }
@@ -126,7 +126,7 @@ void RequestTrace::reportProgress(bool force)
         return;
     m_lastProgressMs = now;
     m_progressBytes = m_record.bytesOut;
-    RequestProgress progress{m_record.id, m_record.bytesOut, m_metering ? m_meter->streamedTokens() : 0, {}};
+    model::RequestProgress progress{m_record.id, m_record.bytesOut, m_metering ? m_meter->streamedTokens() : 0, {}};
     if (m_liveText)
         progress.text = m_meter->takeText();
     m_monitor->announceProgress(progress);

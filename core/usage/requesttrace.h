@@ -1,7 +1,7 @@
 #pragma once
 
 #include "http/httpresponder.h"
-#include "requestrecord.h"
+#include "model/requestrecord.h"
 #include "usagemeter.h"
 
 #include <QElapsedTimer>
@@ -39,7 +39,7 @@ public:
     /// Announces the start now (else it is announced with the answer's head).
     void announceStart();
     /// Runs once the record is complete, before it is announced (token budgets reconcile here).
-    void onFinished(std::function<void(const RequestRecord &)> callback) { m_onFinished = std::move(callback); }
+    void onFinished(std::function<void(const model::RequestRecord &)> callback) { m_onFinished = std::move(callback); }
 
     void responseHead(int status, http::Headers &headers) override;
     void responseBody(const QByteArray &data) override;
@@ -50,7 +50,7 @@ private:
 
     RequestMonitor *m_monitor;
     QElapsedTimer m_clock;
-    RequestRecord m_record;
+    model::RequestRecord m_record;
     double m_inputCost = 0;
     double m_outputCost = 0;
     std::optional<UsageMeter> m_meter;
@@ -61,7 +61,7 @@ private:
     qint64 m_lastProgressMs = -1;
     qint64 m_progressBytes = 0;
     bool m_liveText = false;
-    std::function<void(const RequestRecord &)> m_onFinished;
+    std::function<void(const model::RequestRecord &)> m_onFinished;
 };
 
 } // namespace obleth::usage

@@ -20,6 +20,7 @@
 #include <cmath>
 
 using namespace obleth::config;
+namespace model = obleth::model;
 
 namespace {
 
@@ -55,7 +56,7 @@ void checkRejected(const Problem &p)
 
 constexpr qint64 kMaxSeconds = 7 * 24 * 3600;
 
-void checkValid(const ModelConfig &m)
+void checkValid(const model::ModelConfig &m)
 {
     FUZZ_CHECK(validName(m.modelName));
     FUZZ_CHECK(validName(m.upstreamModel));
@@ -72,7 +73,7 @@ void checkValid(const ModelConfig &m)
     FUZZ_CHECK(m.idleTimeoutSecs >= 1 && m.idleTimeoutSecs <= kMaxSeconds);
 }
 
-bool same(const ModelConfig &a, const ModelConfig &b)
+bool same(const model::ModelConfig &a, const model::ModelConfig &b)
 {
     return a.modelName == b.modelName && a.upstreamModel == b.upstreamModel && a.apiBase == b.apiBase
         && a.apiKey == b.apiKey && a.inputCostPerToken == b.inputCostPerToken
@@ -83,7 +84,7 @@ bool same(const ModelConfig &a, const ModelConfig &b)
         && a.idleTimeoutSecs == b.idleTimeoutSecs;
 }
 
-void checkValid(const Tenant &t)
+void checkValid(const model::Tenant &t)
 {
     FUZZ_CHECK(validName(t.name));
     FUZZ_CHECK(validName(t.fairshareGroup));
@@ -92,24 +93,24 @@ void checkValid(const Tenant &t)
     FUZZ_CHECK(inRange(t.maxInFlight, 1, 1'000'000));
 }
 
-bool same(const Tenant &a, const Tenant &b)
+bool same(const model::Tenant &a, const model::Tenant &b)
 {
     return a.name == b.name && a.fairshareGroup == b.fairshareGroup && a.weight == b.weight
         && a.tokensPerMinute == b.tokensPerMinute && a.maxInFlight == b.maxInFlight;
 }
 
-void checkValid(const FairShareGroup &g)
+void checkValid(const model::FairShareGroup &g)
 {
     FUZZ_CHECK(validName(g.name));
     FUZZ_CHECK(g.weight >= 1 && g.weight <= 1'000'000);
 }
 
-bool same(const FairShareGroup &a, const FairShareGroup &b)
+bool same(const model::FairShareGroup &a, const model::FairShareGroup &b)
 {
     return a.name == b.name && a.weight == b.weight;
 }
 
-void checkValid(const McpServer &s)
+void checkValid(const model::McpServer &s)
 {
     FUZZ_CHECK(validName(s.name, 128));
     FUZZ_CHECK(!s.name.contains(QLatin1Char('/')));
@@ -119,14 +120,14 @@ void checkValid(const McpServer &s)
         FUZZ_CHECK(!tenant.isEmpty() && tenant.size() <= 256);
 }
 
-bool same(const McpServer &a, const McpServer &b)
+bool same(const model::McpServer &a, const model::McpServer &b)
 {
     return a.name == b.name && a.upstreamUrl == b.upstreamUrl && a.authHeader == b.authHeader && a.enabled == b.enabled
         && a.allowedTenants == b.allowedTenants;
 }
 
 /// A valid entity, as one already stored, for PATCH requests.
-void existing(ModelConfig *m)
+void existing(model::ModelConfig *m)
 {
     m->id = QStringLiteral("m1");
     m->modelName = QStringLiteral("gpt-4o-mini");
@@ -134,16 +135,16 @@ void existing(ModelConfig *m)
     m->apiBase = QStringLiteral("https://api.example.com/v1");
     m->apiKey = QStringLiteral("sk-upstream");
 }
-void existing(Tenant *t)
+void existing(model::Tenant *t)
 {
     t->id = QStringLiteral("t1");
     t->name = QStringLiteral("team-a");
 }
-void existing(FairShareGroup *g)
+void existing(model::FairShareGroup *g)
 {
     g->name = QStringLiteral("research");
 }
-void existing(McpServer *s)
+void existing(model::McpServer *s)
 {
     s->id = QStringLiteral("s1");
     s->name = QStringLiteral("everything");
@@ -151,7 +152,7 @@ void existing(McpServer *s)
 }
 
 /// The JSON of @p e that a client can send back: what a GET shows (groups have no PUT, so only their fields).
-QJsonObject shown(const FairShareGroup &g)
+QJsonObject shown(const model::FairShareGroup &g)
 {
     return QJsonObject{{QStringLiteral("name"), g.name}, {QStringLiteral("weight"), double(g.weight)}};
 }
@@ -172,9 +173,9 @@ template<typename Entity> void check(const QJsonObject &json, bool complete)
     // A GET, then a PUT of what it showed: accepted, and nothing changes. Write-only secrets are not shown,
     // so they stay as stored.
     Entity back;
-    if constexpr (std::is_same_v<Entity, ModelConfig>)
+    if constexpr (std::is_same_v<Entity, model::ModelConfig>)
         back.apiKey = e.apiKey;
-    if constexpr (std::is_same_v<Entity, McpServer>)
+    if constexpr (std::is_same_v<Entity, model::McpServer>)
         back.authHeader = e.authHeader;
     const Problem again = applyJson(shown(e), &back, true);
     if (!again.ok()) {
@@ -187,7 +188,7 @@ template<typename Entity> void check(const QJsonObject &json, bool complete)
 /// What ConfigService::createKey reads from its body.
 void checkKey(const QJsonObject &json)
 {
-    ApiKey k;
+    model::ApiKey k;
     k.name = QStringLiteral("key");
     JsonFields f(json, {QStringLiteral("name"), QStringLiteral("expires_at")});
     f.readName(QStringLiteral("name"), &k.name);
@@ -220,10 +221,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const QJsonObject json = doc.object();
     const bool complete = data[0] & 8;
     switch (data[0] % 5) {
-    case 0: check<ModelConfig>(json, complete); break;
-    case 1: check<Tenant>(json, complete); break;
-    case 2: check<FairShareGroup>(json, complete); break;
-    case 3: check<McpServer>(json, complete); break;
+    case 0: check<model::ModelConfig>(json, complete); break;
+    case 1: check<model::Tenant>(json, complete); break;
+    case 2: check<model::FairShareGroup>(json, complete); break;
+    case 3: check<model::McpServer>(json, complete); break;
     default: checkKey(json); break;
     }
     return 0;

@@ -7,7 +7,7 @@
 
 #include <optional>
 
-namespace obleth::config {
+namespace obleth::model {
 
 /// A model of the registry: how a client-facing name maps to an upstream.
 struct ModelConfig
@@ -89,4 +89,4 @@ struct McpServer
 inline const QString kDefaultGroup = QStringLiteral("default");
 inline const QString kMockModelName = QStringLiteral("mock-model");
 
-} // namespace obleth::config
+} // namespace obleth::model

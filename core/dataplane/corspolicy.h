@@ -6,7 +6,7 @@
 
 #include <QStringList>
 
-namespace obleth::gateway {
+namespace obleth::dataplane {
 
 /// Cross-origin access to the data plane for browser apps (contract section 14): which origins may call it,
 /// what a preflight answers, and the headers an answer carries for an allowed origin. Origins come from the
@@ -47,4 +47,4 @@ private:
     bool m_allowed;
 };
 
-} // namespace obleth::gateway
+} // namespace obleth::dataplane

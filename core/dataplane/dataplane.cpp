@@ -9,7 +9,7 @@
 #include "http/httpresponder.h"
 #include "http/pathnormalization.h"
 #include "http/router.h"
-#include "mcpgateway.h"
+#include "mcp/mcpgateway.h"
 #include "mock/mockbackend.h"
 #include "proxy/forwarding.h"
 #include "proxy/requestbody.h"
@@ -17,15 +17,16 @@
 #include "usage/requestmonitor.h"
 #include "usage/requesttrace.h"
 #include "usage/tokenestimate.h"
+#include "openai/error.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
 
-namespace obleth::gateway {
+namespace obleth::dataplane {
 
-using config::ModelConfig;
+using model::ModelConfig;
 using http::HttpResponder;
 
 struct DataPlane::Context
@@ -33,8 +34,8 @@ struct DataPlane::Context
     http::HttpRequest request;
     HttpResponder *responder;
     QByteArray requestId;
-    std::shared_ptr<const config::ConfigSnapshot> snapshot;
-    const config::ApiKey *key = nullptr;
+    std::shared_ptr<const model::ConfigSnapshot> snapshot;
+    const model::ApiKey *key = nullptr;
     usage::RequestTrace *trace = nullptr; ///< owned by the responder
 
     [[nodiscard]] http::Headers idHeader() const
@@ -45,7 +46,7 @@ struct DataPlane::Context
     }
     void error(int status, const QByteArray &code, const QString &message, const QString &param = {}) const
     {
-        responder->sendError(status, code, message, idHeader(), param);
+        openai::sendError(responder, status, code, message, idHeader(), param);
     }
 };
 
@@ -81,7 +82,7 @@ QJsonObject modelObject(const QString &name, qint64 created)
 DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
     : QObject(parent)
     , m_services(services)
-    , m_mcp(new McpGateway(services.upstream, this))
+    , m_mcp(new mcp::McpGateway(services.upstream, this))
     , m_buckets([clock = std::make_shared<QElapsedTimer>()] {
         if (!clock->isValid())
             clock->start();
@@ -95,12 +96,12 @@ qint64 DataPlane::bodyLimitFor(const QByteArray &target)
     // Judged on the path as it will be routed ("//mcp/x" is the MCP gateway's too).
     const qsizetype q = target.indexOf('?');
     const http::NormalizedPath normal = http::normalizePath(q < 0 ? target : target.left(q));
-    return McpGateway::isMcpPath(normal.ok() ? normal.path : target) ? McpGateway::kMaxBodyBytes : kMaxBodyBytes;
+    return mcp::McpGateway::isMcpPath(normal.ok() ? normal.path : target) ? mcp::McpGateway::kMaxBodyBytes : kMaxBodyBytes;
 }
 
-void DataPlane::admitThen(Context &ctx, const ModelConfig *model, std::function<void(Context &)> then)
+void DataPlane::admitThen(Context &ctx, const model::ModelConfig *model, std::function<void(Context &)> then)
 {
-    const config::Tenant *tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
+    const model::Tenant *tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     // The copies live in the callbacks; the admission calls at most one of them, and only while the
     // responder (the permit's owner) is alive.
     m_services.admission->request(
@@ -109,7 +110,7 @@ void DataPlane::admitThen(Context &ctx, const ModelConfig *model, std::function<
         [rejected = ctx](int retryAfterSecs, const QString &why) {
             http::Headers headers = rejected.idHeader();
             headers.add("Retry-After", QByteArray::number(retryAfterSecs));
-            rejected.responder->sendError(429, "rate_limited", why, headers);
+            openai::sendError(rejected.responder, 429, "rate_limited", why, headers);
         });
 }
 
@@ -152,7 +153,7 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
     if (m_paused) {
         http::Headers h = ctx.idHeader();
         h.add("Retry-After", "5");
-        return responder->sendError(503, "gateway_paused",
+        return openai::sendError(responder, 503, "gateway_paused",
                                     QStringLiteral("the gateway is paused; resume it from the obleth app"), h);
     }
     if (!authenticate(ctx))
@@ -166,7 +167,7 @@ void DataPlane::handle(http::HttpRequest request, HttpResponder *responder)
         return handleModelList(ctx);
     if (path.startsWith("/v1/models/") && segments.size() == 3 && handleModelRetrieve(ctx))
         return;
-    if (McpGateway::isMcpPath(path))
+    if (mcp::McpGateway::isMcpPath(path))
         return m_mcp->serve(ctx.request, responder, *ctx.snapshot, ctx.key->tenantId, ctx.requestId);
     // A key limited to some models cannot reach the default upstream by a route whose model obleth cannot see.
     if (m_defaultUpstream.isValid() && !checkModelScope(ctx, {}))
@@ -182,7 +183,7 @@ bool DataPlane::wantsBody(const http::HttpRequest &head) const
         return false;
     const auto snapshot = m_services.config->snapshot();
     const QByteArray key = presentedKey(head.headers);
-    const config::ApiKey *found
+    const model::ApiKey *found
         = !key.isNull() && config::isWellFormedApiKey(key) ? snapshot->findKeyByHash(config::hashSecret(key)) : nullptr;
     if (!found || !snapshot->findTenant(found->tenantId) || !found->isUsableAt(QDateTime::currentDateTimeUtc()))
         return false;
@@ -192,7 +193,7 @@ bool DataPlane::wantsBody(const http::HttpRequest &head) const
     const http::NormalizedPath normal = http::normalizePath(head.path);
     if (!normal.ok())
         return false;
-    const bool servedHere = normal.path.startsWith("/v1/") || McpGateway::isMcpPath(normal.path);
+    const bool servedHere = normal.path.startsWith("/v1/") || mcp::McpGateway::isMcpPath(normal.path);
     return servedHere || m_defaultUpstream.isValid();
 }
 
@@ -204,7 +205,7 @@ bool DataPlane::authenticate(Context &ctx)
                   QStringLiteral("no API key: send 'Authorization: Bearer sk_...' or 'x-api-key: sk_...'"));
         return false;
     }
-    const config::ApiKey *found
+    const model::ApiKey *found
         = config::isWellFormedApiKey(key) ? ctx.snapshot->findKeyByHash(config::hashSecret(key)) : nullptr;
     if (!found || !ctx.snapshot->findTenant(found->tenantId)) {
         ctx.error(401, "invalid_api_key", QStringLiteral("the API key is not valid"));
@@ -217,7 +218,7 @@ bool DataPlane::authenticate(Context &ctx)
         return false;
     }
     ctx.key = found;
-    const config::Tenant *tenant = ctx.snapshot->findTenant(found->tenantId);
+    const model::Tenant *tenant = ctx.snapshot->findTenant(found->tenantId);
     ctx.trace->setTenant(tenant->id, tenant->name, found->keyPrefix);
     return holdKeySlot(ctx);
 }
@@ -232,7 +233,7 @@ bool DataPlane::holdKeySlot(Context &ctx)
             m_keyInFlight.remove(ctx.key->id);
         http::Headers headers = ctx.idHeader();
         headers.add("Retry-After", "1");
-        ctx.responder->sendError(429, "rate_limited",
+        openai::sendError(ctx.responder, 429, "rate_limited",
                                  QStringLiteral("the API key %1... already has %2 requests in flight, its limit")
                                      .arg(ctx.key->keyPrefix)
                                      .arg(*ctx.key->maxInFlight),
@@ -287,7 +288,7 @@ void DataPlane::handleModelRoute(Context &ctx, bool generation)
     const QString name = model.toString();
     if (!checkModelScope(ctx, name))
         return;
-    if (const ModelConfig *m = ctx.snapshot->findModel(name)) {
+    if (const model::ModelConfig *m = ctx.snapshot->findModel(name)) {
         if (!m->enabled)
             return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(name),
                              QStringLiteral("model"));
@@ -305,7 +306,7 @@ void DataPlane::handleModelRoute(Context &ctx, bool generation)
             forward(admitted, m->apiBase, m->apiKey, upstreamBody, m);
         });
     }
-    if (name == config::kMockModelName) {
+    if (name == model::kMockModelName) {
         ctx.trace->setModel(name, 0, 0);
         ctx.trace->meterUsage(ctx.request.body);
         ctx.responder->addHeader("x-obleth-cache", "off");
@@ -324,7 +325,7 @@ void DataPlane::handleModelRoute(Context &ctx, bool generation)
               QStringLiteral("model"));
 }
 
-bool DataPlane::serveFromCache(Context &ctx, const ModelConfig &model)
+bool DataPlane::serveFromCache(Context &ctx, const model::ModelConfig &model)
 {
     if (!model.cacheEnabled) {
         ctx.responder->addHeader("x-obleth-cache", "off");
@@ -356,7 +357,7 @@ bool DataPlane::serveFromCache(Context &ctx, const ModelConfig &model)
 
 bool DataPlane::reserveTokens(Context &ctx, const QJsonObject &body)
 {
-    const config::Tenant *tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
+    const model::Tenant *tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     if (!tenant->tokensPerMinute)
         return true;
     const qint64 perMinute = *tenant->tokensPerMinute;
@@ -364,7 +365,7 @@ bool DataPlane::reserveTokens(Context &ctx, const QJsonObject &body)
     if (!reservation.granted) {
         http::Headers headers = ctx.idHeader();
         headers.add("Retry-After", QByteArray::number(reservation.retryAfterSecs));
-        ctx.responder->sendError(
+        openai::sendError(ctx.responder, 
             429, "rate_limited",
             QStringLiteral("the tenant's token budget (%1 tokens per minute) is used up; retry in %2 s")
                 .arg(perMinute)
@@ -373,7 +374,7 @@ bool DataPlane::reserveTokens(Context &ctx, const QJsonObject &body)
         return false;
     }
     ctx.trace->onFinished([buckets = &m_buckets, tenantId = tenant->id, perMinute,
-                           reserved = reservation.reserved](const usage::RequestRecord &record) {
+                           reserved = reservation.reserved](const model::RequestRecord &record) {
         buckets->settle(tenantId, perMinute, reserved, record.promptTokens + record.completionTokens);
     });
     return true;
@@ -385,13 +386,13 @@ void DataPlane::handleModelList(Context &ctx)
         return fallThrough(ctx);
     QJsonArray data;
     bool mockRegistered = false;
-    for (const ModelConfig &m : ctx.snapshot->models) {
-        mockRegistered = mockRegistered || m.modelName == config::kMockModelName;
+    for (const model::ModelConfig &m : ctx.snapshot->models) {
+        mockRegistered = mockRegistered || m.modelName == model::kMockModelName;
         if (m.enabled && ctx.key->allowsModel(m.modelName))
             data.append(modelObject(m.modelName, m.createdAt.toSecsSinceEpoch()));
     }
-    if (!mockRegistered && ctx.key->allowsModel(config::kMockModelName))
-        data.append(modelObject(config::kMockModelName, 0));
+    if (!mockRegistered && ctx.key->allowsModel(model::kMockModelName))
+        data.append(modelObject(model::kMockModelName, 0));
     const QJsonObject list{{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
     ctx.responder->sendJson(200, QJsonDocument(list).toJson(QJsonDocument::Compact), ctx.idHeader());
 }
@@ -401,11 +402,11 @@ bool DataPlane::handleModelRetrieve(Context &ctx)
     if (ctx.request.method != "GET" && ctx.request.method != "HEAD")
         return false;
     const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(ctx.request.path.mid(11)));
-    const ModelConfig *m = ctx.snapshot->findModel(name);
+    const model::ModelConfig *m = ctx.snapshot->findModel(name);
     QJsonObject object;
     if (m && m->enabled)
         object = modelObject(m->modelName, m->createdAt.toSecsSinceEpoch());
-    else if (!m && name == config::kMockModelName)
+    else if (!m && name == model::kMockModelName)
         object = modelObject(name, 0);
     else if (m_defaultUpstream.isValid())
         return false; // the default upstream may know it
@@ -442,7 +443,7 @@ void DataPlane::serveMock(Context &ctx)
 }
 
 void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
-                        const ModelConfig *model)
+                        const model::ModelConfig *model)
 {
     proxy::UpstreamRequest up;
     up.url = proxy::upstreamUrl(apiBase, ctx.request.path, ctx.request.query);
@@ -467,4 +468,4 @@ void DataPlane::forward(Context &ctx, const QString &apiBase, const QString &api
     call->start();
 }
 
-} // namespace obleth::gateway
+} // namespace obleth::dataplane

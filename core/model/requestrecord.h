@@ -1,13 +1,16 @@
 #pragma once
 
-#include "http/headers.h"
-
 #include <QByteArray>
 #include <QDateTime>
+#include <QList>
 #include <QMetaType>
+#include <QPair>
 #include <QString>
 
-namespace obleth::usage {
+namespace obleth::model {
+
+/// Header fields as a live view shows them: name and value, in the order sent.
+using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
 /// One data-plane request as the request log keeps it (contract section 6).
 struct RequestRecord
@@ -34,8 +37,8 @@ struct RequestRecord
     QString error; ///< an error code, or what went wrong; empty on success
     /// For live views only (not logged): the request's and the answer's headers, secrets masked. Filled only
     /// while someone watches (RequestMonitor::wantsProgress()).
-    http::Headers requestHeaders;
-    http::Headers responseHeaders;
+    HeaderList requestHeaders;
+    HeaderList responseHeaders;
 };
 
 /// A request that has started, for live views (the GUI's log, /api/v1/events).
@@ -49,7 +52,7 @@ struct RequestStarted
     QString model;
     QByteArray method;
     QString path;
-    http::Headers requestHeaders; ///< masked; only while someone watches
+    HeaderList requestHeaders; ///< masked; only while someone watches
 };
 
 /// How far a streamed answer has come.
@@ -61,8 +64,8 @@ struct RequestProgress
     QString text; ///< generated text since the previous progress event (only when someone watches)
 };
 
-} // namespace obleth::usage
+} // namespace obleth::model
 
-Q_DECLARE_METATYPE(obleth::usage::RequestRecord)
-Q_DECLARE_METATYPE(obleth::usage::RequestStarted)
-Q_DECLARE_METATYPE(obleth::usage::RequestProgress)
+Q_DECLARE_METATYPE(obleth::model::RequestRecord)
+Q_DECLARE_METATYPE(obleth::model::RequestStarted)
+Q_DECLARE_METATYPE(obleth::model::RequestProgress)

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "admission/tokenbuckets.h"
-#include "config/entities.h"
+#include "model/entities.h"
 #include "http/httphandler.h"
 #include "proxy/proxycall.h"
 
@@ -14,8 +14,10 @@
 
 namespace obleth::config {
 class ConfigService;
+}
+namespace obleth::model {
 struct ConfigSnapshot;
-} // namespace obleth::config
+}
 namespace obleth::mock {
 class MockBackend;
 }
@@ -32,8 +34,11 @@ class RequestTrace;
 namespace obleth::cache {
 class ResponseCache;
 }
+namespace obleth::mcp {
+class McpGateway;
+}
 
-namespace obleth::gateway {
+namespace obleth::dataplane {
 
 /// The OpenAI-compatible data plane (contract section 2): authenticates tenant keys against the
 /// configuration snapshot, resolves the model, and forwards to the upstream or the built-in mock.
@@ -81,16 +86,16 @@ private:
     void handleModelList(Context &ctx);
     bool handleModelRetrieve(Context &ctx);
     void forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
-                 const config::ModelConfig *timeouts);
+                 const model::ModelConfig *timeouts);
     /// Chat and completions wait for a fair-share permit, which they hold until their response or stream
     /// ends; then @p then runs (or the client gets 429).
-    void admitThen(Context &ctx, const config::ModelConfig *model, std::function<void(Context &)> then);
+    void admitThen(Context &ctx, const model::ModelConfig *model, std::function<void(Context &)> then);
     /// Takes the request's token estimate from its tenant's tokens_per_minute budget, settled with the real
     /// usage when it ends; answers 429 and returns false when the budget is spent.
     bool reserveTokens(Context &ctx, const QJsonObject &body);
     /// The response cache for a registered model: answers a hit and returns true; on a miss arranges for
     /// the answer to be stored. Sets x-obleth-cache either way.
-    bool serveFromCache(Context &ctx, const config::ModelConfig &model);
+    bool serveFromCache(Context &ctx, const model::ModelConfig &model);
     void fallThrough(Context &ctx);
     void serveMock(Context &ctx);
     /// Answers 401/403 and returns false unless the request carries a usable tenant key.
@@ -102,11 +107,11 @@ private:
     bool checkModelScope(Context &ctx, const QString &name);
 
     Services m_services;
-    class McpGateway *m_mcp;
+    mcp::McpGateway *m_mcp;
     admission::TokenBuckets m_buckets;
     QUrl m_defaultUpstream;
     QHash<QString, int> m_keyInFlight; ///< key id -> requests in flight, for keys with max_in_flight
     bool m_paused = false;
 };
 
-} // namespace obleth::gateway
+} // namespace obleth::dataplane

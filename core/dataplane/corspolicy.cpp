@@ -1,6 +1,6 @@
 #include "corspolicy.h"
 
-namespace obleth::gateway {
+namespace obleth::dataplane {
 
 namespace {
 constexpr QByteArrayView kAllowedHeaders = "Authorization, x-api-key, Content-Type, anthropic-version";
@@ -97,4 +97,4 @@ void CorsTap::responseHead(int, http::Headers &headers)
     headers.add("Access-Control-Expose-Headers", kExposedHeaders.toByteArray());
 }
 
-} // namespace obleth::gateway
+} // namespace obleth::dataplane

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "config/configsnapshot.h"
+#include "model/configsnapshot.h"
 #include "http/httprequest.h"
 
 #include <QObject>
@@ -12,7 +12,7 @@ namespace obleth::proxy {
 class UpstreamClient;
 }
 
-namespace obleth::gateway {
+namespace obleth::mcp {
 
 /// The MCP gateway (contract section 5): a transport-transparent reverse proxy from /mcp/{name}[/rest]
 /// to the registered server's upstream_url[/rest], for any method. It does not parse JSON-RPC; SSE answers
@@ -27,7 +27,7 @@ public:
     explicit McpGateway(proxy::UpstreamClient *upstream, QObject *parent = nullptr);
 
     /// @p request is already authenticated as a key of @p tenantId.
-    void serve(const http::HttpRequest &request, http::HttpResponder *responder, const config::ConfigSnapshot &snapshot,
+    void serve(const http::HttpRequest &request, http::HttpResponder *responder, const model::ConfigSnapshot &snapshot,
                const QString &tenantId, const QByteArray &requestId);
 
     /// Bodies sent to MCP servers are limited to this (contract section 2).
@@ -42,4 +42,4 @@ private:
     proxy::UpstreamClient *m_upstream;
 };
 
-} // namespace obleth::gateway
+} // namespace obleth::mcp

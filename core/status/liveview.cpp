@@ -1,19 +1,19 @@
 #include "liveview.h"
 
 #include "admission/admission.h"
-#include "config/configsnapshot.h"
+#include "model/configsnapshot.h"
 #include "config/entityjson.h"
 #include "gatewaystatus.h"
 
 #include <QJsonArray>
 
-namespace obleth::gateway {
+namespace obleth::status {
 
-QJsonObject liveView(const config::ConfigSnapshot &snap, const GatewayStatus &status)
+QJsonObject liveView(const model::ConfigSnapshot &snap, const GatewayStatus &status)
 {
     const int inFlight = status.permitsInUse();
     QHash<QString, QJsonObject> groups;
-    for (const config::FairShareGroup &g : snap.groups) {
+    for (const model::FairShareGroup &g : snap.groups) {
         QJsonObject o = config::toJson(g);
         o.insert(QStringLiteral("in_flight"), 0);
         o.insert(QStringLiteral("queued"), 0);
@@ -23,7 +23,7 @@ QJsonObject liveView(const config::ConfigSnapshot &snap, const GatewayStatus &st
     QJsonArray models;
     if (status.admission) {
         for (const admission::Scheduler::TenantView &v : status.admission->tenants()) {
-            const config::Tenant *t = snap.findTenant(v.tenant);
+            const model::Tenant *t = snap.findTenant(v.tenant);
             if (!t)
                 continue;
             tenants.append(QJsonObject{
@@ -41,7 +41,7 @@ QJsonObject liveView(const config::ConfigSnapshot &snap, const GatewayStatus &st
             g.insert(QStringLiteral("queued"), g.value(QStringLiteral("queued")).toInt() + v.queued);
         }
         for (const admission::Scheduler::ModelView &v : status.admission->models()) {
-            const config::ModelConfig *m = snap.findModel(v.model);
+            const model::ModelConfig *m = snap.findModel(v.model);
             models.append(QJsonObject{
                 {QStringLiteral("model"), v.model},
                 {QStringLiteral("in_flight"), v.inFlight},
@@ -52,7 +52,7 @@ QJsonObject liveView(const config::ConfigSnapshot &snap, const GatewayStatus &st
         }
     }
     QJsonArray groupArray;
-    for (const config::FairShareGroup &g : snap.groups)
+    for (const model::FairShareGroup &g : snap.groups)
         groupArray.append(groups.value(g.name));
     return QJsonObject{{QStringLiteral("capacity"), double(snap.capacity)},
                        {QStringLiteral("in_flight"), inFlight},
@@ -63,4 +63,4 @@ QJsonObject liveView(const config::ConfigSnapshot &snap, const GatewayStatus &st
                        {QStringLiteral("models"), models}};
 }
 
-} // namespace obleth::gateway
+} // namespace obleth::status

@@ -4,8 +4,9 @@
 #include "proxy/forwarding.h"
 #include "proxy/proxycall.h"
 #include "proxy/upstreamclient.h"
+#include "openai/error.h"
 
-namespace obleth::gateway {
+namespace obleth::mcp {
 
 McpGateway::McpGateway(proxy::UpstreamClient *upstream, QObject *parent)
     : QObject(parent)
@@ -14,7 +15,7 @@ McpGateway::McpGateway(proxy::UpstreamClient *upstream, QObject *parent)
 }
 
 void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *responder,
-                       const config::ConfigSnapshot &snapshot, const QString &tenantId, const QByteArray &requestId)
+                       const model::ConfigSnapshot &snapshot, const QString &tenantId, const QByteArray &requestId)
 {
     http::Headers idHeader;
     idHeader.add("x-obleth-request-id", requestId);
@@ -25,19 +26,19 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(slash < 0 ? afterPrefix : afterPrefix.left(slash)));
     const QByteArray rest = slash < 0 ? QByteArray() : afterPrefix.mid(slash);
 
-    const config::McpServer *server = nullptr;
-    for (const config::McpServer &s : snapshot.mcpServers) {
+    const model::McpServer *server = nullptr;
+    for (const model::McpServer &s : snapshot.mcpServers) {
         if (s.name == name)
             server = &s;
     }
     if (!server || name.isEmpty()) {
-        return responder->sendError(404, "not_found", QStringLiteral("no MCP server named '%1'").arg(name.left(128)),
+        return openai::sendError(responder, 404, "not_found", QStringLiteral("no MCP server named '%1'").arg(name.left(128)),
                                     idHeader);
     }
     if (!server->enabled)
-        return responder->sendError(404, "not_found", QStringLiteral("the MCP server '%1' is disabled").arg(name), idHeader);
+        return openai::sendError(responder, 404, "not_found", QStringLiteral("the MCP server '%1' is disabled").arg(name), idHeader);
     if (!server->allowedTenants.isEmpty() && !server->allowedTenants.contains(tenantId)) {
-        return responder->sendError(403, "tenant_not_allowed",
+        return openai::sendError(responder, 403, "tenant_not_allowed",
                                     QStringLiteral("this key's tenant may not use the MCP server '%1'").arg(name), idHeader);
     }
 
@@ -62,4 +63,4 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     proxy::ProxyCall::create(m_upstream, std::move(up), responder, requestId)->start();
 }
 
-} // namespace obleth::gateway
+} // namespace obleth::mcp

@@ -5,7 +5,7 @@
 #include <QHash>
 #include <QList>
 
-namespace obleth::config {
+namespace obleth::model {
 
 /// An immutable picture of the configuration. The data plane reads it on every request instead of
 /// SQLite; every change builds a new one and swaps it in, so the next request sees the change.
@@ -58,4 +58,4 @@ struct ConfigSnapshot
     }
 };
 
-} // namespace obleth::config
+} // namespace obleth::model

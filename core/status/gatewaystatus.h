@@ -9,7 +9,7 @@ namespace obleth::admission {
 class Admission;
 }
 
-namespace obleth::gateway {
+namespace obleth::status {
 
 /// What /api/v1/status and the GUI show about the running gateway.
 struct GatewayStatus
@@ -29,4 +29,4 @@ struct GatewayStatus
     const admission::Admission *admission = nullptr;
 };
 
-} // namespace obleth::gateway
+} // namespace obleth::status
