@@ -5,17 +5,15 @@
 #include "store/configrepository.h"
 #include "store/database.h"
 #include "store/secretcipher.h"
+#include "platform/logging.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QFileInfo>
-#include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QUuid>
 
 #include <atomic>
-
-Q_LOGGING_CATEGORY(lcConfig, "obleth.config", QtInfoMsg)
 
 namespace obleth::config {
 

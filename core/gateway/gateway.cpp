@@ -15,13 +15,11 @@
 #include "store/database.h"
 #include "store/requestlog.h"
 #include "usage/requestmonitor.h"
+#include "platform/logging.h"
 
 #include <QDir>
 #include <QFileInfo>
-#include <QLoggingCategory>
 #include <QTimer>
-
-Q_LOGGING_CATEGORY(lcGateway, "obleth.gateway", QtInfoMsg)
 
 namespace obleth::gateway {
 

@@ -4,13 +4,11 @@
 #include "httpresponder.h"
 #include "httpserver.h"
 #include "socketreading.h"
+#include "platform/logging.h"
 
-#include <QLoggingCategory>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
-
-Q_LOGGING_CATEGORY(lcHttp, "obleth.http", QtWarningMsg)
 
 namespace obleth::http {
 

@@ -1,8 +1,8 @@
 #include "httpserver.h"
 
 #include "httpconnection.h"
+#include "platform/logging.h"
 
-#include <QLoggingCategory>
 #include <QSocketNotifier>
 #include <QSslSocket>
 #include <QTcpServer>
@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
-
-Q_LOGGING_CATEGORY(lcHttpServer, "obleth.http.server", QtInfoMsg)
 
 namespace obleth::http {
 
@@ -172,7 +170,7 @@ void HttpServer::takeConnection(QTcpSocket *socket)
     // Past the cap a newcomer is closed at once: it learns so, instead of waiting on a full server.
     if (m_draining || m_connections.size() >= m_options.maxConnections) {
         if (!m_draining)
-            qCDebug(lcHttpServer) << "connection limit of" << m_options.maxConnections << "reached";
+            qCDebug(lcHttp) << "connection limit of" << m_options.maxConnections << "reached";
         socket->abort();
         socket->deleteLater();
         return;
@@ -195,7 +193,7 @@ void HttpServer::acceptReady()
         }
         if (m_outOfDescriptors) {
             m_outOfDescriptors = false;
-            qCInfo(lcHttpServer) << "accepting connections again";
+            qCInfo(lcHttp) << "accepting connections again";
         }
         if (QTcpSocket *socket = socketFor(fd, m_options, this))
             takeConnection(socket);
@@ -211,7 +209,7 @@ void HttpServer::outOfDescriptors()
     m_acceptNotifier->setEnabled(false);
     if (!m_outOfDescriptors) {
         m_outOfDescriptors = true;
-        qCWarning(lcHttpServer) << "out of file descriptors: new connections are turned away until some close";
+        qCWarning(lcHttp) << "out of file descriptors: new connections are turned away until some close";
     }
     // The classic way out: give up the spare descriptor to accept the waiting clients and close them at
     // once, so that they see the connection end instead of hanging until they time out.

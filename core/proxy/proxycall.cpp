@@ -3,10 +3,8 @@
 #include "forwarding.h"
 #include "http/httpresponder.h"
 #include "openai/error.h"
+#include "platform/logging.h"
 
-#include <QLoggingCategory>
-
-Q_LOGGING_CATEGORY(lcProxy, "obleth.proxy", QtWarningMsg)
 
 namespace obleth::proxy {
 

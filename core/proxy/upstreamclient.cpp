@@ -1,15 +1,13 @@
 #include "upstreamclient.h"
 
 #include "http/socketreading.h"
+#include "platform/logging.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
-#include <QLoggingCategory>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
-
-Q_LOGGING_CATEGORY(lcUpstream, "obleth.upstream", QtWarningMsg)
 
 namespace obleth::proxy {
 
@@ -88,7 +86,7 @@ QTcpSocket *UpstreamClient::takeIdle(const QString &key)
             return s;
         }
         if (s) {
-            qCDebug(lcUpstream) << "dropping idle connection to" << key << "state" << s->state() << "unasked bytes"
+            qCDebug(lcProxy) << "dropping idle connection to" << key << "state" << s->state() << "unasked bytes"
                                 << s->bytesAvailable();
             s->disconnect();
             s->abort();
@@ -129,10 +127,10 @@ void UpstreamClient::dropIdle(const QString &key, QTcpSocket *socket)
         // Not a keep-alive close: the upstream answered something nobody asked. Should that happen just after
         // a request was sent on the connection, HTTP/1.1 cannot tell it from the answer; the operator should
         // know that this upstream does it.
-        qCWarning(lcUpstream) << "upstream" << key << "sent" << socket->bytesAvailable()
+        qCWarning(lcProxy) << "upstream" << key << "sent" << socket->bytesAvailable()
                               << "bytes unasked on an idle keep-alive connection; the connection is dropped";
     } else {
-        qCDebug(lcUpstream) << "idle connection to" << key << "closed by the upstream";
+        qCDebug(lcProxy) << "idle connection to" << key << "closed by the upstream";
     }
     socket->disconnect();
     socket->abort();
@@ -347,7 +345,7 @@ void UpstreamExchange::processParsed()
             // Bytes beyond the end of the response were never asked for: the connection is not reused,
             // or they would become the answer to the next request sent on it.
             if (m_parser.bufferedBytes() > 0)
-                qCWarning(lcUpstream) << "upstream" << m_poolKey << "sent" << m_parser.bufferedBytes()
+                qCWarning(lcProxy) << "upstream" << m_poolKey << "sent" << m_parser.bufferedBytes()
                                       << "bytes beyond its response; the connection is dropped";
             complete(!m_parser.headers().hasToken("connection", "close") && m_parser.versionMinor() == 1
                      && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() == 0);
@@ -422,7 +420,7 @@ void UpstreamExchange::fail(Failure failure, const QString &message)
     if (m_phase == Phase::Done)
         return;
     m_phase = Phase::Done;
-    qCDebug(lcUpstream) << "upstream" << m_poolKey << failure << message;
+    qCDebug(lcProxy) << "upstream" << m_poolKey << failure << message;
     release();
     Q_EMIT failed(failure, message);
     deleteLater();

@@ -1,17 +1,15 @@
 #include "configrepository.h"
 
 #include "database.h"
+#include "platform/logging.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTimeZone>
 #include <QVariant>
-
-Q_LOGGING_CATEGORY(lcConfigStore, "obleth.store.config", QtInfoMsg)
 
 namespace obleth::store {
 
@@ -173,7 +171,7 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
         return false;
     }
     if (changed > 0) {
-        qCInfo(lcConfigStore) << "encrypted" << changed << "upstream secrets that an older obleth stored in plain text";
+        qCInfo(lcStore) << "encrypted" << changed << "upstream secrets that an older obleth stored in plain text";
         // Move the encrypted pages into the database file now, over the plain-text ones, and empty the WAL.
         QString ignored;
         run(db, QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), {}, &ignored, &m_busy);

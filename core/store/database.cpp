@@ -1,17 +1,15 @@
 #include "database.h"
 
 #include "migrations.h"
+#include "platform/logging.h"
 
 #include <QAtomicInt>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
-#include <QLoggingCategory>
 #include <QMutex>
 #include <QSqlError>
 #include <QSqlQuery>
-
-Q_LOGGING_CATEGORY(lcStore, "obleth.store", QtInfoMsg)
 
 namespace obleth::store {
 

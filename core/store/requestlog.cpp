@@ -1,13 +1,11 @@
 #include "requestlog.h"
 
 #include "database.h"
+#include "platform/logging.h"
 
-#include <QLoggingCategory>
 #include <QPointer>
 
 #include <optional>
-
-Q_LOGGING_CATEGORY(lcRequestLog, "obleth.requestlog", QtInfoMsg)
 
 namespace obleth::store {
 
@@ -50,14 +48,14 @@ public:
         QString error;
         if (!m_retryTimer.isActive() && m_store->write(batch, &error)) {
             if (m_failing)
-                qCInfo(lcRequestLog) << "request log rows written again";
+                qCInfo(lcStore) << "request log rows written again";
             m_failing = false;
             if (m_prunePending)
                 prune();
             return;
         }
         if (!error.isEmpty() && !m_failing) {
-            qCWarning(lcRequestLog).noquote()
+            qCWarning(lcStore).noquote()
                 << "cannot write" << batch.size() << "request log rows, will retry:" << error;
             m_failing = true;
         }
@@ -65,7 +63,7 @@ public:
             m_retryTimer.start();
         constexpr qsizetype kMaxUnwritten = 100'000;
         if (batch.size() > kMaxUnwritten) {
-            qCWarning(lcRequestLog) << "dropping the oldest" << batch.size() - kMaxUnwritten << "rows";
+            qCWarning(lcStore) << "dropping the oldest" << batch.size() - kMaxUnwritten << "rows";
             batch.remove(0, batch.size() - kMaxUnwritten);
         }
         m_unwritten = std::move(batch);
@@ -78,7 +76,7 @@ public:
         QString error;
         const qint64 deleted = m_store->prune(m_retention, QDateTime::currentDateTimeUtc(), kSlice, &error);
         if (deleted < 0)
-            qCWarning(lcRequestLog).noquote() << "cannot prune the request log:" << error;
+            qCWarning(lcStore).noquote() << "cannot prune the request log:" << error;
         m_prunePending = deleted == kSlice;
     }
 
@@ -86,7 +84,7 @@ public:
     {
         QString error;
         if (!m_store->setRetention(retention, &error))
-            qCWarning(lcRequestLog).noquote() << "cannot store the retention setting:" << error;
+            qCWarning(lcStore).noquote() << "cannot store the retention setting:" << error;
         m_retention = retention;
         prune();
     }
@@ -100,7 +98,7 @@ public:
             m_retryTimer.stop();
         }
         if (!m_unwritten.isEmpty())
-            qCWarning(lcRequestLog) << "closing with" << m_unwritten.size() << "request log rows not written";
+            qCWarning(lcStore) << "closing with" << m_unwritten.size() << "request log rows not written";
         m_store.reset();
         m_database.close();
     }

@@ -1,17 +1,16 @@
 #include "secretcipher.h"
 
+#include "platform/logging.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QLoggingCategory>
 
 #include <sodium.h>
 
 #ifdef Q_OS_UNIX
 #include <unistd.h>
 #endif
-
-Q_LOGGING_CATEGORY(lcSecrets, "obleth.secrets", QtInfoMsg)
 
 namespace obleth::store {
 
@@ -102,7 +101,7 @@ bool SecretCipher::open(const QString &path, bool mayCreate, QString *error)
     file.close();
     m_key = std::move(key);
     m_path = path;
-    qCInfo(lcSecrets).noquote() << "made the key file" << path << "- keep it with the database's backups";
+    qCInfo(lcStore).noquote() << "made the key file" << path << "- keep it with the database's backups";
     return true;
 }
 

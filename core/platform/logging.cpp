@@ -1,0 +1,19 @@
+#include "logging.h"
+
+namespace obleth {
+
+Q_LOGGING_CATEGORY(lcAdmin, "obleth.admin", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcAdmission, "obleth.admission", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCache, "obleth.cache", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcConfig, "obleth.config", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcDataPlane, "obleth.dataplane", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcDiscovery, "obleth.discovery", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcGateway, "obleth.gateway", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcHttp, "obleth.http", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcMcp, "obleth.mcp", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcMock, "obleth.mock", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcProxy, "obleth.proxy", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcStore, "obleth.store", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcUsage, "obleth.usage", QtInfoMsg)
+
+} // namespace obleth
