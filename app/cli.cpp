@@ -36,6 +36,25 @@ bool parseHost(const QString &text, const QString &what, QHostAddress *out, QStr
     return true;
 }
 
+bool parseLogLevel(const QString &text, const QString &what, CliOptions::LogLevel *out, QString *error)
+{
+    static const std::pair<QLatin1String, CliOptions::LogLevel> levels[] = {
+        {QLatin1String("error"), CliOptions::LogLevel::Error},
+        {QLatin1String("warning"), CliOptions::LogLevel::Warning},
+        {QLatin1String("info"), CliOptions::LogLevel::Info},
+        {QLatin1String("debug"), CliOptions::LogLevel::Debug},
+    };
+    const QString t = text.trimmed();
+    for (const auto &[name, level] : levels) {
+        if (t.compare(name, Qt::CaseInsensitive) == 0) {
+            *out = level;
+            return true;
+        }
+    }
+    *error = QStringLiteral("%1 must be error, warning, info or debug, not '%2'").arg(what, t.left(64));
+    return false;
+}
+
 bool parseUpstream(const QString &text, const QString &what, QUrl *out, QString *error)
 {
     const QUrl url(text.trimmed(), QUrl::StrictMode);
@@ -60,6 +79,17 @@ QString CliOptions::exposureWarning() const
         .arg(gateway.host.toString());
 }
 
+QString CliOptions::loggingRules(LogLevel level)
+{
+    // Critical messages are always shown. QT_LOGGING_RULES is applied after these rules, so it still wins for
+    // the categories and levels it names.
+    const auto rule = [](const char *type, bool on) -> QString {
+        return QStringLiteral("obleth.*.") + QLatin1String(type) + QLatin1String(on ? "=true\n" : "=false\n");
+    };
+    return rule("warning", level >= LogLevel::Warning) + rule("info", level >= LogLevel::Info)
+        + rule("debug", level >= LogLevel::Debug);
+}
+
 QString CliOptions::helpText()
 {
     return QStringLiteral(
@@ -79,6 +109,7 @@ QString CliOptions::helpText()
         "  --admin-port N         Management API port; 0 = any free [9090]      OBLETH_ADMIN_PORT\n"
         "  --data-dir DIR         database and state [platform app-data dir]    OBLETH_DATA_DIR\n"
         "  --upstream URL         default upstream for other paths [none]       OBLETH_UPSTREAM\n"
+        "  --log-level LEVEL      error, warning, info or debug [info]          OBLETH_LOG_LEVEL\n"
         "  --tls-cert FILE        PEM certificate: both listeners speak HTTPS   OBLETH_TLS_CERT\n"
         "  --tls-key FILE         PEM private key of --tls-cert                 OBLETH_TLS_KEY\n"
         "                         admin token [generated into DATA_DIR/admin-token] OBLETH_ADMIN_TOKEN\n"
@@ -104,10 +135,11 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
     const QCommandLineOption adminHost(QStringLiteral("admin-host"), {}, QStringLiteral("ADDR"));
     const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), {}, QStringLiteral("FILE"));
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"), {}, QStringLiteral("FILE"));
+    const QCommandLineOption logLevel(QStringLiteral("log-level"), {}, QStringLiteral("LEVEL"));
     const QCommandLineOption help(QStringList{QStringLiteral("h"), QStringLiteral("help")});
     const QCommandLineOption version(QStringList{QStringLiteral("v"), QStringLiteral("version")});
     parser.addOptions(
-        {server, mock, host, port, adminPort, dataDir, upstream, adminHost, tlsCert, tlsKey, help, version});
+        {server, mock, host, port, adminPort, dataDir, upstream, adminHost, tlsCert, tlsKey, logLevel, help, version});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -184,6 +216,12 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
     if (setting(upstream, QStringLiteral("OBLETH_UPSTREAM"), &value, &what) && !value.isEmpty()
         && !parseUpstream(value, what, &o.gateway.upstream, error)) {
         return false;
+    }
+    if (setting(logLevel, QStringLiteral("OBLETH_LOG_LEVEL"), &value, &what)) {
+        CliOptions::LogLevel level{};
+        if (!parseLogLevel(value, what, &level, error))
+            return false;
+        o.logLevel = level;
     }
     o.gateway.adminToken = env.value(QStringLiteral("OBLETH_ADMIN_TOKEN"));
     *out = o;

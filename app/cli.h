@@ -5,13 +5,19 @@
 #include <QProcessEnvironment>
 #include <QStringList>
 
+#include <optional>
+
 namespace obleth::app {
 
 /// What the command line and the environment ask for (contract section 1).
 struct CliOptions
 {
     enum class Mode { Gui, Server, MockUpstream, Help, Version };
+    /// The least severe messages of obleth's logging categories that are shown (--log-level).
+    enum class LogLevel { Error, Warning, Info, Debug };
     Mode mode = Mode::Gui;
+    /// Unset: the categories' own default (info and above), or what QT_LOGGING_RULES says.
+    std::optional<LogLevel> logLevel;
     gateway::GatewayOptions gateway;
     bool dataDirGiven = false;
     /// --mock-upstream listens on --port, or on this when none is given.
@@ -23,6 +29,8 @@ struct CliOptions
     [[nodiscard]] static QString helpText();
     /// One line to print when the data plane is reachable from the network without TLS; else empty.
     [[nodiscard]] QString exposureWarning() const;
+    /// The rules for QLoggingCategory::setFilterRules() that show obleth's messages from @p level up.
+    [[nodiscard]] static QString loggingRules(LogLevel level);
 };
 
 } // namespace obleth::app

@@ -7,7 +7,10 @@
 #include "signalwatcher.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QStandardPaths>
+
+#include <cstdlib>
 
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
@@ -57,6 +60,17 @@ int fail(const QString &message, int code)
 {
     printLine(stderr, QStringLiteral("obleth: ") + message);
     return code;
+}
+
+CliOptions parseOrExit(int argc, char **argv)
+{
+    CliOptions options;
+    QString error;
+    if (!CliOptions::parse(argumentsOf(argc, argv), QProcessEnvironment::systemEnvironment(), &options, &error))
+        std::exit(fail(error + QStringLiteral(" (see --help)"), 2));
+    if (options.logLevel)
+        QLoggingCategory::setFilterRules(CliOptions::loggingRules(*options.logLevel));
+    return options;
 }
 
 QString defaultDataDir()
@@ -131,10 +145,7 @@ int runMockUpstream(const CliOptions &options, int argc, char **argv)
     QString error;
     if (!server.listen(options.gateway.host, options.mockPort, &error))
         return fail(error);
-    const QString host = server.address().protocol() == QAbstractSocket::IPv6Protocol
-        ? QLatin1Char('[') + server.address().toString() + QLatin1Char(']')
-        : server.address().toString();
-    printLine(stdout, QStringLiteral("obleth mock-upstream listening http://%1:%2").arg(host).arg(server.port()));
+    printLine(stdout, QStringLiteral("obleth mock-upstream listening ") + server.url());
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &core, [&core] { core.exit(0); });
     return core.exec();

@@ -20,6 +20,11 @@ void printLine(FILE *stream, const QString &line);
 /// Prints "obleth: <message>" to stderr and returns @p code.
 int fail(const QString &message, int code = 1);
 
+/// The command line and the environment, read before any application object exists. An invalid option
+/// prints one line and exits with code 2. Applies --log-level (OBLETH_LOG_LEVEL) to obleth's logging
+/// categories; QT_LOGGING_RULES, applied after it, still wins for the rules it names.
+CliOptions parseOrExit(int argc, char **argv);
+
 /// The platform's per-user app-data folder for obleth.
 QString defaultDataDir();
 

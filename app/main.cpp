@@ -43,11 +43,7 @@ int runGui(app::CliOptions options, int argc, char **argv)
 int main(int argc, char **argv)
 {
     app::prepareProcess();
-    app::CliOptions options;
-    QString error;
-    if (!app::CliOptions::parse(app::argumentsOf(argc, argv), QProcessEnvironment::systemEnvironment(), &options,
-                                &error))
-        return app::fail(error + QStringLiteral(" (see --help)"), 2);
+    const app::CliOptions options = app::parseOrExit(argc, argv);
 
     switch (options.mode) {
     case app::CliOptions::Mode::Help: std::fputs(qPrintable(app::CliOptions::helpText()), stdout); return 0;

@@ -31,11 +31,7 @@ QString serverHelpText()
 int main(int argc, char **argv)
 {
     app::prepareProcess();
-    app::CliOptions options;
-    QString error;
-    if (!app::CliOptions::parse(app::argumentsOf(argc, argv), QProcessEnvironment::systemEnvironment(), &options,
-                                &error))
-        return app::fail(error + QStringLiteral(" (see --help)"), 2);
+    const app::CliOptions options = app::parseOrExit(argc, argv);
 
     switch (options.mode) {
     case app::CliOptions::Mode::Help: std::fputs(qPrintable(serverHelpText()), stdout); return 0;

@@ -92,6 +92,15 @@ private Q_SLOTS:
                                         << QString() << QByteArray("--admin-host");
         QTest::newRow("stray argument") << QStringList{QStringLiteral("--server"), QStringLiteral("serve")} << QString()
                                         << QByteArray("serve");
+        QTest::newRow("bad log level") << QStringList{QStringLiteral("--server"), QStringLiteral("--log-level"),
+                                                      QStringLiteral("loud")}
+                                       << QString() << QByteArray("--log-level");
+        QTest::newRow("bad env log level")
+            << QStringList{QStringLiteral("--server")} << QStringLiteral("OBLETH_LOG_LEVEL=verbose")
+            << QByteArray("OBLETH_LOG_LEVEL");
+        QTest::newRow("log level without a value")
+            << QStringList{QStringLiteral("--server"), QStringLiteral("--log-level")} << QString()
+            << QByteArray("log-level");
     }
     void badOptionsGiveOneLine()
     {
@@ -106,6 +115,114 @@ private Q_SLOTS:
         QVERIFY(r.out.isEmpty());
         QCOMPARE(r.err.count('\n'), 1);
         QVERIFY2(r.err.startsWith("obleth: ") && r.err.contains(mentions), r.err.constData());
+    }
+
+    void helpNamesTheLogLevel()
+    {
+        const Run r = runToEnd({QStringLiteral("--help")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("--log-level"));
+        QVERIFY(r.out.contains("OBLETH_LOG_LEVEL"));
+    }
+
+    // --log-level (or OBLETH_LOG_LEVEL) sets how much obleth's categories say; QT_LOGGING_RULES, applied after
+    // it, still wins for what it names.
+    void logLevelChoosesWhatStderrShows_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("envLevel");
+        QTest::addColumn<QString>("qtRules");
+        QTest::addColumn<bool>("listeningLine"); // obleth.http at info
+        QTest::addColumn<bool>("debugLine"); // obleth.store at debug
+        QTest::newRow("default") << QStringList{} << QString() << QString() << true << false;
+        QTest::newRow("info") << QStringList{QStringLiteral("--log-level"), QStringLiteral("info")} << QString()
+                              << QString() << true << false;
+        QTest::newRow("warning from the environment")
+            << QStringList{} << QStringLiteral("warning") << QString() << false << false;
+        QTest::newRow("the flag beats the environment")
+            << QStringList{QStringLiteral("--log-level"), QStringLiteral("info")} << QStringLiteral("error")
+            << QString() << true << false;
+        QTest::newRow("debug") << QStringList{QStringLiteral("--log-level"), QStringLiteral("DEBUG")} << QString()
+                               << QString() << true << true;
+        QTest::newRow("QT_LOGGING_RULES wins")
+            << QStringList{QStringLiteral("--log-level"), QStringLiteral("debug")} << QString()
+            << QStringLiteral("obleth.http.info=false") << false << true;
+    }
+    void logLevelChoosesWhatStderrShows()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, envLevel);
+        QFETCH(QString, qtRules);
+        QFETCH(bool, listeningLine);
+        QFETCH(bool, debugLine);
+        QTemporaryDir dir;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("QT_LOGGING_RULES"));
+        env.insert(QStringLiteral("QT_FORCE_STDERR_LOGGING"), QStringLiteral("1")); // not the journal, where Qt has it
+        env.remove(QStringLiteral("OBLETH_LOG_LEVEL"));
+        if (!envLevel.isEmpty())
+            env.insert(QStringLiteral("OBLETH_LOG_LEVEL"), envLevel);
+        if (!qtRules.isEmpty())
+            env.insert(QStringLiteral("QT_LOGGING_RULES"), qtRules);
+        Server s(QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"),
+                             QStringLiteral("0"), QStringLiteral("--data-dir"), dir.path()}
+                     + args,
+                 env);
+        QVERIFY(s.ok());
+        s.terminate();
+        QVERIFY(s.waitForExit(10'000));
+        QCOMPARE(s.exitCode(), 0);
+        const QByteArray err = s.errorOutput();
+        const QByteArray listening = "obleth.http: listening on http://127.0.0.1:" + QByteArray::number(s.dataPort);
+        QVERIFY2(err.contains(listening) == listeningLine, err.constData());
+        QVERIFY2(err.contains("obleth.store: opened") == debugLine, err.constData());
+    }
+
+    // What an operator reads when an upstream fails: the request id and the upstream's address, never a key.
+    void upstreamFailureIsLoggedWithoutSecrets()
+    {
+        QTemporaryDir dir;
+        QTcpServer closed; // a port with nothing listening: the upstream refuses
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const quint16 deadPort = closed.serverPort();
+        closed.close();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("QT_LOGGING_RULES"));
+        env.insert(QStringLiteral("QT_FORCE_STDERR_LOGGING"), QStringLiteral("1")); // not the journal, where Qt has it
+        Server s({QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--admin-port"), QStringLiteral("0"),
+                  QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--log-level"), QStringLiteral("debug")},
+                 env);
+        QVERIFY(s.ok());
+        const QByteArray key = s.firstKey();
+        QVERIFY(!key.isEmpty());
+        QFile tokenFile(dir.filePath(QStringLiteral("admin-token")));
+        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
+        const QByteArray adminToken = tokenFile.readAll().trimmed();
+        const QByteArray upstreamKey = "sk-upstream-secret-0123456789";
+        const QByteArray upstreamBase = "http://127.0.0.1:" + QByteArray::number(deadPort);
+        const test::Response created = test::request(
+            s.adminPort, "POST", "/api/v1/models", test::headers({{"Authorization", "Bearer " + adminToken}}),
+            "{\"model_name\":\"gone\",\"api_base\":\"" + upstreamBase + "/v1\",\"api_key\":\"" + upstreamKey + "\"}");
+        QCOMPARE(created.status, 201);
+
+        const test::Response r
+            = test::postJson(s.dataPort, "/v1/chat/completions", key, test::chatBody({QStringLiteral("gone")}));
+        QCOMPARE(r.status, 502);
+        const QByteArray requestId = r.headers.value("x-obleth-request-id");
+        QVERIFY(!requestId.isEmpty());
+
+        const QByteArray line = "obleth.proxy: request " + requestId + " to upstream " + upstreamBase + " failed:";
+        QByteArray err;
+        QTRY_VERIFY2_WITH_TIMEOUT((err += s.errorOutput()).contains(line), err.constData(), 5000);
+        s.terminate();
+        QVERIFY(s.waitForExit(10'000));
+        err += s.errorOutput();
+        QVERIFY(
+            err.contains(QByteArray("obleth.http: listening on http://127.0.0.1:" + QByteArray::number(s.dataPort))));
+        QVERIFY2(!err.contains(key), "the tenant key is in the log");
+        QVERIFY2(!err.contains(key.mid(3)), "the tenant key is in the log");
+        QVERIFY2(!err.contains(upstreamKey), "the upstream key is in the log");
+        QVERIFY2(!err.contains(adminToken), "the admin token is in the log");
     }
 
     void firstStartPrintsTheKeyOnceAndKeepsTheToken()

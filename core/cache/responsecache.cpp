@@ -1,5 +1,7 @@
 #include "responsecache.h"
 
+#include "platform/logging.h"
+
 #include <QCryptographicHash>
 #include <QElapsedTimer>
 
@@ -44,6 +46,7 @@ std::shared_ptr<const CachedResponse> ResponseCache::lookup(const QByteArray &ke
     }
     const Lru::iterator it = *found;
     if (it->expiresAtMs != 0 && m_clock() >= it->expiresAtMs) {
+        qCDebug(lcCache) << "an entry expired; the request goes on";
         erase(it);
         ++m_stats.misses;
         return nullptr;
@@ -57,13 +60,22 @@ std::shared_ptr<const CachedResponse> ResponseCache::lookup(const QByteArray &ke
 void ResponseCache::insert(const QByteArray &key, CachedResponse response, qint64 ttlSecs)
 {
     const qint64 size = sizeOf(key, response);
-    if (response.body.size() > kMaxEntryBytes || size > m_maxBytes)
+    if (response.body.size() > kMaxEntryBytes || size > m_maxBytes) {
+        qCDebug(lcCache) << "not caching a response of" << size << "bytes: larger than an entry may be";
         return;
+    }
     if (const auto old = m_index.constFind(key); old != m_index.cend())
         erase(*old);
+    int evicted = 0;
+    const qint64 bytesBefore = m_stats.bytes;
     while (m_stats.bytes + size > m_maxBytes && !m_lru.empty()) {
         erase(std::prev(m_lru.end()));
         ++m_stats.evictions;
+        ++evicted;
+    }
+    if (evicted > 0) {
+        qCDebug(lcCache) << "evicted the" << evicted << "least recently used entries (" << bytesBefore - m_stats.bytes
+                         << "bytes) to hold" << size << "bytes within" << m_maxBytes;
     }
     m_lru.push_front(Node{key, std::make_shared<const CachedResponse>(std::move(response)),
                           ttlSecs > 0 ? m_clock() + ttlSecs * 1000 : 0, size});

@@ -1,5 +1,6 @@
 #include "backendprobe.h"
 
+#include "platform/logging.h"
 #include "proxy/forwarding.h"
 
 #include <QElapsedTimer>
@@ -11,6 +12,26 @@
 #include <memory>
 
 namespace obleth::discovery {
+
+namespace {
+/// How a probed URL is logged: no user info, no query (either may carry a key).
+QString shown(const QUrl &url)
+{
+    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
+}
+
+void logResult(const char *what, const QUrl &url, const BackendProbe::TestResult &r)
+{
+    if (r.ok) {
+        qCDebug(lcDiscovery).noquote() << what << shown(url) << "answered in" << r.latencyMs << "ms";
+    } else if (r.status > 0) {
+        qCInfo(lcDiscovery).noquote() << what << shown(url) << "failed: HTTP" << r.status << "after" << r.latencyMs
+                                      << "ms";
+    } else {
+        qCInfo(lcDiscovery).noquote() << what << shown(url) << "failed: no answer after" << r.latencyMs << "ms";
+    }
+}
+} // namespace
 
 BackendProbe::BackendProbe(QObject *parent)
     : QObject(parent)
@@ -67,6 +88,7 @@ void BackendProbe::testModel(const QString &apiBase, const QString &upstreamMode
             r.error = tr("cannot reach %1: %2. Is the server running, and is api_base right?")
                           .arg(url.toString(), reply->errorString());
         }
+        logResult("model test of", url, r);
         done(r);
     });
 }
@@ -109,6 +131,7 @@ void BackendProbe::testMcpServer(const QUrl &url, const QString &authHeader,
         } else {
             r.error = tr("cannot reach %1: %2. Is the MCP server running?").arg(url.toString(), reply->errorString());
         }
+        logResult("MCP test of", url, r);
         done(r);
     });
 }
@@ -147,10 +170,14 @@ void BackendProbe::discover(const QList<Candidate> &candidates, std::function<vo
                     if (!id.isEmpty())
                         s.models.append(id);
                 }
+                qCDebug(lcDiscovery).noquote()
+                    << "found" << c.name << "at" << base.toString() << "with" << s.models.size() << "models";
                 round->found.append(s);
             }
-            if (--round->pending == 0)
+            if (--round->pending == 0) {
+                qCDebug(lcDiscovery) << "discovery done:" << round->found.size() << "local server(s) found";
                 round->done(round->found);
+            }
         });
     }
 }

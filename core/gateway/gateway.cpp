@@ -52,17 +52,6 @@ bool prepareDataDir(const QString &path, QString *error)
 #endif
     return true;
 }
-
-QString urlOf(const http::HttpServer &server, bool tls)
-{
-    QHostAddress address = server.address();
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
-        ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
-        : address.toString();
-    return QStringLiteral("%1://%2:%3")
-        .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host)
-        .arg(server.port());
-}
 } // namespace
 
 struct Gateway::Parts
@@ -193,8 +182,8 @@ void Gateway::start()
         return fail(error);
     }
 
-    m_status.dataUrl = urlOf(*p.dataServer, tls.has_value());
-    m_status.adminUrl = urlOf(*p.adminServer, tls.has_value());
+    m_status.dataUrl = p.dataServer->url();
+    m_status.adminUrl = p.adminServer->url();
     m_status.uptime.start();
     http::HttpServer *dataServer = p.dataServer.get();
     m_status.inFlight = [dataServer] { return dataServer->requestsInFlight(); };

@@ -2,9 +2,9 @@
 
 #include "httphandler.h"
 #include "httpresponder.h"
-#include "httpserver.h"
-#include "socketreading.h"
 #include "platform/logging.h"
+#include "serveroptions.h"
+#include "socketreading.h"
 
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -108,12 +108,12 @@ private:
     int m_clientMinor;
 };
 
-HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpServer *server)
-    : QObject(server)
+HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, const ServerOptions &options, QObject *parent)
+    : QObject(parent)
     , m_socket(socket)
     , m_handler(handler)
-    , m_server(server)
-    , m_parser(MessageParser::Kind::Request, server->options().limits)
+    , m_options(options)
+    , m_parser(MessageParser::Kind::Request, options.limits)
 {
     socket->setParent(this);
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -127,7 +127,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpSer
     if (auto *ssl = qobject_cast<QSslSocket *>(socket); ssl && !ssl->isEncrypted()) {
         // Nothing is read before the handshake, and it must finish in the time a head has.
         m_phase = Phase::Handshake;
-        m_guard.start(server->options().headerTimeoutMs, this);
+        m_guard.start(options.headerTimeoutMs, this);
         connect(ssl, &QSslSocket::encrypted, this, [this] {
             if (m_phase != Phase::Handshake)
                 return;
@@ -136,10 +136,11 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpSer
             restartIdleTimer();
         });
         // A client that does not speak TLS (plain HTTP on this port, say) fails the handshake.
-        connect(ssl, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-            qCDebug(lcHttp) << "TLS connection error:" << e;
-            if (m_phase == Phase::Handshake)
-                closeNow();
+        connect(ssl, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
+            if (m_phase != Phase::Handshake)
+                return;
+            qCDebug(lcHttp).noquote() << "TLS handshake with" << peer() << "failed:" << m_socket->errorString();
+            closeNow();
         });
     }
     if (socket->bytesAvailable() > 0)
@@ -148,13 +149,31 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpSer
 
 HttpConnection::~HttpConnection()
 {
-    if (m_countedInFlight)
-        m_server->requestEnded();
+    endRequest();
+}
+
+void HttpConnection::endRequest()
+{
+    if (m_countedInFlight) {
+        m_countedInFlight = false;
+        Q_EMIT requestEnded();
+    }
+}
+
+QString HttpConnection::peer() const
+{
+    if (!m_socket)
+        return QStringLiteral("a closed connection");
+    const QHostAddress address = m_socket->peerAddress();
+    return (address.protocol() == QAbstractSocket::IPv6Protocol
+                ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                : address.toString())
+        + QLatin1Char(':') + QString::number(m_socket->peerPort());
 }
 
 void HttpConnection::restartIdleTimer()
 {
-    m_timer.start(m_server->options().idleTimeoutMs, this);
+    m_timer.start(m_options.idleTimeoutMs, this);
 }
 
 void HttpConnection::timerEvent(QTimerEvent *event)
@@ -184,11 +203,14 @@ void HttpConnection::onGuardTimeout()
         return;
     }
     switch (m_phase) {
-    case Phase::Handshake: closeNow(); break; // no TLS yet, so no answer can be sent
+    case Phase::Handshake: // no TLS yet, so no answer can be sent
+        qCDebug(lcHttp).noquote() << "TLS handshake with" << peer() << "did not finish in time";
+        closeNow();
+        break;
     case Phase::Idle: m_guard.stop(); break;
     case Phase::Head: reject(408, QStringLiteral("the request headers did not arrive in time")); break;
     case Phase::Body:
-        if (m_windowBytes < m_server->options().minBodyBytesPerWindow) {
+        if (m_windowBytes < m_options.minBodyBytesPerWindow) {
             reject(408, QStringLiteral("the request body arrived too slowly"));
         } else {
             m_windowBytes = 0; // the timer repeats: the next window starts now
@@ -236,7 +258,7 @@ void HttpConnection::onReadyRead()
 
 void HttpConnection::processInput()
 {
-    const ServerOptions &options = m_server->options();
+    const ServerOptions &options = m_options;
     while (m_state == State::Reading) {
         if (m_phase == Phase::Idle && (m_parser.bufferedBytes() > 0 || !m_parser.atMessageStart())) {
             // The first byte of a request: its head must be complete in time, however it trickles in.
@@ -296,14 +318,14 @@ void HttpConnection::dispatch()
     m_guard.stop();
     m_phase = Phase::Idle;
     m_state = State::Handling;
-    m_keepAlive = !m_earlyAnswer && m_request.wantsKeepAlive() && !m_server->isDraining();
+    m_keepAlive = !m_earlyAnswer && m_request.wantsKeepAlive() && !m_draining;
     if (!m_earlyAnswer)
         m_parser.reset();
     auto *responder = new SocketResponder(this, m_request.versionMinor);
     responder->setHeadRequest(m_request.method == "HEAD");
     m_responder = responder;
     m_countedInFlight = true;
-    m_server->requestStarted();
+    Q_EMIT requestStarted();
     m_dispatching = true;
     m_handler->handle(std::exchange(m_request, {}), responder);
     m_dispatching = false;
@@ -313,10 +335,7 @@ void HttpConnection::dispatch()
 
 void HttpConnection::responseFinished()
 {
-    if (m_countedInFlight) {
-        m_countedInFlight = false;
-        m_server->requestEnded();
-    }
+    endRequest();
     if (m_responder) {
         m_responder->disconnect(this);
         m_responder->deleteLater();
@@ -330,7 +349,7 @@ void HttpConnection::responseFinished()
         startLinger();
         return;
     }
-    if (!m_keepAlive || !m_socket || m_server->isDraining()) {
+    if (!m_keepAlive || !m_socket || m_draining) {
         m_state = State::Closed;
         if (m_socket)
             m_socket->disconnectFromHost();
@@ -350,8 +369,8 @@ void HttpConnection::reject(int status, const QString &message)
 {
     if (!m_socket || m_state == State::Closing || m_state == State::Closed)
         return;
-    qCDebug(lcHttp) << "rejecting request:" << status << message;
-    const auto &word = m_server->options().rejection;
+    qCDebug(lcHttp).noquote() << "refusing a request from" << peer() << "with" << status << "-" << message;
+    const auto &word = m_options.rejection;
     const Rejection answer
         = word ? word(status, message) : Rejection{"text/plain; charset=utf-8", message.toUtf8() + '\n'};
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
@@ -386,8 +405,9 @@ void HttpConnection::closeNow()
     onDisconnected();
 }
 
-void HttpConnection::closeIfIdle()
+void HttpConnection::drain()
 {
+    m_draining = true;
     if (m_state == State::Reading && m_parser.atMessageStart() && m_parser.bufferedBytes() == 0)
         closeNow();
 }
@@ -401,15 +421,12 @@ void HttpConnection::onDisconnected()
     m_guard.stop();
     if (m_responder && !m_responder->isFinished())
         Q_EMIT m_responder->clientGone();
-    if (m_countedInFlight) {
-        m_countedInFlight = false;
-        m_server->requestEnded();
-    }
+    endRequest();
     if (m_socket) {
         m_socket->disconnect(this);
         m_socket = nullptr; // deleted with this connection
     }
-    m_server->connectionClosed(this);
+    Q_EMIT closed();
 }
 
 } // namespace obleth::http

@@ -14,21 +14,33 @@ QT_END_NAMESPACE
 namespace obleth::http {
 
 class HttpHandler;
-class HttpServer;
 class SocketResponder;
+struct ServerOptions;
 
 /// One client connection: reads requests one at a time, hands each to the handler, writes the answer.
+/// It knows nothing of the server that accepted it: it reads the server's options and reports what happens
+/// through its signals; the server tells it when to drain.
 class HttpConnection final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpConnection)
 
 public:
-    HttpConnection(QTcpSocket *socket, HttpHandler *handler, HttpServer *server);
+    /// Takes @p socket over. @p options must outlive the connection (the server holds both).
+    HttpConnection(QTcpSocket *socket, HttpHandler *handler, const ServerOptions &options, QObject *parent);
     ~HttpConnection() override;
 
-    /// Closes the connection if it is waiting for a request (used when the server drains).
-    void closeIfIdle();
+    /// From now on each answer is the connection's last, and the connection closes at once if it is waiting
+    /// for a request (the server drains).
+    void drain();
+
+Q_SIGNALS:
+    /// A request went to the handler.
+    void requestStarted();
+    /// That request's answer is written, or the client went away before it was (emitted once per request).
+    void requestEnded();
+    /// The connection is closed; it may be deleted (later: this is emitted from within it).
+    void closed();
 
 protected:
     void timerEvent(QTimerEvent *event) override;
@@ -50,9 +62,12 @@ private:
     void onGuardTimeout();
     void startLinger();
 
+    void endRequest();
+    [[nodiscard]] QString peer() const;
+
     QTcpSocket *m_socket;
     HttpHandler *m_handler;
-    HttpServer *m_server;
+    const ServerOptions &m_options;
     MessageParser m_parser;
     HttpRequest m_request;
     QPointer<SocketResponder> m_responder;
@@ -65,6 +80,7 @@ private:
     bool m_keepAlive = true;
     bool m_dispatching = false;
     bool m_countedInFlight = false;
+    bool m_draining = false;
 };
 
 } // namespace obleth::http

@@ -23,6 +23,8 @@ namespace {
 constexpr int kAcceptBackoffMs = 150;
 /// Connections accepted per wake-up, so that a flood of them does not starve the open ones.
 constexpr int kAcceptBatch = 64;
+/// While the connection cap turns clients away, it is said at most this often.
+constexpr qint64 kLimitWarningIntervalMs = 10'000;
 
 /// A socket for an accepted descriptor, unbuffered (see socketreading.h); null if Qt refuses it.
 /// With TLS a QSslSocket in server mode, buffered: QSslSocket keeps the decrypted bytes in its own
@@ -113,6 +115,7 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *erro
         m_acceptNotifier = new QSocketNotifier(m_tcp->socketDescriptor(), QSocketNotifier::Read, this);
         connect(m_acceptNotifier, &QSocketNotifier::activated, this, &HttpServer::acceptReady);
 #endif
+        qCInfo(lcHttp).noquote() << "listening on" << url();
         return true;
     }
     if (error) {
@@ -132,6 +135,17 @@ QHostAddress HttpServer::address() const
     return m_tcp->serverAddress();
 }
 
+QString HttpServer::url() const
+{
+    const QHostAddress address = m_tcp->serverAddress();
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+        : address.toString();
+    return QStringLiteral("%1://%2:%3")
+        .arg(m_options.tls ? QStringLiteral("https") : QStringLiteral("http"), host)
+        .arg(m_tcp->serverPort());
+}
+
 void HttpServer::stopAccepting()
 {
     m_draining = true;
@@ -141,7 +155,7 @@ void HttpServer::stopAccepting()
     m_tcp->close();
     const auto connections = m_connections;
     for (HttpConnection *c : connections)
-        c->closeIfIdle();
+        c->drain();
     reportIfDrained();
 }
 
@@ -170,12 +184,28 @@ void HttpServer::takeConnection(QTcpSocket *socket)
     // Past the cap a newcomer is closed at once: it learns so, instead of waiting on a full server.
     if (m_draining || m_connections.size() >= m_options.maxConnections) {
         if (!m_draining)
-            qCDebug(lcHttp) << "connection limit of" << m_options.maxConnections << "reached";
+            warnConnectionLimit();
         socket->abort();
         socket->deleteLater();
         return;
     }
-    m_connections.insert(new HttpConnection(socket, m_handler, this));
+    auto *connection = new HttpConnection(socket, m_handler, m_options, this);
+    connect(connection, &HttpConnection::requestStarted, this, [this] { ++m_inFlight; });
+    connect(connection, &HttpConnection::requestEnded, this, [this] { --m_inFlight; });
+    connect(connection, &HttpConnection::closed, this, [this, connection] { connectionClosed(connection); });
+    m_connections.insert(connection);
+}
+
+void HttpServer::warnConnectionLimit()
+{
+    ++m_limitRefusals;
+    if (m_limitWarned.isValid() && m_limitWarned.elapsed() < kLimitWarningIntervalMs)
+        return;
+    qCWarning(lcHttp).noquote() << url() << "is at its limit of" << m_options.maxConnections
+                                << "connections:" << m_limitRefusals << "new client(s) turned away (said at most every"
+                                << kLimitWarningIntervalMs / 1000 << "s)";
+    m_limitWarned.start();
+    m_limitRefusals = 0;
 }
 
 void HttpServer::acceptReady()
@@ -237,11 +267,6 @@ void HttpServer::resumeAccepting()
 #endif
     if (m_acceptNotifier && !m_draining)
         m_acceptNotifier->setEnabled(true);
-}
-
-void HttpServer::requestEnded()
-{
-    --m_inFlight;
 }
 
 void HttpServer::connectionClosed(HttpConnection *connection)

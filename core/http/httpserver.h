@@ -1,14 +1,11 @@
 #pragma once
 
-#include "messageparser.h"
+#include "serveroptions.h"
 
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
 #include <QSet>
-#include <QSslConfiguration>
-
-#include <functional>
-#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
@@ -21,38 +18,6 @@ namespace obleth::http {
 
 class HttpConnection;
 class HttpHandler;
-
-/// An answer the server gives itself, before any handler sees the request (400, 405, 408, 413, 431).
-struct Rejection
-{
-    QByteArray contentType;
-    QByteArray body;
-};
-
-struct ServerOptions
-{
-    MessageParser::Limits limits;
-    /// An idle keep-alive connection, or a request that stops arriving, is closed after this long.
-    int idleTimeoutMs = 60'000;
-    /// A request's line and headers must be complete this long after its first byte arrived (408
-    /// otherwise). Not restarted by each byte, so a client trickling a header byte now and then cannot
-    /// hold a connection for ever. For TLS, the handshake must also finish within this time.
-    int headerTimeoutMs = 30'000;
-    /// A body must keep a minimum rate: in every window of bodyWindowMs after the head, at least
-    /// minBodyBytesPerWindow bytes (or the rest of the body) must arrive, else 408. A fixed window rather
-    /// than one deadline for the whole body, so that a large upload on a slow but honest link still fits.
-    int bodyWindowMs = 10'000;
-    qint64 minBodyBytesPerWindow = 1024;
-    /// At most this many client connections; past it new ones are closed as soon as they are accepted.
-    int maxConnections = 10'000;
-    /// When set, connections speak TLS (server mode) with this configuration (see tlsconfig.h):
-    /// requests are read once the handshake is done, and a handshake must finish within
-    /// headerTimeoutMs. A client that does not speak TLS is closed.
-    std::optional<QSslConfiguration> tls;
-    /// Words the server's own refusals; unset: the message as plain text. The gateway answers in the API's
-    /// error shape (openai/error.h), so that a client reads every error the same way.
-    std::function<Rejection(int status, const QString &message)> rejection;
-};
 
 /// An HTTP/1.1 server on a QTcpServer. It parses requests itself so that it can answer 413 before a
 /// large body is read, send 100 Continue, honour Connection: close, time idle connections out and
@@ -70,6 +35,8 @@ public:
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     [[nodiscard]] quint16 port() const;
     [[nodiscard]] QHostAddress address() const;
+    /// Where it listens, as a client writes it: "http://127.0.0.1:8088", "https://[::1]:8088" (https with TLS).
+    [[nodiscard]] QString url() const;
     /// Stops accepting new connections and closes idle ones; requests in flight go on, and each
     /// connection closes once its answer is written. drained() follows when none is left.
     void stopAccepting();
@@ -83,15 +50,14 @@ Q_SIGNALS:
     void drained();
 
 private:
-    friend class HttpConnection;
     void acceptPending();
     void acceptReady();
     void outOfDescriptors();
     void resumeAccepting();
     void takeConnection(QTcpSocket *socket);
-    void requestStarted() { ++m_inFlight; }
-    void requestEnded();
     void connectionClosed(HttpConnection *connection);
+    /// Says, at most once per kLimitWarningIntervalMs, that the connection cap turns clients away.
+    void warnConnectionLimit();
     void reportIfDrained();
 
     HttpHandler *m_handler;
@@ -105,6 +71,8 @@ private:
     QSet<HttpConnection *> m_connections;
     int m_inFlight = 0;
     bool m_draining = false;
+    QElapsedTimer m_limitWarned; ///< since the last warning that the connection cap was reached
+    int m_limitRefusals = 0; ///< clients turned away at the cap since that warning
 };
 
 } // namespace obleth::http

@@ -3,13 +3,13 @@
 #include "http/httpresponder.h"
 #include "mockreply.h"
 #include "openai/error.h"
+#include "platform/logging.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
 #include <QTimer>
-
 
 namespace obleth::mock {
 
@@ -154,16 +154,22 @@ void MockBackend::serve(const http::HttpRequest &request, http::HttpResponder *r
     if (!headerInt(request, "x-mock-latency-ms", 0, 600'000, &latencyMs)
         || !headerInt(request, "x-mock-chunk-delay-ms", 0, 60'000, &chunkDelayMs)
         || !headerInt(request, "x-mock-status", 100, 599, &status)) {
+        qCDebug(lcMock) << "refusing a request with invalid x-mock-* headers";
         openai::sendError(responder, 400, "invalid_request",
-                             QStringLiteral("x-mock-latency-ms (0-600000), x-mock-chunk-delay-ms (0-60000) and "
-                                            "x-mock-status (100-599) take whole numbers"),
-                             extraHeaders);
+                          QStringLiteral("x-mock-latency-ms (0-600000), x-mock-chunk-delay-ms (0-60000) and "
+                                         "x-mock-status (100-599) take whole numbers"),
+                          extraHeaders);
         return;
+    }
+    if (latencyMs != 0 || chunkDelayMs != 0 || status != 0) {
+        qCDebug(lcMock).noquote() << "scenario for" << request.method << QString::fromUtf8(request.path).left(128)
+                                  << "- latency" << latencyMs << "ms, chunk delay" << chunkDelayMs << "ms, status"
+                                  << (status != 0 ? status : 200);
     }
     auto answer = [this, request, extraHeaders, chunkDelayMs, status](http::HttpResponder *r) {
         if (status != 0 && status != 200) {
             openai::sendError(r, status, "mock_status_" + QByteArray::number(status),
-                         QStringLiteral("the mock backend was asked to answer %1").arg(status), extraHeaders);
+                              QStringLiteral("the mock backend was asked to answer %1").arg(status), extraHeaders);
             return;
         }
         respond(request, r, extraHeaders, chunkDelayMs);
@@ -192,8 +198,9 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
         return;
     }
     if (!chat && !completion && !embeddings) {
+        qCDebug(lcMock).noquote() << "no mock route for" << QString::fromUtf8(path).left(128);
         openai::sendError(responder, 404, "not_found",
-                             QStringLiteral("the mock backend has no route %1").arg(QString::fromUtf8(path)), extra);
+                          QStringLiteral("the mock backend has no route %1").arg(QString::fromUtf8(path)), extra);
         return;
     }
     if (request.method != "POST") {
@@ -203,13 +210,14 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        openai::sendError(responder, 400, "invalid_request", QStringLiteral("the request body must be a JSON object"), extra);
+        openai::sendError(responder, 400, "invalid_request", QStringLiteral("the request body must be a JSON object"),
+                          extra);
         return;
     }
     const QJsonObject json = doc.object();
     if (!json.value(QStringLiteral("model")).isString()) {
         openai::sendError(responder, 400, "invalid_request", QStringLiteral("model is required"), extra,
-                             QStringLiteral("model"));
+                          QStringLiteral("model"));
         return;
     }
     if (embeddings) {

@@ -5,6 +5,7 @@
 #include "openai/error.h"
 #include "platform/logging.h"
 
+#include <QMetaEnum>
 
 namespace obleth::proxy {
 
@@ -12,16 +13,14 @@ ProxyCall *ProxyCall::create(UpstreamClient *client, UpstreamRequest request, ht
                              const QByteArray &requestId)
 {
     auto *call = new ProxyCall(responder, requestId);
-    const QString where = request.url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo).toString();
+    // Scheme, host and port only: a path or query may carry a key, and user info always does.
+    call->m_where = request.url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo).toString();
     UpstreamExchange *exchange = client->create(std::move(request));
     call->m_exchange = exchange;
     connect(exchange, &UpstreamExchange::responseHead, call, &ProxyCall::onHead);
     connect(exchange, &UpstreamExchange::bodyData, call, &ProxyCall::onBody);
     connect(exchange, &UpstreamExchange::finished, call, &ProxyCall::onFinished);
-    connect(exchange, &UpstreamExchange::failed, call,
-            [call, where](UpstreamExchange::Failure failure, const QString &message) {
-                call->onFailed(failure, where + QStringLiteral(": ") + message);
-            });
+    connect(exchange, &UpstreamExchange::failed, call, &ProxyCall::onFailed);
     connect(responder, &http::HttpResponder::clientGone, call, &ProxyCall::onClientGone);
     connect(responder, &QObject::destroyed, call, &ProxyCall::onClientGone);
     connect(responder, &http::HttpResponder::drained, call, [call] {
@@ -81,9 +80,13 @@ QString ProxyCall::clientMessage(UpstreamExchange::Failure failure)
     return QStringLiteral("the upstream failed");
 }
 
-void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &message)
+void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &detail)
 {
-    qCWarning(lcProxy).noquote() << m_requestId << "failed upstream:" << message;
+    // The operator's line: which request, which upstream (no path, no query, no credentials), what happened.
+    qCWarning(lcProxy).noquote() << "request" << m_requestId << "to upstream" << m_where << "failed:" << detail
+                                 << QStringLiteral("(%1)").arg(QLatin1String(
+                                        QMetaEnum::fromType<UpstreamExchange::Failure>().valueToKey(int(failure))));
+    const QString message = m_where + QStringLiteral(": ") + detail;
     if (m_reportFailure && m_responder)
         m_reportFailure(message); // with the address: the request log is the operator's
     if (m_responder && !m_responder->hasStarted()) {

@@ -37,7 +37,8 @@ private:
     void onHead(int status, const http::Headers &headers);
     void onBody(const QByteArray &data);
     void onFinished();
-    void onFailed(UpstreamExchange::Failure failure, const QString &message);
+    /// @p detail says what went wrong (a socket's error text, a timeout); it does not name the upstream.
+    void onFailed(UpstreamExchange::Failure failure, const QString &detail);
     /// What the client is told about @p failure: no address, no socket error text.
     static QString clientMessage(UpstreamExchange::Failure failure);
     void onClientGone();
@@ -46,6 +47,7 @@ private:
     QPointer<http::HttpResponder> m_responder;
     QPointer<UpstreamExchange> m_exchange;
     QByteArray m_requestId;
+    QString m_where; ///< the upstream's scheme, host and port
     std::function<void(const QString &)> m_reportFailure;
     bool m_done = false;
 };

@@ -87,7 +87,7 @@ QTcpSocket *UpstreamClient::takeIdle(const QString &key)
         }
         if (s) {
             qCDebug(lcProxy) << "dropping idle connection to" << key << "state" << s->state() << "unasked bytes"
-                                << s->bytesAvailable();
+                             << s->bytesAvailable();
             s->disconnect();
             s->abort();
             s->deleteLater();
@@ -128,7 +128,7 @@ void UpstreamClient::dropIdle(const QString &key, QTcpSocket *socket)
         // a request was sent on the connection, HTTP/1.1 cannot tell it from the answer; the operator should
         // know that this upstream does it.
         qCWarning(lcProxy) << "upstream" << key << "sent" << socket->bytesAvailable()
-                              << "bytes unasked on an idle keep-alive connection; the connection is dropped";
+                           << "bytes unasked on an idle keep-alive connection; the connection is dropped";
     } else {
         qCDebug(lcProxy) << "idle connection to" << key << "closed by the upstream";
     }
@@ -193,6 +193,7 @@ void UpstreamExchange::start()
     if (m_phase == Phase::Done || !m_client)
         return;
     if (QTcpSocket *idle = m_client->takeIdle(m_poolKey)) {
+        qCDebug(lcProxy).noquote() << "reusing a pooled connection to" << m_poolKey;
         attach(idle, true);
         sendRequest();
         return;
@@ -205,6 +206,7 @@ void UpstreamExchange::start()
     } else {
         socket = new QTcpSocket(this);
     }
+    qCDebug(lcProxy).noquote() << "opening a new connection to" << m_poolKey;
     attach(socket, false);
     m_phase = Phase::Connecting;
     armTimer(m_request.connectTimeoutMs);
@@ -346,7 +348,7 @@ void UpstreamExchange::processParsed()
             // or they would become the answer to the next request sent on it.
             if (m_parser.bufferedBytes() > 0)
                 qCWarning(lcProxy) << "upstream" << m_poolKey << "sent" << m_parser.bufferedBytes()
-                                      << "bytes beyond its response; the connection is dropped";
+                                   << "bytes beyond its response; the connection is dropped";
             complete(!m_parser.headers().hasToken("connection", "close") && m_parser.versionMinor() == 1
                      && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() == 0);
             return;
@@ -420,7 +422,7 @@ void UpstreamExchange::fail(Failure failure, const QString &message)
     if (m_phase == Phase::Done)
         return;
     m_phase = Phase::Done;
-    qCDebug(lcProxy) << "upstream" << m_poolKey << failure << message;
+    qCDebug(lcProxy).noquote() << "exchange with" << m_poolKey << "failed:" << message;
     release();
     Q_EMIT failed(failure, message);
     deleteLater();

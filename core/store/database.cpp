@@ -58,8 +58,8 @@ void makePrivate(const QString &path)
     const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
     const QStringList files = {path, QString(path + QStringLiteral("-wal")), QString(path + QStringLiteral("-shm"))};
     for (const QString &file : files) {
-        if (QFileInfo::exists(file) && QFile::permissions(file) != ownerOnly)
-            QFile::setPermissions(file, ownerOnly);
+        if (QFileInfo::exists(file) && QFile::permissions(file) != ownerOnly && !QFile::setPermissions(file, ownerOnly))
+            qCWarning(lcStore).noquote() << "cannot make" << file << "private to its owner (chmod 600 it)";
     }
 #else
     Q_UNUSED(path) // the per-user app-data folder is private on Windows
@@ -145,6 +145,8 @@ bool Database::open(const QString &path, QString *error)
     m_registeredPath = QFileInfo(path).canonicalFilePath();
     ++files.connections[m_registeredPath];
     m_schemaVersion = latestSchemaVersion();
+    qCDebug(lcStore).noquote() << (openAlready ? "opened a further connection to" : "opened") << path << "- schema"
+                               << m_schemaVersion;
     return true;
 }
 

@@ -3,11 +3,23 @@
 #include "database.h"
 #include "platform/logging.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 
 #include <optional>
 
 namespace obleth::store {
+
+namespace {
+/// A write batch, a prune or a query that takes longer than this is worth a warning: callers wait for it.
+constexpr qint64 kSlowMs = 200;
+
+void warnIfSlow(const QElapsedTimer &timer, const char *what, qsizetype rows)
+{
+    if (const qint64 ms = timer.elapsed(); ms > kSlowMs)
+        qCWarning(lcStore).noquote() << "slow request log" << what << "-" << rows << "rows took" << ms << "ms";
+}
+} // namespace
 
 /// Lives in the log's thread, with the connection and the store.
 class RequestLog::Worker final : public QObject
@@ -46,18 +58,26 @@ public:
         // While a failed write waits for its retry, new rows join it rather than each batch trying (and
         // waiting out the busy timeout) again: queries keep their turn on this thread.
         QString error;
-        if (!m_retryTimer.isActive() && m_store->write(batch, &error)) {
-            if (m_failing)
-                qCInfo(lcStore) << "request log rows written again";
-            m_failing = false;
-            if (m_prunePending)
-                prune();
-            return;
+        if (!m_retryTimer.isActive()) {
+            QElapsedTimer timer;
+            timer.start();
+            const bool written = m_store->write(batch, &error);
+            warnIfSlow(timer, "write", batch.size());
+            if (written) {
+                if (m_failing)
+                    qCInfo(lcStore) << "request log rows written again";
+                m_failing = false;
+                if (m_prunePending)
+                    prune();
+                return;
+            }
         }
         if (!error.isEmpty() && !m_failing) {
-            qCWarning(lcStore).noquote()
-                << "cannot write" << batch.size() << "request log rows, will retry:" << error;
+            qCWarning(lcStore).noquote() << "cannot write" << batch.size() << "request log rows, will retry:" << error;
             m_failing = true;
+        } else if (!error.isEmpty()) {
+            qCDebug(lcStore).noquote() << "still cannot write" << batch.size() << "request log rows, retrying in"
+                                       << kRetryIntervalMs << "ms:" << error;
         }
         if (!m_retryTimer.isActive())
             m_retryTimer.start();
@@ -74,9 +94,14 @@ public:
     {
         constexpr qint64 kSlice = 20'000;
         QString error;
+        QElapsedTimer timer;
+        timer.start();
         const qint64 deleted = m_store->prune(m_retention, QDateTime::currentDateTimeUtc(), kSlice, &error);
+        warnIfSlow(timer, "prune", std::max<qint64>(deleted, 0));
         if (deleted < 0)
             qCWarning(lcStore).noquote() << "cannot prune the request log:" << error;
+        else if (deleted > 0)
+            qCDebug(lcStore) << "pruned" << deleted << "request log rows past the retention";
         m_prunePending = deleted == kSlice;
     }
 
@@ -173,21 +198,30 @@ void RequestLog::flush()
 
 namespace {
 /// Runs @p query on @p worker's thread and hands its rows to @p answer on @p log's thread (the gateway's),
-/// unless @p context is gone by then.
+/// unless @p context is gone by then. A failed or slow query is logged as @p what.
 template<typename T, typename Query>
-void ask(RequestLog *log, QObject *worker, QObject *context, Query query, RequestLog::Answer<T> answer)
+void ask(RequestLog *log, QObject *worker, QObject *context, const char *what, Query query,
+         RequestLog::Answer<T> answer)
 {
-    QMetaObject::invokeMethod(
-        worker,
-        [log, context = QPointer<QObject>(context), query = std::move(query), answer = std::move(answer)]() mutable {
-            QList<T> rows;
-            QString error;
-            query(&rows, &error);
-            QMetaObject::invokeMethod(log, [context, answer = std::move(answer), rows = std::move(rows), error] {
-                if (context)
-                    answer(rows, error);
-            });
-        });
+    QMetaObject::invokeMethod(worker,
+                              [log, context = QPointer<QObject>(context), what, query = std::move(query),
+                               answer = std::move(answer)]() mutable {
+                                  QList<T> rows;
+                                  QString error;
+                                  QElapsedTimer timer;
+                                  timer.start();
+                                  query(&rows, &error);
+                                  warnIfSlow(timer, what, rows.size());
+                                  if (isStorageBusyError(error))
+                                      qCDebug(lcStore).noquote() << "request log" << what << "answered busy:" << error;
+                                  else if (!error.isEmpty())
+                                      qCWarning(lcStore).noquote() << "request log" << what << "failed:" << error;
+                                  QMetaObject::invokeMethod(
+                                      log, [context, answer = std::move(answer), rows = std::move(rows), error] {
+                                          if (context)
+                                              answer(rows, error);
+                                      });
+                              });
 }
 } // namespace
 
@@ -196,7 +230,7 @@ void RequestLog::requests(const RequestFilter &filter, QObject *context, Answer<
     flush();
     Worker *worker = m_worker;
     ask<LoggedRequest>(
-        this, worker, context,
+        this, worker, context, "query",
         [worker, filter](QList<LoggedRequest> *rows, QString *error) {
             if (!worker->isOpen() || !worker->store().requests(filter, rows, error))
                 *error = error->isEmpty() ? QStringLiteral("the request log is not open") : *error;
@@ -209,7 +243,7 @@ void RequestLog::usage(const UsageQuery &query, QObject *context, Answer<UsageRo
     flush();
     Worker *worker = m_worker;
     ask<UsageRow>(
-        this, worker, context,
+        this, worker, context, "usage query",
         [worker, query](QList<UsageRow> *rows, QString *error) {
             if (!worker->isOpen() || !worker->store().usage(query, rows, error))
                 *error = error->isEmpty() ? QStringLiteral("the request log is not open") : *error;

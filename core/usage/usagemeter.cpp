@@ -1,5 +1,6 @@
 #include "usagemeter.h"
 
+#include "platform/logging.h"
 #include "tokenestimate.h"
 
 #include <QJsonArray>
@@ -186,6 +187,8 @@ TokenCount UsageMeter::finish()
     }
     if (m_reported)
         return m_count;
+    qCDebug(lcUsage) << "no readable usage in the upstream's" << (m_streaming ? "stream" : "answer")
+                     << (m_overflow ? "(too large to parse)" : "") << "- tokens are estimated";
     TokenCount estimate;
     estimate.estimated = true;
     estimate.promptTokens = promptTokenEstimate(QJsonDocument::fromJson(m_request).object());

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "messageparser.h"
+
+#include <QByteArray>
+#include <QSslConfiguration>
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+namespace obleth::http {
+
+/// An answer the server gives itself, before any handler sees the request (400, 405, 408, 413, 431).
+struct Rejection
+{
+    QByteArray contentType;
+    QByteArray body;
+};
+
+/// How an HttpServer and each of its connections behave: limits, timeouts, TLS and the words of its refusals.
+struct ServerOptions
+{
+    MessageParser::Limits limits;
+    /// An idle keep-alive connection, or a request that stops arriving, is closed after this long.
+    int idleTimeoutMs = 60'000;
+    /// A request's line and headers must be complete this long after its first byte arrived (408
+    /// otherwise). Not restarted by each byte, so a client trickling a header byte now and then cannot
+    /// hold a connection for ever. For TLS, the handshake must also finish within this time.
+    int headerTimeoutMs = 30'000;
+    /// A body must keep a minimum rate: in every window of bodyWindowMs after the head, at least
+    /// minBodyBytesPerWindow bytes (or the rest of the body) must arrive, else 408. A fixed window rather
+    /// than one deadline for the whole body, so that a large upload on a slow but honest link still fits.
+    int bodyWindowMs = 10'000;
+    qint64 minBodyBytesPerWindow = 1024;
+    /// At most this many client connections; past it new ones are closed as soon as they are accepted.
+    int maxConnections = 10'000;
+    /// When set, connections speak TLS (server mode) with this configuration (see tlsconfig.h):
+    /// requests are read once the handshake is done, and a handshake must finish within
+    /// headerTimeoutMs. A client that does not speak TLS is closed.
+    std::optional<QSslConfiguration> tls;
+    /// Words the server's own refusals; unset: the message as plain text. The gateway answers in the API's
+    /// error shape (openai/error.h), so that a client reads every error the same way.
+    std::function<Rejection(int status, const QString &message)> rejection;
+};
+
+} // namespace obleth::http
