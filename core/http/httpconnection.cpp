@@ -1,5 +1,6 @@
 #include "httpconnection.h"
 
+#include "endpoint.h"
 #include "httphandler.h"
 #include "httpresponder.h"
 #include "platform/logging.h"
@@ -162,13 +163,7 @@ void HttpConnection::endRequest()
 
 QString HttpConnection::peer() const
 {
-    if (!m_socket)
-        return QStringLiteral("a closed connection");
-    const QHostAddress address = m_socket->peerAddress();
-    return (address.protocol() == QAbstractSocket::IPv6Protocol
-                ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
-                : address.toString())
-        + QLatin1Char(':') + QString::number(m_socket->peerPort());
+    return m_socket ? endpoint(m_socket->peerAddress(), m_socket->peerPort()) : QStringLiteral("a closed connection");
 }
 
 void HttpConnection::restartIdleTimer()

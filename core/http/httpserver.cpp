@@ -1,5 +1,6 @@
 #include "httpserver.h"
 
+#include "endpoint.h"
 #include "httpconnection.h"
 #include "platform/logging.h"
 
@@ -137,13 +138,8 @@ QHostAddress HttpServer::address() const
 
 QString HttpServer::url() const
 {
-    const QHostAddress address = m_tcp->serverAddress();
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
-        ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
-        : address.toString();
-    return QStringLiteral("%1://%2:%3")
-        .arg(m_options.tls ? QStringLiteral("https") : QStringLiteral("http"), host)
-        .arg(m_tcp->serverPort());
+    return (m_options.tls ? QStringLiteral("https://") : QStringLiteral("http://"))
+        + endpoint(m_tcp->serverAddress(), m_tcp->serverPort());
 }
 
 void HttpServer::stopAccepting()
