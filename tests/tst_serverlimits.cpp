@@ -264,6 +264,38 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(next.received().contains("got 2"), 5000);
     }
 
+    // The operator hears of the cap, but not once per client turned away: one warning names the listener and
+    // the limit, and the next waits at least ten seconds.
+    void connectionCapIsSaidOnceAWhile()
+    {
+        http::ServerOptions options;
+        options.maxConnections = 1;
+        auto server = start(options);
+        static QStringList warnings;
+        warnings.clear();
+        const QtMessageHandler previous
+            = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
+                  if (type == QtWarningMsg && qstrcmp(context.category, "obleth.http") == 0)
+                      warnings.append(message);
+              });
+        struct Restore
+        {
+            QtMessageHandler handler;
+            ~Restore() { qInstallMessageHandler(handler); }
+        } restore{previous};
+        RawClient first(server->port());
+        QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(1), 5000);
+        std::vector<std::unique_ptr<RawClient>> turnedAway;
+        for (int i = 0; i < 3; ++i) {
+            turnedAway.push_back(std::make_unique<RawClient>(server->port()));
+            QTRY_VERIFY_WITH_TIMEOUT(turnedAway.back()->isClosed(), 3000);
+        }
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.constFirst().contains(server->url())
+                     && warnings.constFirst().contains(QLatin1String("limit of 1")),
+                 qPrintable(warnings.constFirst()));
+    }
+
     // B: at the open-file limit the server neither spins nor stops for good: it pauses accepting, keeps
     // answering the connections it has, turns the waiting ones away, and accepts again once descriptors
     // are free.
