@@ -19,6 +19,9 @@ if [[ "${1:-}" == "--tests" ]]; then
     # tst_linuxpackaging: man pages render cleanly, the desktop entry and AppStream metadata validate,
     # obleth-server links no GUI library.
     packages+=(man-db desktop-file-utils appstream binutils)
+    # scripts/check-format.sh: the tree is formatted with clang-format 14, Debian 12's (on other releases the
+    # package brings another version, and the check is skipped).
+    packages+=(clang-format)
     # Node.js runs the OpenAI SDK, LangChain and MCP conformance tests; keep one that is already there.
     command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
     # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (libclang-rt-dev on Debian 12; older
