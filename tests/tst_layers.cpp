@@ -485,9 +485,6 @@ struct KnownArrow
 };
 
 const QList<KnownArrow> knownOpenArrows = {
-    {"file circle", "core/http/httpconnection.cpp", "core/http/httpserver.h",
-     "HttpConnection and HttpServer include each other: the connection should know the server only through the "
-     "options and callbacks it is given"},
     {"never", "ui/gatewaylink.cpp", "core/store/requestlog.h",
      "GatewayLink queries the request log's store directly; it should go through a gateway or usage service"},
 };
