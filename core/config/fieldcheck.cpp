@@ -79,10 +79,10 @@ void FieldCheck::url(const QString &field, const std::optional<QString> &value)
 {
     if (!value)
         return;
-    const Problem before = m_problem;
-    name(field, value, limits::kUrlLength);
-    if (!ok() && before.ok())
-        return;
+    FieldCheck text;
+    text.name(field, value, limits::kUrlLength);
+    if (!text.ok())
+        return fail(field, text.problem().message);
     const QUrl url(*value, QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
     if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")) || url.host().isEmpty()
