@@ -4,11 +4,11 @@
 
 #include "admin/adminapi.h"
 #include "cache/responsecache.h"
-#include "config/configservice.h"
-#include "status/gatewaystatus.h"
+#include "config/configservices.h"
 #include "gatewayfixture.h"
 #include "http/httpresponder.h"
 #include "metrics/metrics.h"
+#include "status/gatewaystatus.h"
 #include "store/database.h"
 #include "store/requestlog.h"
 #include "usage/requestmonitor.h"
@@ -66,8 +66,8 @@ private Q_SLOTS:
         store::Database db;
         QString error;
         QVERIFY(db.open(dir.filePath(QStringLiteral("x.db")), &error));
-        config::ConfigService config(&db);
-        QVERIFY(config.load(&error));
+        config::ConfigServices config(&db);
+        QVERIFY(config.state.load(&error));
         status::GatewayStatus status;
         status.uptime.start();
         admin::AdminApi api({&config, &status}, QStringLiteral("in-process-token-123"));
@@ -81,7 +81,7 @@ private Q_SLOTS:
         api.handle(request, &responder);
         QCOMPARE(responder.status, 201);
         QCOMPARE(QJsonDocument::fromJson(responder.body).object().value(QStringLiteral("weight")).toInt(), 7);
-        QCOMPARE(config.snapshot()->tenants.size(), 1);
+        QCOMPARE(config.state.snapshot()->tenants.size(), 1);
     }
 
     void adminTokenIsRequired_data()
@@ -400,7 +400,7 @@ private Q_SLOTS:
         store::Database db;
         QString error;
         QVERIFY(db.open(dir.filePath(QStringLiteral("x.db")), &error));
-        config::ConfigService config(&db);
+        config::ConfigServices config(&db);
         status::GatewayStatus status;
         store::RequestLog log;
         QVERIFY(log.open(dir.filePath(QStringLiteral("x.db")), &error));

@@ -1,7 +1,7 @@
 // The SQLite store: migrations, upgrades in place, and refusing files that are not obleth's
 // without touching them. Also the configuration snapshot that the data plane reads.
 
-#include "config/configservice.h"
+#include "config/configservices.h"
 #include "config/secrets.h"
 #include "store/database.h"
 
@@ -135,10 +135,12 @@ private Q_SLOTS:
         {
             store::Database db;
             QVERIFY(db.open(path, &error));
-            config::ConfigService config(&db);
-            QVERIFY(config.load(&error));
+            config::ConfigServices config(&db);
+            QVERIFY(config.state.load(&error));
             model::Tenant t;
-            QVERIFY(config.createTenant(QJsonObject{{QStringLiteral("name"), QStringLiteral("acme")}}, &t).ok());
+            config::TenantPatch fields;
+            fields.name = QStringLiteral("acme");
+            QVERIFY(config.tenants.create(fields, &t).ok());
             tenantId = t.id;
         }
         store::Database db;
@@ -160,9 +162,9 @@ private Q_SLOTS:
         QString error;
         QVERIFY2(db.open(path, &error), qPrintable(error));
         QCOMPARE(db.schemaVersion(), store::Database::latestSchemaVersion());
-        config::ConfigService config(&db);
-        QVERIFY(config.load(&error));
-        const auto snap = config.snapshot();
+        config::ConfigServices config(&db);
+        QVERIFY(config.state.load(&error));
+        const auto snap = config.state.snapshot();
         const model::ModelConfig *m = snap->findModel(QStringLiteral("llama"));
         QVERIFY(m);
         QCOMPARE(m->upstreamModel, QStringLiteral("llama3:8b"));
@@ -176,13 +178,10 @@ private Q_SLOTS:
         QCOMPARE(snap->keys.size(), 1);
         QCOMPARE(snap->capacity, 32);
         QVERIFY(snap->mcpServers.isEmpty());
-        model::McpServer s;
-        QVERIFY(config
-                    .createMcpServer(
-                        QJsonObject{{QStringLiteral("name"), QStringLiteral("fs")},
-                                    {QStringLiteral("upstream_url"), QStringLiteral("http://127.0.0.1:3001/mcp")}},
-                        &s)
-                    .ok());
+        config::McpServerPatch server;
+        server.name = QStringLiteral("fs");
+        server.upstreamUrl = QStringLiteral("http://127.0.0.1:3001/mcp");
+        QVERIFY(config.mcpServers.create(server).ok());
     }
 
     void refusesFilesThatAreNotOurs_data()
@@ -244,8 +243,10 @@ private Q_SLOTS:
         QVERIFY(key);
         QCOMPARE(key->keyPrefix, secret.left(18));
 
-        model::ApiKey updated;
-        QVERIFY(config.setKeyDisabled(key->id, QJsonObject{{QStringLiteral("disabled"), true}}, &updated).ok());
+        config::KeyService keys(&config);
+        config::KeyPatch disable;
+        disable.disabled = true;
+        QVERIFY(keys.update(key->id, disable).ok());
         QVERIFY(config.snapshot()->findKeyByHash(config::hashSecret(secret.toLatin1()))->disabled);
         QVERIFY(!before->findKeyByHash(config::hashSecret(secret.toLatin1()))->disabled); // old snapshot unchanged
         QCOMPARE(changed.size(), 2);

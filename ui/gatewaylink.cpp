@@ -1,9 +1,9 @@
 #include "gatewaylink.h"
 
-#include "config/configservice.h"
+#include "config/configservices.h"
 #include "gateway/gatewaythread.h"
 #include "status/liveview.h"
-#include "store/requestlog.h"
+#include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
 #include <QCoreApplication>
@@ -93,8 +93,9 @@ void GatewayLink::change(Change change, QObject *context, std::function<void(con
     roundTrip<config::Problem>(
         context,
         [gateway, change = std::move(change)] {
-            config::ConfigService *config = gateway->configService();
-            return config ? change(*config) : config::Problem::storage(QStringLiteral("the gateway is not running"));
+            config::ConfigServices *services = gateway->configServices();
+            return services ? change(*services)
+                            : config::Problem::storage(QStringLiteral("the gateway is not running"));
         },
         std::move(done));
 }
@@ -142,19 +143,13 @@ void GatewayLink::fetchRecentRequests(int limit, QObject *context,
     if (!m_running)
         return;
     gateway::Gateway *gateway = m_thread->gateway();
-    store::RequestFilter filter;
-    filter.limit = limit;
-    // On the gateway thread: the log (if the gateway still runs) answers there, then the rows come here.
+    // On the gateway thread: the log (if the gateway still runs) answers there, then the records come here.
     QMetaObject::invokeMethod(
-        gateway, [gateway, filter, link = QPointer(this), context = QPointer(context), done = std::move(done)] {
-            store::RequestLog *log = gateway->requestLog();
-            if (!log)
+        gateway, [gateway, limit, link = QPointer(this), context = QPointer(context), done = std::move(done)] {
+            const usage::RequestHistory *history = gateway->requestHistory();
+            if (!history)
                 return;
-            log->requests(filter, log, [link, context, done](const QList<store::LoggedRequest> &rows, const QString &) {
-                QList<model::RequestRecord> records;
-                records.reserve(rows.size());
-                for (const store::LoggedRequest &row : rows)
-                    records.append(row.record);
+            history->newest(limit, [link, context, done](const QList<model::RequestRecord> &records) {
                 QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, done, records] {
                     if (link && context)
                         done(records);

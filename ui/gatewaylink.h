@@ -1,7 +1,7 @@
 #pragma once
 
+#include "config/problem.h"
 #include "model/configsnapshot.h"
-#include "config/jsonfields.h"
 #include "model/requestrecord.h"
 
 #include <QJsonObject>
@@ -14,13 +14,13 @@ namespace obleth::gateway {
 class GatewayThread;
 }
 namespace obleth::config {
-class ConfigService;
+struct ConfigServices;
 }
 
 namespace obleth::ui {
 
 /// The GUI's one way to the gateway, through the same services the Management API uses: it reads the
-/// configuration snapshot (safe from any thread), runs changes on the gateway thread's ConfigService and
+/// configuration snapshot (safe from any thread), runs changes on the gateway thread's configuration services and
 /// hands their outcome back to the GUI thread, and re-emits live request events here. Nothing on the GUI
 /// thread waits for the gateway, the network or the disk.
 class GatewayLink final : public QObject
@@ -53,7 +53,8 @@ public:
     void setPaused(bool paused);
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
 
-    using Change = std::function<config::Problem(config::ConfigService &)>;
+    /// A change made with the configuration's typed services (config::ModelService, config::TenantService, ...).
+    using Change = std::function<config::Problem(config::ConfigServices &)>;
     /// Runs @p work on the gateway thread, then @p then on this thread unless @p context is gone by then.
     template<typename Result>
     void roundTrip(QObject *context, std::function<Result()> work, std::function<void(const Result &)> then);

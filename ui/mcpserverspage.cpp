@@ -1,6 +1,6 @@
 #include "mcpserverspage.h"
 
-#include "config/configservice.h"
+#include "config/configservices.h"
 #include "discovery/backendprobe.h"
 #include "gatewaylink.h"
 #include "tables.h"
@@ -11,7 +11,6 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -67,7 +66,7 @@ McpServersPage::McpServersPage(GatewayLink *link, QWidget *parent)
             || QMessageBox::question(this, tr("Delete MCP server"), tr("Delete this MCP server? Its clients get 404."))
                 != QMessageBox::Yes)
             return;
-        m_link->change([id](config::ConfigService &c) { return c.deleteMcpServer(id); }, this,
+        m_link->change([id](config::ConfigServices &c) { return c.mcpServers.remove(id); }, this,
                        [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
     });
 }
@@ -148,22 +147,22 @@ void McpServersPage::openForm(const QString &id)
 void McpServersPage::save(const QString &id)
 {
     const Form &f = m_form;
-    QJsonArray tenants;
+    QStringList tenants;
     for (int i = 0; i < f.tenants->count(); ++i) {
         if (f.tenants->item(i)->checkState() == Qt::Checked)
             tenants.append(f.tenants->item(i)->data(kIdRole).toString());
     }
-    QJsonObject body{{QStringLiteral("name"), f.name->text().trimmed()},
-                     {QStringLiteral("upstream_url"), f.url->text().trimmed()},
-                     {QStringLiteral("enabled"), f.enabled->isChecked()},
-                     {QStringLiteral("allowed_tenants"), tenants}};
+    config::McpServerPatch fields;
+    fields.name = f.name->text().trimmed();
+    fields.upstreamUrl = f.url->text().trimmed();
+    fields.enabled = f.enabled->isChecked();
+    fields.allowedTenants = tenants;
     if (!f.auth->text().isEmpty())
-        body.insert(QStringLiteral("auth_header"), f.auth->text());
+        fields.authHeader = f.auth->text(); // left empty, a replace keeps the stored header
     QDialog *dialog = f.dialog;
     m_link->change(
-        [id, body](config::ConfigService &c) {
-            model::McpServer s;
-            return id.isEmpty() ? c.createMcpServer(body, &s) : c.replaceMcpServer(id, body, &s);
+        [id, fields](config::ConfigServices &c) {
+            return id.isEmpty() ? c.mcpServers.create(fields) : c.mcpServers.replace(id, fields);
         },
         dialog,
         [this, dialog](const config::Problem &p) {

@@ -32,40 +32,47 @@ QDoubleSpinBox *price(QWidget *parent)
 }
 } // namespace
 
-ModelDialog::ModelDialog(const QJsonObject &m, QWidget *parent)
+ModelDialog::ModelDialog(const model::ModelConfig *current, QWidget *parent)
     : QDialog(parent)
-    , name(new QLineEdit(m.value(QStringLiteral("model_name")).toString(), this))
-    , upstreamModel(new QLineEdit(m.value(QStringLiteral("upstream_model")).toString(), this))
-    , apiBase(new QLineEdit(m.value(QStringLiteral("api_base")).toString(), this))
+    , name(new QLineEdit(this))
+    , upstreamModel(new QLineEdit(this))
+    , apiBase(new QLineEdit(this))
     , apiKey(new QLineEdit(this))
     , inputCost(price(this))
     , outputCost(price(this))
-    , contextWindow(spin(0, 100'000'000, m.value(QStringLiteral("context_window")).toInt(), this, tr("not set")))
+    , contextWindow(spin(0, 100'000'000, 0, this, tr("not set")))
     , enabled(new QCheckBox(tr("Clients may use it"), this))
     , admissionWeight(new QDoubleSpinBox(this))
-    , maxConcurrency(spin(0, 100'000, m.value(QStringLiteral("max_concurrency")).toInt(), this, tr("no limit")))
+    , maxConcurrency(spin(0, 100'000, 0, this, tr("no limit")))
     , cacheEnabled(new QCheckBox(tr("Answer repeated requests from the cache"), this))
-    , cacheTtl(
-          spin(0, 365 * 24 * 3600, m.value(QStringLiteral("cache_ttl_secs")).toInt(300), this, tr("until evicted")))
-    , connectTimeout(spin(1, 3600, m.value(QStringLiteral("connect_timeout_secs")).toInt(10), this))
-    , firstByteTimeout(spin(1, 86'400, m.value(QStringLiteral("first_byte_timeout_secs")).toInt(600), this))
-    , idleTimeout(spin(1, 86'400, m.value(QStringLiteral("idle_timeout_secs")).toInt(120), this))
+    , cacheTtl(spin(0, 365 * 24 * 3600, 0, this, tr("until evicted")))
+    , connectTimeout(spin(1, 3600, 1, this))
+    , firstByteTimeout(spin(1, 86'400, 1, this))
+    , idleTimeout(spin(1, 86'400, 1, this))
     , m_problem(new QLabel(this))
 {
-    const bool editing = m.contains(QStringLiteral("id"));
-    setWindowTitle(editing ? tr("Edit model") : tr("Add model"));
+    const model::ModelConfig m = current ? *current : model::ModelConfig();
+    setWindowTitle(current ? tr("Edit model") : tr("Add model"));
+    name->setText(m.modelName);
+    upstreamModel->setText(m.upstreamModel);
+    apiBase->setText(m.apiBase);
     name->setPlaceholderText(tr("the name clients send, e.g. llama3"));
     upstreamModel->setPlaceholderText(tr("the backend's name for it (default: the same)"));
     apiBase->setPlaceholderText(QStringLiteral("http://127.0.0.1:11434/v1"));
     apiKey->setEchoMode(QLineEdit::Password);
-    apiKey->setPlaceholderText(m.value(QStringLiteral("has_api_key")).toBool() ? tr("stored (leave empty to keep)")
-                                                                               : tr("none"));
-    inputCost->setValue(m.value(QStringLiteral("input_cost_per_token")).toDouble());
-    outputCost->setValue(m.value(QStringLiteral("output_cost_per_token")).toDouble());
-    enabled->setChecked(m.value(QStringLiteral("enabled")).toBool(true));
+    apiKey->setPlaceholderText(!m.apiKey.isEmpty() ? tr("stored (leave empty to keep)") : tr("none"));
+    inputCost->setValue(m.inputCostPerToken);
+    outputCost->setValue(m.outputCostPerToken);
+    contextWindow->setValue(int(m.contextWindow.value_or(0)));
+    enabled->setChecked(m.enabled);
     admissionWeight->setRange(0.01, 1000);
-    admissionWeight->setValue(m.value(QStringLiteral("admission_weight")).toDouble(1));
-    cacheEnabled->setChecked(m.value(QStringLiteral("cache_enabled")).toBool());
+    admissionWeight->setValue(m.admissionWeight);
+    maxConcurrency->setValue(int(m.maxConcurrency.value_or(0)));
+    cacheEnabled->setChecked(m.cacheEnabled);
+    cacheTtl->setValue(int(m.cacheTtlSecs));
+    connectTimeout->setValue(int(m.connectTimeoutSecs));
+    firstByteTimeout->setValue(int(m.firstByteTimeoutSecs));
+    idleTimeout->setValue(int(m.idleTimeoutSecs));
     for (QSpinBox *s : {connectTimeout, firstByteTimeout, idleTimeout})
         s->setSuffix(tr(" s"));
     cacheTtl->setSuffix(tr(" s"));
@@ -100,29 +107,26 @@ ModelDialog::ModelDialog(const QJsonObject &m, QWidget *parent)
     layout->addWidget(buttons);
 }
 
-QJsonObject ModelDialog::model() const
+config::ModelPatch ModelDialog::model() const
 {
-    QJsonObject m{
-        {QStringLiteral("model_name"), name->text().trimmed()},
-        {QStringLiteral("api_base"), apiBase->text().trimmed()},
-        {QStringLiteral("input_cost_per_token"), inputCost->value()},
-        {QStringLiteral("output_cost_per_token"), outputCost->value()},
-        {QStringLiteral("enabled"), enabled->isChecked()},
-        {QStringLiteral("admission_weight"), admissionWeight->value()},
-        {QStringLiteral("cache_enabled"), cacheEnabled->isChecked()},
-        {QStringLiteral("cache_ttl_secs"), cacheTtl->value()},
-        {QStringLiteral("connect_timeout_secs"), connectTimeout->value()},
-        {QStringLiteral("first_byte_timeout_secs"), firstByteTimeout->value()},
-        {QStringLiteral("idle_timeout_secs"), idleTimeout->value()},
-    };
+    config::ModelPatch m;
+    m.modelName = name->text().trimmed();
+    m.apiBase = apiBase->text().trimmed();
+    m.inputCostPerToken = inputCost->value();
+    m.outputCostPerToken = outputCost->value();
+    m.enabled = enabled->isChecked();
+    m.admissionWeight = admissionWeight->value();
+    m.cacheEnabled = cacheEnabled->isChecked();
+    m.cacheTtlSecs = cacheTtl->value();
+    m.connectTimeoutSecs = connectTimeout->value();
+    m.firstByteTimeoutSecs = firstByteTimeout->value();
+    m.idleTimeoutSecs = idleTimeout->value();
     if (!upstreamModel->text().trimmed().isEmpty())
-        m.insert(QStringLiteral("upstream_model"), upstreamModel->text().trimmed());
+        m.upstreamModel = upstreamModel->text().trimmed();
     if (!apiKey->text().isEmpty())
-        m.insert(QStringLiteral("api_key"), apiKey->text());
-    if (contextWindow->value() > 0)
-        m.insert(QStringLiteral("context_window"), contextWindow->value());
-    if (maxConcurrency->value() > 0)
-        m.insert(QStringLiteral("max_concurrency"), maxConcurrency->value());
+        m.apiKey = apiKey->text();
+    m.contextWindow = contextWindow->value() > 0 ? std::optional<qint64>(contextWindow->value()) : std::nullopt;
+    m.maxConcurrency = maxConcurrency->value() > 0 ? std::optional<qint64>(maxConcurrency->value()) : std::nullopt;
     return m;
 }
 

@@ -1,7 +1,6 @@
 #include "modelspage.h"
 
-#include "config/configservice.h"
-#include "config/entityjson.h"
+#include "config/configservices.h"
 #include "discovery/backendprobe.h"
 #include "gatewaylink.h"
 #include "modeldialog.h"
@@ -70,20 +69,17 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
             || QMessageBox::question(this, tr("Delete model"), tr("Delete this model? Clients asking for it get 404."))
                 != QMessageBox::Yes)
             return;
-        m_link->change([id](config::ConfigService &c) { return c.deleteModel(id); }, this,
+        m_link->change([id](config::ConfigServices &c) { return c.models.remove(id); }, this,
                        [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
     });
     connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem *item) {
         if (m_reloading || item->column() != Enabled)
             return;
         const QString id = m_table->item(item->row(), Name)->data(kIdRole).toString();
-        const QJsonObject body{{QStringLiteral("enabled"), item->checkState() == Qt::Checked}};
-        m_link->change(
-            [id, body](config::ConfigService &c) {
-                model::ModelConfig m;
-                return c.patchModel(id, body, &m);
-            },
-            this, [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
+        config::ModelPatch patch;
+        patch.enabled = item->checkState() == Qt::Checked;
+        m_link->change([id, patch](config::ConfigServices &c) { return c.models.update(id, patch); }, this,
+                       [this](const config::Problem &p) { m_message->setText(p.ok() ? QString() : p.message); });
     });
 }
 
@@ -124,22 +120,18 @@ void ModelsPage::reload()
 
 void ModelsPage::openDialog(const QString &id)
 {
-    QJsonObject current;
-    if (!id.isEmpty()) {
-        const model::ModelConfig *m = m_link->snapshot()->findModelById(id);
-        if (!m)
-            return;
-        current = config::toJson(*m);
-    }
+    const auto snap = m_link->snapshot();
+    const model::ModelConfig *current = id.isEmpty() ? nullptr : snap->findModelById(id);
+    if (!id.isEmpty() && !current)
+        return;
     delete m_dialog;
     m_dialog = new ModelDialog(current, this);
     connect(m_dialog, &QDialog::accepted, this, [this, id] {
         ModelDialog *dialog = m_dialog;
-        const QJsonObject body = dialog->model();
+        const config::ModelPatch fields = dialog->model();
         m_link->change(
-            [id, body](config::ConfigService &c) {
-                model::ModelConfig m;
-                return id.isEmpty() ? c.createModel(body, &m) : c.replaceModel(id, body, &m);
+            [id, fields](config::ConfigServices &c) {
+                return id.isEmpty() ? c.models.create(fields) : c.models.replace(id, fields);
             },
             dialog,
             [this, dialog](const config::Problem &p) {
@@ -212,25 +204,26 @@ void ModelsPage::discover()
 
 void ModelsPage::registerDiscovered()
 {
-    QList<QJsonObject> bodies;
+    QList<config::ModelPatch> found;
     for (int i = 0; i < m_found->count(); ++i) {
         const QListWidgetItem *item = m_found->item(i);
         if (item->checkState() == Qt::Checked) {
-            bodies.append(QJsonObject{{QStringLiteral("model_name"), item->data(kIdRole).toString()},
-                                      {QStringLiteral("api_base"), item->data(kBaseRole).toString()}});
+            config::ModelPatch fields;
+            fields.modelName = item->data(kIdRole).toString();
+            fields.apiBase = item->data(kBaseRole).toString();
+            found.append(fields);
         }
     }
     m_link->change(
-        [bodies](config::ConfigService &c) {
-            for (const QJsonObject &body : bodies) {
-                model::ModelConfig m;
-                if (config::Problem p = c.createModel(body, &m); !p.ok())
+        [found](config::ConfigServices &c) {
+            for (const config::ModelPatch &fields : found) {
+                if (config::Problem p = c.models.create(fields); !p.ok())
                     return p;
             }
             return config::Problem{};
         },
         this,
-        [this, n = bodies.size()](const config::Problem &p) {
+        [this, n = found.size()](const config::Problem &p) {
             m_message->setText(p.ok() ? tr("Registered %n model(s).", nullptr, int(n)) : p.message);
             if (p.ok()) {
                 m_found->hide();

@@ -1,6 +1,7 @@
 #include "tenantspage.h"
 
-#include "config/configservice.h"
+#include "config/configservices.h"
+#include "config/fieldcheck.h"
 #include "gatewaylink.h"
 #include "tables.h"
 
@@ -82,25 +83,20 @@ TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
         if (m_reloading || (item->column() != Weight && item->column() != Group))
             return;
         const QString id = m_tenants->item(item->row(), Name)->data(kIdRole).toString();
+        config::TenantPatch patch;
         if (item->column() == Group) {
-            const QJsonObject body{{QStringLiteral("fairshare_group"), item->text().trimmed()}};
-            m_link->change(
-                [id, body](config::ConfigService &c) {
-                    model::Tenant t;
-                    return c.setTenantGroup(id, body, &t);
-                },
-                this, [this](const config::Problem &p) { report(p); });
-            return;
+            patch.fairshareGroup = item->text().trimmed();
+        } else {
+            bool ok = false;
+            patch.weight = item->text().trimmed().toLongLong(&ok);
+            if (!ok) {
+                const QString field = QStringLiteral("weight");
+                return report(
+                    config::Problem::invalid(field, config::wholeNumberMessage(field, config::limits::kWeight)));
+            }
         }
-        bool ok = false;
-        const qint64 weight = item->text().toLongLong(&ok);
-        const QJsonObject body{{QStringLiteral("weight"), ok ? QJsonValue(double(weight)) : QJsonValue(item->text())}};
-        m_link->change(
-            [id, body](config::ConfigService &c) {
-                model::Tenant t;
-                return c.setTenantWeight(id, body, &t);
-            },
-            this, [this](const config::Problem &p) { report(p); });
+        m_link->change([id, patch](config::ConfigServices &c) { return c.tenants.update(id, patch); }, this,
+                       [this](const config::Problem &p) { report(p); });
     });
     connect(m_addTenant, &QPushButton::clicked, this, &TenantsPage::addTenant);
     connect(m_newTenant, &QLineEdit::returnPressed, this, &TenantsPage::addTenant);
@@ -191,9 +187,9 @@ void TenantsPage::reloadKeys()
 
 void TenantsPage::addTenant()
 {
-    const QJsonObject body{{QStringLiteral("name"), m_newTenant->text().trimmed()}};
-    auto created = std::make_shared<model::Tenant>();
-    m_link->change([body, created](config::ConfigService &c) { return c.createTenant(body, created.get()); }, this,
+    config::TenantPatch fields;
+    fields.name = m_newTenant->text().trimmed();
+    m_link->change([fields](config::ConfigServices &c) { return c.tenants.create(fields); }, this,
                    [this](const config::Problem &p) {
                        report(p);
                        if (p.ok())
@@ -204,14 +200,13 @@ void TenantsPage::addTenant()
 void TenantsPage::addKey()
 {
     const QString tenantId = selectedTenantId();
-    QJsonObject body;
+    config::KeyPatch fields;
     if (!m_newKey->text().trimmed().isEmpty())
-        body.insert(QStringLiteral("name"), m_newKey->text().trimmed());
+        fields.name = m_newKey->text().trimmed();
     auto secret = std::make_shared<QString>();
     m_link->change(
-        [tenantId, body, secret](config::ConfigService &c) {
-            model::ApiKey key;
-            return c.createKey(tenantId, body, &key, secret.get());
+        [tenantId, fields, secret](config::ConfigServices &c) {
+            return c.keys.create(tenantId, fields, nullptr, secret.get());
         },
         this,
         [this, secret](const config::Problem &p) {
@@ -228,13 +223,10 @@ void TenantsPage::toggleKey()
 {
     const QString id = selectedKeyId();
     const bool disable = m_toggleKey->text() == tr("&Disable");
-    const QJsonObject body{{QStringLiteral("disabled"), disable}};
-    m_link->change(
-        [id, body](config::ConfigService &c) {
-            model::ApiKey key;
-            return c.setKeyDisabled(id, body, &key);
-        },
-        this, [this](const config::Problem &p) { report(p); });
+    config::KeyPatch patch;
+    patch.disabled = disable;
+    m_link->change([id, patch](config::ConfigServices &c) { return c.keys.update(id, patch); }, this,
+                   [this](const config::Problem &p) { report(p); });
 }
 
 void TenantsPage::deleteKey()
@@ -244,7 +236,7 @@ void TenantsPage::deleteKey()
                               tr("Delete this key? Clients using it get 401 from their next request on."))
         != QMessageBox::Yes)
         return;
-    m_link->change([id](config::ConfigService &c) { return c.deleteKey(id); }, this,
+    m_link->change([id](config::ConfigServices &c) { return c.keys.remove(id); }, this,
                    [this](const config::Problem &p) { report(p); });
 }
 

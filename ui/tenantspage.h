@@ -18,7 +18,7 @@ namespace obleth::ui {
 class GatewayLink;
 
 /// Tenants with their weight editable in place, and the selected tenant's keys: new key (its secret shown
-/// once, with a copy button), disable/enable, delete. Changes go through the gateway's ConfigService, the
+/// once, with a copy button), disable/enable, delete. Changes go through the gateway's configuration services, the
 /// same as the Management API's, and the tables follow every configuration change, wherever it came from.
 class TenantsPage final : public QWidget
 {

@@ -10,10 +10,10 @@
 #include "mcpserverscontroller.h"
 #include "metricscontroller.h"
 #include "modelscontroller.h"
+#include "openai/error.h"
 #include "requestlogcontroller.h"
 #include "statuscontroller.h"
 #include "tenantscontroller.h"
-#include "openai/error.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -24,7 +24,7 @@ AdminApi::AdminApi(const Services &services, QString adminToken, QObject *parent
     : QObject(parent)
     , m_adminToken(adminToken.toUtf8())
 {
-    config::ConfigService *config = services.config;
+    config::ConfigServices *config = services.config;
     m_controllers.push_back(std::make_unique<ModelsController>(config));
     m_controllers.push_back(std::make_unique<TenantsController>(config));
     m_controllers.push_back(std::make_unique<KeysController>(config));
@@ -117,16 +117,16 @@ void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
 {
     if (!isAllowedHost(request.headers.value("host"), m_listenAddress)) {
         return openai::sendError(responder, 403, "forbidden_host",
-                                    QStringLiteral("the Management API answers only to loopback names and addresses "
-                                                   "or the address it listens on (Host header)"));
+                                 QStringLiteral("the Management API answers only to loopback names and addresses "
+                                                "or the address it listens on (Host header)"));
     }
     if (!authorized(request)) {
         return openai::sendError(responder, 401, "invalid_admin_token",
-                                    QStringLiteral("send the admin token as 'Authorization: Bearer <token>'"));
+                                 QStringLiteral("send the admin token as 'Authorization: Bearer <token>'"));
     }
     if (request.body.size() > kMaxBodyBytes) {
         return openai::sendError(responder, 413, "request_too_large",
-                                    QStringLiteral("Management API bodies are limited to %1 bytes").arg(kMaxBodyBytes));
+                                 QStringLiteral("Management API bodies are limited to %1 bytes").arg(kMaxBodyBytes));
     }
     const http::Router::Route *route = nullptr;
     http::PathParams params;
@@ -136,15 +136,14 @@ void AdminApi::handle(http::HttpRequest request, http::HttpResponder *responder)
     case http::Router::Match::NoMethod: {
         http::Headers h;
         h.add("Allow", allowed.join(", "));
-        return openai::sendError(responder, 
-            405, "method_not_allowed",
-            QStringLiteral("%1 is not allowed here; use %2")
-                .arg(QString::fromLatin1(request.method), QString::fromLatin1(allowed.join(", "))),
-            h);
+        return openai::sendError(responder, 405, "method_not_allowed",
+                                 QStringLiteral("%1 is not allowed here; use %2")
+                                     .arg(QString::fromLatin1(request.method), QString::fromLatin1(allowed.join(", "))),
+                                 h);
     }
     case http::Router::Match::NoPath:
-        return openai::sendError(responder, 
-            404, "not_found",
+        return openai::sendError(
+            responder, 404, "not_found",
             QStringLiteral("no Management API route %1").arg(QString::fromUtf8(request.path.left(256))));
     }
 }

@@ -39,7 +39,7 @@ public:
     /// What the API serves from. The first two are required; without the others their routes are absent.
     struct Services
     {
-        config::ConfigService *config = nullptr;
+        config::ConfigServices *config = nullptr;
         const status::GatewayStatus *status = nullptr;
         store::RequestLog *requestLog = nullptr;
         usage::RequestMonitor *monitor = nullptr;

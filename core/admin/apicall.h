@@ -1,6 +1,6 @@
 #pragma once
 
-#include "config/jsonfields.h"
+#include "config/problem.h"
 #include "http/httprequest.h"
 #include "http/router.h"
 
@@ -32,6 +32,13 @@ struct ApiCall
     void replyProblem(const config::Problem &problem) const;
     void replyError(int status, const QByteArray &code, const QString &message, const QString &param = {}) const;
 };
+
+/// @p lookup's problem if it has one (the entity a change names does not exist), else @p body's: an unknown id
+/// is a 404 whatever the body says, as a change's service would answer it.
+[[nodiscard]] inline const config::Problem &firstProblem(const config::Problem &lookup, const config::Problem &body)
+{
+    return lookup.ok() ? body : lookup;
+}
 
 /// {"object":"list","data":[...]}, for answers given after the call has returned.
 void sendList(http::HttpResponder *responder, const QJsonArray &data);

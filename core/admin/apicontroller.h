@@ -5,7 +5,7 @@
 #include <functional>
 
 namespace obleth::config {
-class ConfigService;
+struct ConfigServices;
 }
 
 namespace obleth::admin {
@@ -14,7 +14,7 @@ namespace obleth::admin {
 class ApiController
 {
 public:
-    explicit ApiController(config::ConfigService *config)
+    explicit ApiController(config::ConfigServices *config)
         : m_config(config)
     { }
     virtual ~ApiController() = default;
@@ -26,7 +26,8 @@ public:
     virtual void addRoutes(const RouteSink &add) = 0;
 
 protected:
-    config::ConfigService *m_config;
+    /// The configuration: its snapshot and changed() (m_config->state) and one service per resource.
+    config::ConfigServices *m_config;
 };
 
 } // namespace obleth::admin

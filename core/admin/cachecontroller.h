@@ -12,7 +12,7 @@ namespace obleth::admin {
 class CacheController final : public ApiController
 {
 public:
-    CacheController(config::ConfigService *config, const cache::ResponseCache *cache)
+    CacheController(config::ConfigServices *config, const cache::ResponseCache *cache)
         : ApiController(config)
         , m_cache(cache)
     { }

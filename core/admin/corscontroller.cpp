@@ -1,6 +1,7 @@
 #include "corscontroller.h"
 
-#include "config/configservice.h"
+#include "config/configservices.h"
+#include "jsonfields.h"
 
 #include <QJsonArray>
 
@@ -16,11 +17,16 @@ QJsonObject corsJson(const QStringList &origins)
 void CorsController::addRoutes(const RouteSink &add)
 {
     const QString path = QStringLiteral("/api/v1/settings/cors");
-    add("GET", path, [this](ApiCall &call) { call.reply(200, corsJson(m_config->snapshot()->corsAllowedOrigins)); });
+    add("GET", path,
+        [this](ApiCall &call) { call.reply(200, corsJson(m_config->state.snapshot()->corsAllowedOrigins)); });
     add("PUT", path, [this](ApiCall &call) {
-        QStringList origins;
-        const config::Problem p = m_config->setCorsOrigins(call.body, &origins);
-        p.ok() ? call.reply(200, corsJson(origins)) : call.replyProblem(p);
+        const QString field = QStringLiteral("allowed_origins");
+        JsonFields f(call.body, {field});
+        f.require(field);
+        std::optional<QStringList> origins;
+        f.readStringList(field, &origins);
+        const config::Problem p = f.ok() ? m_config->settings.setCorsOrigins(*origins) : f.problem();
+        p.ok() ? call.reply(200, corsJson(*origins)) : call.replyProblem(p);
     });
 }
 

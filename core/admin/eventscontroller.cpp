@@ -1,6 +1,6 @@
 #include "eventscontroller.h"
 
-#include "config/configservice.h"
+#include "config/configservices.h"
 #include "http/httpresponder.h"
 #include "usage/requestjson.h"
 #include "usage/requestmonitor.h"
@@ -79,7 +79,7 @@ private:
 void EventsController::addRoutes(const RouteSink &add)
 {
     add("GET", QStringLiteral("/api/v1/events"),
-        [this](ApiCall &call) { new EventStream(call.responder, m_monitor, m_config); });
+        [this](ApiCall &call) { new EventStream(call.responder, m_monitor, &m_config->state); });
 }
 
 } // namespace obleth::admin

@@ -13,7 +13,7 @@ namespace obleth::admin {
 class EventsController final : public ApiController
 {
 public:
-    EventsController(config::ConfigService *config, usage::RequestMonitor *monitor)
+    EventsController(config::ConfigServices *config, usage::RequestMonitor *monitor)
         : ApiController(config)
         , m_monitor(monitor)
     { }

@@ -1,7 +1,8 @@
 #include "fairsharecontroller.h"
 
-#include "config/configservice.h"
-#include "config/entityjson.h"
+#include "config/configservices.h"
+#include "entityjson.h"
+#include "jsonfields.h"
 #include "status/gatewaystatus.h"
 #include "status/liveview.h"
 
@@ -11,28 +12,35 @@ using config::Problem;
 
 void FairShareController::addRoutes(const RouteSink &add)
 {
+    config::FairShareService *fairShare = &m_config->fairShare;
     add("GET", QStringLiteral("/api/v1/fairshare/groups"), [this](ApiCall &call) {
         QJsonArray data;
-        for (const model::FairShareGroup &g : m_config->snapshot()->groups)
-            data.append(config::toJson(g));
+        for (const model::FairShareGroup &g : m_config->state.snapshot()->groups)
+            data.append(toJson(g));
         call.replyList(data);
     });
-    add("POST", QStringLiteral("/api/v1/fairshare/groups"), [this](ApiCall &call) {
+    add("POST", QStringLiteral("/api/v1/fairshare/groups"), [fairShare](ApiCall &call) {
+        config::GroupPatch fields;
         model::FairShareGroup g;
-        const Problem p = m_config->createGroup(call.body, &g);
-        p.ok() ? call.reply(201, config::toJson(g)) : call.replyProblem(p);
+        Problem p = fromJson(call.body, true, &fields);
+        if (p.ok())
+            p = fairShare->createGroup(fields, &g);
+        p.ok() ? call.reply(201, toJson(g)) : call.replyProblem(p);
     });
     add("GET", QStringLiteral("/api/v1/capacity"), [this](ApiCall &call) {
-        call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(m_config->snapshot()->capacity)}});
+        call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(m_config->state.snapshot()->capacity)}});
     });
-    add("PUT", QStringLiteral("/api/v1/capacity"), [this](ApiCall &call) {
-        qint64 capacity = 0;
-        const Problem p = m_config->setCapacity(call.body, &capacity);
-        p.ok() ? call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(capacity)}})
-               : call.replyProblem(p);
+    add("PUT", QStringLiteral("/api/v1/capacity"), [fairShare](ApiCall &call) {
+        const QString field = QStringLiteral("max_in_flight");
+        JsonFields f(call.body, {field});
+        f.require(field);
+        std::optional<qint64> capacity;
+        f.readWholeNumber(field, &capacity, config::limits::kConcurrency);
+        const Problem p = f.ok() ? fairShare->setCapacity(*capacity) : f.problem();
+        p.ok() ? call.reply(200, QJsonObject{{field, double(*capacity)}}) : call.replyProblem(p);
     });
     add("GET", QStringLiteral("/api/v1/fairshare/live"),
-        [this](ApiCall &call) { call.reply(200, status::liveView(*m_config->snapshot(), *m_status)); });
+        [this](ApiCall &call) { call.reply(200, status::liveView(*m_config->state.snapshot(), *m_status)); });
 }
 
 } // namespace obleth::admin

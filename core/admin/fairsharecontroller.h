@@ -12,7 +12,7 @@ namespace obleth::admin {
 class FairShareController final : public ApiController
 {
 public:
-    FairShareController(config::ConfigService *config, const status::GatewayStatus *status)
+    FairShareController(config::ConfigServices *config, const status::GatewayStatus *status)
         : ApiController(config)
         , m_status(status)
     { }

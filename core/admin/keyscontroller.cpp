@@ -1,13 +1,13 @@
 #include "keyscontroller.h"
 
-#include "config/configservice.h"
-#include "config/entityjson.h"
+#include "config/configservices.h"
+#include "entityjson.h"
+#include "jsonfields.h"
 
 #include <algorithm>
 
 namespace obleth::admin {
 
-using model::ApiKey;
 using config::Problem;
 
 namespace {
@@ -22,7 +22,7 @@ QJsonArray keysJson(const QList<model::ApiKey> &keys, const QString &tenantId, i
                      [](const model::ApiKey *a, const model::ApiKey *b) { return a->createdAt > b->createdAt; });
     QJsonArray data;
     for (qsizetype i = 0; i < picked.size() && i < limit; ++i)
-        data.append(config::toJson(*picked.at(i)));
+        data.append(toJson(*picked.at(i)));
     return data;
 }
 } // namespace
@@ -30,21 +30,33 @@ QJsonArray keysJson(const QList<model::ApiKey> &keys, const QString &tenantId, i
 void KeysController::addRoutes(const RouteSink &add)
 {
     const QString tenantKeys = QStringLiteral("/api/v1/tenants/{id}/keys");
+    config::KeyService *keys = &m_config->keys;
+    config::TenantService *tenants = &m_config->tenants;
+    // A change read from the body (@p body: its problem, if any); an unknown key is a 404 whatever the body.
+    auto update = [keys](ApiCall &call, const Problem &body, const config::KeyPatch &patch) {
+        const QString id = call.param(QStringLiteral("id"));
+        model::ApiKey key;
+        const Problem p = body.ok() ? keys->update(id, patch, &key) : firstProblem(keys->find(id), body);
+        p.ok() ? call.reply(200, toJson(key)) : call.replyProblem(p);
+    };
 
-    add("POST", tenantKeys, [this](ApiCall &call) {
+    add("POST", tenantKeys, [keys, tenants](ApiCall &call) {
+        const QString tenantId = call.param(QStringLiteral("id"));
+        config::KeyPatch fields;
         model::ApiKey key;
         QString secret;
-        const Problem p = m_config->createKey(call.param(QStringLiteral("id")), call.body, &key, &secret);
+        const Problem body = fromJson(call.body, &fields);
+        const Problem p
+            = body.ok() ? keys->create(tenantId, fields, &key, &secret) : firstProblem(tenants->find(tenantId), body);
         if (!p.ok())
             return call.replyProblem(p);
-        call.reply(201, QJsonObject{{QStringLiteral("key"), config::toJson(key)}, {QStringLiteral("secret"), secret}});
+        call.reply(201, QJsonObject{{QStringLiteral("key"), toJson(key)}, {QStringLiteral("secret"), secret}});
     });
-    add("GET", tenantKeys, [this](ApiCall &call) {
-        const auto snap = m_config->snapshot();
+    add("GET", tenantKeys, [this, tenants](ApiCall &call) {
         const QString tenantId = call.param(QStringLiteral("id"));
-        if (!snap->findTenant(tenantId))
-            return call.replyProblem(Problem::notFound(QStringLiteral("no tenant with id %1").arg(tenantId)));
-        call.replyList(keysJson(snap->keys, tenantId, kMaxLimit));
+        if (const Problem p = tenants->find(tenantId); !p.ok())
+            return call.replyProblem(p);
+        call.replyList(keysJson(m_config->state.snapshot()->keys, tenantId, kMaxLimit));
     });
     add("GET", QStringLiteral("/api/v1/keys"), [this](ApiCall &call) {
         int limit = kDefaultLimit;
@@ -59,20 +71,22 @@ void KeysController::addRoutes(const RouteSink &add)
             }
         }
         const QString tenantId = QString::fromUtf8(call.request.queryValue("tenant_id"));
-        call.replyList(keysJson(m_config->snapshot()->keys, tenantId, limit));
+        call.replyList(keysJson(m_config->state.snapshot()->keys, tenantId, limit));
     });
-    add("PUT", QStringLiteral("/api/v1/keys/{id}/disabled"), [this](ApiCall &call) {
-        model::ApiKey key;
-        const Problem p = m_config->setKeyDisabled(call.param(QStringLiteral("id")), call.body, &key);
-        p.ok() ? call.reply(200, config::toJson(key)) : call.replyProblem(p);
+    add("PUT", QStringLiteral("/api/v1/keys/{id}/disabled"), [update](ApiCall &call) {
+        JsonFields f(call.body, {QStringLiteral("disabled")});
+        f.require(QStringLiteral("disabled"));
+        config::KeyPatch patch;
+        f.readBool(QStringLiteral("disabled"), &patch.disabled);
+        update(call, f.problem(), patch);
     });
-    add("PATCH", QStringLiteral("/api/v1/keys/{id}"), [this](ApiCall &call) {
-        model::ApiKey key;
-        const Problem p = m_config->patchKey(call.param(QStringLiteral("id")), call.body, &key);
-        p.ok() ? call.reply(200, config::toJson(key)) : call.replyProblem(p);
+    add("PATCH", QStringLiteral("/api/v1/keys/{id}"), [update](ApiCall &call) {
+        config::KeyPatch patch;
+        const Problem body = fromJson(call.body, &patch);
+        update(call, body, patch);
     });
-    add("DELETE", QStringLiteral("/api/v1/keys/{id}"), [this](ApiCall &call) {
-        const Problem p = m_config->deleteKey(call.param(QStringLiteral("id")));
+    add("DELETE", QStringLiteral("/api/v1/keys/{id}"), [keys](ApiCall &call) {
+        const Problem p = keys->remove(call.param(QStringLiteral("id")));
         p.ok() ? call.replyNoContent() : call.replyProblem(p);
     });
 }

@@ -1,10 +1,10 @@
 #include "metricscontroller.h"
 
 #include "cache/responsecache.h"
-#include "config/configservice.h"
-#include "status/gatewaystatus.h"
+#include "config/configservices.h"
 #include "http/httpresponder.h"
 #include "metrics/metrics.h"
+#include "status/gatewaystatus.h"
 
 namespace obleth::admin {
 
@@ -17,7 +17,7 @@ void MetricsController::addRoutes(const RouteSink &add)
             {"obleth_queued", "Requests waiting for an admission permit.", double(m_status->queued())},
             {"obleth_permits_in_use", "Admission permits held.", double(m_status->permitsInUse())},
             {"obleth_permits_capacity", "Admission permits in all (max_in_flight).",
-             double(m_config->snapshot()->capacity)},
+             double(m_config->state.snapshot()->capacity)},
             {"obleth_cache_hits_total", "Response cache lookups that hit.", double(cache.hits), "counter"},
             {"obleth_cache_misses_total", "Response cache lookups that missed.", double(cache.misses), "counter"},
             {"obleth_cache_tokens_saved_total", "Tokens the response cache saved.", double(cache.tokensSaved),

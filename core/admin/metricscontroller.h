@@ -18,7 +18,7 @@ namespace obleth::admin {
 class MetricsController final : public ApiController
 {
 public:
-    MetricsController(config::ConfigService *config, const metrics::Metrics *metrics,
+    MetricsController(config::ConfigServices *config, const metrics::Metrics *metrics,
                       const status::GatewayStatus *status, const cache::ResponseCache *cache)
         : ApiController(config)
         , m_metrics(metrics)

@@ -1,10 +1,10 @@
 #include "requestlogcontroller.h"
 
-#include "config/jsonfields.h"
 #include "http/httpresponder.h"
+#include "jsonfields.h"
+#include "openai/error.h"
 #include "store/requestlog.h"
 #include "usage/requestjson.h"
-#include "openai/error.h"
 
 #include <QPointer>
 
@@ -63,7 +63,7 @@ void RequestLogController::addRoutes(const RouteSink &add)
         [this](ApiCall &call) { call.reply(200, retentionJson(m_log->retention())); });
     add("PUT", QStringLiteral("/api/v1/settings/request-log"), [this](ApiCall &call) {
         store::Retention r = m_log->retention();
-        config::JsonFields fields(call.body, {QStringLiteral("retention_days"), QStringLiteral("max_rows")});
+        JsonFields fields(call.body, {QStringLiteral("retention_days"), QStringLiteral("max_rows")});
         qint64 days = r.days;
         fields.readInt(QStringLiteral("retention_days"), &days, 0, 36500);
         fields.readInt(QStringLiteral("max_rows"), &r.maxRows, 0, qint64(1) << 40);
@@ -101,9 +101,11 @@ void RequestLogController::listRequests(ApiCall &call)
     http::HttpResponder *responder = call.responder;
     m_log->requests(filter, responder, [responder](const QList<store::LoggedRequest> &rows, const QString &error) {
         if (store::isStorageBusyError(error))
-            return openai::sendError(responder, 503, "storage_busy", QStringLiteral("cannot read the request log: ") + error);
+            return openai::sendError(responder, 503, "storage_busy",
+                                     QStringLiteral("cannot read the request log: ") + error);
         if (!error.isEmpty())
-            return openai::sendError(responder, 500, "storage_error", QStringLiteral("cannot read the request log: ") + error);
+            return openai::sendError(responder, 500, "storage_error",
+                                     QStringLiteral("cannot read the request log: ") + error);
         QJsonArray data;
         for (const store::LoggedRequest &row : rows) {
             QJsonObject o = usage::toJson(row.record);

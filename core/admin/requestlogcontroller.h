@@ -13,7 +13,7 @@ namespace obleth::admin {
 class RequestLogController final : public ApiController
 {
 public:
-    RequestLogController(config::ConfigService *config, store::RequestLog *log)
+    RequestLogController(config::ConfigServices *config, store::RequestLog *log)
         : ApiController(config)
         , m_log(log)
     { }

@@ -12,7 +12,7 @@ namespace obleth::admin {
 class StatusController final : public ApiController
 {
 public:
-    StatusController(config::ConfigService *config, const status::GatewayStatus *status)
+    StatusController(config::ConfigServices *config, const status::GatewayStatus *status)
         : ApiController(config)
         , m_status(status)
     { }

@@ -1,9 +1,8 @@
 #pragma once
 
 #include "model/configsnapshot.h"
-#include "jsonfields.h"
+#include "problem.h"
 
-#include <QJsonObject>
 #include <QObject>
 
 #include <functional>
@@ -16,9 +15,11 @@ class Database;
 
 namespace obleth::config {
 
-/// The one place where the configuration changes: validates, writes to SQLite, then publishes a new
-/// snapshot. The Management API and the GUI both go through it, so they always agree.
-/// Lives in the gateway thread; snapshot() may be read from any thread.
+/// The configuration's shared core: owns the store's configuration tables (through store::ConfigRepository) and
+/// the published snapshot. The resource services (ModelService, TenantService, KeyService, FairShareService,
+/// SettingsService, McpServerService) validate a change, then commit() it here: it is written to SQLite, a new
+/// snapshot is published and changed() emitted. The Management API and the GUI both go through those services,
+/// so they always agree. Lives in the gateway thread; snapshot() may be read from any thread.
 class ConfigService final : public QObject
 {
     Q_OBJECT
@@ -38,38 +39,14 @@ public:
     /// key's secret (shown once). Otherwise returns an empty string.
     [[nodiscard]] QString bootstrapDefaultTenant(QString *error);
 
-    // Models
-    Problem createModel(const QJsonObject &json, model::ModelConfig *out);
-    Problem replaceModel(const QString &id, const QJsonObject &json, model::ModelConfig *out);
-    Problem patchModel(const QString &id, const QJsonObject &json, model::ModelConfig *out);
-    Problem setModelCache(const QString &id, const QJsonObject &json, model::ModelConfig *out);
-    Problem deleteModel(const QString &id);
+    /// For the resource services: runs @p write against the store, then publishes the new snapshot and emits
+    /// changed(). A refusal of the store becomes a storage problem (busy when another program holds the lock).
+    using Write = std::function<bool(store::ConfigRepository &repository, QString *error)>;
+    Problem commit(const Write &write);
 
-    // Tenants
-    Problem createTenant(const QJsonObject &json, model::Tenant *out);
-    Problem patchTenant(const QString &id, const QJsonObject &json, model::Tenant *out);
-    Problem setTenantWeight(const QString &id, const QJsonObject &json, model::Tenant *out);
-    Problem setTenantQuota(const QString &id, const QJsonObject &json, model::Tenant *out);
-    Problem setTenantGroup(const QString &id, const QJsonObject &json, model::Tenant *out);
-    Problem deleteTenant(const QString &id);
-
-    // Keys
-    Problem createKey(const QString &tenantId, const QJsonObject &json, model::ApiKey *out, QString *secret);
-    /// Changes name, expires_at, allowed_models and max_in_flight (contract section 14).
-    Problem patchKey(const QString &id, const QJsonObject &json, model::ApiKey *out);
-    Problem setKeyDisabled(const QString &id, const QJsonObject &json, model::ApiKey *out);
-    Problem deleteKey(const QString &id);
-
-    // Fair-share
-    Problem createGroup(const QJsonObject &json, model::FairShareGroup *out);
-    Problem setCapacity(const QJsonObject &json, qint64 *out);
-    /// {"allowed_origins": [...]}: the browser origins the data plane answers.
-    Problem setCorsOrigins(const QJsonObject &json, QStringList *out);
-
-    // MCP servers
-    Problem createMcpServer(const QJsonObject &json, model::McpServer *out);
-    Problem replaceMcpServer(const QString &id, const QJsonObject &json, model::McpServer *out);
-    Problem deleteMcpServer(const QString &id);
+    /// The settings keys of the values kept in the settings table.
+    static const QString kCapacitySetting;
+    static const QString kCorsOriginsSetting;
 
 Q_SIGNALS:
     /// The configuration changed; snapshot() already shows it.
@@ -77,17 +54,37 @@ Q_SIGNALS:
 
 private:
     Problem reload();
-    /// Runs @p write against the store, then publishes the new snapshot and emits changed().
-    Problem commit(const std::function<bool(QString *)> &write);
-    Problem tenantUpdate(const QString &id, const QJsonObject &json, const QStringList &allowed, model::Tenant *out);
-    Problem saveModel(model::ModelConfig model, bool insert, model::ModelConfig *out);
-    Problem saveTenant(model::Tenant tenant, bool insert, model::Tenant *out);
-    Problem checkTenant(const model::Tenant &tenant) const;
     Problem storageProblem(const QString &error) const;
 
     store::Database *m_db;
     std::unique_ptr<store::ConfigRepository> m_repo;
     std::shared_ptr<const model::ConfigSnapshot> m_snapshot;
 };
+
+/// A new entity id (a UUID without braces).
+[[nodiscard]] QString newEntityId();
+/// Now, to the whole second, as the API shows times.
+[[nodiscard]] QDateTime currentTime();
+
+/// The entity of @p list with @p id, or nullptr.
+template<typename T> const T *findById(const QList<T> &list, const QString &id)
+{
+    for (const T &item : list) {
+        if (item.id == id)
+            return &item;
+    }
+    return nullptr;
+}
+
+/// True when an entity of @p list other than @p exceptId is called @p name (by @p nameOf).
+template<typename T, typename Name>
+bool nameTaken(const QList<T> &list, const QString &name, const QString &exceptId, Name nameOf)
+{
+    for (const T &item : list) {
+        if (nameOf(item) == name && item.id != exceptId)
+            return true;
+    }
+    return false;
+}
 
 } // namespace obleth::config

@@ -4,7 +4,7 @@
 #include "admission/admission.h"
 #include "cache/responsecache.h"
 #include "config/admintoken.h"
-#include "config/configservice.h"
+#include "config/configservices.h"
 #include "dataplane/dataplane.h"
 #include "http/httpserver.h"
 #include "http/tlsconfig.h"
@@ -14,6 +14,7 @@
 #include "proxy/upstreamclient.h"
 #include "store/database.h"
 #include "store/requestlog.h"
+#include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 #include "platform/logging.h"
 
@@ -57,8 +58,9 @@ bool prepareDataDir(const QString &path, QString *error)
 struct Gateway::Parts
 {
     store::Database database;
-    std::unique_ptr<config::ConfigService> config;
+    std::unique_ptr<config::ConfigServices> config;
     std::unique_ptr<store::RequestLog> requestLog;
+    std::unique_ptr<usage::RequestHistory> history;
     std::unique_ptr<usage::RequestMonitor> monitor;
     metrics::Metrics metrics;
     std::unique_ptr<cache::ResponseCache> cache;
@@ -87,6 +89,11 @@ Gateway::~Gateway()
 
 config::ConfigService *Gateway::configService() const
 {
+    return m_parts && m_parts->config ? &m_parts->config->state : nullptr;
+}
+
+config::ConfigServices *Gateway::configServices() const
+{
     return m_parts ? m_parts->config.get() : nullptr;
 }
 
@@ -95,9 +102,9 @@ usage::RequestMonitor *Gateway::requestMonitor() const
     return m_parts ? m_parts->monitor.get() : nullptr;
 }
 
-store::RequestLog *Gateway::requestLog() const
+const usage::RequestHistory *Gateway::requestHistory() const
 {
-    return m_parts ? m_parts->requestLog.get() : nullptr;
+    return m_parts ? m_parts->history.get() : nullptr;
 }
 
 void Gateway::start()
@@ -127,10 +134,10 @@ void Gateway::start()
     Parts &p = *m_parts;
     if (!p.database.open(QDir(m_options.dataDir).filePath(QStringLiteral("obleth.db")), &error))
         return fail(error);
-    p.config = std::make_unique<config::ConfigService>(&p.database);
-    if (!p.config->load(&error))
+    p.config = std::make_unique<config::ConfigServices>(&p.database);
+    if (!p.config->state.load(&error))
         return fail(error);
-    const QString firstKey = p.config->bootstrapDefaultTenant(&error);
+    const QString firstKey = p.config->state.bootstrapDefaultTenant(&error);
     if (!error.isEmpty())
         return fail(error);
     // From now on configuration writes run on this (the gateway's) thread while it serves: a lock held by another
@@ -141,6 +148,7 @@ void Gateway::start()
     p.requestLog = std::make_unique<store::RequestLog>();
     if (!p.requestLog->open(p.database.path(), &error))
         return fail(error);
+    p.history = std::make_unique<usage::RequestHistory>(p.requestLog.get());
     p.monitor = std::make_unique<usage::RequestMonitor>();
     store::RequestLog *requestLog = p.requestLog.get();
     metrics::Metrics *metrics = &p.metrics;
@@ -153,16 +161,16 @@ void Gateway::start()
 
     p.upstream = std::make_unique<proxy::UpstreamClient>();
     p.mock = std::make_unique<mock::MockBackend>();
-    p.admission = std::make_unique<admission::Admission>(int(p.config->snapshot()->capacity));
+    p.admission = std::make_unique<admission::Admission>(int(p.config->state.snapshot()->capacity));
     admission::Admission *admission = p.admission.get();
-    config::ConfigService *config = p.config.get();
+    config::ConfigService *config = &p.config->state;
     connect(config, &config::ConfigService::changed, admission,
             [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
     p.dataPlane = std::make_unique<dataplane::DataPlane>(
         dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(), p.cache.get()},
         m_options.upstream);
     p.adminApi = std::make_unique<admin::AdminApi>(
-        admin::AdminApi::Services{config, &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},
+        admin::AdminApi::Services{p.config.get(), &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},
         adminToken);
     p.adminApi->setListenAddress(m_options.adminHost);
 

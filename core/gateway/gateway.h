@@ -10,13 +10,12 @@
 
 namespace obleth::config {
 class ConfigService;
-}
-namespace obleth::store {
-class RequestLog;
-}
+struct ConfigServices;
+} // namespace obleth::config
 namespace obleth::usage {
+class RequestHistory;
 class RequestMonitor;
-}
+} // namespace obleth::usage
 
 namespace obleth::gateway {
 
@@ -60,11 +59,15 @@ public:
     /// Stops accepting, lets requests in flight finish for up to @p graceMs, then emits stopped().
     void shutdown(int graceMs);
 
-    /// Valid after started(); lives in the gateway's thread.
+    /// The configuration's snapshot and changed(); valid after started(), lives in the gateway's thread.
     [[nodiscard]] config::ConfigService *configService() const;
+    /// The configuration's services (one per resource), through which every change goes; valid after started(),
+    /// lives in the gateway's thread.
+    [[nodiscard]] config::ConfigServices *configServices() const;
     /// Announces every data-plane request (for live views); valid after started().
     [[nodiscard]] usage::RequestMonitor *requestMonitor() const;
-    [[nodiscard]] store::RequestLog *requestLog() const;
+    /// The newest requests of the request log, for a window that opens on a running gateway; valid after started().
+    [[nodiscard]] const usage::RequestHistory *requestHistory() const;
     [[nodiscard]] const status::GatewayStatus &status() const noexcept { return m_status; }
 
 Q_SIGNALS:

@@ -1,9 +1,8 @@
 #include "liveview.h"
 
 #include "admission/admission.h"
-#include "model/configsnapshot.h"
-#include "config/entityjson.h"
 #include "gatewaystatus.h"
+#include "model/configsnapshot.h"
 
 #include <QJsonArray>
 
@@ -14,7 +13,14 @@ QJsonObject liveView(const model::ConfigSnapshot &snap, const GatewayStatus &sta
     const int inFlight = status.permitsInUse();
     QHash<QString, QJsonObject> groups;
     for (const model::FairShareGroup &g : snap.groups) {
-        QJsonObject o = config::toJson(g);
+        // As the Management API shows a group (GET /api/v1/fairshare/groups), with its live counts.
+        QJsonObject o{
+            {QStringLiteral("id"), g.id},
+            {QStringLiteral("name"), g.name},
+            {QStringLiteral("weight"), double(g.weight)},
+            {QStringLiteral("created_at"),
+             g.createdAt.isValid() ? g.createdAt.toUTC().toString(Qt::ISODate) : QString()},
+        };
         o.insert(QStringLiteral("in_flight"), 0);
         o.insert(QStringLiteral("queued"), 0);
         groups.insert(g.name, o);

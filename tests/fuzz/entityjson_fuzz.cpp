@@ -1,6 +1,6 @@
-// Fuzz target: the Management API's decoding of request JSON into entities (core/config/entityjson.h and
-// jsonfields.h): models, tenants, fair-share groups, MCP servers, and API keys (whose two fields
-// ConfigService::createKey reads with JsonFields, as below).
+// Fuzz target: the Management API's decoding of request JSON into entities: the JSON edge (core/admin/entityjson.h
+// and jsonfields.h) reads a body into a typed patch, then the configuration service's rules (core/config/*service.h,
+// apply()) check it and make the entity: models, tenants, fair-share groups, MCP servers, and API keys.
 //
 // Byte 0 chooses the entity (its value modulo 5) and, with bit 3, a create/PUT (every required field checked)
 // rather than a PATCH of an existing valid entity. The rest is the request body, decoded as the Management
@@ -10,7 +10,7 @@
 
 #include "fuzzinput.h"
 
-#include "config/entityjson.h"
+#include "admin/entityjson.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -20,6 +20,8 @@
 #include <cmath>
 
 using namespace obleth::config;
+using obleth::admin::fromJson;
+using obleth::admin::toJson;
 namespace model = obleth::model;
 
 namespace {
@@ -161,6 +163,37 @@ template<typename Entity> QJsonObject shown(const Entity &e)
     return toJson(e);
 }
 
+/// The typed change each entity's service takes, and how it applies one.
+template<typename Entity> struct ServiceOf;
+template<> struct ServiceOf<model::ModelConfig>
+{
+    using Patch = ModelPatch;
+    using Service = ModelService;
+};
+template<> struct ServiceOf<model::Tenant>
+{
+    using Patch = TenantPatch;
+    using Service = TenantService;
+};
+template<> struct ServiceOf<model::FairShareGroup>
+{
+    using Patch = GroupPatch;
+    using Service = FairShareService;
+};
+template<> struct ServiceOf<model::McpServer>
+{
+    using Patch = McpServerPatch;
+    using Service = McpServerService;
+};
+
+/// As the Management API and the entity's service take a body: read at the JSON edge, then checked and applied.
+template<typename Entity> Problem applyJson(const QJsonObject &json, Entity *e, bool complete)
+{
+    typename ServiceOf<Entity>::Patch patch;
+    const Problem p = fromJson(json, complete, &patch);
+    return p.ok() ? ServiceOf<Entity>::Service::apply(patch, e, complete) : p;
+}
+
 template<typename Entity> void check(const QJsonObject &json, bool complete)
 {
     Entity e;
@@ -185,17 +218,23 @@ template<typename Entity> void check(const QJsonObject &json, bool complete)
     FUZZ_CHECK(same(e, back));
 }
 
-/// What ConfigService::createKey reads from its body.
+/// A key's body, as POST /api/v1/tenants/{id}/keys reads it (KeyService::create starts from the name "key").
 void checkKey(const QJsonObject &json)
 {
     model::ApiKey k;
     k.name = QStringLiteral("key");
-    JsonFields f(json, {QStringLiteral("name"), QStringLiteral("expires_at")});
-    f.readName(QStringLiteral("name"), &k.name);
-    f.readOptionalTime(QStringLiteral("expires_at"), &k.expiresAt);
-    if (!f.ok())
-        return checkRejected(f.problem());
+    KeyPatch patch;
+    Problem p = fromJson(json, &patch);
+    if (p.ok())
+        p = KeyService::apply(patch, &k);
+    if (!p.ok())
+        return checkRejected(p);
     FUZZ_CHECK(validName(k.name));
+    if (k.allowedModels) {
+        for (const QString &m : *k.allowedModels)
+            FUZZ_CHECK(!m.isEmpty() && m.size() <= 256);
+    }
+    FUZZ_CHECK(inRange(k.maxInFlight, 1, 1'000'000));
     if (k.expiresAt) {
         FUZZ_CHECK(k.expiresAt->isValid());
         // The API shows the expiry as an ISO time (to the second); it reads back as the same second.

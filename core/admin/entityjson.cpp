@@ -1,13 +1,15 @@
 #include "entityjson.h"
 
+#include "jsonfields.h"
+
 #include <QJsonArray>
 
-namespace obleth::config {
+namespace obleth::admin {
+
+using config::Problem;
+namespace limits = config::limits;
 
 namespace {
-constexpr qint64 kMaxSeconds = 7 * 24 * 3600;
-constexpr qint64 kMaxCount = 1'000'000'000;
-
 QJsonValue optional(const std::optional<qint64> &v)
 {
     return v ? QJsonValue(double(*v)) : QJsonValue(QJsonValue::Null);
@@ -97,7 +99,7 @@ QJsonObject toJson(const model::McpServer &s)
     };
 }
 
-Problem applyJson(const QJsonObject &json, model::ModelConfig *m, bool complete)
+Problem fromJson(const QJsonObject &json, bool complete, config::ModelPatch *m)
 {
     JsonFields f(json,
                  {QStringLiteral("model_name"), QStringLiteral("upstream_model"), QStringLiteral("api_base"),
@@ -114,27 +116,25 @@ Problem applyJson(const QJsonObject &json, model::ModelConfig *m, bool complete)
         f.require(QStringLiteral("model_name"));
         f.require(QStringLiteral("api_base"));
     }
-    f.readName(QStringLiteral("model_name"), &m->modelName);
-    f.readName(QStringLiteral("upstream_model"), &m->upstreamModel);
-    f.readUrl(QStringLiteral("api_base"), &m->apiBase);
+    f.readString(QStringLiteral("model_name"), &m->modelName);
+    f.readString(QStringLiteral("upstream_model"), &m->upstreamModel);
+    f.readString(QStringLiteral("api_base"), &m->apiBase);
     f.readSecret(QStringLiteral("api_key"), &m->apiKey);
-    f.readDouble(QStringLiteral("input_cost_per_token"), &m->inputCostPerToken, 0, 1e6);
-    f.readDouble(QStringLiteral("output_cost_per_token"), &m->outputCostPerToken, 0, 1e6);
-    f.readOptionalInt(QStringLiteral("context_window"), &m->contextWindow, 1, kMaxCount);
+    f.readNumber(QStringLiteral("input_cost_per_token"), &m->inputCostPerToken, limits::kCostPerToken);
+    f.readNumber(QStringLiteral("output_cost_per_token"), &m->outputCostPerToken, limits::kCostPerToken);
+    f.readOptionalWholeNumber(QStringLiteral("context_window"), &m->contextWindow, limits::kCount);
     f.readBool(QStringLiteral("enabled"), &m->enabled);
-    f.readDouble(QStringLiteral("admission_weight"), &m->admissionWeight, 0, 1e6, true);
-    f.readOptionalInt(QStringLiteral("max_concurrency"), &m->maxConcurrency, 1, 1'000'000);
+    f.readNumber(QStringLiteral("admission_weight"), &m->admissionWeight, limits::kAdmissionWeight);
+    f.readOptionalWholeNumber(QStringLiteral("max_concurrency"), &m->maxConcurrency, limits::kConcurrency);
     f.readBool(QStringLiteral("cache_enabled"), &m->cacheEnabled);
-    f.readInt(QStringLiteral("cache_ttl_secs"), &m->cacheTtlSecs, 0, 365 * 24 * 3600);
-    f.readInt(QStringLiteral("connect_timeout_secs"), &m->connectTimeoutSecs, 1, kMaxSeconds);
-    f.readInt(QStringLiteral("first_byte_timeout_secs"), &m->firstByteTimeoutSecs, 1, kMaxSeconds);
-    f.readInt(QStringLiteral("idle_timeout_secs"), &m->idleTimeoutSecs, 1, kMaxSeconds);
-    if (f.ok() && m->upstreamModel.isEmpty())
-        m->upstreamModel = m->modelName;
+    f.readWholeNumber(QStringLiteral("cache_ttl_secs"), &m->cacheTtlSecs, limits::kCacheTtlSecs);
+    f.readWholeNumber(QStringLiteral("connect_timeout_secs"), &m->connectTimeoutSecs, limits::kTimeoutSecs);
+    f.readWholeNumber(QStringLiteral("first_byte_timeout_secs"), &m->firstByteTimeoutSecs, limits::kTimeoutSecs);
+    f.readWholeNumber(QStringLiteral("idle_timeout_secs"), &m->idleTimeoutSecs, limits::kTimeoutSecs);
     return f.problem();
 }
 
-Problem applyJson(const QJsonObject &json, model::Tenant *t, bool complete)
+Problem fromJson(const QJsonObject &json, bool complete, config::TenantPatch *t)
 {
     JsonFields f(json,
                  {QStringLiteral("name"), QStringLiteral("fairshare_group"), QStringLiteral("weight"),
@@ -142,25 +142,25 @@ Problem applyJson(const QJsonObject &json, model::Tenant *t, bool complete)
                   QStringLiteral("created_at"), QStringLiteral("updated_at")});
     if (complete)
         f.require(QStringLiteral("name"));
-    f.readName(QStringLiteral("name"), &t->name);
-    f.readName(QStringLiteral("fairshare_group"), &t->fairshareGroup);
-    f.readInt(QStringLiteral("weight"), &t->weight, 1, 1'000'000);
-    f.readOptionalInt(QStringLiteral("tokens_per_minute"), &t->tokensPerMinute, 1, kMaxCount);
-    f.readOptionalInt(QStringLiteral("max_in_flight"), &t->maxInFlight, 1, 1'000'000);
+    f.readString(QStringLiteral("name"), &t->name);
+    f.readString(QStringLiteral("fairshare_group"), &t->fairshareGroup);
+    f.readWholeNumber(QStringLiteral("weight"), &t->weight, limits::kWeight);
+    f.readOptionalWholeNumber(QStringLiteral("tokens_per_minute"), &t->tokensPerMinute, limits::kCount);
+    f.readOptionalWholeNumber(QStringLiteral("max_in_flight"), &t->maxInFlight, limits::kConcurrency);
     return f.problem();
 }
 
-Problem applyJson(const QJsonObject &json, model::FairShareGroup *g, bool complete)
+Problem fromJson(const QJsonObject &json, bool complete, config::GroupPatch *g)
 {
     JsonFields f(json, {QStringLiteral("name"), QStringLiteral("weight")});
     if (complete)
         f.require(QStringLiteral("name"));
-    f.readName(QStringLiteral("name"), &g->name);
-    f.readInt(QStringLiteral("weight"), &g->weight, 1, 1'000'000);
+    f.readString(QStringLiteral("name"), &g->name);
+    f.readWholeNumber(QStringLiteral("weight"), &g->weight, limits::kWeight);
     return f.problem();
 }
 
-Problem applyJson(const QJsonObject &json, model::McpServer *s, bool complete)
+Problem fromJson(const QJsonObject &json, bool complete, config::McpServerPatch *s)
 {
     JsonFields f(json,
                  {QStringLiteral("name"), QStringLiteral("upstream_url"), QStringLiteral("auth_header"),
@@ -170,14 +170,24 @@ Problem applyJson(const QJsonObject &json, model::McpServer *s, bool complete)
         f.require(QStringLiteral("name"));
         f.require(QStringLiteral("upstream_url"));
     }
-    f.readName(QStringLiteral("name"), &s->name, 128);
-    f.readUrl(QStringLiteral("upstream_url"), &s->upstreamUrl);
+    f.readString(QStringLiteral("name"), &s->name);
+    f.readString(QStringLiteral("upstream_url"), &s->upstreamUrl);
     f.readSecret(QStringLiteral("auth_header"), &s->authHeader);
     f.readBool(QStringLiteral("enabled"), &s->enabled);
     f.readStringList(QStringLiteral("allowed_tenants"), &s->allowedTenants);
-    if (f.ok() && s->name.contains(QLatin1Char('/')))
-        return Problem::invalid(QStringLiteral("name"), QStringLiteral("name must not contain '/'"));
     return f.problem();
 }
 
-} // namespace obleth::config
+Problem fromJson(const QJsonObject &json, config::KeyPatch *k)
+{
+    JsonFields f(json,
+                 {QStringLiteral("name"), QStringLiteral("expires_at"), QStringLiteral("allowed_models"),
+                  QStringLiteral("max_in_flight")});
+    f.readString(QStringLiteral("name"), &k->name);
+    f.readOptionalTime(QStringLiteral("expires_at"), &k->expiresAt);
+    f.readOptionalStringList(QStringLiteral("allowed_models"), &k->allowedModels);
+    f.readOptionalWholeNumber(QStringLiteral("max_in_flight"), &k->maxInFlight, limits::kConcurrency);
+    return f.problem();
+}
+
+} // namespace obleth::admin

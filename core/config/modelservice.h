@@ -1,0 +1,61 @@
+#pragma once
+
+#include "model/entities.h"
+#include "problem.h"
+
+#include <optional>
+
+namespace obleth::config {
+
+class ConfigService;
+
+/// The fields of a registry model to set; a field left unset is not touched. For create() and replace() the
+/// fields not set take their defaults (those of model::ModelConfig), except the write-only api_key, which
+/// replace() keeps unless it is set.
+struct ModelPatch
+{
+    std::optional<QString> modelName;
+    std::optional<QString> upstreamModel; ///< not set on create or replace: the same as modelName
+    std::optional<QString> apiBase;
+    std::optional<QString> apiKey; ///< write-only; an empty string clears the stored key
+    std::optional<double> inputCostPerToken;
+    std::optional<double> outputCostPerToken;
+    std::optional<std::optional<qint64>> contextWindow; ///< set to std::nullopt: not known
+    std::optional<bool> enabled;
+    std::optional<double> admissionWeight;
+    std::optional<std::optional<qint64>> maxConcurrency; ///< set to std::nullopt: no limit
+    std::optional<bool> cacheEnabled;
+    std::optional<qint64> cacheTtlSecs;
+    std::optional<qint64> connectTimeoutSecs;
+    std::optional<qint64> firstByteTimeoutSecs;
+    std::optional<qint64> idleTimeoutSecs;
+};
+
+/// The model registry: creates, replaces, changes and deletes models, with the registry's rules (ranges, URL,
+/// unique model_name). Lives in the gateway thread, as the ConfigService it commits to.
+class ModelService final
+{
+public:
+    explicit ModelService(ConfigService *config);
+
+    /// Not found, or ok with the model in @p out (when given).
+    Problem find(const QString &id, model::ModelConfig *out = nullptr) const;
+    /// model_name and api_base are required.
+    Problem create(const ModelPatch &fields, model::ModelConfig *out = nullptr);
+    /// PUT: the whole model; the stored api_key stays unless @p fields sets it.
+    Problem replace(const QString &id, const ModelPatch &fields, model::ModelConfig *out = nullptr);
+    /// PATCH: only what @p patch sets changes.
+    Problem update(const QString &id, const ModelPatch &patch, model::ModelConfig *out = nullptr);
+    Problem remove(const QString &id);
+
+    /// Checks @p patch against the registry's field rules and applies it to @p model; with @p complete (a create or
+    /// a replace), model_name and api_base are required. Leaves @p model as it was on a problem.
+    [[nodiscard]] static Problem apply(const ModelPatch &patch, model::ModelConfig *model, bool complete);
+
+private:
+    Problem save(model::ModelConfig model, bool insert, model::ModelConfig *out, const model::ModelConfig *before);
+
+    ConfigService *m_config;
+};
+
+} // namespace obleth::config
