@@ -485,8 +485,6 @@ struct KnownArrow
 };
 
 const QList<KnownArrow> knownOpenArrows = {
-    {"never", "ui/gatewaylink.cpp", "core/store/requestlog.h",
-     "GatewayLink queries the request log's store directly; it should go through a gateway or usage service"},
 };
 
 SourceFiles files(std::initializer_list<std::pair<const char *, std::initializer_list<const char *>>> list)
