@@ -36,37 +36,40 @@ DataPlane::~DataPlane() = default;
 
 void DataPlane::addRoutes()
 {
-    // A route's answers to other methods are its "*" entry; where there is none (the model list), a request with
-    // another method goes to the default upstream, like a path no route takes.
-    const auto usePost = [](RequestContext &ctx, const http::PathParams &) {
+    using Params = http::PathParams;
+    const RouteHandler health = [this](RequestContext &ctx, const Params &) { answerHealth(ctx); };
+    const RouteHandler useGet = [](RequestContext &ctx, const Params &) {
+        ctx.error(405, "method_not_allowed", QStringLiteral("use GET /health"));
+    };
+    const RouteHandler generation
+        = [this](RequestContext &ctx, const Params &) { m_models.serve(ctx, ModelRoutes::Kind::Generation); };
+    const RouteHandler embeddings
+        = [this](RequestContext &ctx, const Params &) { m_models.serve(ctx, ModelRoutes::Kind::Embeddings); };
+    const RouteHandler usePost = [](RequestContext &ctx, const Params &) {
         ctx.error(405, "method_not_allowed", QStringLiteral("use POST %1").arg(QString::fromUtf8(ctx.request.path)));
     };
-    const auto generation
-        = [this](RequestContext &ctx, const http::PathParams &) { m_models.serve(ctx, ModelRoutes::Kind::Generation); };
-    const auto mcp = [this](RequestContext &ctx, const http::PathParams &) {
+    const RouteHandler modelList = [this](RequestContext &ctx, const Params &) { listModels(ctx); };
+    const RouteHandler model = [this](RequestContext &ctx, const Params &params) {
+        retrieveModel(ctx, params.value(QStringLiteral("name")));
+    };
+    const RouteHandler mcp = [this](RequestContext &ctx, const Params &) {
         m_services.mcp->serve(ctx.request, ctx.responder, *ctx.snapshot, ctx.key->tenantId, ctx.requestId);
     };
 
-    m_openRoutes.add("GET", QStringLiteral("/health"),
-                     [this](RequestContext &ctx, const http::PathParams &) { health(ctx); });
-    m_openRoutes.add("*", QStringLiteral("/health"), [](RequestContext &ctx, const http::PathParams &) {
-        ctx.error(405, "method_not_allowed", QStringLiteral("use GET /health"));
-    });
+    // Open to anyone, without a key, paused or not.
+    m_openRoutes.add("GET", QStringLiteral("/health"), health);
+    m_openRoutes.add("*", QStringLiteral("/health"), useGet);
 
+    // For tenant keys. Another method on the model list or a model, and any path not here, go to the default
+    // upstream (passOn).
     m_keyRoutes.add("POST", QStringLiteral("/v1/chat/completions"), generation);
     m_keyRoutes.add("*", QStringLiteral("/v1/chat/completions"), usePost);
     m_keyRoutes.add("POST", QStringLiteral("/v1/completions"), generation);
     m_keyRoutes.add("*", QStringLiteral("/v1/completions"), usePost);
-    m_keyRoutes.add("POST", QStringLiteral("/v1/embeddings"), [this](RequestContext &ctx, const http::PathParams &) {
-        m_models.serve(ctx, ModelRoutes::Kind::Embeddings);
-    });
+    m_keyRoutes.add("POST", QStringLiteral("/v1/embeddings"), embeddings);
     m_keyRoutes.add("*", QStringLiteral("/v1/embeddings"), usePost);
-    m_keyRoutes.add("GET", QStringLiteral("/v1/models"),
-                    [this](RequestContext &ctx, const http::PathParams &) { listModels(ctx); });
-    m_keyRoutes.add("GET", QStringLiteral("/v1/models/{name}"),
-                    [this](RequestContext &ctx, const http::PathParams &params) {
-                        retrieveModel(ctx, params.value(QStringLiteral("name")));
-                    });
+    m_keyRoutes.add("GET", QStringLiteral("/v1/models"), modelList);
+    m_keyRoutes.add("GET", QStringLiteral("/v1/models/{name}"), model);
     m_keyRoutes.add("*", QStringLiteral("/mcp"), mcp); // McpGateway::isMcpPath
     m_keyRoutes.add("*", QStringLiteral("/mcp/{path...}"), mcp);
 }
@@ -147,7 +150,7 @@ void DataPlane::passOn(RequestContext &ctx)
     m_forwarder.fallThrough(ctx);
 }
 
-void DataPlane::health(RequestContext &ctx) const
+void DataPlane::answerHealth(RequestContext &ctx) const
 {
     http::Headers h = ctx.idHeader();
     h.add("Content-Type", "text/plain; charset=utf-8");

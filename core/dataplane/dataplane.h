@@ -76,11 +76,12 @@ public:
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
 
 private:
-    using Routes = http::BasicRouter<std::function<void(RequestContext &, const http::PathParams &)>>;
+    using RouteHandler = std::function<void(RequestContext &, const http::PathParams &)>;
+    using Routes = http::BasicRouter<RouteHandler>;
     void addRoutes();
     /// A key's request that no route takes (or a route passes on): to the default upstream.
     void passOn(RequestContext &ctx);
-    void health(RequestContext &ctx) const;
+    void answerHealth(RequestContext &ctx) const;
     void listModels(RequestContext &ctx);
     void retrieveModel(RequestContext &ctx, const QString &name);
 
