@@ -5,6 +5,7 @@
 #include "corscontroller.h"
 #include "eventscontroller.h"
 #include "fairsharecontroller.h"
+#include "http/authorization.h"
 #include "http/httpresponder.h"
 #include "keyscontroller.h"
 #include "mcpserverscontroller.h"
@@ -76,10 +77,8 @@ AdminApi::~AdminApi() = default;
 
 bool AdminApi::authorized(const http::HttpRequest &request) const
 {
-    const QByteArray auth = request.headers.value("authorization");
-    if (auth.size() <= 7 || !http::Headers::nameEquals(auth.first(7), "bearer "))
-        return false;
-    return config::constantTimeEquals(auth.mid(7).trimmed(), m_adminToken);
+    const QByteArray token = http::bearerToken(request.headers);
+    return !token.isEmpty() && config::constantTimeEquals(token, m_adminToken);
 }
 
 bool AdminApi::isAllowedHost(const QByteArray &hostHeader, const QHostAddress &listenAddress)

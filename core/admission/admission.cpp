@@ -1,26 +1,8 @@
 #include "admission.h"
 
+#include "platform/logging.h"
+
 namespace obleth::admission {
-
-/// Holds one admitted ticket for as long as its parent (the request's responder) lives.
-class TicketHolder final : public QObject
-{
-public:
-    TicketHolder(Admission *admission, quint64 ticket, QObject *owner)
-        : QObject(owner)
-        , m_admission(admission)
-        , m_ticket(ticket)
-    { }
-    ~TicketHolder() override
-    {
-        if (m_admission)
-            m_admission->released(m_ticket);
-    }
-
-private:
-    QPointer<Admission> m_admission;
-    quint64 m_ticket;
-};
 
 namespace {
 Scheduler::Limits limitsWith(int capacity)
@@ -29,25 +11,9 @@ Scheduler::Limits limitsWith(int capacity)
     limits.capacity = std::max(capacity, 1);
     return limits;
 }
-} // namespace
 
-Admission::Admission(int capacity, QObject *parent)
-    : QObject(parent)
-    , m_scheduler([this] { return m_clock.elapsed(); }, limitsWith(capacity))
-{
-    m_clock.start();
-    m_expiry.setSingleShot(true);
-    connect(&m_expiry, &QTimer::timeout, this, &Admission::onExpiry);
-}
-
-Admission::~Admission()
-{
-    for (const Pending &p : std::as_const(m_pending))
-        disconnect(p.ownerGone);
-}
-
-void Admission::request(const model::ConfigSnapshot &snapshot, const model::Tenant &tenant,
-                        const model::ModelConfig *model, QObject *owner, Proceed proceed, Reject reject)
+Scheduler::Request schedulerRequest(const model::ConfigSnapshot &snapshot, const model::Tenant &tenant,
+                                    const model::ModelConfig *model)
 {
     Scheduler::Request r;
     r.tenant = tenant.id;
@@ -65,51 +31,108 @@ void Admission::request(const model::ConfigSnapshot &snapshot, const model::Tena
         if (model->maxConcurrency)
             r.modelCap = int(*model->maxConcurrency);
     }
-    const Scheduler::Decision decision = m_scheduler.submit(r);
+    return r;
+}
+} // namespace
+
+Admission::Admission(int capacity, QObject *parent)
+    : QObject(parent)
+    , m_scheduler([this] { return m_clock.elapsed(); }, limitsWith(capacity))
+    , m_buckets([this] { return m_clock.elapsed(); })
+{
+    m_clock.start();
+    m_expiry.setSingleShot(true);
+    connect(&m_expiry, &QTimer::timeout, this, &Admission::onExpiry);
+}
+
+Admission::~Admission() = default;
+
+void Admission::admit(const model::ConfigSnapshot &snapshot, const Request &request, QObject *owner, Proceed proceed,
+                      Reject reject)
+{
+    const model::Tenant &tenant = *request.tenant;
+    const QByteArray &id = request.requestId;
+    TokenBuckets::Reservation reservation{true, 0, 0};
+    if (tenant.tokensPerMinute) {
+        const qint64 perMinute = *tenant.tokensPerMinute;
+        reservation = m_buckets.reserve(tenant.id, perMinute, request.tokenEstimate);
+        if (!reservation.granted) {
+            qCInfo(lcAdmission).noquote()
+                << id << "refused: tenant" << tenant.name << "has used its budget of" << perMinute
+                << "tokens per minute; retry in" << reservation.retryAfterSecs << "s";
+            return reject(reservation.retryAfterSecs,
+                          QStringLiteral("the tenant's token budget (%1 tokens per minute) is used up; retry in %2 s")
+                              .arg(perMinute)
+                              .arg(reservation.retryAfterSecs));
+        }
+    }
+    auto *ticket = new Ticket(this, owner);
+    ticket->m_tenant = tenant.id;
+    ticket->m_perMinute = tenant.tokensPerMinute.value_or(0);
+    ticket->m_reserved = reservation.reserved;
+    ticket->m_requestId = id;
+
+    const Scheduler::Decision decision = m_scheduler.submit(schedulerRequest(snapshot, tenant, request.model));
+    ticket->m_permit = decision.ticket;
     switch (decision.outcome) {
     case Scheduler::Outcome::Admitted:
-        hold(decision.ticket, owner);
-        proceed();
-        return;
+        qCDebug(lcAdmission).noquote() << id << "admitted at once";
+        ticket->m_state = Ticket::State::Admitted;
+        return proceed(*ticket);
     case Scheduler::Outcome::Rejected:
-        reject(decision.retryAfterSecs, QStringLiteral("the fair-share queue is full"));
-        return;
-    case Scheduler::Outcome::Queued: {
-        Pending pending{owner, std::move(proceed), std::move(reject), {}};
-        const quint64 ticket = decision.ticket;
-        pending.ownerGone = connect(owner, &QObject::destroyed, this, [this, ticket] {
-            m_pending.remove(ticket);
-            m_scheduler.cancel(ticket);
-        });
-        m_pending.insert(ticket, std::move(pending));
+        qCDebug(lcAdmission).noquote() << id << "refused: the fair-share queue is full";
+        ticket->giveBackTokens();
+        ticket->m_state = Ticket::State::Refused;
+        delete ticket;
+        return reject(decision.retryAfterSecs, QStringLiteral("the fair-share queue is full"));
+    case Scheduler::Outcome::Queued:
+        qCDebug(lcAdmission).noquote() << id << "queued for a permit;" << m_scheduler.queued() << "waiting";
+        ticket->m_proceed = std::move(proceed);
+        ticket->m_reject = std::move(reject);
+        m_queued.insert(decision.ticket, ticket);
         armExpiry();
         return;
     }
-    }
 }
 
-void Admission::hold(quint64 ticket, QObject *owner)
+qint64 Admission::tokensLeft(const model::Tenant &tenant)
 {
-    new TicketHolder(this, ticket, owner);
+    return tenant.tokensPerMinute ? m_buckets.available(tenant.id, *tenant.tokensPerMinute) : -1;
 }
 
-void Admission::released(quint64 ticket)
+void Admission::release(quint64 permit)
 {
-    startAdmitted(m_scheduler.release(ticket));
+    startAdmitted(m_scheduler.release(permit));
 }
 
-void Admission::startAdmitted(const QList<quint64> &tickets)
+void Admission::withdraw(Ticket *ticket)
 {
-    for (quint64 ticket : tickets) {
-        Pending pending = m_pending.take(ticket);
-        disconnect(pending.ownerGone);
-        if (!pending.owner) { // gone meanwhile: give the permit straight back
-            startAdmitted(m_scheduler.release(ticket));
+    qCDebug(lcAdmission).noquote() << ticket->m_requestId << "left the queue: its client is gone";
+    m_queued.remove(ticket->m_permit);
+    m_scheduler.cancel(ticket->m_permit);
+    armExpiry();
+}
+
+void Admission::startAdmitted(const QList<quint64> &permits)
+{
+    for (quint64 permit : permits) {
+        Ticket *ticket = m_queued.take(permit);
+        if (!ticket) { // not ours (cannot happen): give the permit straight back
+            startAdmitted(m_scheduler.release(permit));
             continue;
         }
-        hold(ticket, pending.owner);
-        // Not from inside whatever released the permit (often a responder being destroyed).
-        QMetaObject::invokeMethod(pending.owner, std::move(pending.proceed), Qt::QueuedConnection);
+        qCDebug(lcAdmission).noquote() << ticket->m_requestId << "admitted from the queue";
+        ticket->m_state = Ticket::State::Admitted;
+        ticket->m_reject = nullptr;
+        // Not from inside whatever released the permit (often a responder being destroyed); not at all if the
+        // ticket (with its owner) goes first.
+        QMetaObject::invokeMethod(
+            ticket,
+            [ticket] {
+                const Proceed proceed = std::move(ticket->m_proceed);
+                proceed(*ticket);
+            },
+            Qt::QueuedConnection);
     }
     armExpiry();
 }
@@ -122,11 +145,16 @@ void Admission::setCapacity(int capacity)
 void Admission::onExpiry()
 {
     const QList<quint64> expired = m_scheduler.expire();
-    for (quint64 ticket : expired) {
-        Pending pending = m_pending.take(ticket);
-        disconnect(pending.ownerGone);
-        if (pending.owner)
-            pending.reject(1, QStringLiteral("waited too long for a fair-share permit"));
+    for (quint64 permit : expired) {
+        Ticket *ticket = m_queued.take(permit);
+        if (!ticket)
+            continue;
+        qCDebug(lcAdmission).noquote() << ticket->m_requestId << "refused: waited too long for a permit";
+        ticket->m_state = Ticket::State::Refused;
+        ticket->giveBackTokens();
+        ticket->m_proceed = nullptr;
+        const Reject reject = std::move(ticket->m_reject);
+        reject(1, QStringLiteral("waited too long for a fair-share permit"));
     }
     armExpiry();
 }

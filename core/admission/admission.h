@@ -2,20 +2,22 @@
 
 #include "model/configsnapshot.h"
 #include "scheduler.h"
+#include "ticket.h"
+#include "tokenbuckets.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
-#include <QPointer>
 #include <QTimer>
 
 #include <functional>
 
 namespace obleth::admission {
 
-/// Fair-share admission for the data plane: wraps the Scheduler with the configuration (weights, groups,
-/// caps, capacity), the event loop (queue timeouts) and object lifetimes (a permit is held until the
-/// request's responder is gone; a queued request whose client leaves gives up its place).
+/// Admission for the data plane's generation requests (contract section 3): each takes one Ticket, which
+/// reserves its token estimate from the tenant's tokens_per_minute budget (TokenBuckets) and holds a weighted
+/// fair-share permit (Scheduler). Wraps both with the configuration (weights, groups, caps, capacity), the event
+/// loop (queue timeouts) and object lifetimes (a ticket lives as long as the request's responder).
 class Admission final : public QObject
 {
     Q_OBJECT
@@ -25,14 +27,27 @@ public:
     explicit Admission(int capacity, QObject *parent = nullptr);
     ~Admission() override;
 
-    using Proceed = std::function<void()>;
+    /// What one request asks for.
+    struct Request
+    {
+        const model::Tenant *tenant = nullptr;
+        const model::ModelConfig *model = nullptr; ///< nullptr: the built-in mock-model
+        qint64 tokenEstimate = 0; ///< prompt and completion tokens it may use, for the tenant's token budget
+        QByteArray requestId; ///< for the log
+    };
+    using Proceed = std::function<void(Ticket &ticket)>;
     using Reject = std::function<void(int retryAfterSecs, const QString &reason)>;
 
-    /// Asks for a permit for @p tenant's request on @p model (nullptr: the built-in mock-model). Calls
-    /// @p proceed once admitted, at once or later, and holds the permit until @p owner is destroyed; or
-    /// calls @p reject (queue full, or waited too long). Neither is called if @p owner goes first.
-    void request(const model::ConfigSnapshot &snapshot, const model::Tenant &tenant, const model::ModelConfig *model,
-                 QObject *owner, Proceed proceed, Reject reject);
+    /// Takes @p request's token estimate from its tenant's budget (when the tenant has one), then asks for a
+    /// permit. Calls @p proceed with the request's ticket once admitted, at once or later; or @p reject: the
+    /// token budget is spent, the queue is full, or it waited too long. The ticket belongs to @p owner; neither
+    /// callback is called once @p owner is gone.
+    void admit(const model::ConfigSnapshot &snapshot, const Request &request, QObject *owner, Proceed proceed,
+               Reject reject);
+
+    /// Tokens left in @p tenant's budget now (all of its tokens_per_minute when it has used none); -1 when it
+    /// has no budget.
+    [[nodiscard]] qint64 tokensLeft(const model::Tenant &tenant);
 
     void setCapacity(int capacity);
     [[nodiscard]] int inFlight() const noexcept { return m_scheduler.inFlight(); }
@@ -42,23 +57,19 @@ public:
     [[nodiscard]] QList<Scheduler::ModelView> models() const { return m_scheduler.models(); }
 
 private:
-    friend class TicketHolder;
-    struct Pending
-    {
-        QPointer<QObject> owner;
-        Proceed proceed;
-        Reject reject;
-        QMetaObject::Connection ownerGone;
-    };
-    void hold(quint64 ticket, QObject *owner);
-    void released(quint64 ticket);
-    void startAdmitted(const QList<quint64> &tickets);
+    friend class Ticket;
+    /// An admitted ticket is gone: its permit ends.
+    void release(quint64 permit);
+    /// A queued ticket is gone: it leaves the queue.
+    void withdraw(Ticket *ticket);
+    void startAdmitted(const QList<quint64> &permits);
     void onExpiry();
     void armExpiry();
 
     QElapsedTimer m_clock;
     Scheduler m_scheduler;
-    QHash<quint64, Pending> m_pending;
+    TokenBuckets m_buckets;
+    QHash<quint64, Ticket *> m_queued; ///< the scheduler's ticket -> the waiting request's ticket
     QTimer m_expiry;
 };
 

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "admission/tokenbuckets.h"
-#include "model/entities.h"
+#include "cachepolicy.h"
 #include "http/httphandler.h"
-#include "proxy/proxycall.h"
+#include "http/router.h"
+#include "keyauthenticator.h"
+#include "modelroutes.h"
+#include "upstreamforwarder.h"
 
-#include <QHash>
-#include <QJsonObject>
 #include <QObject>
 #include <QUrl>
 
@@ -14,9 +14,6 @@
 
 namespace obleth::config {
 class ConfigService;
-}
-namespace obleth::model {
-struct ConfigSnapshot;
 }
 namespace obleth::mock {
 class MockBackend;
@@ -29,8 +26,7 @@ class UpstreamClient;
 }
 namespace obleth::usage {
 class RequestMonitor;
-class RequestTrace;
-} // namespace obleth::usage
+}
 namespace obleth::cache {
 class ResponseCache;
 }
@@ -40,8 +36,12 @@ class McpGateway;
 
 namespace obleth::dataplane {
 
-/// The OpenAI-compatible data plane (contract section 2): authenticates tenant keys against the
-/// configuration snapshot, resolves the model, and forwards to the upstream or the built-in mock.
+struct RequestContext;
+
+/// The OpenAI-compatible data plane (contract section 2), the front of it: brings the path to its normal form,
+/// applies the CORS policy, starts the request's trace, authenticates the tenant key (KeyAuthenticator) and
+/// dispatches through its route table to the model routes (ModelRoutes), the model list (ModelCatalog), the MCP
+/// gateway, or the default upstream (UpstreamForwarder).
 class DataPlane final : public QObject, public http::HttpHandler
 {
     Q_OBJECT
@@ -57,8 +57,10 @@ public:
         admission::Admission *admission = nullptr;
         usage::RequestMonitor *monitor = nullptr;
         cache::ResponseCache *cache = nullptr;
+        mcp::McpGateway *mcp = nullptr;
     };
     DataPlane(Services services, QUrl defaultUpstream, QObject *parent = nullptr);
+    ~DataPlane() override;
 
     /// The body limit for a request target: 16 MiB for the MCP gateway, 64 MiB elsewhere.
     [[nodiscard]] static qint64 bodyLimitFor(const QByteArray &target);
@@ -73,44 +75,23 @@ public:
     void setPaused(bool paused) { m_paused = paused; }
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
 
-    /// Upstream calls for the default upstream use these timeouts (contract section 9 defaults).
-    static constexpr int kDefaultConnectTimeoutMs = 10'000;
-    static constexpr int kDefaultFirstByteTimeoutMs = 600'000;
-    static constexpr int kDefaultIdleTimeoutMs = 120'000;
-
 private:
-    struct Context;
-    /// Chat and completions (@p generation: a model is required, and admission applies) or embeddings
-    /// (no permit; an unknown model goes to the default upstream).
-    void handleModelRoute(Context &ctx, bool generation);
-    void handleModelList(Context &ctx);
-    bool handleModelRetrieve(Context &ctx);
-    void forward(Context &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
-                 const model::ModelConfig *timeouts);
-    /// Chat and completions wait for a fair-share permit, which they hold until their response or stream
-    /// ends; then @p then runs (or the client gets 429).
-    void admitThen(Context &ctx, const model::ModelConfig *model, std::function<void(Context &)> then);
-    /// Takes the request's token estimate from its tenant's tokens_per_minute budget, settled with the real
-    /// usage when it ends; answers 429 and returns false when the budget is spent.
-    bool reserveTokens(Context &ctx, const QJsonObject &body);
-    /// The response cache for a registered model: answers a hit and returns true; on a miss arranges for
-    /// the answer to be stored. Sets x-obleth-cache either way.
-    bool serveFromCache(Context &ctx, const model::ModelConfig &model);
-    void fallThrough(Context &ctx);
-    void serveMock(Context &ctx);
-    /// Answers 401/403 and returns false unless the request carries a usable tenant key.
-    bool authenticate(Context &ctx);
-    /// The key's own max_in_flight: counts the request until its answer is over, or answers 429.
-    bool holdKeySlot(Context &ctx);
-    /// The key's allowed_models: answers 403 `model_not_allowed` and returns false unless @p name is allowed
-    /// (an empty name: a route whose model obleth cannot see, refused to a key with a model list).
-    bool checkModelScope(Context &ctx, const QString &name);
+    using RouteHandler = std::function<void(RequestContext &, const http::PathParams &)>;
+    using Routes = http::BasicRouter<RouteHandler>;
+    void addRoutes();
+    /// A key's request that no route takes (or a route passes on): to the default upstream.
+    void passOn(RequestContext &ctx);
+    void answerHealth(RequestContext &ctx) const;
+    void listModels(RequestContext &ctx);
+    void retrieveModel(RequestContext &ctx, const QString &name);
 
     Services m_services;
-    mcp::McpGateway *m_mcp;
-    admission::TokenBuckets m_buckets;
-    QUrl m_defaultUpstream;
-    QHash<QString, int> m_keyInFlight; ///< key id -> requests in flight, for keys with max_in_flight
+    KeyAuthenticator m_keys;
+    UpstreamForwarder m_forwarder;
+    CachePolicy m_cache;
+    ModelRoutes m_models;
+    Routes m_openRoutes; ///< served to anyone, paused or not
+    Routes m_keyRoutes; ///< served to a tenant key
     bool m_paused = false;
 };
 

@@ -8,6 +8,7 @@
 #include "dataplane/dataplane.h"
 #include "http/httpserver.h"
 #include "http/tlsconfig.h"
+#include "mcp/mcpgateway.h"
 #include "metrics/metrics.h"
 #include "mock/mockbackend.h"
 #include "openai/error.h"
@@ -67,6 +68,7 @@ struct Gateway::Parts
     std::unique_ptr<proxy::UpstreamClient> upstream;
     std::unique_ptr<mock::MockBackend> mock;
     std::unique_ptr<admission::Admission> admission;
+    std::unique_ptr<mcp::McpGateway> mcp;
     std::unique_ptr<dataplane::DataPlane> dataPlane;
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
@@ -166,8 +168,10 @@ void Gateway::start()
     config::ConfigService *config = &p.config->state;
     connect(config, &config::ConfigService::changed, admission,
             [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
+    p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     p.dataPlane = std::make_unique<dataplane::DataPlane>(
-        dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(), p.cache.get()},
+        dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(),
+                                       p.cache.get(), p.mcp.get()},
         m_options.upstream);
     p.adminApi = std::make_unique<admin::AdminApi>(
         admin::AdminApi::Services{p.config.get(), &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},
@@ -200,7 +204,8 @@ void Gateway::start()
     m_status.admission = admission;
     dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
-    qCDebug(lcGateway) << "data plane on" << m_status.dataUrl << "- Management API on" << m_status.adminUrl;
+    qCInfo(lcGateway).noquote() << "listening: data plane on" << m_status.dataUrl << "- Management API on"
+                                << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
 }
 
@@ -233,6 +238,7 @@ void Gateway::shutdown(int graceMs)
     if (m_stopping)
         return;
     m_stopping = true;
+    qCInfo(lcGateway) << "stopping: no new connections; requests in flight get" << graceMs << "ms to finish";
     if (!m_parts || !m_parts->dataServer) {
         finishShutdown();
         return;

@@ -19,48 +19,30 @@ bool splitPath(const QByteArray &path, QStringList *segments)
     return true;
 }
 
-void Router::add(const QByteArray &method, const QString &pattern, Handler handler)
+bool matchPattern(const QStringList &patternSegments, const QStringList &segments, PathParams *params)
 {
-    Route r{method, pattern, pattern.mid(1).split(QLatin1Char('/')), std::move(handler)};
-    m_routes.append(std::move(r));
+    const bool rest = !patternSegments.isEmpty() && patternSegments.last().startsWith(QLatin1Char('{'))
+        && patternSegments.last().endsWith(QLatin1String("...}"));
+    if (rest ? segments.size() < patternSegments.size() : segments.size() != patternSegments.size())
+        return false;
+    for (qsizetype i = 0; i < patternSegments.size(); ++i) {
+        const QString &p = patternSegments.at(i);
+        if (rest && i == patternSegments.size() - 1) {
+            params->insert(p.mid(1, p.size() - 5), segments.mid(i).join(QLatin1Char('/')));
+        } else if (p.startsWith(QLatin1Char('{')) && p.endsWith(QLatin1Char('}'))) {
+            if (segments.at(i).isEmpty())
+                return false;
+            params->insert(p.mid(1, p.size() - 2), segments.at(i));
+        } else if (p != segments.at(i)) {
+            return false;
+        }
+    }
+    return true;
 }
 
-Router::Match Router::match(const HttpRequest &request, const Route **route, PathParams *params,
-                            QByteArrayList *allowed) const
+bool methodMatches(QByteArrayView routeMethod, QByteArrayView requestMethod)
 {
-    QStringList segments;
-    if (!splitPath(request.path, &segments))
-        return Match::NoPath;
-    bool pathMatched = false;
-    for (const Route &r : m_routes) {
-        if (r.segments.size() != segments.size())
-            continue;
-        PathParams captured;
-        bool ok = true;
-        for (qsizetype i = 0; i < segments.size() && ok; ++i) {
-            const QString &p = r.segments.at(i);
-            if (p.startsWith(QLatin1Char('{')) && p.endsWith(QLatin1Char('}'))) {
-                if (segments.at(i).isEmpty())
-                    ok = false;
-                else
-                    captured.insert(p.mid(1, p.size() - 2), segments.at(i));
-            } else if (p != segments.at(i)) {
-                ok = false;
-            }
-        }
-        if (!ok)
-            continue;
-        pathMatched = true;
-        const bool methodOk = r.method == request.method || (request.method == "HEAD" && r.method == "GET");
-        if (methodOk) {
-            *route = &r;
-            *params = std::move(captured);
-            return Match::Found;
-        }
-        if (allowed && !allowed->contains(r.method))
-            allowed->append(r.method);
-    }
-    return pathMatched ? Match::NoMethod : Match::NoPath;
+    return routeMethod == "*" || routeMethod == requestMethod || (requestMethod == "HEAD" && routeMethod == "GET");
 }
 
 } // namespace obleth::http

@@ -1,10 +1,11 @@
 #include "mcpgateway.h"
 
 #include "http/httpresponder.h"
+#include "openai/error.h"
+#include "platform/logging.h"
 #include "proxy/forwarding.h"
 #include "proxy/proxycall.h"
 #include "proxy/upstreamclient.h"
-#include "openai/error.h"
 
 namespace obleth::mcp {
 
@@ -60,7 +61,11 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     up.headers = proxy::upstreamRequestHeaders(request.headers, server->authHeader.toUtf8(), requestId);
     up.body = request.body;
     up.idleTimeoutMs = 0; // an MCP event stream may stay quiet for as long as it likes
-    proxy::ProxyCall::create(m_upstream, std::move(up), responder, requestId)->start();
+    proxy::ProxyCall *call = proxy::ProxyCall::create(m_upstream, std::move(up), responder, requestId);
+    call->onFailure([requestId, name](const QString &error) {
+        qCWarning(lcMcp).noquote() << requestId << "the MCP server" << name << "failed:" << error;
+    });
+    call->start();
 }
 
 } // namespace obleth::mcp

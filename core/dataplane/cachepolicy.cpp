@@ -1,0 +1,40 @@
+#include "cachepolicy.h"
+
+#include "cache/cacherecorder.h"
+#include "cache/responsecache.h"
+#include "http/httpresponder.h"
+#include "requestcontext.h"
+#include "usage/requesttrace.h"
+
+namespace obleth::dataplane {
+
+bool CachePolicy::serveFromCache(RequestContext &ctx, const model::ModelConfig &model) const
+{
+    if (!model.cacheEnabled) {
+        ctx.responder->addHeader("x-obleth-cache", "off");
+        ctx.trace->setCache(QStringLiteral("off"));
+        return false;
+    }
+    const QByteArray key = cache::ResponseCache::keyFor(model.modelName, ctx.request.body);
+    const bool lookup = !ctx.request.headers.hasToken("cache-control", "no-cache");
+    if (const auto hit = lookup ? m_cache->lookup(key) : nullptr) {
+        ctx.trace->setCache(QStringLiteral("hit"));
+        http::Headers headers = hit->headers;
+        headers.add("x-obleth-request-id", ctx.requestId);
+        headers.add("x-obleth-cache", "hit");
+        if (!hit->streamed)
+            headers.set("Content-Length", QByteArray::number(hit->body.size()));
+        ctx.responder->beginStream(200, std::move(headers));
+        ctx.responder->writeChunk(hit->body);
+        ctx.responder->endStream();
+        return true;
+    }
+    if (!lookup)
+        m_cache->countMiss();
+    ctx.trace->setCache(QStringLiteral("miss"));
+    ctx.responder->addHeader("x-obleth-cache", "miss");
+    ctx.responder->addTap(std::make_unique<cache::CacheRecorder>(m_cache, key, model.cacheTtlSecs, ctx.request.body));
+    return false;
+}
+
+} // namespace obleth::dataplane

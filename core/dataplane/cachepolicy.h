@@ -1,0 +1,30 @@
+#pragma once
+
+#include "model/entities.h"
+
+namespace obleth::cache {
+class ResponseCache;
+}
+
+namespace obleth::dataplane {
+
+struct RequestContext;
+
+/// The response cache in front of a registered model (contract section 7): a model with `cache_enabled` is
+/// answered from the cache on a hit (unless the client sends Cache-Control: no-cache), and its answer is stored on
+/// a miss. Every answer says which it was in x-obleth-cache ("hit", "miss" or "off"), as does the request log.
+class CachePolicy final
+{
+public:
+    explicit CachePolicy(cache::ResponseCache *cache)
+        : m_cache(cache)
+    { }
+
+    /// Answers a hit and returns true; on a miss arranges for the answer to be stored and returns false.
+    bool serveFromCache(RequestContext &ctx, const model::ModelConfig &model) const;
+
+private:
+    cache::ResponseCache *m_cache;
+};
+
+} // namespace obleth::dataplane

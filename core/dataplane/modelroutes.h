@@ -1,0 +1,53 @@
+#pragma once
+
+#include "model/entities.h"
+
+#include <QJsonObject>
+
+#include <functional>
+
+namespace obleth::admission {
+class Admission;
+}
+namespace obleth::mock {
+class MockBackend;
+}
+namespace obleth::proxy {
+class RequestBody;
+}
+
+namespace obleth::dataplane {
+
+class CachePolicy;
+class UpstreamForwarder;
+struct RequestContext;
+
+/// POST /v1/chat/completions, /v1/completions and /v1/embeddings (contract section 2): finds the model the body
+/// names, checks it against the key's allowed_models, and serves it from the response cache, its upstream or the
+/// built-in mock-model. Generation (chat, completions) goes through admission first: one ticket for the tenant's
+/// token budget and a fair-share permit (contract section 3). Embeddings take neither, and go to the default
+/// upstream (if any) for a model obleth does not know or when they name none.
+class ModelRoutes final
+{
+public:
+    ModelRoutes(admission::Admission *admission, mock::MockBackend *mock, const CachePolicy *cache,
+                const UpstreamForwarder *forwarder);
+
+    enum class Kind { Generation, Embeddings };
+    void serve(RequestContext &ctx, Kind kind) const;
+
+private:
+    void serveRegistered(RequestContext &ctx, const model::ModelConfig &model, const proxy::RequestBody &body,
+                         Kind kind) const;
+    void serveMock(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const;
+    /// Waits for the request's admission ticket, then runs @p then; or answers 429.
+    void admitThen(RequestContext &ctx, const QJsonObject &body, const model::ModelConfig *model,
+                   std::function<void(RequestContext &)> then) const;
+
+    admission::Admission *m_admission;
+    mock::MockBackend *m_mock;
+    const CachePolicy *m_cache;
+    const UpstreamForwarder *m_forwarder;
+};
+
+} // namespace obleth::dataplane

@@ -1,0 +1,26 @@
+#include "requestcontext.h"
+
+#include "openai/error.h"
+#include "platform/logging.h"
+
+namespace obleth::dataplane {
+
+http::Headers RequestContext::idHeader() const
+{
+    http::Headers h;
+    h.add("x-obleth-request-id", requestId);
+    return h;
+}
+
+void RequestContext::error(int status, const QByteArray &code, const QString &message, const QString &param,
+                           const http::Headers &extra) const
+{
+    // The messages name a key by its prefix only, never the key.
+    qCDebug(lcDataPlane).noquote() << requestId << "refused:" << status << code << "-" << message;
+    http::Headers headers = idHeader();
+    for (const auto &[name, value] : extra.fields())
+        headers.add(name, value);
+    openai::sendError(responder, status, code, message, std::move(headers), param);
+}
+
+} // namespace obleth::dataplane

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "http/headers.h"
+#include "http/httprequest.h"
+#include "model/configsnapshot.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <memory>
+
+namespace obleth::http {
+class HttpResponder;
+}
+namespace obleth::usage {
+class RequestTrace;
+}
+
+namespace obleth::dataplane {
+
+/// One data-plane request as it is served: the request (its path in the normal form), where its answer goes, its
+/// id, the configuration it is served with and, once authenticated, its key. Copied into callbacks that answer
+/// later (admission), which run only while the responder lives.
+struct RequestContext
+{
+    http::HttpRequest request;
+    http::HttpResponder *responder = nullptr;
+    QByteArray requestId;
+    std::shared_ptr<const model::ConfigSnapshot> snapshot;
+    const model::ApiKey *key = nullptr; ///< set by KeyAuthenticator::authenticate()
+    usage::RequestTrace *trace = nullptr; ///< owned by the responder; none for /health
+
+    /// x-obleth-request-id, which every answer of the data plane carries.
+    [[nodiscard]] http::Headers idHeader() const;
+    /// Refuses the request with an OpenAI-style error (and @p extra headers such as Retry-After); the refusal is
+    /// logged at debug level with the request id.
+    void error(int status, const QByteArray &code, const QString &message, const QString &param = {},
+               const http::Headers &extra = {}) const;
+};
+
+} // namespace obleth::dataplane

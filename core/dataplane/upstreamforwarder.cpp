@@ -1,0 +1,72 @@
+#include "upstreamforwarder.h"
+
+#include "proxy/forwarding.h"
+#include "proxy/proxycall.h"
+#include "requestcontext.h"
+#include "usage/requesttrace.h"
+
+#include <climits>
+
+namespace obleth::dataplane {
+
+UpstreamForwarder::UpstreamForwarder(proxy::UpstreamClient *upstream, QUrl defaultUpstream)
+    : m_upstream(upstream)
+    , m_defaultUpstream(std::move(defaultUpstream))
+{ }
+
+void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, QByteArray body) const
+{
+    forward(ctx, model.apiBase, model.apiKey, std::move(body), &model);
+}
+
+void UpstreamForwarder::toDefaultUpstream(RequestContext &ctx) const
+{
+    forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
+}
+
+void UpstreamForwarder::fallThrough(RequestContext &ctx) const
+{
+    if (!m_defaultUpstream.isValid()) {
+        return ctx.error(
+            404, "not_found",
+            QStringLiteral("no route for %1 %2 and no default upstream is set (--upstream)")
+                .arg(QString::fromLatin1(ctx.request.method), QString::fromUtf8(ctx.request.path.left(256))));
+    }
+    if (proxy::reachesModelRoute(m_defaultUpstream.toString(), ctx.request.path)) {
+        // Not forwarded: it would reach the upstream as chat, completions or embeddings without the
+        // model, the budget and the admission obleth applies to those (forwarding.h).
+        return ctx.error(400, "invalid_request",
+                         QStringLiteral("the path %1 differs from an OpenAI route only in case or ';' parameters; "
+                                        "send the route exactly")
+                             .arg(QString::fromUtf8(ctx.request.path.left(256))));
+    }
+    toDefaultUpstream(ctx);
+}
+
+void UpstreamForwarder::forward(RequestContext &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
+                                const model::ModelConfig *model) const
+{
+    proxy::UpstreamRequest up;
+    up.url = proxy::upstreamUrl(apiBase, ctx.request.path, ctx.request.query);
+    up.target = proxy::upstreamTarget(apiBase, ctx.request.path, ctx.request.query); // the query byte for byte
+    up.method = ctx.request.method;
+    up.headers = proxy::upstreamRequestHeaders(ctx.request.headers, proxy::bearer(apiKey), ctx.requestId);
+    up.body = std::move(body);
+    if (model) {
+        up.connectTimeoutMs = int(model->connectTimeoutSecs * 1000);
+        up.firstByteTimeoutMs = int(std::min<qint64>(model->firstByteTimeoutSecs * 1000, INT_MAX));
+        up.idleTimeoutMs = int(std::min<qint64>(model->idleTimeoutSecs * 1000, INT_MAX));
+    } else {
+        up.connectTimeoutMs = kDefaultConnectTimeoutMs;
+        up.firstByteTimeoutMs = kDefaultFirstByteTimeoutMs;
+        up.idleTimeoutMs = kDefaultIdleTimeoutMs;
+    }
+    proxy::ProxyCall *call = proxy::ProxyCall::create(m_upstream, std::move(up), ctx.responder, ctx.requestId);
+    call->onFailure([trace = ctx.trace](const QString &error) {
+        if (trace)
+            trace->setError(QStringLiteral("upstream: ") + error);
+    });
+    call->start();
+}
+
+} // namespace obleth::dataplane

@@ -1,0 +1,174 @@
+// One admission ticket per generation request (contract section 3): the tenant's tokens_per_minute reservation
+// and the fair-share permit are taken together and given back together, with the ticket's owner.
+
+#include "admission/admission.h"
+
+#include <QPointer>
+#include <QTest>
+
+using namespace obleth;
+using admission::Admission;
+using admission::Ticket;
+
+namespace {
+
+model::Tenant tenantWithBudget(std::optional<qint64> tokensPerMinute)
+{
+    model::Tenant t;
+    t.id = QStringLiteral("tenant-1");
+    t.name = QStringLiteral("budgeted");
+    t.tokensPerMinute = tokensPerMinute;
+    return t;
+}
+
+/// One request's side of admit(): what it was told.
+struct Outcome
+{
+    QPointer<Ticket> ticket;
+    bool proceeded = false;
+    int retryAfterSecs = -1;
+    QString rejection;
+};
+
+void admit(Admission &admission, const model::Tenant &tenant, qint64 estimate, QObject *owner, Outcome *outcome)
+{
+    static const model::ConfigSnapshot snapshot;
+    Admission::Request request;
+    request.tenant = &tenant;
+    request.tokenEstimate = estimate;
+    request.requestId = "req_test";
+    admission.admit(
+        snapshot, request, owner,
+        [outcome](Ticket &ticket) {
+            outcome->ticket = &ticket;
+            outcome->proceeded = true;
+        },
+        [outcome](int retryAfterSecs, const QString &why) {
+            outcome->retryAfterSecs = retryAfterSecs;
+            outcome->rejection = why;
+        });
+}
+
+} // namespace
+
+class TestAdmission : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    // The budget refills at one token a second (60 a minute): between two looks it gains less than one token, so
+    // the differences below are exact up to that one.
+    void aClientLeavingTheQueueGivesBackItsPlaceAndItsTokens()
+    {
+        Admission admission(1);
+        const model::Tenant tenant = tenantWithBudget(60);
+        QObject first;
+        Outcome admitted;
+        admit(admission, tenant, 20, &first, &admitted);
+        QVERIFY(admitted.proceeded);
+        QVERIFY(admitted.ticket && admitted.ticket->isAdmitted());
+        QCOMPARE(admission.inFlight(), 1);
+
+        auto *second = new QObject;
+        Outcome waiting;
+        const qint64 beforeQueueing = admission.tokensLeft(tenant);
+        admit(admission, tenant, 20, second, &waiting);
+        QCOMPARE(admission.queued(), 1);
+        QVERIFY(!waiting.proceeded);
+        const qint64 whileQueued = admission.tokensLeft(tenant);
+        QVERIFY2(beforeQueueing - whileQueued >= 19 && beforeQueueing - whileQueued <= 20,
+                 qPrintable(QString::number(beforeQueueing - whileQueued))); // reserved while it waits
+
+        delete second; // its client goes away while it waits
+        QCOMPARE(admission.queued(), 0);
+        const qint64 afterLeaving = admission.tokensLeft(tenant);
+        QVERIFY2(afterLeaving - whileQueued >= 20 && afterLeaving - whileQueued <= 21,
+                 qPrintable(QString::number(afterLeaving - whileQueued))); // all of it back
+        QCoreApplication::processEvents();
+        QVERIFY(!waiting.proceeded);
+        QCOMPARE(waiting.retryAfterSecs, -1); // neither admitted nor refused
+
+        // The admitted one never reported its usage: its estimate stays charged when its permit goes.
+        const qint64 beforeRelease = admission.tokensLeft(tenant);
+        delete admitted.ticket.data();
+        QCOMPARE(admission.inFlight(), 0);
+        const qint64 afterRelease = admission.tokensLeft(tenant);
+        QVERIFY2(afterRelease - beforeRelease >= 0 && afterRelease - beforeRelease <= 1,
+                 qPrintable(QString::number(afterRelease - beforeRelease)));
+    }
+
+    void theRealUsageIsSettledOnce()
+    {
+        Admission admission(1);
+        const model::Tenant tenant = tenantWithBudget(60);
+        auto *first = new QObject;
+        Outcome one;
+        const qint64 start = admission.tokensLeft(tenant);
+        admit(admission, tenant, 30, first, &one);
+        QVERIFY(one.ticket);
+        QCOMPARE(one.ticket->reservedTokens(), 30);
+        QObject second;
+        Outcome two;
+        admit(admission, tenant, 10, &second, &two);
+        QCOMPARE(admission.queued(), 1);
+
+        const qint64 reserved = admission.tokensLeft(tenant);
+        one.ticket->settle(5); // used 5 of the 30 reserved: 25 come back
+        const qint64 settled = admission.tokensLeft(tenant);
+        QVERIFY2(settled - reserved >= 25 && settled - reserved <= 26, qPrintable(QString::number(settled - reserved)));
+        one.ticket->settle(0); // a second report changes nothing
+        const qint64 again = admission.tokensLeft(tenant);
+        QVERIFY2(again - settled >= 0 && again - settled <= 1, qPrintable(QString::number(again - settled)));
+
+        // The permit goes with the owner, and the next in the queue gets it (not from inside the release).
+        delete first;
+        QVERIFY(!one.ticket);
+        QVERIFY(!two.proceeded);
+        QTRY_VERIFY(two.proceeded);
+        QCOMPARE(admission.inFlight(), 1);
+        QCOMPARE(admission.queued(), 0);
+        const qint64 end = admission.tokensLeft(tenant);
+        QVERIFY2(start - end >= 14 && start - end <= 15, qPrintable(QString::number(start - end))); // 5 + 10 charged
+    }
+
+    void aSpentBudgetRefusesBeforeTheQueue()
+    {
+        Admission admission(1);
+        const model::Tenant tenant = tenantWithBudget(60);
+        QObject first;
+        Outcome big;
+        admit(admission, tenant, 100, &first, &big); // a bucket with tokens left admits a larger request
+        QVERIFY(big.proceeded);
+        QObject second;
+        Outcome refused;
+        admit(admission, tenant, 1, &second, &refused);
+        QVERIFY(!refused.proceeded);
+        QVERIFY2(refused.retryAfterSecs >= 40 && refused.retryAfterSecs <= 41,
+                 qPrintable(QString::number(refused.retryAfterSecs)));
+        QCOMPARE(refused.rejection,
+                 QStringLiteral("the tenant's token budget (60 tokens per minute) is used up; "
+                                "retry in %1 s")
+                     .arg(refused.retryAfterSecs));
+        QCOMPARE(admission.queued(), 0); // it never waited for a permit
+        QCOMPARE(admission.inFlight(), 1);
+        QVERIFY(second.children().isEmpty()); // and holds no ticket
+    }
+
+    void aTenantWithoutBudgetTakesOnlyThePermit()
+    {
+        Admission admission(2);
+        const model::Tenant tenant = tenantWithBudget(std::nullopt);
+        QCOMPARE(admission.tokensLeft(tenant), -1);
+        QObject owner;
+        Outcome one;
+        admit(admission, tenant, 1'000'000, &owner, &one);
+        QVERIFY(one.proceeded);
+        QCOMPARE(one.ticket->reservedTokens(), 0);
+        one.ticket->settle(5);
+        QCOMPARE(admission.tokensLeft(tenant), -1);
+        QCOMPARE(admission.inFlight(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAdmission)
+#include "tst_admission.moc"
