@@ -48,7 +48,8 @@ int main(int argc, char **argv)
             r.latencyMs = 120;
             r.promptTokens = 40;
             r.completionTokens = 200;
-            model.started(model::RequestStarted{r.id, r.startedAt, {}, r.tenantName, {}, r.model, r.method, r.path, {}});
+            model.started(
+                model::RequestStarted{r.id, r.startedAt, {}, r.tenantName, {}, r.model, r.method, r.path, {}});
             model.finished(r);
         }
     });
@@ -69,7 +70,8 @@ int main(int argc, char **argv)
     app.exec();
 
     std::sort(lateness.begin(), lateness.end());
-    const auto pct = [&](double p) { return lateness.isEmpty() ? 0 : lateness.at(qsizetype(p * (lateness.size() - 1))); };
+    const auto pct
+        = [&](double p) { return lateness.isEmpty() ? 0 : lateness.at(qsizetype(p * (lateness.size() - 1))); };
     std::printf("%lld rows in %d s (%d/s), %d rows kept; a 10 ms GUI timer was late by p50 %lld ms, p99 %lld ms, "
                 "max %lld ms\n",
                 sent, seconds, rate, model.rowCount(), pct(0.5), pct(0.99), lateness.isEmpty() ? 0 : lateness.last());

@@ -484,8 +484,7 @@ struct KnownArrow
     const char *reason;
 };
 
-const QList<KnownArrow> knownOpenArrows = {
-};
+const QList<KnownArrow> knownOpenArrows = {};
 
 SourceFiles files(std::initializer_list<std::pair<const char *, std::initializer_list<const char *>>> list)
 {

@@ -45,7 +45,8 @@ bool Autostart::setEnabled(bool enabled, QString *error)
     QSettings run(kRunKey, QSettings::NativeFormat);
     if (enabled)
         // Quoted: an unquoted path with spaces ("C:\\Program Files\\...") would start C:\\Program.exe if it existed.
-        run.setValue(QStringLiteral("obleth"), QLatin1Char('"') + QDir::toNativeSeparators(m_program) + QLatin1Char('"'));
+        run.setValue(QStringLiteral("obleth"),
+                     QLatin1Char('"') + QDir::toNativeSeparators(m_program) + QLatin1Char('"'));
     else
         run.remove(QStringLiteral("obleth"));
     run.sync();

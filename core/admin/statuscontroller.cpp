@@ -1,7 +1,7 @@
 #include "statuscontroller.h"
 
-#include "status/gatewaystatus.h"
 #include "http/httpresponder.h"
+#include "status/gatewaystatus.h"
 
 #include <QCoreApplication>
 #include <QFile>

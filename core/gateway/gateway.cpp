@@ -12,12 +12,12 @@
 #include "metrics/metrics.h"
 #include "mock/mockbackend.h"
 #include "openai/error.h"
+#include "platform/logging.h"
 #include "proxy/upstreamclient.h"
 #include "store/database.h"
 #include "store/requestlog.h"
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
-#include "platform/logging.h"
 
 #include <QDir>
 #include <QFileInfo>

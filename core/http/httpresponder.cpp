@@ -1,6 +1,5 @@
 #include "httpresponder.h"
 
-
 namespace obleth::http {
 
 HttpResponder::~HttpResponder()

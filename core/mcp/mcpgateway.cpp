@@ -12,8 +12,7 @@ namespace obleth::mcp {
 McpGateway::McpGateway(proxy::UpstreamClient *upstream, QObject *parent)
     : QObject(parent)
     , m_upstream(upstream)
-{
-}
+{ }
 
 void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *responder,
                        const model::ConfigSnapshot &snapshot, const QString &tenantId, const QByteArray &requestId)
@@ -24,7 +23,8 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     // /mcp/{name}[/rest]: the name is one segment, the rest is passed on in its normal form (DataPlane::handle).
     const QByteArray afterPrefix = request.path.mid(5);
     const qsizetype slash = afterPrefix.indexOf('/');
-    const QString name = QString::fromUtf8(QByteArray::fromPercentEncoding(slash < 0 ? afterPrefix : afterPrefix.left(slash)));
+    const QString name
+        = QString::fromUtf8(QByteArray::fromPercentEncoding(slash < 0 ? afterPrefix : afterPrefix.left(slash)));
     const QByteArray rest = slash < 0 ? QByteArray() : afterPrefix.mid(slash);
 
     const model::McpServer *server = nullptr;
@@ -33,14 +33,16 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
             server = &s;
     }
     if (!server || name.isEmpty()) {
-        return openai::sendError(responder, 404, "not_found", QStringLiteral("no MCP server named '%1'").arg(name.left(128)),
-                                    idHeader);
+        return openai::sendError(responder, 404, "not_found",
+                                 QStringLiteral("no MCP server named '%1'").arg(name.left(128)), idHeader);
     }
     if (!server->enabled)
-        return openai::sendError(responder, 404, "not_found", QStringLiteral("the MCP server '%1' is disabled").arg(name), idHeader);
+        return openai::sendError(responder, 404, "not_found",
+                                 QStringLiteral("the MCP server '%1' is disabled").arg(name), idHeader);
     if (!server->allowedTenants.isEmpty() && !server->allowedTenants.contains(tenantId)) {
         return openai::sendError(responder, 403, "tenant_not_allowed",
-                                    QStringLiteral("this key's tenant may not use the MCP server '%1'").arg(name), idHeader);
+                                 QStringLiteral("this key's tenant may not use the MCP server '%1'").arg(name),
+                                 idHeader);
     }
 
     proxy::UpstreamRequest up;

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "model/configsnapshot.h"
 #include "http/httprequest.h"
+#include "model/configsnapshot.h"
 
 #include <QObject>
 

@@ -82,9 +82,9 @@ void RequestTrace::announceStart()
     if (m_started)
         return;
     m_started = true;
-    m_monitor->announceStarted(model::RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId, m_record.tenantName,
-                                              m_record.keyPrefix, m_record.model, m_record.method, m_record.path,
-                                              m_record.requestHeaders});
+    m_monitor->announceStarted(model::RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId,
+                                                     m_record.tenantName, m_record.keyPrefix, m_record.model,
+                                                     m_record.method, m_record.path, m_record.requestHeaders});
 }
 
 void RequestTrace::responseHead(int status, http::Headers &headers)
