@@ -3,6 +3,7 @@
 #include "gateway/gatewaythread.h"
 #include "http/httpserver.h"
 #include "mock/mockbackend.h"
+#include "openai/error.h"
 #include "platform/filelimit.h"
 #include "signalwatcher.h"
 
@@ -141,7 +142,9 @@ int runMockUpstream(const CliOptions &options, int argc, char **argv)
     preferQtEventDispatcher();
     QCoreApplication core(argc, argv);
     mock::MockBackend backend;
-    http::HttpServer server(&backend, {});
+    http::ServerOptions serverOptions;
+    serverOptions.rejection = &openai::rejection; // refusals in the same shape as the mock's own errors
+    http::HttpServer server(&backend, serverOptions);
     QString error;
     if (!server.listen(options.gateway.host, options.mockPort, &error))
         return fail(error);

@@ -5,6 +5,7 @@
 # Usage: scripts/check-format.sh          check (exit 1 if a file differs)
 #        scripts/check-format.sh --fix    format those files in place (clang-format -i)
 # CLANG_FORMAT=path picks the binary (it must still be version 14).
+# OBLETH_REQUIRE_FORMAT_CHECK=1 (set by .ci/run) makes a missing clang-format 14 a failure instead of a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,10 @@ if [[ -z "$tool" ]]; then
     fi
     if ((fix)); then
         echo "check-format: cannot fix: $why" >&2
+        exit 1
+    fi
+    if [[ "${OBLETH_REQUIRE_FORMAT_CHECK:-0}" == 1 ]]; then
+        echo "check-format: failed: $why, and OBLETH_REQUIRE_FORMAT_CHECK=1 wants the check" >&2
         exit 1
     fi
     echo "check-format: skipped: $why"

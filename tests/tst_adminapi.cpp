@@ -67,7 +67,7 @@ private Q_SLOTS:
         QString error;
         QVERIFY(db.open(dir.filePath(QStringLiteral("x.db")), &error));
         config::ConfigServices config(&db);
-        QVERIFY(config.state.load(&error));
+        QVERIFY(config.live.load(&error));
         status::GatewayStatus status;
         status.uptime.start();
         admin::AdminApi api({&config, &status}, QStringLiteral("in-process-token-123"));
@@ -81,7 +81,7 @@ private Q_SLOTS:
         api.handle(request, &responder);
         QCOMPARE(responder.status, 201);
         QCOMPARE(QJsonDocument::fromJson(responder.body).object().value(QStringLiteral("weight")).toInt(), 7);
-        QCOMPARE(config.state.snapshot()->tenants.size(), 1);
+        QCOMPARE(config.live.snapshot()->tenants.size(), 1);
     }
 
     void adminTokenIsRequired_data()

@@ -132,7 +132,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("envLevel");
         QTest::addColumn<QString>("qtRules");
-        QTest::addColumn<bool>("listeningLine"); // obleth.http at info
+        QTest::addColumn<bool>("listeningLine"); // obleth.gateway at info
         QTest::addColumn<bool>("debugLine"); // obleth.store at debug
         QTest::newRow("default") << QStringList{} << QString() << QString() << true << false;
         QTest::newRow("info") << QStringList{QStringLiteral("--log-level"), QStringLiteral("info")} << QString()
@@ -146,7 +146,7 @@ private Q_SLOTS:
                                << QString() << true << true;
         QTest::newRow("QT_LOGGING_RULES wins")
             << QStringList{QStringLiteral("--log-level"), QStringLiteral("debug")} << QString()
-            << QStringLiteral("obleth.http.info=false") << false << true;
+            << QStringLiteral("obleth.gateway.info=false") << false << true;
     }
     void logLevelChoosesWhatStderrShows()
     {
@@ -173,7 +173,8 @@ private Q_SLOTS:
         QVERIFY(s.waitForExit(10'000));
         QCOMPARE(s.exitCode(), 0);
         const QByteArray err = s.errorOutput();
-        const QByteArray listening = "obleth.http: listening on http://127.0.0.1:" + QByteArray::number(s.dataPort);
+        const QByteArray listening
+            = "obleth.gateway: listening: data plane on http://127.0.0.1:" + QByteArray::number(s.dataPort);
         QVERIFY2(err.contains(listening) == listeningLine, err.constData());
         QVERIFY2(err.contains("obleth.store: opened") == debugLine, err.constData());
     }

@@ -67,9 +67,9 @@ struct Services
         if (!db.open(dir.filePath(QStringLiteral("obleth.db")), &error))
             return false;
         config = std::make_unique<config::ConfigServices>(&db);
-        return config->state.load(&error);
+        return config->live.load(&error);
     }
-    [[nodiscard]] std::shared_ptr<const model::ConfigSnapshot> snapshot() const { return config->state.snapshot(); }
+    [[nodiscard]] std::shared_ptr<const model::ConfigSnapshot> snapshot() const { return config->live.snapshot(); }
 };
 
 config::ModelPatch modelFields(const QString &name)
@@ -99,7 +99,7 @@ private Q_SLOTS:
         QCOMPARE(t.weight, 100);
 
         // What the tenants page sends when a weight is edited in place: the weight, nothing else.
-        QSignalSpy changed(&s.config->state, &config::ConfigService::changed);
+        QSignalSpy changed(&s.config->live, &config::LiveConfig::changed);
         config::TenantPatch weight;
         weight.weight = 200;
         QVERIFY(s.config->tenants.update(t.id, weight).ok());
@@ -241,7 +241,7 @@ private Q_SLOTS:
         QVERIFY(s.open());
         ConfigLog log;
         QString error;
-        const QString first = s.config->state.bootstrapDefaultTenant(&error);
+        const QString first = s.config->live.bootstrapDefaultTenant(&error);
         QVERIFY(!first.isEmpty());
         const QString tenantId = s.snapshot()->tenants.first().id;
 

@@ -1,6 +1,7 @@
 // The built-in mock backend (contract section 8) as `obleth --mock-upstream`, in its own process.
 
 #include "mockupstream.h"
+#include "rawclient.h"
 #include "testhttp.h"
 
 #include <QTest>
@@ -132,6 +133,22 @@ private Q_SLOTS:
         QCOMPARE(test::request(mock->port(), "GET", "/v1/models").status, 200);
         post("/v1/chat/completions", "{\"model\":\"mock-model\"}");
         QCOMPARE(mock->stats().value(QStringLiteral("requests")).toInteger(), before + 2);
+    }
+
+    /// What the mock's HTTP server refuses itself (a malformed request) reads like every other obleth error.
+    void malformedRequestGetsAnErrorInTheApiShape()
+    {
+        test::RawClient client(mock->port(), "GET /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("\r\n\r\n") && client.received().endsWith("}"), 5000);
+        const QByteArray answer = client.received();
+        QVERIFY2(answer.startsWith("HTTP/1.1 400 "), answer.constData());
+        QVERIFY2(answer.contains("Content-Type: application/json\r\n"), answer.constData());
+        const QJsonObject error = QJsonDocument::fromJson(answer.mid(answer.indexOf("\r\n\r\n") + 4))
+                                      .object()
+                                      .value(QStringLiteral("error"))
+                                      .toObject();
+        QCOMPARE(error.value(QStringLiteral("code")).toString(), QStringLiteral("invalid_request"));
+        QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("invalid_request_error"));
     }
 };
 

@@ -136,7 +136,7 @@ private Q_SLOTS:
             store::Database db;
             QVERIFY(db.open(path, &error));
             config::ConfigServices config(&db);
-            QVERIFY(config.state.load(&error));
+            QVERIFY(config.live.load(&error));
             model::Tenant t;
             config::TenantPatch fields;
             fields.name = QStringLiteral("acme");
@@ -145,7 +145,7 @@ private Q_SLOTS:
         }
         store::Database db;
         QVERIFY(db.open(path, &error));
-        config::ConfigService config(&db);
+        config::LiveConfig config(&db);
         QVERIFY(config.load(&error));
         QVERIFY(config.snapshot()->findTenant(tenantId));
     }
@@ -163,8 +163,8 @@ private Q_SLOTS:
         QVERIFY2(db.open(path, &error), qPrintable(error));
         QCOMPARE(db.schemaVersion(), store::Database::latestSchemaVersion());
         config::ConfigServices config(&db);
-        QVERIFY(config.state.load(&error));
-        const auto snap = config.state.snapshot();
+        QVERIFY(config.live.load(&error));
+        const auto snap = config.live.snapshot();
         const model::ModelConfig *m = snap->findModel(QStringLiteral("llama"));
         QVERIFY(m);
         QCOMPARE(m->upstreamModel, QStringLiteral("llama3:8b"));
@@ -231,9 +231,9 @@ private Q_SLOTS:
         store::Database db;
         QString error;
         QVERIFY(db.open(dir.filePath(QStringLiteral("obleth.db")), &error));
-        config::ConfigService config(&db);
+        config::LiveConfig config(&db);
         QVERIFY(config.load(&error));
-        QSignalSpy changed(&config, &config::ConfigService::changed);
+        QSignalSpy changed(&config, &config::LiveConfig::changed);
 
         const QString secret = config.bootstrapDefaultTenant(&error);
         QVERIFY(config::isWellFormedApiKey(secret.toLatin1()));

@@ -33,7 +33,7 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
     // After started() the gateway's services exist and stay until it stops; their signals reach this
     // thread queued.
     gateway::Gateway *gateway = m_thread->gateway();
-    config::ConfigService *config = gateway->configService();
+    config::LiveConfig *config = gateway->liveConfig();
     m_snapshot = config->snapshot(); // just started: the service is there
     m_dataUrl = dataUrl;
     m_adminUrl = adminUrl;
@@ -42,7 +42,7 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
     m_tokenFromEnvironment = !gateway->options().adminToken.isEmpty();
     usage::RequestMonitor *monitor = gateway->requestMonitor();
     // Each new snapshot is taken on the gateway thread and handed over; the connection goes with the service.
-    connect(config, &config::ConfigService::changed, config, [config, link = QPointer(this)] {
+    connect(config, &config::LiveConfig::changed, config, [config, link = QPointer(this)] {
         auto snapshot = config->snapshot();
         QMetaObject::invokeMethod(QCoreApplication::instance(), [link, snapshot] {
             if (!link)
@@ -108,7 +108,7 @@ void GatewayLink::fetchLive(QObject *context, std::function<void(const QJsonObje
     roundTrip<QJsonObject>(
         context,
         [gateway] {
-            const config::ConfigService *config = gateway->configService();
+            const config::LiveConfig *config = gateway->liveConfig();
             return config ? status::liveView(*config->snapshot(), gateway->status()) : QJsonObject();
         },
         [done = std::move(done)](const QJsonObject &live) {

@@ -26,7 +26,7 @@ public:
     virtual void addRoutes(const RouteSink &add) = 0;
 
 protected:
-    /// The configuration: its snapshot and changed() (m_config->state) and one service per resource.
+    /// The configuration: its snapshot and changed() (m_config->live) and one service per resource.
     config::ConfigServices *m_config;
 };
 

@@ -18,7 +18,7 @@ void CorsController::addRoutes(const RouteSink &add)
 {
     const QString path = QStringLiteral("/api/v1/settings/cors");
     add("GET", path,
-        [this](ApiCall &call) { call.reply(200, corsJson(m_config->state.snapshot()->corsAllowedOrigins)); });
+        [this](ApiCall &call) { call.reply(200, corsJson(m_config->live.snapshot()->corsAllowedOrigins)); });
     add("PUT", path, [this](ApiCall &call) {
         const QString field = QStringLiteral("allowed_origins");
         JsonFields f(call.body, {field});

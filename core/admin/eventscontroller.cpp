@@ -20,7 +20,7 @@ public:
     static constexpr qint64 kMaxBuffered = 1024 * 1024;
     static constexpr int kKeepAliveMs = 15'000;
 
-    EventStream(http::HttpResponder *responder, usage::RequestMonitor *monitor, config::ConfigService *config)
+    EventStream(http::HttpResponder *responder, usage::RequestMonitor *monitor, config::LiveConfig *config)
         : QObject(responder)
         , m_responder(responder)
         , m_monitor(monitor)
@@ -38,7 +38,7 @@ public:
         connect(monitor, &usage::RequestMonitor::requestFinished, this,
                 [this](const model::RequestRecord &r) { send("request_finished", usage::toJson(r)); });
         connect(monitor, &usage::RequestMonitor::closing, this, [this] { m_responder->endStream(); });
-        connect(config, &config::ConfigService::changed, this, [this] {
+        connect(config, &config::LiveConfig::changed, this, [this] {
             send("config_changed",
                  QJsonObject{{QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)}});
         });
@@ -79,7 +79,7 @@ private:
 void EventsController::addRoutes(const RouteSink &add)
 {
     add("GET", QStringLiteral("/api/v1/events"),
-        [this](ApiCall &call) { new EventStream(call.responder, m_monitor, &m_config->state); });
+        [this](ApiCall &call) { new EventStream(call.responder, m_monitor, &m_config->live); });
 }
 
 } // namespace obleth::admin

@@ -15,7 +15,7 @@ void FairShareController::addRoutes(const RouteSink &add)
     config::FairShareService *fairShare = &m_config->fairShare;
     add("GET", QStringLiteral("/api/v1/fairshare/groups"), [this](ApiCall &call) {
         QJsonArray data;
-        for (const model::FairShareGroup &g : m_config->state.snapshot()->groups)
+        for (const model::FairShareGroup &g : m_config->live.snapshot()->groups)
             data.append(toJson(g));
         call.replyList(data);
     });
@@ -28,7 +28,7 @@ void FairShareController::addRoutes(const RouteSink &add)
         p.ok() ? call.reply(201, toJson(g)) : call.replyProblem(p);
     });
     add("GET", QStringLiteral("/api/v1/capacity"), [this](ApiCall &call) {
-        call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(m_config->state.snapshot()->capacity)}});
+        call.reply(200, QJsonObject{{QStringLiteral("max_in_flight"), double(m_config->live.snapshot()->capacity)}});
     });
     add("PUT", QStringLiteral("/api/v1/capacity"), [fairShare](ApiCall &call) {
         const QString field = QStringLiteral("max_in_flight");
@@ -40,7 +40,7 @@ void FairShareController::addRoutes(const RouteSink &add)
         p.ok() ? call.reply(200, QJsonObject{{field, double(*capacity)}}) : call.replyProblem(p);
     });
     add("GET", QStringLiteral("/api/v1/fairshare/live"),
-        [this](ApiCall &call) { call.reply(200, status::liveView(*m_config->state.snapshot(), *m_status)); });
+        [this](ApiCall &call) { call.reply(200, status::liveView(*m_config->live.snapshot(), *m_status)); });
 }
 
 } // namespace obleth::admin

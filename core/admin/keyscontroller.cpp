@@ -56,7 +56,7 @@ void KeysController::addRoutes(const RouteSink &add)
         const QString tenantId = call.param(QStringLiteral("id"));
         if (const Problem p = tenants->find(tenantId); !p.ok())
             return call.replyProblem(p);
-        call.replyList(keysJson(m_config->state.snapshot()->keys, tenantId, kMaxLimit));
+        call.replyList(keysJson(m_config->live.snapshot()->keys, tenantId, kMaxLimit));
     });
     add("GET", QStringLiteral("/api/v1/keys"), [this](ApiCall &call) {
         int limit = kDefaultLimit;
@@ -71,7 +71,7 @@ void KeysController::addRoutes(const RouteSink &add)
             }
         }
         const QString tenantId = QString::fromUtf8(call.request.queryValue("tenant_id"));
-        call.replyList(keysJson(m_config->state.snapshot()->keys, tenantId, limit));
+        call.replyList(keysJson(m_config->live.snapshot()->keys, tenantId, limit));
     });
     add("PUT", QStringLiteral("/api/v1/keys/{id}/disabled"), [update](ApiCall &call) {
         JsonFields f(call.body, {QStringLiteral("disabled")});

@@ -21,7 +21,7 @@ void McpServersController::addRoutes(const RouteSink &add)
     config::McpServerService *servers = &m_config->mcpServers;
     add("GET", base, [this](ApiCall &call) {
         QJsonArray data;
-        for (const model::McpServer &s : m_config->state.snapshot()->mcpServers)
+        for (const model::McpServer &s : m_config->live.snapshot()->mcpServers)
             data.append(toJson(s));
         call.replyList(data);
     });

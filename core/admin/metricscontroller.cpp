@@ -17,7 +17,7 @@ void MetricsController::addRoutes(const RouteSink &add)
             {"obleth_queued", "Requests waiting for an admission permit.", double(m_status->queued())},
             {"obleth_permits_in_use", "Admission permits held.", double(m_status->permitsInUse())},
             {"obleth_permits_capacity", "Admission permits in all (max_in_flight).",
-             double(m_config->state.snapshot()->capacity)},
+             double(m_config->live.snapshot()->capacity)},
             {"obleth_cache_hits_total", "Response cache lookups that hit.", double(cache.hits), "counter"},
             {"obleth_cache_misses_total", "Response cache lookups that missed.", double(cache.misses), "counter"},
             {"obleth_cache_tokens_saved_total", "Tokens the response cache saved.", double(cache.tokensSaved),

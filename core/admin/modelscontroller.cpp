@@ -23,7 +23,7 @@ void ModelsController::addRoutes(const RouteSink &add)
 
     add("GET", base, [this](ApiCall &call) {
         QJsonArray data;
-        for (const model::ModelConfig &m : m_config->state.snapshot()->models)
+        for (const model::ModelConfig &m : m_config->live.snapshot()->models)
             data.append(toJson(m));
         call.replyList(data);
     });

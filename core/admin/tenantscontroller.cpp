@@ -25,7 +25,7 @@ void TenantsController::addRoutes(const RouteSink &add)
 
     add("GET", base, [this](ApiCall &call) {
         QJsonArray data;
-        for (const model::Tenant &t : m_config->state.snapshot()->tenants)
+        for (const model::Tenant &t : m_config->live.snapshot()->tenants)
             data.append(toJson(t));
         call.replyList(data);
     });

@@ -57,7 +57,8 @@ void Admission::admit(const model::ConfigSnapshot &snapshot, const Request &requ
         const qint64 perMinute = *tenant.tokensPerMinute;
         reservation = m_buckets.reserve(tenant.id, perMinute, request.tokenEstimate);
         if (!reservation.granted) {
-            qCInfo(lcAdmission).noquote()
+            // Debug: a client stuck over its budget is refused once a request, which must not flood the log.
+            qCDebug(lcAdmission).noquote()
                 << id << "refused: tenant" << tenant.name << "has used its budget of" << perMinute
                 << "tokens per minute; retry in" << reservation.retryAfterSecs << "s";
             return reject(reservation.retryAfterSecs,

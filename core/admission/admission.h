@@ -37,7 +37,6 @@ public:
     [[nodiscard]] bool isAdmitted() const noexcept { return m_state == State::Admitted; }
     /// The token estimate taken from the tenant's budget (0 when the tenant has none).
     [[nodiscard]] qint64 reservedTokens() const noexcept { return m_reserved; }
-    [[nodiscard]] const QByteArray &requestId() const noexcept { return m_requestId; }
 
 private:
     friend class Admission;

@@ -1,5 +1,7 @@
 #include "changenote.h"
 
+#include "platform/logging.h"
+
 #include <QUrl>
 
 namespace obleth::config {
@@ -84,15 +86,16 @@ void ChangeNote::field(const QString &name, const std::optional<QStringList> &be
         add(name, list(before), list(after));
 }
 
-QString loggableUrl(const QString &url)
-{
-    return QUrl(url).toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery);
-}
-
 void ChangeNote::url(const QString &name, const QString &before, const QString &after)
 {
-    if (before != after)
-        add(name, quoted(loggableUrl(before)), quoted(loggableUrl(after)));
+    if (before == after)
+        return;
+    const QString shownBefore = loggableUrl(QUrl(before));
+    const QString shownAfter = loggableUrl(QUrl(after));
+    if (shownBefore == shownAfter)
+        m_parts.append(QStringLiteral("%1 changed (its path or query, which are not logged)").arg(name));
+    else
+        add(name, quoted(shownBefore), quoted(shownAfter));
 }
 
 void ChangeNote::secret(const QString &name, const QString &before, const QString &after)

@@ -9,9 +9,6 @@ namespace obleth::config {
 
 /// What a change did to an entity's fields, for the obleth.config log: "weight 100 -> 200, enabled true -> false".
 /// Only fields that changed are noted; write-only secrets only as set, changed or cleared, never their value.
-/// A URL as the log shows it: without user info or query, which may carry a credential.
-[[nodiscard]] QString loggableUrl(const QString &url);
-
 class ChangeNote final
 {
 public:
@@ -23,7 +20,7 @@ public:
     void field(const QString &name, const std::optional<QDateTime> &before, const std::optional<QDateTime> &after);
     void field(const QString &name, const QStringList &before, const QStringList &after);
     void field(const QString &name, const std::optional<QStringList> &before, const std::optional<QStringList> &after);
-    /// A URL without its query (which may carry a key).
+    /// A URL as loggableUrl() shows it (platform/logging.h): scheme, host and port.
     void url(const QString &name, const QString &before, const QString &after);
     void secret(const QString &name, const QString &before, const QString &after);
 

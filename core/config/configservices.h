@@ -1,8 +1,8 @@
 #pragma once
 
-#include "configservice.h"
 #include "fairshareservice.h"
 #include "keyservice.h"
+#include "liveconfig.h"
 #include "mcpserverservice.h"
 #include "modelservice.h"
 #include "settingsservice.h"
@@ -16,17 +16,17 @@ namespace obleth::config {
 struct ConfigServices
 {
     explicit ConfigServices(store::Database *db)
-        : state(db)
-        , models(&state)
-        , tenants(&state)
-        , keys(&state)
-        , fairShare(&state)
-        , settings(&state)
-        , mcpServers(&state)
+        : live(db)
+        , models(&live)
+        , tenants(&live)
+        , keys(&live)
+        , fairShare(&live)
+        , settings(&live)
+        , mcpServers(&live)
     { }
     Q_DISABLE_COPY_MOVE(ConfigServices)
 
-    ConfigService state;
+    LiveConfig live; ///< the live configuration: its snapshot, load(), changed()
     ModelService models;
     TenantService tenants;
     KeyService keys;

@@ -1,13 +1,13 @@
 #include "fairshareservice.h"
 
-#include "configservice.h"
 #include "fieldcheck.h"
+#include "liveconfig.h"
 #include "platform/logging.h"
 #include "store/configrepository.h"
 
 namespace obleth::config {
 
-FairShareService::FairShareService(ConfigService *config)
+FairShareService::FairShareService(LiveConfig *config)
     : m_config(config)
 { }
 
@@ -53,7 +53,7 @@ Problem FairShareService::setCapacity(qint64 maxInFlight)
         return c.problem();
     const qint64 before = m_config->snapshot()->capacity;
     if (Problem p = m_config->commit([&](store::ConfigRepository &repo, QString *error) {
-            return repo.saveSetting(ConfigService::kCapacitySetting, QString::number(maxInFlight), error);
+            return repo.saveSetting(LiveConfig::kCapacitySetting, QString::number(maxInFlight), error);
         });
         !p.ok())
         return p;

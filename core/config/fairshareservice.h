@@ -7,7 +7,7 @@
 
 namespace obleth::config {
 
-class ConfigService;
+class LiveConfig;
 
 /// The fields of a new fair-share group; weight defaults to 100.
 struct GroupPatch
@@ -21,7 +21,7 @@ struct GroupPatch
 class FairShareService final
 {
 public:
-    explicit FairShareService(ConfigService *config);
+    explicit FairShareService(LiveConfig *config);
 
     /// name is required and must be new.
     Problem createGroup(const GroupPatch &fields, model::FairShareGroup *out = nullptr);
@@ -31,7 +31,7 @@ public:
     [[nodiscard]] static Problem apply(const GroupPatch &patch, model::FairShareGroup *group, bool complete);
 
 private:
-    ConfigService *m_config;
+    LiveConfig *m_config;
 };
 
 } // namespace obleth::config

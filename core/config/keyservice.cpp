@@ -1,8 +1,8 @@
 #include "keyservice.h"
 
 #include "changenote.h"
-#include "configservice.h"
 #include "fieldcheck.h"
+#include "liveconfig.h"
 #include "platform/logging.h"
 #include "secrets.h"
 #include "store/configrepository.h"
@@ -32,7 +32,7 @@ ChangeNote changes(const model::ApiKey &a, const model::ApiKey &b)
 }
 } // namespace
 
-KeyService::KeyService(ConfigService *config)
+KeyService::KeyService(LiveConfig *config)
     : m_config(config)
 { }
 

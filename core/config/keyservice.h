@@ -7,7 +7,7 @@
 
 namespace obleth::config {
 
-class ConfigService;
+class LiveConfig;
 
 /// The fields of a tenant's API key to set; a field left unset is not touched (on create: keeps its default).
 struct KeyPatch
@@ -23,7 +23,7 @@ struct KeyPatch
 class KeyService final
 {
 public:
-    explicit KeyService(ConfigService *config);
+    explicit KeyService(LiveConfig *config);
 
     Problem find(const QString &id, model::ApiKey *out = nullptr) const;
     /// A new key of tenant @p tenantId (named "key" unless @p fields names it); @p secret gets its secret.
@@ -36,7 +36,7 @@ public:
     [[nodiscard]] static Problem apply(const KeyPatch &patch, model::ApiKey *key);
 
 private:
-    ConfigService *m_config;
+    LiveConfig *m_config;
 };
 
 } // namespace obleth::config

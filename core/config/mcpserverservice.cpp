@@ -1,10 +1,12 @@
 #include "mcpserverservice.h"
 
 #include "changenote.h"
-#include "configservice.h"
 #include "fieldcheck.h"
+#include "liveconfig.h"
 #include "platform/logging.h"
 #include "store/configrepository.h"
+
+#include <QUrl>
 
 namespace obleth::config {
 
@@ -32,7 +34,7 @@ QString changes(const model::McpServer &a, const model::McpServer &b)
 }
 } // namespace
 
-McpServerService::McpServerService(ConfigService *config)
+McpServerService::McpServerService(LiveConfig *config)
     : m_config(config)
 { }
 
@@ -84,7 +86,7 @@ Problem McpServerService::create(const McpServerPatch &fields, model::McpServer 
         !p.ok())
         return p;
     qCInfo(lcConfig).noquote()
-        << QStringLiteral("MCP server '%1' created (%2)").arg(s.name, loggableUrl(s.upstreamUrl));
+        << QStringLiteral("MCP server '%1' created (%2)").arg(s.name, loggableUrl(QUrl(s.upstreamUrl)));
     if (out)
         *out = s;
     return {};

@@ -7,7 +7,7 @@
 
 namespace obleth::config {
 
-class ConfigService;
+class LiveConfig;
 
 /// The fields of an MCP server to set. The fields not set take their defaults (those of model::McpServer),
 /// except the write-only auth_header, which replace() keeps unless it is set.
@@ -24,7 +24,7 @@ struct McpServerPatch
 class McpServerService final
 {
 public:
-    explicit McpServerService(ConfigService *config);
+    explicit McpServerService(LiveConfig *config);
 
     Problem find(const QString &id, model::McpServer *out = nullptr) const;
     /// name and upstream_url are required; the name must be new.
@@ -38,7 +38,7 @@ public:
     [[nodiscard]] static Problem apply(const McpServerPatch &patch, model::McpServer *server, bool complete);
 
 private:
-    ConfigService *m_config;
+    LiveConfig *m_config;
 };
 
 } // namespace obleth::config

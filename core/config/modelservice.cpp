@@ -1,10 +1,12 @@
 #include "modelservice.h"
 
 #include "changenote.h"
-#include "configservice.h"
 #include "fieldcheck.h"
+#include "liveconfig.h"
 #include "platform/logging.h"
 #include "store/configrepository.h"
+
+#include <QUrl>
 
 namespace obleth::config {
 
@@ -36,7 +38,7 @@ QString changes(const model::ModelConfig &a, const model::ModelConfig &b)
 }
 } // namespace
 
-ModelService::ModelService(ConfigService *config)
+ModelService::ModelService(LiveConfig *config)
     : m_config(config)
 { }
 
@@ -112,7 +114,7 @@ Problem ModelService::save(model::ModelConfig model, bool insert, model::ModelCo
         return p;
     if (insert)
         qCInfo(lcConfig).noquote() << QStringLiteral("model '%1' created (%2 at %3)")
-                                          .arg(model.modelName, model.upstreamModel, loggableUrl(model.apiBase));
+                                          .arg(model.modelName, model.upstreamModel, loggableUrl(QUrl(model.apiBase)));
     else
         qCInfo(lcConfig).noquote()
             << QStringLiteral("model '%1' changed: %2").arg(model.modelName, changes(*before, model));

@@ -7,7 +7,7 @@
 
 namespace obleth::config {
 
-class ConfigService;
+class LiveConfig;
 
 /// The fields of a registry model to set; a field left unset is not touched. For create() and replace() the
 /// fields not set take their defaults (those of model::ModelConfig), except the write-only api_key, which
@@ -32,11 +32,11 @@ struct ModelPatch
 };
 
 /// The model registry: creates, replaces, changes and deletes models, with the registry's rules (ranges, URL,
-/// unique model_name). Lives in the gateway thread, as the ConfigService it commits to.
+/// unique model_name). Lives in the gateway thread, as the LiveConfig it commits to.
 class ModelService final
 {
 public:
-    explicit ModelService(ConfigService *config);
+    explicit ModelService(LiveConfig *config);
 
     /// Not found, or ok with the model in @p out (when given).
     Problem find(const QString &id, model::ModelConfig *out = nullptr) const;
@@ -55,7 +55,7 @@ public:
 private:
     Problem save(model::ModelConfig model, bool insert, model::ModelConfig *out, const model::ModelConfig *before);
 
-    ConfigService *m_config;
+    LiveConfig *m_config;
 };
 
 } // namespace obleth::config

@@ -1,7 +1,7 @@
 #include "settingsservice.h"
 
-#include "configservice.h"
 #include "fieldcheck.h"
+#include "liveconfig.h"
 #include "platform/logging.h"
 #include "store/configrepository.h"
 
@@ -11,7 +11,7 @@
 
 namespace obleth::config {
 
-SettingsService::SettingsService(ConfigService *config)
+SettingsService::SettingsService(LiveConfig *config)
     : m_config(config)
 { }
 
@@ -41,7 +41,7 @@ Problem SettingsService::setCorsOrigins(const QStringList &origins)
     const QString text
         = QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(origins)).toJson(QJsonDocument::Compact));
     if (Problem p = m_config->commit([&](store::ConfigRepository &repo, QString *error) {
-            return repo.saveSetting(ConfigService::kCorsOriginsSetting, text, error);
+            return repo.saveSetting(LiveConfig::kCorsOriginsSetting, text, error);
         });
         !p.ok())
         return p;

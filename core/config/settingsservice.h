@@ -6,13 +6,13 @@
 
 namespace obleth::config {
 
-class ConfigService;
+class LiveConfig;
 
 /// Gateway-wide settings kept in the configuration: the browser origins the data plane answers.
 class SettingsService final
 {
 public:
-    explicit SettingsService(ConfigService *config);
+    explicit SettingsService(LiveConfig *config);
 
     /// At most 256 entries, each "*" or scheme://host[:port] where `*` may stand for any run of characters
     /// (contract section 14). An empty list: no browser origin.
@@ -22,7 +22,7 @@ public:
     [[nodiscard]] static bool isOriginPattern(const QString &entry);
 
 private:
-    ConfigService *m_config;
+    LiveConfig *m_config;
 };
 
 } // namespace obleth::config

@@ -1,8 +1,8 @@
 #include "tenantservice.h"
 
 #include "changenote.h"
-#include "configservice.h"
 #include "fieldcheck.h"
+#include "liveconfig.h"
 #include "platform/logging.h"
 #include "store/configrepository.h"
 
@@ -26,7 +26,7 @@ QString changes(const model::Tenant &a, const model::Tenant &b)
 }
 } // namespace
 
-TenantService::TenantService(ConfigService *config)
+TenantService::TenantService(LiveConfig *config)
     : m_config(config)
 { }
 

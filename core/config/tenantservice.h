@@ -7,7 +7,7 @@
 
 namespace obleth::config {
 
-class ConfigService;
+class LiveConfig;
 
 /// The fields of a tenant to set; a field left unset is not touched (on create: keeps its default).
 struct TenantPatch
@@ -23,7 +23,7 @@ struct TenantPatch
 class TenantService final
 {
 public:
-    explicit TenantService(ConfigService *config);
+    explicit TenantService(LiveConfig *config);
 
     Problem find(const QString &id, model::Tenant *out = nullptr) const;
     /// name is required.
@@ -38,7 +38,7 @@ public:
 private:
     Problem save(model::Tenant tenant, bool insert, model::Tenant *out, const model::Tenant *before);
 
-    ConfigService *m_config;
+    LiveConfig *m_config;
 };
 
 } // namespace obleth::config

@@ -1,6 +1,6 @@
 #include "dataplane.h"
 
-#include "config/configservice.h"
+#include "config/liveconfig.h"
 #include "corspolicy.h"
 #include "http/httpresponder.h"
 #include "http/pathnormalization.h"

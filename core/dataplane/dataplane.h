@@ -13,7 +13,7 @@
 #include <functional>
 
 namespace obleth::config {
-class ConfigService;
+class LiveConfig;
 }
 namespace obleth::mock {
 class MockBackend;
@@ -51,7 +51,7 @@ public:
     /// What the data plane serves with; all live in the gateway thread and outlive it.
     struct Services
     {
-        config::ConfigService *config = nullptr;
+        config::LiveConfig *config = nullptr;
         proxy::UpstreamClient *upstream = nullptr;
         mock::MockBackend *mock = nullptr;
         admission::Admission *admission = nullptr;

@@ -91,7 +91,7 @@ bool KeyAuthenticator::checkModelScope(const RequestContext &ctx, const QString 
 {
     if (ctx.key->allowsModel(name))
         return true;
-    const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
+    const QString shown = RequestContext::shown(name);
     ctx.error(403, "model_not_allowed",
               name.isEmpty()
                   ? QStringLiteral("the API key %1... is limited to certain models; this route names none")

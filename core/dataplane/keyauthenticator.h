@@ -21,9 +21,6 @@ class KeyAuthenticator final : public QObject
 public:
     explicit KeyAuthenticator(QObject *parent = nullptr);
 
-    /// The key from "Authorization: Bearer ..." or "x-api-key"; null when neither is sent, empty when
-    /// Authorization is not a bearer token.
-    [[nodiscard]] static QByteArray presentedKey(const http::Headers &headers);
     /// What authenticate() would refuse, judged on the head alone: true when @p headers present a usable key of
     /// @p snapshot whose max_in_flight is not reached.
     [[nodiscard]] bool acceptsHead(const http::Headers &headers, const model::ConfigSnapshot &snapshot) const;
@@ -39,6 +36,9 @@ private:
     [[nodiscard]] static const model::ApiKey *findKey(const QByteArray &presented,
                                                       const model::ConfigSnapshot &snapshot);
     bool holdSlot(RequestContext &ctx);
+    /// The key from "Authorization: Bearer ..." or "x-api-key"; null when neither is sent, empty when
+    /// Authorization is not a bearer token.
+    [[nodiscard]] static QByteArray presentedKey(const http::Headers &headers);
 
     QHash<QString, int> m_inFlight; ///< key id -> requests in flight, for keys with max_in_flight
 };

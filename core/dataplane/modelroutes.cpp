@@ -50,7 +50,7 @@ void ModelRoutes::serve(RequestContext &ctx, Kind kind) const
         return serveMock(ctx, body, kind);
     if (kind == Kind::Embeddings && m_forwarder->hasDefaultUpstream())
         return m_forwarder->toDefaultUpstream(ctx);
-    const QString shown = name.size() > 128 ? name.left(128) + QStringLiteral("...") : name;
+    const QString shown = RequestContext::shown(name);
     ctx.error(404, "model_not_found", QStringLiteral("the model '%1' does not exist").arg(shown),
               QStringLiteral("model"));
 }
@@ -103,7 +103,9 @@ void ModelRoutes::admitThen(RequestContext &ctx, const QJsonObject &body, const 
     m_admission->admit(
         *ctx.snapshot, request, ctx.responder,
         [admitted = ctx, then = std::move(then)](admission::Ticket &ticket) mutable {
-            // The ticket's token reservation is settled with what the trace counts when the answer ends.
+            // The ticket's token reservation is settled with what the trace counts when the answer ends. The trace is
+            // one of the responder's taps, ended in ~HttpResponder's body, before ~QObject deletes the ticket (a
+            // child of the responder): the settle always finds its ticket.
             admitted.trace->onFinished([ticket = QPointer<admission::Ticket>(&ticket)](const model::RequestRecord &r) {
                 if (ticket)
                     ticket->settle(r.promptTokens + r.completionTokens);

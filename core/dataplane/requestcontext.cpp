@@ -12,11 +12,17 @@ http::Headers RequestContext::idHeader() const
     return h;
 }
 
+QString RequestContext::shown(const QString &clientName)
+{
+    return clientName.size() > 128 ? clientName.left(128) + QStringLiteral("...") : clientName;
+}
+
 void RequestContext::error(int status, const QByteArray &code, const QString &message, const QString &param,
                            const http::Headers &extra) const
 {
-    // The messages name a key by its prefix only, never the key.
-    qCDebug(lcDataPlane).noquote() << requestId << "refused:" << status << code << "-" << message;
+    // The messages name a key by its prefix only, never the key. The message is quoted (control characters
+    // escaped): it may carry the client's own text, such as a model name, which must not forge log lines.
+    qCDebug(lcDataPlane) << requestId << "refused:" << status << code << "-" << message;
     http::Headers headers = idHeader();
     for (const auto &[name, value] : extra.fields())
         headers.add(name, value);

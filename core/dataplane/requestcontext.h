@@ -36,6 +36,8 @@ struct RequestContext
     /// logged at debug level with the request id.
     void error(int status, const QByteArray &code, const QString &message, const QString &param = {},
                const http::Headers &extra = {}) const;
+    /// A name the client sent (a model, say) as an error message shows it: at most 128 characters, then "...".
+    [[nodiscard]] static QString shown(const QString &clientName);
 };
 
 } // namespace obleth::dataplane

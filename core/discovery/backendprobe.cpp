@@ -14,21 +14,15 @@
 namespace obleth::discovery {
 
 namespace {
-/// How a probed URL is logged: no user info, no query (either may carry a key).
-QString shown(const QUrl &url)
-{
-    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
-}
-
 void logResult(const char *what, const QUrl &url, const BackendProbe::TestResult &r)
 {
     if (r.ok) {
-        qCDebug(lcDiscovery).noquote() << what << shown(url) << "answered in" << r.latencyMs << "ms";
+        qCDebug(lcDiscovery).noquote() << what << loggableUrl(url) << "answered in" << r.latencyMs << "ms";
     } else if (r.status > 0) {
-        qCInfo(lcDiscovery).noquote() << what << shown(url) << "failed: HTTP" << r.status << "after" << r.latencyMs
-                                      << "ms";
+        qCInfo(lcDiscovery).noquote() << what << loggableUrl(url) << "failed: HTTP" << r.status << "after"
+                                      << r.latencyMs << "ms";
     } else {
-        qCInfo(lcDiscovery).noquote() << what << shown(url) << "failed: no answer after" << r.latencyMs << "ms";
+        qCInfo(lcDiscovery).noquote() << what << loggableUrl(url) << "failed: no answer after" << r.latencyMs << "ms";
     }
 }
 } // namespace

@@ -89,9 +89,9 @@ Gateway::~Gateway()
     }
 }
 
-config::ConfigService *Gateway::configService() const
+config::LiveConfig *Gateway::liveConfig() const
 {
-    return m_parts && m_parts->config ? &m_parts->config->state : nullptr;
+    return m_parts && m_parts->config ? &m_parts->config->live : nullptr;
 }
 
 config::ConfigServices *Gateway::configServices() const
@@ -137,9 +137,9 @@ void Gateway::start()
     if (!p.database.open(QDir(m_options.dataDir).filePath(QStringLiteral("obleth.db")), &error))
         return fail(error);
     p.config = std::make_unique<config::ConfigServices>(&p.database);
-    if (!p.config->state.load(&error))
+    if (!p.config->live.load(&error))
         return fail(error);
-    const QString firstKey = p.config->state.bootstrapDefaultTenant(&error);
+    const QString firstKey = p.config->live.bootstrapDefaultTenant(&error);
     if (!error.isEmpty())
         return fail(error);
     // From now on configuration writes run on this (the gateway's) thread while it serves: a lock held by another
@@ -163,10 +163,10 @@ void Gateway::start()
 
     p.upstream = std::make_unique<proxy::UpstreamClient>();
     p.mock = std::make_unique<mock::MockBackend>();
-    p.admission = std::make_unique<admission::Admission>(int(p.config->state.snapshot()->capacity));
+    p.admission = std::make_unique<admission::Admission>(int(p.config->live.snapshot()->capacity));
     admission::Admission *admission = p.admission.get();
-    config::ConfigService *config = &p.config->state;
-    connect(config, &config::ConfigService::changed, admission,
+    config::LiveConfig *config = &p.config->live;
+    connect(config, &config::LiveConfig::changed, admission,
             [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     p.dataPlane = std::make_unique<dataplane::DataPlane>(
@@ -181,9 +181,7 @@ void Gateway::start()
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
     dataOptions.tls = tls;
-    dataOptions.rejection = [](int status, const QString &message) {
-        return http::Rejection{"application/json", openai::errorBody(openai::rejectionCode(status), message, status)};
-    };
+    dataOptions.rejection = &openai::rejection;
     http::ServerOptions adminOptions = dataOptions;
     dataOptions.limits.bodyLimitFor = &dataplane::DataPlane::bodyLimitFor;
     adminOptions.limits.maxBodyBytes = admin::AdminApi::kMaxBodyBytes;

@@ -9,7 +9,7 @@
 #include <memory>
 
 namespace obleth::config {
-class ConfigService;
+class LiveConfig;
 struct ConfigServices;
 } // namespace obleth::config
 namespace obleth::usage {
@@ -60,7 +60,7 @@ public:
     void shutdown(int graceMs);
 
     /// The configuration's snapshot and changed(); valid after started(), lives in the gateway's thread.
-    [[nodiscard]] config::ConfigService *configService() const;
+    [[nodiscard]] config::LiveConfig *liveConfig() const;
     /// The configuration's services (one per resource), through which every change goes; valid after started(),
     /// lives in the gateway's thread.
     [[nodiscard]] config::ConfigServices *configServices() const;

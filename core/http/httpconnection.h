@@ -67,7 +67,7 @@ private:
 
     QTcpSocket *m_socket;
     HttpHandler *m_handler;
-    const ServerOptions &m_options;
+    const ServerOptions &m_options; ///< the server's; the server deletes every connection before its own end
     MessageParser m_parser;
     HttpRequest m_request;
     QPointer<SocketResponder> m_responder;

@@ -98,11 +98,10 @@ HttpServer::~HttpServer()
     if (m_spareDescriptor >= 0)
         ::close(m_spareDescriptor);
 #endif
-    // Connections are children; make sure none reports back into a half-destroyed server.
-    const auto connections = m_connections;
+    // Connections are children; make sure none reports back into a half-destroyed server, and that none, not
+    // even a closed one still waiting for deleteLater(), outlives m_options, which each holds by reference.
     m_connections.clear();
-    for (HttpConnection *c : connections)
-        delete c;
+    qDeleteAll(findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly));
 }
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *error)
@@ -116,7 +115,7 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *erro
         m_acceptNotifier = new QSocketNotifier(m_tcp->socketDescriptor(), QSocketNotifier::Read, this);
         connect(m_acceptNotifier, &QSocketNotifier::activated, this, &HttpServer::acceptReady);
 #endif
-        qCInfo(lcHttp).noquote() << "listening on" << url();
+        qCDebug(lcHttp).noquote() << "listening on" << url(); // obleth.gateway says which listener is which
         return true;
     }
     if (error) {

@@ -65,7 +65,8 @@ void McpGateway::serve(const http::HttpRequest &request, http::HttpResponder *re
     up.idleTimeoutMs = 0; // an MCP event stream may stay quiet for as long as it likes
     proxy::ProxyCall *call = proxy::ProxyCall::create(m_upstream, std::move(up), responder, requestId);
     call->onFailure([requestId, name](const QString &error) {
-        qCWarning(lcMcp).noquote() << requestId << "the MCP server" << name << "failed:" << error;
+        // obleth.proxy warns of the failure with the same request id; this names the MCP server it was for.
+        qCDebug(lcMcp).noquote() << requestId << "the MCP server" << name << "failed:" << error;
     });
     call->start();
 }

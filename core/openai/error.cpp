@@ -50,4 +50,9 @@ QByteArray rejectionCode(int status)
     }
 }
 
+http::Rejection rejection(int status, const QString &message)
+{
+    return {"application/json", errorBody(rejectionCode(status), message, status)};
+}
+
 } // namespace obleth::openai

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/headers.h"
+#include "http/serveroptions.h"
 
 #include <QByteArray>
 #include <QString>
@@ -10,7 +11,7 @@ class HttpResponder;
 }
 
 /// OpenAI's error shape, which every answer obleth writes itself uses (data plane, Management API, the mock,
-/// and the HTTP server's own refusals through ServerOptions::rejectionBody): {"error":{"message","type","code"
+/// and the HTTP server's own refusals through ServerOptions::rejection): {"error":{"message","type","code"
 /// [,"param"]}}.
 namespace obleth::openai {
 
@@ -24,5 +25,7 @@ void sendError(http::HttpResponder *responder, int status, const QByteArray &cod
                http::Headers extra = {}, const QString &param = {});
 /// The error code of a refusal the HTTP server makes before any handler sees the request (400, 405, 408, 413).
 [[nodiscard]] QByteArray rejectionCode(int status);
+/// Such a refusal in this shape: what ServerOptions::rejection takes, for every listener obleth opens.
+[[nodiscard]] http::Rejection rejection(int status, const QString &message);
 
 } // namespace obleth::openai

@@ -1,5 +1,7 @@
 #include "logging.h"
 
+#include <QUrl>
+
 namespace obleth {
 
 Q_LOGGING_CATEGORY(lcAdmin, "obleth.admin", QtInfoMsg)
@@ -15,5 +17,10 @@ Q_LOGGING_CATEGORY(lcMock, "obleth.mock", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcProxy, "obleth.proxy", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcStore, "obleth.store", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcUsage, "obleth.usage", QtInfoMsg)
+
+QString loggableUrl(const QUrl &url)
+{
+    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
+}
 
 } // namespace obleth

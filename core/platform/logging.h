@@ -1,6 +1,11 @@
 #pragma once
 
 #include <QLoggingCategory>
+#include <QString>
+
+QT_BEGIN_NAMESPACE
+class QUrl;
+QT_END_NAMESPACE
 
 /// One logging category per module, all under "obleth.": switch them with --log-level or QT_LOGGING_RULES
 /// (docs/cli.md), e.g. QT_LOGGING_RULES="obleth.proxy.debug=true". Info and above are on by default.
@@ -20,5 +25,9 @@ Q_DECLARE_LOGGING_CATEGORY(lcMock) ///< obleth.mock: the built-in mock-model
 Q_DECLARE_LOGGING_CATEGORY(lcProxy) ///< obleth.proxy: upstream calls and the connection pool
 Q_DECLARE_LOGGING_CATEGORY(lcStore) ///< obleth.store: SQLite, the request log, stored secrets
 Q_DECLARE_LOGGING_CATEGORY(lcUsage) ///< obleth.usage: metering and request traces
+
+/// How a log line names an upstream, an MCP server or a probed backend: scheme, host and port only. User info
+/// always carries a secret, and a path or query may (`?key=...`, a token in the path), so none of them is shown.
+[[nodiscard]] QString loggableUrl(const QUrl &url);
 
 } // namespace obleth

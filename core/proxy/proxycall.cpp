@@ -13,8 +13,7 @@ ProxyCall *ProxyCall::create(UpstreamClient *client, UpstreamRequest request, ht
                              const QByteArray &requestId)
 {
     auto *call = new ProxyCall(responder, requestId);
-    // Scheme, host and port only: a path or query may carry a key, and user info always does.
-    call->m_where = request.url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo).toString();
+    call->m_where = loggableUrl(request.url);
     UpstreamExchange *exchange = client->create(std::move(request));
     call->m_exchange = exchange;
     connect(exchange, &UpstreamExchange::responseHead, call, &ProxyCall::onHead);

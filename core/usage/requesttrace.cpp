@@ -156,8 +156,8 @@ void RequestTrace::responseEnd(bool complete)
         m_record.error = QStringLiteral("http_%1").arg(m_record.status);
     if (m_record.error.isEmpty() && !complete)
         m_record.error = m_record.status == 0 ? QStringLiteral("client_gone") : QStringLiteral("incomplete");
-    if (m_onFinished)
-        m_onFinished(m_record);
+    for (const auto &callback : m_onFinished)
+        callback(m_record);
     m_monitor->announceFinished(m_record);
 }
 

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace obleth::http {
 struct HttpRequest;
@@ -38,8 +39,12 @@ public:
     void setError(const QString &error) { m_record.error = error; }
     /// Announces the start now (else it is announced with the answer's head).
     void announceStart();
-    /// Runs once the record is complete, before it is announced (token budgets reconcile here).
-    void onFinished(std::function<void(const model::RequestRecord &)> callback) { m_onFinished = std::move(callback); }
+    /// Adds a callback that runs once the record is complete, before it is announced (the admission ticket settles
+    /// the token budget here); callbacks run in the order added.
+    void onFinished(std::function<void(const model::RequestRecord &)> callback)
+    {
+        m_onFinished.push_back(std::move(callback));
+    }
 
     void responseHead(int status, http::Headers &headers) override;
     void responseBody(const QByteArray &data) override;
@@ -61,7 +66,7 @@ private:
     qint64 m_lastProgressMs = -1;
     qint64 m_progressBytes = 0;
     bool m_liveText = false;
-    std::function<void(const model::RequestRecord &)> m_onFinished;
+    std::vector<std::function<void(const model::RequestRecord &)>> m_onFinished;
 };
 
 } // namespace obleth::usage

@@ -1,4 +1,4 @@
-#include "configservice.h"
+#include "liveconfig.h"
 
 #include "platform/logging.h"
 #include "secrets.h"
@@ -15,8 +15,8 @@
 
 namespace obleth::config {
 
-const QString ConfigService::kCapacitySetting = QStringLiteral("capacity");
-const QString ConfigService::kCorsOriginsSetting = QStringLiteral("cors_allowed_origins");
+const QString LiveConfig::kCapacitySetting = QStringLiteral("capacity");
+const QString LiveConfig::kCorsOriginsSetting = QStringLiteral("cors_allowed_origins");
 
 QString newEntityId()
 {
@@ -29,21 +29,21 @@ QDateTime currentTime()
     return t.addMSecs(-t.time().msec()); // whole seconds, as the API shows them
 }
 
-ConfigService::ConfigService(store::Database *db, QObject *parent)
+LiveConfig::LiveConfig(store::Database *db, QObject *parent)
     : QObject(parent)
     , m_db(db)
     , m_repo(std::make_unique<store::ConfigRepository>(db))
     , m_snapshot(std::make_shared<model::ConfigSnapshot>())
 { }
 
-ConfigService::~ConfigService() = default;
+LiveConfig::~LiveConfig() = default;
 
-std::shared_ptr<const model::ConfigSnapshot> ConfigService::snapshot() const
+std::shared_ptr<const model::ConfigSnapshot> LiveConfig::snapshot() const
 {
     return std::atomic_load(&m_snapshot);
 }
 
-Problem ConfigService::storageProblem(const QString &error) const
+Problem LiveConfig::storageProblem(const QString &error) const
 {
     if (m_repo->lastFailureWasBusy()) {
         // Another program holds the database's lock (the sqlite3 shell inside a transaction, a backup tool):
@@ -55,7 +55,7 @@ Problem ConfigService::storageProblem(const QString &error) const
     return Problem::storage(QStringLiteral("the database refused the change: %1").arg(error));
 }
 
-Problem ConfigService::commit(const Write &write)
+Problem LiveConfig::commit(const Write &write)
 {
     QString error;
     if (!write(*m_repo, &error))
@@ -66,7 +66,7 @@ Problem ConfigService::commit(const Write &write)
     return {};
 }
 
-Problem ConfigService::reload()
+Problem LiveConfig::reload()
 {
     store::ConfigRepository::Contents contents;
     QString error;
@@ -93,7 +93,7 @@ Problem ConfigService::reload()
     return {};
 }
 
-bool ConfigService::load(QString *error)
+bool LiveConfig::load(QString *error)
 {
     const QString keyPath = store::SecretCipher::keyFilePath(QFileInfo(m_db->path()).absolutePath());
     if (!m_repo->openSecrets(keyPath, error))
@@ -119,7 +119,7 @@ bool ConfigService::load(QString *error)
     return p.ok();
 }
 
-QString ConfigService::bootstrapDefaultTenant(QString *error)
+QString LiveConfig::bootstrapDefaultTenant(QString *error)
 {
     if (!snapshot()->tenants.isEmpty())
         return {};

@@ -15,19 +15,19 @@ class Database;
 
 namespace obleth::config {
 
-/// The configuration's shared core: owns the store's configuration tables (through store::ConfigRepository) and
-/// the published snapshot. The resource services (ModelService, TenantService, KeyService, FairShareService,
-/// SettingsService, McpServerService) validate a change, then commit() it here: it is written to SQLite, a new
-/// snapshot is published and changed() emitted. The Management API and the GUI both go through those services,
-/// so they always agree. Lives in the gateway thread; snapshot() may be read from any thread.
-class ConfigService final : public QObject
+/// The live configuration, shared by the services: owns the store's configuration tables (through
+/// store::ConfigRepository) and the published snapshot. The resource services (ModelService, TenantService, KeyService,
+/// FairShareService, SettingsService, McpServerService) validate a change, then commit() it here: it is written to
+/// SQLite, a new snapshot is published and changed() emitted. The Management API and the GUI both go through those
+/// services, so they always agree. Lives in the gateway thread; snapshot() may be read from any thread.
+class LiveConfig final : public QObject
 {
     Q_OBJECT
-    Q_DISABLE_COPY_MOVE(ConfigService)
+    Q_DISABLE_COPY_MOVE(LiveConfig)
 
 public:
-    explicit ConfigService(store::Database *db, QObject *parent = nullptr);
-    ~ConfigService() override;
+    explicit LiveConfig(store::Database *db, QObject *parent = nullptr);
+    ~LiveConfig() override;
 
     /// Opens the key file of the stored upstream secrets (secret.key next to the database, made on first
     /// start), encrypts secrets an older obleth stored in plain text, loads the configuration and makes sure the
