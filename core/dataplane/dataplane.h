@@ -40,8 +40,8 @@ struct RequestContext;
 
 /// The OpenAI-compatible data plane (contract section 2), the front of it: brings the path to its normal form,
 /// applies the CORS policy, starts the request's trace, authenticates the tenant key (KeyAuthenticator) and
-/// dispatches through its route table to the model routes (ModelRoutes), the model list (ModelCatalog), the MCP
-/// gateway, or the default upstream (UpstreamForwarder).
+/// dispatches through its two route tables (one open to anyone, one for tenant keys) to the model routes
+/// (ModelRoutes), the model list (ModelCatalog), the MCP gateway, or the default upstream (UpstreamForwarder).
 class DataPlane final : public QObject, public http::HttpHandler
 {
     Q_OBJECT

@@ -11,7 +11,7 @@
 
 namespace obleth::http {
 
-/// An answer the server gives itself, before any handler sees the request (400, 405, 408, 413, 431).
+/// An answer the server gives itself, before any handler sees the request (400, 405, 408, 413, 414, 431, 505).
 struct Rejection
 {
     QByteArray contentType;

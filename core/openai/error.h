@@ -23,7 +23,8 @@ namespace obleth::openai {
 /// Answers with an error document and @p extra headers.
 void sendError(http::HttpResponder *responder, int status, const QByteArray &code, const QString &message,
                http::Headers extra = {}, const QString &param = {});
-/// The error code of a refusal the HTTP server makes before any handler sees the request (400, 405, 408, 413).
+/// The error code of a refusal the HTTP server makes before any handler sees the request (400, 405, 408, 413, 414,
+/// 431, 505).
 [[nodiscard]] QByteArray rejectionCode(int status);
 /// Such a refusal in this shape: what ServerOptions::rejection takes, for every listener obleth opens.
 [[nodiscard]] http::Rejection rejection(int status, const QString &message);
