@@ -25,14 +25,17 @@ QByteArray post(const QByteArray &key, const QByteArray &body, const QByteArray 
         + "\r\n\r\n" + body;
 }
 
-/// The body of a chunked HTTP response, de-chunked; false when it is not complete.
-bool dechunk(const QByteArray &response, QByteArray *body)
+/// The body of a chunked HTTP response, de-chunked; false when it is not complete. @p frames, when given, is
+/// told how many chunks carried it.
+bool dechunk(const QByteArray &response, QByteArray *body, int *frames = nullptr)
 {
     qsizetype pos = response.indexOf("\r\n\r\n");
     if (pos < 0)
         return false;
     pos += 4;
     body->clear();
+    if (frames)
+        *frames = 0;
     for (;;) {
         const qsizetype eol = response.indexOf("\r\n", pos);
         if (eol < 0)
@@ -47,6 +50,8 @@ bool dechunk(const QByteArray &response, QByteArray *body)
             return false;
         *body += response.mid(eol + 2, size);
         pos = eol + 2 + size + 2;
+        if (frames)
+            ++*frames;
     }
 }
 
@@ -181,6 +186,60 @@ private Q_SLOTS:
         QVERIFY(!client.received().endsWith("0\r\n\r\n")); // no clean end: SDKs report an error
         QByteArray body;
         QVERIFY(!dechunk(client.received(), &body));
+        QTRY_COMPARE_WITH_TIMEOUT(permits(), 0, 1000);
+    }
+
+    void eventsThatArriveTogetherLeaveTogether()
+    {
+        // An upstream that flushes one HTTP chunk per event, as real servers do, with all 64 of them (and the
+        // end) arriving in one read: obleth relays them byte for byte, in one chunk rather than one per event.
+        constexpr int kEvents = 64;
+        QByteArray events;
+        QByteArray framed;
+        for (int i = 0; i < kEvents; ++i) {
+            const QByteArray event = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"token "
+                + QByteArray::number(i) + "\"}}]}\n\n";
+            events += event;
+            framed += QByteArray::number(event.size(), 16) + "\r\n" + event + "\r\n";
+        }
+        const QByteArray done = "data: [DONE]\n\n";
+        events += done;
+        framed += QByteArray::number(done.size(), 16) + "\r\n" + done + "\r\n0\r\n\r\n";
+        const QByteArray response
+            = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + framed;
+
+        QTcpServer upstream;
+        QVERIFY(upstream.listen(QHostAddress::LocalHost, 0));
+        connect(&upstream, &QTcpServer::newConnection, &upstream, [&upstream, response] {
+            QTcpSocket *s = upstream.nextPendingConnection();
+            connect(s, &QTcpSocket::readyRead, s, [s, response] {
+                s->readAll();
+                s->write(response); // the whole answer in one write
+                s->flush();
+            });
+        });
+        QVERIFY(!gw->addModel(
+                       {{QStringLiteral("model_name"), QStringLiteral("bursty")},
+                        {QStringLiteral("api_base"), QStringLiteral("http://127.0.0.1:%1").arg(upstream.serverPort())}})
+                     .isEmpty());
+        RawClient client(gw->dataPort(), post(gw->firstKey(), "{\"model\":\"bursty\",\"stream\":true}"));
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().endsWith("0\r\n\r\n"), 5000);
+        QByteArray relayed;
+        int frames = 0;
+        QVERIFY(dechunk(client.received(), &relayed, &frames));
+        QCOMPARE(relayed, events); // every event, in order, byte for byte
+        qInfo("%d events relayed in %d chunk(s)", kEvents + 1, frames);
+        QVERIFY2(frames <= 4, qPrintable(QStringLiteral("%1 events left in %2 chunks").arg(kEvents + 1).arg(frames)));
+
+        // The usage meter still sees every event: without a usage report, one completion token per content event.
+        QJsonObject row;
+        QTRY_VERIFY_WITH_TIMEOUT((row = gw->admin("GET", "/api/v1/requests?limit=1").data().first().toObject())
+                                         .value(QStringLiteral("completion_tokens"))
+                                         .toInt()
+                                     > 0,
+                                 5000);
+        QCOMPARE(row.value(QStringLiteral("completion_tokens")).toInt(), kEvents);
+        QCOMPARE(row.value(QStringLiteral("bytes_out")).toInt(), events.size());
         QTRY_COMPARE_WITH_TIMEOUT(permits(), 0, 1000);
     }
 

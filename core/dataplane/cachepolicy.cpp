@@ -24,6 +24,7 @@ bool CachePolicy::serveFromCache(RequestContext &ctx, const model::ModelConfig &
         headers.add("x-obleth-cache", "hit");
         if (!hit->streamed)
             headers.set("Content-Length", QByteArray::number(hit->body.size()));
+        const http::HttpResponder::Batch batch(ctx.responder); // head, body and end in one write
         ctx.responder->beginStream(200, std::move(headers));
         ctx.responder->writeChunk(hit->body);
         ctx.responder->endStream();

@@ -50,7 +50,7 @@ public:
 
     [[nodiscard]] qint64 bufferedBytes() const override
     {
-        return m_connection && m_connection->m_socket ? m_connection->m_socket->bytesToWrite() : 0;
+        return m_out.size() + (m_connection && m_connection->m_socket ? m_connection->m_socket->bytesToWrite() : 0);
     }
 
 protected:
@@ -81,16 +81,16 @@ protected:
         writeBody(head);
     }
 
-    void writeBody(const QByteArray &data) override
-    {
-        if (m_connection && m_connection->m_socket)
-            m_connection->m_socket->write(data);
-    }
+    void writeBody(const QByteArray &data) override { m_out += data; }
 
     void flush() override
     {
-        if (m_connection && m_connection->m_socket)
-            m_connection->m_socket->flush();
+        // The socket is unbuffered: each write to it is a write to the network, so what is held goes in one.
+        const QByteArray out = std::exchange(m_out, {});
+        if (out.isEmpty() || !m_connection || !m_connection->m_socket)
+            return;
+        m_connection->m_socket->write(out);
+        m_connection->m_socket->flush();
     }
 
     void writeEnd() override
@@ -106,6 +106,7 @@ protected:
 
 private:
     HttpConnection *m_connection;
+    QByteArray m_out; ///< written, not yet handed to the socket (until the next flush)
     int m_clientMinor;
 };
 

@@ -2,9 +2,28 @@
 
 namespace obleth::http {
 
+HttpResponder::Batch::Batch(HttpResponder *responder)
+    : m_responder(responder)
+{
+    if (responder)
+        ++responder->m_batches;
+}
+
+HttpResponder::Batch::~Batch()
+{
+    if (m_responder && --m_responder->m_batches == 0)
+        m_responder->flush();
+}
+
 HttpResponder::~HttpResponder()
 {
     endTaps(false);
+}
+
+void HttpResponder::handOn()
+{
+    if (m_batches == 0)
+        flush();
 }
 
 void HttpResponder::addTap(std::unique_ptr<ResponseTap> tap)
@@ -25,6 +44,7 @@ void HttpResponder::send(int status, Headers headers, const QByteArray &body)
 {
     if (m_started)
         return;
+    const Batch batch(this); // head and body in one write
     headers.set("Content-Length", QByteArray::number(body.size()));
     beginStream(status, std::move(headers));
     if (!body.isEmpty())
@@ -63,6 +83,7 @@ void HttpResponder::beginStream(int status, Headers headers)
     writeHead(status, headers, m_framing);
     if (noBody)
         m_head = true; // swallow any body the caller still writes
+    handOn();
 }
 
 void HttpResponder::writeChunk(const QByteArray &data)
@@ -72,6 +93,7 @@ void HttpResponder::writeChunk(const QByteArray &data)
     for (const auto &tap : m_taps)
         tap->responseBody(data);
     if (m_framing == Framing::Chunked) {
+        // One chunk, however many pieces (events) the data holds.
         QByteArray framed;
         framed.reserve(data.size() + 16);
         framed += QByteArray::number(data.size(), 16);
@@ -82,7 +104,7 @@ void HttpResponder::writeChunk(const QByteArray &data)
     } else {
         writeBody(data);
     }
-    flush();
+    handOn();
 }
 
 void HttpResponder::endStream()
@@ -91,7 +113,7 @@ void HttpResponder::endStream()
         return;
     if (m_framing == Framing::Chunked && !m_head)
         writeBody(QByteArrayLiteral("0\r\n\r\n"));
-    flush();
+    flush(); // whatever batch is open: the end must be on its way before the connection moves on
     m_finished = true;
     writeEnd();
     endTaps(true);

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QObject>
+#include <QPointer>
 
 #include <memory>
 #include <vector>
@@ -28,12 +29,28 @@ public:
 /// Writes the answer to one request. Handlers keep it as QPointer<HttpResponder>: it is deleted
 /// when the client goes away, and clientGone() is emitted just before that.
 ///
-/// Either send() once, or beginStream(), writeChunk() as often as needed, then endStream().
+/// Either send() once, or beginStream(), writeChunk() as often as needed, then endStream(). Each of these
+/// hands what it writes to the client at once, in one write; a Batch makes several of them one write.
 class HttpResponder : public QObject
 {
     Q_OBJECT
 
 public:
+    /// While a batch lives, the responder's writes are held back; when the outermost batch ends, they go to the
+    /// client together, in one write. For what arrives together (all that one read from an upstream brought,
+    /// a head with its body, the last piece with the end): a batch never holds bytes beyond the code that makes
+    /// them, and endStream() hands everything on whatever batch is open.
+    class Batch
+    {
+    public:
+        explicit Batch(HttpResponder *responder);
+        ~Batch();
+        Q_DISABLE_COPY_MOVE(Batch)
+
+    private:
+        QPointer<HttpResponder> m_responder;
+    };
+
     using QObject::QObject;
     ~HttpResponder() override;
 
@@ -75,17 +92,20 @@ protected:
     virtual void writeHead(int status, const Headers &headers, Framing framing) = 0;
     virtual void writeBody(const QByteArray &data) = 0;
     virtual void writeEnd() = 0;
-    /// Hands what was written so far to the network now (streams must not wait for the event loop).
+    /// Hands what was written so far to the network now, in one write (streams must not wait for the event loop).
     virtual void flush() { }
     /// Which framing this responder can use for a body of unknown length.
     [[nodiscard]] virtual Framing streamFraming() const { return Framing::Chunked; }
     void markFinished();
 
 private:
+    /// Flushes, unless a batch holds the writes back.
+    void handOn();
     void endTaps(bool complete);
 
     Headers m_extraHeaders;
     std::vector<std::unique_ptr<ResponseTap>> m_taps;
+    int m_batches = 0; ///< batches open
     bool m_tapsEnded = false;
     bool m_started = false;
     bool m_finished = false;

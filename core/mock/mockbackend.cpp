@@ -55,18 +55,20 @@ QByteArray modelsJson()
 }
 
 /// Writes a mock SSE stream: one event every @p delayMs, or, without a delay, as fast as the client
-/// takes them, never holding more than kHighWater bytes unsent.
+/// takes them, never holding more than kHighWater bytes unsent. Each step is one write: the head goes with
+/// the first events, the end with the last.
 class MockStreamWriter final : public QObject
 {
 public:
     static constexpr qint64 kHighWater = 256 * 1024;
     static constexpr qsizetype kBatch = 16 * 1024;
 
-    MockStreamWriter(http::HttpResponder *responder, MockReply reply, int delayMs)
+    MockStreamWriter(http::HttpResponder *responder, MockReply reply, http::Headers headers, int delayMs)
         : QObject(responder)
         , m_responder(responder)
         , m_reply(std::move(reply))
         , m_events(m_reply)
+        , m_headers(std::move(headers))
         , m_delayMs(delayMs)
     {
         if (delayMs == 0)
@@ -81,6 +83,8 @@ private:
             return;
         if (m_delayMs > 0) {
             const QByteArray event = m_events.next();
+            const http::HttpResponder::Batch write(m_responder);
+            begin();
             if (event.isEmpty())
                 return finish();
             m_responder->writeChunk(event);
@@ -88,6 +92,8 @@ private:
             return;
         }
         while (m_responder->bufferedBytes() < kHighWater) {
+            const http::HttpResponder::Batch write(m_responder);
+            begin();
             QByteArray batch;
             while (batch.size() < kBatch) {
                 const QByteArray event = m_events.next();
@@ -100,6 +106,11 @@ private:
             m_responder->writeChunk(batch);
         }
     }
+    void begin()
+    {
+        if (!m_responder->hasStarted())
+            m_responder->beginStream(200, m_headers);
+    }
     void finish()
     {
         m_done = true;
@@ -109,6 +120,7 @@ private:
     http::HttpResponder *m_responder;
     MockReply m_reply;
     MockReply::EventStream m_events;
+    http::Headers m_headers;
     int m_delayMs;
     bool m_done = false;
 };
@@ -239,8 +251,7 @@ void MockBackend::respond(const http::HttpRequest &request, http::HttpResponder 
     http::Headers headers = extra;
     headers.add("Content-Type", "text/event-stream");
     headers.add("Cache-Control", "no-cache");
-    responder->beginStream(200, headers);
-    new MockStreamWriter(responder, reply, chunkDelayMs);
+    new MockStreamWriter(responder, reply, std::move(headers), chunkDelayMs);
 }
 
 } // namespace obleth::mock

@@ -16,9 +16,7 @@ ProxyCall *ProxyCall::create(UpstreamClient *client, UpstreamRequest request, ht
     call->m_where = loggableUrl(request.url);
     UpstreamExchange *exchange = client->create(std::move(request));
     call->m_exchange = exchange;
-    connect(exchange, &UpstreamExchange::responseHead, call, &ProxyCall::onHead);
-    connect(exchange, &UpstreamExchange::bodyData, call, &ProxyCall::onBody);
-    connect(exchange, &UpstreamExchange::finished, call, &ProxyCall::onFinished);
+    connect(exchange, &UpstreamExchange::received, call, &ProxyCall::onReceived);
     connect(exchange, &UpstreamExchange::failed, call, &ProxyCall::onFailed);
     connect(responder, &http::HttpResponder::clientGone, call, &ProxyCall::onClientGone);
     connect(responder, &QObject::destroyed, call, &ProxyCall::onClientGone);
@@ -41,26 +39,21 @@ void ProxyCall::start()
         m_exchange->start();
 }
 
-void ProxyCall::onHead(int status, const http::Headers &headers)
+void ProxyCall::onReceived(const UpstreamExchange::Received &what)
 {
-    if (m_responder)
-        m_responder->beginStream(status, clientResponseHeaders(headers, m_requestId));
-}
-
-void ProxyCall::onBody(const QByteArray &data)
-{
-    if (!m_responder)
-        return;
-    m_responder->writeChunk(data);
-    if (m_responder->bufferedBytes() > kHighWater && m_exchange)
+    if (m_responder) {
+        // The head, the body and the end that came together leave together, in one write.
+        const http::HttpResponder::Batch batch(m_responder);
+        if (what.head)
+            m_responder->beginStream(what.status, clientResponseHeaders(what.headers, m_requestId));
+        m_responder->writeChunk(what.body);
+        if (what.complete)
+            m_responder->endStream();
+    }
+    if (what.complete)
+        return finish();
+    if (m_responder && m_responder->bufferedBytes() > kHighWater && m_exchange)
         m_exchange->setReadPaused(true);
-}
-
-void ProxyCall::onFinished()
-{
-    if (m_responder)
-        m_responder->endStream();
-    finish();
 }
 
 QString ProxyCall::clientMessage(UpstreamExchange::Failure failure)

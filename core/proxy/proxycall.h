@@ -34,9 +34,8 @@ public:
 
 private:
     ProxyCall(http::HttpResponder *responder, const QByteArray &requestId);
-    void onHead(int status, const http::Headers &headers);
-    void onBody(const QByteArray &data);
-    void onFinished();
+    /// Relays what one read from the upstream brought in one write to the client.
+    void onReceived(const UpstreamExchange::Received &what);
     /// @p detail says what went wrong (a socket's error text, a timeout); it does not name the upstream.
     void onFailed(UpstreamExchange::Failure failure, const QString &detail);
     /// What the client is told about @p failure: no address, no socket error text.

@@ -310,11 +310,19 @@ void UpstreamExchange::onSocketClosed()
 
 void UpstreamExchange::processParsed()
 {
-    const QPointer<UpstreamExchange> self(this);
+    // Everything this read brought is collected first and handed on as one: however many chunks (events) the
+    // upstream framed, the client gets them in one write.
+    Received pass;
     for (;;) {
         switch (m_parser.next()) {
-        case http::MessageParser::Event::NeedMore: return;
-        case http::MessageParser::Event::Error: return fail(Failure::Malformed, m_parser.errorMessage());
+        case http::MessageParser::Event::NeedMore: return handOn(pass);
+        case http::MessageParser::Event::Error: {
+            const QPointer<UpstreamExchange> self(this);
+            handOn(pass); // what was valid before the error still goes to the client
+            if (!self || m_phase == Phase::Done)
+                return;
+            return fail(Failure::Malformed, m_parser.errorMessage());
+        }
         case http::MessageParser::Event::Headers:
             if (m_parser.status() == 101) {
                 // obleth never asks for an upgrade (Upgrade is not forwarded): whatever follows a 101 is
@@ -326,17 +334,11 @@ void UpstreamExchange::processParsed()
             m_phase = Phase::Receiving;
             m_headSeen = true;
             armTimer(m_request.idleTimeoutMs);
-            Q_EMIT responseHead(m_parser.status(), m_parser.headers());
-            if (!self || m_phase == Phase::Done)
-                return;
+            pass.head = true;
+            pass.status = m_parser.status();
+            pass.headers = m_parser.headers();
             break;
-        case http::MessageParser::Event::Body:
-            Q_EMIT bodyData(m_parser.takeBody());
-            if (!self || m_phase == Phase::Done)
-                return;
-            if (m_paused)
-                return; // the rest stays in the parser until resumed
-            break;
+        case http::MessageParser::Event::Body: pass.body += m_parser.takeBody(); break;
         case http::MessageParser::Event::Complete:
             if (m_parser.status() < 200) {
                 m_parser.reset();
@@ -350,10 +352,17 @@ void UpstreamExchange::processParsed()
                 qCWarning(lcProxy) << "upstream" << m_poolKey << "sent" << m_parser.bufferedBytes()
                                    << "bytes beyond its response; the connection is dropped";
             complete(!m_parser.headers().hasToken("connection", "close") && m_parser.versionMinor() == 1
-                     && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() == 0);
+                         && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() == 0,
+                     std::move(pass));
             return;
         }
     }
+}
+
+void UpstreamExchange::handOn(const Received &what)
+{
+    if (what.head || !what.body.isEmpty())
+        Q_EMIT received(what);
 }
 
 void UpstreamExchange::judgeClose()
@@ -364,7 +373,7 @@ void UpstreamExchange::judgeClose()
         && m_socket->state() != QAbstractSocket::ConnectedState) {
         // The close marks the end of the body.
         if (m_parser.finishAtEof() == http::MessageParser::Event::Complete)
-            return complete(false);
+            return complete(false, {});
     }
     const QString why = m_socket->errorString();
     if (m_phase == Phase::Connecting)
@@ -428,7 +437,7 @@ void UpstreamExchange::fail(Failure failure, const QString &message)
     deleteLater();
 }
 
-void UpstreamExchange::complete(bool reusable)
+void UpstreamExchange::complete(bool reusable, Received last)
 {
     m_phase = Phase::Done;
     armTimer(0);
@@ -440,7 +449,8 @@ void UpstreamExchange::complete(bool reusable)
     } else {
         release();
     }
-    Q_EMIT finished();
+    last.complete = true;
+    Q_EMIT received(last);
     deleteLater();
 }
 

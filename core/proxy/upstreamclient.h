@@ -91,6 +91,18 @@ public:
     };
     Q_ENUM(Failure)
 
+    /// What one read from the upstream brought, handed on at once and as one, so that it can reach the client in
+    /// one write: the head if it came, the body decoded from the read (every chunk of it, without the chunked
+    /// framing), and whether the response is complete.
+    struct Received
+    {
+        bool head = false; ///< the response's head came: status and headers are set
+        int status = 0;
+        http::Headers headers;
+        QByteArray body;
+        bool complete = false; ///< the response is complete: nothing follows
+    };
+
     ~UpstreamExchange() override;
 
     /// Sends the request, on a pooled connection when one is idle. Signals may follow at once.
@@ -101,9 +113,8 @@ public:
     void setReadPaused(bool paused);
 
 Q_SIGNALS:
-    void responseHead(int status, const obleth::http::Headers &headers);
-    void bodyData(const QByteArray &data);
-    void finished();
+    /// Once per read that brought a head, body or the end; the last one says the response is complete.
+    void received(const obleth::proxy::UpstreamExchange::Received &what);
     void failed(obleth::proxy::UpstreamExchange::Failure failure, const QString &message);
 
 protected:
@@ -115,15 +126,18 @@ private:
     void attach(QTcpSocket *socket, bool reused);
     void sendRequest();
     void onReadyRead();
-    /// Hands on what the parser has: head, body pieces, the end.
+    /// Hands on what the parser has: head, body pieces, the end, all in one received().
     void processParsed();
+    /// Emits received() for @p what, unless it holds nothing.
+    void handOn(const Received &what);
     /// The socket reported an error or a close: read what is left, then judge.
     void onSocketClosed();
     /// The connection has ended: a close-delimited body is complete, a stale pooled connection is
     /// retried once, anything else is a failure.
     void judgeClose();
     void fail(Failure failure, const QString &message);
-    void complete(bool reusable);
+    /// The response is complete; @p last is what the read that completed it brought.
+    void complete(bool reusable, Received last);
     void release();
     void armTimer(int ms);
 
