@@ -5,7 +5,7 @@
 # obleth runs with its defaults (request log, usage metering, metrics), its capacity raised so that admission
 # never queues. Prints ratios to nginx; docs/performance.md says how to read them.
 #
-#   bench/run.sh                    # full run: BENCH_SECONDS=8 per point, about 5 minutes
+#   bench/run.sh                    # full run: BENCH_SECONDS=8 per point, about 4 minutes
 #   BENCH_SECONDS=3 bench/run.sh    # quicker
 #
 # Points: plain answers and fast streams (64 events sent together) with wrk at 1, 50 and 500 connections;
@@ -132,11 +132,11 @@ if (( 2 * hold + 100 > nofile )); then
     hold=$(( (nofile - 100) / 2 ))
     hold_note="$hold_target streams cannot be held here: the open-file limit is $nofile (ulimit -Hn) and each stream takes two descriptors in obleth; measured $hold"
 fi
-"$work/sse_load" --port "${data_url##*:}" --key "$key" --conns "$hold" --ramp-ms $(( hold / 2 + 500 )) --warmup-ms 3000 \
+"$work/sse_load" --port "${data_url##*:}" --key "$key" --conns "$hold" --ramp-ms $(( hold + 500 )) --warmup-ms 4000 \
     --seconds 3 --header "x-mock-delay-ms: $hold_delay_ms" --body "$long_stream" --rss-pid "$obleth_pid" --label hold \
     | tee -a "$results"
 for _ in $(seq 1 100); do # until obleth has let go of the streams
-    [[ $(admin /api/v1/fairshare/live | grep -oE '"in_flight":[0-9]+' | head -1 | cut -d: -f2) == 0 ]] && break
+    [[ $(admin /api/v1/fairshare/live | grep -oE '"requests_in_flight":[0-9]+' | head -1 | cut -d: -f2) == 0 ]] && break
     sleep 0.1
 done
 

@@ -557,6 +557,8 @@ int main(int argc, char **argv)
         long long t = now_us();
         if (t >= window_end)
             break;
+        if (t >= window_start && open_now > open_max)
+            open_max = open_now;
         if (cpu_start < 0 && t >= window_start && cpu_pids)
             cpu_start = cpu_ticks(cpu_pids);
         if (rss_pid && t >= next_rss) {
