@@ -1,52 +1,83 @@
 #!/usr/bin/env bash
-# Measures obleth against nginx (a plain reverse proxy) and against calling the upstream directly, in one
-# run on one machine: the built-in mock upstream behind both, wrk as the load generator.
+# Measures obleth against nginx (a plain reverse proxy, one worker) and against calling the upstream
+# directly, all in one run on one machine, in front of the same upstream: bench/mock_openai.c, a small epoll
+# server that answers as real LLM servers do (each SSE event its own HTTP chunk; x-mock-delay-ms paces them).
+# obleth runs with its defaults (request log, usage metering, metrics), its capacity raised so that admission
+# never queues. Prints ratios to nginx; docs/performance.md says how to read them.
 #
-#   bench/run.sh                 # full run (about 6 minutes)
-#   BENCH_SECONDS=3 bench/run.sh # quicker
+#   bench/run.sh                    # full run: BENCH_SECONDS=8 per point, about 4 minutes
+#   BENCH_SECONDS=3 bench/run.sh    # quicker
 #
-# Needs: a release build (cmake --preset release && cmake --build --preset release), wrk, nginx.
+# Points: plain answers and fast streams (64 events sent together) with wrk at 1, 50 and 500 connections;
+# paced streams (64 events, 20 ms apart: 50 events/s a client) with bench/sse_load.c at 500 and 1,000 clients;
+# BENCH_HOLD_STREAMS (10,000) streams held open at once through obleth (one event a second each) for the
+# memory each costs.
+#
+# Needs: a release build (cmake --preset release && cmake --build --preset release), a C compiler, wrk,
+# nginx and curl (apt-get install gcc wrk nginx curl). No Python.
+# Knobs: BENCH_SECONDS, BENCH_HOLD_STREAMS, BENCH_HOLD_DELAY_MS (1000), BENCH_MOCK_THREADS (1),
+# OBLETH_BINARY (build/release/app/obleth), BENCH_KEEP_RESULTS=DIR (copy the raw result lines there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${BENCH_SECONDS:-8}
+hold_target=${BENCH_HOLD_STREAMS:-10000}
+hold_delay_ms=${BENCH_HOLD_DELAY_MS:-1000}
+mock_threads=${BENCH_MOCK_THREADS:-1}
 obleth=${OBLETH_BINARY:-build/release/app/obleth}
 [[ -x $obleth ]] || { echo "bench: build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-for tool in wrk nginx curl; do
-    command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install wrk nginx curl)" >&2; exit 1; }
+for tool in cc wrk nginx curl; do
+    command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install gcc wrk nginx curl)" >&2; exit 1; }
 done
 ulimit -n "$(ulimit -Hn)"
+nofile=$(ulimit -n)
 
 work=$(mktemp -d -t obleth-bench-XXXXXX)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-    || shuf -i 20000-60000 -n 1; }
+free_port() { # a port nobody listens on, below the ephemeral range
+    local port
+    for _ in $(seq 1 50); do
+        port=$(( 20000 + RANDOM % 12000 ))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+    echo "bench: no free port found" >&2; exit 1
+}
 wait_line() { # file regex
     for _ in $(seq 1 200); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
     echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
 }
-cpu_ticks() { # pid... -> utime+stime of all
-    local total=0
-    for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' /proc/$pid/stat))); done
+wait_port() { # port
+    for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+    echo "bench: nothing listens on port $1" >&2; exit 1
+}
+cpu_ticks() { # pid... -> utime+stime of all (fields after the command name, which may hold spaces)
+    local total=0 pid
+    for pid in "$@"; do total=$((total + $(sed -E 's/.*\) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
     echo $total
 }
-peak_rss_kib() { awk '/VmHWM/ {print $2}' /proc/$1/status; }
-rss_kib() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
-# The upstream: obleth's own mock, fast enough never to be the bottleneck.
-"$obleth" --mock-upstream --port 0 >"$work/mock.out" 2>&1 &
-pids+=($!)
-wait_line "$work/mock.out" "listening http"
-upstream=$(grep -oE 'http://[0-9.:]+' "$work/mock.out")
-upstream_port=${upstream##*:}
+# The two C programs, built for this machine.
+cc -O2 -pthread -o "$work/mock_openai" bench/mock_openai.c
+cc -O2 -o "$work/sse_load" bench/sse_load.c
 
-# obleth, with a model pointing at the mock.
+# The upstream.
+upstream_port=$(free_port)
+"$work/mock_openai" "$upstream_port" "$mock_threads" >"$work/mock.out" 2>&1 &
+mock_pid=$!
+pids+=($mock_pid)
+wait_port "$upstream_port"
+upstream="http://127.0.0.1:$upstream_port"
+
+# obleth, with a model pointing at the upstream; its defaults otherwise.
+admin_token=bench-admin-token-0123456789
 mkdir "$work/data"
-OBLETH_ADMIN_TOKEN=bench-admin-token-0123456789 "$obleth" --server --port 0 --admin-port 0 --data-dir "$work/data" \
+OBLETH_ADMIN_TOKEN=$admin_token "$obleth" --server --port 0 --admin-port 0 --data-dir "$work/data" \
     >"$work/obleth.out" 2>"$work/obleth.err" &
 obleth_pid=$!
 pids+=($obleth_pid)
@@ -54,28 +85,62 @@ wait_line "$work/obleth.out" "obleth listening"
 key=$(grep -oE 'sk_[0-9a-f]{48}' "$work/obleth.out")
 data_url=$(grep -oE 'data=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
 admin_url=$(grep -oE 'admin=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
-curl -sf "$admin_url/api/v1/models" -H "Authorization: Bearer bench-admin-token-0123456789" \
-    -H "Content-Type: application/json" \
-    -d "{\"model_name\":\"bench\",\"upstream_model\":\"mock-model\",\"api_base\":\"$upstream/v1\"}" >/dev/null
-curl -sf "$admin_url/api/v1/capacity" -X PUT -H "Authorization: Bearer bench-admin-token-0123456789" \
-    -d '{"max_in_flight":100000}' >/dev/null
+admin() { curl -sf "$admin_url$1" -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json" "${@:2}"; }
+admin /api/v1/models -d "{\"model_name\":\"bench\",\"upstream_model\":\"mock-model\",\"api_base\":\"$upstream/v1\"}" >/dev/null
+admin /api/v1/capacity -X PUT -d '{"max_in_flight":1000000}' >/dev/null
 
-# nginx, one worker (obleth serves from one gateway thread) and one per core.
-start_nginx() { # workers -> sets nginx_url nginx_pids
-    local dir="$work/nginx-$1" port
-    port=$(free_port)
-    mkdir -p "$dir"
-    sed -e "s|@WORKERS@|$1|; s|@DIR@|$dir|g; s|@UPSTREAM_PORT@|$upstream_port|; s|@PORT@|$port|" bench/nginx.conf.in >"$dir/nginx.conf"
-    nginx -c "$dir/nginx.conf" -p "$dir" &
-    pids+=($!)
-    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/stats" && break; sleep 0.05; done
-    nginx_url="http://127.0.0.1:$port"
-    nginx_pids=$(pgrep -f "nginx: worker process" | tr '\n' ' ')
-}
+# nginx, one worker: obleth serves from one gateway thread.
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+sed -e "s|@WORKERS@|1|; s|@DIR@|$work/nginx|g; s|@UPSTREAM_PORT@|$upstream_port|; s|@PORT@|$nginx_port|; s|@NOFILE@|$nofile|" \
+    bench/nginx.conf.in >"$work/nginx/nginx.conf"
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+nginx_master=$!
+pids+=($nginx_master)
+wait_port "$nginx_port"
+nginx_url="http://127.0.0.1:$nginx_port"
+nginx_pids="$nginx_master $(pgrep -P "$nginx_master" | tr '\n' ' ')"
 
 plain='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":16}'
 stream='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":64,"stream":true}'
+long_stream='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":100000,"stream":true}'
 
+# Every path answers before anything is measured.
+for url in "$upstream" "$nginx_url" "$data_url"; do
+    for body in "$plain" "$stream"; do
+        curl -sf -o /dev/null "$url/v1/chat/completions" -H "Authorization: Bearer $key" \
+            -H "Content-Type: application/json" -d "$body" || { echo "bench: $url does not answer" >&2; exit 1; }
+    done
+done
+sleep 1
+idle_rss=$(rss_kib $obleth_pid)
+
+results="$work/results.txt"
+: >"$results"
+target_pids() { # name -> the processes whose CPU time counts
+    case $1 in direct) echo "$mock_pid" ;; nginx1) echo "$nginx_pids" ;; obleth) echo "$obleth_pid" ;; esac
+}
+target_url() {
+    case $1 in direct) echo "$upstream" ;; nginx1) echo "$nginx_url" ;; obleth) echo "$data_url" ;; esac
+}
+
+# 1. Streams held open at once: what each costs obleth in memory. First, while obleth's heap is fresh.
+# Each stream holds two descriptors in obleth (client and upstream), so the open-file limit caps the count.
+hold=$hold_target
+hold_note=""
+if (( 2 * hold + 100 > nofile )); then
+    hold=$(( (nofile - 100) / 2 ))
+    hold_note="$hold_target streams cannot be held here: the open-file limit is $nofile (ulimit -Hn) and each stream takes two descriptors in obleth; measured $hold"
+fi
+"$work/sse_load" --port "${data_url##*:}" --key "$key" --conns "$hold" --ramp-ms $(( hold + 500 )) --warmup-ms 4000 \
+    --seconds 3 --header "x-mock-delay-ms: $hold_delay_ms" --body "$long_stream" --rss-pid "$obleth_pid" --label hold \
+    | tee -a "$results"
+for _ in $(seq 1 100); do # until obleth has let go of the streams
+    [[ $(admin /api/v1/fairshare/live | grep -oE '"requests_in_flight":[0-9]+' | head -1 | cut -d: -f2) == 0 ]] && break
+    sleep 0.1
+done
+
+# 2. Plain answers and fast streams, with wrk: each point direct, through nginx and through obleth in turn.
 # run LABEL URL BODY CONNECTIONS PIDS... ; prints one RESULT line with cpu_us_per_req
 run() {
     local label=$1 url=$2 body=$3 conns=$4
@@ -89,48 +154,113 @@ run() {
     requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
     echo "$line cpu_us_per_req=$(( (after - before) * 1000000 / hz / (requests > 0 ? requests : 1) ))"
 }
-
-results="$work/results.txt"
-: >"$results"
 for mode in plain stream; do
     body=$plain
     [[ $mode == stream ]] && body=$stream
     for conns in 1 50 500; do
-        run "direct/$mode/$conns" "$upstream" "$body" "$conns" "${pids[0]}" | tee -a "$results"
-        for workers in 1 2; do
-            start_nginx $workers
-            # shellcheck disable=SC2086
-            run "nginx$workers/$mode/$conns" "$nginx_url" "$body" "$conns" $nginx_pids | tee -a "$results"
-            kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'
+        for target in direct nginx1 obleth; do
+            # shellcheck disable=SC2046
+            run "$target/$mode/$conns" "$(target_url $target)" "$body" "$conns" $(target_pids $target) | tee -a "$results"
         done
-        run "obleth/$mode/$conns" "$data_url" "$body" "$conns" "$obleth_pid" | tee -a "$results"
     done
 done
-echo "obleth peak RSS under load: $(peak_rss_kib $obleth_pid) KiB" | tee -a "$results"
 
-# 2,000 concurrent slow streams: what does each cost in memory?
-idle=$(rss_kib $obleth_pid)
-BENCH_KEY=$key BENCH_BODY='{"model":"bench","max_tokens":20,"stream":true}' BENCH_LABEL=slow \
-    BENCH_HEADERS="x-mock-chunk-delay-ms: 1000" \
-    wrk -t2 -c2000 -d12s --timeout 30s -s bench/request.lua "$data_url/v1/chat/completions" >"$work/slow.txt" &
-wrk_pid=$!
-sleep 8 # mid-run: every connection holds a stream
-streams=$(curl -s "$admin_url/api/v1/fairshare/live" -H "Authorization: Bearer bench-admin-token-0123456789" \
-    | grep -oE '"in_flight":[0-9]+' | head -1 | cut -d: -f2)
-busy=$(rss_kib $obleth_pid)
-wait $wrk_pid || true
-echo "slow streams: $streams open, RSS $idle KiB idle -> $busy KiB, $(( (busy - idle) * 1024 / (streams > 0 ? streams : 1) )) bytes per stream" | tee -a "$results"
+# 3. Paced streams: 64 events 20 ms apart (50 events/s a client), timed between events at the client.
+for clients in 500 1000; do
+    for target in direct nginx1 obleth; do
+        url=$(target_url $target)
+        "$work/sse_load" --port "${url##*:}" --key "$key" --conns "$clients" --seconds "$seconds" \
+            --ramp-ms 1000 --warmup-ms 1500 --header "x-mock-delay-ms: 20" --body "$stream" \
+            --cpu-pids "$(target_pids $target)" --label "$target/paced/$clients" | tee -a "$results"
+    done
+done
+peak_rss=$(peak_rss_kib $obleth_pid)
+[[ -n ${BENCH_KEEP_RESULTS:-} ]] && cp "$results" "$BENCH_KEEP_RESULTS/"
 
-# Ratios to nginx.
+# The tables.
+get() { # label field -> value ("" if absent)
+    grep "^RESULT $1 " "$results" | head -1 | grep -oE " $2=[-0-9.]+" | cut -d= -f2 || true
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.2f×", a / b }'; }
+diff_us() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a < 0 || b < 0) print "—"; else printf "%+d", a - b }'; }
+num() { awk -v a="$1" 'BEGIN { if (a == "") print "—"; else if (a >= 100) printf "%.0f", a; else printf "%.1f", a }'; }
+verdict() { # value op limit -> "ok" or "MISSED"
+    awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { v = a + 0; if (a == "" || a == "—") { print "—"; exit }
+        ok = (op == ">=") ? v >= b : v <= b; print ok ? "ok" : "MISSED" }'
+}
+strip() { tr -d '×+' <<<"$1"; }
+
 echo
-echo "mode    conns  direct rps  nginx1 rps  nginx2 rps  obleth rps  obleth/nginx1  obleth/nginx2  p50 added (us, vs direct)  obleth cpu/req (us)  nginx1 cpu/req"
+echo "obleth against nginx (1 worker) and the direct call, ${seconds} s per point, $(nproc) cores, upstream bench/mock_openai.c"
+echo
+echo "Plain answers (one JSON, ~600 bytes) and fast streams (64 SSE events + [DONE] sent together), wrk:"
+echo
+echo "| load | conns | direct rps | nginx1 rps | obleth rps | obleth / nginx | nginx CPU µs/req | obleth CPU µs/req | CPU obleth / nginx |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for mode in plain stream; do
     for conns in 1 50 500; do
-        get() { grep "RESULT $1/$mode/$conns " "$results" | sed -E "s/.*$2=([0-9.]+).*/\1/"; }
-        d=$(get direct rps); n1=$(get nginx1 rps); n2=$(get nginx2 rps); o=$(get obleth rps)
-        dp=$(get direct p50_us); op=$(get obleth p50_us)
-        printf "%-7s %5s  %10s  %10s  %10s  %10s  %13s  %13s  %25s  %19s  %14s\n" "$mode" "$conns" "$d" "$n1" "$n2" "$o" \
-            "$(awk -v a="$o" -v b="$n1" 'BEGIN{printf "%.2f", a/b}')" "$(awk -v a="$o" -v b="$n2" 'BEGIN{printf "%.2f", a/b}')" \
-            "$((op - dp))" "$(get obleth cpu_us_per_req)" "$(get nginx1 cpu_us_per_req)"
+        d=$(get "direct/$mode/$conns" rps); n=$(get "nginx1/$mode/$conns" rps); o=$(get "obleth/$mode/$conns" rps)
+        nc=$(get "nginx1/$mode/$conns" cpu_us_per_req); oc=$(get "obleth/$mode/$conns" cpu_us_per_req)
+        echo "| $mode | $conns | $(num "$d") | $(num "$n") | $(num "$o") | **$(ratio "$o" "$n")** | $nc | $oc | $(ratio "$oc" "$nc") |"
     done
 done
+echo
+echo "One connection: median latency added to the direct call's (wrk p50):"
+echo
+echo "| load | direct p50 µs | nginx adds µs | obleth adds µs | obleth − nginx µs |"
+echo "|---|---|---|---|---|"
+for mode in plain stream; do
+    d=$(get "direct/$mode/1" p50_us); n=$(get "nginx1/$mode/1" p50_us); o=$(get "obleth/$mode/1" p50_us)
+    echo "| $mode | $d | $(diff_us "$n" "$d") | $(diff_us "$o" "$d") | **$(diff_us "$o" "$n")** |"
+done
+echo
+echo "Paced streams (64 events 20 ms apart, 50 events/s a client; gaps between consecutive events at the client):"
+echo
+echo "| clients | | events/s | streams/s | CPU % | CPU µs/event | gap p50 µs | gap p99 µs | p50 added | p99 added |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for clients in 500 1000; do
+    dg50=$(get "direct/paced/$clients" gap_p50_us); dg99=$(get "direct/paced/$clients" gap_p99_us)
+    for target in direct nginx1 obleth; do
+        l="$target/paced/$clients"
+        g50=$(get "$l" gap_p50_us); g99=$(get "$l" gap_p99_us)
+        added50="—"; added99="—"
+        [[ $target != direct ]] && { added50=$(diff_us "$g50" "$dg50"); added99=$(diff_us "$g99" "$dg99"); }
+        echo "| $clients | $target | $(num "$(get "$l" events_per_s)") | $(num "$(get "$l" streams_per_s)") | $(get "$l" cpu_pct) |" \
+            "$(get "$l" cpu_us_per_event) | $g50 | $g99 | $added50 | $added99 |"
+    done
+    n=$(get "nginx1/paced/$clients" events_per_s); o=$(get "obleth/paced/$clients" events_per_s)
+    nc=$(get "nginx1/paced/$clients" cpu_us_per_event); oc=$(get "obleth/paced/$clients" cpu_us_per_event)
+    echo "| $clients | **obleth / nginx** | **$(ratio "$o" "$n")** | | | **$(ratio "$oc" "$nc")** | | | | |"
+done
+echo
+hold_open=$(get hold rss_open); hold_rss=$(get hold rss_kib)
+per_stream=$(awk -v b="$hold_rss" -v i="$idle_rss" -v n="$hold_open" 'BEGIN { if (n > 0) printf "%.1f", (b - i) / n; else print "—" }')
+echo "Streams held open at once through obleth (one event every $hold_delay_ms ms each):"
+[[ -n $hold_note ]] && echo "  NOTE: $hold_note"
+echo "  $hold_open of $hold open at the sample; RSS $idle_rss KiB idle (after start and one request of each kind)" \
+    "-> $hold_rss KiB: $per_stream KiB per open stream; $(get hold errors) errors"
+echo "  obleth's peak RSS over the whole run: $peak_rss KiB"
+echo
+echo "Against the goals (issue: the relay at nginx's cost):"
+for mode in plain stream; do
+    for conns in 50 500; do
+        r=$(strip "$(ratio "$(get "obleth/$mode/$conns" rps)" "$(get "nginx1/$mode/$conns" rps)")")
+        echo "  $mode at $conns connections: $r× nginx (goal ≥ 0.8×): $(verdict "$r" ">=" 0.8)"
+    done
+    d=$(get "obleth/$mode/1" p50_us); n=$(get "nginx1/$mode/1" p50_us)
+    a=$(strip "$(diff_us "$d" "$n")")
+    echo "  $mode, one connection: obleth adds $a µs more than nginx (goal ≤ 20): $(verdict "$a" "<=" 20)"
+done
+for clients in 500 1000; do
+    r=$(strip "$(ratio "$(get "obleth/paced/$clients" cpu_us_per_event)" "$(get "nginx1/paced/$clients" cpu_us_per_event)")")
+    p=$(strip "$(diff_us "$(get "obleth/paced/$clients" gap_p99_us)" "$(get "nginx1/paced/$clients" gap_p99_us)")")
+    echo "  paced, $clients clients: CPU per event $r× nginx's (goal ≤ 1.2×): $(verdict "$r" "<=" 1.2);" \
+        "gap p99 $p µs against nginx's (goal ≤ 0): $(verdict "$p" "<=" 0)"
+done
+echo "  held streams: $per_stream KiB each (goal ≤ 20): $(verdict "$per_stream" "<=" 20);" \
+    "idle RSS $(( idle_rss / 1024 )) MiB (goal ≤ 30): $(verdict "$(( idle_rss / 1024 ))" "<=" 30)"
+for label in $(grep -oE '^RESULT [^ ]+' "$results" | cut -d' ' -f2); do
+    e=$(get "$label" errors); s=$(get "$label" non200)
+    (( ${e:-0} + ${s:-0} > 0 )) && echo "  WARNING: $label had ${e:-0} errors and ${s:-0} non-200 answers"
+done
+true
