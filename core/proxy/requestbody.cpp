@@ -145,7 +145,7 @@ bool RequestBody::findTopLevelString(const QByteArray &bytes, QByteArrayView key
     }
 }
 
-int RequestBody::countTopLevelKey(const QByteArray &bytes, QByteArrayView key)
+int RequestBody::countTopLevelKey(const QByteArray &bytes, QByteArrayView key, bool *keyHoldsNul)
 {
     Scanner s(bytes);
     if (!s.eat('{') || s.peek() == '}')
@@ -157,8 +157,11 @@ int RequestBody::countTopLevelKey(const QByteArray &bytes, QByteArrayView key)
         qsizetype ke = 0;
         if (!s.string(&ks, &ke) || !s.eat(':'))
             return count;
-        if (decodeJsonString(bytes.mid(ks, ke - ks)) == wanted)
+        const QString name = decodeJsonString(bytes.mid(ks, ke - ks));
+        if (name == wanted)
             ++count;
+        if (keyHoldsNul && name.contains(QChar(0)))
+            *keyHoldsNul = true;
         if (!s.value() || !s.eat(','))
             return count;
     }
@@ -183,7 +186,14 @@ bool RequestBody::parse(const QByteArray &bytes, QString *error)
         *error = QStringLiteral("the request body must be a JSON object");
         return false;
     }
-    if (countTopLevelKey(bytes, "model") > 1) {
+    bool keyHoldsNul = false;
+    const int models = countTopLevelKey(bytes, "model", &keyHoldsNul);
+    if (keyHoldsNul) {
+        // Qt 6.8 finds "model\u0000" when asked for "model", Qt 6.4 does not: no key may hold U+0000.
+        *error = QStringLiteral("a key of the request body holds the character U+0000");
+        return false;
+    }
+    if (models > 1) {
         // The JSON parser keeps the last "model", other parsers keep the first: obleth would route and
         // account for one model while the upstream runs another.
         *error = QStringLiteral("the request body has the key \"model\" more than once");
@@ -191,8 +201,16 @@ bool RequestBody::parse(const QByteArray &bytes, QString *error)
     }
     m_json = doc.object();
     m_modelStart = m_modelEnd = -1;
-    if (m_json.value(QStringLiteral("model")).isString())
-        findTopLevelString(m_bytes, "model", &m_modelStart, &m_modelEnd);
+    const QJsonValue model = m_json.value(QStringLiteral("model"));
+    const bool scanned = findTopLevelString(m_bytes, "model", &m_modelStart, &m_modelEnd);
+    if (scanned != model.isString()
+        || (scanned && decodeJsonString(m_bytes.mid(m_modelStart, m_modelEnd - m_modelStart)) != model.toString())) {
+        // The model obleth routes and accounts for must be the one it rewrites for the upstream: where the scan
+        // and Qt's parser read "model" differently, the body is refused rather than guessed at.
+        m_modelStart = m_modelEnd = -1;
+        *error = QStringLiteral("the request body's \"model\" key cannot be read unambiguously");
+        return false;
+    }
     return true;
 }
 

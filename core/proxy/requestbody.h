@@ -24,8 +24,9 @@ public:
     /// every other byte is kept.
     [[nodiscard]] QByteArray withModel(const QString &model) const;
 
-    /// How many times @p key is a key of the top-level object in @p bytes (escaped spellings included).
-    static int countTopLevelKey(const QByteArray &bytes, QByteArrayView key);
+    /// How many times @p key is a key of the top-level object in @p bytes (escaped spellings included); sets
+    /// @p keyHoldsNul when any top-level key holds U+0000.
+    static int countTopLevelKey(const QByteArray &bytes, QByteArrayView key, bool *keyHoldsNul = nullptr);
 
     /// Where the top-level "model" string value sits in @p bytes ([start, end), quotes included);
     /// false when there is none or it is not a string. The last occurrence wins, as in the parser.
