@@ -2,7 +2,6 @@
 
 #include "config/configservices.h"
 #include "gateway/gatewaythread.h"
-#include "status/liveview.h"
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
@@ -106,11 +105,7 @@ void GatewayLink::fetchLive(QObject *context, std::function<void(const QJsonObje
         return;
     gateway::Gateway *gateway = m_thread->gateway();
     roundTrip<QJsonObject>(
-        context,
-        [gateway] {
-            const config::LiveConfig *config = gateway->liveConfig();
-            return config ? status::liveView(*config->snapshot(), gateway->status()) : QJsonObject();
-        },
+        context, [gateway] { return gateway->liveView(); },
         [done = std::move(done)](const QJsonObject &live) {
             if (!live.isEmpty())
                 done(live);

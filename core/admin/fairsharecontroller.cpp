@@ -39,8 +39,11 @@ void FairShareController::addRoutes(const RouteSink &add)
         const Problem p = f.ok() ? fairShare->setCapacity(*capacity) : f.problem();
         p.ok() ? call.reply(200, QJsonObject{{field, double(*capacity)}}) : call.replyProblem(p);
     });
-    add("GET", QStringLiteral("/api/v1/fairshare/live"),
-        [this](ApiCall &call) { call.reply(200, status::liveView(*m_config->live.snapshot(), *m_status)); });
+    add("GET", QStringLiteral("/api/v1/fairshare/live"), [this](ApiCall &call) {
+        call.reply(200, status::liveView(*m_config->live.snapshot(), *m_status, [](const model::FairShareGroup &group) {
+                       return toJson(group);
+                   }));
+    });
 }
 
 } // namespace obleth::admin

@@ -1,6 +1,7 @@
 #include "gateway.h"
 
 #include "admin/adminapi.h"
+#include "admin/entityjson.h"
 #include "admission/admission.h"
 #include "cache/responsecache.h"
 #include "config/admintoken.h"
@@ -14,6 +15,7 @@
 #include "openai/error.h"
 #include "platform/logging.h"
 #include "proxy/upstreamclient.h"
+#include "status/liveview.h"
 #include "store/database.h"
 #include "store/requestlog.h"
 #include "usage/requesthistory.h"
@@ -92,6 +94,14 @@ Gateway::~Gateway()
 config::LiveConfig *Gateway::liveConfig() const
 {
     return m_parts && m_parts->config ? &m_parts->config->live : nullptr;
+}
+
+QJsonObject Gateway::liveView() const
+{
+    if (!m_parts || !m_parts->config)
+        return {};
+    return status::liveView(*m_parts->config->live.snapshot(), m_status,
+                            [](const model::FairShareGroup &group) { return admin::toJson(group); });
 }
 
 config::ConfigServices *Gateway::configServices() const

@@ -3,6 +3,7 @@
 #include "status/gatewaystatus.h"
 
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QObject>
 #include <QUrl>
 
@@ -69,6 +70,9 @@ public:
     /// The newest requests of the request log, for a window that opens on a running gateway; valid after started().
     [[nodiscard]] const usage::RequestHistory *requestHistory() const;
     [[nodiscard]] const status::GatewayStatus &status() const noexcept { return m_status; }
+    /// What admission is doing now, as GET /api/v1/fairshare/live shows it (the same words); empty unless running.
+    /// Call on the gateway's thread.
+    [[nodiscard]] QJsonObject liveView() const;
 
 Q_SIGNALS:
     /// Both listeners are up. @p firstKey is the secret of the key made on first start, else empty.

@@ -8,19 +8,12 @@
 
 namespace obleth::status {
 
-QJsonObject liveView(const model::ConfigSnapshot &snap, const GatewayStatus &status)
+QJsonObject liveView(const model::ConfigSnapshot &snap, const GatewayStatus &status, const GroupJson &groupJson)
 {
     const int inFlight = status.permitsInUse();
     QHash<QString, QJsonObject> groups;
     for (const model::FairShareGroup &g : snap.groups) {
-        // As the Management API shows a group (GET /api/v1/fairshare/groups), with its live counts.
-        QJsonObject o{
-            {QStringLiteral("id"), g.id},
-            {QStringLiteral("name"), g.name},
-            {QStringLiteral("weight"), double(g.weight)},
-            {QStringLiteral("created_at"),
-             g.createdAt.isValid() ? g.createdAt.toUTC().toString(Qt::ISODate) : QString()},
-        };
+        QJsonObject o = groupJson(g);
         o.insert(QStringLiteral("in_flight"), 0);
         o.insert(QStringLiteral("queued"), 0);
         groups.insert(g.name, o);
