@@ -123,7 +123,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpHandler *handler, const S
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     connect(socket, &QTcpSocket::bytesWritten, this, [this] {
         if (m_socket->bytesToWrite() == 0 && m_responder)
-            Q_EMIT m_responder->drained();
+            m_responder->notifyDrained();
     });
     restartIdleTimer();
     if (auto *ssl = qobject_cast<QSslSocket *>(socket); ssl && !ssl->isEncrypted()) {
@@ -416,7 +416,7 @@ void HttpConnection::onDisconnected()
     m_timer.stop();
     m_guard.stop();
     if (m_responder && !m_responder->isFinished())
-        Q_EMIT m_responder->clientGone();
+        m_responder->notifyClientGone();
     endRequest();
     if (m_socket) {
         m_socket->disconnect(this);

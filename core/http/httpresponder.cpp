@@ -18,6 +18,7 @@ HttpResponder::Batch::~Batch()
 HttpResponder::~HttpResponder()
 {
     endTaps(false);
+    m_works.clear(); // after the taps: a tap's end may still use what a work holds (an admission ticket, say)
 }
 
 void HttpResponder::handOn()
@@ -29,6 +30,27 @@ void HttpResponder::handOn()
 void HttpResponder::addTap(std::unique_ptr<ResponseTap> tap)
 {
     m_taps.push_back(std::move(tap));
+}
+
+void HttpResponder::adopt(std::unique_ptr<ResponseWork> work)
+{
+    m_works.push_back(std::move(work));
+}
+
+void HttpResponder::notifyDrained()
+{
+    const QPointer<HttpResponder> self(this);
+    for (std::size_t i = 0; i < m_works.size(); ++i) // by index: a work may adopt another
+        m_works[i]->clientDrained();
+    if (self)
+        Q_EMIT drained();
+}
+
+void HttpResponder::notifyClientGone()
+{
+    for (std::size_t i = 0; i < m_works.size(); ++i)
+        m_works[i]->clientGone();
+    Q_EMIT clientGone();
 }
 
 void HttpResponder::endTaps(bool complete)

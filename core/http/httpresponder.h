@@ -26,8 +26,21 @@ public:
     virtual void responseEnd(bool complete) = 0;
 };
 
-/// Writes the answer to one request. Handlers keep it as QPointer<HttpResponder>: it is deleted
-/// when the client goes away, and clientGone() is emitted just before that.
+/// Work that lives exactly as long as one response and hears from its client: the proxy's relay of an upstream
+/// answer, say. Owned by the responder (HttpResponder::adopt()), destroyed with it after the taps have ended, so
+/// that it needs no QObject, no QPointer and no signal connection of its own.
+class ResponseWork
+{
+public:
+    virtual ~ResponseWork() = default;
+    /// The client's socket has taken everything written so far (for backpressure).
+    virtual void clientDrained() { }
+    /// The client went away before the response was finished; the responder is deleted soon after.
+    virtual void clientGone() { }
+};
+
+/// Writes the answer to one request. Handlers keep it as QPointer<HttpResponder>, or hang their work on it
+/// (adopt()): it is deleted when the client goes away, and clientGone() is emitted just before that.
 ///
 /// Either send() once, or beginStream(), writeChunk() as often as needed, then endStream(). Each of these
 /// hands what it writes to the client at once, in one write; a Batch makes several of them one write.
@@ -77,6 +90,14 @@ public:
     void addHeader(const QByteArray &name, const QByteArray &value) { m_extraHeaders.add(name, value); }
     /// Adds a tap, owned by the responder from now on; taps see the response in the order added.
     void addTap(std::unique_ptr<ResponseTap> tap);
+    /// Takes @p work over: it hears clientDrained() and clientGone() and is destroyed with the responder.
+    void adopt(std::unique_ptr<ResponseWork> work);
+
+    /// For the connection: the client's socket has taken everything written (calls every work, emits drained()).
+    void notifyDrained();
+    /// For the connection: the client went away before the response was finished (calls every work, emits
+    /// clientGone()).
+    void notifyClientGone();
 
 Q_SIGNALS:
     /// The client's socket has sent everything buffered (for backpressure).
@@ -104,6 +125,7 @@ private:
     void endTaps(bool complete);
 
     Headers m_extraHeaders;
+    std::vector<std::unique_ptr<ResponseWork>> m_works; ///< destroyed after the taps have ended (~HttpResponder)
     std::vector<std::unique_ptr<ResponseTap>> m_taps;
     int m_batches = 0; ///< batches open
     bool m_tapsEnded = false;

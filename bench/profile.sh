@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Where obleth's time goes under one load of bench/run.sh: starts the same upstream (bench/mock_openai.c) and
+# obleth with its defaults, drives it with wrk and records obleth with `perf record -g` meanwhile; prints the
+# top entries by shared object and by symbol (self time), the way docs/performance.md quotes them.
+#
+#   bench/profile.sh                      # plain answers, 50 connections, 10 s
+#   bench/profile.sh stream 500           # fast streams (64 events sent together), 500 connections
+#   PROFILE_KEEP=DIR bench/profile.sh     # keep perf.data and the reports in DIR
+#
+# Needs: a release build, cc, wrk, curl and perf (apt-get install linux-perf). Without hardware counters
+# (virtual machines) it samples cpu-clock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-plain}
+conns=${2:-50}
+seconds=${PROFILE_SECONDS:-10}
+obleth=${OBLETH_BINARY:-build/release/app/obleth}
+[[ -x $obleth ]] || { echo "profile: build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
+for tool in cc wrk curl perf; do
+    command -v $tool >/dev/null || { echo "profile: $tool is missing" >&2; exit 1; }
+done
+ulimit -n "$(ulimit -Hn)"
+
+work=$(mktemp -d -t obleth-profile-XXXXXX)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
+            [[ -n ${PROFILE_KEEP:-} ]] && cp "$work"/perf.data "$work"/*.txt "$PROFILE_KEEP/" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$(( 20000 + RANDOM % 12000 ))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+    echo "profile: no free port found" >&2; exit 1
+}
+wait_for() { for _ in $(seq 1 200); do eval "$1" && return 0; sleep 0.05; done; echo "profile: timed out: $1" >&2; exit 1; }
+
+cc -O2 -pthread -o "$work/mock_openai" bench/mock_openai.c
+upstream_port=$(free_port)
+"$work/mock_openai" "$upstream_port" 1 >"$work/mock.out" 2>&1 &
+pids+=($!)
+wait_for "(exec 3<>/dev/tcp/127.0.0.1/$upstream_port) 2>/dev/null"
+
+admin_token=profile-admin-token-0123456789
+mkdir "$work/data"
+OBLETH_ADMIN_TOKEN=$admin_token "$obleth" --server --port 0 --admin-port 0 --data-dir "$work/data" \
+    >"$work/obleth.out" 2>"$work/obleth.err" &
+obleth_pid=$!
+pids+=($obleth_pid)
+wait_for "grep -q 'obleth listening' '$work/obleth.out'"
+key=$(grep -oE 'sk_[0-9a-f]{48}' "$work/obleth.out")
+data_url=$(grep -oE 'data=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
+admin_url=$(grep -oE 'admin=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
+admin() { curl -sf "$admin_url$1" -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json" "${@:2}"; }
+admin /api/v1/models -d "{\"model_name\":\"bench\",\"upstream_model\":\"mock-model\",\"api_base\":\"http://127.0.0.1:$upstream_port/v1\"}" >/dev/null
+admin /api/v1/capacity -X PUT -d '{"max_in_flight":1000000}' >/dev/null
+
+body='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":16}'
+[[ $mode == stream ]] && body='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":64,"stream":true}'
+curl -sf -o /dev/null "$data_url/v1/chat/completions" -H "Authorization: Bearer $key" -d "$body"
+
+events=cpu-clock
+perf stat -e cycles true >/dev/null 2>&1 && events=cycles
+BENCH_KEY=$key BENCH_BODY=$body BENCH_LABEL="obleth/$mode/$conns" \
+    wrk -t2 -c"$conns" -d"$((seconds + 2))s" --timeout 10s -s bench/request.lua "$data_url/v1/chat/completions" \
+    >"$work/wrk.txt" &
+wrk_pid=$!
+sleep 1
+perf record -q -e $events ${PROFILE_CALLGRAPH:--g} -p "$obleth_pid" -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
+wait $wrk_pid
+grep '^RESULT' "$work/wrk.txt"
+echo
+echo "By shared object (self time, $events):"
+perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12 \
+    | tee "$work/by-dso.txt"
+echo
+echo "By symbol (self time):"
+perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' \
+    | head -${PROFILE_TOP:-40} | tee "$work/by-symbol.txt"
