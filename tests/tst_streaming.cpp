@@ -7,6 +7,8 @@
 #include "mockupstream.h"
 #include "rawclient.h"
 
+#include <QElapsedTimer>
+#include <QPointer>
 #include <QTcpServer>
 #include <QTest>
 #include <QTimer>
@@ -187,6 +189,62 @@ private Q_SLOTS:
         QByteArray body;
         QVERIFY(!dechunk(client.received(), &body));
         QTRY_COMPARE_WITH_TIMEOUT(permits(), 0, 1000);
+    }
+
+    void slowClientHoldsTheUpstreamBack()
+    {
+        // Backpressure: while the client reads nothing, obleth stops reading from the upstream once it holds about
+        // ProxyCall::kHighWater for the client, and the upstream is held back by the full socket buffers; when the
+        // client reads again, the rest follows, byte for byte.
+        constexpr qint64 kBody = 32 * 1024 * 1024;
+        QByteArray body(kBody, Qt::Uninitialized);
+        for (qint64 i = 0; i < kBody; ++i)
+            body[i] = char('a' + i % 26);
+        QTcpServer upstream;
+        QVERIFY(upstream.listen(QHostAddress::LocalHost, 0));
+        QPointer<QTcpSocket> sending;
+        connect(&upstream, &QTcpServer::newConnection, &upstream, [&] {
+            QTcpSocket *s = upstream.nextPendingConnection();
+            sending = s;
+            connect(s, &QTcpSocket::readyRead, s, [s, &body] {
+                s->readAll();
+                s->write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                         + QByteArray::number(body.size()) + "\r\n\r\n");
+                s->write(body);
+            });
+        });
+        QVERIFY(!gw->addModel(
+                       {{QStringLiteral("model_name"), QStringLiteral("bulky")},
+                        {QStringLiteral("api_base"), QStringLiteral("http://127.0.0.1:%1").arg(upstream.serverPort())}})
+                     .isEmpty());
+        RawClient client(gw->dataPort(), post(gw->firstKey(), "{\"model\":\"bulky\"}"));
+        client.setReading(false);
+        QTRY_VERIFY_WITH_TIMEOUT(sending && sending->bytesToWrite() > 0, 5000);
+        // Until the upstream's progress stops (half a second without a byte leaving it).
+        QElapsedTimer deadline;
+        deadline.start();
+        QElapsedTimer quiet;
+        quiet.start();
+        qint64 pending = sending->bytesToWrite();
+        while (quiet.elapsed() < 500 && deadline.elapsed() < 20'000) {
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+            if (sending->bytesToWrite() != pending) {
+                pending = sending->bytesToWrite();
+                quiet.restart();
+            }
+        }
+        qInfo("the upstream holds %lld of %lld bytes back", pending, kBody);
+        QVERIFY2(pending > kBody / 2, qPrintable(QString::number(pending)));
+
+        client.setReading(true);
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().size() >= kBody && client.received().endsWith(body.right(64)),
+                                 20'000);
+        const qsizetype headEnd = client.received().indexOf("\r\n\r\n");
+        QVERIFY(headEnd > 0);
+        QVERIFY(client.received().startsWith("HTTP/1.1 200"));
+        QCOMPARE(client.received().size() - headEnd - 4, kBody);
+        QVERIFY(client.received().mid(headEnd + 4) == body);
+        QTRY_COMPARE_WITH_TIMEOUT(permits(), 0, 2000);
     }
 
     void eventsThatArriveTogetherLeaveTogether()

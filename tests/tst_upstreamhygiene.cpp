@@ -1,17 +1,28 @@
 // What obleth accepts from an upstream on its pooled keep-alive connections: bytes an upstream sends
 // unasked never become the answer to a later request, a 101 or a garbled answer ends the connection,
-// interim 1xx answers are skipped, and the client never learns where the upstream is.
+// interim 1xx answers are skipped, and the client never learns where the upstream is. The pool's own rules: a
+// connection the upstream closed is not used again (and a request that found it closed is sent once more, on a
+// fresh one), a timeout on a connection that served many requests still fires, and TLS upstreams are pooled too.
 
 #include "gatewayfixture.h"
+#include "testcertificate.h"
 
+#include <QElapsedTimer>
+#include <QFile>
 #include <QJsonObject>
 #include <QPointer>
+#include <QScopeGuard>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
 #include <functional>
+#include <optional>
 
 using namespace obleth;
 using test::GatewayFixture;
@@ -30,15 +41,32 @@ public:
     int connections = 0;
     QList<QByteArray> requests; ///< raw heads and bodies, in arrival order
 
+    /// When set, connections speak TLS with this configuration (certificate and key).
+    std::optional<QSslConfiguration> tls;
+
     ScriptedUpstream() { listen(QHostAddress::LocalHost, 0); }
 
-    [[nodiscard]] QString base() const { return QStringLiteral("http://127.0.0.1:%1/v1").arg(serverPort()); }
+    [[nodiscard]] QString base() const
+    {
+        return QStringLiteral("%1://127.0.0.1:%2/v1")
+            .arg(tls ? QStringLiteral("https") : QStringLiteral("http"))
+            .arg(serverPort());
+    }
 
 protected:
     void incomingConnection(qintptr handle) override
     {
-        auto *socket = new QTcpSocket(this);
-        socket->setSocketDescriptor(handle);
+        QTcpSocket *socket = nullptr;
+        if (tls) {
+            auto *ssl = new QSslSocket(this);
+            ssl->setSocketDescriptor(handle);
+            ssl->setSslConfiguration(*tls);
+            ssl->startServerEncryption();
+            socket = ssl;
+        } else {
+            socket = new QTcpSocket(this);
+            socket->setSocketDescriptor(handle);
+        }
         const int connection = ++connections;
         auto buffer = std::make_shared<QByteArray>();
         auto count = std::make_shared<int>(0);
@@ -280,6 +308,156 @@ private Q_SLOTS:
             QVERIFY2(error.contains(QStringLiteral("127.0.0.1:")) && error.contains(QString::fromLatin1(upstreamPort)),
                      qPrintable(error));
         }
+    }
+
+    void staleConnectionIsRetriedOnceOnAFreshOne()
+    {
+        // The upstream closes a kept-alive connection just as obleth sends the next request on it: the request
+        // never reached it, so obleth sends it once more, on a fresh connection.
+        ScriptedUpstream upstream;
+        bool breakEverything = false; // then every connection closes instead of answering
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int request) {
+            if (breakEverything || (connection == 1 && request == 2)) {
+                s->abort();
+                return;
+            }
+            s->write(okResponse("{\"c\":" + QByteArray::number(connection) + "}"));
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        Response r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"c\":2}"));
+        QCOMPARE(upstream.connections, 2);
+        QCOMPARE(upstream.requests.size(), 3);
+
+        // Once only: when the fresh connection breaks as well, the client is told.
+        breakEverything = true;
+        r = chat("alpha"); // on connection 2, kept alive: it closes, and so does connection 3
+        QCOMPARE(r.status, 502);
+        QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
+        QCOMPARE(upstream.connections, 3);
+        QCOMPARE(upstream.requests.size(), 5);
+    }
+
+    void connectionsClosedWhileIdleAreNotReused()
+    {
+        // Three connections at once, each closed by the upstream once it has answered: every later request is
+        // answered, on fresh connections.
+        ScriptedUpstream upstream;
+        bool closeAfterAnswer = true;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int) {
+            s->write(okResponse("{\"c\":" + QByteArray::number(connection) + "}"));
+            if (closeAfterAnswer)
+                s->disconnectFromHost();
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        const QByteArray request = "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+            + gw->firstKey() + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + QByteArray::number(chatFor("alpha").size()) + "\r\n\r\n" + chatFor("alpha");
+        {
+            std::vector<std::unique_ptr<QTcpSocket>> clients;
+            QByteArray answers[3];
+            for (auto &answer : answers) {
+                auto &client = clients.emplace_back(std::make_unique<QTcpSocket>());
+                connect(client.get(), &QTcpSocket::readyRead, client.get(),
+                        [&answer, c = client.get()] { answer += c->readAll(); });
+                client->connectToHost(QHostAddress::LocalHost, gw->dataPort());
+                client->write(request);
+            }
+            QTRY_VERIFY_WITH_TIMEOUT(std::all_of(std::begin(answers), std::end(answers),
+                                                 [](const QByteArray &a) { return a.endsWith('}'); }),
+                                     5000);
+        }
+        QCOMPARE(upstream.connections, 3);
+        closeAfterAnswer = false;
+        for (int i = 0; i < 3; ++i) {
+            const Response r = chat("alpha");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.body, QByteArray("{\"c\":4}")); // one fresh connection, kept alive from now on
+        }
+        QCOMPARE(upstream.connections, 4);
+        QCOMPARE(upstream.requests.size(), 6);
+    }
+
+    void timeoutsFireOnAConnectionThatServedManyRequests()
+    {
+        // One connection serves many requests; then the upstream leaves one unanswered, and the next one half
+        // answered: the first byte and the idle timeouts still fire, and the connection is not used again.
+        constexpr int kServed = 50;
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int request) {
+            if (connection == 1 && request == kServed + 1)
+                return; // no answer
+            if (connection == 2 && request == 2) {
+                s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"half");
+                return;
+            }
+            s->write(okResponse("{\"c\":" + QByteArray::number(connection) + "}"));
+        };
+        QJsonObject m = model(QStringLiteral("alpha"), upstream.base());
+        m.insert(QStringLiteral("first_byte_timeout_secs"), 1);
+        m.insert(QStringLiteral("idle_timeout_secs"), 1);
+        gw->addModel(m);
+        for (int i = 0; i < kServed; ++i)
+            QCOMPARE(chat("alpha").status, 200);
+        QCOMPARE(upstream.connections, 1);
+
+        QElapsedTimer clock;
+        clock.start();
+        Response r = chat("alpha");
+        QCOMPARE(r.status, 504);
+        QCOMPARE(r.errorCode(), QStringLiteral("upstream_timeout"));
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+
+        QCOMPARE(chat("alpha").status, 200); // a fresh connection: the one that timed out is gone
+        QCOMPARE(upstream.connections, 2);
+        clock.restart();
+        r = chat("alpha"); // its head comes, then nothing
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"half")); // then the connection was cut: the length was never reached
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(chat("alpha").status, 200);
+        QCOMPARE(upstream.connections, 3);
+    }
+
+    void tlsUpstreamConnectionsArePooled()
+    {
+        if (const QString why = test::tlsUnavailableReason(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        QTemporaryDir dir;
+        QString certFile;
+        QString keyFile;
+        QVERIFY(test::makeSelfSignedCertificate(dir.path(), QStringLiteral("upstream"), &certFile, &keyFile));
+        const QList<QSslCertificate> certs = QSslCertificate::fromPath(certFile);
+        QVERIFY(!certs.isEmpty());
+        QFile keyPem(keyFile);
+        QVERIFY(keyPem.open(QIODevice::ReadOnly));
+        // The gateway's sockets trust the test's certificate (they take the process's default configuration).
+        const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
+        QSslConfiguration trusting = before;
+        trusting.addCaCertificates(certs);
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        const auto restore = qScopeGuard([&] { QSslConfiguration::setDefaultConfiguration(before); });
+
+        ScriptedUpstream upstream;
+        QSslConfiguration server = QSslConfiguration::defaultConfiguration();
+        server.setLocalCertificate(certs.first());
+        server.setPrivateKey(QSslKey(keyPem.readAll(), QSsl::Rsa));
+        upstream.tls = server;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int request) {
+            s->write(
+                okResponse("{\"c\":" + QByteArray::number(connection) + ",\"r\":" + QByteArray::number(request) + "}"));
+        };
+        gw->addModel(model(QStringLiteral("secure"), upstream.base()));
+        for (int i = 1; i <= 3; ++i) {
+            const Response r = chat("secure");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.body, "{\"c\":1,\"r\":" + QByteArray::number(i) + "}");
+        }
+        QCOMPARE(upstream.connections, 1);
+        QVERIFY(upstream.requests.first().contains("Host: 127.0.0.1:"));
     }
 
     void malformedStatusLineIsNeverReused()
