@@ -2,6 +2,7 @@
 
 #include "proxy/forwarding.h"
 #include "proxy/proxycall.h"
+#include "proxy/upstreamendpoint.h"
 #include "requestcontext.h"
 #include "usage/requesttrace.h"
 
@@ -12,16 +13,31 @@ namespace obleth::dataplane {
 UpstreamForwarder::UpstreamForwarder(proxy::UpstreamClient *upstream, QUrl defaultUpstream)
     : m_upstream(upstream)
     , m_defaultUpstream(std::move(defaultUpstream))
-{ }
+{
+    if (m_defaultUpstream.isValid())
+        m_defaultEndpoint = std::make_shared<const proxy::UpstreamEndpoint>(QUrl(m_defaultUpstream.toString()));
+}
+
+std::shared_ptr<const proxy::UpstreamEndpoint> UpstreamForwarder::endpointOf(const model::ModelConfig &model) const
+{
+    const std::pair<QString, QString> key{model.apiBase, model.apiKey};
+    if (const auto it = m_endpoints.constFind(key); it != m_endpoints.cend())
+        return it.value();
+    if (m_endpoints.size() >= kMaxEndpoints)
+        m_endpoints.clear(); // endpoints of models long changed or gone
+    auto endpoint = std::make_shared<const proxy::UpstreamEndpoint>(QUrl(model.apiBase), proxy::bearer(model.apiKey));
+    m_endpoints.insert(key, endpoint);
+    return endpoint;
+}
 
 void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, QByteArray body) const
 {
-    forward(ctx, model.apiBase, model.apiKey, std::move(body), &model);
+    forward(ctx, endpointOf(model), std::move(body), &model);
 }
 
 void UpstreamForwarder::toDefaultUpstream(RequestContext &ctx) const
 {
-    forward(ctx, m_defaultUpstream.toString(), {}, ctx.request.body, nullptr);
+    forward(ctx, m_defaultEndpoint, ctx.request.body, nullptr);
 }
 
 void UpstreamForwarder::fallThrough(RequestContext &ctx) const
@@ -32,7 +48,7 @@ void UpstreamForwarder::fallThrough(RequestContext &ctx) const
             QStringLiteral("no route for %1 %2 and no default upstream is set (--upstream)")
                 .arg(QString::fromLatin1(ctx.request.method), QString::fromUtf8(ctx.request.path.left(256))));
     }
-    if (proxy::reachesModelRoute(m_defaultUpstream.toString(), ctx.request.path)) {
+    if (proxy::reachesModelRoute(*m_defaultEndpoint, ctx.request.path)) {
         // Not forwarded: it would reach the upstream as chat, completions or embeddings without the
         // model, the budget and the admission obleth applies to those (forwarding.h).
         return ctx.error(400, "invalid_request",
@@ -43,15 +59,15 @@ void UpstreamForwarder::fallThrough(RequestContext &ctx) const
     toDefaultUpstream(ctx);
 }
 
-void UpstreamForwarder::forward(RequestContext &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
+void UpstreamForwarder::forward(RequestContext &ctx, std::shared_ptr<const proxy::UpstreamEndpoint> to, QByteArray body,
                                 const model::ModelConfig *model) const
 {
     proxy::UpstreamRequest up;
-    up.url = proxy::upstreamUrl(apiBase, ctx.request.path, ctx.request.query);
-    up.target = proxy::upstreamTarget(apiBase, ctx.request.path, ctx.request.query); // the query byte for byte
+    up.target = proxy::upstreamTarget(*to, ctx.request.path, ctx.request.query); // the query byte for byte
     up.method = ctx.request.method;
-    up.headers = proxy::upstreamRequestHeaders(ctx.request.headers, proxy::bearer(apiKey), ctx.requestId);
+    proxy::writeUpstreamRequestHeaders(up.headerLines, ctx.request.headers, to->authorization(), ctx.requestId);
     up.body = std::move(body);
+    up.endpoint = std::move(to);
     if (model) {
         up.connectTimeoutMs = int(model->connectTimeoutSecs * 1000);
         up.firstByteTimeoutMs = int(std::min<qint64>(model->firstByteTimeoutSecs * 1000, INT_MAX));

@@ -3,11 +3,17 @@
 #include "model/entities.h"
 
 #include <QByteArray>
+#include <QHash>
+#include <QString>
 #include <QUrl>
+
+#include <memory>
+#include <utility>
 
 namespace obleth::proxy {
 class UpstreamClient;
-}
+class UpstreamEndpoint;
+} // namespace obleth::proxy
 
 namespace obleth::dataplane {
 
@@ -35,12 +41,21 @@ public:
     static constexpr int kDefaultFirstByteTimeoutMs = 600'000;
     static constexpr int kDefaultIdleTimeoutMs = 120'000;
 
+    /// At most this many endpoints are kept (api_base and key pairs); beyond, the cache starts afresh.
+    static constexpr qsizetype kMaxEndpoints = 1024;
+
 private:
-    void forward(RequestContext &ctx, const QString &apiBase, const QString &apiKey, QByteArray body,
+    /// @p model's upstream (api_base and key), taken apart once and kept: the URL parsed, the pool key with the
+    /// key's digest, the Host header. Made anew when the model's api_base or key changes.
+    [[nodiscard]] std::shared_ptr<const proxy::UpstreamEndpoint> endpointOf(const model::ModelConfig &model) const;
+    void forward(RequestContext &ctx, std::shared_ptr<const proxy::UpstreamEndpoint> to, QByteArray body,
                  const model::ModelConfig *timeouts) const;
 
     proxy::UpstreamClient *m_upstream;
     QUrl m_defaultUpstream;
+    std::shared_ptr<const proxy::UpstreamEndpoint> m_defaultEndpoint; ///< when there is a default upstream
+    /// Per api_base and key (one gateway thread uses them).
+    mutable QHash<std::pair<QString, QString>, std::shared_ptr<const proxy::UpstreamEndpoint>> m_endpoints;
 };
 
 } // namespace obleth::dataplane

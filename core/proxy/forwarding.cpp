@@ -1,6 +1,9 @@
 #include "forwarding.h"
 
 #include "http/pathnormalization.h"
+#include "upstreamendpoint.h"
+
+#include <QVarLengthArray>
 
 namespace obleth::proxy {
 
@@ -16,76 +19,117 @@ bool isHopByHop(QByteArrayView name)
     return name.size() >= 6 && Headers::nameEquals(name.first(6), "proxy-");
 }
 
-namespace {
-/// Copies @p from without hop-by-hop fields, the fields named in Connection, and @p drop.
-http::Headers withoutHopByHop(const http::Headers &from, std::initializer_list<QByteArrayView> drop)
+bool listHoldsToken(QByteArrayView list, QByteArrayView token) noexcept
 {
-    QByteArrayList named;
-    for (const auto &f : from.fields()) {
-        if (http::Headers::nameEquals(f.first, "connection")) {
-            const QList<QByteArray> tokens = f.second.split(',');
-            for (const QByteArray &t : tokens)
-                named.append(t.trimmed());
-        }
+    while (!list.isEmpty()) {
+        const qsizetype comma = list.indexOf(',');
+        const QByteArrayView item = (comma < 0 ? list : list.first(comma)).trimmed();
+        if (http::Headers::nameEquals(item, token))
+            return true;
+        if (comma < 0)
+            break;
+        list = list.sliced(comma + 1);
     }
-    http::Headers out;
-    for (const auto &f : from.fields()) {
-        if (isHopByHop(f.first))
-            continue;
-        bool skip = false;
-        for (QByteArrayView d : drop)
-            skip = skip || http::Headers::nameEquals(f.first, d);
-        for (const QByteArray &n : named)
-            skip = skip || http::Headers::nameEquals(f.first, n);
-        if (!skip)
-            out.add(f.first, f.second);
-    }
-    return out;
+    return false;
 }
-} // namespace
 
 namespace {
-/// api_base's path joined with the client's path, "/v1" once.
-QByteArray joinedPath(const QUrl &base, const QByteArray &path)
+/// Which of a message's fields go on to the next hop: not the hop-by-hop ones, not those its Connection fields
+/// name, and not those in @p drop. Holds the Connection fields' values, without splitting them into lists.
+class FieldFilter
 {
-    QByteArray basePath = base.path(QUrl::FullyEncoded).toLatin1();
-    while (basePath.endsWith('/'))
-        basePath.chop(1);
-    QByteArray rest = path;
-    if (basePath.endsWith("/v1") && (rest == "/v1" || rest.startsWith("/v1/")))
-        rest = rest.mid(3);
-    return basePath + rest;
+public:
+    template<std::size_t N>
+    FieldFilter(const http::Headers &from, const QByteArrayView (&drop)[N])
+        : m_drop(drop)
+        , m_dropCount(N)
+    {
+        for (const auto &f : from.fields()) {
+            if (http::Headers::nameEquals(f.first, "connection"))
+                m_connection.append(f.second);
+        }
+    }
+
+    [[nodiscard]] bool keeps(QByteArrayView name) const
+    {
+        if (isHopByHop(name))
+            return false;
+        for (std::size_t i = 0; i < m_dropCount; ++i) {
+            if (http::Headers::nameEquals(name, m_drop[i]))
+                return false;
+        }
+        for (const QByteArray &list : m_connection) {
+            if (listHoldsToken(list, name))
+                return false;
+        }
+        return true;
+    }
+
+private:
+    const QByteArrayView *m_drop;
+    std::size_t m_dropCount;
+    QVarLengthArray<QByteArray, 2> m_connection; ///< the values of the Connection fields (shared, not copied)
+};
+
+/// The client's fields that are not forwarded as they came (see upstreamRequestHeaders()).
+constexpr QByteArrayView kNotForwarded[]
+    = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"};
+/// The upstream's fields that are not relayed as they came (see clientResponseHeaders()).
+constexpr QByteArrayView kNotRelayed[] = {"x-obleth-request-id"};
+constexpr QByteArrayView kNotRelayedWhenChunked[] = {"content-length", "x-obleth-request-id"};
+
+/// api_base's path (without trailing slashes) joined with the client's path, "/v1" once; @p extra bytes are
+/// reserved beyond it.
+QByteArray joinedPath(QByteArrayView basePath, QByteArrayView path, qsizetype extra = 0)
+{
+    QByteArrayView rest = path;
+    if (basePath.endsWith("/v1") && (rest == QByteArrayView("/v1") || rest.startsWith("/v1/")))
+        rest = rest.sliced(3);
+    QByteArray joined;
+    joined.reserve(basePath.size() + rest.size() + extra);
+    joined.append(basePath).append(rest);
+    return joined;
 }
 } // namespace
 
 QUrl upstreamUrl(const QString &apiBase, const QByteArray &path, const QByteArray &query)
 {
-    QUrl url(apiBase);
-    url.setPath(QString::fromLatin1(joinedPath(url, path)), QUrl::TolerantMode);
+    const UpstreamEndpoint to{QUrl(apiBase)};
+    QUrl url = to.base();
+    url.setPath(QString::fromLatin1(joinedPath(to.basePath(), path)), QUrl::TolerantMode);
     url.setQuery(query.isEmpty() ? QString() : QString::fromLatin1(query), QUrl::TolerantMode);
     return url;
 }
 
-QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const QByteArray &query)
+QByteArray upstreamTarget(const UpstreamEndpoint &to, QByteArrayView path, QByteArrayView query)
 {
-    QByteArray target = joinedPath(QUrl(apiBase), path);
+    QByteArray target = joinedPath(to.basePath(), path, query.isEmpty() ? 0 : query.size() + 1);
     if (target.isEmpty())
         target = "/";
     if (!query.isEmpty())
-        target += '?' + query;
+        target.append('?').append(query);
     return target;
+}
+
+QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const QByteArray &query)
+{
+    return upstreamTarget(UpstreamEndpoint(QUrl(apiBase)), path, query);
+}
+
+bool reachesModelRoute(const UpstreamEndpoint &to, QByteArrayView path)
+{
+    static constexpr QByteArrayView routes[] = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"};
+    const QByteArray arriving = http::routeLookalikeKey(joinedPath(to.basePath(), path));
+    for (QByteArrayView route : routes) {
+        if (arriving == route || arriving == http::routeLookalikeKey(joinedPath(to.basePath(), route)))
+            return true;
+    }
+    return false;
 }
 
 bool reachesModelRoute(const QString &apiBase, const QByteArray &path)
 {
-    static const QByteArray routes[] = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"};
-    const QUrl base(apiBase);
-    const QByteArray arriving = http::routeLookalikeKey(joinedPath(base, path));
-    for (const QByteArray &route : routes) {
-        if (arriving == route || arriving == http::routeLookalikeKey(joinedPath(base, route)))
-            return true;
-    }
-    return false;
+    return reachesModelRoute(UpstreamEndpoint(QUrl(apiBase)), path);
 }
 
 QByteArray bearer(const QString &apiKey)
@@ -96,21 +140,54 @@ QByteArray bearer(const QString &apiKey)
 http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
                                      const QByteArray &requestId)
 {
-    http::Headers out = withoutHopByHop(
-        client, {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"});
+    const FieldFilter filter(client, kNotForwarded);
+    http::Headers out;
+    for (const auto &f : client.fields()) {
+        if (filter.keeps(f.first))
+            out.add(f.first, f.second);
+    }
     if (!authorization.isEmpty())
         out.add("Authorization", authorization);
     out.add("x-obleth-request-id", requestId);
     return out;
 }
 
-http::Headers clientResponseHeaders(const http::Headers &upstream, const QByteArray &requestId)
+void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const QByteArray &authorization,
+                                 const QByteArray &requestId)
+{
+    const FieldFilter filter(client, kNotForwarded);
+    qsizetype size = out.size() + authorization.size() + requestId.size() + 64;
+    for (const auto &f : client.fields())
+        size += f.first.size() + f.second.size() + 4;
+    out.reserve(size);
+    const auto line = [&out](QByteArrayView name, QByteArrayView value) {
+        out.append(name).append(": ", 2).append(value).append("\r\n", 2);
+    };
+    for (const auto &f : client.fields()) {
+        if (filter.keeps(f.first))
+            line(f.first, f.second);
+    }
+    if (!authorization.isEmpty())
+        line("Authorization", authorization);
+    line("x-obleth-request-id", requestId);
+}
+
+http::Headers clientResponseHeaders(http::Headers upstream, const QByteArray &requestId)
 {
     const bool chunked = upstream.contains("transfer-encoding");
-    http::Headers out = chunked ? withoutHopByHop(upstream, {"content-length", "x-obleth-request-id"})
-                                : withoutHopByHop(upstream, {"x-obleth-request-id"});
-    out.add("x-obleth-request-id", requestId);
-    return out;
+    const FieldFilter filter
+        = chunked ? FieldFilter(upstream, kNotRelayedWhenChunked) : FieldFilter(upstream, kNotRelayed);
+    // In place: a field that goes is removed with every other of its name, which goes too (the filter decides by
+    // name, with the Connection fields it read before any was removed).
+    for (qsizetype i = 0; i < upstream.size();) {
+        const QByteArray name = upstream.fields().at(i).first;
+        if (filter.keeps(name))
+            ++i;
+        else
+            upstream.remove(name);
+    }
+    upstream.add("x-obleth-request-id", requestId);
+    return upstream;
 }
 
 } // namespace obleth::proxy

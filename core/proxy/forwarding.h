@@ -8,7 +8,10 @@
 
 namespace obleth::proxy {
 
-/// The rules of forwarding, as pure functions (contract section 2).
+class UpstreamEndpoint;
+
+/// The rules of forwarding, as pure functions (contract section 2). The request path takes the forms with an
+/// UpstreamEndpoint, which holds the api_base taken apart once; the forms with a QString parse it first.
 
 /// api_base joined with the client's path: a trailing "/v1" on the base and a leading "/v1" on the
 /// path are one and the same, so the path is never doubled. @p path and @p query stay percent-encoded.
@@ -16,27 +19,36 @@ namespace obleth::proxy {
 
 /// The request target sent upstream for that URL: the same joined path, and @p query byte for byte as
 /// the client sent it (QUrl would re-encode it). Both stay percent-encoded.
+[[nodiscard]] QByteArray upstreamTarget(const UpstreamEndpoint &to, QByteArrayView path, QByteArrayView query);
 [[nodiscard]] QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const QByteArray &query);
 
 /// True when a path forwarded to the upstream at @p apiBase would arrive there as one of obleth's accounted
 /// model routes (/v1/chat/completions, /v1/completions, /v1/embeddings, bare or joined to the base) in all
 /// but case or ";params". Such a path is refused instead of being forwarded unaccounted: an upstream may
 /// well ignore case and matrix parameters. @p path is already normalised (http::normalizePath).
+[[nodiscard]] bool reachesModelRoute(const UpstreamEndpoint &to, QByteArrayView path);
 [[nodiscard]] bool reachesModelRoute(const QString &apiBase, const QByteArray &path);
 
 /// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key and Content-Length;
 /// with Authorization: @p authorization when one is given, and x-obleth-request-id.
 [[nodiscard]] http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
                                                    const QByteArray &requestId);
+/// The same fields, appended to @p out as they are sent ("Name: value\r\n" each), in one pass over @p client.
+void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const QByteArray &authorization,
+                                 const QByteArray &requestId);
 
 /// "Bearer <key>" for a model's upstream API key; empty when there is none.
 [[nodiscard]] QByteArray bearer(const QString &apiKey);
 
 /// The upstream's response headers minus hop-by-hop ones, plus x-obleth-request-id.
-/// Content-Length is kept unless the body came chunked.
-[[nodiscard]] http::Headers clientResponseHeaders(const http::Headers &upstream, const QByteArray &requestId);
+/// Content-Length is kept unless the body came chunked. Filters @p upstream in place: handed over with
+/// std::move, it is not copied.
+[[nodiscard]] http::Headers clientResponseHeaders(http::Headers upstream, const QByteArray &requestId);
 
 /// True for the hop-by-hop header names of RFC 9110 7.6.1 (and Proxy-*).
 [[nodiscard]] bool isHopByHop(QByteArrayView name);
+
+/// True when the comma-separated list @p list (a header's value) holds @p token, in any case.
+[[nodiscard]] bool listHoldsToken(QByteArrayView list, QByteArrayView token) noexcept;
 
 } // namespace obleth::proxy

@@ -1,59 +1,55 @@
 #include "proxycall.h"
 
 #include "forwarding.h"
-#include "http/httpresponder.h"
 #include "openai/error.h"
 #include "platform/logging.h"
-
-#include <QMetaEnum>
 
 namespace obleth::proxy {
 
 ProxyCall *ProxyCall::create(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
                              const QByteArray &requestId)
 {
-    auto *call = new ProxyCall(responder, requestId);
-    call->m_where = loggableUrl(request.url);
-    UpstreamExchange *exchange = client->create(std::move(request));
-    call->m_exchange = exchange;
-    connect(exchange, &UpstreamExchange::received, call, &ProxyCall::onReceived);
-    connect(exchange, &UpstreamExchange::failed, call, &ProxyCall::onFailed);
-    connect(responder, &http::HttpResponder::clientGone, call, &ProxyCall::onClientGone);
-    connect(responder, &QObject::destroyed, call, &ProxyCall::onClientGone);
-    connect(responder, &http::HttpResponder::drained, call, [call] {
-        if (call->m_exchange)
-            call->m_exchange->setReadPaused(false);
-    });
-    return call;
+    auto call = std::unique_ptr<ProxyCall>(new ProxyCall(client, std::move(request), responder, requestId));
+    ProxyCall *const raw = call.get();
+    responder->adopt(std::move(call));
+    return raw;
 }
 
-ProxyCall::ProxyCall(http::HttpResponder *responder, const QByteArray &requestId)
-    : QObject(responder)
-    , m_responder(responder)
+ProxyCall::ProxyCall(UpstreamClient *client, UpstreamRequest request, http::HttpResponder *responder,
+                     const QByteArray &requestId)
+    : m_responder(responder)
     , m_requestId(requestId)
+    , m_exchange(client, std::move(request), this)
 { }
 
-void ProxyCall::start()
+ProxyCall::~ProxyCall() = default;
+
+void ProxyCall::clientDrained()
 {
-    if (m_exchange)
-        m_exchange->start();
+    m_exchange.setReadPaused(false);
 }
 
-void ProxyCall::onReceived(const UpstreamExchange::Received &what)
+void ProxyCall::clientGone()
 {
-    if (m_responder) {
+    m_exchange.abort();
+}
+
+void ProxyCall::received(UpstreamExchange::Received &what)
+{
+    http::HttpResponder *const responder = m_responder;
+    {
         // The head, the body and the end that came together leave together, in one write.
-        const http::HttpResponder::Batch batch(m_responder);
+        const http::HttpResponder::Batch batch(responder);
         if (what.head)
-            m_responder->beginStream(what.status, clientResponseHeaders(what.headers, m_requestId));
-        m_responder->writeChunk(what.body);
-        if (what.complete)
-            m_responder->endStream();
+            responder->beginStream(what.status, clientResponseHeaders(std::move(what.headers), m_requestId));
+        responder->writeChunk(what.body);
+        if (what.complete) {
+            // The responder may let go of this call once the response has ended: nothing of it is used after.
+            return responder->endStream();
+        }
     }
-    if (what.complete)
-        return finish();
-    if (m_responder && m_responder->bufferedBytes() > kHighWater && m_exchange)
-        m_exchange->setReadPaused(true);
+    if (responder->bufferedBytes() > kHighWater)
+        m_exchange.setReadPaused(true);
 }
 
 QString ProxyCall::clientMessage(UpstreamExchange::Failure failure)
@@ -72,47 +68,28 @@ QString ProxyCall::clientMessage(UpstreamExchange::Failure failure)
     return QStringLiteral("the upstream failed");
 }
 
-void ProxyCall::onFailed(UpstreamExchange::Failure failure, const QString &detail)
+void ProxyCall::failed(UpstreamExchange::Failure failure, const QString &detail)
 {
     // The operator's line: which request, which upstream (no path, no query, no credentials), what happened.
-    qCWarning(lcProxy).noquote() << "request" << m_requestId << "to upstream" << m_where << "failed:" << detail
-                                 << QStringLiteral("(%1)").arg(QLatin1String(
-                                        QMetaEnum::fromType<UpstreamExchange::Failure>().valueToKey(int(failure))));
-    const QString message = m_where + QStringLiteral(": ") + detail;
-    if (m_reportFailure && m_responder)
-        m_reportFailure(message); // with the address: the request log is the operator's
-    if (m_responder && !m_responder->hasStarted()) {
-        const bool timeout = failure == UpstreamExchange::Failure::ConnectTimeout
-            || failure == UpstreamExchange::Failure::FirstByteTimeout;
-        http::Headers extra;
-        extra.add("x-obleth-request-id", m_requestId);
-        const QString shown = clientMessage(failure) + QStringLiteral(" (request ") + QString::fromLatin1(m_requestId)
-            + QLatin1Char(')');
-        if (timeout)
-            openai::sendError(m_responder, 504, "upstream_timeout", shown, extra);
-        else
-            openai::sendError(m_responder, 502, "upstream_error", shown, extra);
-    } else if (m_responder) {
-        m_responder->abortConnection(); // the client must see an error, not a clean end
-    }
-    finish();
-}
-
-void ProxyCall::onClientGone()
-{
-    if (m_done)
-        return;
-    if (m_exchange)
-        m_exchange->abort();
-    finish();
-}
-
-void ProxyCall::finish()
-{
-    if (m_done)
-        return;
-    m_done = true;
-    deleteLater();
+    const QString where = m_exchange.endpoint() ? m_exchange.endpoint()->loggable() : QString();
+    qCWarning(lcProxy).noquote() << "request" << m_requestId << "to upstream" << where << "failed:" << detail
+                                 << QStringLiteral("(%1)").arg(QLatin1String(UpstreamExchange::failureName(failure)));
+    if (m_reportFailure)
+        m_reportFailure(where + QStringLiteral(": ") + detail); // with the address: the request log is the operator's
+    // The responder may let go of this call once the response has ended: nothing of it is used after.
+    http::HttpResponder *const responder = m_responder;
+    if (responder->hasStarted())
+        return responder->abortConnection(); // the client must see an error, not a clean end
+    const bool timeout = failure == UpstreamExchange::Failure::ConnectTimeout
+        || failure == UpstreamExchange::Failure::FirstByteTimeout;
+    http::Headers extra;
+    extra.add("x-obleth-request-id", m_requestId);
+    const QString shown
+        = clientMessage(failure) + QStringLiteral(" (request ") + QString::fromLatin1(m_requestId) + QLatin1Char(')');
+    if (timeout)
+        openai::sendError(responder, 504, "upstream_timeout", shown, extra);
+    else
+        openai::sendError(responder, 502, "upstream_error", shown, extra);
 }
 
 } // namespace obleth::proxy

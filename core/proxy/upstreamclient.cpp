@@ -1,17 +1,23 @@
 #include "upstreamclient.h"
 
-#include "http/socketreading.h"
+#include "forwarding.h"
+#include "http/messageparser.h"
 #include "platform/logging.h"
 
-#include <QCryptographicHash>
-#include <QDateTime>
+#include <QBasicTimer>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
 
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <climits>
+
 namespace obleth::proxy {
 
 namespace {
+constexpr qint64 kReadBlock = 16 * 1024;
 constexpr qint64 kUpstreamReadBuffer = 256 * 1024;
 
 http::MessageParser::Limits responseLimits()
@@ -21,16 +27,113 @@ http::MessageParser::Limits responseLimits()
     return limits;
 }
 
-bool isTls(const QUrl &url)
+/// Monotonic milliseconds, as the deadlines are kept.
+qint64 nowMs()
 {
-    return url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0;
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-quint16 portOf(const QUrl &url)
+/// True when a response's Connection fields say "close".
+bool asksToClose(const http::Headers &headers)
 {
-    return quint16(url.port(isTls(url) ? 443 : 80));
+    for (const auto &f : headers.fields()) {
+        if (http::Headers::nameEquals(f.first, "connection") && listHoldsToken(f.second, "close"))
+            return true;
+    }
+    return false;
 }
+
+/// A body above this is written apart from the head (one more write) rather than copied behind it.
+constexpr qsizetype kBodyApartBytes = 64 * 1024;
 } // namespace
+
+/// One connection to an upstream, as long as its socket lives: it serves one UpstreamExchange after another and
+/// waits in the client's pool in between. Its socket's signals are connected once, when it is opened; its response
+/// parser is reset per response; one timer watches whichever deadline applies (connect, first byte, idle while
+/// receiving, keep-alive while pooled), armed lazily: a deadline that moves later needs nothing, the timer finds
+/// it when it fires and waits on for it. A connection that fails, is abandoned or is closed by the upstream is
+/// never pooled: it closes, and deletes itself later.
+class UpstreamConnection final : public QObject
+{
+    Q_DISABLE_COPY_MOVE(UpstreamConnection)
+
+public:
+    UpstreamConnection(UpstreamClient *client, std::shared_ptr<const UpstreamEndpoint> endpoint);
+    ~UpstreamConnection() override;
+
+    [[nodiscard]] const QString &poolKey() const noexcept { return m_endpoint->poolKey(); }
+
+    /// For the pool: still connected, and nothing has come since it was pooled. Bytes that came in the same turn of
+    /// the event loop as the request that would reuse it have not been told by readyRead yet: the socket is asked.
+    [[nodiscard]] bool isReusable() const;
+    /// Runs @p exchange: sends its request now (pooled) or once connected (new). The exchange may hear at once.
+    void begin(UpstreamExchange *exchange);
+    /// The exchange gives the connection up before its response is complete: it is closed, nothing is reported.
+    void abandon();
+    void setReadPaused(bool paused);
+    /// Closes the connection (it leaves the pool, if it was in it) and deletes it later; nothing is reported.
+    void close();
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    friend class UpstreamClient;
+    enum class State {
+        New, ///< not connected yet
+        Connecting, ///< connecting (and the TLS handshake)
+        Waiting, ///< the request is sent; no answer yet
+        Receiving, ///< the answer's head has come
+        Idle, ///< in the pool
+        Closed,
+    };
+
+    void onConnected();
+    void onReadyRead();
+    /// The socket reported an error or a close.
+    void onSocketClosed();
+    /// Reads and hands on what has come, after a pause too.
+    void readResponse();
+    /// A read was left for later (a pause ended, or one read's worth was taken while more may wait).
+    void resumeReading();
+    void sendRequest();
+    /// Hands on what the parser has: head, body pieces, the end, all in one received().
+    void processParsed();
+    /// Hands @p what to the exchange, unless it holds nothing.
+    void handOn(UpstreamExchange::Received &what);
+    /// The connection has ended: a close-delimited body is complete, a stale pooled connection's request is sent
+    /// again once on a fresh one, anything else is a failure.
+    void judgeClose();
+    /// The upstream spoke while the connection was pooled: it is not usable any more.
+    void heardWhileIdle();
+    /// The response is complete; @p last is what the read that completed it brought.
+    void complete(bool reusable, UpstreamExchange::Received last);
+    void fail(UpstreamExchange::Failure failure, const QString &message);
+    /// Lets go of the exchange (it is told nothing): the exchange's connection is none from now on.
+    UpstreamExchange *detach();
+    /// When the current state's deadline is (monotonic ms), 0 for none.
+    [[nodiscard]] qint64 deadline(qint64 now) const;
+    /// Makes sure the timer fires by @p dueMs (monotonic ms; 0: nothing to watch).
+    void watch(qint64 dueMs);
+
+    UpstreamClient *m_client; ///< its parent
+    std::shared_ptr<const UpstreamEndpoint> m_endpoint;
+    QTcpSocket *m_socket = nullptr; ///< its child
+    http::MessageParser m_parser;
+    QBasicTimer m_timer;
+    qint64 m_timerDueMs = 0; ///< when the timer fires (monotonic ms), while it is active
+    UpstreamExchange *m_exchange = nullptr;
+    State m_state = State::New;
+    qint64 m_sinceMs = 0; ///< when the state began (monotonic ms)
+    qint64 m_lastDataMs = 0; ///< when the upstream last sent something (for the idle timeout)
+    quint64 m_round = 0; ///< counts the exchanges begun, so that a read that ended one touches no other
+    int m_served = 0; ///< responses completed on this connection
+    bool m_pooled = false; ///< in the client's pool
+    bool m_paused = false;
+    bool m_peerClosed = false;
+    bool m_keepAlive = false; ///< the response's head allows another request on the connection
+};
 
 // ---- UpstreamClient --------------------------------------------------------------------------
 
@@ -40,427 +143,533 @@ UpstreamClient::UpstreamClient(QObject *parent)
 
 UpstreamClient::~UpstreamClient()
 {
-    const auto idle = std::exchange(m_idle, {});
-    for (const auto &list : idle) {
-        for (const IdleSocket &socket : list) {
-            if (QTcpSocket *s = socket.socket.data()) {
-                s->disconnect(); // its close must not call back into the pool
-                delete s;
-            }
-        }
-    }
+    // The connections are children, deleted after this; they call nothing of the client's then.
+    m_idle.clear();
 }
 
-QString UpstreamClient::poolKey(const QUrl &url, const http::Headers &headers)
+UpstreamConnection *UpstreamClient::takeIdle(const QString &key)
 {
-    QString key = url.scheme().toLower() + QStringLiteral("://") + url.host().toLower() + QLatin1Char(':')
-        + QString::number(portOf(url));
-    // HTTP/1.1 cannot tell bytes an upstream sends late and unasked from the answer to the next request on the
-    // same connection. Connections are therefore shared only between requests with the same credentials, so
-    // such bytes can never answer another key's request. The key's hash stands in for it (the pool key is logged).
-    const QByteArray credentials = headers.value("authorization") + '\n' + headers.value("x-api-key");
-    if (credentials.size() > 1) {
-        key += QLatin1Char('#')
-            + QString::fromLatin1(QCryptographicHash::hash(credentials, QCryptographicHash::Sha256).toHex().left(12));
-    }
-    return key;
-}
-
-UpstreamExchange *UpstreamClient::create(UpstreamRequest request)
-{
-    return new UpstreamExchange(this, std::move(request));
-}
-
-QTcpSocket *UpstreamClient::takeIdle(const QString &key)
-{
-    auto it = m_idle.find(key);
+    const auto it = m_idle.find(key);
     if (it == m_idle.end())
         return nullptr;
-    while (!it->isEmpty()) {
-        IdleSocket idle = it->takeLast();
-        QTcpSocket *s = idle.socket.data();
-        // Bytes waiting on an idle connection were never asked for: were it reused, they would be read
-        // as the answer to the next request. Such a connection (or one that is no longer open) is dropped.
-        if (s && s->state() == QAbstractSocket::ConnectedState && s->bytesAvailable() == 0) {
-            s->disconnect();
-            return s;
-        }
-        if (s) {
-            qCDebug(lcProxy) << "dropping idle connection to" << key << "state" << s->state() << "unasked bytes"
-                             << s->bytesAvailable();
-            s->disconnect();
-            s->abort();
-            s->deleteLater();
-        }
+    std::vector<UpstreamConnection *> &list = it.value();
+    while (!list.empty()) {
+        UpstreamConnection *connection = list.back();
+        list.pop_back();
+        connection->m_pooled = false;
+        if (connection->isReusable())
+            return connection;
+        connection->heardWhileIdle(); // says why, and closes it
     }
     return nullptr;
 }
 
-void UpstreamClient::giveBack(const QString &key, QTcpSocket *socket)
+UpstreamConnection *UpstreamClient::open(std::shared_ptr<const UpstreamEndpoint> endpoint)
 {
-    socket->disconnect();
-    QList<IdleSocket> &list = m_idle[key];
-    if (list.size() >= kMaxIdlePerHost) {
-        socket->abort();
-        socket->deleteLater();
-        return;
-    }
-    socket->setParent(this);
-    // An idle connection that hears from the upstream is not usable any more: unasked bytes would be
-    // read as the answer to whatever request is sent on it next, and a close or an error ends it anyway.
-    // Either way it leaves the pool at once.
-    const auto drop = [this, key, socket] { dropIdle(key, socket); };
-    connect(socket, &QTcpSocket::readyRead, this, drop);
-    connect(socket, &QTcpSocket::disconnected, this, drop);
-    connect(socket, &QAbstractSocket::errorOccurred, this, drop);
-    list.append({socket, QDateTime::currentMSecsSinceEpoch()});
-    if (m_pruneTimer == 0)
-        m_pruneTimer = startTimer(kIdleKeepAliveMs / 2);
+    qCDebug(lcProxy).noquote() << "opening a new connection to" << endpoint->poolKey();
+    return new UpstreamConnection(this, std::move(endpoint));
 }
 
-void UpstreamClient::dropIdle(const QString &key, QTcpSocket *socket)
+void UpstreamClient::giveBack(UpstreamConnection *connection)
 {
-    auto it = m_idle.find(key);
+    std::vector<UpstreamConnection *> &list = m_idle[connection->poolKey()];
+    if (list.size() >= std::size_t(kMaxIdlePerHost))
+        return connection->close();
+    list.push_back(connection);
+    connection->m_pooled = true;
+}
+
+void UpstreamClient::forget(UpstreamConnection *connection)
+{
+    connection->m_pooled = false;
+    const auto it = m_idle.find(connection->poolKey());
     if (it != m_idle.end())
-        it->removeIf([socket](const IdleSocket &idle) { return idle.socket == socket || !idle.socket; });
-    if (socket->bytesAvailable() > 0) {
-        // Not a keep-alive close: the upstream answered something nobody asked. Should that happen just after
-        // a request was sent on the connection, HTTP/1.1 cannot tell it from the answer; the operator should
-        // know that this upstream does it.
-        qCWarning(lcProxy) << "upstream" << key << "sent" << socket->bytesAvailable()
-                           << "bytes unasked on an idle keep-alive connection; the connection is dropped";
-    } else {
-        qCDebug(lcProxy) << "idle connection to" << key << "closed by the upstream";
-    }
-    socket->disconnect();
-    socket->abort();
-    socket->deleteLater();
+        it->erase(std::remove(it->begin(), it->end(), connection), it->end());
 }
 
-void UpstreamClient::pruneIdle()
-{
-    const qint64 cutoff = QDateTime::currentMSecsSinceEpoch() - kIdleKeepAliveMs;
-    for (auto it = m_idle.begin(); it != m_idle.end();) {
-        it->removeIf([cutoff](const IdleSocket &idle) {
-            if (idle.socket && idle.idleSinceMs >= cutoff && idle.socket->state() == QAbstractSocket::ConnectedState)
-                return false;
-            if (QTcpSocket *s = idle.socket.data()) {
-                s->disconnect(); // its close must not call back into the pool while it is being pruned
-                delete s;
-            }
-            return true;
-        });
-        it = it->isEmpty() ? m_idle.erase(it) : std::next(it);
-    }
-    if (m_idle.isEmpty() && m_pruneTimer) {
-        killTimer(m_pruneTimer);
-        m_pruneTimer = 0;
-    }
-}
+// ---- UpstreamConnection ----------------------------------------------------------------------
 
-void UpstreamClient::timerEvent(QTimerEvent *event)
-{
-    if (event->timerId() == m_pruneTimer)
-        pruneIdle();
-    else
-        QObject::timerEvent(event);
-}
-
-// ---- UpstreamExchange ------------------------------------------------------------------------
-
-UpstreamExchange::UpstreamExchange(UpstreamClient *client, UpstreamRequest request)
+UpstreamConnection::UpstreamConnection(UpstreamClient *client, std::shared_ptr<const UpstreamEndpoint> endpoint)
     : QObject(client)
     , m_client(client)
-    , m_request(std::move(request))
-    , m_poolKey(UpstreamClient::poolKey(m_request.url, m_request.headers))
+    , m_endpoint(std::move(endpoint))
     , m_parser(http::MessageParser::Kind::Response, responseLimits())
-{ }
-
-UpstreamExchange::~UpstreamExchange()
 {
-    release();
-}
-
-void UpstreamExchange::armTimer(int ms)
-{
-    if (m_timerId)
-        killTimer(m_timerId);
-    m_timerId = ms > 0 ? startTimer(ms) : 0;
-}
-
-void UpstreamExchange::start()
-{
-    if (m_phase == Phase::Done || !m_client)
-        return;
-    if (QTcpSocket *idle = m_client->takeIdle(m_poolKey)) {
-        qCDebug(lcProxy).noquote() << "reusing a pooled connection to" << m_poolKey;
-        attach(idle, true);
-        sendRequest();
-        return;
-    }
-    QTcpSocket *socket = nullptr;
-    if (isTls(m_request.url)) {
+    if (m_endpoint->isTls()) {
         auto *ssl = new QSslSocket(this);
-        ssl->setPeerVerifyName(m_request.url.host());
-        socket = ssl;
+        ssl->setPeerVerifyName(m_endpoint->host());
+        connect(ssl, &QSslSocket::encrypted, this, &UpstreamConnection::onConnected);
+        m_socket = ssl;
     } else {
-        socket = new QTcpSocket(this);
+        m_socket = new QTcpSocket(this);
+        connect(m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
     }
-    qCDebug(lcProxy).noquote() << "opening a new connection to" << m_poolKey;
-    attach(socket, false);
-    m_phase = Phase::Connecting;
-    armTimer(m_request.connectTimeoutMs);
-    if (auto *ssl = qobject_cast<QSslSocket *>(socket)) {
-        connect(ssl, &QSslSocket::encrypted, this, &UpstreamExchange::sendRequest);
-        ssl->connectToHostEncrypted(m_request.url.host(), portOf(m_request.url));
+    m_socket->setReadBufferSize(kUpstreamReadBuffer); // for TLS sockets, which stay buffered
+    connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &UpstreamConnection::onSocketClosed);
+    connect(m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onSocketClosed);
+}
+
+UpstreamConnection::~UpstreamConnection()
+{
+    // Only when the client goes away with it (it closes and is deleted later otherwise): its exchange ends unheard.
+    if (UpstreamExchange *exchange = detach())
+        exchange->m_state = UpstreamExchange::State::Done;
+}
+
+bool UpstreamConnection::isReusable() const
+{
+    return m_state == State::Idle && m_socket->state() == QAbstractSocket::ConnectedState
+        && m_socket->bytesAvailable() == 0;
+}
+
+void UpstreamConnection::begin(UpstreamExchange *exchange)
+{
+    m_exchange = exchange;
+    exchange->m_connection = this;
+    ++m_round;
+    m_paused = false;
+    if (m_state == State::Idle)
+        return sendRequest();
+    m_state = State::Connecting;
+    m_sinceMs = nowMs();
+    watch(deadline(m_sinceMs));
+    // Whatever the socket reports may come at once (a refused connection): nothing follows here.
+    if (m_endpoint->isTls()) {
+        static_cast<QSslSocket *>(m_socket)->connectToHostEncrypted(m_endpoint->host(), m_endpoint->port());
     } else {
-        connect(socket, &QTcpSocket::connected, this, &UpstreamExchange::sendRequest);
-        socket->connectToHost(m_request.url.host(), portOf(m_request.url),
-                              QIODevice::ReadWrite | QIODevice::Unbuffered);
+        m_socket->connectToHost(m_endpoint->host(), m_endpoint->port(), QIODevice::ReadWrite | QIODevice::Unbuffered);
     }
 }
 
-void UpstreamExchange::attach(QTcpSocket *socket, bool reused)
+void UpstreamConnection::abandon()
 {
-    m_socket = socket;
-    m_reused = reused;
-    socket->setParent(this);
-    socket->setReadBufferSize(kUpstreamReadBuffer); // for TLS sockets, which stay buffered
-    connect(socket, &QTcpSocket::readyRead, this, &UpstreamExchange::onReadyRead);
-    connect(socket, &QAbstractSocket::errorOccurred, this, &UpstreamExchange::onSocketClosed);
-    connect(socket, &QTcpSocket::disconnected, this, &UpstreamExchange::onSocketClosed);
+    m_exchange = nullptr;
+    close();
 }
 
-void UpstreamExchange::sendRequest()
+void UpstreamConnection::close()
 {
-    if (!m_socket)
+    if (m_state == State::Closed)
         return;
-    if (!m_reused)
-        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    const QUrl &url = m_request.url;
-    QByteArray target = m_request.target;
-    if (target.isEmpty()) {
-        target = url.path(QUrl::FullyEncoded).toLatin1();
-        if (target.isEmpty())
-            target = "/";
-        if (url.hasQuery())
-            target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
-    }
-
-    QByteArray head;
-    head.reserve(512 + m_request.body.size());
-    head += m_request.method + ' ' + target + " HTTP/1.1\r\nHost: " + url.host(QUrl::FullyEncoded).toLatin1();
-    if (url.port() != -1)
-        head += ':' + QByteArray::number(url.port());
-    head += "\r\n";
-    for (const http::Headers::Field &f : m_request.headers.fields())
-        head += f.first + ": " + f.second + "\r\n";
-    if (!m_request.body.isEmpty() || m_request.method == "POST" || m_request.method == "PUT"
-        || m_request.method == "PATCH") {
-        head += "Content-Length: " + QByteArray::number(m_request.body.size()) + "\r\n";
-    }
-    head += "\r\n";
-    head += m_request.body;
-    m_socket->write(head);
-    m_socket->flush(); // now, not on the next turn of the event loop
-    if (m_request.method == "HEAD")
-        m_parser.expectNoBody();
-    m_phase = Phase::Waiting;
-    armTimer(m_request.firstByteTimeoutMs);
+    m_state = State::Closed;
+    m_timer.stop();
+    if (m_pooled)
+        m_client->forget(this);
+    m_socket->abort(); // what it reports now finds the connection closed
+    deleteLater();
 }
 
-void UpstreamExchange::setReadPaused(bool paused)
+void UpstreamConnection::setReadPaused(bool paused)
 {
     if (m_paused == paused)
         return;
     m_paused = paused;
-    if (!paused && m_socket)
-        QMetaObject::invokeMethod(this, &UpstreamExchange::onReadyRead, Qt::QueuedConnection);
+    if (paused)
+        return;
+    m_lastDataMs = nowMs(); // the silence while paused was the client's, not the upstream's
+    // Not from here: the client's socket is telling that it drained.
+    QMetaObject::invokeMethod(this, &UpstreamConnection::resumeReading, Qt::QueuedConnection);
 }
 
-void UpstreamExchange::onReadyRead()
+void UpstreamConnection::onConnected()
 {
-    if (!m_socket || m_phase == Phase::Done || m_paused)
+    if (m_state != State::Connecting)
         return;
-    bool atEnd = false;
-    // At most kUpstreamReadBuffer at a time, so that a paused exchange holds little: the rest waits in
-    // the kernel, whose full buffer then holds the upstream back.
-    const QByteArray bytes = http::readAvailable(m_socket, kUpstreamReadBuffer, &atEnd);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    sendRequest();
+}
+
+void UpstreamConnection::sendRequest()
+{
+    m_state = State::Waiting;
+    m_sinceMs = nowMs();
+    if (m_exchange->m_head)
+        m_parser.expectNoBody();
+    watch(deadline(m_sinceMs));
+    m_exchange->sendTo(m_socket);
+}
+
+void UpstreamConnection::onReadyRead()
+{
+    if (m_state == State::Idle)
+        return heardWhileIdle();
+    if ((m_state == State::Waiting || m_state == State::Receiving) && !m_paused)
+        readResponse();
+}
+
+void UpstreamConnection::onSocketClosed()
+{
+    switch (m_state) {
+    case State::Idle: return heardWhileIdle();
+    case State::Connecting: return fail(UpstreamExchange::Failure::ConnectFailed, m_socket->errorString());
+    case State::Waiting:
+    case State::Receiving:
+        m_peerClosed = true;
+        if (!m_paused) // else the close is judged when reading resumes
+            readResponse();
+        return;
+    case State::New:
+    case State::Closed: return;
+    }
+}
+
+void UpstreamConnection::resumeReading()
+{
+    // Also when the exchange it was meant for has ended: a read finds what the current one is owed, or nothing.
+    if ((m_state == State::Waiting || m_state == State::Receiving) && !m_paused)
+        readResponse();
+}
+
+void UpstreamConnection::readResponse()
+{
+    // At most kUpstreamReadBuffer at a time, so that a paused exchange holds little: the rest waits in the kernel,
+    // whose full buffer then holds the upstream back. A short read ends it: the kernel had no more just then, and
+    // should more come, readyRead tells (no read is spent to hear "nothing").
+    QByteArray bytes;
+    char block[kReadBlock];
+    while (bytes.size() < kUpstreamReadBuffer) {
+        const qint64 want = std::min(kReadBlock, kUpstreamReadBuffer - bytes.size());
+        const qint64 n = m_socket->read(block, want);
+        if (n < 0) {
+            m_peerClosed = true; // a plain socket is unbuffered: Qt says so only here, no disconnected() follows
+            break;
+        }
+        if (n > 0)
+            bytes.append(block, n);
+        if (n < want)
+            break;
+    }
+    const bool more = bytes.size() >= kUpstreamReadBuffer;
     if (!bytes.isEmpty()) {
         m_parser.append(bytes);
-        m_lastData.start();
+        m_lastDataMs = nowMs();
     }
-    m_peerClosed = m_peerClosed || atEnd;
+    const quint64 round = m_round;
     processParsed();
-    // The close is judged only once everything read before it has been handed on (a paused exchange
-    // comes back here when it resumes).
-    if (m_phase == Phase::Done || m_paused)
+    // The close is judged only once everything read before it has been handed on (a paused exchange comes back here
+    // when it resumes); nothing is done for an exchange that has ended meanwhile.
+    if (m_round != round || (m_state != State::Waiting && m_state != State::Receiving) || m_paused)
         return;
     if (m_peerClosed)
-        judgeClose();
-    else if (bytes.size() >= kUpstreamReadBuffer) // more may be waiting: come back for it
-        QMetaObject::invokeMethod(this, &UpstreamExchange::onReadyRead, Qt::QueuedConnection);
+        return judgeClose();
+    // More may be waiting. A plain socket's readyRead comes again for it; a TLS socket's buffer tells no more of what
+    // it holds: come back for it.
+    if (more && m_endpoint->isTls())
+        QMetaObject::invokeMethod(this, &UpstreamConnection::resumeReading, Qt::QueuedConnection);
 }
 
-void UpstreamExchange::onSocketClosed()
+void UpstreamConnection::processParsed()
 {
-    m_peerClosed = true;
-    onReadyRead();
-}
-
-void UpstreamExchange::processParsed()
-{
+    using Event = http::MessageParser::Event;
     // Everything this read brought is collected first and handed on as one: however many chunks (events) the
     // upstream framed, the client gets them in one write.
-    Received pass;
+    UpstreamExchange::Received pass;
     for (;;) {
         switch (m_parser.next()) {
-        case http::MessageParser::Event::NeedMore: return handOn(pass);
-        case http::MessageParser::Event::Error: {
-            const QPointer<UpstreamExchange> self(this);
+        case Event::NeedMore: return handOn(pass);
+        case Event::Error: {
+            const quint64 round = m_round;
             handOn(pass); // what was valid before the error still goes to the client
-            if (!self || m_phase == Phase::Done)
+            if (m_round != round || !m_exchange)
                 return;
-            return fail(Failure::Malformed, m_parser.errorMessage());
+            return fail(UpstreamExchange::Failure::Malformed, m_parser.errorMessage());
         }
-        case http::MessageParser::Event::Headers:
+        case Event::Headers:
             if (m_parser.status() == 101) {
                 // obleth never asks for an upgrade (Upgrade is not forwarded): whatever follows a 101 is
                 // not HTTP any more, so it is neither an interim answer to skip nor one to relay.
-                return fail(Failure::Malformed, QStringLiteral("the upstream switched protocols (101) unasked"));
+                return fail(UpstreamExchange::Failure::Malformed,
+                            QStringLiteral("the upstream switched protocols (101) unasked"));
             }
             if (m_parser.status() < 200)
                 break; // 100 Continue, 103 Early Hints...: interim, the real answer follows
-            m_phase = Phase::Receiving;
-            m_headSeen = true;
-            armTimer(m_request.idleTimeoutMs);
+            m_state = State::Receiving;
+            m_keepAlive = m_parser.versionMinor() == 1 && !asksToClose(m_parser.headers());
+            watch(deadline(m_lastDataMs));
             pass.head = true;
             pass.status = m_parser.status();
-            pass.headers = m_parser.headers();
+            pass.headers = m_parser.takeHeaders();
             break;
-        case http::MessageParser::Event::Body: pass.body += m_parser.takeBody(); break;
-        case http::MessageParser::Event::Complete:
+        case Event::Body: pass.body += m_parser.takeBody(); break;
+        case Event::Complete:
             if (m_parser.status() < 200) {
                 m_parser.reset();
-                if (m_request.method == "HEAD")
+                if (m_exchange && m_exchange->m_head)
                     m_parser.expectNoBody(); // reset() forgets it, and the final answer still has no body
                 break;
             }
             // Bytes beyond the end of the response were never asked for: the connection is not reused,
             // or they would become the answer to the next request sent on it.
             if (m_parser.bufferedBytes() > 0)
-                qCWarning(lcProxy) << "upstream" << m_poolKey << "sent" << m_parser.bufferedBytes()
+                qCWarning(lcProxy) << "upstream" << poolKey() << "sent" << m_parser.bufferedBytes()
                                    << "bytes beyond its response; the connection is dropped";
-            complete(!m_parser.headers().hasToken("connection", "close") && m_parser.versionMinor() == 1
-                         && m_parser.bufferedBytes() == 0 && m_socket && m_socket->bytesAvailable() == 0,
-                     std::move(pass));
-            return;
+            return complete(m_keepAlive && m_parser.bufferedBytes() == 0 && !m_peerClosed, std::move(pass));
         }
     }
 }
 
-void UpstreamExchange::handOn(const Received &what)
+void UpstreamConnection::handOn(UpstreamExchange::Received &what)
 {
-    if (what.head || !what.body.isEmpty())
-        Q_EMIT received(what);
+    if ((what.head || !what.body.isEmpty()) && m_exchange)
+        m_exchange->m_receiver->received(what);
 }
 
-void UpstreamExchange::judgeClose()
+void UpstreamConnection::judgeClose()
 {
-    if (m_phase == Phase::Done || !m_socket)
-        return;
-    if (m_phase == Phase::Receiving && m_parser.isCloseDelimited()
+    if (m_state == State::Receiving && m_parser.isCloseDelimited()
         && m_socket->state() != QAbstractSocket::ConnectedState) {
         // The close marks the end of the body.
         if (m_parser.finishAtEof() == http::MessageParser::Event::Complete)
             return complete(false, {});
     }
     const QString why = m_socket->errorString();
-    if (m_phase == Phase::Connecting)
-        return fail(Failure::ConnectFailed, why);
-    if (m_reused && !m_retried && !m_headSeen && m_parser.atMessageStart()) {
-        // A pooled keep-alive connection the upstream had already closed: try once on a fresh one.
-        m_retried = true;
-        m_peerClosed = false;
-        release();
-        m_parser.reset();
-        m_phase = Phase::Connecting;
-        m_reused = false;
-        QMetaObject::invokeMethod(this, &UpstreamExchange::start, Qt::QueuedConnection);
-        return;
+    if (m_state == State::Connecting)
+        return fail(UpstreamExchange::Failure::ConnectFailed, why);
+    if (m_served > 0 && m_state == State::Waiting && m_parser.atMessageStart() && m_exchange
+        && !m_exchange->m_retried) {
+        // A pooled keep-alive connection the upstream had already closed: the request never reached it.
+        qCDebug(lcProxy).noquote() << "a pooled connection to" << poolKey()
+                                   << "had been closed by the upstream; the request goes again on a fresh one";
+        UpstreamExchange *exchange = detach();
+        close();
+        return exchange->retry();
     }
-    fail(Failure::Reset, why);
+    fail(UpstreamExchange::Failure::Reset, why);
 }
 
-void UpstreamExchange::timerEvent(QTimerEvent *event)
+void UpstreamConnection::heardWhileIdle()
 {
-    if (event->timerId() != m_timerId)
-        return QObject::timerEvent(event);
-    armTimer(0);
-    switch (m_phase) {
-    case Phase::Connecting:
-        return fail(Failure::ConnectTimeout,
-                    QStringLiteral("no connection within %1 ms").arg(m_request.connectTimeoutMs));
-    case Phase::Waiting:
-        return fail(Failure::FirstByteTimeout,
-                    QStringLiteral("no response within %1 ms").arg(m_request.firstByteTimeoutMs));
-    case Phase::Receiving: {
-        // The timer is not re-armed on every read: when it fires, it checks how long ago data came.
-        const qint64 quiet = m_lastData.isValid() ? m_lastData.elapsed() : m_request.idleTimeoutMs;
-        if (m_paused || quiet < m_request.idleTimeoutMs) // paused: we are the slow side, not the upstream
-            return armTimer(int(m_paused ? m_request.idleTimeoutMs : m_request.idleTimeoutMs - quiet));
-        return fail(Failure::IdleTimeout, QStringLiteral("no data for %1 ms").arg(m_request.idleTimeoutMs));
-    }
-    case Phase::Done: return;
-    }
-}
-
-void UpstreamExchange::release()
-{
-    armTimer(0);
-    if (m_socket) {
-        m_socket->disconnect(this);
-        m_socket->abort();
-        m_socket->deleteLater();
-        m_socket = nullptr;
-    }
-}
-
-void UpstreamExchange::fail(Failure failure, const QString &message)
-{
-    if (m_phase == Phase::Done)
-        return;
-    m_phase = Phase::Done;
-    qCDebug(lcProxy).noquote() << "exchange with" << m_poolKey << "failed:" << message;
-    release();
-    Q_EMIT failed(failure, message);
-    deleteLater();
-}
-
-void UpstreamExchange::complete(bool reusable, Received last)
-{
-    m_phase = Phase::Done;
-    armTimer(0);
-    if (reusable && m_socket && m_client) {
-        QTcpSocket *socket = m_socket;
-        m_socket = nullptr;
-        socket->disconnect(this);
-        m_client->giveBack(m_poolKey, socket);
+    // Not usable any more: unasked bytes would be read as the answer to whatever request is sent on it next, and a
+    // close or an error ends it anyway.
+    if (const qint64 unasked = m_socket->bytesAvailable(); unasked > 0) {
+        // Not a keep-alive close: the upstream answered something nobody asked. Should that happen just after
+        // a request was sent on the connection, HTTP/1.1 cannot tell it from the answer; the operator should
+        // know that this upstream does it.
+        qCWarning(lcProxy) << "upstream" << poolKey() << "sent" << unasked
+                           << "bytes unasked on an idle keep-alive connection; the connection is dropped";
     } else {
-        release();
+        qCDebug(lcProxy) << "idle connection to" << poolKey() << "closed by the upstream";
     }
+    close();
+}
+
+void UpstreamConnection::complete(bool reusable, UpstreamExchange::Received last)
+{
+    UpstreamExchange *exchange = detach();
+    ++m_served;
+    if (reusable) {
+        // Pooled before the receiver hears: whatever it starts may take the connection at once.
+        m_parser.reset();
+        m_state = State::Idle;
+        m_paused = false;
+        m_sinceMs = nowMs();
+        watch(deadline(m_sinceMs));
+        m_client->giveBack(this);
+    } else {
+        close();
+    }
+    if (!exchange)
+        return;
+    exchange->m_state = UpstreamExchange::State::Done;
     last.complete = true;
-    Q_EMIT received(last);
-    deleteLater();
+    exchange->m_receiver->received(last); // the exchange may be gone after this
+}
+
+void UpstreamConnection::fail(UpstreamExchange::Failure failure, const QString &message)
+{
+    qCDebug(lcProxy).noquote() << "exchange with" << poolKey() << "failed:" << message;
+    UpstreamExchange *exchange = detach();
+    close();
+    if (!exchange)
+        return;
+    exchange->m_state = UpstreamExchange::State::Done;
+    exchange->m_receiver->failed(failure, message); // the exchange may be gone after this
+}
+
+UpstreamExchange *UpstreamConnection::detach()
+{
+    UpstreamExchange *exchange = std::exchange(m_exchange, nullptr);
+    if (exchange)
+        exchange->m_connection = nullptr;
+    return exchange;
+}
+
+qint64 UpstreamConnection::deadline(qint64 now) const
+{
+    const UpstreamRequest *request = m_exchange ? &m_exchange->m_request : nullptr;
+    switch (m_state) {
+    case State::Connecting: return request && request->connectTimeoutMs > 0 ? m_sinceMs + request->connectTimeoutMs : 0;
+    case State::Waiting:
+        return request && request->firstByteTimeoutMs > 0 ? m_sinceMs + request->firstByteTimeoutMs : 0;
+    case State::Receiving:
+        if (!request || request->idleTimeoutMs <= 0)
+            return 0;
+        // Paused, obleth is the slow side, not the upstream: the deadline keeps moving.
+        return (m_paused ? now : m_lastDataMs) + request->idleTimeoutMs;
+    case State::Idle: return m_sinceMs + UpstreamClient::kIdleKeepAliveMs;
+    case State::New:
+    case State::Closed: return 0;
+    }
+    return 0;
+}
+
+void UpstreamConnection::watch(qint64 dueMs)
+{
+    // A timer that fires before the deadline is left as it is: it finds the deadline then and waits on for it.
+    if (dueMs <= 0 || (m_timer.isActive() && m_timerDueMs <= dueMs))
+        return;
+    m_timerDueMs = dueMs;
+    m_timer.start(int(std::clamp<qint64>(dueMs - nowMs(), 0, INT_MAX)), this);
+}
+
+void UpstreamConnection::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timer.timerId())
+        return QObject::timerEvent(event);
+    m_timer.stop();
+    const qint64 now = nowMs();
+    const qint64 due = deadline(now);
+    if (due == 0)
+        return;
+    if (now < due)
+        return watch(due);
+    switch (m_state) {
+    case State::Connecting:
+        return fail(UpstreamExchange::Failure::ConnectTimeout,
+                    QStringLiteral("no connection within %1 ms").arg(m_exchange->m_request.connectTimeoutMs));
+    case State::Waiting:
+        return fail(UpstreamExchange::Failure::FirstByteTimeout,
+                    QStringLiteral("no response within %1 ms").arg(m_exchange->m_request.firstByteTimeoutMs));
+    case State::Receiving:
+        return fail(UpstreamExchange::Failure::IdleTimeout,
+                    QStringLiteral("no data for %1 ms").arg(m_exchange->m_request.idleTimeoutMs));
+    case State::Idle:
+        qCDebug(lcProxy) << "idle connection to" << poolKey() << "kept for" << UpstreamClient::kIdleKeepAliveMs
+                         << "ms unused; closing it";
+        return close();
+    case State::New:
+    case State::Closed: return;
+    }
+}
+
+// ---- UpstreamExchange ------------------------------------------------------------------------
+
+UpstreamExchange::UpstreamExchange(UpstreamClient *client, UpstreamRequest request, Receiver *receiver)
+    : m_client(client)
+    , m_request(std::move(request))
+    , m_receiver(receiver)
+{ }
+
+UpstreamExchange::~UpstreamExchange()
+{
+    abort();
+}
+
+const char *UpstreamExchange::failureName(Failure failure)
+{
+    switch (failure) {
+    case Failure::ConnectFailed: return "ConnectFailed";
+    case Failure::ConnectTimeout: return "ConnectTimeout";
+    case Failure::FirstByteTimeout: return "FirstByteTimeout";
+    case Failure::IdleTimeout: return "IdleTimeout";
+    case Failure::Reset: return "Reset";
+    case Failure::Malformed: return "Malformed";
+    }
+    return "Failure";
+}
+
+void UpstreamExchange::start()
+{
+    if (m_state != State::Ready || !m_client)
+        return;
+    m_state = State::Running;
+    if (!m_request.endpoint) {
+        m_request.endpoint = std::make_shared<const UpstreamEndpoint>(
+            m_request.url, m_request.headers.value("authorization"), m_request.headers.value("x-api-key"));
+    }
+    writeRequest();
+    UpstreamConnection *connection = m_client->takeIdle(m_request.endpoint->poolKey());
+    if (connection)
+        qCDebug(lcProxy).noquote() << "reusing a pooled connection to" << connection->poolKey();
+    else
+        connection = m_client->open(m_request.endpoint);
+    connection->begin(this); // this exchange may be gone when it returns
+}
+
+void UpstreamExchange::retry()
+{
+    m_retried = true;
+    if (!m_client) {
+        m_state = State::Done;
+        return;
+    }
+    m_client->open(m_request.endpoint)->begin(this);
 }
 
 void UpstreamExchange::abort()
 {
-    if (m_phase == Phase::Done)
-        return;
-    m_phase = Phase::Done;
-    release();
-    deleteLater();
+    m_state = State::Done;
+    if (UpstreamConnection *connection = std::exchange(m_connection, nullptr))
+        connection->abandon();
+}
+
+void UpstreamExchange::setReadPaused(bool paused)
+{
+    if (m_connection)
+        m_connection->setReadPaused(paused);
+}
+
+void UpstreamExchange::writeRequest()
+{
+    const UpstreamEndpoint &to = *m_request.endpoint;
+    QByteArray target = std::exchange(m_request.target, {});
+    if (target.isEmpty()) {
+        const QUrl &url = m_request.url;
+        target = url.path(QUrl::FullyEncoded).toLatin1();
+        if (target.isEmpty())
+            target = "/";
+        if (url.hasQuery())
+            target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
+    }
+    const QByteArray &method = m_request.method;
+    const QByteArray &body = m_request.body;
+    m_head = method == "HEAD";
+    m_bodyApart = body.size() > kBodyApartBytes;
+    const bool withLength = !body.isEmpty() || method == "POST" || method == "PUT" || method == "PATCH";
+
+    qsizetype size = method.size() + target.size() + to.hostHeader().size() + m_request.headerLines.size() + 80;
+    for (const http::Headers::Field &f : m_request.headers.fields())
+        size += f.first.size() + f.second.size() + 4;
+    if (!m_bodyApart)
+        size += body.size();
+    m_wire.reserve(size);
+    m_wire.append(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: ").append(to.hostHeader());
+    m_wire.append("\r\n", 2);
+    for (const http::Headers::Field &f : m_request.headers.fields())
+        m_wire.append(f.first).append(": ", 2).append(f.second).append("\r\n", 2);
+    m_wire.append(m_request.headerLines);
+    if (withLength) {
+        char digits[24];
+        const auto written = std::to_chars(digits, digits + sizeof digits, body.size());
+        m_wire.append("Content-Length: ").append(digits, written.ptr - digits).append("\r\n", 2);
+    }
+    m_wire.append("\r\n", 2);
+    if (!m_bodyApart) {
+        m_wire.append(body);
+        m_request.body = QByteArray();
+    }
+    // What is sent is in m_wire now (a retry sends it again).
+    m_request.headers = {};
+    m_request.headerLines = QByteArray();
+}
+
+void UpstreamExchange::sendTo(QTcpSocket *socket) const
+{
+    socket->write(m_wire);
+    if (m_bodyApart)
+        socket->write(m_request.body);
+    socket->flush(); // now, not on the next turn of the event loop
 }
 
 } // namespace obleth::proxy
