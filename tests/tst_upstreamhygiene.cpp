@@ -5,6 +5,7 @@
 // fresh one), a timeout on a connection that served many requests still fires, and TLS upstreams are pooled too.
 
 #include "gatewayfixture.h"
+#include "rawclient.h"
 #include "testcertificate.h"
 
 #include <QElapsedTimer>
@@ -458,6 +459,35 @@ private Q_SLOTS:
         }
         QCOMPARE(upstream.connections, 1);
         QVERIFY(upstream.requests.first().contains("Host: 127.0.0.1:"));
+    }
+
+    void clientGoneMidStreamClosesTheUpstreamConnection()
+    {
+        // The client hangs up while the answer streams: obleth closes that upstream connection at once (it is never
+        // pooled half-read), and the next request goes over a fresh one.
+        ScriptedUpstream upstream;
+        QPointer<QTcpSocket> streaming;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int) {
+            if (connection == 1) {
+                streaming = s;
+                s->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "e\r\ndata: {\"a\":1}\n\n\r\n");
+                return;
+            }
+            s->write(okResponse("{\"fresh\":true}"));
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        test::RawClient client(gw->dataPort(),
+                               "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                                   + gw->firstKey() + "\r\nContent-Type: application/json\r\nContent-Length: "
+                                   + QByteArray::number(chatFor("alpha").size()) + "\r\n\r\n" + chatFor("alpha"));
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("data: {\"a\":1}"), 5000);
+        client.hangUp();
+        QTRY_VERIFY_WITH_TIMEOUT(!streaming || streaming->state() == QAbstractSocket::UnconnectedState, 5000);
+        const Response r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("{\"fresh\":true}"));
+        QCOMPARE(upstream.connections, 2);
     }
 
     void malformedStatusLineIsNeverReused()
