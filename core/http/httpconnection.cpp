@@ -22,6 +22,8 @@ constexpr int kLingerMs = 1000;
 constexpr int kLingerAfterWriteMs = 200;
 constexpr int kMaxDrainReads = 16;
 constexpr qsizetype kMaxEchoedMethod = 32;
+/// A body up to this long gets room in the head's buffer, so that the two go out in one write without a copy more.
+constexpr qint64 kBodyRoomInHead = 64 * 1024;
 constexpr qint64 kNever = std::numeric_limits<qint64>::max();
 
 /// A monotonic clock in ms, the one deadlines are kept in.
@@ -69,12 +71,26 @@ protected:
     {
         if (framing == Framing::Close)
             m_connection->m_keepAlive = false;
+        const QByteArray reason = reasonPhrase(status);
+        const bool threeDigits = status >= 100 && status <= 999;
+        // One allocation for the head, with room for a short body that follows in the same write (send()).
+        qsizetype size = 9 + 4 + reason.size() + 2 + 26 + 2;
+        for (const Headers::Field &f : headers.fields())
+            size += f.first.size() + 2 + f.second.size() + 2;
+        qint64 body = 0;
+        if (framing == Framing::Length)
+            body = std::clamp<qint64>(headers.value("content-length").toLongLong(), 0, kBodyRoomInHead);
         QByteArray head;
-        head.reserve(256);
+        head.reserve(size + body);
         head += "HTTP/1.1 ";
-        head += QByteArray::number(status);
+        if (threeDigits) {
+            const char digits[3] = {char('0' + status / 100), char('0' + status / 10 % 10), char('0' + status % 10)};
+            head.append(digits, 3);
+        } else {
+            head += QByteArray::number(status);
+        }
         head += ' ';
-        head += reasonPhrase(status);
+        head += reason;
         head += "\r\n";
         for (const Headers::Field &f : headers.fields()) {
             if (Headers::nameEquals(f.first, "connection") || Headers::nameEquals(f.first, "keep-alive"))
@@ -92,7 +108,7 @@ protected:
         writeBody(head);
     }
 
-    void writeBody(const QByteArray &data) override { m_out += data; }
+    void writeBody(const QByteArray &data) override { m_out += data; } // shares data when nothing is held
 
     void flush() override
     {
@@ -417,8 +433,7 @@ void HttpConnection::responseFinished()
 {
     endRequest();
     if (m_responder) {
-        m_responder->disconnect(this);
-        m_responder->deleteLater();
+        m_responder->deleteLater(); // later: it is still at work (this is its writeEnd())
         m_responder = nullptr;
     }
     if (m_state != State::Handling)
