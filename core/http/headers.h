@@ -14,6 +14,8 @@ class Headers final
 public:
     using Field = QPair<QByteArray, QByteArray>;
 
+    /// Makes room for @p count fields at once (a parser does, at the first of a message's).
+    void reserve(qsizetype count) { m_fields.reserve(count); }
     void add(QByteArray name, QByteArray value) { m_fields.append(Field(std::move(name), std::move(value))); }
     /// Replaces every field called @p name by one field with @p value.
     void set(const QByteArray &name, const QByteArray &value);

@@ -85,6 +85,9 @@ bool parseChunkSize(QByteArrayView line, qint64 *out)
     return true;
 }
 
+/// Room for this many header fields is made at a message's first: most have fewer, and the list then grows once.
+constexpr qsizetype kHeadersReserved = 12;
+
 /// The method as a QByteArray, shared for the common ones (no allocation per request).
 QByteArray methodBytes(QByteArrayView method)
 {
@@ -388,6 +391,8 @@ MessageParser::Event MessageParser::parseHeaderLine(QByteArrayView line)
         return fail(bad, QStringLiteral("control characters in header '%1'").arg(QString::fromLatin1(name)));
     if (m_headers.size() >= m_limits.maxHeaderCount)
         return fail(m_kind == Kind::Request ? 431 : 502, QStringLiteral("too many header fields"));
+    if (m_headers.isEmpty())
+        m_headers.reserve(kHeadersReserved);
     m_headers.add(name.toByteArray(), value.toByteArray());
     return Event::NeedMore;
 }
