@@ -6,6 +6,7 @@
 #include "mockupstream.h"
 
 #include <QDeadlineTimer>
+#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -66,12 +67,18 @@ private Q_SLOTS:
         QCOMPARE(r.json().value(QStringLiteral("object")).toString(), QStringLiteral("chat.completion"));
         QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(),
                  16);
-        QVERIFY(r.headers.value("x-obleth-request-id").startsWith("req_"));
+        // A request id is "req_" and 32 lowercase hex digits, another for each request.
+        const QRegularExpression idForm(QStringLiteral("^req_[0-9a-f]{32}$"));
+        const QByteArray id = r.headers.value("x-obleth-request-id");
+        QVERIFY2(idForm.match(QString::fromLatin1(id)).hasMatch(), id.constData());
         // x-api-key works as well as Bearer.
         const Response viaHeader
             = test::request(gw->dataPort(), "POST", "/v1/completions", test::headers({{"x-api-key", gw->firstKey()}}),
                             "{\"model\":\"mock-model\",\"prompt\":\"hi\",\"max_tokens\":3}");
         QCOMPARE(viaHeader.status, 200);
+        const QByteArray otherId = viaHeader.headers.value("x-obleth-request-id");
+        QVERIFY2(idForm.match(QString::fromLatin1(otherId)).hasMatch(), otherId.constData());
+        QVERIFY(otherId != id);
         QCOMPARE(viaHeader.json().value(QStringLiteral("object")).toString(), QStringLiteral("text_completion"));
     }
 

@@ -5,6 +5,7 @@
 #include "captureserver.h"
 #include "gatewayfixture.h"
 #include "http/pathnormalization.h"
+#include "http/router.h"
 
 #include <QTest>
 
@@ -120,8 +121,17 @@ private Q_SLOTS:
         const http::NormalizedPath n = http::normalizePath(path);
         QCOMPARE(n.ok(), !normal.isEmpty());
         QCOMPARE(n.path, normal);
-        if (n.ok()) // the normal form is a fixed point
+        if (n.ok()) { // the normal form is a fixed point
             QCOMPARE(http::normalizePath(n.path).path, normal);
+            QVERIFY(http::isNormalPath(n.path));
+            // A path in its normal form already is not copied (the common case, on every request).
+            QCOMPARE(http::normalizePath(n.path).path.constData(), n.path.constData());
+            // The normal form is one the routes can take (the data plane routes it without checking again).
+            QStringList segments;
+            QVERIFY(http::splitPath(n.path, &segments));
+        }
+        QCOMPARE(http::isNormalPath(path), n.ok() && n.path == path);
+        QCOMPARE(http::normalizePath(QByteArrayView(path)).path, n.path);
     }
 
     void lookalikeKey_data()

@@ -38,6 +38,73 @@ private Q_SLOTS:
         QVERIFY(!http::matchPattern(split("/mcp/{path...}"), split("/other/srv"), &params));
     }
 
+    // The router matches request paths as bytes (PathSegments, PathPattern) and must decide as splitPath() and
+    // matchPattern() do, escapes, trailing slashes, dot segments and parameters included.
+    void bytesMatchAsStrings_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QByteArray>("path");
+        const QStringList patterns{QStringLiteral("/"),
+                                   QStringLiteral("/v1/models"),
+                                   QStringLiteral("/v1/models/{name}"),
+                                   QStringLiteral("/mcp/{path...}"),
+                                   QStringLiteral("/api/v1/tenants/{id}/keys"),
+                                   QStringLiteral("/caf\u00e9/{x}")};
+        const QList<QByteArray> paths{"/",
+                                      "//",
+                                      "/v1/models",
+                                      "/v1/models/",
+                                      "/v1/models//",
+                                      "/v1//models",
+                                      "/v1/%6Dodels",
+                                      "/v1/models/a%20b",
+                                      "/v1/models/a%2Fb",
+                                      "/v1/models/%00",
+                                      "/v1/models/%2e%2E",
+                                      "/v1/models/.",
+                                      "/v1/models/x/..",
+                                      "/v1/models/%C3%A9t%C3%A9",
+                                      "/v1/models/\xff\xfe",
+                                      "/v1/models/gpt-4o:mini;x=1",
+                                      "/mcp",
+                                      "/mcp/",
+                                      "/mcp/srv",
+                                      "/mcp/srv/",
+                                      "/mcp/srv/x/y",
+                                      "/mcp//x",
+                                      "/mcp/a%2Fb/c",
+                                      "/mcp/a%252F/c%3F",
+                                      "/api/v1/tenants/t1/keys",
+                                      "/api/v1/tenants//keys",
+                                      "/api/v1/tenants/t1/keys/",
+                                      "/caf%C3%A9/1",
+                                      "/caf\xc3\xa9/1",
+                                      "v1/models",
+                                      ""};
+        for (const QString &pattern : patterns) {
+            for (const QByteArray &path : paths)
+                QTest::addRow("%s %s", qPrintable(pattern), path.toPercentEncoding("/%").constData())
+                    << pattern << path;
+        }
+    }
+    void bytesMatchAsStrings()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QByteArray, path);
+        QStringList segments;
+        http::PathParams expected;
+        const bool splits = http::splitPath(path, &segments);
+        const bool expectMatch
+            = splits && http::matchPattern(pattern.mid(1).split(QLatin1Char('/')), segments, &expected);
+
+        http::PathSegments bytes;
+        QCOMPARE(bytes.split(path), splits);
+        const http::PathPattern compiled(pattern);
+        QCOMPARE(splits && compiled.matches(bytes), expectMatch);
+        if (expectMatch)
+            QCOMPARE(compiled.capture(bytes), expected);
+    }
+
     void methods()
     {
         QVERIFY(http::methodMatches("GET", "GET"));

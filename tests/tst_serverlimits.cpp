@@ -15,6 +15,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QPointer>
 #include <QProcess>
 #include <QSslSocket>
 #include <QStandardPaths>
@@ -38,7 +39,8 @@ namespace {
 
 using test::kMemoryIsMeaningful;
 
-/// Answers 200 with the body's size; refuses (401) any request without X-Allow, on its head alone.
+/// Answers 200 with the body's size; refuses (401) any request without X-Allow, on its head alone. A request with
+/// X-Hold waits for its answer until release().
 class TestHandler final : public http::HttpHandler
 {
 public:
@@ -50,8 +52,24 @@ public:
             openai::sendError(responder, 401, "invalid_api_key", QStringLiteral("no X-Allow"));
             return;
         }
-        responder->send(200, {}, "got " + QByteArray::number(request.body.size()));
+        const QByteArray answer = "got " + QByteArray::number(request.body.size());
+        if (request.headers.contains("x-hold")) {
+            held.emplace_back(responder, answer);
+            return;
+        }
+        responder->send(200, {}, answer);
     }
+
+    /// Answers the requests held so far.
+    void release()
+    {
+        for (const auto &[responder, answer] : std::exchange(held, {})) {
+            if (responder)
+                responder->send(200, {}, answer);
+        }
+    }
+
+    std::vector<std::pair<QPointer<http::HttpResponder>, QByteArray>> held;
 };
 
 /// A field of /proc/self/status in KiB (VmRSS, VmSize).
@@ -178,6 +196,32 @@ private Q_SLOTS:
         QCOMPARE(server->requestsInFlight(), 0);
     }
 
+    // A: while a request is answered, the bytes pipelined after it are read only up to a bound; the rest waits in
+    // the client's TCP window, not in the server's memory (the accepted socket was buffered by Qt after all, and its
+    // buffer took all that came). Once the answer is out, they are read and served.
+    void pipelinedBytesWaitWhileARequestIsAnswered()
+    {
+        auto server = start();
+        constexpr qint64 kBody = 64 * 1024 * 1024;
+        RawClient client(server->port(),
+                         head("X-Allow: 1\r\nX-Hold: 1\r\nContent-Length: 0\r\n")
+                             + head("X-Allow: 1\r\nContent-Length: " + QByteArray::number(kBody) + "\r\n")
+                             + QByteArray(kBody, 'x'));
+        QTRY_COMPARE_WITH_TIMEOUT(handler.held.size(), std::size_t(1), 5000);
+        // The client writes as fast as the server takes its bytes: give it a moment to stall.
+        QTest::qWait(500);
+        QVERIFY2(client.socket().bytesToWrite() > kBody / 2,
+                 qPrintable(QStringLiteral("the server took %1 bytes while answering")
+                                .arg(kBody - client.socket().bytesToWrite())));
+        QVERIFY(client.received().isEmpty());
+        handler.release();
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains(QByteArray("got " + QByteArray::number(kBody))), 20'000);
+        QVERIFY(client.received().startsWith("HTTP/1.1 200"));
+        QCOMPARE(client.received().count("HTTP/1.1 200"), 2);
+        QVERIFY(client.received().contains("got 0"));
+        QVERIFY(!client.isClosed());
+    }
+
     // C: a head trickled in a byte at a time (each byte used to restart the idle timer) is cut off a
     // fixed time after its first byte.
     void tricklingHeadGets408()
@@ -241,6 +285,45 @@ private Q_SLOTS:
         client.send(head("X-Allow: 1\r\nContent-Length: 3\r\n") + "abc");
         QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("got 3"), 5000);
         QVERIFY(!client.isClosed());
+    }
+
+    // C: a head that stops arriving is cut off after the idle time when that comes before the head's deadline.
+    void stalledHeadGets408AfterTheIdleTime()
+    {
+        http::ServerOptions options;
+        options.idleTimeoutMs = 300;
+        options.headerTimeoutMs = 20'000;
+        auto server = start(options);
+        QElapsedTimer elapsed;
+        elapsed.start();
+        RawClient client(server->port(), "POST /upload HTTP/1.1\r\nHost: t\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), 10'000);
+        QVERIFY2(client.received().startsWith("HTTP/1.1 408"), client.received().left(100).constData());
+        QVERIFY(client.received().contains("did not arrive in time"));
+        QVERIFY(elapsed.elapsed() < options.headerTimeoutMs);
+    }
+
+    // C: one timer serves every deadline of a connection. When it fires for an earlier one (the head's, here,
+    // which no longer applies once the head is in) it arms itself again for what is left of the idle time: the
+    // idle connection is closed then, not before.
+    void idleTimeFollowsAnEarlierDeadline()
+    {
+        http::ServerOptions options;
+        options.idleTimeoutMs = 1500;
+        options.headerTimeoutMs = 300;
+        auto server = start(options);
+        RawClient client(server->port(), "POST /upload HTTP/1.1\r\nHost: t\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(1), 5000);
+        QTest::qWait(50); // the first part is read on its own
+        client.send("X-Allow: 1\r\nContent-Length: 2\r\n\r\nhi");
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("got 2"), 5000);
+        QElapsedTimer idle;
+        idle.start();
+        QTest::qWait(700); // past the head's deadline: nothing may happen
+        QVERIFY(!client.isClosed());
+        QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), 5000);
+        QVERIFY2(idle.elapsed() >= 1400, qPrintable(QString::number(idle.elapsed())));
+        QCOMPARE(client.received().count("HTTP/1.1"), 1); // closed without a 408: it was idle
     }
 
     // B: past maxConnections new connections are closed at once; when one goes, a newcomer is served.
@@ -400,6 +483,39 @@ private Q_SLOTS:
         // Keep-alive works over TLS too, with a body.
         client.write("POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Allow: 1\r\nContent-Length: 5\r\n\r\nhello");
         QTRY_VERIFY_WITH_TIMEOUT(received.contains("got 5"), 5000);
+    }
+
+    // E: over TLS too (a buffered socket, held to a bound while an answer is under way) the bytes pipelined behind
+    // an answer are read and served once it is out.
+    void tlsPipelinedBytesAreServedAfterTheAnswer()
+    {
+        requireTls();
+        http::ServerOptions options;
+        QSslConfiguration tls;
+        QVERIFY(http::loadTlsConfiguration(certFile, keyFile, &tls, nullptr));
+        options.tls = tls;
+        auto server = start(options);
+
+        QSslSocket client;
+        QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
+        clientConfig.setCaCertificates(QSslCertificate::fromPath(certFile));
+        client.setSslConfiguration(clientConfig);
+        QByteArray received;
+        connect(&client, &QSslSocket::readyRead, this, [&] { received += client.readAll(); });
+        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server->port());
+        QTRY_VERIFY_WITH_TIMEOUT(client.isEncrypted(), 10'000);
+        constexpr qint64 kBody = 32 * 1024 * 1024;
+        client.write("GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Allow: 1\r\nX-Hold: 1\r\n\r\n"
+                     "POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Allow: 1\r\nContent-Length: "
+                     + QByteArray::number(kBody) + "\r\n\r\n" + QByteArray(kBody, 'x'));
+        QTRY_COMPARE_WITH_TIMEOUT(handler.held.size(), std::size_t(1), 5000);
+        QTest::qWait(300);
+        const qint64 unsent = client.encryptedBytesToWrite() + client.bytesToWrite();
+        QVERIFY2(unsent > kBody / 2,
+                 qPrintable(QStringLiteral("the server took %1 bytes while answering").arg(kBody - unsent)));
+        handler.release();
+        QTRY_VERIFY_WITH_TIMEOUT(received.contains(QByteArray("got " + QByteArray::number(kBody))), 20'000);
+        QVERIFY(received.contains("got 0"));
     }
 
     // E: a plain-HTTP client on the TLS port is closed without an answer, and one that never starts its

@@ -11,14 +11,41 @@
 #include "usage/requesttrace.h"
 
 #include <QJsonDocument>
-#include <QUuid>
+#include <QRandomGenerator64>
+
+#include <array>
+#include <cstring>
 
 namespace obleth::dataplane {
 
 namespace {
+/// True for a normal path the MCP gateway serves (McpGateway::isMcpPath(), without making a QByteArray of it).
+bool isMcpRoute(QByteArrayView normalPath)
+{
+    return mcp::McpGateway::isMcpPath(QByteArray::fromRawData(normalPath.data(), normalPath.size()));
+}
+
+/// "req_" and 32 lowercase hex digits: 128 bits from a generator of this thread, seeded once from the system's.
+/// Not a secret, but unpredictable enough that ids never repeat across restarts or threads; drawing from the
+/// system generator for each request (as QUuid::createUuid() does) cost a system call or RDRAND each time.
 QByteArray newRequestId()
 {
-    return "req_" + QUuid::createUuid().toRfc4122().toHex();
+    thread_local QRandomGenerator64 generator = [] {
+        std::array<quint32, 8> seed{};
+        QRandomGenerator::system()->fillRange(seed.data(), seed.size());
+        return QRandomGenerator64(seed.data(), seed.size());
+    }();
+    const quint64 words[2] = {generator.generate(), generator.generate()};
+    static constexpr char kHex[] = "0123456789abcdef";
+    QByteArray id(4 + 32, Qt::Uninitialized);
+    char *out = id.data();
+    std::memcpy(out, "req_", 4);
+    out += 4;
+    for (const quint64 word : words) {
+        for (int shift = 60; shift >= 0; shift -= 4)
+            *out++ = kHex[(word >> shift) & 0xf];
+    }
+    return id;
 }
 } // namespace
 
@@ -78,7 +105,10 @@ qint64 DataPlane::bodyLimitFor(const QByteArray &target)
 {
     // Judged on the path as it will be routed ("//mcp/x" is the MCP gateway's too).
     const qsizetype q = target.indexOf('?');
-    const http::NormalizedPath normal = http::normalizePath(q < 0 ? target : target.left(q));
+    const QByteArrayView path = q < 0 ? QByteArrayView(target) : QByteArrayView(target).first(q);
+    if (http::isNormalPath(path)) // the common case, without a copy
+        return isMcpRoute(path) ? mcp::McpGateway::kMaxBodyBytes : kMaxBodyBytes;
+    const http::NormalizedPath normal = http::normalizePath(path);
     return mcp::McpGateway::isMcpPath(normal.ok() ? normal.path : target) ? mcp::McpGateway::kMaxBodyBytes
                                                                           : kMaxBodyBytes;
 }
@@ -87,8 +117,8 @@ void DataPlane::handle(http::HttpRequest request, http::HttpResponder *responder
 {
     // The path is normalised once, before anything looks at it, and that form is what is routed, logged
     // and forwarded: no other spelling of a route can reach an upstream unaccounted (pathnormalization.h).
-    const http::NormalizedPath normal = http::normalizePath(request.path);
-    if (normal.ok() && normal.path != request.path) {
+    const http::NormalizedPath normal = http::normalizePath(request.path); // shared when it is normal already
+    if (normal.ok() && normal.path.constData() != request.path.constData()) {
         const qsizetype q = request.target.indexOf('?');
         request.setTarget(normal.path + (q < 0 ? QByteArray() : request.target.mid(q)));
     }
@@ -109,9 +139,7 @@ void DataPlane::handle(http::HttpRequest request, http::HttpResponder *responder
     }
     if (!normal.ok())
         return ctx.error(400, "invalid_request", normal.error);
-    QStringList segments;
-    if (!http::splitPath(ctx.request.path, &segments))
-        return ctx.error(400, "invalid_request", QStringLiteral("the request path is not valid"));
+    // A normal path is one the routes can take: no dot segment, no encoded slash or NUL (see pathnormalization.h).
     if (open)
         return route->handler(ctx, params);
 

@@ -49,10 +49,15 @@ bool Headers::hasToken(QByteArrayView name, QByteArrayView token) const
     for (const Field &f : m_fields) {
         if (!nameEquals(f.first, name))
             continue;
-        const QList<QByteArray> parts = f.second.split(',');
-        for (const QByteArray &part : parts) {
-            if (nameEquals(part.trimmed(), token))
+        // The comma-separated parts, each trimmed, without splitting the value into copies.
+        QByteArrayView rest(f.second);
+        for (;;) {
+            const qsizetype comma = rest.indexOf(',');
+            if (nameEquals((comma < 0 ? rest : rest.first(comma)).trimmed(), token))
                 return true;
+            if (comma < 0)
+                break;
+            rest = rest.sliced(comma + 1);
         }
     }
     return false;

@@ -14,7 +14,9 @@ class Headers final
 public:
     using Field = QPair<QByteArray, QByteArray>;
 
-    void add(const QByteArray &name, const QByteArray &value) { m_fields.append({name, value}); }
+    /// Makes room for @p count fields at once (a parser does, at the first of a message's).
+    void reserve(qsizetype count) { m_fields.reserve(count); }
+    void add(QByteArray name, QByteArray value) { m_fields.append(Field(std::move(name), std::move(value))); }
     /// Replaces every field called @p name by one field with @p value.
     void set(const QByteArray &name, const QByteArray &value);
     /// Removes every field called @p name; returns how many were removed.

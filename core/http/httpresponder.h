@@ -135,7 +135,7 @@ private:
     Framing m_framing = Framing::Length;
 };
 
-/// The standard reason phrase of an HTTP status.
+/// The standard reason phrase of an HTTP status (static data: nothing is allocated).
 [[nodiscard]] QByteArray reasonPhrase(int status);
 
 } // namespace obleth::http

@@ -7,8 +7,9 @@
 #include <QSocketNotifier>
 #include <QSslSocket>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTimer>
+
+#include <functional>
 
 #ifdef Q_OS_LINUX
 #include <cerrno>
@@ -27,10 +28,11 @@ constexpr int kAcceptBatch = 64;
 /// While the connection cap turns clients away, it is said at most this often.
 constexpr qint64 kLimitWarningIntervalMs = 10'000;
 
-/// A socket for an accepted descriptor, unbuffered (see socketreading.h); null if Qt refuses it.
-/// With TLS a QSslSocket in server mode, buffered: QSslSocket keeps the decrypted bytes in its own
-/// buffer, which an unbuffered open mode would bypass.
-QTcpSocket *socketFor(qintptr descriptor, const ServerOptions &options, QObject *parent)
+/// A socket for an accepted descriptor; null if Qt refuses it. Plain TCP: an unbuffered QAbstractSocket (see
+/// socketreading.h; QTcpSocket::setSocketDescriptor() would keep Qt's read buffer whatever the open mode says). With
+/// TLS a QSslSocket in server mode, buffered: QSslSocket keeps the decrypted bytes in its own buffer, which an
+/// unbuffered open mode would bypass.
+QAbstractSocket *socketFor(qintptr descriptor, const ServerOptions &options, QObject *parent)
 {
     if (options.tls) {
         auto *ssl = new QSslSocket(parent);
@@ -42,7 +44,7 @@ QTcpSocket *socketFor(qintptr descriptor, const ServerOptions &options, QObject 
         ssl->startServerEncryption();
         return ssl;
     }
-    auto *socket = new QTcpSocket(parent);
+    auto *socket = new QAbstractSocket(QAbstractSocket::TcpSocket, parent);
     if (socket->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
                                     QIODevice::ReadWrite | QIODevice::Unbuffered)) {
         return socket;
@@ -51,24 +53,21 @@ QTcpSocket *socketFor(qintptr descriptor, const ServerOptions &options, QObject 
     return nullptr;
 }
 
-/// Where Qt accepts (not on Linux, see HttpServer::acceptReady()): accepts unbuffered sockets.
-class UnbufferedTcpServer final : public QTcpServer
+/// Where Qt accepts (not on Linux, see HttpServer::acceptReady()): hands each descriptor to the server, which makes
+/// its socket (Qt's pending connections can only hold QTcpSockets).
+class DescriptorTcpServer final : public QTcpServer
 {
 public:
-    UnbufferedTcpServer(const ServerOptions *options, QObject *parent)
+    DescriptorTcpServer(std::function<void(qintptr)> take, QObject *parent)
         : QTcpServer(parent)
-        , m_options(options)
+        , m_take(std::move(take))
     { }
 
 protected:
-    void incomingConnection(qintptr descriptor) override
-    {
-        if (QTcpSocket *socket = socketFor(descriptor, *m_options, this))
-            addPendingConnection(socket);
-    }
+    void incomingConnection(qintptr descriptor) override { m_take(descriptor); }
 
 private:
-    const ServerOptions *m_options;
+    std::function<void(qintptr)> m_take;
 };
 } // namespace
 
@@ -76,11 +75,9 @@ HttpServer::HttpServer(HttpHandler *handler, ServerOptions options, QObject *par
     : QObject(parent)
     , m_handler(handler)
     , m_options(options)
-    , m_tcp(new UnbufferedTcpServer(&m_options, this))
+    , m_tcp(new DescriptorTcpServer([this](qintptr descriptor) { takeDescriptor(descriptor); }, this))
 {
-    m_tcp->setMaxPendingConnections(1024);
     m_tcp->setListenBacklogSize(1024); // the default of 50 makes bursts of new clients wait for SYN retries
-    connect(m_tcp, &QTcpServer::newConnection, this, &HttpServer::acceptPending);
     m_resumeTimer = new QTimer(this);
     m_resumeTimer->setSingleShot(true);
     m_resumeTimer->setInterval(kAcceptBackoffMs);
@@ -168,13 +165,18 @@ void HttpServer::reportIfDrained()
     }
 }
 
-void HttpServer::acceptPending()
+void HttpServer::takeDescriptor(qintptr descriptor)
 {
-    while (QTcpSocket *socket = m_tcp->nextPendingConnection())
+    if (QAbstractSocket *socket = socketFor(descriptor, m_options, this)) {
         takeConnection(socket);
+        return;
+    }
+#ifdef Q_OS_LINUX
+    ::close(int(descriptor));
+#endif
 }
 
-void HttpServer::takeConnection(QTcpSocket *socket)
+void HttpServer::takeConnection(QAbstractSocket *socket)
 {
     // Past the cap a newcomer is closed at once: it learns so, instead of waiting on a full server.
     if (m_draining || m_connections.size() >= m_options.maxConnections) {
@@ -220,10 +222,7 @@ void HttpServer::acceptReady()
             m_outOfDescriptors = false;
             qCInfo(lcHttp) << "accepting connections again";
         }
-        if (QTcpSocket *socket = socketFor(fd, m_options, this))
-            takeConnection(socket);
-        else
-            ::close(fd);
+        takeDescriptor(fd);
     }
 #endif
 }

@@ -8,9 +8,9 @@
 #include <QSet>
 
 QT_BEGIN_NAMESPACE
+class QAbstractSocket;
 class QSocketNotifier;
 class QTcpServer;
-class QTcpSocket;
 class QTimer;
 QT_END_NAMESPACE
 
@@ -50,11 +50,12 @@ Q_SIGNALS:
     void drained();
 
 private:
-    void acceptPending();
     void acceptReady();
     void outOfDescriptors();
     void resumeAccepting();
-    void takeConnection(QTcpSocket *socket);
+    /// Makes the socket for an accepted descriptor and serves it (closes the descriptor if Qt refuses it).
+    void takeDescriptor(qintptr descriptor);
+    void takeConnection(QAbstractSocket *socket);
     void connectionClosed(HttpConnection *connection);
     /// Says, at most once per kLimitWarningIntervalMs, that the connection cap turns clients away.
     void warnConnectionLimit();

@@ -18,7 +18,7 @@ bool isTokenChar(char c)
     return false;
 }
 
-bool isToken(const QByteArray &s)
+bool isToken(QByteArrayView s)
 {
     if (s.isEmpty())
         return false;
@@ -29,7 +29,7 @@ bool isToken(const QByteArray &s)
     return true;
 }
 
-bool hasControlChars(const QByteArray &s)
+bool hasControlChars(QByteArrayView s)
 {
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
@@ -39,7 +39,7 @@ bool hasControlChars(const QByteArray &s)
     return false;
 }
 
-bool parseDecimal(const QByteArray &s, qint64 *out)
+bool parseDecimal(QByteArrayView s, qint64 *out)
 {
     if (s.isEmpty() || s.size() > 18)
         return false;
@@ -61,7 +61,7 @@ bool isHexDigit(char c)
 /// A chunk-size line (RFC 9112 7.1): 1*HEXDIG, then nothing or BWS ";" and extensions (ignored).
 /// Strict on purpose: a size read one way here and another way by a proxy in front is how requests
 /// are smuggled, so no "0x", sign, leading or trailing whitespace. At most 15 digits, so it fits.
-bool parseChunkSize(const QByteArray &line, qint64 *out)
+bool parseChunkSize(QByteArrayView line, qint64 *out)
 {
     qsizetype i = 0;
     qint64 v = 0;
@@ -78,11 +78,25 @@ bool parseChunkSize(const QByteArray &line, qint64 *out)
         qsizetype j = i;
         while (j < line.size() && (line.at(j) == ' ' || line.at(j) == '\t'))
             ++j;
-        if (j == line.size() || line.at(j) != ';' || hasControlChars(line.mid(j)))
+        if (j == line.size() || line.at(j) != ';' || hasControlChars(line.sliced(j)))
             return false;
     }
     *out = v;
     return true;
+}
+
+/// Room for this many header fields is made at a message's first: most have fewer, and the list then grows once.
+constexpr qsizetype kHeadersReserved = 12;
+
+/// The method as a QByteArray, shared for the common ones (no allocation per request).
+QByteArray methodBytes(QByteArrayView method)
+{
+    static const QByteArray known[] = {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"};
+    for (const QByteArray &k : known) {
+        if (method == k)
+            return k;
+    }
+    return method.toByteArray();
 }
 
 } // namespace
@@ -147,7 +161,7 @@ MessageParser::Event MessageParser::fail(int status, const QString &message)
     return Event::Error;
 }
 
-bool MessageParser::takeLine(QByteArray *line)
+bool MessageParser::takeLine(QByteArrayView *line)
 {
     const qsizetype nl = m_buffer.indexOf('\n', m_pos);
     if (nl < 0)
@@ -155,7 +169,7 @@ bool MessageParser::takeLine(QByteArray *line)
     qsizetype end = nl;
     if (end > m_pos && m_buffer.at(end - 1) == '\r')
         --end;
-    *line = m_buffer.mid(m_pos, end - m_pos);
+    *line = QByteArrayView(m_buffer).sliced(m_pos, end - m_pos);
     m_headerBytes += nl + 1 - m_pos;
     m_pos = nl + 1;
     return true;
@@ -170,7 +184,7 @@ MessageParser::Event MessageParser::next()
         case State::StartLine:
         case State::HeaderLines:
         case State::Trailers: {
-            QByteArray line;
+            QByteArrayView line; // into m_buffer, which does not change before the line is used
             if (!takeLine(&line)) {
                 if (m_headerBytes + bufferedBytes() > m_limits.maxHeaderBytes) {
                     return fail(m_state == State::StartLine && m_kind == Kind::Request ? 414 : 431,
@@ -231,7 +245,7 @@ MessageParser::Event MessageParser::next()
             }
             if (nl - m_pos > 1024) // as when it came in pieces: the same verdict however the bytes arrive
                 return fail(400, QStringLiteral("malformed chunk size line"));
-            QByteArray line = m_buffer.mid(m_pos, nl - m_pos);
+            QByteArrayView line = QByteArrayView(m_buffer).sliced(m_pos, nl - m_pos);
             m_pos = nl + 1;
             if (line.endsWith('\r'))
                 line.chop(1);
@@ -311,12 +325,17 @@ MessageParser::Event MessageParser::finishAtEof()
     return fail(502, QStringLiteral("connection closed before the message was complete"));
 }
 
-MessageParser::Event MessageParser::parseStartLine(const QByteArray &line)
+MessageParser::Event MessageParser::parseStartLine(QByteArrayView line)
 {
     if (hasControlChars(line))
         return fail(400, QStringLiteral("control characters in the start line"));
-    const QList<QByteArray> parts = line.split(' ');
-    auto parseVersion = [this](const QByteArray &v) {
+    // The line's parts between single spaces (a request line has exactly three).
+    const qsizetype first = line.indexOf(' ');
+    const qsizetype second = first < 0 ? -1 : line.indexOf(' ', first + 1);
+    const QByteArrayView part0 = first < 0 ? line : line.first(first);
+    const QByteArrayView part1
+        = first < 0 ? QByteArrayView() : line.sliced(first + 1, (second < 0 ? line.size() : second) - first - 1);
+    auto parseVersion = [this](QByteArrayView v) {
         if (v == "HTTP/1.1") {
             m_versionMinor = 1;
             return true;
@@ -328,34 +347,35 @@ MessageParser::Event MessageParser::parseStartLine(const QByteArray &line)
         return false;
     };
     if (m_kind == Kind::Request) {
-        if (parts.size() != 3)
+        if (second < 0 || line.indexOf(' ', second + 1) >= 0)
             return fail(400, QStringLiteral("malformed request line"));
-        if (!isToken(parts[0]))
+        const QByteArrayView part2 = line.sliced(second + 1);
+        if (!isToken(part0))
             return fail(400, QStringLiteral("malformed request method"));
-        if (parts[1].isEmpty())
+        if (part1.isEmpty())
             return fail(400, QStringLiteral("empty request target"));
-        if (parts[1].size() > m_limits.maxTargetBytes)
+        if (part1.size() > m_limits.maxTargetBytes)
             return fail(414, QStringLiteral("request target is too long"));
-        if (!parts[2].startsWith("HTTP/"))
+        if (!part2.startsWith("HTTP/"))
             return fail(400, QStringLiteral("malformed HTTP version"));
-        if (!parseVersion(parts[2]))
+        if (!parseVersion(part2))
             return fail(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are supported"));
-        m_method = parts[0];
-        m_target = parts[1];
+        m_method = methodBytes(part0);
+        m_target = part1.toByteArray();
         m_bodyLimit = m_limits.bodyLimitFor ? m_limits.bodyLimitFor(m_target) : m_limits.maxBodyBytes;
         return Event::NeedMore;
     }
-    if (parts.size() < 2 || !parseVersion(parts[0]) || parts[1].size() != 3)
+    if (first < 0 || !parseVersion(part0) || part1.size() != 3)
         return fail(502, QStringLiteral("malformed status line from upstream"));
     bool ok = false;
-    const int status = parts[1].toInt(&ok);
+    const int status = part1.toInt(&ok);
     if (!ok || status < 100 || status > 999)
         return fail(502, QStringLiteral("malformed status code from upstream"));
     m_status = status;
     return Event::NeedMore;
 }
 
-MessageParser::Event MessageParser::parseHeaderLine(const QByteArray &line)
+MessageParser::Event MessageParser::parseHeaderLine(QByteArrayView line)
 {
     const int bad = m_kind == Kind::Request ? 400 : 502;
     if (line.front() == ' ' || line.front() == '\t')
@@ -363,15 +383,17 @@ MessageParser::Event MessageParser::parseHeaderLine(const QByteArray &line)
     const qsizetype colon = line.indexOf(':');
     if (colon <= 0)
         return fail(bad, QStringLiteral("malformed header line"));
-    const QByteArray name = line.left(colon);
+    const QByteArrayView name = line.first(colon);
     if (!isToken(name))
         return fail(bad, QStringLiteral("malformed header name"));
-    const QByteArray value = line.mid(colon + 1).trimmed();
+    const QByteArrayView value = line.sliced(colon + 1).trimmed();
     if (hasControlChars(value))
         return fail(bad, QStringLiteral("control characters in header '%1'").arg(QString::fromLatin1(name)));
     if (m_headers.size() >= m_limits.maxHeaderCount)
         return fail(m_kind == Kind::Request ? 431 : 502, QStringLiteral("too many header fields"));
-    m_headers.add(name, value);
+    if (m_headers.isEmpty())
+        m_headers.reserve(kHeadersReserved);
+    m_headers.add(name.toByteArray(), value.toByteArray());
     return Event::NeedMore;
 }
 

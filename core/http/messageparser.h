@@ -78,10 +78,11 @@ private:
         Failed
     };
 
-    [[nodiscard]] bool takeLine(QByteArray *line);
+    /// The next line, without its end, as a view into m_buffer (valid until the buffer changes).
+    [[nodiscard]] bool takeLine(QByteArrayView *line);
     [[nodiscard]] Event fail(int status, const QString &message);
-    [[nodiscard]] Event parseStartLine(const QByteArray &line);
-    [[nodiscard]] Event parseHeaderLine(const QByteArray &line);
+    [[nodiscard]] Event parseStartLine(QByteArrayView line);
+    [[nodiscard]] Event parseHeaderLine(QByteArrayView line);
     [[nodiscard]] Event headersDone();
     [[nodiscard]] Event emitBody(qint64 maxBytes);
     void compact();

@@ -57,6 +57,15 @@ void appendEscape(QByteArray *out, uchar c)
     out->append(hex[c & 0xf]);
 }
 
+int upperHexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 NormalizedPath refused(const char *why)
 {
     return NormalizedPath{{}, QStringLiteral("the request path is not valid: %1").arg(QLatin1String(why))};
@@ -64,8 +73,53 @@ NormalizedPath refused(const char *why)
 
 } // namespace
 
+bool isNormalPath(QByteArrayView path)
+{
+    if (!path.startsWith('/'))
+        return false;
+    if (path.size() == 1)
+        return true;
+    if (path.endsWith('/'))
+        return false;
+    qsizetype segmentStart = 1;
+    for (qsizetype i = 1; i <= path.size(); ++i) {
+        if (i == path.size() || path.at(i) == '/') {
+            const QByteArrayView segment = path.sliced(segmentStart, i - segmentStart);
+            if (segment.isEmpty() || segment == "." || segment == "..")
+                return false;
+            segmentStart = i + 1;
+            continue;
+        }
+        const auto c = uchar(path.at(i));
+        if (c == '%') {
+            // Kept only as normalizePath() writes it: uppercase hex, of a byte that is not decoded or refused.
+            const int hi = i + 2 < path.size() ? upperHexValue(path.at(i + 1)) : -1;
+            const int lo = i + 2 < path.size() ? upperHexValue(path.at(i + 2)) : -1;
+            if (hi < 0 || lo < 0)
+                return false;
+            const auto decoded = uchar(hi * 16 + lo);
+            if (isUnreserved(decoded) || decoded == '/' || decoded == '\\' || isControl(decoded))
+                return false;
+            i += 2;
+            continue;
+        }
+        if (!isRawPathChar(c))
+            return false;
+    }
+    return true;
+}
+
+NormalizedPath normalizePath(const QByteArray &path)
+{
+    if (isNormalPath(path))
+        return NormalizedPath{path, {}}; // shared, not copied
+    return normalizePath(QByteArrayView(path));
+}
+
 NormalizedPath normalizePath(QByteArrayView path)
 {
+    if (isNormalPath(path))
+        return NormalizedPath{path.toByteArray(), {}};
     if (!path.startsWith('/'))
         return refused("it must start with '/'");
 

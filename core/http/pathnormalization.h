@@ -27,6 +27,10 @@ struct NormalizedPath
 /// slash (%2F) or backslash (%5C), a raw backslash, %00 or any other control byte (raw or encoded), and a
 /// malformed escape.
 [[nodiscard]] NormalizedPath normalizePath(QByteArrayView path);
+/// The same; a path already in its normal form (the common case) is returned as it is, shared, not copied.
+[[nodiscard]] NormalizedPath normalizePath(const QByteArray &path);
+/// True when @p path is in the normal form already: normalizePath() would return it unchanged. No allocation.
+[[nodiscard]] bool isNormalPath(QByteArrayView path);
 
 /// The form in which a normalised path is compared with obleth's own routes to tell whether it merely
 /// looks like one: ASCII lowercased, with every segment's ";params" removed. An upstream may ignore the

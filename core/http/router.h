@@ -2,9 +2,12 @@
 
 #include "httprequest.h"
 
-#include <functional>
+#include <QByteArrayView>
 #include <QHash>
 #include <QList>
+#include <QVarLengthArray>
+
+#include <functional>
 
 namespace obleth::http {
 
@@ -24,6 +27,44 @@ using PathParams = QHash<QString, QString>;
 /// True when a route for @p routeMethod takes @p requestMethod: the same method, HEAD for GET, anything for "*".
 [[nodiscard]] bool methodMatches(QByteArrayView routeMethod, QByteArrayView requestMethod);
 
+/// A request path as routes see it: split into segments and percent-decoded, as splitPath() does, but as bytes
+/// that point into the path itself when it holds no escape (the common case: nothing is allocated).
+class PathSegments final
+{
+public:
+    /// False when the path is not one a route can take (as splitPath()).
+    [[nodiscard]] bool split(const QByteArray &path);
+    [[nodiscard]] qsizetype size() const noexcept { return m_segments.size(); }
+    [[nodiscard]] QByteArrayView at(qsizetype i) const { return m_segments.at(i); }
+
+private:
+    QVarLengthArray<QByteArrayView, 12> m_segments;
+    QByteArrayList m_decoded; ///< the segments that held escapes, decoded (m_segments points into them)
+};
+
+/// A route's path pattern (see matchPattern()), kept as bytes so that a request path is matched without
+/// allocating; only the parameters of the route that is taken are made into strings.
+class PathPattern final
+{
+public:
+    explicit PathPattern(const QString &pattern);
+    /// True when @p segments fit the pattern (as matchPattern(), for UTF-8 paths and patterns).
+    [[nodiscard]] bool matches(const PathSegments &segments) const;
+    /// The parameters of @p segments, which matches().
+    [[nodiscard]] PathParams capture(const PathSegments &segments) const;
+
+private:
+    enum class Kind { Literal, Parameter, Rest };
+    struct Segment
+    {
+        Kind kind;
+        QByteArray literal; ///< UTF-8, for Literal
+        QString name; ///< for Parameter and Rest
+    };
+    QList<Segment> m_segments;
+    bool m_rest = false;
+};
+
 /// Maps a method and a path pattern like /api/v1/tenants/{id}/keys to a handler, first added first matched.
 /// The handler's type is the user's: the Management API's take the request, its path parameters and the
 /// responder (Router); the data plane's its own request context.
@@ -34,14 +75,14 @@ public:
     {
         QByteArray method;
         QString pattern;
-        QStringList segments;
+        PathPattern compiled;
         Handler handler;
     };
 
     /// @p method "*" takes every method (the route's handler answers them).
     void add(const QByteArray &method, const QString &pattern, Handler handler)
     {
-        m_routes.append(Route{method, pattern, pattern.mid(1).split(QLatin1Char('/')), std::move(handler)});
+        m_routes.append(Route{method, pattern, PathPattern(pattern), std::move(handler)});
     }
 
     enum class Match { Found, NoPath, NoMethod };
@@ -49,18 +90,17 @@ public:
     [[nodiscard]] Match match(const HttpRequest &request, const Route **route, PathParams *params,
                               QByteArrayList *allowed) const
     {
-        QStringList segments;
-        if (!splitPath(request.path, &segments))
+        PathSegments segments;
+        if (!segments.split(request.path))
             return Match::NoPath;
         bool pathMatched = false;
         for (const Route &r : m_routes) {
-            PathParams captured;
-            if (!matchPattern(r.segments, segments, &captured))
+            if (!r.compiled.matches(segments))
                 continue;
             pathMatched = true;
             if (methodMatches(r.method, request.method)) {
                 *route = &r;
-                *params = std::move(captured);
+                *params = r.compiled.capture(segments);
                 return Match::Found;
             }
             if (allowed && !allowed->contains(r.method))

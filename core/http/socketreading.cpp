@@ -1,10 +1,10 @@
 #include "socketreading.h"
 
-#include <QTcpSocket>
+#include <QAbstractSocket>
 
 namespace obleth::http {
 
-QByteArray readAvailable(QTcpSocket *socket, qint64 max, bool *atEnd)
+QByteArray readAvailable(QAbstractSocket *socket, qint64 max, bool *atEnd)
 {
     *atEnd = false;
     if (!socket->isOpen()) {
@@ -15,14 +15,15 @@ QByteArray readAvailable(QTcpSocket *socket, qint64 max, bool *atEnd)
     char block[kBlock];
     QByteArray bytes;
     while (bytes.size() < max) {
-        const qint64 n = socket->read(block, std::min(kBlock, max - bytes.size()));
+        const qint64 want = std::min(kBlock, max - bytes.size());
+        const qint64 n = socket->read(block, want);
         if (n < 0) {
             *atEnd = true;
             break;
         }
-        if (n == 0)
-            break; // the kernel has nothing more just now
         bytes.append(block, n);
+        if (n < want)
+            break; // the socket is empty just now (n == 0: the kernel had nothing)
     }
     return bytes;
 }
