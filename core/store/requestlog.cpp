@@ -177,9 +177,10 @@ bool RequestLog::open(const QString &path, QString *error)
     return ok;
 }
 
-void RequestLog::append(const model::RequestRecord &record)
+void RequestLog::append(model::RequestRecord record)
 {
-    m_pending.append(record);
+    // Moved, not copied, from the trace to the log's thread, which also frees it (with what a live view showed).
+    m_pending.append(std::move(record));
     if (m_pending.size() >= kMaxBatch)
         flush();
     else if (!m_flushTimer.isActive())
