@@ -192,9 +192,11 @@ void RequestLog::flush()
     m_flushTimer.stop();
     if (m_pending.isEmpty())
         return;
+    const qsizetype size = m_pending.size();
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, batch = std::exchange(m_pending, {})]() mutable {
         worker->write(std::move(batch));
     });
+    m_pending.reserve(size); // the next batch is likely as large: one allocation rather than growing to it
 }
 
 namespace {
