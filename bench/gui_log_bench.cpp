@@ -43,7 +43,7 @@ int main(int argc, char **argv)
             r.tenantName = QStringLiteral("team-%1").arg(sent % 7);
             r.model = QStringLiteral("model-%1").arg(sent % 3);
             r.method = "POST";
-            r.path = QStringLiteral("/v1/chat/completions");
+            r.path = "/v1/chat/completions";
             r.status = sent % 50 == 0 ? 429 : 200;
             r.latencyMs = 120;
             r.promptTokens = 40;

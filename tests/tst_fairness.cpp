@@ -118,6 +118,42 @@ private Q_SLOTS:
             gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(), 0, 5000);
     }
 
+    /// A client that goes while its request waits for a permit gives up its place at once; it is never served,
+    /// and the permit goes on to whoever waits next.
+    void aClientLeavingTheQueueGivesUpItsPlace()
+    {
+        QCOMPARE(gw->admin("PUT", "/api/v1/capacity", "{\"max_in_flight\":1}").status, 200);
+        const auto queued = [this] {
+            return gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("queued")).toInt();
+        };
+        const auto send = [this](QTcpSocket &socket, int latencyMs) {
+            const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":1}";
+            socket.connectToHost(QHostAddress::LocalHost, gw->dataPort());
+            socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + gw->firstKey()
+                         + "\r\nx-mock-latency-ms: " + QByteArray::number(latencyMs)
+                         + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        };
+        QTcpSocket holder; // holds the only permit for a while
+        send(holder, 1500);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(), 1, 5000);
+        QTcpSocket leaving;
+        send(leaving, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(queued(), 1, 5000);
+        leaving.abort();
+        QTRY_COMPARE_WITH_TIMEOUT(queued(), 0, 5000); // its place is given up, not kept until its turn
+
+        QTcpSocket next;
+        send(next, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(queued(), 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(holder.bytesAvailable() > 0, 10'000);
+        QVERIFY(holder.readAll().startsWith("HTTP/1.1 200"));
+        QTRY_VERIFY_WITH_TIMEOUT(next.bytesAvailable() > 0, 10'000); // the permit went on to it
+        QVERIFY(next.readAll().startsWith("HTTP/1.1 200"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(), 0, 5000);
+    }
+
     void weightsOneToThreeThroughTheServer()
     {
         const QByteArray light = tenantKey(QStringLiteral("light"), 1);

@@ -736,8 +736,7 @@ private Q_SLOTS:
             r.id = "req_" + QByteArray::number(i);
             r.startedAt = now;
             r.status = 200;
-            model.started(
-                model::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", QStringLiteral("/v1/chat/completions"), {}});
+            model.started(model::RequestStarted{r.id, now, {}, {}, {}, {}, "POST", "/v1/chat/completions", {}});
             model.finished(r);
         }
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);

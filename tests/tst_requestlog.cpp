@@ -7,10 +7,13 @@
 #include "serverprocess.h"
 #include "store/database.h"
 #include "store/requestlog.h"
+#include "store/requestlogstore.h"
 #include "testhttp.h"
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QRandomGenerator>
+#include <QSet>
 #include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -18,6 +21,7 @@
 #include <QTimeZone>
 
 #include <csignal>
+#include <tuple>
 #ifdef Q_OS_UNIX
 #include <sys/types.h>
 #include <unistd.h>
@@ -36,7 +40,7 @@ model::RequestRecord record(int i, const QDateTime &at, const QString &tenant = 
     r.keyPrefix = QStringLiteral("sk_0123456789abcde");
     r.model = i % 2 ? QStringLiteral("a") : QStringLiteral("b");
     r.method = "POST";
-    r.path = QStringLiteral("/v1/chat/completions");
+    r.path = "/v1/chat/completions";
     r.status = i % 10 == 0 ? 429 : 200;
     r.latencyMs = 10;
     r.firstByteMs = 5;
@@ -175,6 +179,88 @@ private Q_SLOTS:
         const auto all = await<store::UsageRow>(
             [&](QObject *c, store::RequestLog::Answer<store::UsageRow> a) { log.usage(q, c, std::move(a)); });
         QCOMPARE(all.size(), 3);
+    }
+
+    /// The log writes its times without QDateTime's formatter: the text must be what it wrote (and what the
+    /// queries compare with), for any time and time zone.
+    void timesAreWrittenAsQDateTimeWritesThem()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        QList<QDateTime> times{
+            QDateTime::currentDateTimeUtc(),
+            QDateTime::fromMSecsSinceEpoch(0, QTimeZone::utc()),
+            QDateTime::fromMSecsSinceEpoch(-1, QTimeZone::utc()), // 1969-12-31T23:59:59.999Z
+            QDateTime(QDate(2024, 2, 29), QTime(23, 59, 59, 999), QTimeZone::utc()),
+            QDateTime(QDate(2000, 3, 1), QTime(0, 0), QTimeZone::utc()),
+            QDateTime(QDate(1, 1, 1), QTime(0, 0, 0, 1), QTimeZone::utc()),
+            QDateTime(QDate(9999, 12, 31), QTime(23, 59, 59, 999), QTimeZone::utc()),
+            QDateTime(QDate(2024, 6, 1), QTime(2, 30), QTimeZone(5 * 3600 + 1800)), // UTC+05:30: the day before
+        };
+        QRandomGenerator rng(12);
+        for (int i = 0; i < 200; ++i) { // from 1600 to 2400
+            const qint64 ms = qint64(rng.generateDouble() * 25'246'000'000'000.0) - 11'676'000'000'000LL;
+            times.append(QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc()));
+        }
+        QString error;
+        {
+            store::RequestLog log;
+            QVERIFY2(log.open(path, &error), qPrintable(error));
+            log.setRetention(store::Retention{0, 0});
+            for (int i = 0; i < times.size(); ++i)
+                log.append(record(i, times.at(i)));
+        } // the destructor writes what is pending
+        store::Database db;
+        QVERIFY2(db.open(path, &error), qPrintable(error));
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("SELECT id, started_at FROM request_log")));
+        int rows = 0;
+        while (q.next()) {
+            const int i = q.value(0).toString().mid(4).toInt();
+            QCOMPARE(q.value(1).toString(), times.at(i).toUTC().toString(Qt::ISODateWithMs));
+            ++rows;
+        }
+        QCOMPARE(rows, times.size());
+        QSet<QString> hours;
+        QSet<QString> days;
+        for (const QDateTime &t : std::as_const(times)) {
+            hours.insert(t.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH")));
+            days.insert(t.toUTC().toString(QStringLiteral("yyyy-MM-dd")));
+        }
+        for (const auto &[table, column, expected] :
+             {std::tuple{"usage_hourly", "hour", hours}, std::tuple{"usage_daily", "day", days}}) {
+            QSet<QString> found;
+            QVERIFY(
+                q.exec(QStringLiteral("SELECT DISTINCT %1 FROM %2").arg(QLatin1String(column), QLatin1String(table))));
+            while (q.next())
+                found.insert(q.value(0).toString());
+            QCOMPARE(found, expected);
+        }
+    }
+
+    /// The log keeps its statements prepared from one batch to the next, and prepares them again after an error.
+    void aFailedWriteIsFollowedByGoodOnes()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        QString error;
+        store::Database db;
+        QVERIFY2(db.open(path, &error), qPrintable(error));
+        store::RequestLogStore store(db.connection());
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        QVERIFY2(store.write({record(1, now), record(2, now)}, &error), qPrintable(error));
+        model::RequestRecord broken = record(3, now);
+        broken.path = QByteArray(); // NOT NULL: the whole batch is refused
+        QVERIFY(!store.write({record(4, now), broken}, &error));
+        QVERIFY(!error.isEmpty());
+        error.clear();
+        QVERIFY2(store.write({record(5, now)}, &error), qPrintable(error));
+        QVERIFY2(store.write({record(6, now), record(7, now)}, &error), qPrintable(error));
+        QCOMPARE(store.rowCount(), 5);
+        QList<store::UsageRow> usage;
+        QVERIFY(store.usage(store::UsageQuery{}, &usage, &error));
+        QCOMPARE(usage.size(), 1);
+        QCOMPARE(usage.first().requests, 5); // the refused batch counted nothing
     }
 
     void retentionSurvivesARestart()

@@ -88,6 +88,81 @@ private Q_SLOTS:
         QCOMPARE(c.completionTokens, 2);
     }
 
+    /// The meter reads a plain usage object without a JSON parser; whatever the object holds, it reads what
+    /// QJsonDocument reads (escaped or repeated keys, exponents, long or malformed numbers, nesting, non-ASCII).
+    void usageIsReadAsQJsonDocumentReadsIt_data()
+    {
+        QTest::addColumn<QByteArray>("usage");
+        QTest::addColumn<bool>("found");
+        QTest::addColumn<qint64>("prompt");
+        QTest::addColumn<qint64>("completion");
+        const auto row = [](const char *name, const QByteArray &usage, bool found, qint64 prompt, qint64 completion) {
+            QTest::newRow(name) << usage << found << prompt << completion;
+        };
+        row("plain", "{\"prompt_tokens\":4,\"completion_tokens\":6,\"total_tokens\":10}", true, 4, 6);
+        row("spaced", "{ \"prompt_tokens\" :\r\n 4 ,\t\"completion_tokens\": 6 }", true, 4, 6);
+        row("nested details",
+            "{\"prompt_tokens\":9,\"prompt_tokens_details\":{\"cached_tokens\":2,\"audio\":[1,{\"a\":null}]},"
+            "\"completion_tokens\":1,\"x\":[true,false,\"][\"]}",
+            true, 9, 1);
+        row("no completion", "{\"prompt_tokens\":3}", true, 3, 0);
+        row("completion not a number", "{\"prompt_tokens\":3,\"completion_tokens\":\"7\"}", true, 3, 0);
+        row("fractions", "{\"prompt_tokens\":3.99,\"completion_tokens\":-2.5}", true, 3, 0);
+        row("negative zero", "{\"prompt_tokens\":-0,\"completion_tokens\":-0.0}", true, 0, 0);
+        row("14 digits", "{\"prompt_tokens\":12345678901234,\"completion_tokens\":1}", true, 12345678901234, 1);
+        row("beyond 2^53", "{\"prompt_tokens\":99999999999999999999,\"completion_tokens\":9007199254740993}", true,
+            qint64(1) << 53, qint64(1) << 53);
+        row("exponent", "{\"prompt_tokens\":1e3,\"completion_tokens\":2E+1}", true, 1000, 20);
+        row("overflowing exponent", "{\"prompt_tokens\":1e400,\"completion_tokens\":1}", false, 0, 0);
+        row("escaped key", "{\"prompt\\u005ftokens\":5,\"completion_tokens\":1}", true, 5, 1);
+        row("escape in a value", "{\"prompt_tokens\":5,\"note\":\"a\\\"b\",\"completion_tokens\":1}", true, 5, 1);
+        row("repeated key", "{\"prompt_tokens\":5,\"prompt_tokens\":7,\"completion_tokens\":1}", true, 7, 1);
+        row("non-ASCII", "{\"prompt_tokens\":5,\"n\":\"\xc3\xa9\",\"completion_tokens\":1}", true, 5, 1);
+        row("invalid UTF-8", "{\"prompt_tokens\":5,\"n\":\"\xff\",\"completion_tokens\":1}", false, 0, 0);
+        row("prompt not a number", "{\"prompt_tokens\":\"5\",\"completion_tokens\":1}", false, 0, 0);
+        row("prompt null", "{\"prompt_tokens\":null}", false, 0, 0);
+        row("empty", "{}", false, 0, 0);
+        row("leading zero", "{\"prompt_tokens\":05,\"completion_tokens\":1}", false, 0, 0);
+        row("trailing comma", "{\"prompt_tokens\":5,}", false, 0, 0);
+        row("bare word", "{\"prompt_tokens\":5,\"x\":nul}", false, 0, 0);
+        row("single quotes", "{'prompt_tokens':5}", false, 0, 0);
+        row("brace in a string", "{\"prompt_tokens\":5,\"x\":\"}\"}", false, 0, 0); // the object is cut at that brace
+    }
+
+    void usageIsReadAsQJsonDocumentReadsIt()
+    {
+        QFETCH(QByteArray, usage);
+        QFETCH(bool, found);
+        QFETCH(qint64, prompt);
+        QFETCH(qint64, completion);
+        // What QJsonDocument reads from the object (as the meter cuts it: to the brace that closes the first).
+        const QByteArray cut = usage.left(usage.indexOf('}') < 0 ? usage.size() : [&usage] {
+            int depth = 0;
+            for (qsizetype i = 0; i < usage.size(); ++i) {
+                if (usage.at(i) == '{')
+                    ++depth;
+                else if (usage.at(i) == '}' && --depth == 0)
+                    return i + 1;
+            }
+            return usage.size();
+        }());
+        const QJsonObject reference = QJsonDocument::fromJson(cut).object();
+        QCOMPARE(reference.value(QStringLiteral("prompt_tokens")).isDouble(), found);
+
+        const QByteArray body = "{\"choices\":[{\"message\":{\"content\":\"0123\"}}],\"usage\":" + usage + "}";
+        const QByteArray stream = "data: {\"choices\":[],\"usage\":" + usage + "}\n\ndata: [DONE]\n\n";
+        for (const auto &[bytes, streaming] : {std::pair{body, false}, std::pair{stream, true}}) {
+            if (streaming && (usage.contains('\n') || usage.contains('\r')))
+                continue; // not one SSE line
+            const TokenCount c = meter(bytes, streaming, 1 << 20);
+            QCOMPARE(c.estimated, !found);
+            if (found) {
+                QCOMPARE(c.promptTokens, prompt);
+                QCOMPARE(c.completionTokens, completion);
+            }
+        }
+    }
+
     void streamTextIsCollectedForLiveViews()
     {
         UsageMeter m("{}");

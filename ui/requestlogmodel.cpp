@@ -169,7 +169,7 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
     case Time: return r.startedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
     case Tenant: return r.tenantName;
     case Model: return r.model;
-    case Path: return QString(QString::fromLatin1(r.method) + QLatin1Char(' ') + r.path);
+    case Path: return QString(QString::fromLatin1(r.method) + QLatin1Char(' ') + QString::fromUtf8(r.path));
     case Status:
         if (!e->done)
             return e->tokens > 0 ? tr("streaming") : tr("…");

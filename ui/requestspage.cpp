@@ -136,7 +136,7 @@ void RequestsPage::showDetails()
     QStringList lines{
         tr("Request %1").arg(QString::fromLatin1(r.id)),
         tr("%1 %2 · tenant %3 · key %4… · model %5")
-            .arg(QString::fromLatin1(r.method), r.path, r.tenantName, r.keyPrefix, r.model),
+            .arg(QString::fromLatin1(r.method), QString::fromUtf8(r.path), r.tenantName, r.keyPrefix, r.model),
     };
     if (e->done) {
         lines << tr("Status %1 · %2 ms (first byte %3 ms) · %4 bytes · cache %5")

@@ -47,9 +47,10 @@ Admission::Admission(int capacity, QObject *parent)
 
 Admission::~Admission() = default;
 
-void Admission::admit(const model::ConfigSnapshot &snapshot, const Request &request, QObject *owner, Proceed proceed,
+void Admission::admit(const model::ConfigSnapshot &snapshot, const Request &request, Ticket &ticket, Proceed proceed,
                       Reject reject)
 {
+    Q_ASSERT(ticket.m_state == Ticket::State::Unused);
     const model::Tenant &tenant = *request.tenant;
     const QByteArray &id = request.requestId;
     TokenBuckets::Reservation reservation{true, 0, 0};
@@ -61,36 +62,37 @@ void Admission::admit(const model::ConfigSnapshot &snapshot, const Request &requ
             qCDebug(lcAdmission).noquote()
                 << id << "refused: tenant" << tenant.name << "has used its budget of" << perMinute
                 << "tokens per minute; retry in" << reservation.retryAfterSecs << "s";
+            ticket.m_state = Ticket::State::Refused;
             return reject(reservation.retryAfterSecs,
                           QStringLiteral("the tenant's token budget (%1 tokens per minute) is used up; retry in %2 s")
                               .arg(perMinute)
                               .arg(reservation.retryAfterSecs));
         }
     }
-    auto *ticket = new Ticket(this, owner);
-    ticket->m_tenant = tenant.id;
-    ticket->m_perMinute = tenant.tokensPerMinute.value_or(0);
-    ticket->m_reserved = reservation.reserved;
-    ticket->m_requestId = id;
+    ticket.m_admission = this;
+    ticket.m_tenant = tenant.id;
+    ticket.m_perMinute = tenant.tokensPerMinute.value_or(0);
+    ticket.m_reserved = reservation.reserved;
+    ticket.m_requestId = id;
 
     const Scheduler::Decision decision = m_scheduler.submit(schedulerRequest(snapshot, tenant, request.model));
-    ticket->m_permit = decision.ticket;
+    ticket.m_permit = decision.ticket;
     switch (decision.outcome) {
     case Scheduler::Outcome::Admitted:
         qCDebug(lcAdmission).noquote() << id << "admitted at once";
-        ticket->m_state = Ticket::State::Admitted;
-        return proceed(*ticket);
+        ticket.m_state = Ticket::State::Admitted;
+        return proceed(ticket);
     case Scheduler::Outcome::Rejected:
         qCDebug(lcAdmission).noquote() << id << "refused: the fair-share queue is full";
-        ticket->giveBackTokens();
-        ticket->m_state = Ticket::State::Refused;
-        delete ticket;
+        ticket.giveBackTokens();
+        ticket.m_state = Ticket::State::Refused;
         return reject(decision.retryAfterSecs, QStringLiteral("the fair-share queue is full"));
     case Scheduler::Outcome::Queued:
         qCDebug(lcAdmission).noquote() << id << "queued for a permit;" << m_scheduler.queued() << "waiting";
-        ticket->m_proceed = std::move(proceed);
-        ticket->m_reject = std::move(reject);
-        m_queued.insert(decision.ticket, ticket);
+        ticket.m_state = Ticket::State::Queued;
+        ticket.m_proceed = std::move(proceed);
+        ticket.m_reject = std::move(reject);
+        m_queued.insert(decision.ticket, &ticket);
         armExpiry();
         return;
     }
@@ -126,16 +128,29 @@ void Admission::startAdmitted(const QList<quint64> &permits)
         ticket->m_state = Ticket::State::Admitted;
         ticket->m_reject = nullptr;
         // Not from inside whatever released the permit (often a responder being destroyed); not at all if the
-        // ticket (with its owner) goes first.
-        QMetaObject::invokeMethod(
-            ticket,
-            [ticket] {
-                const Proceed proceed = std::move(ticket->m_proceed);
-                proceed(*ticket);
-            },
-            Qt::QueuedConnection);
+        // ticket (with its owner) goes first: it leaves m_ready then.
+        ticket->m_proceedPending = true;
+        m_ready.append(ticket);
+    }
+    if (!m_ready.isEmpty() && !m_readyPosted) {
+        m_readyPosted = true;
+        QMetaObject::invokeMethod(this, &Admission::proceedReady, Qt::QueuedConnection);
     }
     armExpiry();
+}
+
+void Admission::proceedReady()
+{
+    m_readyPosted = false;
+    // One at a time from the front: a proceed may end other tickets (they leave m_ready) or admit more.
+    while (!m_ready.isEmpty()) {
+        Ticket *ticket = m_ready.takeFirst();
+        ticket->m_proceedPending = false;
+        const Proceed proceed = std::move(ticket->m_proceed); // the ticket may go while it runs
+        ticket->m_proceed = nullptr;
+        if (proceed)
+            proceed(*ticket);
+    }
 }
 
 void Admission::setCapacity(int capacity)
@@ -172,11 +187,6 @@ void Admission::armExpiry()
 
 // ---- Ticket ----------------------------------------------------------------------------------
 
-Ticket::Ticket(Admission *admission, QObject *owner)
-    : QObject(owner)
-    , m_admission(admission)
-{ }
-
 Ticket::~Ticket()
 {
     if (!m_admission)
@@ -187,8 +197,11 @@ Ticket::~Ticket()
         giveBackTokens();
         break;
     case State::Admitted: // settled already, or the estimate stays charged
+        if (m_proceedPending)
+            m_admission->m_ready.removeOne(this);
         m_admission->release(m_permit);
         break;
+    case State::Unused:
     case State::Refused: break; // given back when refused
     }
 }

@@ -18,16 +18,18 @@ namespace obleth::admission {
 class Admission;
 
 /// One request's admission (contract section 3): its reservation from the tenant's tokens_per_minute budget and
-/// its fair-share permit, taken together by Admission::admit() and given back together. It belongs to the
-/// request's owner (the responder) and goes with it:
+/// its fair-share permit, taken together by Admission::admit() and given back together. It is a plain object that
+/// the request's owner keeps (the data plane hangs it on the request's responder), and it goes with its owner:
 /// - while it waits in the queue, its going gives up the place and the whole token reservation;
-/// - refused (the queue is full, or it waited too long), the reservation is given back at once;
+/// - refused (the budget is spent, the queue is full, or it waited too long), the reservation is given back at once;
 /// - admitted, it holds the permit until it goes; settle() charges the tokens really used instead of the
 ///   estimate, once; without it the estimate stays charged.
-class Ticket final : public QObject
+/// A ticket serves one admit(); it must not move while it is in use (Admission keeps its address).
+class Ticket final
 {
 public:
-    ~Ticket() override;
+    Ticket() = default;
+    ~Ticket();
     Q_DISABLE_COPY_MOVE(Ticket)
 
     /// The request used @p tokens in all (prompt and completion): an admitted ticket's reservation is settled
@@ -35,23 +37,25 @@ public:
     void settle(qint64 tokens);
 
     [[nodiscard]] bool isAdmitted() const noexcept { return m_state == State::Admitted; }
+    /// Waiting in the queue for a permit.
+    [[nodiscard]] bool isQueued() const noexcept { return m_state == State::Queued; }
     /// The token estimate taken from the tenant's budget (0 when the tenant has none).
     [[nodiscard]] qint64 reservedTokens() const noexcept { return m_reserved; }
 
 private:
     friend class Admission;
-    enum class State { Queued, Admitted, Refused };
-    Ticket(Admission *admission, QObject *owner);
+    enum class State { Unused, Queued, Admitted, Refused };
     /// The request used nothing: the whole reservation goes back to the budget.
     void giveBackTokens();
 
-    QPointer<Admission> m_admission;
-    State m_state = State::Queued;
+    QPointer<Admission> m_admission; ///< set by admit(); an admission that is gone is owed nothing
+    State m_state = State::Unused;
+    bool m_settled = false;
+    bool m_proceedPending = false; ///< admitted from the queue, its proceed not called yet (Admission::m_ready)
     quint64 m_permit = 0; ///< the scheduler's ticket
     QString m_tenant;
     qint64 m_perMinute = 0; ///< the budget when reserved; 0: none
     qint64 m_reserved = 0;
-    bool m_settled = false;
     QByteArray m_requestId;
     std::function<void(Ticket &)> m_proceed; ///< while queued
     std::function<void(int retryAfterSecs, const QString &reason)> m_reject; ///< while queued
@@ -59,8 +63,8 @@ private:
 
 /// Admission for the data plane's generation requests (contract section 3): each takes one Ticket, which
 /// reserves its token estimate from the tenant's tokens_per_minute budget (TokenBuckets) and holds a weighted
-/// fair-share permit (Scheduler). Wraps both with the configuration (weights, groups, caps, capacity), the event
-/// loop (queue timeouts) and object lifetimes (a ticket lives as long as the request's responder).
+/// fair-share permit (Scheduler). Wraps both with the configuration (weights, groups, caps, capacity) and the event
+/// loop: one timer for every queue timeout, and one posted call for the requests admitted from the queue.
 class Admission final : public QObject
 {
     Q_OBJECT
@@ -82,10 +86,11 @@ public:
     using Reject = std::function<void(int retryAfterSecs, const QString &reason)>;
 
     /// Takes @p request's token estimate from its tenant's budget (when the tenant has one), then asks for a
-    /// permit. Calls @p proceed with the request's ticket once admitted, at once or later; or @p reject: the
-    /// token budget is spent, the queue is full, or it waited too long. The ticket belongs to @p owner; neither
-    /// callback is called once @p owner is gone.
-    void admit(const model::ConfigSnapshot &snapshot, const Request &request, QObject *owner, Proceed proceed,
+    /// permit, with @p ticket (unused so far) to hold both. Calls @p proceed once admitted: at once (inside this
+    /// call) or later, from the event loop (never from inside whatever freed the permit); or @p reject: at once
+    /// when the token budget is spent or the queue is full, later when it waited too long. Neither is called once
+    /// @p ticket is gone, which the caller keeps as long as the request lives.
+    void admit(const model::ConfigSnapshot &snapshot, const Request &request, Ticket &ticket, Proceed proceed,
                Reject reject);
 
     /// Tokens left in @p tenant's budget now (all of its tokens_per_minute when it has used none); -1 when it
@@ -106,6 +111,8 @@ private:
     /// A queued ticket is gone: it leaves the queue.
     void withdraw(Ticket *ticket);
     void startAdmitted(const QList<quint64> &permits);
+    /// Calls the proceed of the tickets admitted from the queue (posted once for all of them).
+    void proceedReady();
     void onExpiry();
     void armExpiry();
 
@@ -113,6 +120,8 @@ private:
     Scheduler m_scheduler;
     TokenBuckets m_buckets;
     QHash<quint64, Ticket *> m_queued; ///< the scheduler's ticket -> the waiting request's ticket
+    QList<Ticket *> m_ready; ///< admitted from the queue, waiting for proceedReady()
+    bool m_readyPosted = false;
     QTimer m_expiry;
 };
 

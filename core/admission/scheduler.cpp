@@ -66,10 +66,10 @@ Scheduler::Decision Scheduler::submit(const Request &request)
 
 QList<quint64> Scheduler::release(quint64 ticket)
 {
-    const auto it = m_running.constFind(ticket);
-    if (it == m_running.cend())
+    const auto it = m_running.find(ticket);
+    if (it == m_running.end())
         return {};
-    const Request request = it->request;
+    const Request request = std::move(it->request);
     m_running.erase(it);
     const qint64 now = m_clock();
     --m_inFlight;

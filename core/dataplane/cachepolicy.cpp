@@ -11,7 +11,7 @@ namespace obleth::dataplane {
 bool CachePolicy::serveFromCache(RequestContext &ctx, const model::ModelConfig &model) const
 {
     if (!model.cacheEnabled) {
-        ctx.responder->addHeader("x-obleth-cache", "off");
+        ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
         ctx.trace->setCache(QStringLiteral("off"));
         return false;
     }
@@ -33,7 +33,7 @@ bool CachePolicy::serveFromCache(RequestContext &ctx, const model::ModelConfig &
     if (!lookup)
         m_cache->countMiss();
     ctx.trace->setCache(QStringLiteral("miss"));
-    ctx.responder->addHeader("x-obleth-cache", "miss");
+    ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("miss"));
     ctx.responder->addTap(std::make_unique<cache::CacheRecorder>(m_cache, key, model.cacheTtlSecs, ctx.request.body));
     return false;
 }

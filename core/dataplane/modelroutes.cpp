@@ -11,8 +11,6 @@
 #include "usage/requesttrace.h"
 #include "usage/tokenestimate.h"
 
-#include <QPointer>
-
 namespace obleth::dataplane {
 
 ModelRoutes::ModelRoutes(admission::Admission *admission, mock::MockBackend *mock, const CachePolicy *cache,
@@ -30,7 +28,8 @@ void ModelRoutes::serve(RequestContext &ctx, Kind kind) const
     if (!body.parse(ctx.request.body, &why))
         return ctx.error(400, "invalid_request", why);
     const QJsonValue model = body.json().value(QStringLiteral("model"));
-    if (!model.isString() || model.toString().isEmpty()) {
+    const QString name = model.toString(); // empty for what is not a string
+    if (!model.isString() || name.isEmpty()) {
         if (kind == Kind::Embeddings && model.isUndefined() && m_forwarder->hasDefaultUpstream()) {
             if (!KeyAuthenticator::checkModelScope(ctx, {}))
                 return;
@@ -41,7 +40,6 @@ void ModelRoutes::serve(RequestContext &ctx, Kind kind) const
                                              : QStringLiteral("model must be a non-empty string"),
                          QStringLiteral("model"));
     }
-    const QString name = model.toString();
     if (!KeyAuthenticator::checkModelScope(ctx, name))
         return;
     if (const model::ModelConfig *registered = ctx.snapshot->findModel(name))
@@ -71,52 +69,85 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
     if (kind == Kind::Embeddings)
         return m_forwarder->toModel(ctx, model, std::move(upstreamBody));
     // The model lives in the snapshot, which the admitted context keeps.
-    admitThen(ctx, body.json(), &model, [this, m = &model, upstreamBody](RequestContext &admitted) {
-        m_forwarder->toModel(admitted, *m, upstreamBody);
-    });
+    admitThen(ctx, body.json(), &model, std::move(upstreamBody));
 }
 
 void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const
 {
     ctx.trace->setModel(model::kMockModelName, 0, 0);
     ctx.trace->meterUsage(ctx.request.body);
-    ctx.responder->addHeader("x-obleth-cache", "off");
+    ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
     ctx.trace->setCache(QStringLiteral("off"));
     ctx.trace->announceStart();
     if (kind == Kind::Embeddings)
         return m_mock->serve(ctx.request, ctx.responder, ctx.idHeader());
-    admitThen(ctx, body.json(), nullptr, [mock = m_mock](RequestContext &admitted) {
-        mock->serve(admitted.request, admitted.responder, admitted.idHeader());
-    });
+    admitThen(ctx, body.json(), nullptr, {});
 }
 
+/// A generation request from the moment it asks for admission: its context (taken over from the handler), where it
+/// goes once admitted, and its admission ticket, in one object that the responder owns (HttpResponder::adopt()).
+/// The responder destroys it after the answer's taps have ended, so the trace's settle always finds the ticket;
+/// and when the client goes, the ticket goes with it, giving back its permit or its place in the queue.
+class ModelRoutes::AdmittedRequest final : public http::ResponseWork
+{
+public:
+    AdmittedRequest(const ModelRoutes *routes, RequestContext &&ctx, const model::ModelConfig *model,
+                    QByteArray upstreamBody)
+        : m_routes(routes)
+        , m_ctx(std::move(ctx))
+        , m_model(model)
+        , m_upstreamBody(std::move(upstreamBody))
+    { }
+    Q_DISABLE_COPY_MOVE(AdmittedRequest)
+
+    [[nodiscard]] RequestContext &context() { return m_ctx; }
+    [[nodiscard]] admission::Ticket &ticket() { return m_ticket; }
+
+    void proceed()
+    {
+        // The ticket's token reservation is settled with what the trace counts when the answer ends; the trace is
+        // one of the responder's taps, which end before the responder destroys this (and the ticket).
+        m_ctx.trace->onFinished([ticket = &m_ticket](const model::RequestRecord &r) {
+            ticket->settle(r.promptTokens + r.completionTokens);
+        });
+        if (m_model)
+            m_routes->m_forwarder->toModel(m_ctx, *m_model, std::move(m_upstreamBody));
+        else
+            m_routes->m_mock->serve(m_ctx.request, m_ctx.responder, m_ctx.idHeader());
+    }
+
+    void refuse(int retryAfterSecs, const QString &why) const
+    {
+        http::Headers retry;
+        retry.add("Retry-After", QByteArray::number(retryAfterSecs));
+        m_ctx.error(429, "rate_limited", why, {}, retry);
+    }
+
+private:
+    const ModelRoutes *m_routes;
+    RequestContext m_ctx;
+    const model::ModelConfig *m_model; ///< nullptr: the built-in mock-model
+    QByteArray m_upstreamBody;
+    admission::Ticket m_ticket; ///< last, so that it goes first (its permit may start another request)
+};
+
 void ModelRoutes::admitThen(RequestContext &ctx, const QJsonObject &body, const model::ModelConfig *model,
-                            std::function<void(RequestContext &)> then) const
+                            QByteArray upstreamBody) const
 {
     admission::Admission::Request request;
     request.tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     request.model = model;
     request.tokenEstimate = usage::requestTokenEstimate(body);
     request.requestId = ctx.requestId;
-    // The copies of the context live in the callbacks; admission calls at most one of them, and only while the
-    // responder (the ticket's owner) is alive.
+    http::HttpResponder *responder = ctx.responder;
+    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, std::move(upstreamBody));
+    AdmittedRequest *admitted = owned.get();
+    responder->adopt(std::move(owned));
+    // Admission calls at most one of these, and only while the ticket (with the responder) lives.
     m_admission->admit(
-        *ctx.snapshot, request, ctx.responder,
-        [admitted = ctx, then = std::move(then)](admission::Ticket &ticket) mutable {
-            // The ticket's token reservation is settled with what the trace counts when the answer ends. The trace is
-            // one of the responder's taps, ended in ~HttpResponder's body, before ~QObject deletes the ticket (a
-            // child of the responder): the settle always finds its ticket.
-            admitted.trace->onFinished([ticket = QPointer<admission::Ticket>(&ticket)](const model::RequestRecord &r) {
-                if (ticket)
-                    ticket->settle(r.promptTokens + r.completionTokens);
-            });
-            then(admitted);
-        },
-        [rejected = ctx](int retryAfterSecs, const QString &why) {
-            http::Headers retry;
-            retry.add("Retry-After", QByteArray::number(retryAfterSecs));
-            rejected.error(429, "rate_limited", why, {}, retry);
-        });
+        *admitted->context().snapshot, request, admitted->ticket(),
+        [admitted](admission::Ticket &) { admitted->proceed(); },
+        [admitted](int retryAfterSecs, const QString &why) { admitted->refuse(retryAfterSecs, why); });
 }
 
 } // namespace obleth::dataplane

@@ -2,9 +2,8 @@
 
 #include "model/entities.h"
 
+#include <QByteArray>
 #include <QJsonObject>
-
-#include <functional>
 
 namespace obleth::admission {
 class Admission;
@@ -34,15 +33,20 @@ public:
                 const UpstreamForwarder *forwarder);
 
     enum class Kind { Generation, Embeddings };
+    /// Serves the request. A generation request that asks for admission takes @p ctx over (moves it into the
+    /// object that waits with it): the caller must not use @p ctx afterwards.
     void serve(RequestContext &ctx, Kind kind) const;
 
 private:
+    class AdmittedRequest;
+
     void serveRegistered(RequestContext &ctx, const model::ModelConfig &model, const proxy::RequestBody &body,
                          Kind kind) const;
     void serveMock(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const;
-    /// Waits for the request's admission ticket, then runs @p then; or answers 429.
+    /// Takes @p ctx over and waits for the request's admission ticket, then sends it on to @p model's upstream with
+    /// @p upstreamBody (to the built-in mock-model when @p model is nullptr); or answers 429.
     void admitThen(RequestContext &ctx, const QJsonObject &body, const model::ModelConfig *model,
-                   std::function<void(RequestContext &)> then) const;
+                   QByteArray upstreamBody) const;
 
     admission::Admission *m_admission;
     mock::MockBackend *m_mock;

@@ -8,7 +8,7 @@ namespace obleth::dataplane {
 http::Headers RequestContext::idHeader() const
 {
     http::Headers h;
-    h.add("x-obleth-request-id", requestId);
+    h.add(QByteArrayLiteral("x-obleth-request-id"), requestId); // a literal: no allocation
     return h;
 }
 

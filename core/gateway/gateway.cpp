@@ -163,12 +163,10 @@ void Gateway::start()
     p.history = std::make_unique<usage::RequestHistory>(p.requestLog.get());
     p.monitor = std::make_unique<usage::RequestMonitor>();
     store::RequestLog *requestLog = p.requestLog.get();
+    p.monitor->setRequestLog(requestLog); // each finished record is handed over to the log, not copied
     metrics::Metrics *metrics = &p.metrics;
     connect(p.monitor.get(), &usage::RequestMonitor::requestFinished, requestLog,
-            [requestLog, metrics](const model::RequestRecord &record) {
-                requestLog->append(record);
-                metrics->count(record);
-            });
+            [metrics](const model::RequestRecord &record) { metrics->count(record); });
     p.cache = std::make_unique<cache::ResponseCache>(m_options.cacheMaxBytes);
 
     p.upstream = std::make_unique<proxy::UpstreamClient>();

@@ -40,15 +40,18 @@ void Metrics::Histogram::observe(double secs)
     sum += secs;
 }
 
-QString Metrics::routeOf(const QString &path)
+QString Metrics::routeOf(QByteArrayView path)
 {
-    for (const char *route : {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"}) {
-        if (path == QLatin1String(route))
-            return path;
-    }
-    if (path == QLatin1String("/v1/models") || path.startsWith(QLatin1String("/v1/models/")))
+    // Literals: no string is made per request.
+    if (path == "/v1/chat/completions")
+        return QStringLiteral("/v1/chat/completions");
+    if (path == "/v1/completions")
+        return QStringLiteral("/v1/completions");
+    if (path == "/v1/embeddings")
+        return QStringLiteral("/v1/embeddings");
+    if (path == "/v1/models" || path.startsWith("/v1/models/"))
         return QStringLiteral("/v1/models");
-    if (path == QLatin1String("/mcp") || path.startsWith(QLatin1String("/mcp/")))
+    if (path == "/mcp" || path.startsWith("/mcp/"))
         return QStringLiteral("/mcp");
     return QStringLiteral("other");
 }
@@ -67,7 +70,7 @@ void Metrics::count(const model::RequestRecord &r)
         u.cost += r.cost;
     }
     if (route == QLatin1String("/mcp")) {
-        const QString server = r.path.section(QLatin1Char('/'), 2, 2);
+        const QString server = QString::fromUtf8(r.path.split('/').value(2));
         ++m_mcp[qMakePair(server, r.status)];
     }
 }

@@ -31,7 +31,7 @@ public:
     [[nodiscard]] QByteArray render(const QList<Gauge> &gauges) const;
 
     /// The route label of a path: the OpenAI routes as they are, /mcp for MCP, "other" for the rest.
-    [[nodiscard]] static QString routeOf(const QString &path);
+    [[nodiscard]] static QString routeOf(QByteArrayView path);
 
     static constexpr std::array<double, 14> kBucketsSecs{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                                          1,     2.5,  5,     10,   30,  60,   300};

@@ -22,7 +22,7 @@ struct RequestRecord
     QString keyPrefix;
     QString model; ///< the client-facing model name; empty when the request named none we know
     QByteArray method;
-    QString path;
+    QByteArray path; ///< as requested (normalised, UTF-8, at most 512 bytes); the log stores it as text
     int status = 0; ///< 0: the client went away before an answer started
     qint64 latencyMs = 0;
     qint64 firstByteMs = -1; ///< until the first body byte (or the head, for a body-less answer)
@@ -51,7 +51,7 @@ struct RequestStarted
     QString keyPrefix;
     QString model;
     QByteArray method;
-    QString path;
+    QByteArray path; ///< UTF-8
     HeaderList requestHeaders; ///< masked; only while someone watches
 };
 

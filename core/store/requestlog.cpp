@@ -177,9 +177,10 @@ bool RequestLog::open(const QString &path, QString *error)
     return ok;
 }
 
-void RequestLog::append(const model::RequestRecord &record)
+void RequestLog::append(model::RequestRecord record)
 {
-    m_pending.append(record);
+    // Moved, not copied, from the trace to the log's thread, which also frees it (with what a live view showed).
+    m_pending.append(std::move(record));
     if (m_pending.size() >= kMaxBatch)
         flush();
     else if (!m_flushTimer.isActive())
@@ -191,9 +192,11 @@ void RequestLog::flush()
     m_flushTimer.stop();
     if (m_pending.isEmpty())
         return;
+    const qsizetype size = m_pending.size();
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, batch = std::exchange(m_pending, {})]() mutable {
         worker->write(std::move(batch));
     });
+    m_pending.reserve(size); // the next batch is likely as large: one allocation rather than growing to it
 }
 
 namespace {

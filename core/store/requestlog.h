@@ -27,7 +27,8 @@ public:
     /// Opens the log on its thread (the schema is already there: the gateway opened the database first).
     bool open(const QString &path, QString *error);
 
-    void append(const model::RequestRecord &record);
+    /// Queues @p record for the log's thread (hand it over with std::move: it is not needed here any more).
+    void append(model::RequestRecord record);
 
     template<typename T> using Answer = std::function<void(const QList<T> &rows, const QString &error)>;
     /// Runs a query on the log's thread; @p answer runs on @p context's thread, unless @p context is gone.

@@ -5,7 +5,11 @@
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTimeZone>
 #include <QVariant>
+
+#include <iterator>
+#include <limits>
 
 namespace obleth::store {
 
@@ -33,9 +37,108 @@ QString hourOf(const QDateTime &t)
     return t.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH"));
 }
 
+constexpr qint64 kMsPerHour = 3'600'000;
+constexpr qint64 kMsPerDay = 24 * kMsPerHour;
+
+qint64 floorDiv(qint64 a, qint64 b)
+{
+    return a / b - (a % b < 0 ? 1 : 0);
+}
+
+/// The proleptic Gregorian date of day @p days since 1970-01-01 (H. Hinnant's civil_from_days).
+void civilFromDays(qint64 days, qint64 *year, int *month, int *day)
+{
+    days += 719'468;
+    const qint64 era = floorDiv(days, 146'097);
+    const qint64 dayOfEra = days - era * 146'097;
+    const qint64 yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36'524 - dayOfEra / 146'096) / 365;
+    const qint64 dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+    const qint64 mp = (5 * dayOfYear + 2) / 153;
+    *day = int(dayOfYear - (153 * mp + 2) / 5 + 1);
+    *month = int(mp < 10 ? mp + 3 : mp - 9);
+    *year = yearOfEra + era * 400 + (*month <= 2 ? 1 : 0);
+}
+
+/// Writes "yyyy-MM-ddTHH" (13 characters) for hour @p msecs falls in, when its year has four digits.
+bool writeHour(qint64 msecs, char16_t *out)
+{
+    qint64 year = 0;
+    int month = 0;
+    int day = 0;
+    civilFromDays(floorDiv(msecs, kMsPerDay), &year, &month, &day);
+    if (year < 1 || year > 9999)
+        return false;
+    const int hour = int(floorDiv(msecs, kMsPerHour) - floorDiv(msecs, kMsPerDay) * 24);
+    const auto put = [&out](int value, int digits) {
+        for (int i = digits - 1; i >= 0; --i, value /= 10)
+            out[i] = char16_t(u'0' + value % 10);
+        out += digits;
+    };
+    put(int(year), 4);
+    *out++ = u'-';
+    put(month, 2);
+    *out++ = u'-';
+    put(day, 2);
+    *out++ = u'T';
+    put(hour, 2);
+    return true;
+}
+
+/// What isoTime() writes for a UTC time, "yyyy-MM-ddTHH:mm:ss.zzzZ", without QDateTime's formatter (the log writes
+/// one for every request); isoTime() itself for what this does not cover (no time, a year beyond four digits).
+QString startedAtText(const QDateTime &t)
+{
+    if (!t.isValid())
+        return isoTime(t);
+    const qint64 msecs = t.toMSecsSinceEpoch();
+    char16_t text[24];
+    if (!writeHour(msecs, text))
+        return isoTime(t);
+    const qint64 inHour = msecs - floorDiv(msecs, kMsPerHour) * kMsPerHour;
+    const int minute = int(inHour / 60'000);
+    const int second = int(inHour / 1000 % 60);
+    const int ms = int(inHour % 1000);
+    text[13] = u':';
+    text[14] = char16_t(u'0' + minute / 10);
+    text[15] = char16_t(u'0' + minute % 10);
+    text[16] = u':';
+    text[17] = char16_t(u'0' + second / 10);
+    text[18] = char16_t(u'0' + second % 10);
+    text[19] = u'.';
+    text[20] = char16_t(u'0' + ms / 100);
+    text[21] = char16_t(u'0' + ms / 10 % 10);
+    text[22] = char16_t(u'0' + ms % 10);
+    text[23] = u'Z';
+    return QString(reinterpret_cast<const QChar *>(text), 24);
+}
+
+/// The hour a usage total counts in, as hours since the epoch; kNoHour for a record without a valid time.
+constexpr qint64 kNoHour = std::numeric_limits<qint64>::min();
+qint64 hourIndexOf(const QDateTime &t)
+{
+    return t.isValid() ? floorDiv(t.toMSecsSinceEpoch(), kMsPerHour) : kNoHour;
+}
+
+/// hourOf() for an hour index: "yyyy-MM-ddTHH".
+QString hourText(qint64 hour)
+{
+    if (hour == kNoHour)
+        return hourOf(QDateTime());
+    char16_t text[13];
+    if (!writeHour(hour * kMsPerHour, text))
+        return hourOf(QDateTime::fromMSecsSinceEpoch(hour * kMsPerHour, QTimeZone::utc()));
+    return QString(reinterpret_cast<const QChar *>(text), 13);
+}
+
+const QVariant &nullText()
+{
+    static const QVariant null(QMetaType::fromType<QString>());
+    return null;
+}
+
 QVariant textOrNull(const QString &s)
 {
-    return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
+    return s.isEmpty() ? nullText() : QVariant(s);
 }
 
 QString errorText(const QSqlError &e)
@@ -64,7 +167,7 @@ QSqlQuery select(const QSqlDatabase &db, const QString &sql, const QVariantList 
 
 struct UsageKey
 {
-    QString hour;
+    qint64 hour; ///< hourIndexOf()
     QString tenantId;
     QString model;
     friend bool operator==(const UsageKey &a, const UsageKey &b)
@@ -76,17 +179,132 @@ size_t qHash(const UsageKey &k, size_t seed = 0)
 {
     return qHashMulti(seed, k.hour, k.tenantId, k.model);
 }
+
+/// The request_log columns in the order bound. Each value is bound by its placeholder's name, ":v<column>": QtSql
+/// binds by name without building a string, by position with one (20 a row). One row a statement: a statement
+/// of several rows measured slower.
+constexpr const char *kColumns[]
+    = {"id",       "started_at", "tenant_id", "tenant",        "key_prefix",        "model",     "method", "path",
+       "status",   "latency_ms", "ttfb_ms",   "prompt_tokens", "completion_tokens", "estimated", "cost",   "streamed",
+       "bytes_in", "bytes_out",  "cache",     "error"};
+constexpr int kColumnCount = int(std::size(kColumns));
+constexpr int kUsageColumnCount = 9;
+
+/// ":v0", ":v1", ...: the names of the values of one statement, made once.
+const QList<QString> &placeholders()
+{
+    static const QList<QString> names = [] {
+        QList<QString> out;
+        for (int i = 0; i < kColumnCount; ++i)
+            out.append(QStringLiteral(":v") + QString::number(i));
+        return out;
+    }();
+    return names;
+}
+
+/// INSERT INTO request_log of one row.
+QString insertSql()
+{
+    QString sql = QStringLiteral("INSERT INTO request_log (");
+    for (int c = 0; c < kColumnCount; ++c)
+        sql += (c ? QStringLiteral(", ") : QString()) + QLatin1String(kColumns[c]);
+    sql += QStringLiteral(") VALUES (");
+    for (int c = 0; c < kColumnCount; ++c)
+        sql += (c ? QStringLiteral(",") : QString()) + placeholders().at(c);
+    return sql + u')';
+}
+
+/// The upsert of one usage total into usage_hourly or usage_daily.
+QString upsertSql(bool daily)
+{
+    QString sql = QStringLiteral(
+                      "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
+                      " estimated_requests) VALUES (")
+                      .arg(daily ? QStringLiteral("usage_daily") : QStringLiteral("usage_hourly"),
+                           daily ? QStringLiteral("day") : QStringLiteral("hour"));
+    for (int c = 0; c < kUsageColumnCount; ++c)
+        sql += (c ? QStringLiteral(",") : QString()) + placeholders().at(c);
+    sql += QStringLiteral(
+               ") ON CONFLICT (%1, tenant_id, model) DO UPDATE SET"
+               " tenant = excluded.tenant, requests = requests + excluded.requests,"
+               " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+               " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
+               " estimated_requests = estimated_requests + excluded.estimated_requests")
+               .arg(daily ? QStringLiteral("day") : QStringLiteral("hour"));
+    return sql;
+}
+
+/// Binds @p r's values to @p q (the insert).
+void bindRow(QSqlQuery &q, const model::RequestRecord &r)
+{
+    // The methods the data plane sees, as text once and for all.
+    static const QString kPost = QStringLiteral("POST");
+    static const QString kGet = QStringLiteral("GET");
+    const QString *name = placeholders().constData();
+    q.bindValue(name[0], QString::fromLatin1(r.id));
+    q.bindValue(name[1], startedAtText(r.startedAt));
+    q.bindValue(name[2], textOrNull(r.tenantId));
+    q.bindValue(name[3], textOrNull(r.tenantName));
+    q.bindValue(name[4], textOrNull(r.keyPrefix));
+    q.bindValue(name[5], textOrNull(r.model));
+    q.bindValue(name[6], r.method == "POST" ? kPost : r.method == "GET" ? kGet : QString::fromLatin1(r.method));
+    q.bindValue(name[7], QString::fromUtf8(r.path));
+    q.bindValue(name[8], r.status);
+    q.bindValue(name[9], r.latencyMs);
+    q.bindValue(name[10], r.firstByteMs >= 0 ? QVariant(r.firstByteMs) : QVariant(QMetaType::fromType<qint64>()));
+    q.bindValue(name[11], r.promptTokens);
+    q.bindValue(name[12], r.completionTokens);
+    q.bindValue(name[13], int(r.estimated));
+    q.bindValue(name[14], r.cost);
+    q.bindValue(name[15], int(r.streamed));
+    q.bindValue(name[16], r.bytesIn);
+    q.bindValue(name[17], r.bytesOut);
+    q.bindValue(name[18], textOrNull(r.cache));
+    q.bindValue(name[19], textOrNull(r.error));
+}
 } // namespace
+
+/// The statements every write uses, prepared once for the connection and kept; dropped after an error, so that the
+/// next write prepares them afresh.
+struct RequestLogStore::Statements
+{
+    explicit Statements(const QSqlDatabase &db)
+        : insert(db)
+        , hourly(db)
+        , daily(db)
+    { }
+
+    bool prepare(QString *error)
+    {
+        for (auto [q, sql] : {std::pair{&insert, insertSql()}, std::pair{&hourly, upsertSql(false)},
+                              std::pair{&daily, upsertSql(true)}}) {
+            if (!q->prepare(sql))
+                return fail(*q, error);
+        }
+        return true;
+    }
+
+    QSqlQuery insert;
+    QSqlQuery hourly;
+    QSqlQuery daily;
+};
 
 RequestLogStore::RequestLogStore(QSqlDatabase db)
     : m_db(std::move(db))
 { }
 
+RequestLogStore::~RequestLogStore() = default;
+
 bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *error)
 {
     if (batch.isEmpty())
         return true;
-    QHash<UsageKey, UsageRow> totals;
+    if (!m_statements) {
+        auto statements = std::make_unique<Statements>(m_db);
+        if (!statements->prepare(error))
+            return false;
+        m_statements = std::move(statements);
+    }
     if (!m_db.transaction()) {
         *error = errorText(m_db.lastError());
         return false;
@@ -94,39 +312,18 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
     auto rollback = [&](const QSqlQuery &q) {
         fail(q, error);
         m_db.rollback();
+        m_statements.reset(); // prepared again by the next write
         return false;
     };
-    QSqlQuery insert(m_db);
-    insert.prepare(QStringLiteral(
-        "INSERT INTO request_log (id, started_at, tenant_id, tenant, key_prefix, model, method, path, status,"
-        " latency_ms, ttfb_ms, prompt_tokens, completion_tokens, estimated, cost, streamed, bytes_in, bytes_out,"
-        " cache, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    Statements &s = *m_statements;
+    QHash<UsageKey, UsageRow> totals;
     for (const model::RequestRecord &r : batch) {
-        insert.addBindValue(QString::fromLatin1(r.id));
-        insert.addBindValue(isoTime(r.startedAt));
-        insert.addBindValue(textOrNull(r.tenantId));
-        insert.addBindValue(textOrNull(r.tenantName));
-        insert.addBindValue(textOrNull(r.keyPrefix));
-        insert.addBindValue(textOrNull(r.model));
-        insert.addBindValue(QString::fromLatin1(r.method));
-        insert.addBindValue(r.path);
-        insert.addBindValue(r.status);
-        insert.addBindValue(r.latencyMs);
-        insert.addBindValue(r.firstByteMs >= 0 ? QVariant(r.firstByteMs) : QVariant(QMetaType::fromType<qint64>()));
-        insert.addBindValue(r.promptTokens);
-        insert.addBindValue(r.completionTokens);
-        insert.addBindValue(int(r.estimated));
-        insert.addBindValue(r.cost);
-        insert.addBindValue(int(r.streamed));
-        insert.addBindValue(r.bytesIn);
-        insert.addBindValue(r.bytesOut);
-        insert.addBindValue(textOrNull(r.cache));
-        insert.addBindValue(textOrNull(r.error));
-        if (!insert.exec())
-            return rollback(insert);
+        bindRow(s.insert, r);
+        if (!s.insert.exec())
+            return rollback(s.insert);
         if (r.tenantId.isEmpty() || r.model.isEmpty())
             continue;
-        UsageRow &t = totals[UsageKey{hourOf(r.startedAt), r.tenantId, r.model}];
+        UsageRow &t = totals[UsageKey{hourIndexOf(r.startedAt), r.tenantId, r.model}];
         t.tenant = r.tenantName;
         t.requests += 1;
         t.promptTokens += r.promptTokens;
@@ -135,35 +332,27 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         t.estimatedRequests += r.estimated ? 1 : 0;
     }
     // The same totals by the hour (for `since`) and by the day (so that long ranges stay fast).
-    for (const char *table : {"usage_hourly", "usage_daily"}) {
-        const bool daily = qstrcmp(table, "usage_daily") == 0;
-        QSqlQuery upsert(m_db);
-        upsert.prepare(
-            QStringLiteral(
-                "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
-                " estimated_requests) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (%2, tenant_id, model) DO UPDATE SET"
-                " tenant = excluded.tenant, requests = requests + excluded.requests,"
-                " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-                " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
-                " estimated_requests = estimated_requests + excluded.estimated_requests")
-                .arg(QLatin1String(table), daily ? QStringLiteral("day") : QStringLiteral("hour")));
-        for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
-            upsert.addBindValue(daily ? it.key().hour.left(10) : it.key().hour);
-            upsert.addBindValue(it.key().tenantId);
-            upsert.addBindValue(it->tenant);
-            upsert.addBindValue(it.key().model);
-            upsert.addBindValue(it->requests);
-            upsert.addBindValue(it->promptTokens);
-            upsert.addBindValue(it->completionTokens);
-            upsert.addBindValue(it->cost);
-            upsert.addBindValue(it->estimatedRequests);
-            if (!upsert.exec())
-                return rollback(upsert);
+    const QString *name = placeholders().constData();
+    for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
+        const QString hour = hourText(it.key().hour);
+        for (QSqlQuery *upsert : {&s.hourly, &s.daily}) {
+            upsert->bindValue(name[0], upsert == &s.daily ? hour.left(10) : hour);
+            upsert->bindValue(name[1], it.key().tenantId);
+            upsert->bindValue(name[2], it->tenant);
+            upsert->bindValue(name[3], it.key().model);
+            upsert->bindValue(name[4], it->requests);
+            upsert->bindValue(name[5], it->promptTokens);
+            upsert->bindValue(name[6], it->completionTokens);
+            upsert->bindValue(name[7], it->cost);
+            upsert->bindValue(name[8], it->estimatedRequests);
+            if (!upsert->exec())
+                return rollback(*upsert);
         }
     }
     if (!m_db.commit()) {
         *error = errorText(m_db.lastError());
         m_db.rollback();
+        m_statements.reset();
         return false;
     }
     return true;
@@ -247,7 +436,7 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
         r.keyPrefix = q.value(5).toString();
         r.model = q.value(6).toString();
         r.method = q.value(7).toString().toLatin1();
-        r.path = q.value(8).toString();
+        r.path = q.value(8).toString().toUtf8();
         r.status = q.value(9).toInt();
         r.latencyMs = q.value(10).toLongLong();
         r.firstByteMs = q.value(11).isNull() ? -1 : q.value(11).toLongLong();

@@ -5,6 +5,8 @@
 #include <QList>
 #include <QSqlDatabase>
 
+#include <memory>
+
 namespace obleth::store {
 
 /// The start of the error text of a read or write that another program's lock on the database held up past the
@@ -69,7 +71,11 @@ class RequestLogStore final
 public:
     /// @p db is an open obleth database, used only on the calling thread.
     explicit RequestLogStore(QSqlDatabase db);
+    ~RequestLogStore();
+    Q_DISABLE_COPY_MOVE(RequestLogStore)
 
+    /// Adds @p batch and its usage totals in one transaction (all or nothing). The statements are prepared with
+    /// the first write and kept for the next.
     bool write(const QList<model::RequestRecord> &batch, QString *error);
     /// Deletes rows past @p retention, at most @p maxDeletes at a time; returns how many went (-1 on error).
     qint64 prune(const Retention &retention, const QDateTime &now, qint64 maxDeletes, QString *error);
@@ -81,7 +87,10 @@ public:
     bool setRetention(const Retention &retention, QString *error);
 
 private:
+    struct Statements;
+
     QSqlDatabase m_db;
+    std::unique_ptr<Statements> m_statements; ///< prepared by the first write; dropped after an error
 };
 
 } // namespace obleth::store

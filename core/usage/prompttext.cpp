@@ -6,21 +6,20 @@
 namespace obleth::usage {
 
 namespace {
-void collect(const QJsonValue &v, QString *out)
+/// Calls @p each with every string of the prompt, in order.
+template<typename Each> void forEachString(const QJsonValue &v, const Each &each)
 {
     if (v.isString()) {
-        if (!out->isEmpty())
-            *out += QLatin1Char(' ');
-        *out += v.toString();
+        each(v.toString());
     } else if (v.isArray()) {
         const QJsonArray a = v.toArray();
         for (const QJsonValue &item : a)
-            collect(item, out);
+            forEachString(item, each);
     } else if (v.isObject()) {
         // a chat message {role, content} or a content part {type, text}
         const QJsonObject o = v.toObject();
-        collect(o.value(QStringLiteral("content")), out);
-        collect(o.value(QStringLiteral("text")), out);
+        forEachString(o.value(QStringLiteral("content")), each);
+        forEachString(o.value(QStringLiteral("text")), each);
     }
 }
 } // namespace
@@ -28,8 +27,19 @@ void collect(const QJsonValue &v, QString *out)
 QString promptText(const QJsonValue &messagesOrPrompt)
 {
     QString text;
-    collect(messagesOrPrompt, &text);
+    forEachString(messagesOrPrompt, [&text](const QString &s) {
+        if (!text.isEmpty())
+            text += QLatin1Char(' ');
+        text += s;
+    });
     return text;
+}
+
+qsizetype promptTextSize(const QJsonValue &messagesOrPrompt)
+{
+    qsizetype size = 0;
+    forEachString(messagesOrPrompt, [&size](const QString &s) { size += (size > 0 ? 1 : 0) + s.size(); });
+    return size;
 }
 
 } // namespace obleth::usage

@@ -24,7 +24,7 @@ QJsonObject toJson(const model::RequestRecord &r)
         {QStringLiteral("key_prefix"), textOrNull(r.keyPrefix)},
         {QStringLiteral("model"), textOrNull(r.model)},
         {QStringLiteral("method"), QString::fromLatin1(r.method)},
-        {QStringLiteral("path"), r.path},
+        {QStringLiteral("path"), QString::fromUtf8(r.path)},
         {QStringLiteral("status"), r.status},
         {QStringLiteral("latency_ms"), double(r.latencyMs)},
         {QStringLiteral("ttfb_ms"), r.firstByteMs >= 0 ? QJsonValue(double(r.firstByteMs)) : QJsonValue()},
@@ -46,7 +46,7 @@ QJsonObject toJson(const model::RequestStarted &s)
         {QStringLiteral("id"), QString::fromLatin1(s.id)},         {QStringLiteral("started_at"), isoTime(s.startedAt)},
         {QStringLiteral("tenant_id"), textOrNull(s.tenantId)},     {QStringLiteral("tenant"), textOrNull(s.tenantName)},
         {QStringLiteral("key_prefix"), textOrNull(s.keyPrefix)},   {QStringLiteral("model"), textOrNull(s.model)},
-        {QStringLiteral("method"), QString::fromLatin1(s.method)}, {QStringLiteral("path"), s.path},
+        {QStringLiteral("method"), QString::fromLatin1(s.method)}, {QStringLiteral("path"), QString::fromUtf8(s.path)},
     };
 }
 

@@ -1,5 +1,9 @@
 #include "requestmonitor.h"
 
+#include "store/requestlog.h"
+
+#include <QMetaMethod>
+
 namespace obleth::usage {
 
 RequestMonitor::RequestMonitor(QObject *parent)
@@ -8,6 +12,25 @@ RequestMonitor::RequestMonitor(QObject *parent)
     qRegisterMetaType<model::RequestRecord>();
     qRegisterMetaType<model::RequestStarted>();
     qRegisterMetaType<model::RequestProgress>();
+}
+
+bool RequestMonitor::anyoneHearsStarts() const
+{
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&RequestMonitor::requestStarted);
+    return isSignalConnected(signal);
+}
+
+bool RequestMonitor::anyoneHearsProgress() const
+{
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&RequestMonitor::requestProgress);
+    return isSignalConnected(signal);
+}
+
+void RequestMonitor::announceFinished(model::RequestRecord &&record)
+{
+    Q_EMIT requestFinished(record);
+    if (m_log)
+        m_log->append(std::move(record));
 }
 
 } // namespace obleth::usage

@@ -6,11 +6,16 @@
 
 #include <atomic>
 
+namespace obleth::store {
+class RequestLog;
+}
+
 namespace obleth::usage {
 
-/// Where every data-plane request is announced as it starts, progresses and finishes: the request log,
-/// the metrics, /api/v1/events and the GUI all listen here. Lives in the gateway thread; listeners in
-/// other threads get queued copies.
+/// Where every data-plane request is announced as it starts, progresses and finishes: the metrics,
+/// /api/v1/events and the GUI listen here, and the request log keeps every finished record. Lives in the gateway
+/// thread; listeners in other threads get queued copies. Starts and progress are worth building only while someone
+/// listens (anyoneHearsStarts(), anyoneHearsProgress()): nobody does in a gateway without a window or event stream.
 class RequestMonitor final : public QObject
 {
     Q_OBJECT
@@ -25,9 +30,17 @@ public:
     void watchProgress() { ++m_progressWatchers; }
     void unwatchProgress() { --m_progressWatchers; }
 
+    /// The request log, which gets every finished record after the listeners heard of it (handed over, not copied).
+    void setRequestLog(store::RequestLog *log) { m_log = log; }
+
+    /// Someone is connected to requestStarted() / requestProgress() (from any thread).
+    [[nodiscard]] bool anyoneHearsStarts() const;
+    [[nodiscard]] bool anyoneHearsProgress() const;
+
     void announceStarted(const model::RequestStarted &started) { Q_EMIT requestStarted(started); }
     void announceProgress(const model::RequestProgress &progress) { Q_EMIT requestProgress(progress); }
-    void announceFinished(const model::RequestRecord &record) { Q_EMIT requestFinished(record); }
+    /// Emits requestFinished(), then hands @p record to the request log.
+    void announceFinished(model::RequestRecord &&record);
     /// The gateway is shutting down: live views end their streams.
     void announceClosing() { Q_EMIT closing(); }
 
@@ -39,6 +52,7 @@ Q_SIGNALS:
 
 private:
     std::atomic<int> m_progressWatchers{0};
+    store::RequestLog *m_log = nullptr;
 };
 
 } // namespace obleth::usage

@@ -49,7 +49,7 @@ RequestTrace::RequestTrace(RequestMonitor *monitor, const http::HttpRequest &req
     m_record.id = id;
     m_record.startedAt = QDateTime::currentDateTimeUtc();
     m_record.method = request.method;
-    m_record.path = QString::fromUtf8(request.path.left(512));
+    m_record.path = request.path.left(512); // shared, not copied (the log's thread makes it text)
     m_record.bytesIn = request.body.size();
 }
 
@@ -82,6 +82,8 @@ void RequestTrace::announceStart()
     if (m_started)
         return;
     m_started = true;
+    if (!m_monitor->anyoneHearsStarts())
+        return;
     m_monitor->announceStarted(model::RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId,
                                                      m_record.tenantName, m_record.keyPrefix, m_record.model,
                                                      m_record.method, m_record.path, m_record.requestHeaders});
@@ -119,6 +121,14 @@ void RequestTrace::responseBody(const QByteArray &data)
 
 void RequestTrace::reportProgress(bool force)
 {
+    if (!m_monitor->anyoneHearsProgress()) {
+        if (m_liveText) { // the watchers left: the text is no longer collected (a JSON parse per chunk) nor kept
+            m_liveText = false;
+            m_meter->setCollectText(false);
+            [[maybe_unused]] const QString dropped = m_meter->takeText();
+        }
+        return;
+    }
     const qint64 now = m_clock.elapsed();
     if (!force && m_lastProgressMs >= 0 && now - m_lastProgressMs < kProgressIntervalMs)
         return;
@@ -156,9 +166,9 @@ void RequestTrace::responseEnd(bool complete)
         m_record.error = QStringLiteral("http_%1").arg(m_record.status);
     if (m_record.error.isEmpty() && !complete)
         m_record.error = m_record.status == 0 ? QStringLiteral("client_gone") : QStringLiteral("incomplete");
-    for (const auto &callback : m_onFinished)
-        callback(m_record);
-    m_monitor->announceFinished(m_record);
+    if (m_onFinished)
+        m_onFinished(m_record);
+    m_monitor->announceFinished(std::move(m_record)); // not needed here any more
 }
 
 } // namespace obleth::usage

@@ -8,7 +8,6 @@
 
 #include <functional>
 #include <optional>
-#include <vector>
 
 namespace obleth::http {
 struct HttpRequest;
@@ -21,6 +20,7 @@ class RequestMonitor;
 /// Follows one data-plane request from arrival to its last byte and reports it to the RequestMonitor:
 /// started, progress (streams), finished (the request log's record, with tokens and cost). It taps the
 /// response, so it sees every answer the same way whoever writes it. Owned by the request's responder.
+/// Starts and progress are built only while someone listens; the finished record is handed over, not copied.
 class RequestTrace final : public http::ResponseTap
 {
 public:
@@ -39,12 +39,9 @@ public:
     void setError(const QString &error) { m_record.error = error; }
     /// Announces the start now (else it is announced with the answer's head).
     void announceStart();
-    /// Adds a callback that runs once the record is complete, before it is announced (the admission ticket settles
-    /// the token budget here); callbacks run in the order added.
-    void onFinished(std::function<void(const model::RequestRecord &)> callback)
-    {
-        m_onFinished.push_back(std::move(callback));
-    }
+    /// Sets what runs once the record is complete, before it is announced (the admission ticket settles the token
+    /// budget here). One callback: a second replaces the first.
+    void onFinished(std::function<void(const model::RequestRecord &)> callback) { m_onFinished = std::move(callback); }
 
     void responseHead(int status, http::Headers &headers) override;
     void responseBody(const QByteArray &data) override;
@@ -66,7 +63,7 @@ private:
     qint64 m_lastProgressMs = -1;
     qint64 m_progressBytes = 0;
     bool m_liveText = false;
-    std::vector<std::function<void(const model::RequestRecord &)>> m_onFinished;
+    std::function<void(const model::RequestRecord &)> m_onFinished;
 };
 
 } // namespace obleth::usage

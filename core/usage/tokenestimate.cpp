@@ -13,8 +13,8 @@ qint64 tokensForChars(qint64 chars)
 
 qint64 promptTokenEstimate(const QJsonObject &request)
 {
-    return tokensForChars(promptText(request.value(QStringLiteral("messages"))).size()
-                          + promptText(request.value(QStringLiteral("prompt"))).size());
+    return tokensForChars(promptTextSize(request.value(QStringLiteral("messages")))
+                          + promptTextSize(request.value(QStringLiteral("prompt"))));
 }
 
 qint64 requestTokenEstimate(const QJsonObject &request)

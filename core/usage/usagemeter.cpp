@@ -8,8 +8,10 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 namespace obleth::usage {
@@ -53,7 +55,7 @@ const Needle kUsage("\"usage\"");
 /// The text of the object that @p json's "usage" key holds, found without parsing the rest of the document
 /// (an answer's usage sits at its end); empty when there is none. Inside JSON strings quotes are escaped, so
 /// an unescaped `"usage"` followed by a colon is a key.
-QByteArray usageObjectIn(const QByteArray &json)
+QByteArrayView usageObjectIn(QByteArrayView json)
 {
     const auto skipSpace = [&json](qsizetype i) {
         while (i < json.size() && (json.at(i) == ' ' || json.at(i) == '\n' || json.at(i) == '\r' || json.at(i) == '\t'))
@@ -61,7 +63,7 @@ QByteArray usageObjectIn(const QByteArray &json)
         return i;
     };
     for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0;
-         at = at > 0 ? json.lastIndexOf("\"usage\"", at - 1) : -1) {
+         at = at > 0 ? json.first(at - 1 + 7).lastIndexOf("\"usage\"") : -1) {
         if (at > 0 && json.at(at - 1) == '\\')
             continue;
         qsizetype i = skipSpace(at + 7);
@@ -75,12 +77,183 @@ QByteArray usageObjectIn(const QByteArray &json)
             if (json.at(j) == '{')
                 ++depth;
             else if (json.at(j) == '}' && --depth == 0)
-                return json.mid(i, j - i + 1);
+                return json.sliced(i, j - i + 1);
         }
         return {};
     }
     return {};
 }
+
+/// Reads the two counts out of the text of a usage object without a JSON parser (which costs several allocations
+/// per answer), giving what QJsonDocument would: for the plain JSON usage objects are in practice, checked whole,
+/// byte by byte. Anything it does not take on (an escape, a byte outside printable ASCII, an exponent, a long
+/// number, deep nesting, a count's key twice, anything that is not JSON) leaves the answer to QJsonDocument.
+class PlainUsageReader
+{
+public:
+    enum class Result { Found, None, Unsure };
+
+    explicit PlainUsageReader(QByteArrayView text)
+        : m_text(text)
+    { }
+
+    /// Found: @p prompt and @p completion are what QJsonDocument's prompt_tokens and completion_tokens toDouble()
+    /// give; None: prompt_tokens is missing or not a number.
+    Result read(double *prompt, double *completion)
+    {
+        if (!object(0) || (skipSpace(), m_at != m_text.size()))
+            return Result::Unsure;
+        if (m_promptSeen > 1 || m_completionSeen > 1)
+            return Result::Unsure;
+        if (!m_prompt)
+            return Result::None;
+        *prompt = *m_prompt;
+        *completion = m_completion.value_or(0);
+        return Result::Found;
+    }
+
+private:
+    static constexpr int kMaxDepth = 32;
+    static constexpr qsizetype kMaxNumber = 15; ///< characters: exactly a qint64 or a double, for Qt as for us
+
+    void skipSpace()
+    {
+        while (m_at < m_text.size()) {
+            const char c = m_text.at(m_at);
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+                break;
+            ++m_at;
+        }
+    }
+    bool take(char c)
+    {
+        skipSpace();
+        if (m_at < m_text.size() && m_text.at(m_at) == c) {
+            ++m_at;
+            return true;
+        }
+        return false;
+    }
+    /// A string of printable ASCII without escapes; @p out is its text.
+    bool string(QByteArrayView *out)
+    {
+        if (!take('"'))
+            return false;
+        const qsizetype start = m_at;
+        for (; m_at < m_text.size(); ++m_at) {
+            const char c = m_text.at(m_at);
+            if (c == '"') {
+                *out = m_text.sliced(start, m_at - start);
+                ++m_at;
+                return true;
+            }
+            if (c < 0x20 || c > 0x7e || c == '\\')
+                return false;
+        }
+        return false;
+    }
+    /// -?(0|[1-9][0-9]*)(.[0-9]+)? of at most kMaxNumber characters.
+    bool number(double *out)
+    {
+        const qsizetype start = m_at;
+        const auto digits = [this] {
+            const qsizetype from = m_at;
+            while (m_at < m_text.size() && m_text.at(m_at) >= '0' && m_text.at(m_at) <= '9')
+                ++m_at;
+            return m_at - from;
+        };
+        if (m_at < m_text.size() && m_text.at(m_at) == '-')
+            ++m_at;
+        const qsizetype intStart = m_at;
+        const qsizetype intDigits = digits();
+        if (intDigits == 0 || (intDigits > 1 && m_text.at(intStart) == '0'))
+            return false;
+        if (m_at < m_text.size() && m_text.at(m_at) == '.') {
+            ++m_at;
+            if (digits() == 0)
+                return false;
+        }
+        if (m_at < m_text.size() && (m_text.at(m_at) == 'e' || m_text.at(m_at) == 'E'))
+            return false;
+        if (m_at - start > kMaxNumber)
+            return false;
+        const char *first = m_text.data() + start;
+        const char *last = m_text.data() + m_at;
+        const auto [end, error] = std::from_chars(first, last, *out, std::chars_format::fixed);
+        return error == std::errc() && end == last;
+    }
+    /// Any value; @p number gets it when it is a number (else it stays empty).
+    bool value(int depth, std::optional<double> *number)
+    {
+        skipSpace();
+        if (m_at >= m_text.size())
+            return false;
+        const char c = m_text.at(m_at);
+        if (c == '{')
+            return object(depth + 1);
+        if (c == '[')
+            return array(depth + 1);
+        if (c == '"') {
+            QByteArrayView ignored;
+            return string(&ignored);
+        }
+        for (const QByteArrayView word : {QByteArrayView("true"), QByteArrayView("false"), QByteArrayView("null")}) {
+            if (m_text.sliced(m_at).startsWith(word)) {
+                m_at += word.size();
+                return true;
+            }
+        }
+        double n = 0;
+        if (!this->number(&n))
+            return false;
+        if (number)
+            *number = n;
+        return true;
+    }
+    bool array(int depth)
+    {
+        if (depth > kMaxDepth || !take('['))
+            return false;
+        if (take(']'))
+            return true;
+        do {
+            if (!value(depth, nullptr))
+                return false;
+        } while (take(','));
+        return take(']');
+    }
+    /// An object; at depth 0 (the usage object itself) its counts are kept.
+    bool object(int depth)
+    {
+        if (depth > kMaxDepth || !take('{'))
+            return false;
+        if (take('}'))
+            return true;
+        do {
+            QByteArrayView key;
+            if (!string(&key) || !take(':'))
+                return false;
+            std::optional<double> n;
+            if (!value(depth, &n))
+                return false;
+            if (depth == 0 && key == "prompt_tokens") {
+                ++m_promptSeen;
+                m_prompt = n;
+            } else if (depth == 0 && key == "completion_tokens") {
+                ++m_completionSeen;
+                m_completion = n;
+            }
+        } while (take(','));
+        return take('}');
+    }
+
+    QByteArrayView m_text;
+    qsizetype m_at = 0;
+    std::optional<double> m_prompt;
+    std::optional<double> m_completion;
+    int m_promptSeen = 0;
+    int m_completionSeen = 0;
+};
 } // namespace
 
 UsageMeter::UsageMeter(const QByteArray &requestBody)
@@ -157,19 +330,32 @@ void UsageMeter::sseLine(std::string_view line)
     }
     // Only a chunk with real usage is worth a JSON parse (some servers send "usage":null in every chunk).
     if (kUsage.in(line) != std::string_view::npos)
-        readUsage(json());
+        readUsage(QByteArrayView(line.data(), qsizetype(line.size())));
 }
 
-bool UsageMeter::readUsage(const QByteArray &json)
+bool UsageMeter::readUsage(QByteArrayView json)
 {
-    const QJsonObject usage = QJsonDocument::fromJson(usageObjectIn(json)).object();
-    if (!usage.value(QStringLiteral("prompt_tokens")).isDouble())
+    const QByteArrayView object = usageObjectIn(json);
+    if (object.isEmpty())
         return false;
+    double prompt = 0;
+    double completion = 0;
+    switch (PlainUsageReader(object).read(&prompt, &completion)) {
+    case PlainUsageReader::Result::Found: break;
+    case PlainUsageReader::Result::None: return false;
+    case PlainUsageReader::Result::Unsure: {
+        const QJsonObject usage = QJsonDocument::fromJson(object.toByteArray()).object();
+        if (!usage.value(QStringLiteral("prompt_tokens")).isDouble())
+            return false;
+        prompt = usage.value(QStringLiteral("prompt_tokens")).toDouble();
+        completion = usage.value(QStringLiteral("completion_tokens")).toDouble();
+        break;
+    }
+    }
     // The upstream's numbers, held to what a count can be (a cast of 1e300 is undefined; a negative count
     // would credit the token buckets).
-    m_count.promptTokens = qint64(std::clamp(usage.value(QStringLiteral("prompt_tokens")).toDouble(), 0.0, 0x1p53));
-    m_count.completionTokens
-        = qint64(std::clamp(usage.value(QStringLiteral("completion_tokens")).toDouble(), 0.0, 0x1p53));
+    m_count.promptTokens = qint64(std::clamp(prompt, 0.0, 0x1p53));
+    m_count.completionTokens = qint64(std::clamp(completion, 0.0, 0x1p53));
     m_reported = true;
     return true;
 }

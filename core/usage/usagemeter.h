@@ -44,7 +44,7 @@ public:
 private:
     void sseLine(std::string_view line);
     /// Takes the `usage` object of @p json; false when it has none.
-    bool readUsage(const QByteArray &json);
+    bool readUsage(QByteArrayView json);
 
     QByteArray m_request;
     bool m_streaming = false;

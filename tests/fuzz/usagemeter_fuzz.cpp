@@ -4,11 +4,17 @@
 // The payload is the response body; the control bytes say how it is cut into the pieces the upstream delivers
 // (fuzzinput.h). Flag bit 3 clear: an SSE stream (bit 4: also collect the generated text); set: a JSON body.
 // Invariants: no crash, no undefined behaviour; the same tokens (and text) however the stream is cut; counts
-// are never negative nor beyond 2^53, whatever the upstream reports.
+// are never negative nor beyond 2^53, whatever the upstream reports; and a JSON body's usage is what
+// QJsonDocument reads from it (the meter reads plain usage objects without it).
 
 #include "fuzzinput.h"
 
 #include "usage/usagemeter.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
 
 using obleth::fuzz::Input;
 using obleth::usage::TokenCount;
@@ -55,6 +61,52 @@ Result run(const QList<QByteArray> &pieces, const Input &in)
     return r;
 }
 
+/// The usage object's text as the meter finds it: after the last unescaped "usage" key, braces matched.
+QByteArray usageObjectIn(const QByteArray &json)
+{
+    const auto skipSpace = [&json](qsizetype i) {
+        while (i < json.size() && (json.at(i) == ' ' || json.at(i) == '\n' || json.at(i) == '\r' || json.at(i) == '\t'))
+            ++i;
+        return i;
+    };
+    for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0;
+         at = at > 0 ? json.lastIndexOf("\"usage\"", at - 1) : -1) {
+        if (at > 0 && json.at(at - 1) == '\\')
+            continue;
+        qsizetype i = skipSpace(at + 7);
+        if (i >= json.size() || json.at(i) != ':')
+            continue;
+        i = skipSpace(i + 1);
+        if (i >= json.size() || json.at(i) != '{')
+            return {};
+        int depth = 0;
+        for (qsizetype j = i; j < json.size(); ++j) {
+            if (json.at(j) == '{')
+                ++depth;
+            else if (json.at(j) == '}' && --depth == 0)
+                return json.mid(i, j - i + 1);
+        }
+        return {};
+    }
+    return {};
+}
+
+/// The reference for a JSON body: its usage object as QJsonDocument reads it.
+void checkAgainstQJsonDocument(const QByteArray &body, const TokenCount &count)
+{
+    if (body.size() > UsageMeter::kMaxJsonBytes)
+        return;
+    const QJsonObject usage = QJsonDocument::fromJson(usageObjectIn(body)).object();
+    if (!usage.value(QStringLiteral("prompt_tokens")).isDouble()) {
+        FUZZ_CHECK(count.estimated);
+        return;
+    }
+    const auto clamped = [](const QJsonValue &v) { return qint64(std::clamp(v.toDouble(), 0.0, 0x1p53)); };
+    FUZZ_CHECK(!count.estimated);
+    FUZZ_CHECK(count.promptTokens == clamped(usage.value(QStringLiteral("prompt_tokens"))));
+    FUZZ_CHECK(count.completionTokens == clamped(usage.value(QStringLiteral("completion_tokens"))));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -65,5 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const Result whole = run({in.payload}, in);
     const Result pieces = run(in.pieces(), in);
     FUZZ_CHECK(whole == pieces);
+    if (in.flag(3))
+        checkAgainstQJsonDocument(in.payload, whole.count);
     return 0;
 }
