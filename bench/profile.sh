@@ -5,6 +5,7 @@
 #
 #   bench/profile.sh                      # plain answers, 50 connections, 10 s
 #   bench/profile.sh stream 500           # fast streams (64 events sent together), 500 connections
+#   bench/profile.sh paced 500            # paced streams: 500 clients, 64 events 20 ms apart (bench/sse_load.c)
 #   PROFILE_KEEP=DIR bench/profile.sh     # keep perf.data and the reports in DIR
 #
 # Needs: a release build, cc, wrk, curl and perf (apt-get install linux-perf). Without hardware counters
@@ -38,6 +39,7 @@ free_port() {
 wait_for() { for _ in $(seq 1 200); do eval "$1" && return 0; sleep 0.05; done; echo "profile: timed out: $1" >&2; exit 1; }
 
 cc -O2 -pthread -o "$work/mock_openai" bench/mock_openai.c
+cc -O2 -o "$work/sse_load" bench/sse_load.c
 upstream_port=$(free_port)
 "$work/mock_openai" "$upstream_port" 1 >"$work/mock.out" 2>&1 &
 pids+=($!)
@@ -58,19 +60,39 @@ admin /api/v1/models -d "{\"model_name\":\"bench\",\"upstream_model\":\"mock-mod
 admin /api/v1/capacity -X PUT -d '{"max_in_flight":1000000}' >/dev/null
 
 body='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":16}'
-[[ $mode == stream ]] && body='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":64,"stream":true}'
+[[ $mode == stream || $mode == paced ]] && body='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":64,"stream":true}'
 curl -sf -o /dev/null "$data_url/v1/chat/completions" -H "Authorization: Bearer $key" -d "$body"
 
+# user and system clock ticks of each of obleth's threads: "name user system" lines
+thread_ticks() { for task in /proc/$obleth_pid/task/*; do
+    echo "$(cat "$task/comm") $(sed -E 's/.*\) //' "$task/stat" | awk '{print $12, $13}')"; done; }
 events=cpu-clock
 perf stat -e cycles true >/dev/null 2>&1 && events=cycles
-BENCH_KEY=$key BENCH_BODY=$body BENCH_LABEL="obleth/$mode/$conns" \
-    wrk -t2 -c"$conns" -d"$((seconds + 2))s" --timeout 10s -s bench/request.lua "$data_url/v1/chat/completions" \
-    >"$work/wrk.txt" &
-wrk_pid=$!
-sleep 1
+if [[ $mode == paced ]]; then
+    "$work/sse_load" --port "${data_url##*:}" --key "$key" --conns "$conns" --seconds "$((seconds + 1))" --ramp-ms 1000 \
+        --warmup-ms 1000 --header "x-mock-delay-ms: 20" --body "$body" --label "obleth/paced/$conns" >"$work/wrk.txt" &
+    wrk_pid=$!
+    sleep 2
+else
+    BENCH_KEY=$key BENCH_BODY=$body BENCH_LABEL="obleth/$mode/$conns" \
+        wrk -t$(( conns < 2 ? 1 : 2 )) -c"$conns" -d"$((seconds + 2))s" --timeout 10s -s bench/request.lua \
+        "$data_url/v1/chat/completions" >"$work/wrk.txt" &
+    wrk_pid=$!
+    sleep 1
+fi
+thread_ticks >"$work/ticks.before"
 perf record -q -e $events ${PROFILE_CALLGRAPH:--g} -p "$obleth_pid" -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
+thread_ticks >"$work/ticks.after"
 wait $wrk_pid
 grep '^RESULT' "$work/wrk.txt"
+echo
+# CPU per request over the recorded seconds (wrk runs a second longer on each side; the rate is wrk's).
+rps=$(grep -oE '(rps|streams_per_s)=[0-9.]+' "$work/wrk.txt" | head -1 | cut -d= -f2)
+echo "CPU per request (stream) by thread (user + system µs; $rps a second, while perf recorded, which adds to both):"
+join <(sort "$work/ticks.before") <(sort "$work/ticks.after") | awk -v hz="$(getconf CLK_TCK)" -v rps="$rps" \
+    -v s="$seconds" '{ n = rps * s; if (n == 0) n = 1; u = ($4 - $2) * 1e6 / hz / n; y = ($5 - $3) * 1e6 / hz / n;
+        tu += u; ty += y; printf "  %-18s user %6.1f  system %6.1f\n", $1, u, y }
+        END { printf "  %-18s user %6.1f  system %6.1f\n", "all", tu, ty }' | tee "$work/cpu.txt"
 echo
 echo "By shared object (self time, $events):"
 perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12 \
