@@ -5,6 +5,8 @@
 #include <QElapsedTimer>
 #include <QTest>
 
+#include <limits>
+
 using obleth::http::MessageParser;
 using Event = MessageParser::Event;
 
@@ -168,6 +170,30 @@ private Q_SLOTS:
     }
 
     // A body in 200,000 one-byte chunks is taken correctly and quickly, and never held twice.
+    void keepsNothingOnceAMessageIsDone()
+    {
+        // A pooled upstream connection keeps its parser while it waits in the pool (and a keep-alive client
+        // connection between requests): a finished message must not leave the last read held there.
+        MessageParser::Limits limits;
+        limits.maxBodyBytes = std::numeric_limits<qint64>::max();
+        MessageParser parser(MessageParser::Kind::Response, limits);
+        parser.append("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + QByteArray(1 << 20, 'x'));
+        qint64 body = 0;
+        for (bool done = false; !done;) {
+            switch (parser.next()) {
+            case MessageParser::Event::Headers: (void)parser.takeHeaders(); break;
+            case MessageParser::Event::Body: body += parser.takeBody().size(); break;
+            case MessageParser::Event::Complete: done = true; break;
+            case MessageParser::Event::NeedMore:
+            case MessageParser::Event::Error: QFAIL("the message did not parse"); break;
+            }
+        }
+        QCOMPARE(body, qint64(1 << 20));
+        parser.reset();
+        QCOMPARE(parser.bufferedBytes(), qsizetype(0));
+        QVERIFY2(parser.retainedBytes() < 4096, qPrintable(QString::number(parser.retainedBytes())));
+    }
+
     void manyTinyChunks()
     {
         QByteArray raw = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";

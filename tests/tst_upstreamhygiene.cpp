@@ -5,6 +5,7 @@
 // fresh one), a timeout on a connection that served many requests still fires, and TLS upstreams are pooled too.
 
 #include "gatewayfixture.h"
+#include "proxy/upstreamclient.h"
 #include "rawclient.h"
 #include "testcertificate.h"
 
@@ -459,6 +460,93 @@ private Q_SLOTS:
         }
         QCOMPARE(upstream.connections, 1);
         QVERIFY(upstream.requests.first().contains("Host: 127.0.0.1:"));
+    }
+
+    void tlsUpstreamClosingWithMoreThanOneReadBufferedLosesNothing_data()
+    {
+        QTest::addColumn<bool>("lengthDelimited");
+        QTest::newRow("Content-Length") << true;
+        QTest::newRow("close-delimited") << false;
+    }
+
+    void tlsUpstreamClosingWithMoreThanOneReadBufferedLosesNothing()
+    {
+        // A TLS socket takes in all the upstream sent once it closes, more than one read of the exchange's (256 KiB):
+        // the rest must be read and handed on before the close is judged. It was judged after one read: a
+        // Content-Length answer failed as a reset, a close-delimited one ended early and was reported complete.
+        QFETCH(bool, lengthDelimited);
+        if (const QString why = test::tlsUnavailableReason(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        QTemporaryDir dir;
+        QString certFile;
+        QString keyFile;
+        QVERIFY(test::makeSelfSignedCertificate(dir.path(), QStringLiteral("upstream"), &certFile, &keyFile));
+        const QList<QSslCertificate> certs = QSslCertificate::fromPath(certFile);
+        QVERIFY(!certs.isEmpty());
+        QFile keyPem(keyFile);
+        QVERIFY(keyPem.open(QIODevice::ReadOnly));
+        const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
+        QSslConfiguration trusting = before;
+        trusting.addCaCertificates(certs);
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        const auto restore = qScopeGuard([&] { QSslConfiguration::setDefaultConfiguration(before); });
+
+        const QByteArray first(1000, 'a');
+        const QByteArray rest(400 * 1024, 'b');
+        ScriptedUpstream upstream;
+        QSslConfiguration server = QSslConfiguration::defaultConfiguration();
+        server.setLocalCertificate(certs.first());
+        server.setPrivateKey(QSslKey(keyPem.readAll(), QSsl::Rsa));
+        upstream.tls = server;
+        QPointer<QTcpSocket> answering;
+        upstream.onRequest = [&](QTcpSocket *s, int, int) {
+            answering = s;
+            s->write("HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                     + (lengthDelimited ? "Content-Length: " + QByteArray::number(first.size() + rest.size()) + "\r\n"
+                                        : QByteArray())
+                     + "\r\n" + first);
+        };
+
+        struct Collector final : proxy::UpstreamExchange::Receiver
+        {
+            proxy::UpstreamExchange *exchange = nullptr;
+            int status = 0;
+            QByteArray body;
+            bool complete = false;
+            QString failure;
+            void received(proxy::UpstreamExchange::Received &what) override
+            {
+                if (what.head) {
+                    status = what.status;
+                    exchange->setReadPaused(true); // as ProxyCall does for a client that is behind
+                }
+                body += what.body;
+                complete = complete || what.complete;
+            }
+            void failed(proxy::UpstreamExchange::Failure, const QString &message) override { failure = message; }
+        } collector;
+        proxy::UpstreamClient client;
+        proxy::UpstreamRequest request;
+        request.url = QUrl(upstream.base() + QStringLiteral("/x"));
+        request.method = "GET";
+        proxy::UpstreamExchange exchange(&client, request, &collector);
+        collector.exchange = &exchange;
+        exchange.start();
+        QTRY_COMPARE_WITH_TIMEOUT(collector.status, 200, 10000);
+        // While the exchange is paused, the rest arrives and the upstream closes; the exchange's socket hears it.
+        QVERIFY(answering);
+        answering->write(rest);
+        answering->disconnectFromHost(); // once all is written
+        const auto closedHere = [&client] {
+            const QList<QSslSocket *> sockets = client.findChildren<QSslSocket *>();
+            return !sockets.isEmpty() && sockets.first()->state() != QAbstractSocket::ConnectedState;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(closedHere(), 10000);
+        exchange.setReadPaused(false);
+        QTRY_VERIFY_WITH_TIMEOUT(collector.complete || !collector.failure.isEmpty(), 10000);
+        QVERIFY2(collector.failure.isEmpty(), qPrintable(collector.failure));
+        QCOMPARE(collector.body.size(), first.size() + rest.size());
+        QVERIFY(collector.body == first + rest);
     }
 
     void clientGoneMidStreamClosesTheUpstreamConnection()

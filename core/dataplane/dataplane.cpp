@@ -25,9 +25,11 @@ bool isMcpRoute(QByteArrayView normalPath)
     return mcp::McpGateway::isMcpPath(QByteArray::fromRawData(normalPath.data(), normalPath.size()));
 }
 
-/// "req_" and 32 lowercase hex digits: 128 bits from a generator of this thread, seeded once from the system's.
-/// Not a secret, but unpredictable enough that ids never repeat across restarts or threads; drawing from the
-/// system generator for each request (as QUuid::createUuid() does) cost a system call or RDRAND each time.
+/// "req_" and 32 lowercase hex digits: 128 bits from a generator of this thread (a Mersenne Twister), seeded once
+/// from the system's, so that ids do not repeat across restarts or threads; drawing from the system generator for
+/// each request (as QUuid::createUuid() does) cost a system call or RDRAND each time. Unique, not secret: a client
+/// that collects enough of its own ids could work out the ones that follow, so an id must never grant anything
+/// (it names a request in the logs and answers; only the Management API, with its own token, looks one up).
 QByteArray newRequestId()
 {
     thread_local QRandomGenerator64 generator = [] {

@@ -132,6 +132,10 @@ void MessageParser::compact()
 
 void MessageParser::reset()
 {
+    if (m_pos == m_buffer.size()) { // all consumed: the last read is not kept (a pooled connection waits with it)
+        m_buffer = QByteArray();
+        m_pos = 0;
+    }
     m_state = State::StartLine;
     m_headerBytes = 0;
     m_method.clear();

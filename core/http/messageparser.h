@@ -59,6 +59,8 @@ public:
     [[nodiscard]] bool isChunked() const noexcept { return m_chunked; }
     [[nodiscard]] bool isCloseDelimited() const noexcept { return m_closeDelimited; }
     [[nodiscard]] qsizetype bufferedBytes() const noexcept { return m_buffer.size() - m_pos; }
+    /// Bytes the parser keeps in memory, read or not (a pooled connection's parser should keep none).
+    [[nodiscard]] qsizetype retainedBytes() const noexcept { return m_buffer.capacity(); }
     [[nodiscard]] bool atMessageStart() const noexcept { return m_state == State::StartLine && m_headerBytes == 0; }
 
     [[nodiscard]] int errorStatus() const noexcept { return m_errorStatus; }

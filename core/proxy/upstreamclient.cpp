@@ -351,8 +351,15 @@ void UpstreamConnection::readResponse()
     // when it resumes); nothing is done for an exchange that has ended meanwhile.
     if (m_round != round || (m_state != State::Waiting && m_state != State::Receiving) || m_paused)
         return;
-    if (m_peerClosed)
+    if (m_peerClosed) {
+        // A TLS socket takes in everything it had when the upstream closed, beyond its read buffer: that is read
+        // (and handed on) before the close is judged.
+        if (more || m_socket->bytesAvailable() > 0) {
+            QMetaObject::invokeMethod(this, &UpstreamConnection::resumeReading, Qt::QueuedConnection);
+            return;
+        }
         return judgeClose();
+    }
     // More may be waiting. A plain socket's readyRead comes again for it; a TLS socket's buffer tells no more of what
     // it holds: come back for it.
     if (more && m_endpoint->isTls())
@@ -390,6 +397,10 @@ void UpstreamConnection::processParsed()
             pass.head = true;
             pass.status = m_parser.status();
             pass.headers = m_parser.takeHeaders();
+            if (m_exchange) { // answered: never retried now, so what was sent need not be kept for a long stream
+                m_exchange->m_wire = QByteArray();
+                m_exchange->m_request.body = QByteArray();
+            }
             break;
         case Event::Body: pass.body += m_parser.takeBody(); break;
         case Event::Complete:
