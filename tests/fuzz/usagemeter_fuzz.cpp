@@ -92,16 +92,16 @@ QByteArray usageObjectIn(const QByteArray &json)
     return {};
 }
 
-/// The reference for a stream's content chunks, counted line by line with plain searches: a line is one when the
-/// first `"content":"` in its data, or else the first `"text":"`, opens a non-empty string (the meter finds them
-/// in one pass).
+/// The reference for a stream's content chunks so far, counted line by line with plain searches: a line is one
+/// when the first `"content":"` in its data, or else the first `"text":"`, opens a non-empty string (the meter
+/// finds them in one pass).
 qint64 contentChunksIn(std::string_view stream)
 {
     qint64 chunks = 0;
-    while (!stream.empty()) {
-        const size_t nl = stream.find('\n');
+    // Only whole lines: the streamed count is taken before finish() reads the last line's rest.
+    for (size_t nl = stream.find('\n'); nl != std::string_view::npos; nl = stream.find('\n')) {
         std::string_view line = stream.substr(0, nl);
-        stream.remove_prefix(nl == std::string_view::npos ? stream.size() : nl + 1);
+        stream.remove_prefix(nl + 1);
         if (!line.empty() && line.back() == '\r')
             line.remove_suffix(1);
         if (line.substr(0, 5) != "data:")
