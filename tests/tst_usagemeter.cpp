@@ -163,6 +163,64 @@ private Q_SLOTS:
         }
     }
 
+    /// Each line of a stream is looked at once for its keys: a content chunk has a non-empty "content" or "text"
+    /// string; a line with a "usage" key has its usage read. Without usage, the completion is one token a chunk.
+    void streamLinesAreReadByTheirKeys_data()
+    {
+        QTest::addColumn<QByteArray>("line");
+        QTest::addColumn<bool>("estimated");
+        QTest::addColumn<qint64>("completion");
+        const auto row = [](const char *name, const QByteArray &line, bool estimated, qint64 completion) {
+            QTest::newRow(name) << line << estimated << completion;
+        };
+        row("chunk",
+            "data: {\"id\":\"chatcmpl-mock\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+            "\"model\":\"mock-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok12 \"},"
+            "\"finish_reason\":null}]}",
+            true, 1);
+        row("text", "data: {\"choices\":[{\"text\":\"x\"}]}", true, 1);
+        row("empty content", "data: {\"choices\":[{\"delta\":{\"content\":\"\"}}]}", true, 0);
+        row("empty text", "data: {\"choices\":[{\"text\":\"\"}]}", true, 0);
+        row("empty content, then text", "data: {\"choices\":[{\"delta\":{\"content\":\"\"},\"text\":\"x\"}]}", true, 1);
+        row("text and content", "data: {\"choices\":[{\"text\":\"a\",\"delta\":{\"content\":\"b\"}}]}", true, 1);
+        row("content then text", "data: {\"content\":\"text\":\"x\"}", true, 1);
+        row("key at the start", "data: \"content\":\"x", true, 1);
+        row("key at the end", "data: {\"content\":\"", true, 0);
+        row("content and a CR", "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r", true, 1);
+        // Only the compact form is recognised, as before (every known server sends it).
+        row("content with a space", "data: {\"choices\":[{\"delta\":{\"content\": \"x\"}}]}", true, 0);
+        row("escaped content key in a string",
+            "data: {\"choices\":[{\"delta\":{\"role\":\"say \\\"content\\\":\\\"x\\\"\"}}]}", true, 0);
+        row("escaped text key in a string", "data: {\"choices\":[{\"delta\":{\"role\":\"\\\"text\\\":\\\"x\"}}]}", true,
+            0);
+        row("usage", "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":6}}", false, 6);
+        row("usage and a CR", "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":6}}\r", false,
+            6);
+        row("usage at the start", "data: \"usage\":{\"prompt_tokens\":4,\"completion_tokens\":7}", false, 7);
+        row("usage with content",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":4,"
+            "\"completion_tokens\":8}}",
+            false, 8);
+        row("usage in a string",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\":{\\\"prompt_tokens\\\":4}\"}}]}", true, 1);
+        row("usage as a value", "data: {\"choices\":[{\"delta\":{\"content\":\"usage\"}}],\"x\":\"usage\"}", true, 1);
+    }
+
+    void streamLinesAreReadByTheirKeys()
+    {
+        QFETCH(QByteArray, line);
+        QFETCH(bool, estimated);
+        QFETCH(qint64, completion);
+        for (const QByteArray &end : {QByteArray("\n\n"), QByteArray()}) { // a last line without its newline too
+            for (qsizetype piece : {qsizetype(1), qsizetype(1 << 20)}) {
+                const TokenCount c = meter(line + end, true, piece);
+                QCOMPARE(c.estimated, estimated);
+                QCOMPARE(c.completionTokens, completion);
+                QCOMPARE(c.promptTokens, 4); // "sixteen chars!!!" (16 characters), or the reported 4
+            }
+        }
+    }
+
     void streamTextIsCollectedForLiveViews()
     {
         UsageMeter m("{}");

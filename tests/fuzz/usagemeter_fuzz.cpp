@@ -15,6 +15,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <string_view>
 
 using obleth::fuzz::Input;
 using obleth::usage::TokenCount;
@@ -91,6 +92,34 @@ QByteArray usageObjectIn(const QByteArray &json)
     return {};
 }
 
+/// The reference for a stream's content chunks so far, counted line by line with plain searches: a line is one
+/// when the first `"content":"` in its data, or else the first `"text":"`, opens a non-empty string (the meter
+/// finds them in one pass).
+qint64 contentChunksIn(std::string_view stream)
+{
+    qint64 chunks = 0;
+    // Only whole lines: the streamed count is taken before finish() reads the last line's rest.
+    for (size_t nl = stream.find('\n'); nl != std::string_view::npos; nl = stream.find('\n')) {
+        std::string_view line = stream.substr(0, nl);
+        stream.remove_prefix(nl + 1);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (line.substr(0, 5) != "data:")
+            continue;
+        line.remove_prefix(5);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+            line.remove_suffix(1);
+        for (const std::string_view key : {std::string_view("\"content\":\""), std::string_view("\"text\":\"")}) {
+            const size_t at = line.find(key);
+            if (at != std::string_view::npos && at + key.size() < line.size() && line[at + key.size()] != '"') {
+                ++chunks;
+                break;
+            }
+        }
+    }
+    return chunks;
+}
+
 /// The reference for a JSON body: its usage object as QJsonDocument reads it.
 void checkAgainstQJsonDocument(const QByteArray &body, const TokenCount &count)
 {
@@ -119,5 +148,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     FUZZ_CHECK(whole == pieces);
     if (in.flag(3))
         checkAgainstQJsonDocument(in.payload, whole.count);
+    else if (!in.flag(4) && in.payload.size() < 1024 * 1024) // no line beyond the meter's longest
+        FUZZ_CHECK(whole.streamed == contentChunksIn(std::string_view(in.payload.constData(), in.payload.size())));
     return 0;
 }
