@@ -94,6 +94,44 @@ protected:
     }
 };
 
+/// A self-signed certificate for a test's TLS upstream, trusted by the process's default TLS configuration (which the
+/// gateway's sockets take) for as long as this object lives.
+class TrustedUpstreamCertificate
+{
+public:
+    TrustedUpstreamCertificate()
+    {
+        QString certFile;
+        QString keyFile;
+        if (!m_dir.isValid()
+            || !test::makeSelfSignedCertificate(m_dir.path(), QStringLiteral("upstream"), &certFile, &keyFile))
+            return;
+        const QList<QSslCertificate> certs = QSslCertificate::fromPath(certFile);
+        QFile keyPem(keyFile);
+        if (certs.isEmpty() || !keyPem.open(QIODevice::ReadOnly))
+            return;
+        QSslConfiguration trusting = m_before;
+        trusting.addCaCertificates(certs);
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        m_server = trusting;
+        m_server.setLocalCertificate(certs.first());
+        m_server.setPrivateKey(QSslKey(keyPem.readAll(), QSsl::Rsa));
+        m_ok = !m_server.privateKey().isNull();
+    }
+    ~TrustedUpstreamCertificate() { QSslConfiguration::setDefaultConfiguration(m_before); }
+    Q_DISABLE_COPY_MOVE(TrustedUpstreamCertificate)
+
+    [[nodiscard]] bool ok() const { return m_ok; }
+    /// What the upstream's side presents.
+    [[nodiscard]] QSslConfiguration serverConfiguration() const { return m_server; }
+
+private:
+    QTemporaryDir m_dir;
+    const QSslConfiguration m_before = QSslConfiguration::defaultConfiguration();
+    QSslConfiguration m_server;
+    bool m_ok = false;
+};
+
 QByteArray okResponse(const QByteArray &body, const QByteArray &extraHeaders = {})
 {
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + extraHeaders
@@ -428,26 +466,10 @@ private Q_SLOTS:
     {
         if (const QString why = test::tlsUnavailableReason(); !why.isEmpty())
             QSKIP(qPrintable(why));
-        QTemporaryDir dir;
-        QString certFile;
-        QString keyFile;
-        QVERIFY(test::makeSelfSignedCertificate(dir.path(), QStringLiteral("upstream"), &certFile, &keyFile));
-        const QList<QSslCertificate> certs = QSslCertificate::fromPath(certFile);
-        QVERIFY(!certs.isEmpty());
-        QFile keyPem(keyFile);
-        QVERIFY(keyPem.open(QIODevice::ReadOnly));
-        // The gateway's sockets trust the test's certificate (they take the process's default configuration).
-        const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
-        QSslConfiguration trusting = before;
-        trusting.addCaCertificates(certs);
-        QSslConfiguration::setDefaultConfiguration(trusting);
-        const auto restore = qScopeGuard([&] { QSslConfiguration::setDefaultConfiguration(before); });
-
+        TrustedUpstreamCertificate certificate;
+        QVERIFY(certificate.ok());
         ScriptedUpstream upstream;
-        QSslConfiguration server = QSslConfiguration::defaultConfiguration();
-        server.setLocalCertificate(certs.first());
-        server.setPrivateKey(QSslKey(keyPem.readAll(), QSsl::Rsa));
-        upstream.tls = server;
+        upstream.tls = certificate.serverConfiguration();
         upstream.onRequest = [&](QTcpSocket *s, int connection, int request) {
             s->write(
                 okResponse("{\"c\":" + QByteArray::number(connection) + ",\"r\":" + QByteArray::number(request) + "}"));
@@ -477,27 +499,12 @@ private Q_SLOTS:
         QFETCH(bool, lengthDelimited);
         if (const QString why = test::tlsUnavailableReason(); !why.isEmpty())
             QSKIP(qPrintable(why));
-        QTemporaryDir dir;
-        QString certFile;
-        QString keyFile;
-        QVERIFY(test::makeSelfSignedCertificate(dir.path(), QStringLiteral("upstream"), &certFile, &keyFile));
-        const QList<QSslCertificate> certs = QSslCertificate::fromPath(certFile);
-        QVERIFY(!certs.isEmpty());
-        QFile keyPem(keyFile);
-        QVERIFY(keyPem.open(QIODevice::ReadOnly));
-        const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
-        QSslConfiguration trusting = before;
-        trusting.addCaCertificates(certs);
-        QSslConfiguration::setDefaultConfiguration(trusting);
-        const auto restore = qScopeGuard([&] { QSslConfiguration::setDefaultConfiguration(before); });
-
+        TrustedUpstreamCertificate certificate;
+        QVERIFY(certificate.ok());
         const QByteArray first(1000, 'a');
         const QByteArray rest(400 * 1024, 'b');
         ScriptedUpstream upstream;
-        QSslConfiguration server = QSslConfiguration::defaultConfiguration();
-        server.setLocalCertificate(certs.first());
-        server.setPrivateKey(QSslKey(keyPem.readAll(), QSsl::Rsa));
-        upstream.tls = server;
+        upstream.tls = certificate.serverConfiguration();
         QPointer<QTcpSocket> answering;
         upstream.onRequest = [&](QTcpSocket *s, int, int) {
             answering = s;

@@ -77,38 +77,6 @@ StreamLineKeys streamLineKeys(std::string_view line)
     return keys;
 }
 
-/// The text of the object that @p json's "usage" key holds, found without parsing the rest of the document
-/// (an answer's usage sits at its end); empty when there is none. Inside JSON strings quotes are escaped, so
-/// an unescaped `"usage"` followed by a colon is a key.
-QByteArrayView usageObjectIn(QByteArrayView json)
-{
-    const auto skipSpace = [&json](qsizetype i) {
-        while (i < json.size() && (json.at(i) == ' ' || json.at(i) == '\n' || json.at(i) == '\r' || json.at(i) == '\t'))
-            ++i;
-        return i;
-    };
-    for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0;
-         at = at > 0 ? json.first(at - 1 + 7).lastIndexOf("\"usage\"") : -1) {
-        if (at > 0 && json.at(at - 1) == '\\')
-            continue;
-        qsizetype i = skipSpace(at + 7);
-        if (i >= json.size() || json.at(i) != ':')
-            continue;
-        i = skipSpace(i + 1);
-        if (i >= json.size() || json.at(i) != '{')
-            return {}; // "usage": null
-        int depth = 0;
-        for (qsizetype j = i; j < json.size(); ++j) {
-            if (json.at(j) == '{')
-                ++depth;
-            else if (json.at(j) == '}' && --depth == 0)
-                return json.sliced(i, j - i + 1);
-        }
-        return {};
-    }
-    return {};
-}
-
 /// Reads the two counts out of the text of a usage object without a JSON parser (which costs several allocations
 /// per answer), giving what QJsonDocument would: for the plain JSON usage objects are in practice, checked whole,
 /// byte by byte. Anything it does not take on (an escape, a byte outside printable ASCII, an exponent, a long
@@ -280,6 +248,35 @@ private:
     int m_completionSeen = 0;
 };
 } // namespace
+
+QByteArrayView usageObjectIn(QByteArrayView json)
+{
+    const auto skipSpace = [&json](qsizetype i) {
+        while (i < json.size() && (json.at(i) == ' ' || json.at(i) == '\n' || json.at(i) == '\r' || json.at(i) == '\t'))
+            ++i;
+        return i;
+    };
+    for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0;
+         at = at > 0 ? json.first(at - 1 + 7).lastIndexOf("\"usage\"") : -1) {
+        if (at > 0 && json.at(at - 1) == '\\')
+            continue;
+        qsizetype i = skipSpace(at + 7);
+        if (i >= json.size() || json.at(i) != ':')
+            continue;
+        i = skipSpace(i + 1);
+        if (i >= json.size() || json.at(i) != '{')
+            return {}; // "usage": null
+        int depth = 0;
+        for (qsizetype j = i; j < json.size(); ++j) {
+            if (json.at(j) == '{')
+                ++depth;
+            else if (json.at(j) == '}' && --depth == 0)
+                return json.sliced(i, j - i + 1);
+        }
+        return {};
+    }
+    return {};
+}
 
 UsageMeter::UsageMeter(const QByteArray &requestBody)
     : m_request(requestBody)

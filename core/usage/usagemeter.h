@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QString>
 
 #include <string_view>
@@ -15,6 +16,11 @@ struct TokenCount
     qint64 completionTokens = 0;
     bool estimated = false;
 };
+
+/// The text of the object that @p json's "usage" key holds, found without parsing the rest of the document
+/// (an answer's usage sits at its end); empty when there is none. Inside JSON strings quotes are escaped, so
+/// an unescaped `"usage"` followed by a colon is a key.
+[[nodiscard]] QByteArrayView usageObjectIn(QByteArrayView json);
 
 /// Reads token usage out of an OpenAI-style response as its bytes pass through the relay, without holding
 /// the response: a JSON body is kept only up to kMaxJsonBytes (beyond that the count is estimated), and an

@@ -62,36 +62,6 @@ Result run(const QList<QByteArray> &pieces, const Input &in)
     return r;
 }
 
-/// The usage object's text as the meter finds it: after the last unescaped "usage" key, braces matched.
-QByteArray usageObjectIn(const QByteArray &json)
-{
-    const auto skipSpace = [&json](qsizetype i) {
-        while (i < json.size() && (json.at(i) == ' ' || json.at(i) == '\n' || json.at(i) == '\r' || json.at(i) == '\t'))
-            ++i;
-        return i;
-    };
-    for (qsizetype at = json.lastIndexOf("\"usage\""); at >= 0;
-         at = at > 0 ? json.lastIndexOf("\"usage\"", at - 1) : -1) {
-        if (at > 0 && json.at(at - 1) == '\\')
-            continue;
-        qsizetype i = skipSpace(at + 7);
-        if (i >= json.size() || json.at(i) != ':')
-            continue;
-        i = skipSpace(i + 1);
-        if (i >= json.size() || json.at(i) != '{')
-            return {};
-        int depth = 0;
-        for (qsizetype j = i; j < json.size(); ++j) {
-            if (json.at(j) == '{')
-                ++depth;
-            else if (json.at(j) == '}' && --depth == 0)
-                return json.mid(i, j - i + 1);
-        }
-        return {};
-    }
-    return {};
-}
-
 /// The reference for a stream's content chunks so far, counted line by line with plain searches: a line is one
 /// when the first `"content":"` in its data, or else the first `"text":"`, opens a non-empty string (the meter
 /// finds them in one pass).
@@ -125,7 +95,7 @@ void checkAgainstQJsonDocument(const QByteArray &body, const TokenCount &count)
 {
     if (body.size() > UsageMeter::kMaxJsonBytes)
         return;
-    const QJsonObject usage = QJsonDocument::fromJson(usageObjectIn(body)).object();
+    const QJsonObject usage = QJsonDocument::fromJson(obleth::usage::usageObjectIn(body).toByteArray()).object();
     if (!usage.value(QStringLiteral("prompt_tokens")).isDouble()) {
         FUZZ_CHECK(count.estimated);
         return;
