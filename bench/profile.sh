@@ -28,39 +28,14 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
             [[ -n ${PROFILE_KEEP:-} ]] && cp "$work"/perf.data "$work"/*.txt "$PROFILE_KEEP/" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$(( 20000 + RANDOM % 12000 ))
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-    done
-    echo "profile: no free port found" >&2; exit 1
-}
-wait_for() { for _ in $(seq 1 200); do eval "$1" && return 0; sleep 0.05; done; echo "profile: timed out: $1" >&2; exit 1; }
+name=profile
+source bench/common.sh
+build_c_tools
+start_upstream 1
+start_obleth
 
-cc -O2 -pthread -o "$work/mock_openai" bench/mock_openai.c
-cc -O2 -o "$work/sse_load" bench/sse_load.c
-upstream_port=$(free_port)
-"$work/mock_openai" "$upstream_port" 1 >"$work/mock.out" 2>&1 &
-pids+=($!)
-wait_for "(exec 3<>/dev/tcp/127.0.0.1/$upstream_port) 2>/dev/null"
-
-admin_token=profile-admin-token-0123456789
-mkdir "$work/data"
-OBLETH_ADMIN_TOKEN=$admin_token "$obleth" --server --port 0 --admin-port 0 --data-dir "$work/data" \
-    >"$work/obleth.out" 2>"$work/obleth.err" &
-obleth_pid=$!
-pids+=($obleth_pid)
-wait_for "grep -q 'obleth listening' '$work/obleth.out'"
-key=$(grep -oE 'sk_[0-9a-f]{48}' "$work/obleth.out")
-data_url=$(grep -oE 'data=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
-admin_url=$(grep -oE 'admin=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
-admin() { curl -sf "$admin_url$1" -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json" "${@:2}"; }
-admin /api/v1/models -d "{\"model_name\":\"bench\",\"upstream_model\":\"mock-model\",\"api_base\":\"http://127.0.0.1:$upstream_port/v1\"}" >/dev/null
-admin /api/v1/capacity -X PUT -d '{"max_in_flight":1000000}' >/dev/null
-
-body='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":16}'
-[[ $mode == stream || $mode == paced ]] && body='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":64,"stream":true}'
+body=$plain
+[[ $mode == stream || $mode == paced ]] && body=$stream
 curl -sf -o /dev/null "$data_url/v1/chat/completions" -H "Authorization: Bearer $key" -d "$body"
 
 # user and system clock ticks of each of obleth's threads: "name user system" lines
@@ -88,7 +63,7 @@ grep '^RESULT' "$work/wrk.txt"
 echo
 # CPU per request over the recorded seconds (wrk runs a second longer on each side; the rate is wrk's).
 rps=$(grep -oE '(rps|streams_per_s)=[0-9.]+' "$work/wrk.txt" | head -1 | cut -d= -f2)
-echo "CPU per request (stream) by thread (user + system µs; $rps a second, while perf recorded, which adds to both):"
+echo "CPU per request (for paced streams: per stream) by thread, user and system µs ($rps a second; perf adds to both):"
 join <(sort "$work/ticks.before") <(sort "$work/ticks.after") | awk -v hz="$(getconf CLK_TCK)" -v rps="$rps" \
     -v s="$seconds" '{ n = rps * s; if (n == 0) n = 1; u = ($4 - $2) * 1e6 / hz / n; y = ($5 - $3) * 1e6 / hz / n;
         tu += u; ty += y; printf "  %-18s user %6.1f  system %6.1f\n", $1, u, y }

@@ -37,22 +37,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { # a port nobody listens on, below the ephemeral range
-    local port
-    for _ in $(seq 1 50); do
-        port=$(( 20000 + RANDOM % 12000 ))
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-    done
-    echo "bench: no free port found" >&2; exit 1
-}
-wait_line() { # file regex
-    for _ in $(seq 1 200); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-    echo "bench: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
-wait_port() { # port
-    for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-    echo "bench: nothing listens on port $1" >&2; exit 1
-}
+name=bench
+source bench/common.sh
 cpu_ticks() { # pid... -> utime+stime of all (fields after the command name, which may hold spaces)
     local total=0 pid
     for pid in "$@"; do total=$((total + $(sed -E 's/.*\) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
@@ -62,32 +48,10 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
-# The two C programs, built for this machine.
-cc -O2 -pthread -o "$work/mock_openai" bench/mock_openai.c
-cc -O2 -o "$work/sse_load" bench/sse_load.c
-
-# The upstream.
-upstream_port=$(free_port)
-"$work/mock_openai" "$upstream_port" "$mock_threads" >"$work/mock.out" 2>&1 &
-mock_pid=$!
-pids+=($mock_pid)
-wait_port "$upstream_port"
-upstream="http://127.0.0.1:$upstream_port"
-
-# obleth, with a model pointing at the upstream; its defaults otherwise.
-admin_token=bench-admin-token-0123456789
-mkdir "$work/data"
-OBLETH_ADMIN_TOKEN=$admin_token "$obleth" --server --port 0 --admin-port 0 --data-dir "$work/data" \
-    >"$work/obleth.out" 2>"$work/obleth.err" &
-obleth_pid=$!
-pids+=($obleth_pid)
-wait_line "$work/obleth.out" "obleth listening"
-key=$(grep -oE 'sk_[0-9a-f]{48}' "$work/obleth.out")
-data_url=$(grep -oE 'data=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
-admin_url=$(grep -oE 'admin=http://[0-9.:]+' "$work/obleth.out" | cut -d= -f2)
-admin() { curl -sf "$admin_url$1" -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json" "${@:2}"; }
-admin /api/v1/models -d "{\"model_name\":\"bench\",\"upstream_model\":\"mock-model\",\"api_base\":\"$upstream/v1\"}" >/dev/null
-admin /api/v1/capacity -X PUT -d '{"max_in_flight":1000000}' >/dev/null
+# The two C programs, built for this machine; the upstream; obleth with a model on it and its defaults otherwise.
+build_c_tools
+start_upstream "$mock_threads"
+start_obleth
 
 # nginx, one worker: obleth serves from one gateway thread.
 nginx_port=$(free_port)
@@ -101,8 +65,6 @@ wait_port "$nginx_port"
 nginx_url="http://127.0.0.1:$nginx_port"
 nginx_pids="$nginx_master $(pgrep -P "$nginx_master" | tr '\n' ' ')"
 
-plain='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":16}'
-stream='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":64,"stream":true}'
 long_stream='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":100000,"stream":true}'
 
 # Every path answers before anything is measured.
