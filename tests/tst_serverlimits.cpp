@@ -120,6 +120,16 @@ private:
             QVERIFY(test::makeSelfSignedCertificate(tlsDir.path(), QStringLiteral("server"), &certFile, &keyFile));
     }
 
+    /// Starts @p client's handshake with the test's server on @p port, trusting only the test's certificate; the
+    /// caller waits for client.isEncrypted().
+    void connectTls(QSslSocket &client, quint16 port) const
+    {
+        QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
+        clientConfig.setCaCertificates(QSslCertificate::fromPath(certFile));
+        client.setSslConfiguration(clientConfig);
+        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    }
+
     std::unique_ptr<http::HttpServer> start(http::ServerOptions options = {})
     {
         auto server = std::make_unique<http::HttpServer>(&handler, std::move(options));
@@ -470,12 +480,9 @@ private Q_SLOTS:
         auto server = start(options);
 
         QSslSocket client;
-        QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
-        clientConfig.setCaCertificates(QSslCertificate::fromPath(certFile));
-        client.setSslConfiguration(clientConfig);
         QByteArray received;
         connect(&client, &QSslSocket::readyRead, this, [&] { received += client.readAll(); });
-        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server->port());
+        connectTls(client, server->port());
         QTRY_VERIFY_WITH_TIMEOUT(client.isEncrypted(), 10'000);
         client.write("GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Allow: 1\r\n\r\n");
         QTRY_VERIFY_WITH_TIMEOUT(received.contains("got 0"), 5000);
@@ -497,12 +504,9 @@ private Q_SLOTS:
         auto server = start(options);
 
         QSslSocket client;
-        QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
-        clientConfig.setCaCertificates(QSslCertificate::fromPath(certFile));
-        client.setSslConfiguration(clientConfig);
         QByteArray received;
         connect(&client, &QSslSocket::readyRead, this, [&] { received += client.readAll(); });
-        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server->port());
+        connectTls(client, server->port());
         QTRY_VERIFY_WITH_TIMEOUT(client.isEncrypted(), 10'000);
         constexpr qint64 kBody = 32 * 1024 * 1024;
         client.write("GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Allow: 1\r\nX-Hold: 1\r\n\r\n"
@@ -538,10 +542,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(server->connectionCount(), qsizetype(0), 5000);
 
         QSslSocket client;
-        QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
-        clientConfig.setCaCertificates(QSslCertificate::fromPath(certFile));
-        client.setSslConfiguration(clientConfig);
-        client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server->port());
+        connectTls(client, server->port());
         QTRY_VERIFY_WITH_TIMEOUT(client.isEncrypted(), 10'000);
     }
 
