@@ -11,6 +11,8 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
 #include <QScopeGuard>
@@ -379,6 +381,60 @@ private Q_SLOTS:
         QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
         QCOMPARE(upstream.connections, 3);
         QCOMPARE(upstream.requests.size(), 5);
+    }
+
+    void interimAnswerMeansTheRequestArrivedAndIsNeverSentAgain()
+    {
+        // An interim answer (100 Continue) proves the upstream has the request: should it then close, the request
+        // is not sent again (a completion would be run, and billed, twice); the client is told.
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int connection, int request) {
+            if (connection == 1 && request == 2) {
+                s->write("HTTP/1.1 100 Continue\r\n\r\n");
+                s->flush();
+                s->disconnectFromHost();
+                return;
+            }
+            s->write(okResponse("{\"c\":" + QByteArray::number(connection) + "}"));
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        Response r = chat("alpha");
+        QCOMPARE(r.status, 200);
+        r = chat("alpha"); // on connection 1, kept alive: 100 Continue, then the upstream closes
+        QCOMPARE(upstream.requests.size(), 2); // failed before: 3, the request went again on connection 2
+        QCOMPARE(r.status, 502);
+    }
+
+    void absurdUsageNeverMakesTotalsNegative()
+    {
+        // An upstream that reports absurd usage (1e300 tokens) is held to 2^53 per answer; 1024 such answers add up
+        // past what a qint64 holds, and the totals (metrics, usage) must not wrap to negative counts.
+        ScriptedUpstream upstream;
+        upstream.onRequest = [&](QTcpSocket *s, int, int) {
+            s->write(okResponse("{\"choices\":[],\"usage\":{\"prompt_tokens\":1e300,\"completion_tokens\":1e300}}"));
+        };
+        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        constexpr int kAnswers = 1030;
+        for (int i = 0; i < kAnswers; ++i)
+            QCOMPARE(chat("alpha").status, 200);
+        QJsonObject totals;
+        QElapsedTimer waited;
+        waited.start();
+        while (waited.elapsed() < 10'000) {
+            const QJsonArray rows = gw->admin("GET", "/api/v1/usage?group_by=tenant").data();
+            totals = rows.isEmpty() ? QJsonObject() : rows.first().toObject();
+            if (totals.value(QStringLiteral("requests")).toInt() == kAnswers)
+                break;
+            QTest::qWait(50);
+        }
+        QCOMPARE(totals.value(QStringLiteral("requests")).toInt(), kAnswers);
+        QVERIFY2(totals.value(QStringLiteral("prompt_tokens")).toDouble() >= 0,
+                 QJsonDocument(totals).toJson(QJsonDocument::Compact).constData());
+        QVERIFY2(totals.value(QStringLiteral("completion_tokens")).toDouble() >= 0,
+                 QJsonDocument(totals).toJson(QJsonDocument::Compact).constData());
+        const QByteArray metrics = gw->admin("GET", "/metrics").body;
+        QVERIFY2(!metrics.contains("kind=\"prompt\"} -") && !metrics.contains("kind=\"completion\"} -"),
+                 metrics.constData());
     }
 
     void connectionsClosedWhileIdleAreNotReused()

@@ -109,9 +109,10 @@ private Q_SLOTS:
         row("completion not a number", "{\"prompt_tokens\":3,\"completion_tokens\":\"7\"}", true, 3, 0);
         row("fractions", "{\"prompt_tokens\":3.99,\"completion_tokens\":-2.5}", true, 3, 0);
         row("negative zero", "{\"prompt_tokens\":-0,\"completion_tokens\":-0.0}", true, 0, 0);
-        row("14 digits", "{\"prompt_tokens\":12345678901234,\"completion_tokens\":1}", true, 12345678901234, 1);
-        row("beyond 2^53", "{\"prompt_tokens\":99999999999999999999,\"completion_tokens\":9007199254740993}", true,
-            qint64(1) << 53, qint64(1) << 53);
+        row("14 digits (held)", "{\"prompt_tokens\":12345678901234,\"completion_tokens\":1}", true,
+            UsageMeter::kMaxTokensPerAnswer, 1);
+        row("beyond any window", "{\"prompt_tokens\":99999999999999999999,\"completion_tokens\":9007199254740993}",
+            true, UsageMeter::kMaxTokensPerAnswer, UsageMeter::kMaxTokensPerAnswer);
         row("exponent", "{\"prompt_tokens\":1e3,\"completion_tokens\":2E+1}", true, 1000, 20);
         row("overflowing exponent", "{\"prompt_tokens\":1e400,\"completion_tokens\":1}", false, 0, 0);
         row("escaped key", "{\"prompt\\u005ftokens\":5,\"completion_tokens\":1}", true, 5, 1);

@@ -129,6 +129,7 @@ private:
     qint64 m_lastDataMs = 0; ///< when the upstream last sent something (for the idle timeout)
     quint64 m_round = 0; ///< counts the exchanges begun, so that a read that ended one touches no other
     int m_served = 0; ///< responses completed on this connection
+    bool m_heard = false; ///< the upstream sent something since the request went out (then it got the request)
     bool m_pooled = false; ///< in the client's pool
     bool m_paused = false;
     bool m_peerClosed = false;
@@ -283,6 +284,7 @@ void UpstreamConnection::onConnected()
 void UpstreamConnection::sendRequest()
 {
     m_state = State::Waiting;
+    m_heard = false;
     m_sinceMs = nowMs();
     if (m_exchange->m_head)
         m_parser.expectNoBody();
@@ -344,6 +346,7 @@ void UpstreamConnection::readResponse()
     if (!bytes.isEmpty()) {
         m_parser.append(bytes);
         m_lastDataMs = nowMs();
+        m_heard = true;
     }
     const quint64 round = m_round;
     processParsed();
@@ -437,9 +440,12 @@ void UpstreamConnection::judgeClose()
     const QString why = m_socket->errorString();
     if (m_state == State::Connecting)
         return fail(UpstreamExchange::Failure::ConnectFailed, why);
-    if (m_served > 0 && m_state == State::Waiting && m_parser.atMessageStart() && m_exchange
-        && !m_exchange->m_retried) {
-        // A pooled keep-alive connection the upstream had already closed: the request never reached it.
+    if (m_served > 0 && m_state == State::Waiting && !m_heard && m_exchange && !m_exchange->m_retried) {
+        // A pooled keep-alive connection the upstream closed, as it does an idle one, without a byte since the request
+        // went out: the classic keep-alive race, in which the request never reached it. Once anything came back (an
+        // interim 100 Continue, a partial head), it had the request: it is never sent again, so that a completion is
+        // never run (and billed) twice. (HTTP/1.1 cannot tell "closed before reading" from "read, then died without a
+        // word"; an upstream that dies silently right after reading a request on a reused connection may get it twice.)
         qCDebug(lcProxy).noquote() << "a pooled connection to" << poolKey()
                                    << "had been closed by the upstream; the request goes again on a fresh one";
         UpstreamExchange *exchange = detach();

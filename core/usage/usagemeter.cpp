@@ -366,10 +366,11 @@ bool UsageMeter::readUsage(QByteArrayView json)
         break;
     }
     }
-    // The upstream's numbers, held to what a count can be (a cast of 1e300 is undefined; a negative count
-    // would credit the token buckets).
-    m_count.promptTokens = qint64(std::clamp(prompt, 0.0, 0x1p53));
-    m_count.completionTokens = qint64(std::clamp(completion, 0.0, 0x1p53));
+    // The upstream's numbers, held to what a count can be: a cast of 1e300 is undefined, a negative count would
+    // credit the token buckets, and counts beyond any model's window would, summed over answers, overflow the totals.
+    const auto held = [](double n) { return qint64(std::clamp(n, 0.0, double(kMaxTokensPerAnswer))); };
+    m_count.promptTokens = held(prompt);
+    m_count.completionTokens = held(completion);
     m_reported = true;
     return true;
 }

@@ -30,6 +30,9 @@ struct TokenCount
 class UsageMeter final
 {
 public:
+    /// The most tokens one answer is taken to report (each count): far beyond any model's window, and low enough that
+    /// totals over billions of answers stay within 64 bits.
+    static constexpr qint64 kMaxTokensPerAnswer = 1'000'000'000;
     static constexpr qsizetype kMaxJsonBytes = 1024 * 1024;
 
     /// @p requestBody is what the client sent (for the prompt estimate).

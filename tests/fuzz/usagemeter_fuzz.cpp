@@ -4,8 +4,8 @@
 // The payload is the response body; the control bytes say how it is cut into the pieces the upstream delivers
 // (fuzzinput.h). Flag bit 3 clear: an SSE stream (bit 4: also collect the generated text); set: a JSON body.
 // Invariants: no crash, no undefined behaviour; the same tokens (and text) however the stream is cut; counts
-// are never negative nor beyond 2^53, whatever the upstream reports; and a JSON body's usage is what
-// QJsonDocument reads from it (the meter reads plain usage objects without it).
+// are never negative nor beyond UsageMeter::kMaxTokensPerAnswer, whatever the upstream reports; and a JSON body's usage
+// is what QJsonDocument reads from it (the meter reads plain usage objects without it).
 
 #include "fuzzinput.h"
 
@@ -23,7 +23,7 @@ using obleth::usage::UsageMeter;
 
 namespace {
 
-constexpr qint64 kMaxTokens = qint64(1) << 53;
+constexpr qint64 kMaxTokens = UsageMeter::kMaxTokensPerAnswer;
 
 struct Result
 {
