@@ -52,6 +52,12 @@ public:
             openai::sendError(responder, 401, "invalid_api_key", QStringLiteral("no X-Allow"));
             return;
         }
+        if (request.headers.contains("x-stream")) { // 32 MiB at once, and the stream stays open
+            responder->beginStream(200, {});
+            responder->writeChunk(QByteArray(32 * 1024 * 1024, 'x'));
+            streaming = responder;
+            return;
+        }
         const QByteArray answer = "got " + QByteArray::number(request.body.size());
         if (request.headers.contains("x-hold")) {
             held.emplace_back(responder, answer);
@@ -70,6 +76,7 @@ public:
     }
 
     std::vector<std::pair<QPointer<http::HttpResponder>, QByteArray>> held;
+    QPointer<http::HttpResponder> streaming; ///< the last X-Stream answer
 };
 
 /// A field of /proc/self/status in KiB (VmRSS, VmSize).
@@ -466,6 +473,34 @@ private Q_SLOTS:
         RawClient later(server->port(), head("X-Allow: 1\r\nContent-Length: 2\r\n") + "hi");
         QTRY_VERIFY_WITH_TIMEOUT(later.received().contains("got 2"), 5000);
 #endif
+    }
+
+    // A client that stops reading an answer is closed once it has taken none of it for the send timeout, and the
+    // answer's work hears that it went away (an upstream stream would be cut, its permit given back).
+    void clientThatStopsReadingIsClosedAfterTheSendTimeout()
+    {
+        http::ServerOptions options;
+        options.sendTimeoutMs = 500;
+        auto server = start(options);
+        QTcpSocket client;
+        client.setReadBufferSize(1024); // reads (almost) nothing: the kernel's buffers fill, then the server's
+        bool gone = false;
+        client.connectToHost(QHostAddress::LocalHost, server->port());
+        QVERIFY(client.waitForConnected(5000));
+        client.write("GET /x HTTP/1.1\r\nHost: t\r\nX-Allow: 1\r\nX-Stream: 1\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(handler.streaming, 5000);
+        connect(handler.streaming, &http::HttpResponder::clientGone, this, [&gone] { gone = true; });
+        QElapsedTimer clock;
+        clock.start();
+        QTRY_VERIFY_WITH_TIMEOUT(gone, 10'000);
+        QVERIFY2(clock.elapsed() >= 400, qPrintable(QString::number(clock.elapsed()))); // not before its time
+        // Reading what the kernel still held, the client finds the connection closed, the answer not ended.
+        client.setReadBufferSize(0);
+        QByteArray received;
+        connect(&client, &QTcpSocket::readyRead, this, [&] { received += client.readAll(); });
+        received += client.readAll();
+        QTRY_VERIFY_WITH_TIMEOUT(client.state() == QAbstractSocket::UnconnectedState, 10'000);
+        QVERIFY(received.size() < 32 * 1024 * 1024);
     }
 
     // E: over TLS a GET gets its answer; the client trusts only the test's own certificate.

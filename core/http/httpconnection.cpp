@@ -117,12 +117,18 @@ protected:
         if (out.isEmpty() || !m_connection || !m_connection->m_socket)
             return;
         QAbstractSocket *socket = m_connection->m_socket;
+        const bool waiting = socket->bytesToWrite() > 0;
         if (socket->write(out) < 0) {
             // The client is gone (reset, or closed for writing): an unbuffered socket says so only here.
             m_connection->closeNow();
             return;
         }
         socket->flush(); // what the kernel did not take at once
+        if (!waiting && socket->bytesToWrite() > 0) {
+            // The client is behind: from now on it must take some of this within the send timeout.
+            m_connection->m_lastSent = nowMs();
+            m_connection->armTimer();
+        }
     }
 
     void writeEnd() override
@@ -214,6 +220,10 @@ qint64 HttpConnection::deadline() const
     }
     case State::Closing: return m_phaseDeadline;
     case State::Handling:
+        // The client must keep taking what waits for it (not timed while the answer's work has nothing for it).
+        if (m_socket && m_socket->bytesToWrite() > 0)
+            return m_lastSent + m_options.sendTimeoutMs;
+        break;
     case State::Closed: break;
     }
     return kNever;
@@ -254,6 +264,11 @@ void HttpConnection::onDeadline(qint64 now)
 {
     if (m_state == State::Closing)
         return closeNow(); // the linger is over
+    if (m_state == State::Handling) {
+        qCDebug(lcHttp).noquote() << peer() << "took none of its answer for" << m_options.sendTimeoutMs
+                                  << "ms; the connection is closed";
+        return closeNow(); // the client is told it went away: the answer's work stops
+    }
     if (m_state != State::Reading)
         return;
     const bool phaseOver = m_phase != Phase::Idle && m_phaseDeadline <= now;
@@ -327,7 +342,10 @@ void HttpConnection::onReadyRead()
 
 void HttpConnection::onBytesWritten()
 {
-    if (!m_socket || m_socket->bytesToWrite() > 0)
+    if (!m_socket)
+        return;
+    m_lastSent = nowMs(); // the client took some: its send timeout starts again (the timer finds the later deadline)
+    if (m_socket->bytesToWrite() > 0)
         return;
     if (m_state == State::Closing) {
         // The answer is all out: a short while more for the client to read it.

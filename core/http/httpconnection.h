@@ -89,6 +89,7 @@ private:
     QBasicTimer m_timer; ///< fires at m_timerDue, which is never later than deadline()
     qint64 m_timerDue = 0; ///< while m_timer runs
     qint64 m_lastActivity = 0; ///< the last read while Reading, or the end of the last answer: idle is timed from it
+    qint64 m_lastSent = 0; ///< while an answer is written: when the client last took some of it (send timeout)
     qint64 m_phaseDeadline = 0; ///< the handshake's or head's end, the body's rate window's end, the linger's end
     State m_state = State::Reading;
     Phase m_phase = Phase::Idle;

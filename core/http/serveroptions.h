@@ -33,6 +33,10 @@ struct ServerOptions
     /// than one deadline for the whole body, so that a large upload on a slow but honest link still fits.
     int bodyWindowMs = 10'000;
     qint64 minBodyBytesPerWindow = 1024;
+    /// While an answer is written, a client that takes none of what waits for it for this long is closed (like
+    /// nginx's send_timeout), so that one that stops reading cannot hold its answer's work (an upstream stream, an
+    /// admission permit) for ever.
+    int sendTimeoutMs = 60'000;
     /// At most this many client connections; past it new ones are closed as soon as they are accepted.
     int maxConnections = 10'000;
     /// When set, connections speak TLS (server mode) with this configuration (see tlsconfig.h):
