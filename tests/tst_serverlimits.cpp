@@ -29,6 +29,7 @@
 #ifdef Q_OS_LINUX
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #endif
 
@@ -38,6 +39,27 @@ using test::RawClient;
 namespace {
 
 using test::kMemoryIsMeaningful;
+
+/// How a response ended, as a tap saw it.
+struct EndSeen
+{
+    bool ended = false;
+    bool complete = false;
+};
+
+class EndRecorder final : public http::ResponseTap
+{
+public:
+    explicit EndRecorder(EndSeen *seen)
+        : m_seen(seen)
+    { }
+    void responseHead(int, http::Headers &) override { }
+    void responseBody(const QByteArray &) override { }
+    void responseEnd(bool complete) override { *m_seen = {true, complete}; }
+
+private:
+    EndSeen *m_seen;
+};
 
 /// Answers 200 with the body's size; refuses (401) any request without X-Allow, on its head alone. A request with
 /// X-Hold waits for its answer until release().
@@ -52,6 +74,8 @@ public:
             openai::sendError(responder, 401, "invalid_api_key", QStringLiteral("no X-Allow"));
             return;
         }
+        if (request.headers.contains("x-tap"))
+            responder->addTap(std::make_unique<EndRecorder>(&end));
         if (request.headers.contains("x-stream")) { // 32 MiB at once, and the stream stays open
             responder->beginStream(200, {});
             responder->writeChunk(QByteArray(32 * 1024 * 1024, 'x'));
@@ -77,6 +101,7 @@ public:
 
     std::vector<std::pair<QPointer<http::HttpResponder>, QByteArray>> held;
     QPointer<http::HttpResponder> streaming; ///< the last X-Stream answer
+    EndSeen end; ///< how the last X-Tap answer ended
 };
 
 /// A field of /proc/self/status in KiB (VmRSS, VmSize).
@@ -502,6 +527,27 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(client.state() == QAbstractSocket::UnconnectedState, 10'000);
         QVERIFY(received.size() < 32 * 1024 * 1024);
     }
+
+#ifdef Q_OS_LINUX
+    // An answer whose write fails (the client reset the connection before it was sent) is not called complete:
+    // the request log and the usage meter hear that the client never got it.
+    void answerTheClientNeverGotIsNotComplete()
+    {
+        auto server = start();
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, server->port());
+        QVERIFY(client.waitForConnected(5000));
+        client.write("GET /x HTTP/1.1\r\nHost: t\r\nX-Allow: 1\r\nX-Hold: 1\r\nX-Tap: 1\r\n\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(handler.held.size(), size_t(1), 5000);
+        // A reset, not a close: the kernel refuses the server's next write to this connection.
+        const linger reset{1, 0};
+        QCOMPARE(::setsockopt(int(client.socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), 0);
+        client.abort();
+        handler.release(); // at once: the server's read has not yet heard of the reset, its write does
+        QTRY_VERIFY_WITH_TIMEOUT(handler.end.ended, 5000);
+        QVERIFY(!handler.end.complete);
+    }
+#endif
 
     // E: over TLS a GET gets its answer; the client trusts only the test's own certificate.
     void tlsRequestIsAnswered()

@@ -48,6 +48,7 @@ void HttpResponder::notifyDrained()
 
 void HttpResponder::notifyClientGone()
 {
+    m_clientGone = true;
     for (std::size_t i = 0; i < m_works.size(); ++i)
         m_works[i]->clientGone();
     Q_EMIT clientGone();
@@ -138,7 +139,7 @@ void HttpResponder::endStream()
     flush(); // whatever batch is open: the end must be on its way before the connection moves on
     m_finished = true;
     writeEnd();
-    endTaps(true);
+    endTaps(!m_clientGone); // a last write that failed closed the connection: the client never got the end
     Q_EMIT finished();
 }
 

@@ -131,6 +131,7 @@ private:
     bool m_tapsEnded = false;
     bool m_started = false;
     bool m_finished = false;
+    bool m_clientGone = false; ///< the client went away before the response was finished
     bool m_head = false;
     Framing m_framing = Framing::Length;
 };
