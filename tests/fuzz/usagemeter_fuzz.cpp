@@ -100,7 +100,7 @@ void checkAgainstQJsonDocument(const QByteArray &body, const TokenCount &count)
         FUZZ_CHECK(count.estimated);
         return;
     }
-    const auto clamped = [](const QJsonValue &v) { return qint64(std::clamp(v.toDouble(), 0.0, 0x1p53)); };
+    const auto clamped = [](const QJsonValue &v) { return qint64(std::clamp(v.toDouble(), 0.0, double(kMaxTokens))); };
     FUZZ_CHECK(!count.estimated);
     FUZZ_CHECK(count.promptTokens == clamped(usage.value(QStringLiteral("prompt_tokens"))));
     FUZZ_CHECK(count.completionTokens == clamped(usage.value(QStringLiteral("completion_tokens"))));
