@@ -2,6 +2,7 @@
 
 #include "forwarding.h"
 #include "http/messageparser.h"
+#include "http/socketreading.h"
 #include "platform/logging.h"
 
 #include <QBasicTimer>
@@ -17,7 +18,6 @@
 namespace obleth::proxy {
 
 namespace {
-constexpr qint64 kReadBlock = 16 * 1024;
 constexpr qint64 kUpstreamReadBuffer = 256 * 1024;
 
 http::MessageParser::Limits responseLimits()
@@ -328,20 +328,10 @@ void UpstreamConnection::readResponse()
     // At most kUpstreamReadBuffer at a time, so that a paused exchange holds little: the rest waits in the kernel,
     // whose full buffer then holds the upstream back. A short read ends it: the kernel had no more just then, and
     // should more come, readyRead tells (no read is spent to hear "nothing").
-    QByteArray bytes;
-    char block[kReadBlock];
-    while (bytes.size() < kUpstreamReadBuffer) {
-        const qint64 want = std::min(kReadBlock, kUpstreamReadBuffer - bytes.size());
-        const qint64 n = m_socket->read(block, want);
-        if (n < 0) {
-            m_peerClosed = true; // a plain socket is unbuffered: Qt says so only here, no disconnected() follows
-            break;
-        }
-        if (n > 0)
-            bytes.append(block, n);
-        if (n < want)
-            break;
-    }
+    bool atEnd = false;
+    const QByteArray bytes = http::readAvailable(m_socket, kUpstreamReadBuffer, &atEnd);
+    // A plain socket is unbuffered: Qt reports the upstream's close only as a failed read, no disconnected() follows.
+    m_peerClosed = m_peerClosed || atEnd;
     const bool more = bytes.size() >= kUpstreamReadBuffer;
     if (!bytes.isEmpty()) {
         m_parser.append(bytes);
