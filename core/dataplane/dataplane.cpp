@@ -19,12 +19,6 @@
 namespace obleth::dataplane {
 
 namespace {
-/// True for a normal path the MCP gateway serves (McpGateway::isMcpPath(), without making a QByteArray of it).
-bool isMcpRoute(QByteArrayView normalPath)
-{
-    return mcp::McpGateway::isMcpPath(QByteArray::fromRawData(normalPath.data(), normalPath.size()));
-}
-
 /// "req_" and 32 lowercase hex digits: 128 bits from a generator of this thread (a Mersenne Twister), seeded once
 /// from the system's, so that ids do not repeat across restarts or threads; drawing from the system generator for
 /// each request (as QUuid::createUuid() does) cost a system call or RDRAND each time. Unique, not secret: a client
@@ -107,10 +101,8 @@ qint64 DataPlane::bodyLimitFor(const QByteArray &target)
 {
     // Judged on the path as it will be routed ("//mcp/x" is the MCP gateway's too).
     const qsizetype q = target.indexOf('?');
-    const QByteArrayView path = q < 0 ? QByteArrayView(target) : QByteArrayView(target).first(q);
-    if (http::isNormalPath(path)) // the common case, without a copy
-        return isMcpRoute(path) ? mcp::McpGateway::kMaxBodyBytes : kMaxBodyBytes;
-    const http::NormalizedPath normal = http::normalizePath(path);
+    // normalizePath() hands a normal path back shared, without a copy: the common case costs one scan.
+    const http::NormalizedPath normal = http::normalizePath(q < 0 ? target : target.left(q));
     return mcp::McpGateway::isMcpPath(normal.ok() ? normal.path : target) ? mcp::McpGateway::kMaxBodyBytes
                                                                           : kMaxBodyBytes;
 }
