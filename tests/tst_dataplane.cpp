@@ -16,7 +16,7 @@ using test::Response;
 
 namespace {
 
-QJsonObject model(const QString &name, const QString &apiBase, QJsonObject extra = {})
+QJsonObject modelJson(const QString &name, const QString &apiBase, QJsonObject extra = {})
 {
     extra.insert(QStringLiteral("model_name"), name);
     extra.insert(QStringLiteral("api_base"), apiBase);
@@ -166,7 +166,7 @@ private Q_SLOTS:
         r = chat(gw->firstKey(), "{\"model\":\"no-such-model\"}");
         QCOMPARE(r.status, 404);
         QCOMPARE(r.errorCode(), QStringLiteral("model_not_found"));
-        gw->addModel(model(QStringLiteral("off"), mock->url().toString(), {{QStringLiteral("enabled"), false}}));
+        gw->addModel(modelJson(QStringLiteral("off"), mock->url().toString(), {{QStringLiteral("enabled"), false}}));
         r = chat(gw->firstKey(), "{\"model\":\"off\"}");
         QCOMPARE(r.status, 404);
         QCOMPARE(r.errorCode(), QStringLiteral("model_not_found"));
@@ -180,9 +180,10 @@ private Q_SLOTS:
     void forwardsExactlyWhatTheContractSays()
     {
         test::CaptureServer upstream;
-        gw->addModel(model(QStringLiteral("office-llm"), QStringLiteral("http://127.0.0.1:%1/v1").arg(upstream.port()),
-                           {{QStringLiteral("upstream_model"), QStringLiteral("llama3.1:8b-instruct")},
-                            {QStringLiteral("api_key"), QStringLiteral("upstream-secret-key")}}));
+        gw->addModel(modelJson(QStringLiteral("office-llm"),
+                               QStringLiteral("http://127.0.0.1:%1/v1").arg(upstream.port()),
+                               {{QStringLiteral("upstream_model"), QStringLiteral("llama3.1:8b-instruct")},
+                                {QStringLiteral("api_key"), QStringLiteral("upstream-secret-key")}}));
         const QByteArray body = "{ \"temperature\": 0.50, \"model\" : \"office-llm\",\n "
                                 "\"messages\":[{\"role\":\"user\",\"content\":\"caf\xc3\xa9\"}] }";
         http::Headers h;
@@ -234,8 +235,9 @@ private Q_SLOTS:
     void duplicateModelKeyIsRefused()
     {
         test::CaptureServer upstream;
-        gw->addModel(model(QStringLiteral("registered"), QStringLiteral("http://127.0.0.1:%1/v1").arg(upstream.port()),
-                           {{QStringLiteral("upstream_model"), QStringLiteral("real-upstream-model")}}));
+        gw->addModel(modelJson(QStringLiteral("registered"),
+                               QStringLiteral("http://127.0.0.1:%1/v1").arg(upstream.port()),
+                               {{QStringLiteral("upstream_model"), QStringLiteral("real-upstream-model")}}));
         for (const QByteArray &body : {QByteArray("{\"model\":\"mock-model\",\"model\":\"registered\"}"),
                                        QByteArray("{\"model\":\"registered\",\"model\":\"mock-model\"}"),
                                        QByteArray("{\"model\":\"registered\",\"mod\\u0065l\":\"registered\"}")}) {
@@ -262,9 +264,9 @@ private Q_SLOTS:
     void apiBaseWithOrWithoutV1()
     {
         test::CaptureServer upstream;
-        gw->addModel(model(QStringLiteral("bare"), QStringLiteral("http://127.0.0.1:%1").arg(upstream.port())));
-        gw->addModel(
-            model(QStringLiteral("prefixed"), QStringLiteral("http://127.0.0.1:%1/openai/v1/").arg(upstream.port())));
+        gw->addModel(modelJson(QStringLiteral("bare"), QStringLiteral("http://127.0.0.1:%1").arg(upstream.port())));
+        gw->addModel(modelJson(QStringLiteral("prefixed"),
+                               QStringLiteral("http://127.0.0.1:%1/openai/v1/").arg(upstream.port())));
         QCOMPARE(chat(gw->firstKey(), "{\"model\":\"bare\"}").status, 200);
         QVERIFY(upstream.lastHead().startsWith("POST /v1/chat/completions HTTP/1.1"));
         QCOMPARE(
@@ -278,8 +280,8 @@ private Q_SLOTS:
 
     void realMockUpstreamThroughTheGateway()
     {
-        gw->addModel(model(QStringLiteral("remote"), mock->url(QStringLiteral("/v1")).toString(),
-                           {{QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
+        gw->addModel(modelJson(QStringLiteral("remote"), mock->url(QStringLiteral("/v1")).toString(),
+                               {{QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
         const qint64 before = mock->stats().value(QStringLiteral("requests")).toInteger();
         Response r
             = chat(gw->firstKey(),
@@ -310,7 +312,7 @@ private Q_SLOTS:
         QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
         const quint16 port = closed.serverPort();
         closed.close();
-        gw->addModel(model(QStringLiteral("down"), QStringLiteral("http://127.0.0.1:%1/v1").arg(port)));
+        gw->addModel(modelJson(QStringLiteral("down"), QStringLiteral("http://127.0.0.1:%1/v1").arg(port)));
         const Response r = chat(gw->firstKey(), "{\"model\":\"down\"}");
         QCOMPARE(r.status, 502);
         QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
@@ -319,9 +321,9 @@ private Q_SLOTS:
 
     void upstreamSilentIs504()
     {
-        gw->addModel(model(QStringLiteral("slow"), mock->url().toString(),
-                           {{QStringLiteral("first_byte_timeout_secs"), 1},
-                            {QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
+        gw->addModel(modelJson(QStringLiteral("slow"), mock->url().toString(),
+                               {{QStringLiteral("first_byte_timeout_secs"), 1},
+                                {QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
         const Response r = chat(gw->firstKey(), "{\"model\":\"slow\"}", test::headers({{"x-mock-latency-ms", "5000"}}));
         QCOMPARE(r.status, 504);
         QCOMPARE(r.errorCode(), QStringLiteral("upstream_timeout"));
@@ -335,7 +337,8 @@ private Q_SLOTS:
             QTcpSocket *s = resetter.nextPendingConnection();
             connect(s, &QTcpSocket::readyRead, s, [s] { s->abort(); });
         });
-        gw->addModel(model(QStringLiteral("reset"), QStringLiteral("http://127.0.0.1:%1").arg(resetter.serverPort())));
+        gw->addModel(
+            modelJson(QStringLiteral("reset"), QStringLiteral("http://127.0.0.1:%1").arg(resetter.serverPort())));
         const Response r = chat(gw->firstKey(), "{\"model\":\"reset\"}");
         QCOMPARE(r.status, 502);
         QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
@@ -343,8 +346,8 @@ private Q_SLOTS:
 
     void modelListing()
     {
-        gw->addModel(model(QStringLiteral("visible"), mock->url().toString()));
-        gw->addModel(model(QStringLiteral("hidden"), mock->url().toString(), {{QStringLiteral("enabled"), false}}));
+        gw->addModel(modelJson(QStringLiteral("visible"), mock->url().toString()));
+        gw->addModel(modelJson(QStringLiteral("hidden"), mock->url().toString(), {{QStringLiteral("enabled"), false}}));
         http::Headers auth;
         auth.add("Authorization", "Bearer " + gw->firstKey());
         const Response r = test::request(gw->dataPort(), "GET", "/v1/models", auth);
@@ -402,8 +405,8 @@ private Q_SLOTS:
     void manySlowRequestsToOneHostAreAllInFlight()
     {
         constexpr int kRequests = 64;
-        gw->addModel(model(QStringLiteral("slow-mock"), mock->url().toString(),
-                           {{QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
+        gw->addModel(modelJson(QStringLiteral("slow-mock"), mock->url().toString(),
+                               {{QStringLiteral("upstream_model"), QStringLiteral("mock-model")}}));
         const int peakBefore = mock->stats().value(QStringLiteral("max_in_flight")).toInt();
         QVERIFY(peakBefore < kRequests);
 

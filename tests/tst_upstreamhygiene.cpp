@@ -143,7 +143,7 @@ QByteArray okResponse(const QByteArray &body, const QByteArray &extraHeaders = {
 const QByteArray kSmuggled = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Smuggled: 1\r\n"
                              "Content-Length: 17\r\n\r\n{\"smuggled\":true}";
 
-QJsonObject model(const QString &name, const QString &apiBase)
+QJsonObject modelJson(const QString &name, const QString &apiBase)
 {
     return QJsonObject{{QStringLiteral("model_name"), name},
                        {QStringLiteral("api_base"), apiBase},
@@ -216,8 +216,8 @@ private Q_SLOTS:
             }
             s->write(answer);
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
-        gw->addModel(model(QStringLiteral("beta"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("beta"), upstream.base()));
 
         Response r = chat("alpha");
         QCOMPARE(r.status, 200);
@@ -247,9 +247,9 @@ private Q_SLOTS:
             // The first connection's second request is "answered" by what the upstream meant for someone else.
             s->write(connection == 1 && request == 2 ? kSmuggled + answer : answer);
         };
-        QJsonObject alpha = model(QStringLiteral("alpha"), upstream.base());
+        QJsonObject alpha = modelJson(QStringLiteral("alpha"), upstream.base());
         alpha.insert(QStringLiteral("api_key"), QStringLiteral("key-of-alpha"));
-        QJsonObject beta = model(QStringLiteral("beta"), upstream.base());
+        QJsonObject beta = modelJson(QStringLiteral("beta"), upstream.base());
         beta.insert(QStringLiteral("api_key"), QStringLiteral("key-of-beta"));
         QVERIFY(!gw->addModel(alpha).isEmpty());
         QVERIFY(!gw->addModel(beta).isEmpty());
@@ -277,7 +277,7 @@ private Q_SLOTS:
             }
             s->write(okResponse("{\"fresh\":true}"));
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         Response r = chat("alpha");
         QCOMPARE(r.status, 502);
         QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
@@ -295,7 +295,7 @@ private Q_SLOTS:
             s->write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
                      + okResponse("{\"r\":" + QByteArray::number(request) + "}"));
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         Response r = chat("alpha");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.body, QByteArray("{\"r\":1}"));
@@ -333,8 +333,8 @@ private Q_SLOTS:
         ScriptedUpstream garbled;
         garbled.onRequest = [](QTcpSocket *s, int, int) { s->write("SMTP ready\r\n\r\n"); };
         gw->addModel(
-            model(QStringLiteral("down"), QStringLiteral("http://127.0.0.1:%1/v1").arg(QString::fromLatin1(port))));
-        gw->addModel(model(QStringLiteral("garbled"), garbled.base()));
+            modelJson(QStringLiteral("down"), QStringLiteral("http://127.0.0.1:%1/v1").arg(QString::fromLatin1(port))));
+        gw->addModel(modelJson(QStringLiteral("garbled"), garbled.base()));
 
         for (const auto &[name, upstreamPort] :
              {std::pair{QByteArray("down"), port},
@@ -365,7 +365,7 @@ private Q_SLOTS:
             }
             s->write(okResponse("{\"c\":" + QByteArray::number(connection) + "}"));
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         Response r = chat("alpha");
         QCOMPARE(r.status, 200);
         r = chat("alpha");
@@ -397,7 +397,7 @@ private Q_SLOTS:
             }
             s->write(okResponse("{\"c\":" + QByteArray::number(connection) + "}"));
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         Response r = chat("alpha");
         QCOMPARE(r.status, 200);
         r = chat("alpha"); // on connection 1, kept alive: 100 Continue, then the upstream closes
@@ -413,7 +413,7 @@ private Q_SLOTS:
         upstream.onRequest = [&](QTcpSocket *s, int, int) {
             s->write(okResponse("{\"choices\":[],\"usage\":{\"prompt_tokens\":1e300,\"completion_tokens\":1e300}}"));
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         constexpr int kAnswers = 1030;
         for (int i = 0; i < kAnswers; ++i)
             QCOMPARE(chat("alpha").status, 200);
@@ -448,7 +448,7 @@ private Q_SLOTS:
             if (closeAfterAnswer)
                 s->disconnectFromHost();
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         const QByteArray request = "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
             + gw->firstKey() + "\r\nContent-Type: application/json\r\nContent-Length: "
             + QByteArray::number(chatFor("alpha").size()) + "\r\n\r\n" + chatFor("alpha");
@@ -492,7 +492,7 @@ private Q_SLOTS:
             }
             s->write(okResponse("{\"c\":" + QByteArray::number(connection) + "}"));
         };
-        QJsonObject m = model(QStringLiteral("alpha"), upstream.base());
+        QJsonObject m = modelJson(QStringLiteral("alpha"), upstream.base());
         m.insert(QStringLiteral("first_byte_timeout_secs"), 1);
         m.insert(QStringLiteral("idle_timeout_secs"), 1);
         gw->addModel(m);
@@ -530,7 +530,7 @@ private Q_SLOTS:
             s->write(
                 okResponse("{\"c\":" + QByteArray::number(connection) + ",\"r\":" + QByteArray::number(request) + "}"));
         };
-        gw->addModel(model(QStringLiteral("secure"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("secure"), upstream.base()));
         for (int i = 1; i <= 3; ++i) {
             const Response r = chat("secure");
             QCOMPARE(r.status, 200);
@@ -627,7 +627,7 @@ private Q_SLOTS:
             }
             s->write(okResponse("{\"fresh\":true}"));
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         test::RawClient client(gw->dataPort(),
                                "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
                                    + gw->firstKey() + "\r\nContent-Type: application/json\r\nContent-Length: "
@@ -650,7 +650,7 @@ private Q_SLOTS:
             else
                 s->write(okResponse("{\"fresh\":true}"));
         };
-        gw->addModel(model(QStringLiteral("alpha"), upstream.base()));
+        gw->addModel(modelJson(QStringLiteral("alpha"), upstream.base()));
         Response r = chat("alpha");
         QCOMPARE(r.status, 502);
         r = chat("alpha");

@@ -33,6 +33,9 @@ class ResponseCache;
 namespace obleth::mcp {
 class McpGateway;
 }
+namespace obleth::status {
+class EventFeed;
+}
 
 namespace obleth::dataplane {
 
@@ -58,6 +61,7 @@ public:
         usage::RequestMonitor *monitor = nullptr;
         cache::ResponseCache *cache = nullptr;
         mcp::McpGateway *mcp = nullptr;
+        status::EventFeed *events = nullptr; ///< where model_unavailable and 429s are reported
     };
     DataPlane(Services services, QUrl defaultUpstream, QObject *parent = nullptr);
     ~DataPlane() override;

@@ -15,6 +15,7 @@
 #include "openai/error.h"
 #include "platform/logging.h"
 #include "proxy/upstreamclient.h"
+#include "status/eventfeed.h"
 #include "status/liveview.h"
 #include "store/database.h"
 #include "store/requestlog.h"
@@ -66,6 +67,7 @@ struct Gateway::Parts
     std::unique_ptr<usage::RequestHistory> history;
     std::unique_ptr<usage::RequestMonitor> monitor;
     metrics::Metrics metrics;
+    status::EventFeed events;
     std::unique_ptr<cache::ResponseCache> cache;
     std::unique_ptr<proxy::UpstreamClient> upstream;
     std::unique_ptr<mock::MockBackend> mock;
@@ -107,6 +109,11 @@ QJsonObject Gateway::liveView() const
 config::ConfigServices *Gateway::configServices() const
 {
     return m_parts ? m_parts->config.get() : nullptr;
+}
+
+status::EventFeed *Gateway::eventFeed() const
+{
+    return m_parts ? &m_parts->events : nullptr;
 }
 
 usage::RequestMonitor *Gateway::requestMonitor() const
@@ -179,7 +186,7 @@ void Gateway::start()
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     p.dataPlane = std::make_unique<dataplane::DataPlane>(
         dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(),
-                                       p.cache.get(), p.mcp.get()},
+                                       p.cache.get(), p.mcp.get(), &p.events},
         m_options.upstream);
     p.adminApi = std::make_unique<admin::AdminApi>(
         admin::AdminApi::Services{p.config.get(), &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},

@@ -13,6 +13,9 @@ namespace obleth::config {
 class LiveConfig;
 struct ConfigServices;
 } // namespace obleth::config
+namespace obleth::status {
+class EventFeed;
+}
 namespace obleth::usage {
 class RequestHistory;
 class RequestMonitor;
@@ -70,6 +73,9 @@ public:
     /// The newest requests of the request log, for a window that opens on a running gateway; valid after started().
     [[nodiscard]] const usage::RequestHistory *requestHistory() const;
     [[nodiscard]] const status::GatewayStatus &status() const noexcept { return m_status; }
+    /// Health, alert and other non-request events (contract sections 10–12); valid after started(), lives in the
+    /// gateway's thread.
+    [[nodiscard]] status::EventFeed *eventFeed() const;
     /// What admission is doing now, as GET /api/v1/fairshare/live shows it (the same words); empty unless running.
     /// Call on the gateway's thread.
     [[nodiscard]] QJsonObject liveView() const;

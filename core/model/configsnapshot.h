@@ -18,6 +18,8 @@ struct ConfigSnapshot
     QList<McpServer> mcpServers;
     qint64 capacity = 64;
     QStringList corsAllowedOrigins; ///< browser origins the data plane answers (contract section 14)
+    AdmissionSettings admission;
+    AlertSettings alerts;
 
     QHash<QString, qsizetype> modelByName; ///< model_name -> index in models
     QHash<QByteArray, qsizetype> keyByHash; ///< key_hash -> index in keys
@@ -49,8 +51,13 @@ struct ConfigSnapshot
     }
     void buildIndexes()
     {
-        for (qsizetype i = 0; i < models.size(); ++i)
-            modelByName.insert(models.at(i).modelName, i);
+        for (qsizetype i = 0; i < models.size(); ++i) {
+            ModelConfig &m = models[i];
+            // A model the store holds no deployments for is served by its own api_base (one deployment).
+            if (m.deployments.isEmpty() && !m.apiBase.isEmpty())
+                m.deployments.append(Deployment{m.id, m.apiBase, m.upstreamModel, m.apiKey, 1, std::nullopt, true});
+            modelByName.insert(m.modelName, i);
+        }
         for (qsizetype i = 0; i < keys.size(); ++i)
             keyByHash.insert(keys.at(i).keyHash, i);
         for (qsizetype i = 0; i < tenants.size(); ++i)

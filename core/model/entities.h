@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -9,14 +10,38 @@
 
 namespace obleth::model {
 
-/// A model of the registry: how a client-facing name maps to an upstream.
+/// One upstream that serves a model (contract section 10): its own base URL, key, upstream model name, share of
+/// the model's requests (weight) and cap on requests at once.
+struct Deployment
+{
+    QString id;
+    QString apiBase;
+    QString upstreamModel;
+    QString apiKey; ///< Write-only: never returned by the API.
+    double weight = 1;
+    std::optional<qint64> maxConcurrency;
+    bool enabled = true;
+};
+
+/// A model of the registry: how a client-facing name maps to its upstreams.
 struct ModelConfig
 {
     QString id;
     QString modelName;
+    /// The first deployment's upstream model, api_base and key (contract section 10: the model's own fields mean a
+    /// model with one deployment). Kept equal to deployments.first() by the store.
     QString upstreamModel;
     QString apiBase;
     QString apiKey; ///< Write-only: never returned by the API.
+    /// Every upstream of the model, in order; at least one once loaded from the store.
+    QList<Deployment> deployments;
+    /// Other registered models' names, tried in order when no deployment of this one can answer.
+    QStringList fallbacks;
+    bool autoRoute = false; ///< a candidate for "model": "auto" (contract section 11)
+    qint64 unhealthyAfter = 3; ///< consecutive failures that mark a deployment unhealthy
+    qint64 cooldownSecs = 30; ///< how long an unhealthy deployment rests before one probe request
+    qint64 healthCheckSecs = 15; ///< active health checks' period; 0: none
+    qint64 maxRetries = 2; ///< tries on other deployments after a failure before the first byte
     double inputCostPerToken = 0;
     double outputCostPerToken = 0;
     std::optional<qint64> contextWindow;
@@ -84,6 +109,23 @@ struct McpServer
     QStringList allowedTenants; ///< Empty: every tenant.
     QDateTime createdAt;
     QDateTime updatedAt;
+};
+
+/// Admission's tunables (contract section 11, GET/PUT /api/v1/settings/admission).
+struct AdmissionSettings
+{
+    qint64 brownoutWaitMs = 750; ///< 0: no brownout
+    qint64 brownoutMaxTokens = 256;
+    qint64 maxQueueWaitSecs = 30;
+    qint64 maxQueueLength = 1024;
+};
+
+/// Where alerts go besides the event stream and the tray (contract section 12, GET/PUT /api/v1/settings/alerts).
+struct AlertSettings
+{
+    QString webhookUrl; ///< empty: no webhook
+    /// The alert names the webhook receives; none: every alert.
+    std::optional<QStringList> events;
 };
 
 inline const QString kDefaultGroup = QStringLiteral("default");

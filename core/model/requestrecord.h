@@ -20,7 +20,12 @@ struct RequestRecord
     QString tenantId; ///< empty when no key was accepted
     QString tenantName;
     QString keyPrefix;
-    QString model; ///< the client-facing model name; empty when the request named none we know
+    QString model; ///< the client-facing model name that answered; empty when the request named none we know
+    /// The model the client asked for when another answered (a fallback, or "auto"); empty otherwise.
+    QString requestedModel;
+    QString deploymentId; ///< the deployment that answered; empty for the mock, the cache, the default upstream
+    bool fallback = false; ///< a fallback model answered (contract section 10)
+    bool brownout = false; ///< max_tokens was capped because the request waited long (contract section 11)
     QByteArray method;
     QByteArray path; ///< as requested (normalised, UTF-8, at most 512 bytes); the log stores it as text
     int status = 0; ///< 0: the client went away before an answer started

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "model/deploymenthealth.h"
+
 #include <QElapsedTimer>
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -27,6 +30,10 @@ struct GatewayStatus
     std::function<bool()> paused = [] { return false; };
     /// The fair-share admission, for the live view; null until the gateway has started.
     const admission::Admission *admission = nullptr;
+    /// The health of each deployment of the model with id @p modelId (every model's for an empty id), in the
+    /// registry's order; deployments nothing was heard of yet are `unknown`.
+    std::function<QList<model::DeploymentHealth>(const QString &modelId)> deploymentHealth
+        = [](const QString &) { return QList<model::DeploymentHealth>(); };
 };
 
 } // namespace obleth::status
