@@ -9,6 +9,19 @@ namespace obleth::config {
 
 class LiveConfig;
 
+/// The fields of one deployment to set (contract section 10); a field left unset is not touched, or takes its
+/// default on creation (upstream_model: the model's model_name).
+struct DeploymentPatch
+{
+    std::optional<QString> id; ///< in a model's whole list: names the deployment kept (and its stored key)
+    std::optional<QString> apiBase;
+    std::optional<QString> upstreamModel;
+    std::optional<QString> apiKey; ///< write-only; an empty string clears the stored key
+    std::optional<double> weight;
+    std::optional<std::optional<qint64>> maxConcurrency; ///< set to std::nullopt: no limit
+    std::optional<bool> enabled;
+};
+
 /// The fields of a registry model to set; a field left unset is not touched. For create() and replace() the
 /// fields not set take their defaults (those of model::ModelConfig), except the write-only api_key, which
 /// replace() keeps unless it is set.
@@ -29,6 +42,16 @@ struct ModelPatch
     std::optional<qint64> connectTimeoutSecs;
     std::optional<qint64> firstByteTimeoutSecs;
     std::optional<qint64> idleTimeoutSecs;
+    /// The whole list of deployments (replaces the model's own api_base/upstream_model/api_key, which then mirror
+    /// the first). An entry whose id names an existing deployment keeps that deployment's stored key unless it sets
+    /// one; an entry without id is a new deployment.
+    std::optional<QList<DeploymentPatch>> deployments;
+    std::optional<QStringList> fallbacks;
+    std::optional<bool> autoRoute;
+    std::optional<qint64> unhealthyAfter;
+    std::optional<qint64> cooldownSecs;
+    std::optional<qint64> healthCheckSecs;
+    std::optional<qint64> maxRetries;
 };
 
 /// The model registry: creates, replaces, changes and deletes models, with the registry's rules (ranges, URL,
@@ -47,6 +70,13 @@ public:
     /// PATCH: only what @p patch sets changes.
     Problem update(const QString &id, const ModelPatch &patch, model::ModelConfig *out = nullptr);
     Problem remove(const QString &id);
+
+    /// The sub-resource /api/v1/models/{id}/deployments: adds one (api_base required), changes the given fields
+    /// of one, removes one (not the last: a model keeps at least one deployment).
+    Problem addDeployment(const QString &modelId, const DeploymentPatch &fields, model::Deployment *out = nullptr);
+    Problem updateDeployment(const QString &modelId, const QString &deploymentId, const DeploymentPatch &patch,
+                             model::Deployment *out = nullptr);
+    Problem removeDeployment(const QString &modelId, const QString &deploymentId);
 
     /// Checks @p patch against the registry's field rules and applies it to @p model; with @p complete (a create or
     /// a replace), model_name and api_base are required. Leaves @p model as it was on a problem.
