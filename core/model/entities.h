@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <optional>
 
 namespace obleth::model {
@@ -55,6 +56,25 @@ struct ModelConfig
     qint64 idleTimeoutSecs = 120;
     QDateTime createdAt;
     QDateTime updatedAt;
+
+    /// How many of its requests may run at once: its max_concurrency, and no more than its enabled deployments'
+    /// caps together when each has one; none: no limit.
+    [[nodiscard]] std::optional<qint64> concurrencyCap() const
+    {
+        qint64 deploymentsTotal = 0;
+        bool allCapped = false;
+        for (const Deployment &d : deployments) {
+            if (!d.enabled)
+                continue;
+            if (!d.maxConcurrency)
+                return maxConcurrency;
+            allCapped = true;
+            deploymentsTotal += *d.maxConcurrency;
+        }
+        if (!allCapped)
+            return maxConcurrency;
+        return maxConcurrency ? std::min(*maxConcurrency, deploymentsTotal) : deploymentsTotal;
+    }
 };
 
 struct Tenant

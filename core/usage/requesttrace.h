@@ -37,6 +37,17 @@ public:
     void setCache(const QString &state) { m_record.cache = state; }
     /// What went wrong, when the response alone does not say (an upstream cut mid-stream, say).
     void setError(const QString &error) { m_record.error = error; }
+    /// Another model than the one asked for answers (a fallback, or the one "auto" picked): @p requested is the
+    /// client's name; setModel() names the one that answers.
+    void setRequestedModel(const QString &requested, bool fallback)
+    {
+        m_record.requestedModel = requested;
+        m_record.fallback = fallback;
+    }
+    /// The deployment the (latest) try went to.
+    void setDeployment(const QString &id) { m_record.deploymentId = id; }
+    /// max_tokens was capped by the brownout.
+    void setBrownout() { m_record.brownout = true; }
     /// Announces the start now (else it is announced with the answer's head).
     void announceStart();
     /// Sets what runs once the record is complete, before it is announced (the admission ticket settles the token
