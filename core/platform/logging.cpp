@@ -5,6 +5,7 @@
 namespace obleth {
 
 Q_LOGGING_CATEGORY(lcAdmin, "obleth.admin", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcAlerts, "obleth.alerts", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcAdmission, "obleth.admission", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcCache, "obleth.cache", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcConfig, "obleth.config", QtInfoMsg)
@@ -15,6 +16,7 @@ Q_LOGGING_CATEGORY(lcHttp, "obleth.http", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcMcp, "obleth.mcp", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcMock, "obleth.mock", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcProxy, "obleth.proxy", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcRouting, "obleth.routing", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcStore, "obleth.store", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcUsage, "obleth.usage", QtInfoMsg)
 

@@ -13,6 +13,7 @@ QT_END_NAMESPACE
 namespace obleth {
 
 Q_DECLARE_LOGGING_CATEGORY(lcAdmin) ///< obleth.admin: the Management API
+Q_DECLARE_LOGGING_CATEGORY(lcAlerts) ///< obleth.alerts: alerts and their webhook
 Q_DECLARE_LOGGING_CATEGORY(lcAdmission) ///< obleth.admission: fair-share permits, queues, token budgets
 Q_DECLARE_LOGGING_CATEGORY(lcCache) ///< obleth.cache: the response cache
 Q_DECLARE_LOGGING_CATEGORY(lcConfig) ///< obleth.config: configuration changes
@@ -23,6 +24,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcHttp) ///< obleth.http: the HTTP/1.1 server
 Q_DECLARE_LOGGING_CATEGORY(lcMcp) ///< obleth.mcp: the MCP gateway
 Q_DECLARE_LOGGING_CATEGORY(lcMock) ///< obleth.mock: the built-in mock-model
 Q_DECLARE_LOGGING_CATEGORY(lcProxy) ///< obleth.proxy: upstream calls and the connection pool
+Q_DECLARE_LOGGING_CATEGORY(lcRouting) ///< obleth.routing: deployments' health, retries and fallbacks
 Q_DECLARE_LOGGING_CATEGORY(lcStore) ///< obleth.store: SQLite, the request log, stored secrets
 Q_DECLARE_LOGGING_CATEGORY(lcUsage) ///< obleth.usage: metering and request traces
 
