@@ -42,14 +42,13 @@ void WebhookSender::send(const QString &type, const QJsonObject &alert)
         qCWarning(lcAlerts) << "the alert webhook is not an http or https URL; alert" << type << "not sent";
         return;
     }
+    dropIfNotFor(url);
     if (m_queue.size() >= kMaxQueued) {
-        // The front one may be under way: the oldest waiting one goes.
-        const auto oldest = m_queue.size() > 1 ? std::next(m_queue.begin()) : m_queue.begin();
-        qCWarning(lcAlerts).noquote() << "alert webhook" << loggable(oldest->url) << "is behind by" << m_queue.size()
-                                      << "alerts: the oldest waiting one," << oldest->event << ", is dropped";
-        if (oldest == m_queue.begin()) {
-            m_exchange.reset();
-            m_retry.stop();
+        // The front one may be under way: the oldest waiting one goes. Told once for each run of drops.
+        const auto oldest = std::next(m_queue.begin());
+        if (m_dropped++ == 0) {
+            qCWarning(lcAlerts).noquote() << "alert webhook" << loggable(oldest->url) << "is" << m_queue.size()
+                                          << "alerts behind: the oldest waiting ones are dropped";
         }
         m_queue.erase(oldest);
     }
@@ -58,9 +57,26 @@ void WebhookSender::send(const QString &type, const QJsonObject &alert)
         startNext();
 }
 
+void WebhookSender::dropIfNotFor(const QUrl &url)
+{
+    if (m_queue.empty() || m_queue.front().url == url)
+        return;
+    qCInfo(lcAlerts).noquote() << "the alert webhook changed:" << m_queue.size() << "alert(s) waiting for"
+                               << loggable(m_queue.front().url) << "are dropped";
+    m_exchange.reset();
+    m_retry.stop();
+    m_queue.clear();
+    m_dropped = 0;
+}
+
 void WebhookSender::startNext()
 {
     if (m_queue.empty() || m_exchange)
+        return;
+    // The settings may have changed since: what waits goes only to the webhook set now.
+    const std::shared_ptr<const model::ConfigSnapshot> snapshot = m_snapshot();
+    dropIfNotFor(snapshot ? QUrl(snapshot->alerts.webhookUrl) : QUrl());
+    if (m_queue.empty())
         return;
     Delivery &delivery = m_queue.front();
     ++delivery.tries;
@@ -106,6 +122,11 @@ void WebhookSender::finishCurrent(bool delivered, const QString &why)
     Delivery &delivery = m_queue.front();
     if (delivered) {
         qCDebug(lcAlerts).noquote() << "alert" << delivery.event << "delivered to" << loggable(delivery.url);
+        if (m_dropped > 0 && m_queue.size() < kMaxQueued / 2) {
+            qCWarning(lcAlerts).noquote()
+                << "alert webhook" << loggable(delivery.url) << "caught up;" << m_dropped << "alert(s) were dropped";
+            m_dropped = 0;
+        }
         m_queue.pop_front();
         m_retry.start(0); // the next one once this report is over
         return;

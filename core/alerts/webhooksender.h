@@ -21,14 +21,15 @@ namespace obleth::alerts {
 ///
 /// Deliveries go one at a time from a bounded queue (the oldest is dropped when it is full, with a warning). One
 /// that fails (no connection, a timeout, a status other than 2xx) is tried again after 1 s, 2 s, 4 s, then given
-/// up. The log names the webhook only as scheme://host:port: its path or query may carry a token.
+/// up. When the webhook setting changes, what waits for the old one is dropped. The log names the webhook only as
+/// scheme://host:port: its path or query may carry a token.
 class WebhookSender final : public QObject, public proxy::UpstreamExchange::Receiver
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(WebhookSender)
 
 public:
-    static constexpr int kMaxQueued = 256;
+    static constexpr int kMaxQueued = 256; ///< at least 2: the one under way and one waiting
     static constexpr int kMaxTries = 4; ///< the first try and three more
     static constexpr int kFirstRetryMs = 1'000; ///< doubled for each further try
     static constexpr int kConnectTimeoutMs = 5'000;
@@ -62,6 +63,8 @@ private:
         int tries = 0;
     };
 
+    /// Drops every delivery waiting (and the one under way) unless it is for @p url, the webhook set now.
+    void dropIfNotFor(const QUrl &url);
     void startNext();
     void finishCurrent(bool delivered, const QString &why);
     void received(proxy::UpstreamExchange::Received &what) override;
@@ -73,6 +76,7 @@ private:
     std::unique_ptr<proxy::UpstreamExchange> m_exchange;
     QTimer m_retry{this};
     int m_status = 0;
+    qint64 m_dropped = 0; ///< dropped from a full queue since it last caught up
     int m_firstRetryMs = kFirstRetryMs;
     int m_answerTimeoutMs = kAnswerTimeoutMs;
 };
