@@ -640,6 +640,68 @@ private Q_SLOTS:
         QCOMPARE(countEvents(events.received(), "model_unavailable"), 1);
     }
 
+    void deploymentDownAndModelUnavailableOnTheEventStreamAndWebhook()
+    {
+        GatewayFixture gw;
+        QVERIFY(gw.ok());
+        test::CaptureServer receiver(answer(200));
+        const bool webhook
+            = gw.admin(
+                    "PUT", "/api/v1/settings/alerts",
+                    QJsonDocument(QJsonObject{{QStringLiteral("webhook_url"),
+                                               QStringLiteral("http://127.0.0.1:%1/hook-t0ken").arg(receiver.port())}})
+                        .toJson(QJsonDocument::Compact))
+                  .status
+            == 200;
+        test::RawClient events(gw.adminPort(),
+                               "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                                   + GatewayFixture::kAdminToken + "\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(events.received().contains(": obleth events"), 5000);
+        quint16 dead = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+            dead = probe.serverPort();
+        }
+        const QString modelId
+            = gw.addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("lonely")},
+                                      {QStringLiteral("upstream_model"), QStringLiteral("x")},
+                                      {QStringLiteral("api_base"), QStringLiteral("http://127.0.0.1:%1/v1").arg(dead)},
+                                      {QStringLiteral("api_key"), QStringLiteral("sk-upstream-s3cret")}});
+        QVERIFY(!modelId.isEmpty());
+        test::Response r;
+        for (int i = 0; i < 6 && r.status != 503; ++i)
+            r = test::postJson(gw.dataPort(), "/v1/chat/completions", gw.firstKey(),
+                               test::chatBody({QStringLiteral("lonely"), 4}));
+        if (r.status != 503)
+            QSKIP("the data plane does not track deployment health yet");
+        QCOMPARE(r.errorCode(), QStringLiteral("model_unavailable"));
+        QTRY_VERIFY_WITH_TIMEOUT(events.received().contains("event: deployment_down"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(events.received().contains("event: model_unavailable"), 5000);
+        for (const auto &[type, data] : sseEvents(events.received())) {
+            if (type == "deployment_down") {
+                QCOMPARE(data.value(QStringLiteral("details")).toObject().value(QStringLiteral("model_id")).toString(),
+                         modelId);
+            } else if (type == "model_unavailable") {
+                QCOMPARE(data.value(QStringLiteral("details")).toObject().value(QStringLiteral("model")).toString(),
+                         QStringLiteral("lonely"));
+            }
+        }
+        for (const char *secret : {"sk-upstream-s3cret", "hook-t0ken"})
+            QVERIFY2(!events.received().contains(secret), secret);
+        if (!webhook)
+            return;
+        auto delivered = [&receiver](const QByteArray &event) {
+            return std::any_of(receiver.requests().cbegin(), receiver.requests().cend(),
+                               [&](const QByteArray &request) { return request.contains(event); });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(delivered("\"deployment_down\""), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(delivered("\"model_unavailable\""), 5000);
+        QVERIFY(!delivered("deployment_health_changed")); // not an alert
+        for (const QByteArray &request : receiver.requests())
+            QVERIFY(!request.contains("sk-upstream-s3cret"));
+    }
+
     void silentWebhookDoesNotDelayRequests()
     {
         GatewayFixture gw;
