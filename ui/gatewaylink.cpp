@@ -2,6 +2,7 @@
 
 #include "config/configservices.h"
 #include "gateway/gatewaythread.h"
+#include "status/eventfeed.h"
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
@@ -57,8 +58,27 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
     connect(monitor, &usage::RequestMonitor::requestFinished, this, &GatewayLink::requestFinished);
     monitor->watchProgress(); // the request log shows streams' text as it arrives
     m_watching = true;
+    attachAlerts(gateway);
     Q_EMIT ready();
     Q_EMIT configChanged();
+}
+
+void GatewayLink::attachAlerts(gateway::Gateway *gateway)
+{
+    status::EventFeed *feed = gateway->eventFeed();
+    if (!feed)
+        return;
+    // An alert is published in the alert's shape, {"event": its name, "time", "message", "details"}; the feed's
+    // other events (a deployment's health, say) are not alerts. The connection goes with the feed.
+    connect(
+        feed, &status::EventFeed::published, this,
+        [this](const QString &type, const QJsonObject &data) {
+            if (data.value(QStringLiteral("event")).toString() == type && data.contains(QStringLiteral("message"))
+                && data.value(QStringLiteral("details")).isObject()) {
+                Q_EMIT alertRaised(type, data);
+            }
+        },
+        Qt::QueuedConnection);
 }
 
 std::shared_ptr<const model::ConfigSnapshot> GatewayLink::snapshot() const

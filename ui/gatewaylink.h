@@ -11,8 +11,9 @@
 #include <memory>
 
 namespace obleth::gateway {
+class Gateway;
 class GatewayThread;
-}
+} // namespace obleth::gateway
 namespace obleth::config {
 struct ConfigServices;
 }
@@ -71,9 +72,14 @@ Q_SIGNALS:
     void requestStarted(const obleth::model::RequestStarted &started);
     void requestProgress(const obleth::model::RequestProgress &progress);
     void requestFinished(const obleth::model::RequestRecord &record);
+    /// An alert of the gateway (contract section 12): @p type its name, @p alert its
+    /// {"event", "time", "message", "details"}.
+    void alertRaised(const QString &type, const QJsonObject &alert);
 
 private:
     void attach(const QString &dataUrl, const QString &adminUrl);
+    /// Relays the alerts among the gateway's published events (queued: the feed lives in the gateway's thread).
+    void attachAlerts(gateway::Gateway *gateway);
 
     gateway::GatewayThread *m_thread;
     /// The latest snapshot, handed over by the gateway thread on each change (never read from the service

@@ -41,6 +41,7 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
     connect(m_link, &GatewayLink::pausedChanged, this,
             [this](bool paused) { m_tray->setState(paused ? TrayIcon::State::Paused : TrayIcon::State::Running); });
     connect(m_window->overviewPage(), &OverviewPage::liveUpdated, m_tray, &TrayIcon::setCounts);
+    connect(m_link, &GatewayLink::alertRaised, m_tray, &TrayIcon::notifyAlert);
 
     if (!m_tray->show()) {
         // Without a tray, the window is the app: closing it quits.

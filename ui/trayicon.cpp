@@ -1,6 +1,7 @@
 #include "trayicon.h"
 
 #include <QMenu>
+#include <QSettings>
 #include <QSystemTrayIcon>
 
 namespace obleth::ui {
@@ -13,8 +14,10 @@ TrayIcon::TrayIcon(QObject *parent)
     , m_newKey(m_menu->addAction(tr("&New key…")))
     , m_pause(m_menu->addAction(tr("&Pause gateway")))
     , m_quit(nullptr)
+    , m_alerts(nullptr)
 {
     m_menu->insertSeparator(m_copyUrl);
+    addAlertsAction();
     m_menu->addSeparator();
     m_quit = m_menu->addAction(tr("&Quit"));
     m_pause->setCheckable(true);
@@ -41,6 +44,32 @@ bool TrayIcon::show()
     update();
     m_tray->show();
     return true;
+}
+
+void TrayIcon::addAlertsAction()
+{
+    m_alerts = m_menu->addAction(tr("Desktop &alerts"));
+    m_alerts->setCheckable(true);
+    m_alerts->setChecked(QSettings().value(QStringLiteral("ui/alertNotifications"), true).toBool());
+    connect(m_alerts, &QAction::toggled, this,
+            [](bool on) { QSettings().setValue(QStringLiteral("ui/alertNotifications"), on); });
+}
+
+void TrayIcon::notifyAlert(const QString &type, const QJsonObject &alert)
+{
+    if (!m_alerts->isChecked())
+        return;
+    const QDateTime now = m_clock ? m_clock() : QDateTime::currentDateTimeUtc();
+    if (!m_throttle.admit(type, AlertThrottle::subjectOf(alert), now))
+        return;
+    QString kind = type;
+    kind.replace(QLatin1Char('_'), QLatin1Char(' '));
+    const QString title = tr("obleth: %1").arg(kind);
+    const QString message = alert.value(QStringLiteral("message")).toString();
+    const bool warning = type != QLatin1String("deployment_up");
+    if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
+        m_tray->showMessage(title, message, warning ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information);
+    Q_EMIT notified(title, message);
 }
 
 void TrayIcon::setState(State state)

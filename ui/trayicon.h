@@ -1,7 +1,12 @@
 #pragma once
 
+#include "alertthrottle.h"
+
 #include <QIcon>
+#include <QJsonObject>
 #include <QObject>
+
+#include <functional>
 
 QT_BEGIN_NAMESPACE
 class QAction;
@@ -13,7 +18,8 @@ namespace obleth::ui {
 
 /// The tray icon and its menu: the icon shows the state (running, paused, error), the tooltip the live
 /// counts, and the menu opens the window, copies the base URL, makes a new key, pauses or resumes the
-/// gateway, and quits. The menu exists (and its actions work) even where the desktop has no tray.
+/// gateway, and quits. The menu exists (and its actions work) even where the desktop has no tray. Alerts become
+/// desktop notifications (one a minute per kind and subject, unless silenced in the menu) where there is a tray.
 class TrayIcon final : public QObject
 {
     Q_OBJECT
@@ -39,13 +45,25 @@ public:
     [[nodiscard]] QAction *newKeyAction() const noexcept { return m_newKey; }
     [[nodiscard]] QAction *pauseAction() const noexcept { return m_pause; }
     [[nodiscard]] QAction *quitAction() const noexcept { return m_quit; }
+    /// Checked while alerts become desktop notifications (kept in the settings as ui/alertNotifications).
+    [[nodiscard]] QAction *alertsAction() const noexcept { return m_alerts; }
+
+    /// Shows alert @p type ({"event", "time", "message", "details"}) as a desktop notification, unless one of its
+    /// kind about the same subject was shown within the minute or notifications are silenced; notified() tells
+    /// what was shown (also where the desktop has no tray, where nothing appears).
+    void notifyAlert(const QString &type, const QJsonObject &alert);
+    /// For tests: the clock the once-a-minute guard reads.
+    void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
 
 Q_SIGNALS:
     /// The icon itself was clicked.
     void activated();
+    /// An alert was let through as a notification: @p title and @p message as shown.
+    void notified(const QString &title, const QString &message);
 
 private:
     void update();
+    void addAlertsAction();
 
     QMenu *m_menu;
     QSystemTrayIcon *m_tray = nullptr;
@@ -54,6 +72,9 @@ private:
     QAction *m_newKey;
     QAction *m_pause;
     QAction *m_quit;
+    QAction *m_alerts;
+    AlertThrottle m_throttle;
+    std::function<QDateTime()> m_clock;
     State m_state = State::Starting;
     int m_inFlight = 0;
     int m_queued = 0;

@@ -40,7 +40,7 @@ AdminApi::AdminApi(const Services &services, QString adminToken, QObject *parent
     if (services.requestLog)
         m_controllers.push_back(std::make_unique<RequestLogController>(config, services.requestLog));
     if (services.monitor)
-        m_controllers.push_back(std::make_unique<EventsController>(config, services.monitor));
+        m_controllers.push_back(std::make_unique<EventsController>(config, services.monitor, services.events));
     if (services.cache)
         m_controllers.push_back(std::make_unique<CacheController>(config, services.cache));
     if (services.metrics && services.cache) {

@@ -12,7 +12,8 @@
 
 namespace obleth::status {
 struct GatewayStatus;
-}
+class EventFeed;
+} // namespace obleth::status
 namespace obleth::store {
 class RequestLog;
 }
@@ -45,6 +46,7 @@ public:
         usage::RequestMonitor *monitor = nullptr;
         const cache::ResponseCache *cache = nullptr;
         const metrics::Metrics *metrics = nullptr;
+        status::EventFeed *events = nullptr; ///< health and alert events for GET /api/v1/events
     };
     AdminApi(const Services &services, QString adminToken, QObject *parent = nullptr);
     ~AdminApi() override;

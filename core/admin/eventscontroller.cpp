@@ -2,6 +2,7 @@
 
 #include "config/configservices.h"
 #include "http/httpresponder.h"
+#include "status/eventfeed.h"
 #include "usage/requestjson.h"
 #include "usage/requestmonitor.h"
 
@@ -20,7 +21,8 @@ public:
     static constexpr qint64 kMaxBuffered = 1024 * 1024;
     static constexpr int kKeepAliveMs = 15'000;
 
-    EventStream(http::HttpResponder *responder, usage::RequestMonitor *monitor, config::LiveConfig *config)
+    EventStream(http::HttpResponder *responder, usage::RequestMonitor *monitor, config::LiveConfig *config,
+                status::EventFeed *feed)
         : QObject(responder)
         , m_responder(responder)
         , m_monitor(monitor)
@@ -42,6 +44,11 @@ public:
             send("config_changed",
                  QJsonObject{{QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)}});
         });
+        if (feed) {
+            // Health and alert events (contract sections 10-12), under their own names.
+            connect(feed, &status::EventFeed::published, this,
+                    [this](const QString &type, const QJsonObject &data) { send(type.toUtf8(), data); });
+        }
         m_keepAlive.setInterval(kKeepAliveMs);
         connect(&m_keepAlive, &QTimer::timeout, this, [this] { m_responder->writeChunk(": keep-alive\n\n"); });
         m_keepAlive.start();
@@ -50,7 +57,7 @@ public:
     Q_DISABLE_COPY_MOVE(EventStream)
 
 private:
-    void send(const char *type, const QJsonObject &data)
+    void send(const QByteArray &type, const QJsonObject &data)
     {
         if (m_responder->isFinished())
             return;
@@ -79,7 +86,7 @@ private:
 void EventsController::addRoutes(const RouteSink &add)
 {
     add("GET", QStringLiteral("/api/v1/events"),
-        [this](ApiCall &call) { new EventStream(call.responder, m_monitor, &m_config->live); });
+        [this](ApiCall &call) { new EventStream(call.responder, m_monitor, &m_config->live, m_feed); });
 }
 
 } // namespace obleth::admin

@@ -117,6 +117,7 @@ void DataPlane::handle(http::HttpRequest request, http::HttpResponder *responder
         request.setTarget(normal.path + (q < 0 ? QByteArray() : request.target.mid(q)));
     }
     RequestContext ctx{std::move(request), responder, newRequestId(), m_services.config->snapshot()};
+    ctx.events = m_services.events;
     if (const QByteArray origin = ctx.request.headers.value("origin"); !origin.isNull()) {
         const bool allowed = CorsPolicy(ctx.snapshot->corsAllowedOrigins).allows(origin);
         if (allowed && CorsPolicy::isPreflight(ctx.request))

@@ -2,6 +2,7 @@
 
 #include "openai/error.h"
 #include "platform/logging.h"
+#include "status/eventfeed.h"
 
 namespace obleth::dataplane {
 
@@ -23,6 +24,10 @@ void RequestContext::error(int status, const QByteArray &code, const QString &me
     // The messages name a key by its prefix only, never the key. The message is quoted (control characters
     // escaped): it may carry the client's own text, such as a model name, which must not forge log lines.
     qCDebug(lcDataPlane) << requestId << "refused:" << status << code << "-" << message;
+    if (status == 429 && code == "rate_limited" && events && key) {
+        const model::Tenant *tenant = snapshot->findTenant(key->tenantId);
+        events->reportRateLimited(key->tenantId, tenant ? tenant->name : QString(), message);
+    }
     http::Headers headers = idHeader();
     for (const auto &[name, value] : extra.fields())
         headers.add(name, value);

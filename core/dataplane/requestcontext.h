@@ -12,6 +12,9 @@
 namespace obleth::http {
 class HttpResponder;
 }
+namespace obleth::status {
+class EventFeed;
+}
 namespace obleth::usage {
 class RequestTrace;
 }
@@ -29,11 +32,13 @@ struct RequestContext
     std::shared_ptr<const model::ConfigSnapshot> snapshot;
     const model::ApiKey *key = nullptr; ///< set by KeyAuthenticator::authenticate()
     usage::RequestTrace *trace = nullptr; ///< owned by the responder; none for /health
+    status::EventFeed *events = nullptr; ///< where a tenant's 429 rate_limited is reported (for its alert)
 
     /// x-obleth-request-id, which every answer of the data plane carries.
     [[nodiscard]] http::Headers idHeader() const;
     /// Refuses the request with an OpenAI-style error (and @p extra headers such as Retry-After); the refusal is
-    /// logged at debug level with the request id.
+    /// logged at debug level with the request id. A 429 rate_limited of an authenticated request is reported to
+    /// events as the key's tenant's.
     void error(int status, const QByteArray &code, const QString &message, const QString &param = {},
                const http::Headers &extra = {}) const;
     /// A name the client sent (a model, say) as an error message shows it: at most 128 characters, then "...".

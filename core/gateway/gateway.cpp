@@ -3,6 +3,8 @@
 #include "admin/adminapi.h"
 #include "admin/entityjson.h"
 #include "admission/admission.h"
+#include "alerts/alertcenter.h"
+#include "alerts/webhooksender.h"
 #include "cache/responsecache.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
@@ -73,6 +75,8 @@ struct Gateway::Parts
     std::unique_ptr<mock::MockBackend> mock;
     std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<mcp::McpGateway> mcp;
+    std::unique_ptr<alerts::AlertCenter> alerts;
+    std::unique_ptr<alerts::WebhookSender> webhook;
     std::unique_ptr<dataplane::DataPlane> dataPlane;
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
@@ -184,13 +188,15 @@ void Gateway::start()
     connect(config, &config::LiveConfig::changed, admission,
             [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
+    startAlerts(p);
     p.dataPlane = std::make_unique<dataplane::DataPlane>(
         dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(),
                                        p.cache.get(), p.mcp.get(), &p.events},
         m_options.upstream);
-    p.adminApi = std::make_unique<admin::AdminApi>(
-        admin::AdminApi::Services{p.config.get(), &m_status, requestLog, p.monitor.get(), p.cache.get(), &p.metrics},
-        adminToken);
+    p.adminApi = std::make_unique<admin::AdminApi>(admin::AdminApi::Services{p.config.get(), &m_status, requestLog,
+                                                                             p.monitor.get(), p.cache.get(), &p.metrics,
+                                                                             &p.events},
+                                                   adminToken);
     p.adminApi->setListenAddress(m_options.adminHost);
 
     http::ServerOptions dataOptions;
@@ -220,6 +226,21 @@ void Gateway::start()
     qCInfo(lcGateway).noquote() << "listening: data plane on" << m_status.dataUrl << "- Management API on"
                                 << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
+}
+
+void Gateway::startAlerts(Parts &p)
+{
+    // Alerts (contract section 12): made of the feed's facts, the keys' expiry and the admission queue, published
+    // on the feed, and sent to the webhook of the alert settings.
+    config::LiveConfig *config = &p.config->live;
+    admission::Admission *admission = p.admission.get();
+    auto snapshot = [config] { return config->snapshot(); };
+    p.alerts = std::make_unique<alerts::AlertCenter>(
+        &p.events, alerts::AlertCenter::Sources{snapshot, [admission] { return admission->queued(); }});
+    connect(config, &config::LiveConfig::changed, p.alerts.get(), &alerts::AlertCenter::checkKeys);
+    p.alerts->start();
+    p.webhook = std::make_unique<alerts::WebhookSender>(p.upstream.get(), snapshot);
+    connect(&p.events, &status::EventFeed::published, p.webhook.get(), &alerts::WebhookSender::send);
 }
 
 QString Gateway::regenerateAdminToken(QString *error)

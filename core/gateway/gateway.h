@@ -89,6 +89,8 @@ Q_SIGNALS:
 private:
     struct Parts;
     void finishShutdown();
+    /// Builds the alerts and their webhook on the event feed, the configuration and admission.
+    static void startAlerts(Parts &p);
 
     GatewayOptions m_options;
     status::GatewayStatus m_status;
