@@ -150,6 +150,14 @@ void RequestsPage::showDetails()
                      .arg(r.completionTokens)
                      .arg(r.estimated ? tr(" (estimated)") : QString())
                      .arg(r.cost);
+        if (!r.deploymentId.isEmpty())
+            lines << tr("Deployment %1").arg(r.deploymentId);
+        if (r.fallback)
+            lines << tr("Fallback: %1 answered because no deployment of %2 could").arg(r.model, r.requestedModel);
+        else if (!r.requestedModel.isEmpty() && r.requestedModel != r.model)
+            lines << tr("Asked for “%1”; %2 answered").arg(r.requestedModel, r.model);
+        if (r.brownout)
+            lines << tr("Brownout: it waited long for admission, so its max_tokens was capped");
         if (!r.error.isEmpty())
             lines << tr("Error: %1").arg(r.error);
     } else {
