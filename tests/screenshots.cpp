@@ -9,6 +9,7 @@
 #include "testhttp.h"
 #include "ui/guiapp.h"
 #include "ui/mainwindow.h"
+#include "ui/modelspage.h"
 #include "ui/requestspage.h"
 #include "ui/trayicon.h"
 
@@ -69,12 +70,16 @@ int main(int argc, char **argv)
     };
     const QByteArray base = mock.url(QStringLiteral("/v1")).toString().toLatin1();
     admin("POST", "/api/v1/models",
-          "{\"model_name\":\"llama3\",\"upstream_model\":\"mock-model\",\"api_base\":\"" + base
-              + "\",\"cache_enabled\":true,\"max_concurrency\":4}");
-    admin("POST", "/api/v1/models",
           "{\"model_name\":\"gpt-4o-mini\",\"upstream_model\":\"mock-model\",\"api_base\":\"" + base
               + "\",\"api_key\":\"sk-upstream\",\"input_cost_per_token\":0.00000015,\"output_cost_per_token\":0."
                 "0000006}");
+    // Two deployments (the second one's server is not running: its health shows it) and a fallback.
+    admin("POST", "/api/v1/models",
+          "{\"model_name\":\"llama3\",\"cache_enabled\":true,\"max_concurrency\":4,\"auto_route\":true,"
+          "\"fallbacks\":[\"gpt-4o-mini\"],\"deployments\":[{\"api_base\":\""
+              + base
+              + "\",\"upstream_model\":\"mock-model\",\"weight\":3},{\"api_base\":\"http://127.0.0.1:9/v1\","
+                "\"upstream_model\":\"llama3:8b\",\"max_concurrency\":2}]}");
     admin("POST", "/api/v1/tenants", "{\"name\":\"research\",\"weight\":300}");
     admin("POST", "/api/v1/tenants", "{\"name\":\"ci-bots\",\"weight\":50,\"tokens_per_minute\":20000}");
     admin("POST", "/api/v1/mcp-servers", "{\"name\":\"filesystem\",\"upstream_url\":\"http://127.0.0.1:3001/mcp\"}");
@@ -108,6 +113,13 @@ int main(int argc, char **argv)
         window->pages()->setCurrentIndex(i);
         if (names.at(i) == QLatin1String("requests"))
             window->requestsPage()->table()->selectRow(0);
+        if (names.at(i) == QLatin1String("models")) { // llama3's deployments show under the table
+            QTableWidget *models = window->modelsPage()->table();
+            for (int row = 0; row < models->rowCount(); ++row) {
+                if (models->item(row, ui::ModelsPage::Name)->text() == QLatin1String("llama3"))
+                    models->selectRow(row);
+            }
+        }
         if (names.at(i) == QLatin1String("tenants"))
             window->pages()->currentWidget()->findChild<QTableWidget *>()->selectRow(1);
         wait(800);
