@@ -55,9 +55,12 @@ DeploymentsEditor::DeploymentsEditor(const QList<model::Deployment> &deployments
     weight->setToolTip(tr("Its share of the model's requests, against the other deployments' weights."));
     maxConcurrency->setRange(0, 100'000);
     maxConcurrency->setSpecialValueText(tr("no limit"));
-    list->setMaximumHeight(list->verticalHeader()->defaultSectionSize() * 5);
+    list->setWordWrap(false);
+    list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    list->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     list->horizontalHeader()->setSectionResizeMode(ApiBase, QHeaderView::Stretch);
     list->horizontalHeader()->setStretchLastSection(false);
+    list->setMinimumWidth(560);
 
     m_form->setContentsMargins(0, 0, 0, 0);
     m_form->addRow(tr("&Upstream model:"), upstreamModel);
@@ -188,7 +191,9 @@ void DeploymentsEditor::store()
 void DeploymentsEditor::updateRow(int row)
 {
     const Entry &e = m_entries.at(row);
-    list->setItem(row, ApiBase, cell(e.apiBase.trimmed()));
+    QTableWidgetItem *base = cell(e.apiBase.trimmed());
+    base->setToolTip(base->text());
+    list->setItem(row, ApiBase, base);
     list->setItem(row, Upstream, cell(e.upstreamModel.trimmed()));
     list->setItem(row, Key, cell(!e.newKey.isEmpty() ? tr("new") : e.hasStoredKey ? tr("stored") : tr("none")));
     list->setItem(row, Weight, cell(QLocale().toString(e.weight)));
@@ -200,6 +205,10 @@ void DeploymentsEditor::updateLayout()
 {
     const bool several = count() > 1;
     list->setVisible(several);
+    // As tall as its rows, up to five (then it scrolls).
+    list->setFixedHeight(list->horizontalHeader()->sizeHint().height()
+                         + std::min(count(), 5) * list->verticalHeader()->defaultSectionSize()
+                         + 2 * list->frameWidth());
     m_heading->setVisible(several);
     removeButton->setVisible(several);
     for (QWidget *w : std::initializer_list<QWidget *>{weight, maxConcurrency, enabled})

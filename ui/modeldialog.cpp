@@ -161,7 +161,9 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &o
     fallbackBox->addLayout(fallbackButtons);
     auto *routingForm = new QFormLayout;
     routingForm->addRow(tr("Auto routing:"), autoRoute);
-    routingForm->addRow(tr("&Fallbacks:"), fallbackBox);
+    auto *fallbacksLabel = new QLabel(tr("&Fallbacks:"), this);
+    fallbacksLabel->setBuddy(fallbacks);
+    routingForm->addRow(fallbacksLabel, fallbackBox);
     routingForm->addRow(tr("Unhealthy after:"), unhealthyAfter);
     routingForm->addRow(tr("Rest before a probe:"), cooldown);
     routingForm->addRow(tr("Health checks every:"), healthCheck);
