@@ -514,8 +514,9 @@ private Q_SLOTS:
         QCOMPARE(pane->table()->item(1, ui::DeploymentsPane::Weight)->text(), QLocale().toString(3.0));
         QCOMPARE(pane->table()->item(1, ui::DeploymentsPane::MaxConcurrency)->text(), QStringLiteral("5"));
         // The live refresh asks the gateway thread and keeps the rows.
-        QSignalSpy changed(pane->table()->model(), &QAbstractItemModel::dataChanged);
-        QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 5000);
+        QSignalSpy refreshed(pane, &ui::DeploymentsPane::healthRefreshed);
+        QTRY_VERIFY_WITH_TIMEOUT(refreshed.size() >= 2, 5000); // once on selection, then every second
+        QCOMPARE(pane->table()->rowCount(), 2);
         QCOMPARE(pane->table()->item(0, ui::DeploymentsPane::Health)->text(), QStringLiteral("unknown"));
 
         // Editing: a blank key keeps the stored one; ids stay.

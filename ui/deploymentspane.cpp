@@ -85,8 +85,10 @@ void DeploymentsPane::refreshHealth()
     const QString asked = m_modelId;
     m_link->fetchDeploymentHealth(m_modelId, this, [this, asked](const QList<model::DeploymentHealth> &health) {
         m_asking = false;
-        if (asked == m_modelId)
-            applyHealth(health);
+        if (asked != m_modelId)
+            return;
+        applyHealth(health);
+        Q_EMIT healthRefreshed();
     });
 }
 

@@ -49,6 +49,10 @@ public:
     /// The model's name, its fallbacks and whether it is auto-routed.
     [[nodiscard]] QLabel *summary() const noexcept { return m_summary; }
 
+Q_SIGNALS:
+    /// The gateway answered about the shown model's health, and the table shows it.
+    void healthRefreshed();
+
 private:
     void refreshHealth();
     void applyHealth(const QList<model::DeploymentHealth> &health);
