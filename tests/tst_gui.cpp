@@ -403,12 +403,12 @@ private Q_SLOTS:
         f.app->window()->pages()->setCurrentWidget(page);
         const QString base = mock.url(QStringLiteral("/v1")).toString();
         for (const char *name : {"backup", "spare"}) {
-            QCOMPARE(
-                test::request(f.adminPort, "POST", "/api/v1/models",
-                              test::headers({{"Authorization", "Bearer " + kAdminToken}}),
-                              "{\"model_name\":\"" + QByteArray(name) + "\",\"api_base\":\"" + base.toLatin1() + "\"}")
-                    .status,
-                201);
+            QCOMPARE(test::request(f.adminPort, "POST", "/api/v1/models",
+                                   test::headers({{"Authorization", "Bearer " + kAdminToken}}),
+                                   "{\"model_name\":\"" + QByteArray(name) + "\",\"api_base\":\"" + base.toLatin1()
+                                       + "\",\"api_key\":\"sk-" + QByteArray(name) + "\"}")
+                         .status,
+                     201);
         }
         QTRY_COMPARE(page->table()->rowCount(), 2);
 
@@ -570,6 +570,21 @@ private Q_SLOTS:
         QCOMPARE(stored->deployments.first().apiKey, QStringLiteral("sk-second-secret"));
         QCOMPARE(stored->apiBase, QStringLiteral("http://127.0.0.1:1/v1"));
         QTRY_COMPARE(pane->table()->rowCount(), 1);
+
+        // A model made through the API with the single-deployment fields: saved from the dialog, it keeps its key.
+        const model::Deployment backup = f.storedModel(QStringLiteral("backup"))->deployments.value(0);
+        page->table()->selectRow(f.modelRow(QStringLiteral("backup")));
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        dialog = page->dialog();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->deployments->count(), 1);
+        QVERIFY(!dialog->deployments->list->isVisibleTo(dialog));
+        QTest::keyClicks(dialog->upstreamModel, QStringLiteral("-v2"));
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_VERIFY(f.storedModel(QStringLiteral("backup"))->upstreamModel.endsWith(QStringLiteral("-v2")));
+        QCOMPARE(f.storedModel(QStringLiteral("backup"))->deployments.size(), 1);
+        QCOMPARE(f.storedModel(QStringLiteral("backup"))->deployments.first().id, backup.id);
+        QCOMPARE(f.storedModel(QStringLiteral("backup"))->apiKey, QStringLiteral("sk-backup"));
     }
 
     void requestsShowFallbackAndBrownout()

@@ -205,11 +205,14 @@ void ModelDialog::refillFallbackChoice()
     QStringList chosen;
     for (int i = 0; i < fallbacks->count(); ++i)
         chosen << fallbacks->item(i)->text();
+    const QString before = fallbackChoice->currentData().toString();
     fallbackChoice->clear();
     for (const QString &other : std::as_const(m_otherModels)) {
         if (!chosen.contains(other))
             fallbackChoice->addItem(other, other);
     }
+    // With a placeholder set, a combo box selects nothing on its own.
+    fallbackChoice->setCurrentIndex(std::max(0, fallbackChoice->findData(before)));
     fallbackChoice->setEnabled(fallbackChoice->count() > 0);
     addFallback->setEnabled(fallbackChoice->count() > 0);
     if (fallbackChoice->count() == 0)
@@ -242,12 +245,8 @@ config::ModelPatch ModelDialog::model() const
     m.idleTimeoutSecs = idleTimeout->value();
     m.contextWindow = contextWindow->value() > 0 ? std::optional<qint64>(contextWindow->value()) : std::nullopt;
     m.maxConcurrency = maxConcurrency->value() > 0 ? std::optional<qint64>(maxConcurrency->value()) : std::nullopt;
+    // The whole list; the model's own api_base, upstream_model and api_key follow its first entry.
     m.deployments = deployments->deployments();
-    // The model's own fields mean its first deployment.
-    const config::DeploymentPatch &first = m.deployments->first();
-    m.apiBase = first.apiBase;
-    m.upstreamModel = first.upstreamModel;
-    m.apiKey = first.apiKey;
     QStringList order;
     for (int i = 0; i < fallbacks->count(); ++i)
         order << fallbacks->item(i)->text();
