@@ -23,7 +23,10 @@ DeploymentsPane::DeploymentsPane(GatewayLink *link, QWidget *parent)
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(ApiBase, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(LastError, QHeaderView::Stretch);
     m_table->horizontalHeader()->setStretchLastSection(false);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -50,8 +53,10 @@ void DeploymentsPane::showModel(const model::ModelConfig *m)
         m_table->setRowCount(0);
         return;
     }
-    QStringList facts{
-        tr("<b>%1</b>: %n deployment(s)", nullptr, int(m->deployments.size())).arg(m->modelName.toHtmlEscaped())};
+    const QString name = m->modelName.toHtmlEscaped();
+    QStringList facts{m->deployments.size() == 1
+                          ? tr("<b>%1</b>: 1 deployment").arg(name)
+                          : tr("<b>%1</b>: %2 deployments").arg(name, QString::number(m->deployments.size()))};
     facts << (m->fallbacks.isEmpty()
                   ? tr("no fallbacks")
                   : tr("fallbacks, in order: %1").arg(m->fallbacks.join(QStringLiteral(" → ")).toHtmlEscaped()));

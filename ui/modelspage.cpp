@@ -44,6 +44,10 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
 {
     for (const discovery::BackendProbe::Candidate &c : discovery::BackendProbe::usualLocalServers())
         m_ports.append({c.name, c.port});
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ApiBase, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setStretchLastSection(false);
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_found->hide();

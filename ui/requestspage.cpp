@@ -66,6 +66,7 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Path, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Notes, QHeaderView::ResizeToContents);
     m_table->setWordWrap(false);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
