@@ -125,7 +125,10 @@ void DeploymentsPane::applyHealth(const QList<model::DeploymentHealth> &health)
         state->setToolTip(healthToolTip(h));
         const bool heard = h.state != model::HealthState::Unknown || h.inFlight > 0;
         at(row, InFlight)->setText(heard ? QString::number(h.inFlight) : QStringLiteral("—"));
-        at(row, LatencyP50)->setText(h.latencyP50Ms ? tr("%1 ms").arg(qRound64(*h.latencyP50Ms)) : QStringLiteral("—"));
+        at(row, LatencyP50)
+            ->setText(h.latencyP50Ms
+                          ? tr("%1 ms").arg(QLocale().toString(*h.latencyP50Ms, 'f', *h.latencyP50Ms < 10 ? 1 : 0))
+                          : QStringLiteral("—"));
         QTableWidgetItem *error = at(row, LastError);
         error->setText(h.lastError);
         error->setToolTip(h.lastError);
