@@ -119,9 +119,11 @@ void DeploymentsPane::applyHealth(const QList<model::DeploymentHealth> &health)
             }
         }
         QTableWidgetItem *state = at(row, Health);
-        state->setText(healthText(h.state));
-        state->setIcon(healthIcon(h.state));
-        state->setData(kIdRole, int(h.state));
+        if (state->data(kIdRole) != QVariant(int(h.state))) { // the dot is drawn when the state changes
+            state->setText(healthText(h.state));
+            state->setIcon(healthIcon(h.state));
+            state->setData(kIdRole, int(h.state));
+        }
         state->setToolTip(healthToolTip(h));
         const bool heard = h.state != model::HealthState::Unknown || h.inFlight > 0;
         at(row, InFlight)->setText(heard ? QString::number(h.inFlight) : QStringLiteral("—"));

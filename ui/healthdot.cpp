@@ -5,8 +5,6 @@
 #include <QPainter>
 #include <QPixmap>
 
-#include <array>
-
 namespace obleth::ui {
 
 QColor healthColor(model::HealthState state)
@@ -22,21 +20,18 @@ QColor healthColor(model::HealthState state)
 
 QIcon healthIcon(model::HealthState state)
 {
-    static std::array<QIcon, 4> icons;
-    QIcon &icon = icons.at(size_t(state));
-    if (icon.isNull()) {
-        for (const int size : {16, 32}) {
-            QPixmap dot(size, size);
-            dot.fill(Qt::transparent);
-            QPainter p(&dot);
-            p.setRenderHint(QPainter::Antialiasing);
-            p.setPen(QPen(healthColor(state).darker(130), size / 16.0));
-            p.setBrush(healthColor(state));
-            const qreal margin = size * 0.2;
-            p.drawEllipse(QRectF(margin, margin, size - 2 * margin, size - 2 * margin));
-            p.end();
-            icon.addPixmap(dot);
-        }
+    QIcon icon;
+    for (const int size : {16, 32}) {
+        QPixmap dot(size, size);
+        dot.fill(Qt::transparent);
+        QPainter p(&dot);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(QPen(healthColor(state).darker(130), size / 16.0));
+        p.setBrush(healthColor(state));
+        const qreal margin = size * 0.2;
+        p.drawEllipse(QRectF(margin, margin, size - 2 * margin, size - 2 * margin));
+        p.end();
+        icon.addPixmap(dot);
     }
     return icon;
 }

@@ -11,7 +11,7 @@ namespace obleth::ui {
 /// How the GUI shows a deployment's health: a coloured dot (healthy green, unhealthy red, probing amber, unknown
 /// grey) always beside its word, so that the state does not rest on the colour alone.
 [[nodiscard]] QColor healthColor(model::HealthState state);
-/// The dot for @p state (one icon per state, drawn once).
+/// The dot for @p state.
 [[nodiscard]] QIcon healthIcon(model::HealthState state);
 /// The state's word, as the Management API says it (translated).
 [[nodiscard]] QString healthText(model::HealthState state);
