@@ -3,12 +3,15 @@
 // when they are installed, offscreen otherwise). Not a test: it only writes PNG files.
 //   screenshots OUTPUT_DIR
 
+#include "config/configservices.h"
 #include "gateway/gatewaythread.h"
 #include "mockupstream.h"
 #include "rawclient.h"
 #include "testhttp.h"
+#include "ui/gatewaylink.h"
 #include "ui/guiapp.h"
 #include "ui/mainwindow.h"
+#include "ui/modelspage.h"
 #include "ui/requestspage.h"
 #include "ui/trayicon.h"
 
@@ -69,12 +72,47 @@ int main(int argc, char **argv)
     };
     const QByteArray base = mock.url(QStringLiteral("/v1")).toString().toLatin1();
     admin("POST", "/api/v1/models",
-          "{\"model_name\":\"llama3\",\"upstream_model\":\"mock-model\",\"api_base\":\"" + base
-              + "\",\"cache_enabled\":true,\"max_concurrency\":4}");
-    admin("POST", "/api/v1/models",
           "{\"model_name\":\"gpt-4o-mini\",\"upstream_model\":\"mock-model\",\"api_base\":\"" + base
               + "\",\"api_key\":\"sk-upstream\",\"input_cost_per_token\":0.00000015,\"output_cost_per_token\":0."
                 "0000006}");
+    admin("POST", "/api/v1/models",
+          "{\"model_name\":\"llama3\",\"upstream_model\":\"mock-model\",\"api_base\":\"" + base
+              + "\",\"cache_enabled\":true,\"max_concurrency\":4}");
+    // llama3 gets a second deployment (whose server is not running: its health shows it), a fallback and auto
+    // routing, through the services the window uses.
+    for (int i = 0; i < 50 && !gui.link()->isReady(); ++i)
+        wait(100);
+    bool routed = false;
+    gui.link()->change(
+        [](config::ConfigServices &c) {
+            const auto snapshot = c.live.snapshot();
+            const model::ModelConfig *found = snapshot->findModel(QStringLiteral("llama3"));
+            if (!found)
+                return config::Problem::notFound(QStringLiteral("llama3 was not registered"));
+            const model::ModelConfig llama = *found;
+            config::DeploymentPatch second;
+            second.apiBase = QStringLiteral("http://127.0.0.1:9/v1");
+            second.upstreamModel = QStringLiteral("llama3:8b");
+            second.maxConcurrency = std::optional<qint64>(2);
+            if (config::Problem p = c.models.addDeployment(llama.id, second); !p.ok())
+                return p;
+            config::DeploymentPatch first;
+            first.weight = 3;
+            if (config::Problem p = c.models.updateDeployment(llama.id, llama.deployments.value(0).id, first); !p.ok())
+                return p;
+            config::ModelPatch routing;
+            routing.fallbacks = QStringList{QStringLiteral("gpt-4o-mini")};
+            routing.autoRoute = true;
+            return c.models.update(llama.id, routing);
+        },
+        &gui,
+        [&routed](const config::Problem &p) {
+            routed = true;
+            if (!p.ok())
+                std::fprintf(stderr, "screenshots: %s\n", qPrintable(p.message));
+        });
+    for (int i = 0; i < 50 && !routed; ++i)
+        wait(100);
     admin("POST", "/api/v1/tenants", "{\"name\":\"research\",\"weight\":300}");
     admin("POST", "/api/v1/tenants", "{\"name\":\"ci-bots\",\"weight\":50,\"tokens_per_minute\":20000}");
     admin("POST", "/api/v1/mcp-servers", "{\"name\":\"filesystem\",\"upstream_url\":\"http://127.0.0.1:3001/mcp\"}");
@@ -108,6 +146,13 @@ int main(int argc, char **argv)
         window->pages()->setCurrentIndex(i);
         if (names.at(i) == QLatin1String("requests"))
             window->requestsPage()->table()->selectRow(0);
+        if (names.at(i) == QLatin1String("models")) { // llama3's deployments show under the table
+            QTableWidget *models = window->modelsPage()->table();
+            for (int row = 0; row < models->rowCount(); ++row) {
+                if (models->item(row, ui::ModelsPage::Name)->text() == QLatin1String("llama3"))
+                    models->selectRow(row);
+            }
+        }
         if (names.at(i) == QLatin1String("tenants"))
             window->pages()->currentWidget()->findChild<QTableWidget *>()->selectRow(1);
         wait(800);

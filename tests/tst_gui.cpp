@@ -1,12 +1,17 @@
 // The tray app's window follows the gateway it runs, and its pages drive the gateway's own services: real
 // widgets, clicked and typed into (offscreen), against a real gateway, checked through the Management API.
 
+#include "config/liveconfig.h"
+#include "gateway/gateway.h"
 #include "gateway/gatewaythread.h"
 #include "gatewayfixture.h"
 #include "mockupstream.h"
 #include "rawclient.h"
 #include "testhttp.h"
 #include "ui/autostart.h"
+#include "ui/deploymentseditor.h"
+#include "ui/deploymentspane.h"
+#include "ui/gatewaylink.h"
 #include "ui/guiapp.h"
 #include "ui/mainwindow.h"
 #include "ui/mcpserverspage.h"
@@ -28,6 +33,7 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -105,6 +111,22 @@ struct GuiFixture
         return {};
     }
     ui::TenantsPage *tenants() const { return app->window()->tenantsPage(); }
+    /// The registry as the gateway holds it now (the LiveConfig snapshot).
+    const model::ModelConfig *storedModel(const QString &name)
+    {
+        m_snapshot = gw->gateway()->liveConfig()->snapshot();
+        return m_snapshot->findModel(name);
+    }
+    std::shared_ptr<const model::ConfigSnapshot> m_snapshot;
+    int modelRow(const QString &name) const
+    {
+        QTableWidget *t = app->window()->modelsPage()->table();
+        for (int row = 0; row < t->rowCount(); ++row) {
+            if (t->item(row, ui::ModelsPage::Name) && t->item(row, ui::ModelsPage::Name)->text() == name)
+                return row;
+        }
+        return -1;
+    }
     int tenantRow(const QString &name) const
     {
         QTableWidget *t = tenants()->tenants();
@@ -369,6 +391,255 @@ private Q_SLOTS:
         QTest::mouseClick(page->testButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(page->message()->text().contains(QStringLiteral("cannot reach")), 10000);
         QVERIFY(page->message()->text().contains(QStringLiteral("api_base")));
+    }
+
+    void deploymentsAndFallbacksEditedInTheDialog()
+    {
+        test::MockUpstream mock;
+        QVERIFY(mock.ok());
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::ModelsPage *page = f.app->window()->modelsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        const QString base = mock.url(QStringLiteral("/v1")).toString();
+        for (const char *name : {"backup", "spare"}) {
+            QCOMPARE(test::request(f.adminPort, "POST", "/api/v1/models",
+                                   test::headers({{"Authorization", "Bearer " + kAdminToken}}),
+                                   "{\"model_name\":\"" + QByteArray(name) + "\",\"api_base\":\"" + base.toLatin1()
+                                       + "\",\"api_key\":\"sk-" + QByteArray(name) + "\"}")
+                         .status,
+                     201);
+        }
+        QTRY_COMPARE(page->table()->rowCount(), 2);
+
+        // A model with one deployment looks as it always did: no list, no weight; then a second deployment.
+        QTest::mouseClick(page->addButton(), Qt::LeftButton);
+        ui::ModelDialog *dialog = page->dialog();
+        QVERIFY(dialog && dialog->isVisible());
+        ui::DeploymentsEditor *editor = dialog->deployments;
+        QCOMPARE(editor->count(), 1);
+        QVERIFY(!editor->list->isVisibleTo(dialog));
+        QVERIFY(!editor->weight->isVisibleTo(dialog));
+        QVERIFY(editor->addButton->isVisibleTo(dialog));
+        QTest::keyClicks(dialog->name, QStringLiteral("primary"));
+        QTest::keyClicks(dialog->upstreamModel, QStringLiteral("mock-model"));
+        QTest::keyClicks(dialog->apiBase, base);
+        QTest::keyClicks(dialog->apiKey, QStringLiteral("sk-first-secret"));
+        QTest::mouseClick(editor->addButton, Qt::LeftButton);
+        QCOMPARE(editor->count(), 2);
+        QCOMPARE(editor->current(), 1);
+        QVERIFY(editor->list->isVisibleTo(dialog));
+        QVERIFY(editor->weight->isVisibleTo(dialog));
+        QVERIFY(dialog->apiBase->text().isEmpty()); // the form now edits the new one
+        QTest::keyClicks(dialog->apiBase, QStringLiteral("http://127.0.0.1:1/v1"));
+        QTest::keyClicks(dialog->upstreamModel, QStringLiteral("mock-model"));
+        QTest::keyClicks(dialog->apiKey, QStringLiteral("sk-second-secret"));
+        editor->weight->setValue(3);
+        editor->maxConcurrency->setValue(5);
+        QCOMPARE(editor->list->item(1, ui::DeploymentsEditor::ApiBase)->text(),
+                 QStringLiteral("http://127.0.0.1:1/v1"));
+        QCOMPARE(editor->list->item(1, ui::DeploymentsEditor::Key)->text(), QStringLiteral("new"));
+        QVERIFY(!editor->list->item(1, ui::DeploymentsEditor::Key)->text().contains(QStringLiteral("secret")));
+        // The first one is still as typed.
+        editor->list->selectRow(0);
+        editor->list->setCurrentCell(0, 0);
+        QCOMPARE(dialog->apiBase->text(), base);
+
+        // Fallbacks, chosen among the other registered models and put in order; auto routing; the tunables.
+        QCOMPARE(dialog->fallbackChoice->count(), 2);
+        QVERIFY(dialog->fallbackChoice->findText(QStringLiteral("primary")) < 0);
+        dialog->fallbackChoice->setCurrentIndex(dialog->fallbackChoice->findText(QStringLiteral("backup")));
+        QTest::mouseClick(dialog->addFallback, Qt::LeftButton);
+        QCOMPARE(dialog->fallbackChoice->count(), 1); // backup is taken
+        QTest::mouseClick(dialog->addFallback, Qt::LeftButton); // spare
+        QCOMPARE(dialog->fallbacks->count(), 2);
+        QVERIFY(!dialog->addFallback->isEnabled());
+        dialog->fallbacks->setCurrentRow(1);
+        QTest::mouseClick(dialog->fallbackUp, Qt::LeftButton);
+        QCOMPARE(dialog->fallbacks->item(0)->text(), QStringLiteral("spare"));
+        dialog->fallbacks->setCurrentRow(1);
+        QTest::mouseClick(dialog->removeFallback, Qt::LeftButton); // backup out again
+        QCOMPARE(dialog->fallbackChoice->count(), 1);
+        QTest::mouseClick(dialog->addFallback, Qt::LeftButton); // and back, last
+        dialog->autoRoute->setChecked(true);
+        dialog->unhealthyAfter->setValue(5);
+        dialog->cooldown->setValue(45);
+        dialog->healthCheck->setValue(0);
+        dialog->maxRetries->setValue(1);
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_VERIFY(f.storedModel(QStringLiteral("primary")));
+        QTRY_VERIFY(!page->dialog() || page->dialog()->problem()->isVisible());
+        QVERIFY2(!page->dialog(), qPrintable(page->dialog() ? page->dialog()->problem()->text() : QString()));
+
+        const model::ModelConfig *stored = f.storedModel(QStringLiteral("primary"));
+        QCOMPARE(stored->deployments.size(), 2);
+        const model::Deployment first = stored->deployments.at(0);
+        const model::Deployment second = stored->deployments.at(1);
+        QCOMPARE(first.apiBase, base);
+        QCOMPARE(first.upstreamModel, QStringLiteral("mock-model"));
+        QCOMPARE(first.apiKey, QStringLiteral("sk-first-secret"));
+        QCOMPARE(second.apiBase, QStringLiteral("http://127.0.0.1:1/v1"));
+        QCOMPARE(second.apiKey, QStringLiteral("sk-second-secret"));
+        QCOMPARE(second.weight, 3.0);
+        QCOMPARE(second.maxConcurrency, std::optional<qint64>(5));
+        QVERIFY(!first.id.isEmpty() && !second.id.isEmpty() && first.id != second.id);
+        QCOMPARE(stored->apiBase, base); // the model's own fields mirror the first
+        QCOMPARE(stored->fallbacks, QStringList({QStringLiteral("spare"), QStringLiteral("backup")}));
+        QVERIFY(stored->autoRoute);
+        QCOMPARE(stored->unhealthyAfter, qint64(5));
+        QCOMPARE(stored->cooldownSecs, qint64(45));
+        QCOMPARE(stored->healthCheckSecs, qint64(0));
+        QCOMPARE(stored->maxRetries, qint64(1));
+
+        // The page: the table says it, the pane under it lists the deployments with a health dot and its word.
+        QTRY_VERIFY(f.modelRow(QStringLiteral("primary")) >= 0);
+        const int row = f.modelRow(QStringLiteral("primary"));
+        QCOMPARE(page->table()->item(row, ui::ModelsPage::Deployments)->text(), QStringLiteral("2"));
+        QCOMPARE(page->table()->item(row, ui::ModelsPage::Fallbacks)->text(), QStringLiteral("spare → backup"));
+        QCOMPARE(page->table()->item(row, ui::ModelsPage::AutoRoute)->text(), QStringLiteral("yes"));
+        page->table()->selectRow(row);
+        ui::DeploymentsPane *pane = page->deployments();
+        QCOMPARE(pane->modelId(), stored->id);
+        QTRY_COMPARE(pane->table()->rowCount(), 2);
+        QVERIFY(pane->summary()->text().contains(QStringLiteral("spare → backup")));
+        QVERIFY(pane->summary()->text().contains(QStringLiteral("auto-routed")));
+        for (int r = 0; r < 2; ++r) {
+            QTableWidgetItem *health = pane->table()->item(r, ui::DeploymentsPane::Health);
+            QVERIFY(health);
+            QCOMPARE(health->text(), QStringLiteral("unknown")); // no traffic yet
+            QVERIFY(!health->icon().isNull());
+            QVERIFY(!health->toolTip().isEmpty());
+        }
+        QCOMPARE(pane->table()->item(1, ui::DeploymentsPane::ApiBase)->text(), QStringLiteral("http://127.0.0.1:1/v1"));
+        QCOMPARE(pane->table()->item(1, ui::DeploymentsPane::Weight)->text(), QLocale().toString(3.0));
+        QCOMPARE(pane->table()->item(1, ui::DeploymentsPane::MaxConcurrency)->text(), QStringLiteral("5"));
+        // The live refresh asks the gateway thread and keeps the rows.
+        QSignalSpy refreshed(pane, &ui::DeploymentsPane::healthRefreshed);
+        QTRY_VERIFY_WITH_TIMEOUT(refreshed.size() >= 2, 5000); // once on selection, then every second
+        QCOMPARE(pane->table()->rowCount(), 2);
+        QCOMPARE(pane->table()->item(0, ui::DeploymentsPane::Health)->text(), QStringLiteral("unknown"));
+
+        // Editing: a blank key keeps the stored one; ids stay.
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        dialog = page->dialog();
+        QVERIFY(dialog);
+        editor = dialog->deployments;
+        QCOMPARE(editor->count(), 2);
+        QVERIFY(editor->list->isVisibleTo(dialog));
+        QVERIFY(dialog->apiKey->text().isEmpty());
+        QVERIFY(dialog->apiKey->placeholderText().contains(QStringLiteral("stored")));
+        QCOMPARE(editor->list->item(0, ui::DeploymentsEditor::Key)->text(), QStringLiteral("stored"));
+        QCOMPARE(dialog->fallbacks->count(), 2);
+        QVERIFY(dialog->autoRoute->isChecked());
+        editor->list->setCurrentCell(1, 0);
+        QCOMPARE(editor->current(), 1);
+        QCOMPARE(dialog->apiBase->text(), QStringLiteral("http://127.0.0.1:1/v1"));
+        editor->weight->setValue(2);
+        editor->enabled->setChecked(false);
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_VERIFY(f.storedModel(QStringLiteral("primary"))->deployments.value(1).weight == 2.0);
+        QTRY_VERIFY(!page->dialog() || page->dialog()->problem()->isVisible());
+        QVERIFY2(!page->dialog(), qPrintable(page->dialog() ? page->dialog()->problem()->text() : QString()));
+        stored = f.storedModel(QStringLiteral("primary"));
+        QCOMPARE(stored->deployments.size(), 2);
+        QCOMPARE(stored->deployments.at(0).id, first.id);
+        QCOMPARE(stored->deployments.at(1).id, second.id);
+        QCOMPARE(stored->deployments.at(0).apiKey, QStringLiteral("sk-first-secret"));
+        QCOMPARE(stored->deployments.at(1).apiKey, QStringLiteral("sk-second-secret"));
+        QVERIFY(!stored->deployments.at(1).enabled);
+        QTRY_COMPARE(page->table()->item(f.modelRow(QStringLiteral("primary")), ui::ModelsPage::Deployments)->text(),
+                     QStringLiteral("2 (1 disabled)"));
+
+        // Removing the first deployment: the second, with its key, is all that is left and the model mirrors it.
+        page->table()->selectRow(f.modelRow(QStringLiteral("primary")));
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        dialog = page->dialog();
+        QVERIFY(dialog);
+        editor = dialog->deployments;
+        QCOMPARE(editor->current(), 0);
+        QTest::mouseClick(editor->removeButton, Qt::LeftButton);
+        QCOMPARE(editor->count(), 1);
+        QVERIFY(!editor->list->isVisibleTo(dialog));
+        QVERIFY(!editor->removeButton->isVisibleTo(dialog));
+        QCOMPARE(dialog->apiBase->text(), QStringLiteral("http://127.0.0.1:1/v1"));
+        editor->enabled->setChecked(true);
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_COMPARE(f.storedModel(QStringLiteral("primary"))->deployments.size(), 1);
+        stored = f.storedModel(QStringLiteral("primary"));
+        QCOMPARE(stored->deployments.first().id, second.id);
+        QCOMPARE(stored->deployments.first().apiKey, QStringLiteral("sk-second-secret"));
+        QCOMPARE(stored->apiBase, QStringLiteral("http://127.0.0.1:1/v1"));
+        QTRY_COMPARE(pane->table()->rowCount(), 1);
+
+        // A model made through the API with the single-deployment fields: saved from the dialog, it keeps its key.
+        const model::Deployment backup = f.storedModel(QStringLiteral("backup"))->deployments.value(0);
+        page->table()->selectRow(f.modelRow(QStringLiteral("backup")));
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        dialog = page->dialog();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->deployments->count(), 1);
+        QVERIFY(!dialog->deployments->list->isVisibleTo(dialog));
+        QTest::keyClicks(dialog->upstreamModel, QStringLiteral("-v2"));
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_VERIFY(f.storedModel(QStringLiteral("backup"))->upstreamModel.endsWith(QStringLiteral("-v2")));
+        QCOMPARE(f.storedModel(QStringLiteral("backup"))->deployments.size(), 1);
+        QCOMPARE(f.storedModel(QStringLiteral("backup"))->deployments.first().id, backup.id);
+        QCOMPARE(f.storedModel(QStringLiteral("backup"))->apiKey, QStringLiteral("sk-backup"));
+    }
+
+    void requestsShowFallbackAndBrownout()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::RequestsPage *page = f.app->window()->requestsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        // As the gateway reports a finished request: a fallback answered, capped by brownout.
+        model::RequestRecord r;
+        r.id = "req_fallback_1";
+        r.startedAt = QDateTime::currentDateTimeUtc();
+        r.tenantName = QStringLiteral("default");
+        r.model = QStringLiteral("backup");
+        r.requestedModel = QStringLiteral("primary");
+        r.fallback = true;
+        r.brownout = true;
+        r.deploymentId = QStringLiteral("dep_0123");
+        r.method = "POST";
+        r.path = "/v1/chat/completions";
+        r.status = 200;
+        Q_EMIT f.app->link()->requestFinished(r);
+        model::RequestRecord plain = r;
+        plain.id = "req_plain_1";
+        plain.model = QStringLiteral("primary");
+        plain.requestedModel.clear();
+        plain.fallback = false;
+        plain.brownout = false;
+        Q_EMIT f.app->link()->requestFinished(plain);
+        ui::RequestLogModel *log = page->model();
+        QTRY_COMPARE(log->rowCount(), 2);
+        const int row = log->rowOf("req_fallback_1");
+        QCOMPARE(log->index(row, ui::RequestLogModel::Model).data().toString(), QStringLiteral("backup ← primary"));
+        QVERIFY(log->index(row, ui::RequestLogModel::Model)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("Fallback")));
+        const QString notes = log->index(row, ui::RequestLogModel::Notes).data().toString();
+        QVERIFY2(notes.contains(QStringLiteral("fallback")) && notes.contains(QStringLiteral("brownout")),
+                 qPrintable(notes));
+        QVERIFY(log->index(row, ui::RequestLogModel::Notes)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("max_tokens")));
+        const int plainRow = log->rowOf("req_plain_1");
+        QCOMPARE(log->index(plainRow, ui::RequestLogModel::Model).data().toString(), QStringLiteral("primary"));
+        QVERIFY(log->index(plainRow, ui::RequestLogModel::Notes).data().toString().isEmpty());
+
+        page->table()->selectRow(row);
+        QTRY_VERIFY(page->details()->toPlainText().contains(QStringLiteral("Deployment dep_0123")));
+        QVERIFY(page->details()->toPlainText().contains(QStringLiteral("Fallback: backup answered")));
+        QVERIFY(page->details()->toPlainText().contains(QStringLiteral("Brownout")));
+        // The text filter finds it by its badge.
+        QTest::keyClicks(page->textFilter(), QStringLiteral("brownout"));
+        QCOMPARE(page->table()->model()->rowCount(), 1);
     }
 
     void discoverFindsLocalServersAndRegistersThem()

@@ -173,6 +173,16 @@ void GatewayLink::fetchRecentRequests(int limit, QObject *context,
         });
 }
 
+void GatewayLink::fetchDeploymentHealth(const QString &modelId, QObject *context,
+                                        std::function<void(const QList<model::DeploymentHealth> &)> done)
+{
+    if (!m_running)
+        return;
+    gateway::Gateway *gateway = m_thread->gateway();
+    roundTrip<QList<model::DeploymentHealth>>(
+        context, [gateway, modelId] { return gateway->status().deploymentHealth(modelId); }, std::move(done));
+}
+
 void GatewayLink::setPaused(bool paused)
 {
     if (!m_running || paused == m_paused)

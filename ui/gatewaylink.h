@@ -2,6 +2,7 @@
 
 #include "config/problem.h"
 #include "model/configsnapshot.h"
+#include "model/deploymenthealth.h"
 #include "model/requestrecord.h"
 
 #include <QJsonObject>
@@ -50,6 +51,10 @@ public:
     /// The newest @p limit requests of the log (newest first), for a window that opens on a running gateway.
     void fetchRecentRequests(int limit, QObject *context,
                              std::function<void(const QList<model::RequestRecord> &records)> done);
+    /// The health of the deployments of the model with id @p modelId (as GET /api/v1/models/{id}/health), handed
+    /// to @p done on this thread; deployments nothing was heard of yet are missing or `unknown`.
+    void fetchDeploymentHealth(const QString &modelId, QObject *context,
+                               std::function<void(const QList<model::DeploymentHealth> &health)> done);
     /// Pauses or resumes the data plane; paused() follows.
     void setPaused(bool paused);
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }

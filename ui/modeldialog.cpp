@@ -1,12 +1,19 @@
 #include "modeldialog.h"
 
+#include "deploymentseditor.h"
+
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace obleth::ui {
@@ -30,14 +37,32 @@ QDoubleSpinBox *price(QWidget *parent)
     s->setSingleStep(0.000001);
     return s;
 }
+
+/// Gives the labels of @p forms one width, so that forms stacked in one column read as one.
+void alignLabels(const QList<QFormLayout *> &forms)
+{
+    QList<QWidget *> labels;
+    int width = 0;
+    for (QFormLayout *form : forms) {
+        for (int row = 0; row < form->rowCount(); ++row) {
+            if (QLayoutItem *item = form->itemAt(row, QFormLayout::LabelRole); item && item->widget()) {
+                labels << item->widget();
+                width = std::max(width, item->widget()->sizeHint().width());
+            }
+        }
+    }
+    for (QWidget *label : std::as_const(labels))
+        label->setMinimumWidth(width);
+}
 } // namespace
 
-ModelDialog::ModelDialog(const model::ModelConfig *current, QWidget *parent)
+ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &otherModels, QWidget *parent)
     : QDialog(parent)
     , name(new QLineEdit(this))
-    , upstreamModel(new QLineEdit(this))
-    , apiBase(new QLineEdit(this))
-    , apiKey(new QLineEdit(this))
+    , deployments(new DeploymentsEditor(current ? current->deployments : QList<model::Deployment>(), this))
+    , upstreamModel(deployments->upstreamModel)
+    , apiBase(deployments->apiBase)
+    , apiKey(deployments->apiKey)
     , inputCost(price(this))
     , outputCost(price(this))
     , contextWindow(spin(0, 100'000'000, 0, this, tr("not set")))
@@ -49,18 +74,24 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, QWidget *parent)
     , connectTimeout(spin(1, 3600, 1, this))
     , firstByteTimeout(spin(1, 86'400, 1, this))
     , idleTimeout(spin(1, 86'400, 1, this))
+    , autoRoute(new QCheckBox(tr("A candidate when a client asks for the model “auto”"), this))
+    , fallbacks(new QListWidget(this))
+    , fallbackChoice(new QComboBox(this))
+    , addFallback(new QPushButton(tr("&Add"), this))
+    , removeFallback(new QPushButton(tr("Remo&ve"), this))
+    , fallbackUp(new QPushButton(tr("Move u&p"), this))
+    , fallbackDown(new QPushButton(tr("Move d&own"), this))
+    , unhealthyAfter(spin(1, 1000, 1, this))
+    , cooldown(spin(0, 86'400, 0, this))
+    , healthCheck(spin(0, 86'400, 0, this, tr("off")))
+    , maxRetries(spin(0, 100, 0, this, tr("none")))
+    , m_otherModels(otherModels)
     , m_problem(new QLabel(this))
 {
     const model::ModelConfig m = current ? *current : model::ModelConfig();
     setWindowTitle(current ? tr("Edit model") : tr("Add model"));
     name->setText(m.modelName);
-    upstreamModel->setText(m.upstreamModel);
-    apiBase->setText(m.apiBase);
     name->setPlaceholderText(tr("the name clients send, e.g. llama3"));
-    upstreamModel->setPlaceholderText(tr("the backend's name for it (default: the same)"));
-    apiBase->setPlaceholderText(QStringLiteral("http://127.0.0.1:11434/v1"));
-    apiKey->setEchoMode(QLineEdit::Password);
-    apiKey->setPlaceholderText(!m.apiKey.isEmpty() ? tr("stored (leave empty to keep)") : tr("none"));
     inputCost->setValue(m.inputCostPerToken);
     outputCost->setValue(m.outputCostPerToken);
     contextWindow->setValue(int(m.contextWindow.value_or(0)));
@@ -73,7 +104,7 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, QWidget *parent)
     connectTimeout->setValue(int(m.connectTimeoutSecs));
     firstByteTimeout->setValue(int(m.firstByteTimeoutSecs));
     idleTimeout->setValue(int(m.idleTimeoutSecs));
-    for (QSpinBox *s : {connectTimeout, firstByteTimeout, idleTimeout})
+    for (QSpinBox *s : {connectTimeout, firstByteTimeout, idleTimeout, cooldown, healthCheck})
         s->setSuffix(tr(" s"));
     cacheTtl->setSuffix(tr(" s"));
     m_problem->setWordWrap(true);
@@ -82,11 +113,21 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, QWidget *parent)
     m_problem->setPalette(warning);
     m_problem->hide();
 
+    autoRoute->setChecked(m.autoRoute);
+    fallbacks->addItems(m.fallbacks);
+    fallbacks->setMaximumHeight(fallbacks->fontMetrics().height() * 7 + 2 * fallbacks->frameWidth());
+    fallbacks->setToolTip(tr("Tried in this order when no deployment of this model can answer."));
+    refillFallbackChoice();
+    unhealthyAfter->setValue(int(m.unhealthyAfter));
+    unhealthyAfter->setSuffix(tr(" failures in a row"));
+    cooldown->setValue(int(m.cooldownSecs));
+    healthCheck->setValue(int(m.healthCheckSecs));
+    maxRetries->setValue(int(m.maxRetries));
+    maxRetries->setToolTip(tr("Tries on other deployments when one fails before the answer starts."));
+
+    auto *top = new QFormLayout;
+    top->addRow(tr("&Name:"), name);
     auto *form = new QFormLayout;
-    form->addRow(tr("&Name:"), name);
-    form->addRow(tr("&Upstream model:"), upstreamModel);
-    form->addRow(tr("API &base:"), apiBase);
-    form->addRow(tr("API &key:"), apiKey);
     form->addRow(tr("Input cost per token:"), inputCost);
     form->addRow(tr("Output cost per token:"), outputCost);
     form->addRow(tr("Context window:"), contextWindow);
@@ -98,20 +139,101 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, QWidget *parent)
     form->addRow(tr("Connect timeout:"), connectTimeout);
     form->addRow(tr("First byte timeout:"), firstByteTimeout);
     form->addRow(tr("Idle timeout (streams):"), idleTimeout);
+    alignLabels({top, deployments->form(), form});
+    auto *general = new QWidget(this);
+    auto *generalLayout = new QVBoxLayout(general);
+    generalLayout->addLayout(top);
+    generalLayout->addWidget(deployments);
+    generalLayout->addLayout(form);
+    generalLayout->addStretch();
+
+    auto *fallbackButtons = new QHBoxLayout;
+    fallbackButtons->addWidget(fallbackChoice, 1);
+    fallbackButtons->addWidget(addFallback);
+    auto *fallbackOrder = new QHBoxLayout;
+    fallbackOrder->addWidget(removeFallback);
+    fallbackOrder->addWidget(fallbackUp);
+    fallbackOrder->addWidget(fallbackDown);
+    fallbackOrder->addStretch();
+    auto *fallbackBox = new QVBoxLayout;
+    fallbackBox->addWidget(fallbacks);
+    fallbackBox->addLayout(fallbackOrder);
+    fallbackBox->addLayout(fallbackButtons);
+    auto *routingForm = new QFormLayout;
+    routingForm->addRow(tr("Auto routing:"), autoRoute);
+    auto *fallbacksLabel = new QLabel(tr("&Fallbacks:"), this);
+    fallbacksLabel->setBuddy(fallbacks);
+    routingForm->addRow(fallbacksLabel, fallbackBox);
+    routingForm->addRow(tr("Unhealthy after:"), unhealthyAfter);
+    routingForm->addRow(tr("Rest before a probe:"), cooldown);
+    routingForm->addRow(tr("Health checks every:"), healthCheck);
+    routingForm->addRow(tr("Max retries:"), maxRetries);
+    auto *routing = new QWidget(this);
+    auto *routingLayout = new QVBoxLayout(routing);
+    routingLayout->addLayout(routingForm);
+    routingLayout->addStretch();
+
+    auto *tabs = new QTabWidget(this);
+    tabs->addTab(general, tr("Model"));
+    tabs->addTab(routing, tr("Fallbacks and &health"));
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(form);
+    layout->addWidget(tabs);
     layout->addWidget(m_problem);
     layout->addWidget(buttons);
+
+    connect(addFallback, &QPushButton::clicked, this, [this] {
+        const QString chosen = fallbackChoice->currentData().toString();
+        if (chosen.isEmpty())
+            return;
+        fallbacks->addItem(chosen);
+        fallbacks->setCurrentRow(fallbacks->count() - 1);
+        refillFallbackChoice();
+    });
+    connect(removeFallback, &QPushButton::clicked, this, [this] {
+        delete fallbacks->takeItem(fallbacks->currentRow());
+        refillFallbackChoice();
+    });
+    connect(fallbackUp, &QPushButton::clicked, this, [this] { moveFallback(-1); });
+    connect(fallbackDown, &QPushButton::clicked, this, [this] { moveFallback(+1); });
+}
+
+void ModelDialog::refillFallbackChoice()
+{
+    QStringList chosen;
+    for (int i = 0; i < fallbacks->count(); ++i)
+        chosen << fallbacks->item(i)->text();
+    const QString before = fallbackChoice->currentData().toString();
+    fallbackChoice->clear();
+    for (const QString &other : std::as_const(m_otherModels)) {
+        if (!chosen.contains(other))
+            fallbackChoice->addItem(other, other);
+    }
+    // With a placeholder set, a combo box selects nothing on its own.
+    fallbackChoice->setCurrentIndex(std::max(0, fallbackChoice->findData(before)));
+    fallbackChoice->setEnabled(fallbackChoice->count() > 0);
+    addFallback->setEnabled(fallbackChoice->count() > 0);
+    if (fallbackChoice->count() == 0)
+        fallbackChoice->setPlaceholderText(m_otherModels.isEmpty() ? tr("no other model registered")
+                                                                   : tr("every other model is in the list"));
+}
+
+void ModelDialog::moveFallback(int by)
+{
+    const int from = fallbacks->currentRow();
+    const int to = from + by;
+    if (from < 0 || to < 0 || to >= fallbacks->count())
+        return;
+    fallbacks->insertItem(to, fallbacks->takeItem(from));
+    fallbacks->setCurrentRow(to);
 }
 
 config::ModelPatch ModelDialog::model() const
 {
     config::ModelPatch m;
     m.modelName = name->text().trimmed();
-    m.apiBase = apiBase->text().trimmed();
     m.inputCostPerToken = inputCost->value();
     m.outputCostPerToken = outputCost->value();
     m.enabled = enabled->isChecked();
@@ -121,12 +243,19 @@ config::ModelPatch ModelDialog::model() const
     m.connectTimeoutSecs = connectTimeout->value();
     m.firstByteTimeoutSecs = firstByteTimeout->value();
     m.idleTimeoutSecs = idleTimeout->value();
-    if (!upstreamModel->text().trimmed().isEmpty())
-        m.upstreamModel = upstreamModel->text().trimmed();
-    if (!apiKey->text().isEmpty())
-        m.apiKey = apiKey->text();
     m.contextWindow = contextWindow->value() > 0 ? std::optional<qint64>(contextWindow->value()) : std::nullopt;
     m.maxConcurrency = maxConcurrency->value() > 0 ? std::optional<qint64>(maxConcurrency->value()) : std::nullopt;
+    // The whole list; the model's own api_base, upstream_model and api_key follow its first entry.
+    m.deployments = deployments->deployments();
+    QStringList order;
+    for (int i = 0; i < fallbacks->count(); ++i)
+        order << fallbacks->item(i)->text();
+    m.fallbacks = order;
+    m.autoRoute = autoRoute->isChecked();
+    m.unhealthyAfter = unhealthyAfter->value();
+    m.cooldownSecs = cooldown->value();
+    m.healthCheckSecs = healthCheck->value();
+    m.maxRetries = maxRetries->value();
     return m;
 }
 

@@ -1,6 +1,7 @@
 #include "modelspage.h"
 
 #include "config/configservices.h"
+#include "deploymentspane.h"
 #include "discovery/backendprobe.h"
 #include "gatewaylink.h"
 #include "modeldialog.h"
@@ -13,6 +14,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -26,9 +28,11 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     : QWidget(parent)
     , m_link(link)
     , m_probe(new discovery::BackendProbe(this))
-    , m_table(listTable({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
-                         tr("Max concurrency"), tr("Prices in/out")},
-                        this))
+    , m_table(
+          listTable({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
+                     tr("Max concurrency"), tr("Prices in/out"), tr("Deployments"), tr("Fallbacks"), tr("Auto-routed")},
+                    this))
+    , m_deployments(new DeploymentsPane(link, this))
     , m_add(new QPushButton(tr("&Add…"), this))
     , m_edit(new QPushButton(tr("&Edit…"), this))
     , m_delete(new QPushButton(tr("&Delete…"), this))
@@ -40,6 +44,10 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
 {
     for (const discovery::BackendProbe::Candidate &c : discovery::BackendProbe::usualLocalServers())
         m_ports.append({c.name, c.port});
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ApiBase, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setStretchLastSection(false);
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_found->hide();
@@ -49,8 +57,14 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     for (QPushButton *b : {m_add, m_edit, m_delete, m_test, m_discover})
         buttons->addWidget(b);
     buttons->addStretch();
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->setChildrenCollapsible(false);
+    split->addWidget(m_table);
+    split->addWidget(m_deployments);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_table, 3);
+    layout->addWidget(split, 3);
     layout->addLayout(buttons);
     layout->addWidget(m_message);
     layout->addWidget(m_found, 1);
@@ -60,6 +74,10 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     connect(m_add, &QPushButton::clicked, this, [this] { openDialog({}); });
     connect(m_edit, &QPushButton::clicked, this, [this] { openDialog(selectedId()); });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this] { openDialog(selectedId()); });
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
+        if (!m_reloading)
+            m_deployments->showModel(m_link->snapshot()->findModelById(selectedId()));
+    });
     connect(m_test, &QPushButton::clicked, this, &ModelsPage::test);
     connect(m_discover, &QPushButton::clicked, this, &ModelsPage::discover);
     connect(m_register, &QPushButton::clicked, this, &ModelsPage::registerDiscovered);
@@ -100,8 +118,10 @@ void ModelsPage::reload()
         auto *name = cell(m.modelName);
         name->setData(kIdRole, m.id);
         m_table->setItem(row, Name, name);
+        // The first deployment's, as the model's own fields mirror it; the others are in the pane below.
+        const QString more = m.deployments.size() > 1 ? tr(" (+%1 more)").arg(m.deployments.size() - 1) : QString();
         m_table->setItem(row, Upstream, cell(m.upstreamModel));
-        m_table->setItem(row, ApiBase, cell(m.apiBase));
+        m_table->setItem(row, ApiBase, cell(m.apiBase + more));
         auto *enabled = new QTableWidgetItem;
         enabled->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         enabled->setCheckState(m.enabled ? Qt::Checked : Qt::Unchecked);
@@ -111,11 +131,20 @@ void ModelsPage::reload()
                          cell(m.maxConcurrency ? QString::number(*m.maxConcurrency) : tr("no limit")));
         m_table->setItem(row, Prices,
                          cell(QStringLiteral("%1 / %2").arg(m.inputCostPerToken).arg(m.outputCostPerToken)));
+        int disabled = 0;
+        for (const model::Deployment &d : m.deployments)
+            disabled += d.enabled ? 0 : 1;
+        m_table->setItem(row, Deployments,
+                         cell(disabled ? tr("%1 (%2 disabled)").arg(m.deployments.size()).arg(disabled)
+                                       : QString::number(m.deployments.size())));
+        m_table->setItem(row, Fallbacks, cell(m.fallbacks.join(QStringLiteral(" → "))));
+        m_table->setItem(row, AutoRoute, cell(m.autoRoute ? tr("yes") : tr("no")));
         if (m.id == selected)
             m_table->selectRow(row);
         ++row;
     }
     m_reloading = false;
+    m_deployments->showModel(snap->findModelById(selectedId()));
 }
 
 void ModelsPage::openDialog(const QString &id)
@@ -125,7 +154,13 @@ void ModelsPage::openDialog(const QString &id)
     if (!id.isEmpty() && !current)
         return;
     delete m_dialog;
-    m_dialog = new ModelDialog(current, this);
+    QStringList others; // the fallbacks' choice
+    for (const model::ModelConfig &m : snap->models) {
+        if (m.id != id)
+            others << m.modelName;
+    }
+    others.sort(Qt::CaseInsensitive);
+    m_dialog = new ModelDialog(current, others, this);
     connect(m_dialog, &QDialog::accepted, this, [this, id] {
         ModelDialog *dialog = m_dialog;
         const config::ModelPatch fields = dialog->model();

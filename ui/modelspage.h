@@ -15,23 +15,39 @@ class BackendProbe;
 
 namespace obleth::ui {
 
+class DeploymentsPane;
 class GatewayLink;
 class ModelDialog;
 
 /// The model registry: a table with an enable toggle in place, add and edit in a dialog with every field,
 /// delete, "Test" (a one-token request to the backend, with its answer and latency or what went wrong),
-/// and "Discover" (finds the usual local servers and registers their models in one click).
+/// and "Discover" (finds the usual local servers and registers their models in one click). Under the table, the
+/// selected model's deployments with their live health, its fallbacks and whether it is auto-routed.
 class ModelsPage final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ModelsPage)
 
 public:
-    enum Column { Name, Upstream, ApiBase, Enabled, Cache, MaxConcurrency, Prices, Columns };
+    enum Column {
+        Name,
+        Upstream,
+        ApiBase,
+        Enabled,
+        Cache,
+        MaxConcurrency,
+        Prices,
+        Deployments,
+        Fallbacks,
+        AutoRoute,
+        Columns
+    };
 
     explicit ModelsPage(GatewayLink *link, QWidget *parent = nullptr);
 
     [[nodiscard]] QTableWidget *table() const noexcept { return m_table; }
+    /// The selected model's deployments and their health.
+    [[nodiscard]] DeploymentsPane *deployments() const noexcept { return m_deployments; }
     [[nodiscard]] QPushButton *addButton() const noexcept { return m_add; }
     [[nodiscard]] QPushButton *editButton() const noexcept { return m_edit; }
     [[nodiscard]] QPushButton *testButton() const noexcept { return m_test; }
@@ -56,6 +72,7 @@ private:
     GatewayLink *m_link;
     discovery::BackendProbe *m_probe;
     QTableWidget *m_table;
+    DeploymentsPane *m_deployments;
     QPushButton *m_add;
     QPushButton *m_edit;
     QPushButton *m_delete;

@@ -37,7 +37,7 @@ bool RequestFilter::filterAcceptsRow(int row, const QModelIndex &parent) const
     const model::RequestRecord &r = e->record;
     if (!m_tenant.isEmpty() && r.tenantName != m_tenant)
         return false;
-    if (!m_model.isEmpty() && r.model != m_model)
+    if (!m_model.isEmpty() && r.model != m_model && r.requestedModel != m_model) // the asked-for one too
         return false;
     switch (m_status) {
     case Status::Any: break;

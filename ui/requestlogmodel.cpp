@@ -163,12 +163,16 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
         return QColor(Qt::red);
     if (role == Qt::TextAlignmentRole && index.column() >= Status && index.column() <= Cost)
         return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole && e->done)
+        return toolTip(r, index.column());
+    if (role == Qt::ForegroundRole && index.column() == Notes && e->done && (r.fallback || r.brownout))
+        return QColor(0xb0, 0x5a, 0x00); // amber: answered, but not as asked
     if (role != Qt::DisplayRole)
         return {};
     switch (Column(index.column())) {
     case Time: return r.startedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
     case Tenant: return r.tenantName;
-    case Model: return r.model;
+    case Model: return modelText(r);
     case Path: return QString(QString::fromLatin1(r.method) + QLatin1Char(' ') + QString::fromUtf8(r.path));
     case Status:
         if (!e->done)
@@ -182,9 +186,43 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
                        + (r.estimated ? QStringLiteral("~") : QString()));
     case Cost: return e->done && r.cost > 0 ? QString::number(r.cost, 'g', 4) : QString();
     case Cache: return r.cache;
+    case Notes: return notesText(r);
     case ColumnCount: break;
     }
     return {};
+}
+
+QString RequestLogModel::modelText(const model::RequestRecord &r)
+{
+    if (r.requestedModel.isEmpty() || r.requestedModel == r.model)
+        return r.model;
+    return r.model + QStringLiteral(" ← ") + r.requestedModel;
+}
+
+QString RequestLogModel::notesText(const model::RequestRecord &r)
+{
+    QStringList badges;
+    if (r.fallback)
+        badges << tr("fallback");
+    if (r.brownout)
+        badges << tr("brownout");
+    return badges.join(QStringLiteral(" · "));
+}
+
+QString RequestLogModel::toolTip(const model::RequestRecord &r, int column)
+{
+    QStringList lines;
+    if (column == Model || column == Notes) {
+        if (r.fallback)
+            lines << tr("Fallback: %1 answered; no deployment of %2 could.").arg(r.model, r.requestedModel);
+        else if (!r.requestedModel.isEmpty() && r.requestedModel != r.model)
+            lines << tr("%1 answered for “%2”.").arg(r.model, r.requestedModel);
+    }
+    if (column == Notes && r.brownout)
+        lines << tr("Brownout: it waited long for admission, so its max_tokens was capped for a shorter answer.");
+    if (column == Model && !r.deploymentId.isEmpty())
+        lines << tr("Deployment %1").arg(r.deploymentId);
+    return lines.join(QLatin1Char('\n'));
 }
 
 QVariant RequestLogModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -201,6 +239,7 @@ QVariant RequestLogModel::headerData(int section, Qt::Orientation orientation, i
     case Tokens: return tr("Tokens");
     case Cost: return tr("Cost");
     case Cache: return tr("Cache");
+    case Notes: return tr("Notes");
     case ColumnCount: break;
     }
     return {};

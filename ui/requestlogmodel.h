@@ -19,7 +19,9 @@ class RequestLogModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(RequestLogModel)
 
 public:
-    enum Column { Time, Tenant, Model, Path, Status, Latency, Tokens, Cost, Cache, ColumnCount };
+    /// Model: the model that answered, "answered ← asked" when another than the one asked for answered (a fallback,
+    /// or the auto router's choice). Notes: badges, "fallback" and "brownout" (max_tokens capped).
+    enum Column { Time, Tenant, Model, Path, Status, Latency, Tokens, Cost, Cache, Notes, ColumnCount };
     static constexpr int kMaxRows = 5000;
     static constexpr int kApplyIntervalMs = 100;
 
@@ -59,6 +61,9 @@ private:
         Entry entry;
     };
     void apply();
+    [[nodiscard]] static QString modelText(const model::RequestRecord &r);
+    [[nodiscard]] static QString notesText(const model::RequestRecord &r);
+    [[nodiscard]] static QString toolTip(const model::RequestRecord &r, int column);
     Entry *pendingOrLive(const QByteArray &id);
 
     std::deque<Row> m_rows; ///< newest first

@@ -66,6 +66,7 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Path, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Notes, QHeaderView::ResizeToContents);
     m_table->setWordWrap(false);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
@@ -150,6 +151,14 @@ void RequestsPage::showDetails()
                      .arg(r.completionTokens)
                      .arg(r.estimated ? tr(" (estimated)") : QString())
                      .arg(r.cost);
+        if (!r.deploymentId.isEmpty())
+            lines << tr("Deployment %1").arg(r.deploymentId);
+        if (r.fallback)
+            lines << tr("Fallback: %1 answered because no deployment of %2 could").arg(r.model, r.requestedModel);
+        else if (!r.requestedModel.isEmpty() && r.requestedModel != r.model)
+            lines << tr("Asked for “%1”; %2 answered").arg(r.requestedModel, r.model);
+        if (r.brownout)
+            lines << tr("Brownout: it waited long for admission, so its max_tokens was capped");
         if (!r.error.isEmpty())
             lines << tr("Error: %1").arg(r.error);
     } else {
