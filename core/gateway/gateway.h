@@ -89,6 +89,8 @@ Q_SIGNALS:
 private:
     struct Parts;
     void finishShutdown();
+    /// The deployments' health board: its events, its forgetting of gone deployments, its active checks.
+    void wireHealth(Parts &p);
 
     GatewayOptions m_options;
     status::GatewayStatus m_status;
