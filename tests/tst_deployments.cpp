@@ -1,0 +1,303 @@
+// Several deployments per model (contract section 10): the choice among them, passive and active health, retries
+// before the first byte (never after), fallbacks, and 503 model_unavailable, with real upstream processes that are
+// killed and restarted on their port.
+
+#include "captureserver.h"
+#include "gatewayfixture.h"
+#include "mockupstream.h"
+#include "rawclient.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTest>
+
+#include <memory>
+
+using namespace obleth;
+using test::GatewayFixture;
+using test::MockUpstream;
+using test::RawClient;
+using test::Response;
+
+namespace {
+
+QByteArray post(const QByteArray &key, const QByteArray &body, const QByteArray &extraHeaders = {})
+{
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nConnection: close\r\nAuthorization: Bearer " + key
+        + "\r\nContent-Type: application/json\r\n" + extraHeaders + "Content-Length: " + QByteArray::number(body.size())
+        + "\r\n\r\n" + body;
+}
+
+/// A port nobody listens on.
+quint16 deadPort()
+{
+    QTcpServer server;
+    if (!server.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return server.serverPort();
+}
+
+QString base(quint16 port)
+{
+    return QStringLiteral("http://127.0.0.1:%1").arg(port);
+}
+
+int chatRequests(const MockUpstream &mock)
+{
+    return mock.stats().value(QStringLiteral("chat_completions")).toInt();
+}
+
+} // namespace
+
+/// Registers a model through addModel(); skips the test while the Management API does not take deployments.
+#define ADD_MODEL(...)                                                                                                 \
+    do {                                                                                                               \
+        const QString added = addModel(__VA_ARGS__);                                                                   \
+        if (m_noApi)                                                                                                   \
+            QSKIP("the Management API does not take deployments and their tunables yet");                              \
+        QVERIFY(!added.isEmpty());                                                                                     \
+    } while (false)
+
+class TestDeployments : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<GatewayFixture> gw;
+
+    /// A deployment entry of the Management API.
+    static QJsonObject deployment(const QString &apiBase)
+    {
+        return QJsonObject{{QStringLiteral("api_base"), apiBase},
+                           {QStringLiteral("upstream_model"), QStringLiteral("mock-model")}};
+    }
+
+    /// Registers a model served by @p apiBases (its deployments, in order) with @p extra fields; sets @p ids to the
+    /// deployments' ids. Skips the test while the Management API does not take deployments.
+    QString addModel(const QString &name, const QStringList &apiBases, QJsonObject extra, QStringList *ids)
+    {
+        QJsonArray deployments;
+        for (const QString &apiBase : apiBases)
+            deployments.append(deployment(apiBase));
+        QJsonObject model{{QStringLiteral("model_name"), name},
+                          {QStringLiteral("api_base"), apiBases.first()},
+                          {QStringLiteral("upstream_model"), QStringLiteral("mock-model")},
+                          {QStringLiteral("deployments"), deployments},
+                          {QStringLiteral("health_check_secs"), 0},
+                          {QStringLiteral("cooldown_secs"), 1}};
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            model.insert(it.key(), it.value());
+        const Response r = gw->admin("POST", "/api/v1/models", QJsonDocument(model).toJson(QJsonDocument::Compact));
+        if (r.status == 400 && r.body.contains("unknown field")) {
+            m_noApi = true; // before the Management API took deployments and their tunables
+            return {};
+        }
+        if (r.status != 201) {
+            qWarning("model not created: %d %s", r.status, r.body.constData());
+            return {};
+        }
+        const QJsonArray shown = r.json().value(QStringLiteral("deployments")).toArray();
+        ids->clear();
+        for (const QJsonValue &d : shown)
+            ids->append(d.toObject().value(QStringLiteral("id")).toString());
+        return r.json().value(QStringLiteral("id")).toString();
+    }
+    bool m_noApi = false;
+
+    Response chat(const QString &model, const http::Headers &extra = {}, bool stream = false)
+    {
+        test::Chat c{model};
+        c.stream = stream;
+        return test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), test::chatBody(c), extra);
+    }
+
+    /// The /metrics gauge @p name of a deployment (-1 when absent).
+    double gauge(const QByteArray &name, const QString &deploymentId)
+    {
+        const Response r = gw->admin("GET", "/metrics");
+        const QRegularExpression line(QStringLiteral("^%1\\{model=\"[^\"]*\",deployment=\"%2\"\\} (\\S+)$")
+                                          .arg(QString::fromLatin1(name), QRegularExpression::escape(deploymentId)),
+                                      QRegularExpression::MultilineOption);
+        const auto match = line.match(QString::fromUtf8(r.body));
+        return match.hasMatch() ? match.captured(1).toDouble() : -1;
+    }
+    double up(const QString &deploymentId) { return gauge("obleth_deployment_up", deploymentId); }
+
+private Q_SLOTS:
+    void init()
+    {
+        gw = std::make_unique<GatewayFixture>();
+        QVERIFY(gw->ok());
+    }
+    void cleanup() { gw.reset(); }
+
+    void modelUnavailableOnceItsOnlyDeploymentIsUnhealthy()
+    {
+        // Works with or without deployments in the API: the model's own api_base is its one deployment.
+        const quint16 dead = deadPort();
+        QVERIFY(!gw->addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("lonely")},
+                                          {QStringLiteral("api_base"), base(dead)}})
+                     .isEmpty()); // cooldown_secs [30]
+        int failures = 0;
+        Response r;
+        for (; failures < 10; ++failures) {
+            r = chat(QStringLiteral("lonely"));
+            if (r.status != 502)
+                break;
+        }
+        QCOMPARE(failures, 3); // unhealthy_after [3]
+        QCOMPARE(r.status, 503);
+        QCOMPARE(r.errorCode(), QStringLiteral("model_unavailable"));
+        QVERIFY(r.isOpenAiError());
+        const int retryAfter = r.headers.value("retry-after").toInt();
+        QVERIFY2(retryAfter >= 1 && retryAfter <= 30, r.headers.value("retry-after").constData());
+        // Nothing was sent upstream for it: the next one is refused the same way, at once.
+        QCOMPARE(chat(QStringLiteral("lonely")).status, 503);
+    }
+
+    void sequentialRequestsSurviveADeploymentKilledMidRun()
+    {
+        MockUpstream a;
+        MockUpstream b;
+        QVERIFY(a.ok() && b.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("pair"), {base(a.port()), base(b.port())}, {}, &ids);
+        for (int i = 0; i < 200; ++i) {
+            if (i == 100)
+                b.kill();
+            const Response r = chat(QStringLiteral("pair"));
+            QVERIFY2(
+                r.status == 200,
+                qPrintable(QStringLiteral("request %1: %2 %3").arg(i).arg(r.status).arg(QString::fromUtf8(r.body))));
+        }
+        QVERIFY(chatRequests(a) > 100); // both took turns before the kill, then a took the rest
+        QCOMPARE(up(ids.at(1)), 0.0);
+        QCOMPARE(up(ids.at(0)), 1.0);
+
+        // Restarted on its port, it is probed after its cooldown (1 s) and comes back.
+        QVERIFY(b.restart());
+        QTRY_VERIFY_WITH_TIMEOUT((chat(QStringLiteral("pair")).status == 200 && up(ids.at(1)) == 1.0), 10'000);
+        const int before = chatRequests(b);
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(chat(QStringLiteral("pair")).status, 200);
+        QVERIFY(chatRequests(b) > before); // it takes its turns again
+    }
+
+    void concurrentRequestsSurviveADeploymentKilledMidRun()
+    {
+        MockUpstream a;
+        MockUpstream b;
+        QVERIFY(a.ok() && b.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("pair"), {base(a.port()), base(b.port())}, {}, &ids);
+        // 50 at once, each waiting 500 ms at its upstream: b dies with its share in flight, before any first byte.
+        const QByteArray body = test::chatBody({QStringLiteral("pair")});
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 50; ++i)
+            clients.push_back(
+                std::make_unique<RawClient>(gw->dataPort(), post(gw->firstKey(), body, "x-mock-latency-ms: 500\r\n")));
+        QTRY_VERIFY_WITH_TIMEOUT(b.stats().value(QStringLiteral("in_flight")).toInt() > 0, 10'000);
+        b.kill();
+        int ok = 0;
+        for (const auto &client : clients) {
+            QTRY_VERIFY_WITH_TIMEOUT(client->isClosed(), 20'000);
+            if (client->received().startsWith("HTTP/1.1 200"))
+                ++ok;
+            else
+                qWarning("%s", client->received().left(400).constData());
+        }
+        QCOMPARE(ok, 50); // none had started: every one was retried on a
+        QCOMPARE(up(ids.at(1)), 0.0);
+    }
+
+    void noRetryAfterTheFirstByte()
+    {
+        MockUpstream a;
+        MockUpstream b;
+        QVERIFY(a.ok() && b.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("pair"), {base(a.port()), base(b.port())}, {}, &ids);
+        test::Chat c{QStringLiteral("pair")};
+        c.stream = true;
+        c.maxTokens = 50;
+        RawClient client(gw->dataPort(), post(gw->firstKey(), test::chatBody(c), "x-mock-chunk-delay-ms: 200\r\n"));
+        QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("data: {"), 10'000);
+        MockUpstream &serving = chatRequests(a) == 1 ? a : b;
+        MockUpstream &other = &serving == &a ? b : a;
+        const int otherBefore = chatRequests(other);
+        serving.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), 10'000);
+        QVERIFY(!client.received().endsWith("0\r\n\r\n")); // cut, not ended
+        QVERIFY(!client.received().contains("[DONE]"));
+        QCOMPARE(chatRequests(other), otherBefore); // no second copy went to the other deployment
+    }
+
+    void a503IsRetriedOnTheOtherDeployment()
+    {
+        test::CaptureServer failing(QByteArrayLiteral(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
+        QVERIFY(failing.isListening());
+        MockUpstream good;
+        QVERIFY(good.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("half"), {base(failing.port()), base(good.port())}, {}, &ids);
+        for (int i = 0; i < 6; ++i) {
+            const Response r = chat(QStringLiteral("half"));
+            QCOMPARE(r.status, 200);
+        }
+        QVERIFY(!failing.requests().isEmpty());
+        QCOMPARE(up(ids.at(0)), 0.0); // three 503s in a row
+        // With nothing left to try, the upstream's own 503 reaches the client as it is.
+        const Response r = chat(QStringLiteral("half"), test::headers({{"x-mock-status", "503"}}));
+        QCOMPARE(r.status, 503);
+        QVERIFY(r.errorCode() != QStringLiteral("model_unavailable"));
+    }
+
+    void activeChecksFindADeadDeploymentWithoutTraffic()
+    {
+        MockUpstream a;
+        MockUpstream b;
+        QVERIFY(a.ok() && b.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("watched"), {base(a.port()), base(b.port()) + QStringLiteral("/v1")},
+                  QJsonObject{{QStringLiteral("health_check_secs"), 1}, {QStringLiteral("unhealthy_after"), 2}}, &ids);
+        // Checks reach both (GET /v1/models, the /v1 of an api_base not doubled): both healthy.
+        QTRY_VERIFY_WITH_TIMEOUT(up(ids.at(0)) == 1.0 && gauge("obleth_deployment_latency_p50_seconds", ids.at(1)) >= 0,
+                                 10'000);
+        QVERIFY(b.stats().value(QStringLiteral("models")).toInt() >= 1);
+        b.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(up(ids.at(1)), 0.0, 10'000);
+        QCOMPARE(up(ids.at(0)), 1.0);
+        QVERIFY(b.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(up(ids.at(1)), 1.0, 10'000); // a check after the cooldown heals it
+    }
+
+    void fallbacksInOrderWithTheirHeaders()
+    {
+        MockUpstream backup;
+        QVERIFY(backup.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("gone"), {base(deadPort())}, {}, &ids);
+        ADD_MODEL(QStringLiteral("backup"), {base(backup.port())}, {}, &ids);
+        ADD_MODEL(QStringLiteral("never"), {base(backup.port())}, {}, &ids);
+        ADD_MODEL(QStringLiteral("primary"), {base(deadPort())},
+                  QJsonObject{{QStringLiteral("fallbacks"),
+                               QJsonArray{QStringLiteral("missing"), QStringLiteral("gone"), QStringLiteral("backup"),
+                                          QStringLiteral("never")}}},
+                  &ids);
+        const Response r = chat(QStringLiteral("primary"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("backup"));
+        QCOMPARE(r.headers.value("x-obleth-fallback"), QByteArray("1"));
+        QCOMPARE(chatRequests(backup), 1); // "never" came after it
+
+        // The model's own answer carries neither.
+        const Response direct = chat(QStringLiteral("backup"));
+        QCOMPARE(direct.status, 200);
+        QVERIFY(!direct.headers.contains("x-obleth-fallback"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDeployments)
+#include "tst_deployments.moc"
