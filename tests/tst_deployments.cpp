@@ -101,9 +101,11 @@ private:
         ids->clear();
         for (const QJsonValue &d : shown)
             ids->append(d.toObject().value(QStringLiteral("id")).toString());
-        return r.json().value(QStringLiteral("id")).toString();
+        m_lastModelId = r.json().value(QStringLiteral("id")).toString();
+        return m_lastModelId;
     }
     bool m_noApi = false;
+    QString m_lastModelId;
 
     Response chat(const QString &model, const http::Headers &extra = {}, bool stream = false)
     {
@@ -123,6 +125,12 @@ private:
         return match.hasMatch() ? match.captured(1).toDouble() : -1;
     }
     double up(const QString &deploymentId) { return gauge("obleth_deployment_up", deploymentId); }
+    /// The state GET /api/v1/models/{id}/health shows for deployment @p index.
+    QJsonObject health(const QString &modelId, int index)
+    {
+        const Response r = gw->admin("GET", "/api/v1/models/" + modelId.toLatin1() + "/health");
+        return r.json().value(QStringLiteral("deployments")).toArray().at(index).toObject();
+    }
 
 private Q_SLOTS:
     void init()
@@ -163,6 +171,7 @@ private Q_SLOTS:
         QVERIFY(a.ok() && b.ok());
         QStringList ids;
         ADD_MODEL(QStringLiteral("pair"), {base(a.port()), base(b.port())}, {}, &ids);
+        const QString modelId = m_lastModelId;
         for (int i = 0; i < 200; ++i) {
             if (i == 100)
                 b.kill();
@@ -174,6 +183,12 @@ private Q_SLOTS:
         QVERIFY(chatRequests(a) > 100); // both took turns before the kill, then a took the rest
         QCOMPARE(up(ids.at(1)), 0.0);
         QCOMPARE(up(ids.at(0)), 1.0);
+        const QJsonObject dead = health(modelId, 1);
+        QVERIFY2(dead.value(QStringLiteral("state")).toString() == QStringLiteral("unhealthy")
+                     || dead.value(QStringLiteral("state")).toString() == QStringLiteral("probing"),
+                 QJsonDocument(dead).toJson().constData());
+        QVERIFY(dead.value(QStringLiteral("consecutive_failures")).toInt() >= 3);
+        QCOMPARE(health(modelId, 0).value(QStringLiteral("state")).toString(), QStringLiteral("healthy"));
 
         // Restarted on its port, it is probed after its cooldown (1 s) and comes back.
         QVERIFY(b.restart());
@@ -182,6 +197,7 @@ private Q_SLOTS:
         for (int i = 0; i < 10; ++i)
             QCOMPARE(chat(QStringLiteral("pair")).status, 200);
         QVERIFY(chatRequests(b) > before); // it takes its turns again
+        QCOMPARE(health(modelId, 1).value(QStringLiteral("state")).toString(), QStringLiteral("healthy"));
     }
 
     void concurrentRequestsSurviveADeploymentKilledMidRun()
@@ -278,24 +294,59 @@ private Q_SLOTS:
         MockUpstream backup;
         QVERIFY(backup.ok());
         QStringList ids;
+        ADD_MODEL(QStringLiteral("off"), {base(backup.port())}, QJsonObject{{QStringLiteral("enabled"), false}}, &ids);
         ADD_MODEL(QStringLiteral("gone"), {base(deadPort())}, {}, &ids);
+        ADD_MODEL(QStringLiteral("hidden"), {base(backup.port())}, {}, &ids);
         ADD_MODEL(QStringLiteral("backup"), {base(backup.port())}, {}, &ids);
+        const QString backupDeployment = ids.value(0);
         ADD_MODEL(QStringLiteral("never"), {base(backup.port())}, {}, &ids);
         ADD_MODEL(QStringLiteral("primary"), {base(deadPort())},
                   QJsonObject{{QStringLiteral("fallbacks"),
-                               QJsonArray{QStringLiteral("missing"), QStringLiteral("gone"), QStringLiteral("backup"),
-                                          QStringLiteral("never")}}},
+                               QJsonArray{QStringLiteral("off"), QStringLiteral("gone"), QStringLiteral("hidden"),
+                                          QStringLiteral("backup"), QStringLiteral("never")}}},
                   &ids);
-        const Response r = chat(QStringLiteral("primary"));
+        // A key that may not use "hidden": that fallback is skipped for it.
+        QString keyId;
+        const QByteArray key = gw->addTenantKey(QStringLiteral("scoped"), nullptr, &keyId);
+        QCOMPARE(gw->admin("PATCH", "/api/v1/keys/" + keyId.toLatin1(),
+                           R"({"allowed_models":["primary","gone","backup","never"]})")
+                     .status,
+                 200);
+        const Response r
+            = test::postJson(gw->dataPort(), "/v1/chat/completions", key, test::chatBody({QStringLiteral("primary")}));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("backup"));
         QCOMPARE(r.headers.value("x-obleth-fallback"), QByteArray("1"));
-        QCOMPARE(chatRequests(backup), 1); // "never" came after it
+        QCOMPARE(chatRequests(backup), 1); // neither "off" nor "hidden" before it, nor "never" after it
 
-        // The model's own answer carries neither.
+        // The log row names both models and the deployment that answered.
+        QJsonObject row;
+        QTRY_VERIFY_WITH_TIMEOUT((row = gw->admin("GET", "/api/v1/requests?limit=1").data().at(0).toObject())
+                                     .contains(QStringLiteral("model")),
+                                 5000);
+        QCOMPARE(row.value(QStringLiteral("model")).toString(), QStringLiteral("backup"));
+        QCOMPARE(row.value(QStringLiteral("requested_model")).toString(), QStringLiteral("primary"));
+        QCOMPARE(row.value(QStringLiteral("fallback")).toBool(), true);
+        QCOMPARE(row.value(QStringLiteral("deployment_id")).toString(), backupDeployment);
+
+        // The model's own answer carries neither header.
         const Response direct = chat(QStringLiteral("backup"));
         QCOMPARE(direct.status, 200);
         QVERIFY(!direct.headers.contains("x-obleth-fallback"));
+        QVERIFY(!direct.headers.contains("x-obleth-model"));
+    }
+
+    void everyTryFailedGivesTheLastError()
+    {
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("down1"), {base(deadPort())}, {}, &ids);
+        ADD_MODEL(QStringLiteral("down0"), {base(deadPort()), base(deadPort())},
+                  QJsonObject{{QStringLiteral("fallbacks"), QJsonArray{QStringLiteral("down1")}}}, &ids);
+        const Response r = chat(QStringLiteral("down0"));
+        QCOMPARE(r.status, 502);
+        QCOMPARE(r.errorCode(), QStringLiteral("upstream_error"));
+        // Three tries, each refused: the fallback's deployment was the last one.
+        QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("down1"));
     }
 };
 
