@@ -7,6 +7,7 @@
 #include "proxy/upstreamendpoint.h"
 
 #include <QElapsedTimer>
+#include <QSet>
 
 namespace obleth::routing {
 
@@ -118,11 +119,15 @@ void HealthChecker::tick()
     const std::shared_ptr<const model::ConfigSnapshot> snapshot = m_snapshot();
     if (!snapshot)
         return;
+    QSet<QString> checked;
     for (const model::ModelConfig &model : snapshot->models) {
         if (model.healthCheckSecs <= 0 || !model.enabled)
             continue;
         for (const model::Deployment &d : model.deployments) {
-            if (!d.enabled || m_running.contains(d.id))
+            if (!d.enabled)
+                continue;
+            checked.insert(d.id);
+            if (m_running.contains(d.id))
                 continue;
             const auto last = m_lastStartMs.constFind(d.id);
             if (last == m_lastStartMs.cend()) {
@@ -138,6 +143,11 @@ void HealthChecker::tick()
             m_running.insert(d.id, check);
             check->start();
         }
+    }
+    // Deployments no longer checked (gone, disabled, checks off) start afresh should they come back.
+    if (m_lastStartMs.size() > checked.size()) {
+        for (auto it = m_lastStartMs.begin(); it != m_lastStartMs.end();)
+            it = checked.contains(it.key()) ? std::next(it) : m_lastStartMs.erase(it);
     }
 }
 
