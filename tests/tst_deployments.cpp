@@ -12,6 +12,7 @@
 #include <QTcpServer>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace obleth;
@@ -225,6 +226,52 @@ private Q_SLOTS:
         }
         QCOMPARE(ok, 50); // none had started: every one was retried on a
         QCOMPARE(up(ids.at(1)), 0.0);
+    }
+
+    void concurrentStreamsSurviveADeploymentKilledMidRun()
+    {
+        MockUpstream a;
+        MockUpstream b;
+        QVERIFY(a.ok() && b.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("pair"), {base(a.port()), base(b.port())}, {}, &ids);
+        // 50 streams at once: half start at once (a chunk every 100 ms), half wait 800 ms before their first byte.
+        test::Chat c{QStringLiteral("pair")};
+        c.stream = true;
+        const QByteArray body = test::chatBody(c);
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 50; ++i) {
+            const QByteArray latency = i % 4 < 2 ? "0" : "800"; // each deployment gets both kinds
+            clients.push_back(std::make_unique<RawClient>(
+                gw->dataPort(),
+                post(gw->firstKey(), body, "x-mock-latency-ms: " + latency + "\r\nx-mock-chunk-delay-ms: 100\r\n")));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(b.stats().value(QStringLiteral("in_flight")).toInt() >= 10, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::count_if(clients.cbegin(), clients.cend(),
+                                               [](const auto &cl) { return cl->received().contains("data: {"); })
+                                     > 0,
+                                 10'000);
+        std::vector<bool> started;
+        for (const auto &client : clients)
+            started.push_back(client->received().contains("data: {"));
+        b.kill();
+        int complete = 0;
+        int cutAfterStart = 0;
+        for (size_t i = 0; i < clients.size(); ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(clients[i]->isClosed(), 20'000);
+            const QByteArray &got = clients[i]->received();
+            if (got.startsWith("HTTP/1.1 200") && got.contains("data: [DONE]") && got.endsWith("0\r\n\r\n")) {
+                ++complete;
+                continue;
+            }
+            // Only a stream that had already started may fail: it is cut, never retried.
+            QVERIFY2(started[i], got.left(400).constData());
+            ++cutAfterStart;
+        }
+        QCOMPARE(complete + cutAfterStart, 50);
+        QVERIFY(cutAfterStart <= 25);
+        QVERIFY(complete >= 25); // every stream that had not started yet was answered
+        qInfo("%d of 50 streams complete, %d cut after their start", complete, cutAfterStart);
     }
 
     void noRetryAfterTheFirstByte()
