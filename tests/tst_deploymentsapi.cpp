@@ -2,8 +2,12 @@
 // single-deployment form older scripts use, write-only keys, fallbacks and the reserved name "auto", a model's
 // health, the admission and alert settings, and a database of an older obleth whose models keep answering.
 
+#include "admin/adminapi.h"
 #include "captureserver.h"
+#include "config/configservices.h"
 #include "gatewayfixture.h"
+#include "http/httpresponder.h"
+#include "status/gatewaystatus.h"
 #include "store/database.h"
 #include "store/migrations.h"
 #include "store/secretcipher.h"
@@ -18,6 +22,22 @@ using test::GatewayFixture;
 using test::Response;
 
 namespace {
+
+/// Captures what a handler answers, without a socket.
+class RecordingResponder final : public http::HttpResponder
+{
+public:
+    int status = 0;
+    QByteArray body;
+    void abortConnection() override { markFinished(); }
+    [[nodiscard]] qint64 bufferedBytes() const override { return 0; }
+
+protected:
+    void writeHead(int s, const http::Headers &, Framing) override { status = s; }
+    void writeBody(const QByteArray &data) override { body += data; }
+    void writeEnd() override { }
+    [[nodiscard]] Framing streamFraming() const override { return Framing::Close; }
+};
 
 QByteArray json(const QJsonObject &o)
 {
@@ -340,6 +360,72 @@ private Q_SLOTS:
         QVERIFY(d.contains(QStringLiteral("latency_p50_ms")));
         QVERIFY(d.value(QStringLiteral("in_flight")).isDouble());
         QCOMPARE(gw->admin("GET", "/api/v1/models/nope/health").status, 404);
+    }
+
+    /// What routing reports (GatewayStatus::deploymentHealth) is what the API shows, in the model's order.
+    void healthAsRoutingReportsIt()
+    {
+        QTemporaryDir dir;
+        store::Database db;
+        QString error;
+        QVERIFY(db.open(dir.filePath(QStringLiteral("x.db")), &error));
+        config::ConfigServices config(&db);
+        QVERIFY(config.live.load(&error));
+        config::ModelPatch fields;
+        fields.modelName = QStringLiteral("m");
+        config::DeploymentPatch a;
+        a.apiBase = QStringLiteral("http://127.0.0.1:1");
+        config::DeploymentPatch b;
+        b.apiBase = QStringLiteral("http://127.0.0.1:2");
+        fields.deployments = QList<config::DeploymentPatch>{a, b};
+        model::ModelConfig m;
+        QVERIFY(config.models.create(fields, &m).ok());
+
+        status::GatewayStatus status;
+        status.uptime.start();
+        QString askedFor;
+        status.deploymentHealth = [&](const QString &modelId) {
+            askedFor = modelId;
+            model::DeploymentHealth h;
+            h.modelId = m.id;
+            h.modelName = m.modelName;
+            h.deploymentId = m.deployments.at(1).id;
+            h.state = model::HealthState::Unhealthy;
+            h.consecutiveFailures = 3;
+            h.lastError = QStringLiteral("upstream_error: connection refused");
+            h.lastCheckedAt = QDateTime::fromString(QStringLiteral("2026-11-30T12:00:05Z"), Qt::ISODate);
+            h.latencyP50Ms = 42.5;
+            h.inFlight = 2;
+            return QList<model::DeploymentHealth>{h};
+        };
+        admin::AdminApi api({&config, &status}, QStringLiteral("in-process-token-123"));
+        http::HttpRequest request;
+        request.method = "GET";
+        request.setTarget("/api/v1/models/" + m.id.toLatin1() + "/health");
+        request.headers.add("Authorization", "Bearer in-process-token-123");
+        RecordingResponder responder;
+        api.handle(request, &responder);
+        QCOMPARE(responder.status, 200);
+        QCOMPARE(askedFor, m.id);
+        const QJsonArray deployments
+            = QJsonDocument::fromJson(responder.body).object().value(QStringLiteral("deployments")).toArray();
+        QCOMPARE(deployments.size(), 2);
+        QCOMPARE(deployments.at(0).toObject(),
+                 (QJsonObject{{QStringLiteral("deployment_id"), m.deployments.at(0).id},
+                              {QStringLiteral("state"), QStringLiteral("unknown")},
+                              {QStringLiteral("consecutive_failures"), 0},
+                              {QStringLiteral("last_error"), QJsonValue::Null},
+                              {QStringLiteral("last_checked_at"), QJsonValue::Null},
+                              {QStringLiteral("latency_p50_ms"), QJsonValue::Null},
+                              {QStringLiteral("in_flight"), 0}}));
+        QCOMPARE(deployments.at(1).toObject(),
+                 (QJsonObject{{QStringLiteral("deployment_id"), m.deployments.at(1).id},
+                              {QStringLiteral("state"), QStringLiteral("unhealthy")},
+                              {QStringLiteral("consecutive_failures"), 3},
+                              {QStringLiteral("last_error"), QStringLiteral("upstream_error: connection refused")},
+                              {QStringLiteral("last_checked_at"), QStringLiteral("2026-11-30T12:00:05Z")},
+                              {QStringLiteral("latency_p50_ms"), 42.5},
+                              {QStringLiteral("in_flight"), 2}}));
     }
 
     void admissionSettings()

@@ -73,6 +73,43 @@ void checkValid(const model::ModelConfig &m)
     FUZZ_CHECK(m.connectTimeoutSecs >= 1 && m.connectTimeoutSecs <= kMaxSeconds);
     FUZZ_CHECK(m.firstByteTimeoutSecs >= 1 && m.firstByteTimeoutSecs <= kMaxSeconds);
     FUZZ_CHECK(m.idleTimeoutSecs >= 1 && m.idleTimeoutSecs <= kMaxSeconds);
+    // Every model has a deployment, and its own api_base, upstream_model and api_key are the first one's.
+    FUZZ_CHECK(!m.deployments.isEmpty() && m.deployments.size() <= 64);
+    for (const model::Deployment &d : m.deployments) {
+        FUZZ_CHECK(!d.id.isEmpty());
+        FUZZ_CHECK(validName(d.upstreamModel));
+        FUZZ_CHECK(validUrl(d.apiBase));
+        FUZZ_CHECK(!d.apiKey.contains(QLatin1Char('\n')) && !d.apiKey.contains(QLatin1Char('\r')));
+        FUZZ_CHECK(std::isfinite(d.weight) && d.weight > 0 && d.weight <= 1e6);
+        FUZZ_CHECK(inRange(d.maxConcurrency, 1, 1'000'000));
+    }
+    FUZZ_CHECK(m.apiBase == m.deployments.first().apiBase && m.upstreamModel == m.deployments.first().upstreamModel
+               && m.apiKey == m.deployments.first().apiKey);
+    FUZZ_CHECK(m.fallbacks.size() <= 16 && !m.fallbacks.contains(m.modelName));
+    for (const QString &f : m.fallbacks)
+        FUZZ_CHECK(!f.isEmpty() && f.size() <= 256 && m.fallbacks.count(f) == 1);
+    FUZZ_CHECK(m.modelName != QLatin1String("auto"));
+    FUZZ_CHECK(m.unhealthyAfter >= 1 && m.unhealthyAfter <= 1000);
+    FUZZ_CHECK(m.cooldownSecs >= 1 && m.cooldownSecs <= 24 * 3600);
+    FUZZ_CHECK(m.healthCheckSecs >= 0 && m.healthCheckSecs <= 24 * 3600);
+    FUZZ_CHECK(m.maxRetries >= 0 && m.maxRetries <= 10);
+}
+
+bool same(const model::Deployment &a, const model::Deployment &b)
+{
+    return a.id == b.id && a.apiBase == b.apiBase && a.upstreamModel == b.upstreamModel && a.apiKey == b.apiKey
+        && a.weight == b.weight && a.maxConcurrency == b.maxConcurrency && a.enabled == b.enabled;
+}
+
+bool same(const QList<model::Deployment> &a, const QList<model::Deployment> &b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        if (!same(a.at(i), b.at(i)))
+            return false;
+    }
+    return true;
 }
 
 bool same(const model::ModelConfig &a, const model::ModelConfig &b)
@@ -83,7 +120,9 @@ bool same(const model::ModelConfig &a, const model::ModelConfig &b)
         && a.admissionWeight == b.admissionWeight && a.maxConcurrency == b.maxConcurrency
         && a.cacheEnabled == b.cacheEnabled && a.cacheTtlSecs == b.cacheTtlSecs
         && a.connectTimeoutSecs == b.connectTimeoutSecs && a.firstByteTimeoutSecs == b.firstByteTimeoutSecs
-        && a.idleTimeoutSecs == b.idleTimeoutSecs;
+        && a.idleTimeoutSecs == b.idleTimeoutSecs && same(a.deployments, b.deployments) && a.fallbacks == b.fallbacks
+        && a.autoRoute == b.autoRoute && a.unhealthyAfter == b.unhealthyAfter && a.cooldownSecs == b.cooldownSecs
+        && a.healthCheckSecs == b.healthCheckSecs && a.maxRetries == b.maxRetries;
 }
 
 void checkValid(const model::Tenant &t)
@@ -136,6 +175,8 @@ void existing(model::ModelConfig *m)
     m->upstreamModel = QStringLiteral("gpt-4o-mini-2024-07-18");
     m->apiBase = QStringLiteral("https://api.example.com/v1");
     m->apiKey = QStringLiteral("sk-upstream");
+    m->deployments
+        = {model::Deployment{QStringLiteral("d1"), m->apiBase, m->upstreamModel, m->apiKey, 1, std::nullopt, true}};
 }
 void existing(model::Tenant *t)
 {
@@ -206,8 +247,16 @@ template<typename Entity> void check(const QJsonObject &json, bool complete)
     // A GET, then a PUT of what it showed: accepted, and nothing changes. Write-only secrets are not shown,
     // so they stay as stored.
     Entity back;
-    if constexpr (std::is_same_v<Entity, model::ModelConfig>)
+    if constexpr (std::is_same_v<Entity, model::ModelConfig>) {
+        // As ModelService::replace() starts from the stored model: its id, name and deployments (whose write-only
+        // keys a PUT keeps by deployment id).
+        if (e.id.isEmpty())
+            e.id = QStringLiteral("m1"); // created: stored with an id from now on
+        back.id = e.id;
+        back.modelName = e.modelName;
         back.apiKey = e.apiKey;
+        back.deployments = e.deployments;
+    }
     if constexpr (std::is_same_v<Entity, model::McpServer>)
         back.authHeader = e.authHeader;
     const Problem again = applyJson(shown(e), &back, true);
