@@ -274,6 +274,43 @@ private Q_SLOTS:
         qInfo("%d of 50 streams complete, %d cut after their start", complete, cutAfterStart);
     }
 
+    void eachDeploymentKeepsToItsMaxConcurrency()
+    {
+        MockUpstream a;
+        MockUpstream b;
+        QVERIFY(a.ok() && b.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("small"), {base(a.port()), base(b.port())}, {}, &ids);
+        for (const QString &id : std::as_const(ids)) {
+            QCOMPARE(gw->admin("PATCH", "/api/v1/models/" + m_lastModelId.toLatin1() + "/deployments/" + id.toLatin1(),
+                               R"({"max_concurrency":1})")
+                         .status,
+                     200);
+        }
+        const QByteArray body = test::chatBody({QStringLiteral("small")});
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 6; ++i)
+            clients.push_back(
+                std::make_unique<RawClient>(gw->dataPort(), post(gw->firstKey(), body, "x-mock-latency-ms: 300\r\n")));
+        int ok = 0;
+        for (const auto &client : clients) {
+            QTRY_VERIFY_WITH_TIMEOUT(client->isClosed(), 20'000);
+            const QByteArray &got = client->received();
+            if (got.startsWith("HTTP/1.1 200")) {
+                ++ok;
+                continue;
+            }
+            // Admission bounds the model by its deployments' caps together (then every request waits its turn);
+            // should a request still find both busy, it is told to come back.
+            QVERIFY2(got.startsWith("HTTP/1.1 429") && got.contains("\"rate_limited\"")
+                         && got.toLower().contains("retry-after: 1\r\n"),
+                     got.left(400).constData());
+        }
+        QVERIFY(ok >= 2);
+        QCOMPARE(a.stats().value(QStringLiteral("max_in_flight")).toInt(), 1);
+        QCOMPARE(b.stats().value(QStringLiteral("max_in_flight")).toInt(), 1);
+    }
+
     void noRetryAfterTheFirstByte()
     {
         MockUpstream a;
