@@ -96,6 +96,7 @@ private Q_SLOTS:
             b.failed(m, QStringLiteral("d0"), QStringLiteral("refused"));
         QVERIFY(!b.choose(m).deployment); // resting
         QVERIFY(!b.choose(m).busy);
+        QVERIFY(!b.isAvailable(m));
         QCOMPARE(b.retryAfterSecs(m), 30);
         m_now += 29'500;
         QCOMPARE(b.retryAfterSecs(m), 1);
@@ -199,6 +200,7 @@ private Q_SLOTS:
         const HealthBoard::Choice full = b.choose(m);
         QVERIFY(!full.deployment);
         QVERIFY(full.busy);
+        QVERIFY(b.isAvailable(m)); // busy, not down
         b.end(QStringLiteral("d1"), false);
         QCOMPARE(b.choose(m).deployment->id, QStringLiteral("d1"));
     }

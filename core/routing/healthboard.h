@@ -67,6 +67,13 @@ public:
         return status == 500 || status == 502 || status == 503 || status == 504;
     }
 
+    /// Whether @p model has a deployment that can take a request now or once a slot frees (healthy, unknown, or due
+    /// for its probe): what "model": "auto" asks of its candidates.
+    [[nodiscard]] bool isAvailable(const model::ModelConfig &model) const
+    {
+        const Choice choice = choose(model);
+        return choice.deployment || choice.busy;
+    }
     /// Seconds until one of @p model's deployments may be tried again (the next probe); at least 1.
     [[nodiscard]] int retryAfterSecs(const model::ModelConfig &model) const;
     /// The health of each of @p model's deployments, in its order (unknown for those never heard of).
