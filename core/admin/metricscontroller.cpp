@@ -29,7 +29,9 @@ void MetricsController::addRoutes(const RouteSink &add)
         };
         http::Headers headers;
         headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        call.responder->send(200, headers, m_metrics->render(gauges));
+        call.responder->send(200, headers,
+                             m_metrics->render(gauges)
+                                 + metrics::Metrics::renderDeployments(m_status->deploymentHealth(QString())));
     });
 }
 

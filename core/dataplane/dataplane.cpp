@@ -48,7 +48,7 @@ QByteArray newRequestId()
 DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
     : QObject(parent)
     , m_services(services)
-    , m_forwarder(services.upstream, std::move(defaultUpstream))
+    , m_forwarder(services.upstream, std::move(defaultUpstream), services.health, services.events)
     , m_cache(services.cache)
     , m_models(services.admission, services.mock, &m_cache, &m_forwarder)
 {

@@ -36,6 +36,9 @@ class McpGateway;
 namespace obleth::status {
 class EventFeed;
 }
+namespace obleth::routing {
+class HealthBoard;
+}
 
 namespace obleth::dataplane {
 
@@ -62,6 +65,7 @@ public:
         cache::ResponseCache *cache = nullptr;
         mcp::McpGateway *mcp = nullptr;
         status::EventFeed *events = nullptr; ///< where model_unavailable and 429s are reported
+        routing::HealthBoard *health = nullptr; ///< deployments' health (the data plane makes its own when none)
     };
     DataPlane(Services services, QUrl defaultUpstream, QObject *parent = nullptr);
     ~DataPlane() override;

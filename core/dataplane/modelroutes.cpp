@@ -64,12 +64,11 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
     ctx.trace->meterUsage(ctx.request.body);
     if (m_cache->serveFromCache(ctx, model))
         return;
-    QByteArray upstreamBody = body.withModel(model.upstreamModel);
     ctx.trace->announceStart();
     if (kind == Kind::Embeddings)
-        return m_forwarder->toModel(ctx, model, std::move(upstreamBody));
+        return m_forwarder->toModel(ctx, model, body);
     // The model lives in the snapshot, which the admitted context keeps.
-    admitThen(ctx, body.json(), &model, std::move(upstreamBody));
+    admitThen(ctx, body, &model);
 }
 
 void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const
@@ -81,7 +80,7 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
     ctx.trace->announceStart();
     if (kind == Kind::Embeddings)
         return m_mock->serve(ctx.request, ctx.responder, ctx.idHeader());
-    admitThen(ctx, body.json(), nullptr, {});
+    admitThen(ctx, body, nullptr);
 }
 
 /// A generation request from the moment it asks for admission: its context (taken over from the handler), where it
@@ -92,11 +91,11 @@ class ModelRoutes::AdmittedRequest final : public http::ResponseWork
 {
 public:
     AdmittedRequest(const ModelRoutes *routes, RequestContext &&ctx, const model::ModelConfig *model,
-                    QByteArray upstreamBody)
+                    const proxy::RequestBody &body)
         : m_routes(routes)
         , m_ctx(std::move(ctx))
         , m_model(model)
-        , m_upstreamBody(std::move(upstreamBody))
+        , m_body(body)
     { }
     Q_DISABLE_COPY_MOVE(AdmittedRequest)
 
@@ -111,7 +110,7 @@ public:
             ticket->settle(r.promptTokens + r.completionTokens);
         });
         if (m_model)
-            m_routes->m_forwarder->toModel(m_ctx, *m_model, std::move(m_upstreamBody));
+            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_body);
         else
             m_routes->m_mock->serve(m_ctx.request, m_ctx.responder, m_ctx.idHeader());
     }
@@ -127,20 +126,19 @@ private:
     const ModelRoutes *m_routes;
     RequestContext m_ctx;
     const model::ModelConfig *m_model; ///< nullptr: the built-in mock-model
-    QByteArray m_upstreamBody;
+    proxy::RequestBody m_body; ///< the client's, parsed: each try puts its deployment's upstream_model in it
     admission::Ticket m_ticket; ///< last, so that it goes first (its permit may start another request)
 };
 
-void ModelRoutes::admitThen(RequestContext &ctx, const QJsonObject &body, const model::ModelConfig *model,
-                            QByteArray upstreamBody) const
+void ModelRoutes::admitThen(RequestContext &ctx, const proxy::RequestBody &body, const model::ModelConfig *model) const
 {
     admission::Admission::Request request;
     request.tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     request.model = model;
-    request.tokenEstimate = usage::requestTokenEstimate(body);
+    request.tokenEstimate = usage::requestTokenEstimate(body.json());
     request.requestId = ctx.requestId;
     http::HttpResponder *responder = ctx.responder;
-    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, std::move(upstreamBody));
+    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, body);
     AdmittedRequest *admitted = owned.get();
     responder->adopt(std::move(owned));
     // Admission calls at most one of these, and only while the ticket (with the responder) lives.

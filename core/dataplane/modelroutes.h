@@ -43,10 +43,9 @@ private:
     void serveRegistered(RequestContext &ctx, const model::ModelConfig &model, const proxy::RequestBody &body,
                          Kind kind) const;
     void serveMock(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const;
-    /// Takes @p ctx over and waits for the request's admission ticket, then sends it on to @p model's upstream with
-    /// @p upstreamBody (to the built-in mock-model when @p model is nullptr); or answers 429.
-    void admitThen(RequestContext &ctx, const QJsonObject &body, const model::ModelConfig *model,
-                   QByteArray upstreamBody) const;
+    /// Takes @p ctx over and waits for the request's admission ticket, then sends @p body on to @p model's
+    /// deployments (to the built-in mock-model when @p model is nullptr); or answers 429.
+    void admitThen(RequestContext &ctx, const proxy::RequestBody &body, const model::ModelConfig *model) const;
 
     admission::Admission *m_admission;
     mock::MockBackend *m_mock;

@@ -4,35 +4,51 @@
 #include "proxy/proxycall.h"
 #include "proxy/upstreamendpoint.h"
 #include "requestcontext.h"
+#include "routing/healthboard.h"
 #include "usage/requesttrace.h"
 
 #include <climits>
 
 namespace obleth::dataplane {
 
-UpstreamForwarder::UpstreamForwarder(proxy::UpstreamClient *upstream, QUrl defaultUpstream)
+UpstreamForwarder::UpstreamForwarder(proxy::UpstreamClient *upstream, QUrl defaultUpstream,
+                                     routing::HealthBoard *health, status::EventFeed *events)
     : m_upstream(upstream)
+    , m_ownHealth(health ? nullptr : std::make_unique<routing::HealthBoard>())
+    , m_health(health ? health : m_ownHealth.get())
+    , m_events(events)
     , m_defaultUpstream(std::move(defaultUpstream))
 {
     if (m_defaultUpstream.isValid())
         m_defaultEndpoint = std::make_shared<const proxy::UpstreamEndpoint>(QUrl(m_defaultUpstream.toString()));
+    m_modelCalls.client = m_upstream;
+    m_modelCalls.health = m_health;
+    m_modelCalls.events = m_events;
+    m_modelCalls.request = [this](const RequestContext &ctx, const QString &apiBase, const QString &apiKey,
+                                  QByteArray body, const model::ModelConfig &model) {
+        return upstreamRequest(ctx, endpointOf(apiBase, apiKey), std::move(body), &model);
+    };
 }
 
-std::shared_ptr<const proxy::UpstreamEndpoint> UpstreamForwarder::endpointOf(const model::ModelConfig &model) const
+UpstreamForwarder::~UpstreamForwarder() = default;
+
+std::shared_ptr<const proxy::UpstreamEndpoint> UpstreamForwarder::endpointOf(const QString &apiBase,
+                                                                             const QString &apiKey) const
 {
-    const std::pair<QString, QString> key{model.apiBase, model.apiKey};
+    const std::pair<QString, QString> key{apiBase, apiKey};
     if (const auto it = m_endpoints.constFind(key); it != m_endpoints.cend())
         return it.value();
     if (m_endpoints.size() >= kMaxEndpoints)
         m_endpoints.clear(); // endpoints of models long changed or gone
-    auto endpoint = std::make_shared<const proxy::UpstreamEndpoint>(QUrl(model.apiBase), proxy::bearer(model.apiKey));
+    auto endpoint = std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(apiKey));
     m_endpoints.insert(key, endpoint);
     return endpoint;
 }
 
-void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, QByteArray body) const
+void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model,
+                                const proxy::RequestBody &body) const
 {
-    forward(ctx, endpointOf(model), std::move(body), &model);
+    ModelCall::start(&m_modelCalls, ctx, model, body);
 }
 
 void UpstreamForwarder::toDefaultUpstream(RequestContext &ctx) const
@@ -59,8 +75,9 @@ void UpstreamForwarder::fallThrough(RequestContext &ctx) const
     toDefaultUpstream(ctx);
 }
 
-void UpstreamForwarder::forward(RequestContext &ctx, std::shared_ptr<const proxy::UpstreamEndpoint> to, QByteArray body,
-                                const model::ModelConfig *model) const
+proxy::UpstreamRequest UpstreamForwarder::upstreamRequest(const RequestContext &ctx,
+                                                          std::shared_ptr<const proxy::UpstreamEndpoint> to,
+                                                          QByteArray body, const model::ModelConfig *model)
 {
     proxy::UpstreamRequest up;
     up.target = proxy::upstreamTarget(*to, ctx.request.path, ctx.request.query); // the query byte for byte
@@ -77,6 +94,13 @@ void UpstreamForwarder::forward(RequestContext &ctx, std::shared_ptr<const proxy
         up.firstByteTimeoutMs = kDefaultFirstByteTimeoutMs;
         up.idleTimeoutMs = kDefaultIdleTimeoutMs;
     }
+    return up;
+}
+
+void UpstreamForwarder::forward(RequestContext &ctx, std::shared_ptr<const proxy::UpstreamEndpoint> to, QByteArray body,
+                                const model::ModelConfig *model) const
+{
+    proxy::UpstreamRequest up = upstreamRequest(ctx, std::move(to), std::move(body), model);
     proxy::ProxyCall *call = proxy::ProxyCall::create(m_upstream, std::move(up), ctx.responder, ctx.requestId);
     call->onFailure([trace = ctx.trace](const QString &error) {
         if (trace)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/entities.h"
+#include "modelcall.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -11,25 +12,39 @@
 #include <utility>
 
 namespace obleth::proxy {
+class RequestBody;
 class UpstreamClient;
 class UpstreamEndpoint;
+struct UpstreamRequest;
 } // namespace obleth::proxy
+namespace obleth::routing {
+class HealthBoard;
+}
+namespace obleth::status {
+class EventFeed;
+}
 
 namespace obleth::dataplane {
 
 struct RequestContext;
 
-/// Hands a request to an upstream (proxy::ProxyCall): a registered model's api_base with its key and timeouts, or
-/// the default upstream (--upstream) with the contract's timeouts (section 9), which also takes every path no
-/// route of obleth's takes.
+/// Hands a request to an upstream (proxy::ProxyCall): a registered model's deployments with their keys and the
+/// model's timeouts (ModelCall: health, retries, fallbacks), or the default upstream (--upstream) with the
+/// contract's timeouts (section 9), which also takes every path no route of obleth's takes.
 class UpstreamForwarder final
 {
 public:
-    UpstreamForwarder(proxy::UpstreamClient *upstream, QUrl defaultUpstream);
+    /// @p health is the gateway's board of deployment health (one of its own when none is given); @p events hears
+    /// model_unavailable (may be null).
+    UpstreamForwarder(proxy::UpstreamClient *upstream, QUrl defaultUpstream, routing::HealthBoard *health = nullptr,
+                      status::EventFeed *events = nullptr);
+    ~UpstreamForwarder();
+    Q_DISABLE_COPY_MOVE(UpstreamForwarder)
 
     [[nodiscard]] bool hasDefaultUpstream() const noexcept { return m_defaultUpstream.isValid(); }
-    /// To @p model's api_base; @p body is the client's with the upstream_model in it.
-    void toModel(RequestContext &ctx, const model::ModelConfig &model, QByteArray body) const;
+    /// To one of @p model's deployments, retried on others and on its fallbacks while nothing reached the client
+    /// (ModelCall); @p body is the client's, whose model each try replaces with the deployment's upstream_model.
+    void toModel(RequestContext &ctx, const model::ModelConfig &model, const proxy::RequestBody &body) const;
     /// To the default upstream (there must be one), as the client sent it.
     void toDefaultUpstream(RequestContext &ctx) const;
     /// A request no route takes: to the default upstream, unless its path merely looks like one of obleth's model
@@ -44,14 +59,25 @@ public:
     /// At most this many endpoints are kept (api_base and key pairs); beyond, the cache starts afresh.
     static constexpr qsizetype kMaxEndpoints = 1024;
 
+    /// An upstream (api_base and key), taken apart once and kept: the URL parsed, the pool key with the key's
+    /// digest, the Host header. Made anew when a deployment's api_base or key changes.
+    [[nodiscard]] std::shared_ptr<const proxy::UpstreamEndpoint> endpointOf(const QString &apiBase,
+                                                                            const QString &apiKey) const;
+    /// The upstream request for @p ctx to @p to with @p body, with @p model's timeouts (the defaults without one).
+    [[nodiscard]] static proxy::UpstreamRequest upstreamRequest(const RequestContext &ctx,
+                                                                std::shared_ptr<const proxy::UpstreamEndpoint> to,
+                                                                QByteArray body, const model::ModelConfig *model);
+    [[nodiscard]] routing::HealthBoard *health() const noexcept { return m_health; }
+
 private:
-    /// @p model's upstream (api_base and key), taken apart once and kept: the URL parsed, the pool key with the
-    /// key's digest, the Host header. Made anew when the model's api_base or key changes.
-    [[nodiscard]] std::shared_ptr<const proxy::UpstreamEndpoint> endpointOf(const model::ModelConfig &model) const;
     void forward(RequestContext &ctx, std::shared_ptr<const proxy::UpstreamEndpoint> to, QByteArray body,
                  const model::ModelConfig *timeouts) const;
 
     proxy::UpstreamClient *m_upstream;
+    std::unique_ptr<routing::HealthBoard> m_ownHealth; ///< when the gateway gave none
+    routing::HealthBoard *m_health;
+    status::EventFeed *m_events;
+    ModelCall::Upstreams m_modelCalls; ///< what each ModelCall tries with
     QUrl m_defaultUpstream;
     std::shared_ptr<const proxy::UpstreamEndpoint> m_defaultEndpoint; ///< when there is a default upstream
     /// Per api_base and key (one gateway thread uses them).

@@ -17,6 +17,8 @@
 #include "openai/error.h"
 #include "platform/logging.h"
 #include "proxy/upstreamclient.h"
+#include "routing/healthboard.h"
+#include "routing/healthchecker.h"
 #include "status/eventfeed.h"
 #include "status/liveview.h"
 #include "store/database.h"
@@ -72,6 +74,8 @@ struct Gateway::Parts
     status::EventFeed events;
     std::unique_ptr<cache::ResponseCache> cache;
     std::unique_ptr<proxy::UpstreamClient> upstream;
+    routing::HealthBoard health; ///< outlives the data plane and its answers, which count tries on it
+    std::unique_ptr<routing::HealthChecker> healthChecker;
     std::unique_ptr<mock::MockBackend> mock;
     std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<mcp::McpGateway> mcp;
@@ -189,9 +193,10 @@ void Gateway::start()
             [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     startAlerts(p);
+    wireHealth(p);
     p.dataPlane = std::make_unique<dataplane::DataPlane>(
         dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(),
-                                       p.cache.get(), p.mcp.get(), &p.events},
+                                       p.cache.get(), p.mcp.get(), &p.events, &p.health},
         m_options.upstream);
     p.adminApi = std::make_unique<admin::AdminApi>(admin::AdminApi::Services{p.config.get(), &m_status, requestLog,
                                                                              p.monitor.get(), p.cache.get(), &p.metrics,
@@ -223,6 +228,16 @@ void Gateway::start()
     m_status.admission = admission;
     dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
+    routing::HealthBoard *health = &p.health;
+    m_status.deploymentHealth = [health, config](const QString &modelId) {
+        QList<model::DeploymentHealth> list;
+        const std::shared_ptr<const model::ConfigSnapshot> snapshot = config->snapshot();
+        for (const model::ModelConfig &m : snapshot->models) {
+            if (modelId.isEmpty() || m.id == modelId)
+                list += health->health(m);
+        }
+        return list;
+    };
     qCInfo(lcGateway).noquote() << "listening: data plane on" << m_status.dataUrl << "- Management API on"
                                 << m_status.adminUrl;
     Q_EMIT started(m_status.dataUrl, m_status.adminUrl, firstKey);
@@ -241,6 +256,32 @@ void Gateway::startAlerts(Parts &p)
     p.alerts->start();
     p.webhook = std::make_unique<alerts::WebhookSender>(p.upstream.get(), snapshot);
     connect(&p.events, &status::EventFeed::published, p.webhook.get(), &alerts::WebhookSender::send);
+}
+
+void Gateway::wireHealth(Parts &p)
+{
+    // Deployments' health (contract section 10): each change of state is an event, and a fact for the alerts.
+    status::EventFeed *events = &p.events;
+    p.health.setChangeListener([events](const model::DeploymentHealth &now, model::HealthState previous) {
+        qCInfo(lcRouting).noquote() << "deployment" << now.deploymentId << "of" << now.modelName << "is now"
+                                    << model::healthStateName(now.state) << "(was" << model::healthStateName(previous)
+                                    << ")";
+        QJsonObject data{{QStringLiteral("model_id"), now.modelId},
+                         {QStringLiteral("model"), now.modelName},
+                         {QStringLiteral("deployment_id"), now.deploymentId},
+                         {QStringLiteral("state"), model::healthStateName(now.state)},
+                         {QStringLiteral("previous_state"), model::healthStateName(previous)},
+                         {QStringLiteral("consecutive_failures"), now.consecutiveFailures}};
+        if (!now.lastError.isEmpty())
+            data.insert(QStringLiteral("last_error"), now.lastError);
+        events->publish(QStringLiteral("deployment_health_changed"), data);
+        events->reportHealthChanged(now, previous);
+    });
+    config::LiveConfig *config = &p.config->live;
+    routing::HealthBoard *health = &p.health;
+    connect(config, &config::LiveConfig::changed, this, [health, config] { health->retain(*config->snapshot()); });
+    p.healthChecker = std::make_unique<routing::HealthChecker>(p.upstream.get(), &p.health,
+                                                               [config] { return config->snapshot(); });
 }
 
 QString Gateway::regenerateAdminToken(QString *error)

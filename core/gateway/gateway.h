@@ -91,6 +91,8 @@ private:
     void finishShutdown();
     /// Builds the alerts and their webhook on the event feed, the configuration and admission.
     static void startAlerts(Parts &p);
+    /// The deployments' health board: its events, its forgetting of gone deployments, its active checks.
+    void wireHealth(Parts &p);
 
     GatewayOptions m_options;
     status::GatewayStatus m_status;

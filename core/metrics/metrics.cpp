@@ -127,4 +127,31 @@ QByteArray Metrics::render(const QList<Gauge> &gauges) const
     return out;
 }
 
+QByteArray Metrics::renderDeployments(const QList<model::DeploymentHealth> &health)
+{
+    if (health.isEmpty())
+        return {};
+    QByteArray up = "# HELP obleth_deployment_up Whether a deployment is taking requests (1: healthy or not yet "
+                    "known; 0: unhealthy or probing).\n# TYPE obleth_deployment_up gauge\n";
+    QByteArray inFlight = "# HELP obleth_deployment_in_flight Tries in flight on a deployment.\n# TYPE "
+                          "obleth_deployment_in_flight gauge\n";
+    QByteArray failures = "# HELP obleth_deployment_consecutive_failures A deployment's failures in a row.\n"
+                          "# TYPE obleth_deployment_consecutive_failures gauge\n";
+    QByteArray latency = "# HELP obleth_deployment_latency_p50_seconds Median time to the answer's head of a "
+                         "deployment's recent successes.\n# TYPE obleth_deployment_latency_p50_seconds gauge\n";
+    for (const model::DeploymentHealth &h : health) {
+        const QByteArray labels
+            = "{model=\"" + label(h.modelName) + "\",deployment=\"" + label(h.deploymentId) + "\"} ";
+        const bool isUp = h.state == model::HealthState::Healthy || h.state == model::HealthState::Unknown;
+        up += "obleth_deployment_up" + labels + (isUp ? "1" : "0") + '\n';
+        inFlight += "obleth_deployment_in_flight" + labels + QByteArray::number(h.inFlight) + '\n';
+        failures
+            += "obleth_deployment_consecutive_failures" + labels + QByteArray::number(h.consecutiveFailures) + '\n';
+        if (h.latencyP50Ms)
+            latency += "obleth_deployment_latency_p50_seconds" + labels + QByteArray::number(*h.latencyP50Ms / 1000.0)
+                + '\n';
+    }
+    return up + inFlight + failures + latency;
+}
+
 } // namespace obleth::metrics

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/deploymenthealth.h"
 #include "model/requestrecord.h"
 
 #include <QByteArray>
@@ -29,6 +30,11 @@ public:
     };
     /// The whole exposition, counters first, then @p gauges.
     [[nodiscard]] QByteArray render(const QList<Gauge> &gauges) const;
+
+    /// Gauges per deployment (contract section 10): obleth_deployment_up (1 healthy or unknown, 0 unhealthy or
+    /// probing), obleth_deployment_in_flight, obleth_deployment_consecutive_failures and
+    /// obleth_deployment_latency_p50_seconds (only for deployments with a latency), labelled {model,deployment}.
+    [[nodiscard]] static QByteArray renderDeployments(const QList<model::DeploymentHealth> &health);
 
     /// The route label of a path: the OpenAI routes as they are, /mcp for MCP, "other" for the rest.
     [[nodiscard]] static QString routeOf(QByteArrayView path);

@@ -4,6 +4,8 @@
 #include "upstreamclient.h"
 
 #include <functional>
+#include <memory>
+#include <vector>
 
 namespace obleth::proxy {
 
@@ -11,6 +13,11 @@ namespace obleth::proxy {
 /// before the response has started and to a cut connection after. Follows the client: when it goes
 /// away the upstream request is aborted at once. Work of the responder's (http::ResponseWork): it hears the client
 /// through it, and is destroyed with it, aborting the exchange if that still runs.
+///
+/// With Tries set, the call may relay one of several exchanges in turn (a model's deployments, its fallbacks):
+/// while nothing has reached the client, a failure or a head its owner does not want ends that exchange and
+/// another one starts (restart()). Spent exchanges are kept until the call goes, since one reports from inside
+/// its own calls.
 class ProxyCall final : public http::ResponseWork, private UpstreamExchange::Receiver
 {
 public:
@@ -22,9 +29,27 @@ public:
     Q_DISABLE_COPY_MOVE(ProxyCall)
 
     /// Sends the request. The answer may be complete (a refused connection) when it returns, and the call gone.
-    void start() { m_exchange.start(); }
+    void start() { m_exchange->start(); }
     /// Called when the upstream fails (refused, reset, timed out, cut mid-stream), with what happened.
     void onFailure(std::function<void(const QString &error)> report) { m_reportFailure = std::move(report); }
+
+    /// The owner's say over successive tries (all optional).
+    struct Tries
+    {
+        /// The exchange failed before anything reached the client: true when another try follows (the call then
+        /// answers nothing, and calls next()).
+        std::function<bool(UpstreamExchange::Failure failure, const QString &detail)> retryAfterFailure;
+        /// An answer's head came with @p status, nothing has reached the client yet: true to drop it (the exchange
+        /// is aborted, its connection closed) and try again (next()); false to relay it.
+        std::function<bool(int status)> retryAfterHead;
+        /// Starts the next try (restart()); called once a retry was decided and the spent exchange is stopped.
+        std::function<void()> next;
+        /// The try being relayed is over: its answer complete (true), or cut or failed (false).
+        std::function<void(bool complete)> ended;
+    };
+    void setTries(Tries tries) { m_tries = std::move(tries); }
+    /// Starts another exchange, with @p request, in place of the spent one (which is kept until the call goes).
+    void restart(UpstreamRequest request);
 
     /// The client's buffer above which reading from the upstream pauses.
     static constexpr qint64 kHighWater = 1024 * 1024;
@@ -43,8 +68,18 @@ private:
 
     http::HttpResponder *m_responder; ///< owns this call
     QByteArray m_requestId;
+    void tryEnded(bool complete) const
+    {
+        if (m_tries.ended)
+            m_tries.ended(complete);
+    }
+
+    UpstreamClient *m_client;
     std::function<void(const QString &)> m_reportFailure;
-    UpstreamExchange m_exchange; ///< last, so that it is the first to go (and aborts before anything else goes)
+    Tries m_tries;
+    std::vector<std::unique_ptr<UpstreamExchange>> m_spent; ///< earlier tries' exchanges, all done
+    /// last, so that it is the first to go (and aborts before anything else goes)
+    std::unique_ptr<UpstreamExchange> m_exchange;
 };
 
 } // namespace obleth::proxy

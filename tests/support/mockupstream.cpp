@@ -4,6 +4,7 @@
 
 #include <QDeadlineTimer>
 #include <QRegularExpression>
+#include <QTest>
 
 namespace obleth::test {
 
@@ -12,10 +13,16 @@ QString oblethBinary()
     return QStringLiteral(OBLETH_BINARY);
 }
 
-MockUpstream::MockUpstream()
+MockUpstream::MockUpstream(quint16 port)
 {
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_process.start(oblethBinary(), {QStringLiteral("--mock-upstream"), QStringLiteral("--port"), QStringLiteral("0")});
+    launch(port);
+}
+
+bool MockUpstream::launch(quint16 port)
+{
+    m_process.start(oblethBinary(),
+                    {QStringLiteral("--mock-upstream"), QStringLiteral("--port"), QString::number(port)});
     const QDeadlineTimer deadline(10'000);
     QByteArray out;
     static const QRegularExpression re(QStringLiteral("obleth mock-upstream listening http://127\\.0\\.0\\.1:(\\d+)"));
@@ -25,10 +32,31 @@ MockUpstream::MockUpstream()
         const auto match = re.match(QString::fromLatin1(out));
         if (match.hasMatch()) {
             m_port = quint16(match.captured(1).toUInt());
-            return;
+            return true;
         }
     }
     qWarning("mock upstream did not start: %s", out.constData());
+    return false;
+}
+
+void MockUpstream::kill()
+{
+    m_process.kill();
+    m_process.waitForFinished(5000);
+}
+
+bool MockUpstream::restart()
+{
+    kill();
+    // The port was this one's; a moment's retry covers a slow release of it.
+    const QDeadlineTimer deadline(10'000);
+    while (!deadline.hasExpired()) {
+        if (launch(m_port))
+            return true;
+        m_process.waitForFinished(1000);
+        QTest::qWait(100);
+    }
+    return false;
 }
 
 MockUpstream::~MockUpstream()

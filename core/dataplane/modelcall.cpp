@@ -1,0 +1,213 @@
+#include "modelcall.h"
+
+#include "openai/error.h"
+#include "platform/logging.h"
+#include "proxy/proxycall.h"
+#include "routing/healthboard.h"
+#include "status/eventfeed.h"
+#include "usage/requesttrace.h"
+
+namespace obleth::dataplane {
+
+namespace {
+QString failureText(proxy::UpstreamExchange::Failure failure)
+{
+    using F = proxy::UpstreamExchange::Failure;
+    switch (failure) {
+    case F::ConnectFailed: return QStringLiteral("refused or unreachable");
+    case F::ConnectTimeout: return QStringLiteral("connect timeout");
+    case F::FirstByteTimeout: return QStringLiteral("no response in time");
+    case F::IdleTimeout: return QStringLiteral("stopped sending");
+    case F::Reset: return QStringLiteral("connection reset");
+    case F::Malformed: return QStringLiteral("not valid HTTP");
+    }
+    return QStringLiteral("failed");
+}
+} // namespace
+
+void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
+                      const proxy::RequestBody &body)
+{
+    auto owned = std::unique_ptr<ModelCall>(new ModelCall(upstreams, ctx, model, body));
+    ModelCall *const call = owned.get();
+    ctx.responder->adopt(std::move(owned));
+    if (!call->findNext())
+        return call->refuseAtStart();
+    proxy::UpstreamRequest first = call->beginTry();
+    call->m_call = proxy::ProxyCall::create(upstreams->client, std::move(first), ctx.responder, ctx.requestId);
+    call->m_call->onFailure([trace = ctx.trace](const QString &error) {
+        if (trace)
+            trace->setError(QStringLiteral("upstream: ") + error);
+    });
+    proxy::ProxyCall::Tries tries;
+    tries.retryAfterFailure = [call](proxy::UpstreamExchange::Failure failure, const QString &detail) {
+        return call->retryAfterFailure(failure, detail);
+    };
+    tries.retryAfterHead = [call](int status) { return call->retryAfterHead(status); };
+    tries.next = [call] { call->m_call->restart(call->beginTry()); };
+    tries.ended = [call](bool complete) { call->endTry(complete); };
+    call->m_call->setTries(std::move(tries));
+    call->m_call->start(); // the answer may be complete (and both calls gone) when it returns
+}
+
+ModelCall::ModelCall(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
+                     const proxy::RequestBody &body)
+    : m_upstreams(upstreams)
+    , m_ctx(ctx)
+    , m_body(body)
+{
+    collectModels(model);
+}
+
+ModelCall::~ModelCall()
+{
+    endTry(false);
+}
+
+void ModelCall::collectModels(const model::ModelConfig &primary)
+{
+    m_models.append(&primary);
+    for (const QString &name : primary.fallbacks) {
+        const model::ModelConfig *fallback = m_ctx.snapshot->findModel(name);
+        // Only the model's own fallbacks, not theirs; and only those this key may use (contract section 14).
+        if (!fallback || !fallback->enabled || m_models.contains(fallback)
+            || (m_ctx.key && !m_ctx.key->allowsModel(fallback->modelName))) {
+            continue;
+        }
+        m_models.append(fallback);
+    }
+}
+
+bool ModelCall::findNext()
+{
+    routing::HealthBoard *board = m_upstreams->health;
+    while (m_modelIndex < m_models.size()) {
+        const model::ModelConfig &model = *m_models.at(m_modelIndex);
+        if (m_triesOnModel <= std::max<qint64>(model.maxRetries, 0)) {
+            const routing::HealthBoard::Choice choice = board->choose(model, m_tried);
+            if (choice.deployment) {
+                m_model = &model;
+                m_deployment = choice.deployment;
+                m_probe = choice.probe;
+                return true;
+            }
+            m_busy = m_busy || choice.busy;
+        }
+        ++m_modelIndex;
+        m_triesOnModel = 0;
+        m_tried.clear();
+    }
+    return false;
+}
+
+proxy::UpstreamRequest ModelCall::beginTry()
+{
+    const model::ModelConfig &model = *m_model;
+    const model::Deployment &deployment = *m_deployment;
+    ++m_triesOnModel;
+    m_tried.append(deployment.id);
+    m_upstreams->health->begin(model, deployment, m_probe);
+    m_inFlight = true;
+    m_tryClock.start();
+    if (usage::RequestTrace *trace = m_ctx.trace) {
+        if (&model != m_models.first()) {
+            trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
+            trace->setRequestedModel(m_models.first()->modelName, true);
+        }
+        trace->setDeployment(deployment.id);
+    }
+    const QString &upstreamModel = deployment.upstreamModel.isEmpty() ? model.upstreamModel : deployment.upstreamModel;
+    const QString &apiBase = deployment.apiBase.isEmpty() ? model.apiBase : deployment.apiBase;
+    return m_upstreams->request(m_ctx, apiBase, deployment.apiKey, m_body.withModel(upstreamModel), model);
+}
+
+void ModelCall::endTry(bool /*complete*/)
+{
+    if (!m_inFlight)
+        return;
+    m_inFlight = false;
+    m_upstreams->health->end(m_deployment->id, m_probe);
+}
+
+void ModelCall::markAnswer()
+{
+    if (m_model && m_model != m_models.first()) {
+        m_ctx.responder->addHeader(QByteArrayLiteral("x-obleth-model"), m_model->modelName.toUtf8());
+        m_ctx.responder->addHeader(QByteArrayLiteral("x-obleth-fallback"), QByteArrayLiteral("1"));
+    }
+}
+
+bool ModelCall::retryAfterFailure(proxy::UpstreamExchange::Failure failure, const QString &detail)
+{
+    Q_UNUSED(detail) // may name the upstream's address: the request log has it, the health view says what kind
+    const model::ModelConfig &model = *m_model;
+    const QString deploymentId = m_deployment->id;
+    if (failure != proxy::UpstreamExchange::Failure::IdleTimeout)
+        m_upstreams->health->failed(model, deploymentId, failureText(failure));
+    endTry(false);
+    if (findNext()) {
+        qCInfo(lcRouting).noquote() << "request" << m_ctx.requestId << "to deployment" << deploymentId << "of"
+                                    << model.modelName
+                                    << QStringLiteral("failed (%1); trying deployment").arg(failureText(failure))
+                                    << m_deployment->id << "of" << m_model->modelName;
+        return true;
+    }
+    markAnswer();
+    return false;
+}
+
+bool ModelCall::retryAfterHead(int status)
+{
+    const model::ModelConfig &model = *m_model;
+    const QString deploymentId = m_deployment->id;
+    routing::HealthBoard *board = m_upstreams->health;
+    if (!routing::HealthBoard::isFailureStatus(status)) {
+        board->succeeded(model, deploymentId, m_tryClock.elapsed());
+        markAnswer();
+        return false;
+    }
+    board->failed(model, deploymentId, QStringLiteral("HTTP %1").arg(status));
+    // Kept in flight while its answer is relayed, should it be the last one.
+    const model::Deployment *deployment = m_deployment;
+    const model::ModelConfig *current = m_model;
+    const bool probe = m_probe;
+    if (findNext()) {
+        board->end(deploymentId, probe);
+        m_inFlight = false;
+        qCInfo(lcRouting).noquote() << "request" << m_ctx.requestId << "got" << status << "from deployment"
+                                    << deploymentId << "of" << model.modelName << "; trying deployment"
+                                    << m_deployment->id << "of" << m_model->modelName;
+        return true;
+    }
+    m_deployment = deployment;
+    m_model = current;
+    m_probe = probe;
+    markAnswer();
+    return false;
+}
+
+void ModelCall::refuseAtStart()
+{
+    const model::ModelConfig &model = *m_models.first();
+    if (m_busy) {
+        http::Headers retry;
+        retry.add("Retry-After", "1");
+        return m_ctx.error(429, "rate_limited",
+                           QStringLiteral("every deployment of %1 is busy (max_concurrency)").arg(model.modelName), {},
+                           retry);
+    }
+    const int secs = m_upstreams->health->retryAfterSecs(model);
+    if (status::EventFeed *events = m_upstreams->events)
+        events->reportModelUnavailable(model.modelName, secs);
+    http::Headers retry;
+    retry.add("Retry-After", QByteArray::number(secs));
+    m_ctx.error(
+        503, "model_unavailable",
+        QStringLiteral("no deployment of the model '%1' can answer now (all unhealthy) and no fallback is left; "
+                       "retry in %2 s")
+            .arg(model.modelName)
+            .arg(secs),
+        {}, retry);
+}
+
+} // namespace obleth::dataplane
