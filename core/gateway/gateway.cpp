@@ -181,8 +181,12 @@ void Gateway::start()
     p.admission = std::make_unique<admission::Admission>(int(p.config->live.snapshot()->capacity));
     admission::Admission *admission = p.admission.get();
     config::LiveConfig *config = &p.config->live;
-    connect(config, &config::LiveConfig::changed, admission,
-            [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
+    admission->applySettings(config->snapshot()->admission); // the queue's bounds (contract section 11)
+    connect(config, &config::LiveConfig::changed, admission, [admission, config] {
+        const std::shared_ptr<const model::ConfigSnapshot> snapshot = config->snapshot();
+        admission->setCapacity(int(snapshot->capacity));
+        admission->applySettings(snapshot->admission);
+    });
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     p.dataPlane = std::make_unique<dataplane::DataPlane>(
         dataplane::DataPlane::Services{config, p.upstream.get(), p.mock.get(), admission, p.monitor.get(),
