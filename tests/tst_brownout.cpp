@@ -250,6 +250,39 @@ private Q_SLOTS:
         QCOMPARE(completionTokens(direct), 300);
     }
 
+    /// The shortened answer is not kept in the response cache for a request that did not wait.
+    void aBrownedOutAnswerIsNotCached()
+    {
+        gw = std::make_unique<test::GatewayFixture>();
+        QVERIFY(gw->ok());
+        QVERIFY(!gw->addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("cached")},
+                                          {QStringLiteral("api_base"), upstream->url().toString()},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("mock-model")},
+                                          {QStringLiteral("cache_enabled"), true}})
+                     .isEmpty());
+        QCOMPARE(gw->admin("PUT", "/api/v1/capacity", R"({"max_in_flight":1})").status, 200);
+        test::Chat chat;
+        chat.model = QStringLiteral("cached");
+        chat.maxTokens = 900;
+        const QByteArray body = test::chatBody(chat);
+        {
+            const auto slow = holdThePermit(2000);
+            const test::Response waited = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), body);
+            QCOMPARE(waited.status, 200);
+            QCOMPARE(waited.headers.value("x-obleth-brownout"), QByteArray("1"));
+            QCOMPARE(waited.headers.value("x-obleth-cache"), QByteArray("miss"));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(
+            gw->admin("GET", "/api/v1/fairshare/live").json().value(QStringLiteral("in_flight")).toInt(), 0, 10000);
+        const test::Response direct = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), body);
+        QCOMPARE(direct.headers.value("x-obleth-cache"), QByteArray("miss"));
+        QVERIFY(!direct.headers.contains("x-obleth-brownout"));
+        QCOMPARE(completionTokens(direct), 900);
+        const test::Response hit = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), body);
+        QCOMPARE(hit.headers.value("x-obleth-cache"), QByteArray("hit"));
+        QCOMPARE(completionTokens(hit), 900);
+    }
+
     /// brownout_wait_ms 0 turns the brownout off (needs the settings' route).
     void zeroTurnsItOff()
     {
