@@ -9,6 +9,7 @@
 #include "store/requestlog.h"
 #include "store/requestlogstore.h"
 #include "testhttp.h"
+#include "usage/requestjson.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -261,6 +262,47 @@ private Q_SLOTS:
         QVERIFY(store.usage(store::UsageQuery{}, &usage, &error));
         QCOMPARE(usage.size(), 1);
         QCOMPARE(usage.first().requests, 5); // the refused batch counted nothing
+    }
+
+    /// Contract sections 10 and 11: a row keeps the model asked for, the deployment that answered, and whether a
+    /// fallback answered or the answer was shortened (brownout); GET /api/v1/requests shows them.
+    void routingFieldsRoundTrip()
+    {
+        QTemporaryDir dir;
+        QString error;
+        store::Database db;
+        QVERIFY2(db.open(dir.filePath(QStringLiteral("obleth.db")), &error), qPrintable(error));
+        store::RequestLogStore store(db.connection());
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        model::RequestRecord fellBack = record(1, now);
+        fellBack.model = QStringLiteral("small");
+        fellBack.requestedModel = QStringLiteral("big");
+        fellBack.deploymentId = QStringLiteral("0b7d6f3e-9c0a-4d55-8f1e-5f3c2a9d1b44");
+        fellBack.fallback = true;
+        fellBack.brownout = true;
+        const model::RequestRecord plain = record(2, now);
+        QVERIFY2(store.write({fellBack, plain}, &error), qPrintable(error));
+        QList<store::LoggedRequest> rows;
+        QVERIFY2(store.requests(store::RequestFilter{}, &rows, &error), qPrintable(error));
+        QCOMPARE(rows.size(), 2);
+        const model::RequestRecord &a = rows.at(1).record;
+        QCOMPARE(a.requestedModel, QStringLiteral("big"));
+        QCOMPARE(a.deploymentId, fellBack.deploymentId);
+        QVERIFY(a.fallback);
+        QVERIFY(a.brownout);
+        const model::RequestRecord &b = rows.at(0).record;
+        QVERIFY(b.requestedModel.isEmpty() && b.deploymentId.isEmpty() && !b.fallback && !b.brownout);
+
+        const QJsonObject shown = usage::toJson(a);
+        QCOMPARE(shown.value(QStringLiteral("requested_model")).toString(), QStringLiteral("big"));
+        QCOMPARE(shown.value(QStringLiteral("deployment_id")).toString(), fellBack.deploymentId);
+        QCOMPARE(shown.value(QStringLiteral("fallback")).toBool(), true);
+        QCOMPARE(shown.value(QStringLiteral("brownout")).toBool(), true);
+        const QJsonObject none = usage::toJson(b);
+        QVERIFY(none.value(QStringLiteral("requested_model")).isNull());
+        QVERIFY(none.value(QStringLiteral("deployment_id")).isNull());
+        QCOMPARE(none.value(QStringLiteral("fallback")).toBool(true), false);
+        QCOMPARE(none.value(QStringLiteral("brownout")).toBool(true), false);
     }
 
     void retentionSurvivesARestart()

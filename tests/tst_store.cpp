@@ -4,8 +4,11 @@
 #include "config/configservices.h"
 #include "config/secrets.h"
 #include "store/database.h"
+#include "store/migrations.h"
+#include "store/secretcipher.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -182,6 +185,175 @@ private Q_SLOTS:
         server.name = QStringLiteral("fs");
         server.upstreamUrl = QStringLiteral("http://127.0.0.1:3001/mcp");
         QVERIFY(config.mcpServers.create(server).ok());
+    }
+
+    /// Contract section 10: a database of schema 4 (before deployments), its keys sealed for models.api_key, gives
+    /// each model one deployment made of its own api_base, upstream_model and api_key; the key is sealed anew for
+    /// its place in deployments (the sealed value names its table, column and row, so SQL could not copy it).
+    void schema4ModelsGetOneDeploymentEach()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        const QString sealedKey = QStringLiteral("sk-old-sealed-upstream-key");
+        {
+            store::SecretCipher cipher;
+            QString error;
+            QVERIFY2(cipher.open(store::SecretCipher::keyFilePath(dir.path()), true, &error), qPrintable(error));
+            QString sql = QStringLiteral("PRAGMA application_id=%1;").arg(store::Database::kApplicationId);
+            for (int v = 0; v < 4; ++v)
+                sql += store::migrations().at(v).join(QLatin1Char(';')) + QLatin1Char(';');
+            sql += QStringLiteral(
+                       "INSERT INTO models (id, model_name, upstream_model, api_base, api_key, max_concurrency,"
+                       " created_at, updated_at) VALUES ('m-1', 'llama', 'llama3:8b', 'http://127.0.0.1:11434/v1',"
+                       " '%1', 4, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');"
+                       "INSERT INTO models (id, model_name, upstream_model, api_base, created_at, updated_at) VALUES"
+                       " ('m-2', 'open', 'open', 'https://example.com', '2026-01-02T00:00:00.000Z',"
+                       " '2026-01-02T00:00:00.000Z');"
+                       "INSERT INTO request_log (id, started_at, method, path, status, latency_ms, prompt_tokens,"
+                       " completion_tokens, estimated, cost, streamed, bytes_in, bytes_out) VALUES ('req_old',"
+                       " '2026-01-01T00:00:00.000Z', 'POST', '/v1/chat/completions', 200, 1, 0, 0, 0, 0, 0, 0, 0);"
+                       "PRAGMA user_version=4")
+                       .arg(cipher.encrypt(sealedKey, QStringLiteral("models.api_key:m-1")));
+            buildDatabase(path, sql);
+        }
+
+        QString deploymentId;
+        for (int start = 0; start < 2; ++start) { // the second start finds every model with its deployment
+            store::Database db;
+            QString error;
+            QVERIFY2(db.open(path, &error), qPrintable(error));
+            QCOMPARE(db.schemaVersion(), store::Database::latestSchemaVersion());
+            config::ConfigServices config(&db);
+            QVERIFY2(config.live.load(&error), qPrintable(error));
+            const auto snap = config.live.snapshot();
+            const model::ModelConfig *llama = snap->findModel(QStringLiteral("llama"));
+            QVERIFY(llama);
+            QCOMPARE(llama->deployments.size(), 1);
+            const model::Deployment &d = llama->deployments.first();
+            QCOMPARE(d.apiBase, QStringLiteral("http://127.0.0.1:11434/v1"));
+            QCOMPARE(d.upstreamModel, QStringLiteral("llama3:8b"));
+            QCOMPARE(d.apiKey, sealedKey);
+            QCOMPARE(d.weight, 1.0);
+            QCOMPARE(d.maxConcurrency, std::nullopt);
+            QVERIFY(d.enabled);
+            QCOMPARE(llama->apiKey, sealedKey);
+            QCOMPARE(llama->maxConcurrency, std::optional<qint64>(4)); // the model's own cap stays the model's
+            QCOMPARE(llama->unhealthyAfter, 3);
+            QCOMPARE(llama->cooldownSecs, 30);
+            QCOMPARE(llama->healthCheckSecs, 15);
+            QCOMPARE(llama->maxRetries, 2);
+            QVERIFY(llama->fallbacks.isEmpty());
+            QVERIFY(!llama->autoRoute);
+            if (start == 0)
+                deploymentId = d.id;
+            QCOMPARE(d.id, deploymentId);
+            const model::ModelConfig *open = snap->findModel(QStringLiteral("open"));
+            QVERIFY(open);
+            QCOMPARE(open->deployments.size(), 1);
+            QVERIFY(open->deployments.first().apiKey.isEmpty());
+
+            QSqlQuery q(db.connection());
+            QVERIFY(q.exec(QStringLiteral("SELECT api_key FROM deployments WHERE model_id = 'm-1'")) && q.next());
+            QVERIFY(store::SecretCipher::isEncrypted(q.value(0).toString()));
+            QVERIFY(q.exec(QStringLiteral("SELECT fallback, brownout, requested_model FROM request_log")) && q.next());
+            QCOMPARE(q.value(0).toInt(), 0);
+            QVERIFY(q.value(2).isNull());
+        }
+
+        // Deleting a model deletes its deployments (and their sealed keys).
+        store::Database db;
+        QString error;
+        QVERIFY(db.open(path, &error));
+        config::ConfigServices config(&db);
+        QVERIFY(config.live.load(&error));
+        QVERIFY(config.models.remove(QStringLiteral("m-1")).ok());
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM deployments WHERE model_id = 'm-1'")) && q.next());
+        QCOMPARE(q.value(0).toInt(), 0);
+    }
+
+    /// Deployments (in their order, keys sealed), the models' new fields and the admission and alert settings
+    /// (the webhook's URL sealed: it may carry a token) are read back as written after a restart.
+    void deploymentsAndSettingsSurviveARestart()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        const QString webhook = QStringLiteral("https://hooks.example.com/services/T000/B000/webhook-token-123");
+        QString error;
+        QStringList ids;
+        {
+            store::Database db;
+            QVERIFY(db.open(path, &error));
+            config::ConfigServices config(&db);
+            QVERIFY(config.live.load(&error));
+            config::ModelPatch other;
+            other.modelName = QStringLiteral("small");
+            other.apiBase = QStringLiteral("http://127.0.0.1:1/v1");
+            QVERIFY(config.models.create(other).ok());
+            config::ModelPatch fields;
+            fields.modelName = QStringLiteral("big");
+            config::DeploymentPatch a;
+            a.apiBase = QStringLiteral("http://127.0.0.1:2/v1");
+            a.apiKey = QStringLiteral("sk-key-of-a");
+            a.weight = 3;
+            config::DeploymentPatch b;
+            b.apiBase = QStringLiteral("http://127.0.0.1:3");
+            b.upstreamModel = QStringLiteral("big-q4");
+            b.maxConcurrency = std::optional<qint64>(2);
+            b.enabled = false;
+            b.apiKey = QStringLiteral("sk-key-of-b");
+            fields.deployments = QList<config::DeploymentPatch>{a, b};
+            fields.fallbacks = QStringList{QStringLiteral("small")};
+            fields.autoRoute = true;
+            fields.unhealthyAfter = 5;
+            fields.cooldownSecs = 60;
+            fields.healthCheckSecs = 0;
+            fields.maxRetries = 1;
+            model::ModelConfig big;
+            const config::Problem p = config.models.create(fields, &big);
+            QVERIFY2(p.ok(), qPrintable(p.message));
+            for (const model::Deployment &d : big.deployments)
+                ids.append(d.id);
+            QVERIFY(config.settings.setAdmission({100, 64, 10, 50}).ok());
+            QVERIFY(config.settings.setAlerts({webhook, QStringList{QStringLiteral("deployment_down")}}).ok());
+        }
+        for (const QString &file : QDir(dir.path()).entryList(QDir::Files)) {
+            QFile f(dir.filePath(file));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray bytes = f.readAll();
+            QVERIFY2(!bytes.contains("webhook-token-123") && !bytes.contains("sk-key-of-"), qPrintable(file));
+        }
+        store::Database db;
+        QVERIFY(db.open(path, &error));
+        config::LiveConfig live(&db);
+        QVERIFY(live.load(&error));
+        const auto snap = live.snapshot();
+        const model::ModelConfig *big = snap->findModel(QStringLiteral("big"));
+        QVERIFY(big);
+        QCOMPARE(big->deployments.size(), 2);
+        QCOMPARE(big->deployments.at(0).id, ids.at(0));
+        QCOMPARE(big->deployments.at(1).id, ids.at(1));
+        QCOMPARE(big->deployments.at(0).apiKey, QStringLiteral("sk-key-of-a"));
+        QCOMPARE(big->deployments.at(0).weight, 3.0);
+        QCOMPARE(big->deployments.at(0).upstreamModel, QStringLiteral("big"));
+        QCOMPARE(big->deployments.at(1).apiKey, QStringLiteral("sk-key-of-b"));
+        QCOMPARE(big->deployments.at(1).upstreamModel, QStringLiteral("big-q4"));
+        QCOMPARE(big->deployments.at(1).maxConcurrency, std::optional<qint64>(2));
+        QVERIFY(!big->deployments.at(1).enabled);
+        QCOMPARE(big->apiBase, QStringLiteral("http://127.0.0.1:2/v1"));
+        QCOMPARE(big->apiKey, QStringLiteral("sk-key-of-a"));
+        QCOMPARE(big->fallbacks, QStringList{QStringLiteral("small")});
+        QVERIFY(big->autoRoute);
+        QCOMPARE(big->unhealthyAfter, 5);
+        QCOMPARE(big->cooldownSecs, 60);
+        QCOMPARE(big->healthCheckSecs, 0);
+        QCOMPARE(big->maxRetries, 1);
+        QCOMPARE(snap->admission.brownoutWaitMs, 100);
+        QCOMPARE(snap->admission.brownoutMaxTokens, 64);
+        QCOMPARE(snap->admission.maxQueueWaitSecs, 10);
+        QCOMPARE(snap->admission.maxQueueLength, 50);
+        QCOMPARE(snap->alerts.webhookUrl, webhook);
+        QCOMPARE(snap->alerts.events, std::optional<QStringList>(QStringList{QStringLiteral("deployment_down")}));
     }
 
     void refusesFilesThatAreNotOurs_data()

@@ -3,6 +3,7 @@
 #include "cachecontroller.h"
 #include "config/secrets.h"
 #include "corscontroller.h"
+#include "deploymentscontroller.h"
 #include "eventscontroller.h"
 #include "fairsharecontroller.h"
 #include "http/authorization.h"
@@ -13,6 +14,7 @@
 #include "modelscontroller.h"
 #include "openai/error.h"
 #include "requestlogcontroller.h"
+#include "settingscontroller.h"
 #include "statuscontroller.h"
 #include "tenantscontroller.h"
 
@@ -27,12 +29,14 @@ AdminApi::AdminApi(const Services &services, QString adminToken, QObject *parent
 {
     config::ConfigServices *config = services.config;
     m_controllers.push_back(std::make_unique<ModelsController>(config));
+    m_controllers.push_back(std::make_unique<DeploymentsController>(config, services.status));
     m_controllers.push_back(std::make_unique<TenantsController>(config));
     m_controllers.push_back(std::make_unique<KeysController>(config));
     m_controllers.push_back(std::make_unique<FairShareController>(config, services.status));
     m_controllers.push_back(std::make_unique<McpServersController>(config));
     m_controllers.push_back(std::make_unique<StatusController>(config, services.status));
     m_controllers.push_back(std::make_unique<CorsController>(config));
+    m_controllers.push_back(std::make_unique<SettingsController>(config));
     if (services.requestLog)
         m_controllers.push_back(std::make_unique<RequestLogController>(config, services.requestLog));
     if (services.monitor)

@@ -21,8 +21,24 @@ QString isoTime(const QDateTime &time)
     return time.isValid() ? time.toUTC().toString(Qt::ISODate) : QString();
 }
 
+QJsonObject toJson(const model::Deployment &d)
+{
+    return QJsonObject{
+        {QStringLiteral("id"), d.id},
+        {QStringLiteral("api_base"), d.apiBase},
+        {QStringLiteral("upstream_model"), d.upstreamModel},
+        {QStringLiteral("has_api_key"), !d.apiKey.isEmpty()},
+        {QStringLiteral("weight"), d.weight},
+        {QStringLiteral("max_concurrency"), optional(d.maxConcurrency)},
+        {QStringLiteral("enabled"), d.enabled},
+    };
+}
+
 QJsonObject toJson(const model::ModelConfig &m)
 {
+    QJsonArray deployments;
+    for (const model::Deployment &d : m.deployments)
+        deployments.append(toJson(d));
     return QJsonObject{
         {QStringLiteral("id"), m.id},
         {QStringLiteral("model_name"), m.modelName},
@@ -40,6 +56,13 @@ QJsonObject toJson(const model::ModelConfig &m)
         {QStringLiteral("connect_timeout_secs"), double(m.connectTimeoutSecs)},
         {QStringLiteral("first_byte_timeout_secs"), double(m.firstByteTimeoutSecs)},
         {QStringLiteral("idle_timeout_secs"), double(m.idleTimeoutSecs)},
+        {QStringLiteral("deployments"), deployments},
+        {QStringLiteral("fallbacks"), QJsonArray::fromStringList(m.fallbacks)},
+        {QStringLiteral("auto_route"), m.autoRoute},
+        {QStringLiteral("unhealthy_after"), double(m.unhealthyAfter)},
+        {QStringLiteral("cooldown_secs"), double(m.cooldownSecs)},
+        {QStringLiteral("health_check_secs"), double(m.healthCheckSecs)},
+        {QStringLiteral("max_retries"), double(m.maxRetries)},
         {QStringLiteral("created_at"), isoTime(m.createdAt)},
         {QStringLiteral("updated_at"), isoTime(m.updatedAt)},
     };
@@ -108,13 +131,16 @@ Problem fromJson(const QJsonObject &json, bool complete, config::ModelPatch *m)
                   QStringLiteral("admission_weight"), QStringLiteral("max_concurrency"),
                   QStringLiteral("cache_enabled"), QStringLiteral("cache_ttl_secs"),
                   QStringLiteral("connect_timeout_secs"), QStringLiteral("first_byte_timeout_secs"),
-                  QStringLiteral("idle_timeout_secs"),
+                  QStringLiteral("idle_timeout_secs"), QStringLiteral("deployments"), QStringLiteral("fallbacks"),
+                  QStringLiteral("auto_route"), QStringLiteral("unhealthy_after"), QStringLiteral("cooldown_secs"),
+                  QStringLiteral("health_check_secs"), QStringLiteral("max_retries"),
                   // read-only fields a client may echo back from a GET
                   QStringLiteral("id"), QStringLiteral("has_api_key"), QStringLiteral("created_at"),
                   QStringLiteral("updated_at")});
     if (complete) {
         f.require(QStringLiteral("model_name"));
-        f.require(QStringLiteral("api_base"));
+        if (!f.has(QStringLiteral("deployments")))
+            f.require(QStringLiteral("api_base"));
     }
     f.readString(QStringLiteral("model_name"), &m->modelName);
     f.readString(QStringLiteral("upstream_model"), &m->upstreamModel);
@@ -131,6 +157,46 @@ Problem fromJson(const QJsonObject &json, bool complete, config::ModelPatch *m)
     f.readWholeNumber(QStringLiteral("connect_timeout_secs"), &m->connectTimeoutSecs, limits::kTimeoutSecs);
     f.readWholeNumber(QStringLiteral("first_byte_timeout_secs"), &m->firstByteTimeoutSecs, limits::kTimeoutSecs);
     f.readWholeNumber(QStringLiteral("idle_timeout_secs"), &m->idleTimeoutSecs, limits::kTimeoutSecs);
+    f.readStringList(QStringLiteral("fallbacks"), &m->fallbacks);
+    f.readBool(QStringLiteral("auto_route"), &m->autoRoute);
+    f.readWholeNumber(QStringLiteral("unhealthy_after"), &m->unhealthyAfter, limits::kUnhealthyAfter);
+    f.readWholeNumber(QStringLiteral("cooldown_secs"), &m->cooldownSecs, limits::kCooldownSecs);
+    f.readWholeNumber(QStringLiteral("health_check_secs"), &m->healthCheckSecs, limits::kHealthCheckSecs);
+    f.readWholeNumber(QStringLiteral("max_retries"), &m->maxRetries, limits::kMaxRetries);
+    std::optional<QList<QJsonObject>> entries;
+    f.readObjectList(QStringLiteral("deployments"), &entries);
+    if (!f.ok() || !entries)
+        return f.problem();
+    QList<config::DeploymentPatch> deployments;
+    for (qsizetype i = 0; i < entries->size(); ++i) {
+        config::DeploymentPatch d;
+        if (const Problem p = fromJson(entries->at(i), true, &d); !p.ok()) {
+            return Problem::invalid(QStringLiteral("deployments"),
+                                    QStringLiteral("deployments[%1]: %2").arg(i).arg(p.message));
+        }
+        deployments.append(d);
+    }
+    m->deployments = deployments;
+    return {};
+}
+
+Problem fromJson(const QJsonObject &json, bool complete, config::DeploymentPatch *d)
+{
+    JsonFields f(json,
+                 {QStringLiteral("id"), QStringLiteral("api_base"), QStringLiteral("upstream_model"),
+                  QStringLiteral("api_key"), QStringLiteral("weight"), QStringLiteral("max_concurrency"),
+                  QStringLiteral("enabled"),
+                  // read-only, as a GET shows it
+                  QStringLiteral("has_api_key")});
+    if (complete)
+        f.require(QStringLiteral("api_base"));
+    f.readString(QStringLiteral("id"), &d->id);
+    f.readString(QStringLiteral("api_base"), &d->apiBase);
+    f.readString(QStringLiteral("upstream_model"), &d->upstreamModel);
+    f.readSecret(QStringLiteral("api_key"), &d->apiKey);
+    f.readNumber(QStringLiteral("weight"), &d->weight, limits::kDeploymentWeight);
+    f.readOptionalWholeNumber(QStringLiteral("max_concurrency"), &d->maxConcurrency, limits::kConcurrency);
+    f.readBool(QStringLiteral("enabled"), &d->enabled);
     return f.problem();
 }
 

@@ -164,6 +164,24 @@ void JsonFields::readOptionalStringList(const QString &name, std::optional<std::
         *out = list;
 }
 
+void JsonFields::readObjectList(const QString &name, std::optional<QList<QJsonObject>> *out)
+{
+    if (!m_object.contains(name))
+        return;
+    const QJsonValue v = m_object.value(name);
+    const QString message = QStringLiteral("%1 must be an array of objects").arg(name);
+    if (!v.isArray())
+        return fail(name, message);
+    QList<QJsonObject> list;
+    const QJsonArray array = v.toArray();
+    for (const QJsonValue &item : array) {
+        if (!item.isObject())
+            return fail(name, message);
+        list.append(item.toObject());
+    }
+    *out = list;
+}
+
 void JsonFields::readInt(const QString &name, qint64 *out, qint64 min, qint64 max)
 {
     if (!m_object.contains(name))

@@ -42,6 +42,8 @@ public:
     void readStringList(const QString &name, std::optional<QStringList> *out);
     /// An array of strings, where null means "no list" (for example: no restriction).
     void readOptionalStringList(const QString &name, std::optional<std::optional<QStringList>> *out);
+    /// An array of JSON objects (each read by the caller).
+    void readObjectList(const QString &name, std::optional<QList<QJsonObject>> *out);
     /// A whole number from @p min to @p max, range included: for settings that no configuration service checks.
     void readInt(const QString &name, qint64 *out, qint64 min, qint64 max);
 

@@ -23,6 +23,8 @@ public:
     /// A URL as loggableUrl() shows it (platform/logging.h): scheme, host and port.
     void url(const QString &name, const QString &before, const QString &after);
     void secret(const QString &name, const QString &before, const QString &after);
+    /// A change said in words of the caller's own ("deployment 1a2b3c4d added"); never with a secret in it.
+    void note(const QString &part) { m_parts.append(part); }
 
     [[nodiscard]] bool isEmpty() const noexcept { return m_parts.isEmpty(); }
     /// "weight 100 -> 200, ..." or "nothing changed".

@@ -39,6 +39,17 @@ inline constexpr qsizetype kMcpServerNameLength = 128;
 inline constexpr qsizetype kUrlLength = 2048;
 inline constexpr qsizetype kSecretLength = 8192;
 inline constexpr qsizetype kListItemLength = 256;
+inline constexpr NumberRange kDeploymentWeight{0, 1e6, true}; ///< a deployment's share of its model's requests
+inline constexpr qsizetype kDeployments = 64; ///< deployments of one model
+inline constexpr qsizetype kFallbacks = 16; ///< fallbacks of one model
+inline constexpr IntRange kUnhealthyAfter{1, 1000}; ///< consecutive failures that mark a deployment unhealthy
+inline constexpr IntRange kCooldownSecs{1, 24 * 3600};
+inline constexpr IntRange kHealthCheckSecs{0, 24 * 3600}; ///< 0: no active health checks
+inline constexpr IntRange kMaxRetries{0, 10};
+inline constexpr IntRange kBrownoutWaitMs{0, 600'000}; ///< 0: no brownout
+inline constexpr IntRange kBrownoutMaxTokens{1, 1'000'000};
+inline constexpr IntRange kMaxQueueWaitSecs{1, 3600};
+inline constexpr IntRange kMaxQueueLength{1, 1'000'000};
 } // namespace limits
 
 /// "weight must be a whole number from 1 to 1000000"

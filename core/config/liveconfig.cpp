@@ -1,5 +1,6 @@
 #include "liveconfig.h"
 
+#include "fieldcheck.h"
 #include "platform/logging.h"
 #include "secrets.h"
 #include "store/configrepository.h"
@@ -17,6 +18,24 @@ namespace obleth::config {
 
 const QString LiveConfig::kCapacitySetting = QStringLiteral("capacity");
 const QString LiveConfig::kCorsOriginsSetting = QStringLiteral("cors_allowed_origins");
+const QString LiveConfig::kBrownoutWaitMsSetting = QStringLiteral("admission.brownout_wait_ms");
+const QString LiveConfig::kBrownoutMaxTokensSetting = QStringLiteral("admission.brownout_max_tokens");
+const QString LiveConfig::kMaxQueueWaitSecsSetting = QStringLiteral("admission.max_queue_wait_secs");
+const QString LiveConfig::kMaxQueueLengthSetting = QStringLiteral("admission.max_queue_length");
+const QString LiveConfig::kAlertWebhookSetting = QStringLiteral("alerts.webhook_url");
+const QString LiveConfig::kAlertEventsSetting = QStringLiteral("alerts.events");
+
+namespace {
+/// The whole number stored under @p key, or @p fallback when it is missing or damaged (not a number, or out of
+/// @p min..@p max).
+qint64 integerSetting(const QHash<QString, QString> &settings, const QString &key, qint64 min, qint64 max,
+                      qint64 fallback)
+{
+    bool ok = false;
+    const qint64 v = settings.value(key).toLongLong(&ok);
+    return ok && v >= min && v <= max ? v : fallback;
+}
+} // namespace
 
 QString newEntityId()
 {
@@ -88,6 +107,28 @@ Problem LiveConfig::reload()
     const QJsonArray origins = QJsonDocument::fromJson(contents.settings.value(kCorsOriginsSetting).toUtf8()).array();
     for (const QJsonValue &origin : origins)
         snap->corsAllowedOrigins.append(origin.toString());
+    const model::AdmissionSettings admission;
+    snap->admission.brownoutWaitMs
+        = integerSetting(contents.settings, kBrownoutWaitMsSetting, limits::kBrownoutWaitMs.min,
+                         limits::kBrownoutWaitMs.max, admission.brownoutWaitMs);
+    snap->admission.brownoutMaxTokens
+        = integerSetting(contents.settings, kBrownoutMaxTokensSetting, limits::kBrownoutMaxTokens.min,
+                         limits::kBrownoutMaxTokens.max, admission.brownoutMaxTokens);
+    snap->admission.maxQueueWaitSecs
+        = integerSetting(contents.settings, kMaxQueueWaitSecsSetting, limits::kMaxQueueWaitSecs.min,
+                         limits::kMaxQueueWaitSecs.max, admission.maxQueueWaitSecs);
+    snap->admission.maxQueueLength
+        = integerSetting(contents.settings, kMaxQueueLengthSetting, limits::kMaxQueueLength.min,
+                         limits::kMaxQueueLength.max, admission.maxQueueLength);
+    snap->alerts.webhookUrl = contents.settings.value(kAlertWebhookSetting);
+    const QJsonDocument events = QJsonDocument::fromJson(contents.settings.value(kAlertEventsSetting).toUtf8());
+    if (events.isArray()) {
+        QStringList names;
+        const QJsonArray array = events.array();
+        for (const QJsonValue &name : array)
+            names.append(name.toString());
+        snap->alerts.events = names;
+    }
     snap->buildIndexes();
     std::atomic_store(&m_snapshot, std::shared_ptr<const model::ConfigSnapshot>(std::move(snap)));
     return {};

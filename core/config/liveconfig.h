@@ -47,6 +47,12 @@ public:
     /// The settings keys of the values kept in the settings table.
     static const QString kCapacitySetting;
     static const QString kCorsOriginsSetting;
+    static const QString kBrownoutWaitMsSetting;
+    static const QString kBrownoutMaxTokensSetting;
+    static const QString kMaxQueueWaitSecsSetting;
+    static const QString kMaxQueueLengthSetting;
+    static const QString kAlertWebhookSetting; ///< sealed at rest: a webhook URL may carry a token
+    static const QString kAlertEventsSetting; ///< a JSON array of alert names, or null: every alert
 
 Q_SIGNALS:
     /// The configuration changed; snapshot() already shows it.

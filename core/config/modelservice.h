@@ -54,8 +54,16 @@ struct ModelPatch
     std::optional<qint64> maxRetries;
 };
 
-/// The model registry: creates, replaces, changes and deletes models, with the registry's rules (ranges, URL,
-/// unique model_name). Lives in the gateway thread, as the LiveConfig it commits to.
+/// The model registry: creates, replaces, changes and deletes models and their deployments, with the registry's
+/// rules (ranges, URLs, unique model_name, "auto" reserved, fallbacks that name other registered models). A renamed
+/// model stays the fallback of the models that named it; a deleted one is taken out of their fallbacks. Lives in the
+/// gateway thread, as the LiveConfig it commits to.
+///
+/// The model's own api_base, upstream_model and api_key are its first deployment's (contract section 10): a create
+/// or replace without `deployments` makes them the model's one deployment (a replace keeps that deployment's id and
+/// stored key); an update of them changes the model's one deployment, and is refused (invalid) for a model with
+/// several. With `deployments`, the list wins, and the model's own api_base/upstream_model given alongside must be
+/// the first entry's.
 class ModelService final
 {
 public:
@@ -63,7 +71,7 @@ public:
 
     /// Not found, or ok with the model in @p out (when given).
     Problem find(const QString &id, model::ModelConfig *out = nullptr) const;
-    /// model_name and api_base are required.
+    /// model_name is required, and api_base unless deployments is given.
     Problem create(const ModelPatch &fields, model::ModelConfig *out = nullptr);
     /// PUT: the whole model; the stored api_key stays unless @p fields sets it.
     Problem replace(const QString &id, const ModelPatch &fields, model::ModelConfig *out = nullptr);
@@ -71,15 +79,19 @@ public:
     Problem update(const QString &id, const ModelPatch &patch, model::ModelConfig *out = nullptr);
     Problem remove(const QString &id);
 
-    /// The sub-resource /api/v1/models/{id}/deployments: adds one (api_base required), changes the given fields
-    /// of one, removes one (not the last: a model keeps at least one deployment).
+    /// The sub-resource /api/v1/models/{id}/deployments: adds one at the end (api_base required; upstream_model
+    /// defaults to the model's model_name), changes the given fields of one, removes one. Removing the last one is a
+    /// conflict: a model keeps at least one deployment. Not found: the model, or the deployment in it.
     Problem addDeployment(const QString &modelId, const DeploymentPatch &fields, model::Deployment *out = nullptr);
     Problem updateDeployment(const QString &modelId, const QString &deploymentId, const DeploymentPatch &patch,
                              model::Deployment *out = nullptr);
     Problem removeDeployment(const QString &modelId, const QString &deploymentId);
 
     /// Checks @p patch against the registry's field rules and applies it to @p model; with @p complete (a create or
-    /// a replace), model_name and api_base are required. Leaves @p model as it was on a problem.
+    /// a replace), model_name and api_base (or deployments) are required. Deployment ids of the patch name
+    /// @p model's deployments, unless @p model has no id yet (a create: every entry is new). The rules that need
+    /// the registry (unique name, fallbacks that exist) are checked when saving. Leaves @p model as it was on a
+    /// problem.
     [[nodiscard]] static Problem apply(const ModelPatch &patch, model::ModelConfig *model, bool complete);
 
 private:

@@ -9,7 +9,10 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTimeZone>
+#include <QUuid>
 #include <QVariant>
+
+#include <algorithm>
 
 namespace obleth::store {
 
@@ -106,9 +109,15 @@ struct SecretColumn
 const QList<SecretColumn> &secretColumns()
 {
     static const QList<SecretColumn> columns = {{QStringLiteral("models"), QStringLiteral("api_key")},
+                                                {QStringLiteral("deployments"), QStringLiteral("api_key")},
                                                 {QStringLiteral("mcp_servers"), QStringLiteral("auth_header")}};
     return columns;
 }
+
+/// The place of a secret setting's value, for its associated data ("settings.value:<key>").
+const QString kSettingsValue = QStringLiteral("settings.value");
+const QString kModelsApiKey = QStringLiteral("models.api_key");
+const QString kDeploymentsApiKey = QStringLiteral("deployments.api_key");
 
 } // namespace
 
@@ -126,14 +135,83 @@ bool ConfigRepository::openSecrets(const QString &keyPath, QString *error)
     if (!run(db, QStringLiteral("PRAGMA secure_delete=ON"), {}, error, &m_busy))
         return false;
     qint64 encrypted = 0;
-    for (const SecretColumn &c : secretColumns()) {
+    QList<SecretColumn> sealedColumns = secretColumns();
+    sealedColumns.append({QStringLiteral("settings"), QStringLiteral("value")});
+    for (const SecretColumn &c : std::as_const(sealedColumns)) {
         if (!selectAll(
                 db, QStringLiteral("SELECT count(*) FROM %1 WHERE substr(%2, 1, 5) = 'enc1:'").arg(c.table, c.column),
                 [&](const QSqlQuery &q) { encrypted += q.value(0).toLongLong(); }, error, &m_busy)) {
             return false;
         }
     }
-    return m_cipher.open(keyPath, encrypted == 0, error) && encryptPlainSecrets(error);
+    return m_cipher.open(keyPath, encrypted == 0, error) && encryptPlainSecrets(error) && addMissingDeployments(error);
+}
+
+bool ConfigRepository::addMissingDeployments(QString *error)
+{
+    struct Legacy
+    {
+        QString id;
+        QString apiBase;
+        QString upstreamModel;
+        QVariant apiKey;
+    };
+    QList<Legacy> models;
+    QSqlDatabase db = m_db->connection();
+    if (!selectAll(
+            db,
+            QStringLiteral("SELECT id, api_base, upstream_model, api_key FROM models m"
+                           " WHERE NOT EXISTS (SELECT 1 FROM deployments d WHERE d.model_id = m.id)"),
+            [&](const QSqlQuery &q) {
+                models.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3)});
+            },
+            error, &m_busy)) {
+        return false;
+    }
+    if (models.isEmpty())
+        return true;
+    const bool written = atomically(
+        [&] {
+            for (const Legacy &m : std::as_const(models)) {
+                QString key;
+                if (!unsealed(m.apiKey, kModelsApiKey, m.id, &key, error))
+                    return false;
+                const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+                if (!run(db,
+                         QStringLiteral("INSERT INTO deployments (id, model_id, position, api_base, upstream_model,"
+                                        " api_key, weight, max_concurrency, enabled) VALUES (?,?,0,?,?,?,1,NULL,1)"),
+                         {id, m.id, m.apiBase, m.upstreamModel, sealed(key, kDeploymentsApiKey, id)}, error, &m_busy)) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        error);
+    if (written)
+        qCInfo(lcStore) << "gave" << models.size() << "models of an older obleth their one deployment";
+    return written;
+}
+
+bool ConfigRepository::atomically(const std::function<bool()> &steps, QString *error)
+{
+    if (m_transactionDepth > 0)
+        return steps();
+    QSqlDatabase db = m_db->connection();
+    if (!db.transaction())
+        return failed(db.lastError(), error, &m_busy);
+    ++m_transactionDepth;
+    const bool ok = steps();
+    --m_transactionDepth;
+    if (!ok) {
+        db.rollback();
+        return false;
+    }
+    if (!db.commit()) {
+        failed(db.lastError(), error, &m_busy);
+        db.rollback();
+        return false;
+    }
+    return true;
 }
 
 bool ConfigRepository::encryptPlainSecrets(QString *error)
@@ -212,7 +290,8 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
               QStringLiteral("SELECT id, model_name, upstream_model, api_base, api_key, input_cost_per_token,"
                              " output_cost_per_token, context_window, enabled, admission_weight,"
                              " max_concurrency, cache_enabled, cache_ttl_secs, connect_timeout_secs,"
-                             " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at"
+                             " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at, fallbacks,"
+                             " auto_route, unhealthy_after, cooldown_secs, health_check_secs, max_retries"
                              " FROM models ORDER BY created_at, model_name"),
               [this, out, &secretError](const QSqlQuery &q) {
                   model::ModelConfig m;
@@ -220,7 +299,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   m.modelName = q.value(1).toString();
                   m.upstreamModel = q.value(2).toString();
                   m.apiBase = q.value(3).toString();
-                  if (!unsealed(q.value(4), QStringLiteral("models.api_key"), m.id, &m.apiKey, &secretError))
+                  if (!unsealed(q.value(4), kModelsApiKey, m.id, &m.apiKey, &secretError))
                       return;
                   m.inputCostPerToken = q.value(5).toDouble();
                   m.outputCostPerToken = q.value(6).toDouble();
@@ -235,9 +314,16 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   m.idleTimeoutSecs = q.value(15).toLongLong();
                   m.createdAt = timeFrom(q.value(16));
                   m.updatedAt = timeFrom(q.value(17));
+                  m.fallbacks = stringListFrom(q.value(18));
+                  m.autoRoute = q.value(19).toBool();
+                  m.unhealthyAfter = q.value(20).toLongLong();
+                  m.cooldownSecs = q.value(21).toLongLong();
+                  m.healthCheckSecs = q.value(22).toLongLong();
+                  m.maxRetries = q.value(23).toLongLong();
                   out->models.append(m);
               },
               error, &m_busy)
+        && loadDeployments(db, &out->models, &secretError, error)
         && selectAll(
               db,
               QStringLiteral("SELECT id, name, fairshare_group, weight, tokens_per_minute, max_in_flight,"
@@ -311,12 +397,55 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
               error, &m_busy)
         && selectAll(
               db, QStringLiteral("SELECT key, value FROM settings"),
-              [out](const QSqlQuery &q) { out->settings.insert(q.value(0).toString(), q.value(1).toString()); }, error,
-              &m_busy);
+              [this, out, &secretError](const QSqlQuery &q) {
+                  const QString key = q.value(0).toString();
+                  QString value;
+                  if (unsealed(q.value(1), kSettingsValue, key, &value, &secretError))
+                      out->settings.insert(key, value);
+              },
+              error, &m_busy);
     if (read && !secretError.isEmpty()) {
         *error = secretError;
         m_busy = false;
         return false;
+    }
+    return read;
+}
+
+bool ConfigRepository::loadDeployments(QSqlDatabase db, QList<model::ModelConfig> *models, QString *secretError,
+                                       QString *error) const
+{
+    QHash<QString, qsizetype> byId;
+    for (qsizetype i = 0; i < models->size(); ++i)
+        byId.insert(models->at(i).id, i);
+    const bool read = selectAll(
+        db,
+        QStringLiteral("SELECT id, model_id, api_base, upstream_model, api_key, weight, max_concurrency, enabled"
+                       " FROM deployments ORDER BY model_id, position"),
+        [&](const QSqlQuery &q) {
+            const auto it = byId.constFind(q.value(1).toString());
+            if (it == byId.cend())
+                return;
+            model::Deployment d;
+            d.id = q.value(0).toString();
+            d.apiBase = q.value(2).toString();
+            d.upstreamModel = q.value(3).toString();
+            if (!unsealed(q.value(4), kDeploymentsApiKey, d.id, &d.apiKey, secretError))
+                return;
+            d.weight = q.value(5).toDouble();
+            d.maxConcurrency = optionalFrom(q.value(6));
+            d.enabled = q.value(7).toBool();
+            (*models)[*it].deployments.append(d);
+        },
+        error, &m_busy);
+    // The model's own fields are the first deployment's (the row keeps a copy, which this makes sure of).
+    for (model::ModelConfig &m : *models) {
+        if (m.deployments.isEmpty())
+            continue;
+        const model::Deployment &first = m.deployments.constFirst();
+        m.apiBase = first.apiBase;
+        m.upstreamModel = first.upstreamModel;
+        m.apiKey = first.apiKey;
     }
     return read;
 }
@@ -327,10 +456,11 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
         *error = QStringLiteral("the key file for the stored upstream secrets is not open");
         return false;
     }
+    const model::Deployment *first = m.deployments.isEmpty() ? nullptr : &m.deployments.constFirst();
     const QVariantList values = {m.modelName,
-                                 m.upstreamModel,
-                                 m.apiBase,
-                                 sealed(m.apiKey, QStringLiteral("models.api_key"), m.id),
+                                 first ? first->upstreamModel : m.upstreamModel,
+                                 first ? first->apiBase : m.apiBase,
+                                 sealed(first ? first->apiKey : m.apiKey, kModelsApiKey, m.id),
                                  m.inputCostPerToken,
                                  m.outputCostPerToken,
                                  optionalValue(m.contextWindow),
@@ -342,23 +472,57 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                  m.connectTimeoutSecs,
                                  m.firstByteTimeoutSecs,
                                  m.idleTimeoutSecs,
+                                 stringListText(m.fallbacks),
+                                 m.autoRoute,
+                                 m.unhealthyAfter,
+                                 m.cooldownSecs,
+                                 m.healthCheckSecs,
+                                 m.maxRetries,
                                  timeText(m.updatedAt)};
-    if (insert) {
-        return run(m_db->connection(),
-                   QStringLiteral("INSERT INTO models (model_name, upstream_model, api_base, api_key,"
-                                  " input_cost_per_token, output_cost_per_token, context_window, enabled,"
-                                  " admission_weight, max_concurrency, cache_enabled, cache_ttl_secs,"
-                                  " connect_timeout_secs, first_byte_timeout_secs, idle_timeout_secs, updated_at,"
-                                  " created_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-                   values + QVariantList{timeText(m.createdAt), m.id}, error, &m_busy);
-    }
-    return run(m_db->connection(),
-               QStringLiteral("UPDATE models SET model_name=?, upstream_model=?, api_base=?, api_key=?,"
-                              " input_cost_per_token=?, output_cost_per_token=?, context_window=?, enabled=?,"
-                              " admission_weight=?, max_concurrency=?, cache_enabled=?, cache_ttl_secs=?,"
-                              " connect_timeout_secs=?, first_byte_timeout_secs=?, idle_timeout_secs=?,"
-                              " updated_at=? WHERE id=?"),
-               values + QVariantList{m.id}, error, &m_busy);
+    QSqlDatabase db = m_db->connection();
+    return atomically(
+        [&] {
+            const bool row = insert
+                ? run(db,
+                      QStringLiteral("INSERT INTO models (model_name, upstream_model, api_base, api_key,"
+                                     " input_cost_per_token, output_cost_per_token, context_window, enabled,"
+                                     " admission_weight, max_concurrency, cache_enabled, cache_ttl_secs,"
+                                     " connect_timeout_secs, first_byte_timeout_secs, idle_timeout_secs, fallbacks,"
+                                     " auto_route, unhealthy_after, cooldown_secs, health_check_secs, max_retries,"
+                                     " updated_at, created_at, id)"
+                                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+                      values + QVariantList{timeText(m.createdAt), m.id}, error, &m_busy)
+                : run(db,
+                      QStringLiteral("UPDATE models SET model_name=?, upstream_model=?, api_base=?, api_key=?,"
+                                     " input_cost_per_token=?, output_cost_per_token=?, context_window=?, enabled=?,"
+                                     " admission_weight=?, max_concurrency=?, cache_enabled=?, cache_ttl_secs=?,"
+                                     " connect_timeout_secs=?, first_byte_timeout_secs=?, idle_timeout_secs=?,"
+                                     " fallbacks=?, auto_route=?, unhealthy_after=?, cooldown_secs=?,"
+                                     " health_check_secs=?, max_retries=?, updated_at=? WHERE id=?"),
+                      values + QVariantList{m.id}, error, &m_busy);
+            if (!row || !run(db, QStringLiteral("DELETE FROM deployments WHERE model_id=?"), {m.id}, error, &m_busy))
+                return false;
+            for (qsizetype i = 0; i < m.deployments.size(); ++i) {
+                const model::Deployment &d = m.deployments.at(i);
+                if (!run(db,
+                         QStringLiteral("INSERT INTO deployments (id, model_id, position, api_base, upstream_model,"
+                                        " api_key, weight, max_concurrency, enabled) VALUES (?,?,?,?,?,?,?,?,?)"),
+                         {d.id, m.id, qint64(i), d.apiBase, d.upstreamModel, sealed(d.apiKey, kDeploymentsApiKey, d.id),
+                          d.weight, optionalValue(d.maxConcurrency), d.enabled},
+                         error, &m_busy)) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        error);
+}
+
+bool ConfigRepository::saveModelFallbacks(const QString &modelId, const QStringList &fallbacks,
+                                          const QDateTime &updatedAt, QString *error)
+{
+    return run(m_db->connection(), QStringLiteral("UPDATE models SET fallbacks=?, updated_at=? WHERE id=?"),
+               {stringListText(fallbacks), timeText(updatedAt), modelId}, error, &m_busy);
 }
 
 bool ConfigRepository::saveTenant(const model::Tenant &t, bool insert, QString *error)
@@ -440,6 +604,32 @@ bool ConfigRepository::saveSetting(const QString &key, const QString &value, QSt
                QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?)"
                               " ON CONFLICT(key) DO UPDATE SET value=excluded.value"),
                {key, value}, error, &m_busy);
+}
+
+bool ConfigRepository::saveSettings(const QList<Setting> &settings, QString *error)
+{
+    if (!m_cipher.isOpen()
+        && std::any_of(settings.cbegin(), settings.cend(), [](const Setting &s) { return s.secret; })) {
+        *error = QStringLiteral("the key file for the stored secrets is not open");
+        return false;
+    }
+    QSqlDatabase db = m_db->connection();
+    return atomically(
+        [&] {
+            for (const Setting &s : settings) {
+                const bool ok = s.secret && s.value.isEmpty()
+                    ? run(db, QStringLiteral("DELETE FROM settings WHERE key=?"), {s.key}, error, &m_busy)
+                    : run(db,
+                          QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?)"
+                                         " ON CONFLICT(key) DO UPDATE SET value=excluded.value"),
+                          {s.key, s.secret ? sealed(s.value, kSettingsValue, s.key) : QVariant(s.value)}, error,
+                          &m_busy);
+                if (!ok)
+                    return false;
+            }
+            return true;
+        },
+        error);
 }
 
 bool ConfigRepository::remove(const QString &table, const QString &id, QString *error)

@@ -113,6 +113,34 @@ const QList<QStringList> &migrations()
             QStringLiteral("ALTER TABLE api_keys ADD COLUMN allowed_models TEXT"),
             QStringLiteral("ALTER TABLE api_keys ADD COLUMN max_in_flight INTEGER"),
         },
+        // 5: several deployments per model, fallbacks, the auto router and health tunables (contract sections 10
+        // and 11); the request log records the model asked for, the deployment, fallback and brownout. The models'
+        // own api_base, upstream_model and api_key stay as the mirror of their first deployment. Existing models
+        // get their one deployment from ConfigRepository::openSecrets(), which must re-seal the key for its new
+        // place (a sealed value's associated data names its table, column and row), so not here in SQL.
+        {
+            QStringLiteral("CREATE TABLE deployments ("
+                           " id TEXT PRIMARY KEY,"
+                           " model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+                           " position INTEGER NOT NULL,"
+                           " api_base TEXT NOT NULL,"
+                           " upstream_model TEXT NOT NULL,"
+                           " api_key TEXT,"
+                           " weight REAL NOT NULL DEFAULT 1,"
+                           " max_concurrency INTEGER,"
+                           " enabled INTEGER NOT NULL DEFAULT 1)"),
+            QStringLiteral("CREATE INDEX deployments_model ON deployments(model_id, position)"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN fallbacks TEXT NOT NULL DEFAULT '[]'"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN auto_route INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN unhealthy_after INTEGER NOT NULL DEFAULT 3"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN cooldown_secs INTEGER NOT NULL DEFAULT 30"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN health_check_secs INTEGER NOT NULL DEFAULT 15"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN max_retries INTEGER NOT NULL DEFAULT 2"),
+            QStringLiteral("ALTER TABLE request_log ADD COLUMN requested_model TEXT"),
+            QStringLiteral("ALTER TABLE request_log ADD COLUMN deployment_id TEXT"),
+            QStringLiteral("ALTER TABLE request_log ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("ALTER TABLE request_log ADD COLUMN brownout INTEGER NOT NULL DEFAULT 0"),
+        },
     };
     return steps;
 }

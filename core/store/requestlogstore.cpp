@@ -181,12 +181,32 @@ size_t qHash(const UsageKey &k, size_t seed = 0)
 }
 
 /// The request_log columns in the order bound. Each value is bound by its placeholder's name, ":v<column>": QtSql
-/// binds by name without building a string, by position with one (20 a row). One row a statement: a statement
+/// binds by name without building a string, by position with one (24 a row). One row a statement: a statement
 /// of several rows measured slower.
-constexpr const char *kColumns[]
-    = {"id",       "started_at", "tenant_id", "tenant",        "key_prefix",        "model",     "method", "path",
-       "status",   "latency_ms", "ttfb_ms",   "prompt_tokens", "completion_tokens", "estimated", "cost",   "streamed",
-       "bytes_in", "bytes_out",  "cache",     "error"};
+constexpr const char *kColumns[] = {"id",
+                                    "started_at",
+                                    "tenant_id",
+                                    "tenant",
+                                    "key_prefix",
+                                    "model",
+                                    "method",
+                                    "path",
+                                    "status",
+                                    "latency_ms",
+                                    "ttfb_ms",
+                                    "prompt_tokens",
+                                    "completion_tokens",
+                                    "estimated",
+                                    "cost",
+                                    "streamed",
+                                    "bytes_in",
+                                    "bytes_out",
+                                    "cache",
+                                    "error",
+                                    "requested_model",
+                                    "deployment_id",
+                                    "fallback",
+                                    "brownout"};
 constexpr int kColumnCount = int(std::size(kColumns));
 constexpr int kUsageColumnCount = 9;
 
@@ -261,6 +281,10 @@ void bindRow(QSqlQuery &q, const model::RequestRecord &r)
     q.bindValue(name[17], r.bytesOut);
     q.bindValue(name[18], textOrNull(r.cache));
     q.bindValue(name[19], textOrNull(r.error));
+    q.bindValue(name[20], textOrNull(r.requestedModel));
+    q.bindValue(name[21], textOrNull(r.deploymentId));
+    q.bindValue(name[22], int(r.fallback));
+    q.bindValue(name[23], int(r.brownout));
 }
 } // namespace
 
@@ -414,8 +438,8 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
     }
     QString sql = QStringLiteral(
         "SELECT seq, id, started_at, tenant_id, tenant, key_prefix, model, method, path, status, latency_ms, ttfb_ms,"
-        " prompt_tokens, completion_tokens, estimated, cost, streamed, bytes_in, bytes_out, cache, error"
-        " FROM request_log");
+        " prompt_tokens, completion_tokens, estimated, cost, streamed, bytes_in, bytes_out, cache, error,"
+        " requested_model, deployment_id, fallback, brownout FROM request_log");
     if (!where.isEmpty())
         sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
     sql += QStringLiteral(" ORDER BY seq DESC LIMIT ?");
@@ -449,6 +473,10 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
         r.bytesOut = q.value(18).toLongLong();
         r.cache = q.value(19).toString();
         r.error = q.value(20).toString();
+        r.requestedModel = q.value(21).toString();
+        r.deploymentId = q.value(22).toString();
+        r.fallback = q.value(23).toBool();
+        r.brownout = q.value(24).toBool();
         out->append(std::move(row));
     }
     return true;
