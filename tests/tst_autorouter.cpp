@@ -171,8 +171,6 @@ private Q_SLOTS:
         const test::Response created
             = gw.admin("POST", "/api/v1/models",
                        QJsonDocument(model(QStringLiteral("preferred"), 0.5)).toJson(QJsonDocument::Compact));
-        if (created.status == 400 && created.body.contains("auto_route"))
-            QSKIP("auto_route comes with the registry's model API");
         QCOMPARE(created.status, 201);
         QVERIFY(created.json().value(QStringLiteral("auto_route")).toBool());
         QVERIFY(!gw.addModel(model(QStringLiteral("spare"), 1)).isEmpty());
@@ -205,6 +203,19 @@ private Q_SLOTS:
         QCOMPARE(r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(),
                  3);
         QVERIFY(!slow.received().contains("HTTP/1.1")); // it was still busy
+        // The log row names the model asked for and the one that answered.
+        const QString id = QString::fromLatin1(r.headers.value("x-obleth-request-id"));
+        const auto row = [&] {
+            for (const QJsonValue &v : gw.admin("GET", "/api/v1/requests?limit=20").data()) {
+                if (v.toObject().value(QStringLiteral("id")).toString() == id)
+                    return v.toObject();
+            }
+            return QJsonObject();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!row().isEmpty(), 5000);
+        QCOMPARE(row().value(QStringLiteral("model")).toString(), QStringLiteral("spare"));
+        QCOMPARE(row().value(QStringLiteral("requested_model")).toString(), QStringLiteral("auto"));
+        QCOMPARE(row().value(QStringLiteral("fallback")).toBool(), false);
         QTRY_VERIFY_WITH_TIMEOUT(slow.received().contains("HTTP/1.1 200"), 10000);
     }
 

@@ -58,6 +58,17 @@ private:
         return slow;
     }
 
+    /// The request log's row of the answer @p r (empty until the log has it).
+    QJsonObject logRow(const test::Response &r)
+    {
+        const QString id = QString::fromLatin1(r.headers.value("x-obleth-request-id"));
+        for (const QJsonValue &row : gw->admin("GET", "/api/v1/requests?limit=50").data()) {
+            if (row.toObject().value(QStringLiteral("id")).toString() == id)
+                return row.toObject();
+        }
+        return {};
+    }
+
     static int completionTokens(const test::Response &r)
     {
         return r.json().value(QStringLiteral("usage")).toObject().value(QStringLiteral("completion_tokens")).toInt(-1);
@@ -193,7 +204,8 @@ private Q_SLOTS:
     void cleanup() { gw.reset(); }
 
     /// Capacity 1, one slow request holds the permit: a second one waits longer than brownout_wait_ms and is
-    /// answered with brownout_max_tokens tokens, for a registered model and for the built-in mock-model alike.
+    /// answered with brownout_max_tokens tokens, for a registered model and for the built-in mock-model alike;
+    /// once nobody waits, a request is not capped.
     void aRequestThatWaitedIsCapped()
     {
         gw = std::make_unique<test::GatewayFixture>();
@@ -203,19 +215,13 @@ private Q_SLOTS:
                                           {QStringLiteral("upstream_model"), QStringLiteral("mock-model")}})
                      .isEmpty());
         QCOMPARE(gw->admin("PUT", "/api/v1/capacity", R"({"max_in_flight":1})").status, 200);
-        // The settings' route comes with the registry's work; before it, the defaults (750 ms, 256 tokens) act.
-        int cap = 256;
-        const test::Response settings
-            = gw->admin("PUT", "/api/v1/settings/admission",
-                        R"({"brownout_wait_ms":300,"brownout_max_tokens":7,"max_queue_wait_secs":30,)"
-                        R"("max_queue_length":1024})");
-        if (settings.status == 200)
-            cap = 7;
-        else
-            QCOMPARE(settings.status, 404);
+        const int cap = 7;
+        QCOMPARE(gw->admin("PUT", "/api/v1/settings/admission", R"({"brownout_wait_ms":300,"brownout_max_tokens":7})")
+                     .status,
+                 200);
 
         for (const QString &model : {QStringLiteral("remote"), QStringLiteral("mock-model")}) {
-            const auto slow = holdThePermit(2000);
+            const auto slow = holdThePermit(1500);
             test::Chat chat;
             chat.model = model;
             chat.maxTokens = 1000;
@@ -228,13 +234,14 @@ private Q_SLOTS:
         }
 
         // Without max_tokens, the cap is added (the mock answers 16 tokens by default).
+        test::Response lastWaited;
         {
-            const auto slow = holdThePermit(2000);
-            const test::Response waited = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(),
-                                                         R"({"model":"remote","messages":[]})");
-            QCOMPARE(waited.status, 200);
-            QCOMPARE(waited.headers.value("x-obleth-brownout"), QByteArray("1"));
-            QCOMPARE(completionTokens(waited), cap);
+            const auto slow = holdThePermit(1500);
+            lastWaited = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(),
+                                        R"({"model":"remote","messages":[]})");
+            QCOMPARE(lastWaited.status, 200);
+            QCOMPARE(lastWaited.headers.value("x-obleth-brownout"), QByteArray("1"));
+            QCOMPARE(completionTokens(lastWaited), cap);
         }
 
         // Nobody waits now: a request is admitted at once and not capped.
@@ -248,6 +255,11 @@ private Q_SLOTS:
         QCOMPARE(direct.status, 200);
         QVERIFY(!direct.headers.contains("x-obleth-brownout"));
         QCOMPARE(completionTokens(direct), 300);
+        // The log rows say which was browned out.
+        QTRY_VERIFY_WITH_TIMEOUT(!logRow(direct).isEmpty(), 5000);
+        QCOMPARE(logRow(direct).value(QStringLiteral("brownout")).toBool(), false);
+        QCOMPARE(logRow(lastWaited).value(QStringLiteral("brownout")).toBool(), true);
+        QCOMPARE(logRow(lastWaited).value(QStringLiteral("completion_tokens")).toInt(), cap);
     }
 
     /// The shortened answer is not kept in the response cache for a request that did not wait.
@@ -261,12 +273,13 @@ private Q_SLOTS:
                                           {QStringLiteral("cache_enabled"), true}})
                      .isEmpty());
         QCOMPARE(gw->admin("PUT", "/api/v1/capacity", R"({"max_in_flight":1})").status, 200);
+        QCOMPARE(gw->admin("PUT", "/api/v1/settings/admission", R"({"brownout_wait_ms":300})").status, 200);
         test::Chat chat;
         chat.model = QStringLiteral("cached");
         chat.maxTokens = 900;
         const QByteArray body = test::chatBody(chat);
         {
-            const auto slow = holdThePermit(2000);
+            const auto slow = holdThePermit(1500);
             const test::Response waited = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), body);
             QCOMPARE(waited.status, 200);
             QCOMPARE(waited.headers.value("x-obleth-brownout"), QByteArray("1"));
@@ -283,17 +296,14 @@ private Q_SLOTS:
         QCOMPARE(completionTokens(hit), 900);
     }
 
-    /// brownout_wait_ms 0 turns the brownout off (needs the settings' route).
+    /// brownout_wait_ms 0 turns the brownout off.
     void zeroTurnsItOff()
     {
         gw = std::make_unique<test::GatewayFixture>();
         QVERIFY(gw->ok());
-        const test::Response settings = gw->admin("PUT", "/api/v1/settings/admission",
-                                                  R"({"brownout_wait_ms":0,"brownout_max_tokens":7,)"
-                                                  R"("max_queue_wait_secs":30,"max_queue_length":1024})");
-        if (settings.status == 404)
-            QSKIP("GET/PUT /api/v1/settings/admission comes with the registry's work");
-        QCOMPARE(settings.status, 200);
+        QCOMPARE(
+            gw->admin("PUT", "/api/v1/settings/admission", R"({"brownout_wait_ms":0,"brownout_max_tokens":7})").status,
+            200);
         QCOMPARE(gw->admin("PUT", "/api/v1/capacity", R"({"max_in_flight":1})").status, 200);
         const auto slow = holdThePermit(1500);
         test::Chat chat;
@@ -304,6 +314,31 @@ private Q_SLOTS:
         QCOMPARE(waited.status, 200);
         QVERIFY(!waited.headers.contains("x-obleth-brownout"));
         QCOMPARE(completionTokens(waited), 40);
+    }
+
+    /// The admission settings' queue bounds reach the gateway's admission at once, for waiting requests too.
+    void queueBoundsActAtOnce()
+    {
+        gw = std::make_unique<test::GatewayFixture>();
+        QVERIFY(gw->ok());
+        QCOMPARE(gw->admin("PUT", "/api/v1/capacity", R"({"max_in_flight":1})").status, 200);
+        QCOMPARE(gw->admin("PUT", "/api/v1/settings/admission", R"({"max_queue_length":1})").status, 200);
+        const auto slow = holdThePermit(5000);
+        test::RawClient waiter(gw->dataPort());
+        const QByteArray body = R"({"model":"mock-model","messages":[]})";
+        waiter.send("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + gw->firstKey()
+                    + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QTRY_COMPARE_WITH_TIMEOUT(gw->admin("GET", "/api/v1/status").json().value(QStringLiteral("queued")).toInt(), 1,
+                                  5000);
+        // The queue is full: a third request is refused at once.
+        const test::Response refused = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), body);
+        QCOMPARE(refused.status, 429);
+        QCOMPARE(refused.errorCode(), QStringLiteral("rate_limited"));
+        QVERIFY(refused.headers.contains("retry-after"));
+        // A shorter wait reaches the request already waiting: refused long before the permit is free.
+        QCOMPARE(gw->admin("PUT", "/api/v1/settings/admission", R"({"max_queue_wait_secs":1})").status, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(waiter.received().contains("HTTP/1.1 429"), 3000);
+        QVERIFY(!slow->received().contains("HTTP/1.1"));
     }
 };
 
