@@ -115,6 +115,23 @@ void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body)
     serveRegistered(ctx, *picked, body, Kind::Generation);
 }
 
+namespace {
+/// The brownout (contract section 11): when @p ticket waited in the queue longer than brownout_wait_ms, @p body's
+/// max_tokens / max_completion_tokens are capped at brownout_max_tokens (added when absent); when that changed it,
+/// the answer carries x-obleth-brownout: 1 and the log row says so. True when @p body changed.
+bool brownOut(const RequestContext &ctx, const admission::Ticket &ticket, proxy::RequestBody &body)
+{
+    const std::optional<qint64> cap = admission::brownoutCap(ticket.waitedMs(), ctx.snapshot->admission);
+    if (!cap || !body.capMaxTokens(*cap))
+        return false;
+    qCDebug(lcDataPlane).noquote() << ctx.requestId << "brownout: waited" << ticket.waitedMs()
+                                   << "ms, max_tokens capped at" << *cap;
+    ctx.responder->addHeader(QByteArrayLiteral("x-obleth-brownout"), QByteArrayLiteral("1"));
+    ctx.trace->setBrownout();
+    return true;
+}
+} // namespace
+
 /// A generation request from the moment it asks for admission: its context (taken over from the handler), where it
 /// goes once admitted, and its admission ticket, in one object that the responder owns (HttpResponder::adopt()).
 /// The responder destroys it after the answer's taps have ended, so the trace's settle always finds the ticket;
@@ -156,24 +173,15 @@ public:
     }
 
 private:
-    /// The brownout (contract section 11): a request that waited in the queue longer than brownout_wait_ms has its
-    /// max_tokens / max_completion_tokens capped at brownout_max_tokens (added when absent) in the body it is about
-    /// to send; when that changed the body, the answer carries x-obleth-brownout: 1 and the log row says so.
+    /// The brownout (contract section 11) on the body about to be sent: the upstream's for a registered model, the
+    /// client's (which the built-in mock-model reads) for mock-model.
     void applyBrownout()
     {
-        const std::optional<qint64> cap = admission::brownoutCap(m_ticket.waitedMs(), m_ctx.snapshot->admission);
-        if (!cap)
-            return;
-        QByteArray &bytes = m_model ? m_upstreamBody : m_ctx.request.body; // the mock-model reads the client's
+        QByteArray &bytes = m_model ? m_upstreamBody : m_ctx.request.body;
         proxy::RequestBody body;
         QString why;
-        if (!body.parse(bytes, &why) || !body.capMaxTokens(*cap))
-            return;
-        qCDebug(lcDataPlane).noquote() << m_ctx.requestId << "brownout: waited" << m_ticket.waitedMs()
-                                       << "ms, max_tokens capped at" << *cap;
-        bytes = body.bytes();
-        m_ctx.responder->addHeader(QByteArrayLiteral("x-obleth-brownout"), QByteArrayLiteral("1"));
-        m_ctx.trace->setBrownout();
+        if (body.parse(bytes, &why) && brownOut(m_ctx, m_ticket, body))
+            bytes = body.bytes();
     }
 
     const ModelRoutes *m_routes;
