@@ -198,6 +198,88 @@ private Q_SLOTS:
         QCOMPARE(admission.inFlight(), 1);
     }
 
+    /// A ticket knows how long it waited in the queue, on the admission's clock (here the test's).
+    void theTicketKnowsHowLongItWaited()
+    {
+        qint64 now = 10'000;
+        Admission admission(1, nullptr, [&now] { return now; });
+        const model::Tenant tenant = tenantWithBudget(std::nullopt);
+        Outcome first;
+        admit(admission, tenant, 1, &first);
+        QVERIFY(first.proceeded);
+        QCOMPARE(first.ticket->waitedMs(), 0); // admitted at once
+        Outcome second;
+        admit(admission, tenant, 1, &second);
+        QVERIFY(second.ticket->isQueued());
+        now += 400;
+        QCOMPARE(second.ticket->waitedMs(), 400); // so far
+        now += 351;
+        first.ticket.reset(); // its permit goes to the second
+        QTRY_VERIFY(second.proceeded);
+        QCOMPARE(second.ticket->waitedMs(), 751);
+        now += 5000;
+        QCOMPARE(second.ticket->waitedMs(), 751); // the wait ended with the admission
+        QCOMPARE(Ticket().waitedMs(), 0);
+    }
+
+    /// The admission settings' queue bounds act at once: a shorter wait expires those that waited longer already.
+    void queueSettingsActAtOnce()
+    {
+        qint64 now = 0;
+        Admission admission(1, nullptr, [&now] { return now; });
+        const model::Tenant tenant = tenantWithBudget(std::nullopt);
+        Outcome running;
+        admit(admission, tenant, 1, &running);
+        Outcome waiting;
+        admit(admission, tenant, 1, &waiting);
+        QVERIFY(waiting.ticket->isQueued());
+        now += 5000;
+        model::AdmissionSettings settings;
+        settings.maxQueueWaitSecs = 2;
+        admission.applySettings(settings);
+        QTRY_COMPARE(waiting.retryAfterSecs, 1);
+        QCOMPARE(admission.queued(), 0);
+
+        settings.maxQueueLength = 0; // no queue: refused at once without a free permit
+        admission.applySettings(settings);
+        Outcome refused;
+        admit(admission, tenant, 1, &refused);
+        QVERIFY(!refused.rejection.isEmpty());
+        QCOMPARE(admission.queued(), 0);
+        settings.maxQueueLength = 4;
+        admission.applySettings(settings);
+        Outcome queued;
+        admit(admission, tenant, 1, &queued);
+        QVERIFY(queued.ticket->isQueued());
+    }
+
+    /// The per-model cap is the model's concurrencyCap(): max_concurrency, bounded by its deployments' caps.
+    void theModelCapCountsItsDeployments()
+    {
+        model::ConfigSnapshot snapshot;
+        model::ModelConfig m;
+        m.modelName = QStringLiteral("small");
+        m.maxConcurrency = 5;
+        model::Deployment d;
+        d.maxConcurrency = 1;
+        m.deployments = {d};
+        const model::Tenant tenant = tenantWithBudget(std::nullopt);
+        Admission admission(8);
+        Admission::Request request;
+        request.tenant = &tenant;
+        request.model = &m;
+        Ticket one;
+        Ticket two;
+        bool oneProceeded = false;
+        admission.admit(
+            snapshot, request, one, [&](Ticket &) { oneProceeded = true; }, [](int, const QString &) {});
+        admission.admit(
+            snapshot, request, two, [](Ticket &) {}, [](int, const QString &) {});
+        QVERIFY(oneProceeded);
+        QVERIFY(two.isQueued()); // one deployment of one slot: 1, not max_concurrency's 5
+        QCOMPARE(admission.modelInFlight(QStringLiteral("small")), 1);
+    }
+
     /// Tickets that outlive their admission (at shutdown) owe it nothing.
     void ticketsMayOutliveTheAdmission()
     {

@@ -681,6 +681,32 @@ private Q_SLOTS:
         QVERIFY(!page->regenerateButton()->isEnabled());
     }
 
+    void healthAskedForWhileTheGatewayStopsIsAnswered()
+    {
+        // The health pane polls every second: a poll queued to the gateway thread just behind the stop ran after the
+        // gateway had let go of its parts, and read the freed health board (the app crashed). Regression.
+        GuiFixture f;
+        QVERIFY(f.start());
+        const test::Response created = test::postJson(f.adminPort, "/api/v1/models", kAdminToken,
+                                                      "{\"model_name\":\"local\",\"api_base\":\"http://127.0.0.1:9\"}");
+        QCOMPARE(created.status, 201);
+        const QString modelId = created.json().value(QStringLiteral("id")).toString();
+        QSignalSpy stopped(f.gw.get(), &gateway::GatewayThread::stopped);
+        f.gw->shutdown(1000);
+        bool answered = false;
+        qsizetype entries = -1;
+        for (int i = 0; i < 3; ++i) {
+            f.app->link()->fetchDeploymentHealth(modelId, f.app.get(),
+                                                 [&](const QList<model::DeploymentHealth> &health) {
+                                                     answered = true;
+                                                     entries = health.size();
+                                                 });
+        }
+        QVERIFY(stopped.wait(10'000));
+        QTRY_VERIFY_WITH_TIMEOUT(answered, 10'000);
+        QVERIFY(entries == 0 || entries == 1); // nothing once stopped; the model's one deployment before
+    }
+
     void regeneratedTokenReplacesTheOldOneAtOnce()
     {
         QTemporaryDir dir;

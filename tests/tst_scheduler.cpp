@@ -210,6 +210,36 @@ private Q_SLOTS:
         QCOMPARE(s.nextExpiry(), -1);
     }
 
+    /// The admission settings' queue bounds (contract section 11) act at once, on waiting requests too.
+    void queueLimitsChangeAtOnce()
+    {
+        Scheduler s(clock(), capacity(1));
+        QCOMPARE(s.submit(tenant(QStringLiteral("a"))).outcome, Outcome::Admitted);
+        const quint64 q1 = s.submit(tenant(QStringLiteral("a"))).ticket;
+        now += 1000;
+        const quint64 q2 = s.submit(tenant(QStringLiteral("b"))).ticket;
+        QCOMPARE(s.nextExpiry(), now - 1000 + 30'000);
+        now += 2000; // q1 has waited 3 s, q2 2 s
+        s.setQueueLimits(2, 2500);
+        QCOMPARE(s.maxQueueWaitMs(), 2500);
+        QCOMPARE(s.nextExpiry(), now - 3000 + 2500);
+        QCOMPARE(s.expire(), QList<quint64>{q1});
+        QCOMPARE(s.nextExpiry(), now - 2000 + 2500);
+
+        // A shorter queue turns no one waiting away; newcomers are refused until it is shorter than the bound.
+        s.setQueueLimits(1, 30'000);
+        QCOMPARE(s.maxQueueLength(), 1);
+        QCOMPARE(s.queued(), 1);
+        QCOMPARE(s.submit(tenant(QStringLiteral("c"))).outcome, Outcome::Rejected);
+        s.setQueueLimits(0, 30'000); // no queue at all: without a free permit, refused
+        QVERIFY(s.cancel(q2));
+        QCOMPARE(s.submit(tenant(QStringLiteral("c"))).outcome, Outcome::Rejected);
+        s.setQueueLimits(1, 30'000);
+        QCOMPARE(s.submit(tenant(QStringLiteral("c"))).outcome, Outcome::Queued);
+        QCOMPARE(s.modelInFlight(QStringLiteral("m")), 1);
+        QCOMPARE(s.modelInFlight(QStringLiteral("other")), 0);
+    }
+
     void cancelledRequestsLeaveTheQueue()
     {
         Scheduler s(clock(), capacity(1));

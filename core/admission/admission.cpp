@@ -2,6 +2,9 @@
 
 #include "platform/logging.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace obleth::admission {
 
 namespace {
@@ -28,19 +31,20 @@ Scheduler::Request schedulerRequest(const model::ConfigSnapshot &snapshot, const
     r.model = model ? model->modelName : model::kMockModelName;
     if (model) {
         r.cost = model->admissionWeight;
-        if (model->maxConcurrency)
-            r.modelCap = int(*model->maxConcurrency);
+        if (const std::optional<qint64> cap = model->concurrencyCap())
+            r.modelCap = int(std::min<qint64>(*cap, std::numeric_limits<int>::max()));
     }
     return r;
 }
 } // namespace
 
-Admission::Admission(int capacity, QObject *parent)
+Admission::Admission(int capacity, QObject *parent, Clock clock)
     : QObject(parent)
-    , m_scheduler([this] { return m_clock.elapsed(); }, limitsWith(capacity))
-    , m_buckets([this] { return m_clock.elapsed(); })
+    , m_now(clock ? std::move(clock) : Clock([this] { return m_ownClock.elapsed(); }))
+    , m_scheduler([this] { return m_now(); }, limitsWith(capacity))
+    , m_buckets([this] { return m_now(); })
 {
-    m_clock.start();
+    m_ownClock.start();
     m_expiry.setSingleShot(true);
     connect(&m_expiry, &QTimer::timeout, this, &Admission::onExpiry);
 }
@@ -90,6 +94,7 @@ void Admission::admit(const model::ConfigSnapshot &snapshot, const Request &requ
     case Scheduler::Outcome::Queued:
         qCDebug(lcAdmission).noquote() << id << "queued for a permit;" << m_scheduler.queued() << "waiting";
         ticket.m_state = Ticket::State::Queued;
+        ticket.m_queuedAt = m_now();
         ticket.m_proceed = std::move(proceed);
         ticket.m_reject = std::move(reject);
         m_queued.insert(decision.ticket, &ticket);
@@ -126,6 +131,7 @@ void Admission::startAdmitted(const QList<quint64> &permits)
         }
         qCDebug(lcAdmission).noquote() << ticket->m_requestId << "admitted from the queue";
         ticket->m_state = Ticket::State::Admitted;
+        ticket->m_waitedMs = std::max<qint64>(m_now() - ticket->m_queuedAt, 0);
         ticket->m_reject = nullptr;
         // Not from inside whatever released the permit (often a responder being destroyed); not at all if the
         // ticket (with its owner) goes first: it leaves m_ready then.
@@ -158,6 +164,18 @@ void Admission::setCapacity(int capacity)
     startAdmitted(m_scheduler.setCapacity(capacity));
 }
 
+void Admission::applySettings(const model::AdmissionSettings &settings)
+{
+    const int length = int(std::clamp<qint64>(settings.maxQueueLength, 0, std::numeric_limits<int>::max()));
+    const qint64 waitMs
+        = std::clamp<qint64>(settings.maxQueueWaitSecs, 0, std::numeric_limits<qint64>::max() / 1000) * 1000;
+    if (length == m_scheduler.maxQueueLength() && waitMs == m_scheduler.maxQueueWaitMs())
+        return;
+    qCDebug(lcAdmission).noquote() << "queue bounds:" << length << "requests," << waitMs << "ms";
+    m_scheduler.setQueueLimits(length, waitMs);
+    armExpiry(); // a shorter wait may have expired some already
+}
+
 void Admission::onExpiry()
 {
     const QList<quint64> expired = m_scheduler.expire();
@@ -182,7 +200,7 @@ void Admission::armExpiry()
         m_expiry.stop();
         return;
     }
-    m_expiry.start(int(std::max<qint64>(at - m_clock.elapsed(), 0)) + 1);
+    m_expiry.start(int(std::clamp<qint64>(at - m_now(), 0, std::numeric_limits<int>::max() - 1)) + 1);
 }
 
 // ---- Ticket ----------------------------------------------------------------------------------
@@ -204,6 +222,13 @@ Ticket::~Ticket()
     case State::Unused:
     case State::Refused: break; // given back when refused
     }
+}
+
+qint64 Ticket::waitedMs() const
+{
+    if (m_state == State::Queued && m_admission)
+        return std::max<qint64>(m_admission->now() - m_queuedAt, 0);
+    return m_state == State::Admitted ? m_waitedMs : 0;
 }
 
 void Ticket::settle(qint64 tokens)

@@ -41,6 +41,9 @@ public:
     [[nodiscard]] bool isQueued() const noexcept { return m_state == State::Queued; }
     /// The token estimate taken from the tenant's budget (0 when the tenant has none).
     [[nodiscard]] qint64 reservedTokens() const noexcept { return m_reserved; }
+    /// How long it waited in the fair-share queue before its permit, in ms on the admission's clock: 0 when it was
+    /// admitted at once, so far while it waits; 0 when it was never queued.
+    [[nodiscard]] qint64 waitedMs() const;
 
 private:
     friend class Admission;
@@ -53,6 +56,8 @@ private:
     bool m_settled = false;
     bool m_proceedPending = false; ///< admitted from the queue, its proceed not called yet (Admission::m_ready)
     quint64 m_permit = 0; ///< the scheduler's ticket
+    qint64 m_queuedAt = -1; ///< on the admission's clock, when it joined the queue; -1: it never did
+    qint64 m_waitedMs = 0; ///< once admitted from the queue
     QString m_tenant;
     qint64 m_perMinute = 0; ///< the budget when reserved; 0: none
     qint64 m_reserved = 0;
@@ -71,7 +76,10 @@ class Admission final : public QObject
     Q_DISABLE_COPY_MOVE(Admission)
 
 public:
-    explicit Admission(int capacity, QObject *parent = nullptr);
+    using Clock = Scheduler::Clock; ///< milliseconds, monotonic
+
+    /// @p clock times the queue, the token budgets and the tickets' waits; none: a clock of its own (tests drive it).
+    explicit Admission(int capacity, QObject *parent = nullptr, Clock clock = {});
     ~Admission() override;
 
     /// What one request asks for.
@@ -98,6 +106,14 @@ public:
     [[nodiscard]] qint64 tokensLeft(const model::Tenant &tenant);
 
     void setCapacity(int capacity);
+    /// Applies the queue's bounds of @p settings (max_queue_length, max_queue_wait_secs; contract section 11) at
+    /// once, to new and waiting requests alike (Scheduler::setQueueLimits()). The brownout settings are read per
+    /// request from the snapshot it is served with (admission::brownoutCap()).
+    void applySettings(const model::AdmissionSettings &settings);
+    /// Now on the admission's clock (ms).
+    [[nodiscard]] qint64 now() const { return m_now(); }
+    /// @p model's requests holding a permit now (its name; model::kMockModelName for the built-in one).
+    [[nodiscard]] int modelInFlight(const QString &model) const { return m_scheduler.modelInFlight(model); }
     [[nodiscard]] int inFlight() const noexcept { return m_scheduler.inFlight(); }
     [[nodiscard]] int queued() const noexcept { return m_scheduler.queued(); }
     [[nodiscard]] int capacity() const noexcept { return m_scheduler.capacity(); }
@@ -116,7 +132,8 @@ private:
     void onExpiry();
     void armExpiry();
 
-    QElapsedTimer m_clock;
+    QElapsedTimer m_ownClock; ///< when no clock was given
+    Clock m_now;
     Scheduler m_scheduler;
     TokenBuckets m_buckets;
     QHash<quint64, Ticket *> m_queued; ///< the scheduler's ticket -> the waiting request's ticket

@@ -1,5 +1,6 @@
 #include "scheduler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 
@@ -186,6 +187,12 @@ QList<quint64> Scheduler::setCapacity(int capacity)
 {
     m_limits.capacity = std::max(capacity, 1);
     return admitWaiting();
+}
+
+void Scheduler::setQueueLimits(int maxLength, qint64 maxWaitMs)
+{
+    m_limits.maxQueueLength = std::max(maxLength, 0);
+    m_limits.maxQueueWaitMs = std::max<qint64>(maxWaitMs, 0);
 }
 
 QList<quint64> Scheduler::setTenantWeight(const QString &tenant, double weight)

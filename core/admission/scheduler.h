@@ -68,10 +68,19 @@ public:
     [[nodiscard]] QList<quint64> setCapacity(int capacity);
     [[nodiscard]] QList<quint64> setTenantWeight(const QString &tenant, double weight);
     [[nodiscard]] QList<quint64> setGroupWeight(const QString &group, double weight);
+    /// The queue's bounds (contract section 11, the admission settings): at most @p maxLength waiting (0: no queue,
+    /// a request without a free permit is refused), each at most @p maxWaitMs. They act at once: on new requests,
+    /// and on those already waiting, which expire() then measures against the new wait. A shorter length turns no
+    /// one already waiting away; it refuses newcomers until the queue is shorter than the new bound.
+    void setQueueLimits(int maxLength, qint64 maxWaitMs);
 
     [[nodiscard]] int inFlight() const noexcept { return m_inFlight; }
     [[nodiscard]] int queued() const noexcept { return m_queued; }
     [[nodiscard]] int capacity() const noexcept { return m_limits.capacity; }
+    [[nodiscard]] int maxQueueLength() const noexcept { return m_limits.maxQueueLength; }
+    [[nodiscard]] qint64 maxQueueWaitMs() const noexcept { return m_limits.maxQueueWaitMs; }
+    /// @p model's requests holding a permit now.
+    [[nodiscard]] int modelInFlight(const QString &model) const { return m_models.value(model); }
     /// When the oldest queued request expires (ms on the clock), or -1 with an empty queue.
     [[nodiscard]] qint64 nextExpiry() const;
 

@@ -23,7 +23,8 @@ bool CacheRecorder::isPerRequestHeader(const QByteArray &name)
 
 void CacheRecorder::responseHead(int status, http::Headers &headers)
 {
-    m_storing = status == 200;
+    // A browned-out answer (contract section 11) is shorter than its request asked for: it is not kept for others.
+    m_storing = status == 200 && !headers.contains("x-obleth-brownout");
     if (!m_storing)
         return;
     for (const auto &[name, value] : headers.fields()) {

@@ -1,5 +1,7 @@
 #include "dataplane.h"
 
+#include "routing/healthboard.h"
+
 #include "config/liveconfig.h"
 #include "corspolicy.h"
 #include "http/httpresponder.h"
@@ -7,6 +9,7 @@
 #include "mcp/mcpgateway.h"
 #include "modelcatalog.h"
 #include "requestcontext.h"
+#include "routing/healthboard.h"
 #include "usage/requestmonitor.h"
 #include "usage/requesttrace.h"
 
@@ -52,6 +55,9 @@ DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
     , m_cache(services.cache)
     , m_models(services.admission, services.mock, &m_cache, &m_forwarder)
 {
+    // "auto" goes only to models whose deployments can take a request (contract section 11).
+    if (const routing::HealthBoard *health = services.health)
+        m_models.setAutoRouteAvailability([health](const model::ModelConfig &m) { return health->isAvailable(m); });
     addRoutes();
 }
 

@@ -82,6 +82,11 @@ public:
     /// While paused (from the tray app), requests other than /health get 503 `gateway_paused`.
     void setPaused(bool paused) { m_paused = paused; }
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
+    /// Which auto-routed models can answer "model": "auto" now (ModelRoutes::setAutoRouteAvailability()).
+    void setAutoRouteAvailability(routing::AutoRouter::Available available)
+    {
+        m_models.setAutoRouteAvailability(std::move(available));
+    }
 
 private:
     using RouteHandler = std::function<void(RequestContext &, const http::PathParams &)>;

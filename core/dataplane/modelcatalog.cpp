@@ -1,5 +1,7 @@
 #include "modelcatalog.h"
 
+#include "routing/autorouter.h"
+
 #include <QJsonArray>
 
 namespace obleth::dataplane {
@@ -25,7 +27,15 @@ QJsonObject ModelCatalog::list(const model::ApiKey &key) const
     }
     if (!mockRegistered && key.allowsModel(model::kMockModelName))
         data.append(modelObject(model::kMockModelName, 0));
+    if (offersAuto() && !routing::AutoRouter::candidates(m_snapshot, key).isEmpty())
+        data.append(modelObject(routing::AutoRouter::kModelName, 0));
     return QJsonObject{{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}};
+}
+
+bool ModelCatalog::offersAuto() const
+{
+    // A registered model that took the name "auto" is served as itself (and listed as such).
+    return !m_snapshot.findModel(routing::AutoRouter::kModelName) && routing::AutoRouter::isOffered(m_snapshot);
 }
 
 std::optional<QJsonObject> ModelCatalog::find(const QString &name) const
@@ -34,6 +44,8 @@ std::optional<QJsonObject> ModelCatalog::find(const QString &name) const
     if (m && m->enabled)
         return modelObject(m->modelName, m->createdAt.toSecsSinceEpoch());
     if (!m && name == model::kMockModelName)
+        return modelObject(name, 0);
+    if (!m && name == routing::AutoRouter::kModelName && offersAuto())
         return modelObject(name, 0);
     return std::nullopt;
 }

@@ -9,7 +9,8 @@
 namespace obleth::dataplane {
 
 /// The models obleth serves itself, as /v1/models shows them (contract section 2): the enabled registered
-/// models, and the built-in mock-model unless a registered model has taken its name.
+/// models, the built-in mock-model unless a registered model has taken its name, and "auto" (contract section 11)
+/// while an enabled model is auto-routed (for a key that may use one of them).
 class ModelCatalog final
 {
 public:
@@ -23,6 +24,9 @@ public:
     [[nodiscard]] std::optional<QJsonObject> find(const QString &name) const;
 
 private:
+    /// "auto" means the auto router: some enabled model has auto_route, and no registered model is named "auto".
+    [[nodiscard]] bool offersAuto() const;
+
     const model::ConfigSnapshot &m_snapshot;
 };
 

@@ -1,10 +1,12 @@
 #include "modelroutes.h"
 
 #include "admission/admission.h"
+#include "admission/brownout.h"
 #include "cachepolicy.h"
 #include "http/httpresponder.h"
 #include "keyauthenticator.h"
 #include "mock/mockbackend.h"
+#include "platform/logging.h"
 #include "proxy/requestbody.h"
 #include "requestcontext.h"
 #include "upstreamforwarder.h"
@@ -40,6 +42,9 @@ void ModelRoutes::serve(RequestContext &ctx, Kind kind) const
                                              : QStringLiteral("model must be a non-empty string"),
                          QStringLiteral("model"));
     }
+    if (kind == Kind::Generation && name == routing::AutoRouter::kModelName && !ctx.snapshot->findModel(name)
+        && routing::AutoRouter::isOffered(*ctx.snapshot))
+        return serveAuto(ctx, body);
     if (!KeyAuthenticator::checkModelScope(ctx, name))
         return;
     if (const model::ModelConfig *registered = ctx.snapshot->findModel(name))
@@ -83,6 +88,49 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
     admitThen(ctx, body, nullptr);
 }
 
+void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body) const
+{
+    // The key's allowed_models are checked against the model that would answer (contract section 14).
+    const QList<const model::ModelConfig *> candidates = routing::AutoRouter::candidates(*ctx.snapshot, *ctx.key);
+    if (candidates.isEmpty()) {
+        return ctx.error(
+            403, "model_not_allowed",
+            QStringLiteral("the API key %1... may use none of the models 'auto' chooses from").arg(ctx.key->keyPrefix),
+            QStringLiteral("model"));
+    }
+    const admission::Admission *admission = m_admission;
+    const model::ModelConfig *picked = routing::AutoRouter::pick(
+        candidates, [admission](const QString &name) { return admission->modelInFlight(name); }, m_autoAvailable);
+    if (!picked) {
+        http::Headers retry;
+        retry.add("Retry-After", "1");
+        return ctx.error(503, "model_unavailable",
+                         QStringLiteral("no model that 'auto' chooses from can answer now; retry in 1 s"),
+                         QStringLiteral("model"), retry);
+    }
+    qCDebug(lcDataPlane).noquote() << ctx.requestId << "auto: routed to" << picked->modelName;
+    ctx.responder->addHeader(QByteArrayLiteral("x-obleth-model"), picked->modelName.toUtf8());
+    ctx.trace->setRequestedModel(routing::AutoRouter::kModelName, false);
+    serveRegistered(ctx, *picked, body, Kind::Generation);
+}
+
+namespace {
+/// The brownout (contract section 11): when @p ticket waited in the queue longer than brownout_wait_ms, @p body's
+/// max_tokens / max_completion_tokens are capped at brownout_max_tokens (added when absent); when that changed it,
+/// the answer carries x-obleth-brownout: 1 and the log row says so. True when @p body changed.
+bool brownOut(const RequestContext &ctx, const admission::Ticket &ticket, proxy::RequestBody &body)
+{
+    const std::optional<qint64> cap = admission::brownoutCap(ticket.waitedMs(), ctx.snapshot->admission);
+    if (!cap || !body.capMaxTokens(*cap))
+        return false;
+    qCDebug(lcDataPlane).noquote() << ctx.requestId << "brownout: waited" << ticket.waitedMs()
+                                   << "ms, max_tokens capped at" << *cap;
+    ctx.responder->addHeader(QByteArrayLiteral("x-obleth-brownout"), QByteArrayLiteral("1"));
+    ctx.trace->setBrownout();
+    return true;
+}
+} // namespace
+
 /// A generation request from the moment it asks for admission: its context (taken over from the handler), where it
 /// goes once admitted, and its admission ticket, in one object that the responder owns (HttpResponder::adopt()).
 /// The responder destroys it after the answer's taps have ended, so the trace's settle always finds the ticket;
@@ -109,6 +157,7 @@ public:
         m_ctx.trace->onFinished([ticket = &m_ticket](const model::RequestRecord &r) {
             ticket->settle(r.promptTokens + r.completionTokens);
         });
+        applyBrownout();
         if (m_model)
             m_routes->m_forwarder->toModel(m_ctx, *m_model, m_body);
         else
@@ -123,6 +172,20 @@ public:
     }
 
 private:
+    /// The brownout (contract section 11) on the body about to be sent: the upstream's for a registered model, the
+    /// client's (which the built-in mock-model reads) for mock-model.
+    void applyBrownout()
+    {
+        if (m_model) {
+            brownOut(m_ctx, m_ticket, m_body); // each try puts its own upstream_model into the capped body
+            return;
+        }
+        proxy::RequestBody body;
+        QString why;
+        if (body.parse(m_ctx.request.body, &why) && brownOut(m_ctx, m_ticket, body))
+            m_ctx.request.body = body.bytes();
+    }
+
     const ModelRoutes *m_routes;
     RequestContext m_ctx;
     const model::ModelConfig *m_model; ///< nullptr: the built-in mock-model

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/entities.h"
+#include "routing/autorouter.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -36,6 +37,8 @@ public:
     /// Serves the request. A generation request that asks for admission takes @p ctx over (moves it into the
     /// object that waits with it): the caller must not use @p ctx afterwards.
     void serve(RequestContext &ctx, Kind kind) const;
+    /// Which auto-routed models can answer "model": "auto" now (contract section 11); none set: every enabled one.
+    void setAutoRouteAvailability(routing::AutoRouter::Available available) { m_autoAvailable = std::move(available); }
 
 private:
     class AdmittedRequest;
@@ -43,6 +46,10 @@ private:
     void serveRegistered(RequestContext &ctx, const model::ModelConfig &model, const proxy::RequestBody &body,
                          Kind kind) const;
     void serveMock(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const;
+    /// "model": "auto" (contract section 11): serves the request as the auto-routed model the key may use that has
+    /// the most spare capacity (routing::AutoRouter); the answer names it in x-obleth-model. 403 when the key may use
+    /// none of them, 503 model_unavailable when none can answer.
+    void serveAuto(RequestContext &ctx, const proxy::RequestBody &body) const;
     /// Takes @p ctx over and waits for the request's admission ticket, then sends @p body on to @p model's
     /// deployments (to the built-in mock-model when @p model is nullptr); or answers 429.
     void admitThen(RequestContext &ctx, const proxy::RequestBody &body, const model::ModelConfig *model) const;
@@ -51,6 +58,7 @@ private:
     mock::MockBackend *m_mock;
     const CachePolicy *m_cache;
     const UpstreamForwarder *m_forwarder;
+    routing::AutoRouter::Available m_autoAvailable;
 };
 
 } // namespace obleth::dataplane

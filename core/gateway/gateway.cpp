@@ -189,8 +189,12 @@ void Gateway::start()
     p.admission = std::make_unique<admission::Admission>(int(p.config->live.snapshot()->capacity));
     admission::Admission *admission = p.admission.get();
     config::LiveConfig *config = &p.config->live;
-    connect(config, &config::LiveConfig::changed, admission,
-            [admission, config] { admission->setCapacity(int(config->snapshot()->capacity)); });
+    admission->applySettings(config->snapshot()->admission); // the queue's bounds (contract section 11)
+    connect(config, &config::LiveConfig::changed, admission, [admission, config] {
+        const std::shared_ptr<const model::ConfigSnapshot> snapshot = config->snapshot();
+        admission->setCapacity(int(snapshot->capacity));
+        admission->applySettings(snapshot->admission);
+    });
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     startAlerts(p);
     wireHealth(p);
@@ -342,6 +346,15 @@ void Gateway::finishShutdown()
     if (m_parts) {
         m_parts->dataServer.reset();
         m_parts->adminServer.reset();
+        // What the status reads lives in the parts: a window that asks after the stop gets the idle answers, not
+        // freed memory (the GUI's health pane polls until it hears the gateway stopped).
+        const status::GatewayStatus idle;
+        m_status.inFlight = idle.inFlight;
+        m_status.queued = idle.queued;
+        m_status.permitsInUse = idle.permitsInUse;
+        m_status.paused = idle.paused;
+        m_status.admission = nullptr;
+        m_status.deploymentHealth = idle.deploymentHealth;
         m_parts.reset();
     }
     m_stopping = false;

@@ -110,6 +110,15 @@ QString decodeJsonString(const QByteArray &raw)
     return doc.array().at(0).toString();
 }
 
+/// True when the raw JSON value @p raw is a number no larger than @p cap.
+bool isNumberAtMost(const QByteArray &raw, qint64 cap)
+{
+    if (raw.isEmpty() || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')))
+        return false;
+    const QJsonValue v = QJsonDocument::fromJson('[' + raw + ']').array().at(0);
+    return v.isDouble() && v.toDouble() <= double(cap);
+}
+
 } // namespace
 
 bool RequestBody::findTopLevelString(const QByteArray &bytes, QByteArrayView key, qsizetype *start, qsizetype *end)
@@ -211,6 +220,68 @@ bool RequestBody::parse(const QByteArray &bytes, QString *error)
         *error = QStringLiteral("the request body's \"model\" key cannot be read unambiguously");
         return false;
     }
+    return true;
+}
+
+bool RequestBody::capMaxTokens(qint64 cap)
+{
+    const QString maxTokens = QStringLiteral("max_tokens");
+    const QString maxCompletionTokens = QStringLiteral("max_completion_tokens");
+    const QByteArray capText = QByteArray::number(cap);
+    Scanner s(m_bytes);
+    if (!s.eat('{'))
+        return false;
+    qsizetype afterLastMember = s.pos(); // where a new member goes: after the last value, or after '{'
+    bool present = false;
+    bool empty = true;
+    QList<std::pair<qsizetype, qsizetype>> spans; // values to replace, in order
+    if (s.peek() != '}') {
+        for (;;) {
+            qsizetype ks = 0;
+            qsizetype ke = 0;
+            if (!s.string(&ks, &ke) || !s.eat(':'))
+                return false;
+            const QString name = decodeJsonString(m_bytes.mid(ks, ke - ks));
+            s.skipSpace();
+            const qsizetype vs = s.pos();
+            if (!s.value())
+                return false;
+            const qsizetype ve = s.pos();
+            afterLastMember = ve;
+            empty = false;
+            if (name == maxTokens || name == maxCompletionTokens) {
+                present = true;
+                if (!isNumberAtMost(m_bytes.mid(vs, ve - vs), cap))
+                    spans.append({vs, ve});
+            }
+            if (!s.eat(','))
+                break;
+        }
+    }
+    QByteArray out;
+    if (!present) {
+        out.reserve(m_bytes.size() + capText.size() + 16);
+        out += QByteArrayView(m_bytes).first(afterLastMember);
+        out += empty ? QByteArrayLiteral("\"max_tokens\":") : QByteArrayLiteral(",\"max_tokens\":");
+        out += capText;
+        out += QByteArrayView(m_bytes).sliced(afterLastMember);
+    } else if (spans.isEmpty()) {
+        return false;
+    } else {
+        qsizetype from = 0;
+        for (const auto &[vs, ve] : spans) {
+            out += QByteArrayView(m_bytes).sliced(from, vs - from);
+            out += capText;
+            from = ve;
+        }
+        out += QByteArrayView(m_bytes).sliced(from);
+    }
+    // The new bytes are parsed like the client's, so that json(), the model's place and withModel() follow them.
+    RequestBody capped;
+    QString error;
+    if (!capped.parse(out, &error))
+        return false;
+    *this = std::move(capped);
     return true;
 }
 

@@ -16,6 +16,8 @@ public:
     bool parse(const QByteArray &bytes, QString *error);
 
     [[nodiscard]] const QJsonObject &json() const noexcept { return m_json; }
+    /// The bytes as parsed, or as capMaxTokens() left them.
+    [[nodiscard]] const QByteArray &bytes() const noexcept { return m_bytes; }
     [[nodiscard]] bool hasModel() const noexcept { return m_modelStart >= 0; }
     [[nodiscard]] QString model() const { return m_json.value(QStringLiteral("model")).toString(); }
     [[nodiscard]] bool isStream() const { return m_json.value(QStringLiteral("stream")).toBool(); }
@@ -23,6 +25,14 @@ public:
     /// The original bytes with the top-level "model" value replaced by @p model (JSON-encoded);
     /// every other byte is kept.
     [[nodiscard]] QByteArray withModel(const QString &model) const;
+
+    /// The brownout's rewrite (contract section 11): every top-level "max_tokens" and "max_completion_tokens"
+    /// (escaped spellings and repeats included) whose value is not a number at most @p cap becomes @p cap (a
+    /// larger number, and also null, a string or anything else that is not a number: the cap holds whatever the
+    /// client sent); when neither key is there, "max_tokens": @p cap is added after the last member. Every other
+    /// byte is kept, and json() and withModel() then work on the capped body. Returns true when the body changed;
+    /// false leaves it as it was (also for a body that was never parsed).
+    bool capMaxTokens(qint64 cap);
 
     /// How many times @p key is a key of the top-level object in @p bytes (escaped spellings included); sets
     /// @p keyHoldsNul when any top-level key holds U+0000.
