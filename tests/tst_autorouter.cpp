@@ -6,6 +6,7 @@
 #include "rawclient.h"
 #include "routing/autorouter.h"
 
+#include <QJsonArray>
 #include <QTcpServer>
 #include <QTest>
 
@@ -255,6 +256,36 @@ private Q_SLOTS:
         r = test::postJson(gw.dataPort(), "/v1/chat/completions", gw.firstKey(), autoChat);
         QCOMPARE(r.status, 200);
         QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("up"));
+    }
+
+    /// "auto" picks a model whose try fails and its fallback answers: x-obleth-model names the model that answered,
+    /// once (not the pick as well), with x-obleth-fallback: 1.
+    void autoThenFallbackNamesOnlyTheModelThatAnswered()
+    {
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        test::MockUpstream upstream;
+        QVERIFY(upstream.ok());
+        test::GatewayFixture gw;
+        QVERIFY(gw.ok());
+        QVERIFY(!gw.addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("good")},
+                                         {QStringLiteral("api_base"), upstream.url().toString()},
+                                         {QStringLiteral("upstream_model"), QStringLiteral("mock-model")}})
+                     .isEmpty());
+        QVERIFY(!gw.addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("broken")},
+                                         {QStringLiteral("api_base"), QStringLiteral("http://127.0.0.1:%1").arg(port)},
+                                         {QStringLiteral("auto_route"), true},
+                                         {QStringLiteral("fallbacks"), QJsonArray{QStringLiteral("good")}},
+                                         {QStringLiteral("health_check_secs"), 0}})
+                     .isEmpty());
+        const test::Response r = test::postJson(gw.dataPort(), "/v1/chat/completions", gw.firstKey(),
+                                                R"({"model":"auto","max_tokens":2,"messages":[]})");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.headers.count("x-obleth-model"), 1);
+        QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("good"));
+        QCOMPARE(r.headers.value("x-obleth-fallback"), QByteArray("1"));
     }
 
     /// Without an auto-routed model, "auto" is an unknown model as before, and not listed.

@@ -1,5 +1,6 @@
 #include "alertcenter.h"
 
+#include "config/settingsservice.h"
 #include "platform/logging.h"
 #include "status/eventfeed.h"
 
@@ -37,9 +38,7 @@ AlertCenter::AlertCenter(status::EventFeed *feed, Sources sources, QObject *pare
 
 const QStringList &AlertCenter::names()
 {
-    static const QStringList all{kDeploymentDown,    kDeploymentUp, kModelUnavailable,
-                                 kTenantRateLimited, kKeyExpiring,  kQueueSaturated};
-    return all;
+    return config::SettingsService::alertNames(); // the one list, which the settings check "events" against
 }
 
 void AlertCenter::start()

@@ -55,6 +55,7 @@ Problem SettingsService::setCorsOrigins(const QStringList &origins)
 
 const QStringList &SettingsService::alertNames()
 {
+    // The one list of them: the alerts (alerts::AlertCenter::names()) and the event stream go by it too.
     static const QStringList names
         = {QStringLiteral("deployment_down"),     QStringLiteral("deployment_up"), QStringLiteral("model_unavailable"),
            QStringLiteral("tenant_rate_limited"), QStringLiteral("key_expiring"),  QStringLiteral("queue_saturated")};

@@ -199,15 +199,7 @@ void ModelCall::refuseAtStart()
     const int secs = m_upstreams->health->retryAfterSecs(model);
     if (status::EventFeed *events = m_upstreams->events)
         events->reportModelUnavailable(model.modelName, secs);
-    http::Headers retry;
-    retry.add("Retry-After", QByteArray::number(secs));
-    m_ctx.error(
-        503, "model_unavailable",
-        QStringLiteral("no deployment of the model '%1' can answer now (all unhealthy) and no fallback is left; "
-                       "retry in %2 s")
-            .arg(model.modelName)
-            .arg(secs),
-        {}, retry);
+    m_ctx.unavailable(QStringLiteral("the model '%1'").arg(model.modelName), secs);
 }
 
 } // namespace obleth::dataplane

@@ -102,11 +102,7 @@ void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body)
     const model::ModelConfig *picked = routing::AutoRouter::pick(
         candidates, [admission](const QString &name) { return admission->modelInFlight(name); }, m_autoAvailable);
     if (!picked) {
-        http::Headers retry;
-        retry.add("Retry-After", "1");
-        return ctx.error(503, "model_unavailable",
-                         QStringLiteral("no model that 'auto' chooses from can answer now; retry in 1 s"),
-                         QStringLiteral("model"), retry);
+        return ctx.unavailable(QStringLiteral("the models 'auto' chooses from"), 1);
     }
     qCDebug(lcDataPlane).noquote() << ctx.requestId << "auto: routed to" << picked->modelName;
     ctx.responder->addHeader(QByteArrayLiteral("x-obleth-model"), picked->modelName.toUtf8());

@@ -34,4 +34,15 @@ void RequestContext::error(int status, const QByteArray &code, const QString &me
     openai::sendError(responder, status, code, message, std::move(headers), param);
 }
 
+void RequestContext::unavailable(const QString &subject, int retryAfterSecs) const
+{
+    http::Headers retry;
+    retry.add("Retry-After", QByteArray::number(retryAfterSecs));
+    error(503, "model_unavailable",
+          QStringLiteral("nothing of %1 can answer now (every deployment unhealthy, no fallback left); retry in %2 s")
+              .arg(subject)
+              .arg(retryAfterSecs),
+          QStringLiteral("model"), retry);
+}
+
 } // namespace obleth::dataplane

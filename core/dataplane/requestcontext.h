@@ -41,6 +41,9 @@ struct RequestContext
     /// events as the key's tenant's.
     void error(int status, const QByteArray &code, const QString &message, const QString &param = {},
                const http::Headers &extra = {}) const;
+    /// Refuses the request with 503 model_unavailable and Retry-After: @p retryAfterSecs (contract section 10): nothing
+    /// that could answer it for @p subject (such as "the model 'x'") can be tried now. The one wording of it.
+    void unavailable(const QString &subject, int retryAfterSecs) const;
     /// A name the client sent (a model, say) as an error message shows it: at most 128 characters, then "...".
     [[nodiscard]] static QString shown(const QString &clientName);
 };
