@@ -7,6 +7,7 @@
 #include "mockupstream.h"
 #include "rawclient.h"
 
+#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -352,6 +353,58 @@ private Q_SLOTS:
         const Response r = chat(QStringLiteral("half"), test::headers({{"x-mock-status", "503"}}));
         QCOMPARE(r.status, 503);
         QVERIFY(r.errorCode() != QStringLiteral("model_unavailable"));
+    }
+
+    /// A probe whose outcome is known (it failed on a 500 head) but whose answer is still being relayed must not, when
+    /// it ends, cut short the next probe that started meanwhile: the deployment stays probing, one probe at a time.
+    void anEndedProbeLeavesTheNextProbeRunning()
+    {
+        // A 500 head with half its body: the try stays in flight while the client waits for the rest.
+        test::CaptureServer held(QByteArrayLiteral(
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n{}"));
+        QVERIFY(held.isListening());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("held"), {base(held.port())},
+                  QJsonObject{{QStringLiteral("unhealthy_after"), 1}, {QStringLiteral("max_retries"), 0}}, &ids);
+        const QString modelId = m_lastModelId;
+        const QByteArray body = test::chatBody({QStringLiteral("held")});
+        const auto state = [&] { return health(modelId, 0).value(QStringLiteral("state")).toString(); };
+        // Sends requests until one reaches the upstream (the probe, once the 1 s cooldown is over); the others are
+        // refused at once with 503 model_unavailable.
+        const auto nextProbe = [&]() -> std::unique_ptr<RawClient> {
+            QDeadlineTimer deadline(10'000);
+            while (!deadline.hasExpired()) {
+                const qsizetype before = held.requests().size();
+                auto client = std::make_unique<RawClient>(gw->dataPort(), post(gw->firstKey(), body));
+                if (!QTest::qWaitFor([&] { return client->isClosed() || held.requests().size() > before; }, 5'000))
+                    return nullptr;
+                if (held.requests().size() > before)
+                    return client;
+                if (!client->received().startsWith("HTTP/1.1 503"))
+                    qWarning("%s", client->received().left(300).constData());
+            }
+            return nullptr;
+        };
+        RawClient first(gw->dataPort(), post(gw->firstKey(), body));
+        QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("unhealthy"), 5'000);
+        // The probe fails on its 500 head: the deployment rests again, while that answer is still relayed.
+        std::unique_ptr<RawClient> failedProbe = nextProbe();
+        QVERIFY(failedProbe);
+        QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("unhealthy"), 5'000);
+        // The next probe gets no answer yet.
+        held.setResponse({});
+        std::unique_ptr<RawClient> probe = nextProbe();
+        QVERIFY(probe);
+        QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("probing"), 5'000);
+        QCOMPARE(health(modelId, 0).value(QStringLiteral("in_flight")).toInt(), 3);
+        // The failed probe's client leaves: its try ends, and the running probe is still the one probe.
+        failedProbe->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(health(modelId, 0).value(QStringLiteral("in_flight")).toInt(), 2, 5'000);
+        QCOMPARE(state(), QStringLiteral("probing"));
+        const qsizetype sent = held.requests().size();
+        const Response refused = chat(QStringLiteral("held"));
+        QCOMPARE(refused.status, 503);
+        QCOMPARE(held.requests().size(), sent); // no second probe
     }
 
     void activeChecksFindADeadDeploymentWithoutTraffic()

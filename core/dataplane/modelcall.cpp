@@ -161,6 +161,9 @@ bool ModelCall::retryAfterHead(int status)
     const model::ModelConfig &model = *m_model;
     const QString deploymentId = m_deployment->id;
     routing::HealthBoard *board = m_upstreams->health;
+    // The board has this try's outcome now: should it be a probe, it is over as one, and its end (once its answer
+    // is relayed) must not touch the probe that may have started on the deployment meanwhile.
+    m_probe = false;
     if (!routing::HealthBoard::isFailureStatus(status)) {
         board->succeeded(model, deploymentId, m_tryClock.elapsed());
         markAnswer();
@@ -170,9 +173,8 @@ bool ModelCall::retryAfterHead(int status)
     // Kept in flight while its answer is relayed, should it be the last one.
     const model::Deployment *deployment = m_deployment;
     const model::ModelConfig *current = m_model;
-    const bool probe = m_probe;
     if (findNext()) {
-        board->end(deploymentId, probe);
+        board->end(deploymentId, false);
         m_inFlight = false;
         qCInfo(lcRouting).noquote() << "request" << m_ctx.requestId << "got" << status << "from deployment"
                                     << deploymentId << "of" << model.modelName << "; trying deployment"
@@ -181,7 +183,7 @@ bool ModelCall::retryAfterHead(int status)
     }
     m_deployment = deployment;
     m_model = current;
-    m_probe = probe;
+    m_probe = false;
     markAnswer();
     return false;
 }
