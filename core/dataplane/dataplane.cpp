@@ -1,7 +1,5 @@
 #include "dataplane.h"
 
-#include "routing/healthboard.h"
-
 #include "config/liveconfig.h"
 #include "corspolicy.h"
 #include "http/httpresponder.h"
@@ -55,9 +53,10 @@ DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
     , m_cache(services.cache)
     , m_models(services.admission, services.mock, &m_cache, &m_forwarder)
 {
-    // "auto" goes only to models whose deployments can take a request (contract section 11).
-    if (const routing::HealthBoard *health = services.health)
-        m_models.setAutoRouteAvailability([health](const model::ModelConfig &m) { return health->isAvailable(m); });
+    // "auto" goes only to models whose deployments can take a request (contract section 11), by the board the
+    // tries count on (the gateway's, or the forwarder's own when none was given).
+    const routing::HealthBoard *health = m_forwarder.health();
+    m_models.setAutoRouteAvailability([health](const model::ModelConfig &m) { return health->isAvailable(m); });
     addRoutes();
 }
 
