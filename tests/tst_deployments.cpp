@@ -485,6 +485,26 @@ private Q_SLOTS:
         // Three tries, each refused: the fallback's deployment was the last one.
         QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("down1"));
     }
+
+    /// Nothing can be tried: Retry-After is the time to the soonest probe of anything that could answer, the
+    /// fallbacks' included (contract section 10), not only the model's own.
+    void retryAfterCountsTheFallbacksNextProbe()
+    {
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("spare"), {base(deadPort())},
+                  QJsonObject{{QStringLiteral("unhealthy_after"), 1}, {QStringLiteral("cooldown_secs"), 5}}, &ids);
+        ADD_MODEL(QStringLiteral("main"), {base(deadPort())},
+                  QJsonObject{{QStringLiteral("unhealthy_after"), 1},
+                              {QStringLiteral("cooldown_secs"), 600},
+                              {QStringLiteral("fallbacks"), QJsonArray{QStringLiteral("spare")}}},
+                  &ids);
+        QCOMPARE(chat(QStringLiteral("main")).status, 502); // both refused: both rest now
+        const Response r = chat(QStringLiteral("main"));
+        QCOMPARE(r.status, 503);
+        QCOMPARE(r.errorCode(), QStringLiteral("model_unavailable"));
+        const int retryAfter = r.headers.value("retry-after").toInt();
+        QVERIFY2(retryAfter >= 1 && retryAfter <= 5, r.headers.value("retry-after").constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDeployments)

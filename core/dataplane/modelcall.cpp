@@ -7,6 +7,8 @@
 #include "status/eventfeed.h"
 #include "usage/requesttrace.h"
 
+#include <algorithm>
+
 namespace obleth::dataplane {
 
 namespace {
@@ -198,7 +200,15 @@ void ModelCall::refuseAtStart()
                            QStringLiteral("every deployment of %1 is busy (max_concurrency)").arg(model.modelName), {},
                            retry);
     }
-    const int secs = m_upstreams->health->retryAfterSecs(model);
+    // The soonest that anything this request could use may be tried again: the model's own next probe, or a usable
+    // fallback's (one with an enabled deployment).
+    int secs = m_upstreams->health->retryAfterSecs(model);
+    for (const model::ModelConfig *fallback : std::as_const(m_models)) {
+        const bool tryable = std::any_of(fallback->deployments.cbegin(), fallback->deployments.cend(),
+                                         [](const model::Deployment &d) { return d.enabled; });
+        if (fallback != &model && tryable)
+            secs = std::min(secs, m_upstreams->health->retryAfterSecs(*fallback));
+    }
     if (status::EventFeed *events = m_upstreams->events)
         events->reportModelUnavailable(model.modelName, secs);
     m_ctx.unavailable(QStringLiteral("the model '%1'").arg(model.modelName), secs);
