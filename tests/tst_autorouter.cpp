@@ -286,6 +286,14 @@ private Q_SLOTS:
         QCOMPARE(r.headers.count("x-obleth-model"), 1);
         QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("good"));
         QCOMPARE(r.headers.value("x-obleth-fallback"), QByteArray("1"));
+        // The log row keeps what the client asked for ("auto"), not the model auto picked.
+        QJsonObject row;
+        QTRY_VERIFY_WITH_TIMEOUT((row = gw.admin("GET", "/api/v1/requests?limit=1").data().at(0).toObject())
+                                     .contains(QStringLiteral("model")),
+                                 5000);
+        QCOMPARE(row.value(QStringLiteral("model")).toString(), QStringLiteral("good"));
+        QCOMPARE(row.value(QStringLiteral("requested_model")).toString(), QStringLiteral("auto"));
+        QCOMPARE(row.value(QStringLiteral("fallback")).toBool(), true);
     }
 
     /// Without an auto-routed model, "auto" is an unknown model as before, and not listed.

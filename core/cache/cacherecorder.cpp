@@ -23,8 +23,9 @@ bool CacheRecorder::isPerRequestHeader(const QByteArray &name)
 
 void CacheRecorder::responseHead(int status, http::Headers &headers)
 {
-    // A browned-out answer (contract section 11) is shorter than its request asked for: it is not kept for others.
-    m_storing = status == 200 && !headers.contains("x-obleth-brownout");
+    // A browned-out answer (contract section 11) is shorter than its request asked for, and a fallback's (section 10)
+    // comes from another model than the one the cache key names: neither is kept for others.
+    m_storing = status == 200 && !headers.contains("x-obleth-brownout") && !headers.contains("x-obleth-fallback");
     if (!m_storing)
         return;
     for (const auto &[name, value] : headers.fields()) {

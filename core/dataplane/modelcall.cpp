@@ -193,13 +193,8 @@ bool ModelCall::retryAfterHead(int status)
 void ModelCall::refuseAtStart()
 {
     const model::ModelConfig &model = *m_models.first();
-    if (m_busy) {
-        http::Headers retry;
-        retry.add("Retry-After", "1");
-        return m_ctx.error(429, "rate_limited",
-                           QStringLiteral("every deployment of %1 is busy (max_concurrency)").arg(model.modelName), {},
-                           retry);
-    }
+    if (m_busy)
+        return m_ctx.deploymentsBusy(model.modelName);
     // The soonest that anything this request could use may be tried again: the model's own next probe, or a usable
     // fallback's (one with an enabled deployment).
     int secs = m_upstreams->health->retryAfterSecs(model);

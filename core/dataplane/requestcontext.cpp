@@ -23,11 +23,25 @@ void RequestContext::error(int status, const QByteArray &code, const QString &me
 {
     // The messages name a key by its prefix only, never the key. The message is quoted (control characters
     // escaped): it may carry the client's own text, such as a model name, which must not forge log lines.
-    qCDebug(lcDataPlane) << requestId << "refused:" << status << code << "-" << message;
     if (status == 429 && code == "rate_limited" && events && key) {
         const model::Tenant *tenant = snapshot->findTenant(key->tenantId);
         events->reportRateLimited(key->tenantId, tenant ? tenant->name : QString(), message);
     }
+    send(status, code, message, param, extra);
+}
+
+void RequestContext::deploymentsBusy(const QString &modelName) const
+{
+    http::Headers retry;
+    retry.add("Retry-After", "1");
+    send(429, "rate_limited", QStringLiteral("every deployment of %1 is busy (max_concurrency)").arg(modelName), {},
+         retry);
+}
+
+void RequestContext::send(int status, const QByteArray &code, const QString &message, const QString &param,
+                          const http::Headers &extra) const
+{
+    qCDebug(lcDataPlane) << requestId << "refused:" << status << code << "-" << message;
     http::Headers headers = idHeader();
     for (const auto &[name, value] : extra.fields())
         headers.add(name, value);

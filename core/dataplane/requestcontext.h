@@ -44,8 +44,16 @@ struct RequestContext
     /// Refuses the request with 503 model_unavailable and Retry-After: @p retryAfterSecs (contract section 10): nothing
     /// that could answer it for @p subject (such as "the model 'x'") can be tried now. The one wording of it.
     void unavailable(const QString &subject, int retryAfterSecs) const;
+    /// Refuses the request with 429 rate_limited and Retry-After: 1 because every deployment of @p modelName is at
+    /// its max_concurrency: the model's capacity, not the tenant's doing, so no tenant_rate_limited is reported.
+    void deploymentsBusy(const QString &modelName) const;
     /// A name the client sent (a model, say) as an error message shows it: at most 128 characters, then "...".
     [[nodiscard]] static QString shown(const QString &clientName);
+
+private:
+    /// The error answer itself, logged at debug level; error() also reports a tenant's 429 to the event feed.
+    void send(int status, const QByteArray &code, const QString &message, const QString &param,
+              const http::Headers &extra) const;
 };
 
 } // namespace obleth::dataplane

@@ -39,10 +39,13 @@ public:
     void setError(const QString &error) { m_record.error = error; }
     /// Another model than the one asked for answers (a fallback, or the one "auto" picked): @p requested is the
     /// client's name; setModel() names the one that answers.
+    /// The first name given is kept: "auto" stays the requested model when the model it picked hands over to a
+    /// fallback.
     void setRequestedModel(const QString &requested, bool fallback)
     {
-        m_record.requestedModel = requested;
-        m_record.fallback = fallback;
+        if (m_record.requestedModel.isEmpty())
+            m_record.requestedModel = requested;
+        m_record.fallback = m_record.fallback || fallback;
     }
     /// The deployment the (latest) try went to.
     void setDeployment(const QString &id) { m_record.deploymentId = id; }
