@@ -414,6 +414,24 @@ private Q_SLOTS:
             5'000);
     }
 
+    void everyDeploymentDisabledSaysSo()
+    {
+        MockUpstream a;
+        QVERIFY(a.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("off"), {base(a.port())}, {}, &ids);
+        const Response p
+            = gw->admin("PATCH", "/api/v1/models/" + m_lastModelId.toLatin1() + "/deployments/" + ids.at(0).toLatin1(),
+                        R"({"enabled":false})");
+        QCOMPARE(p.status, 200);
+        const Response r = chat(QStringLiteral("off"));
+        QCOMPARE(r.status, 503);
+        QCOMPARE(r.errorCode(), QStringLiteral("model_unavailable"));
+        // Not "all unhealthy": nothing failed, and waiting will not help.
+        QVERIFY2(r.body.contains("every deployment is disabled"), r.body.constData());
+        QCOMPARE(chatRequests(a), 0);
+    }
+
     void fallbacksInOrderWithTheirHeaders()
     {
         MockUpstream backup;

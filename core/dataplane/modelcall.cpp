@@ -7,6 +7,8 @@
 #include "status/eventfeed.h"
 #include "usage/requesttrace.h"
 
+#include <algorithm>
+
 namespace obleth::dataplane {
 
 namespace {
@@ -201,13 +203,15 @@ void ModelCall::refuseAtStart()
         events->reportModelUnavailable(model.modelName, secs);
     http::Headers retry;
     retry.add("Retry-After", QByteArray::number(secs));
-    m_ctx.error(
-        503, "model_unavailable",
-        QStringLiteral("no deployment of the model '%1' can answer now (all unhealthy) and no fallback is left; "
-                       "retry in %2 s")
-            .arg(model.modelName)
-            .arg(secs),
-        {}, retry);
+    const bool anyEnabled = std::any_of(model.deployments.cbegin(), model.deployments.cend(),
+                                        [](const model::Deployment &d) { return d.enabled; });
+    m_ctx.error(503, "model_unavailable",
+                QStringLiteral("no deployment of the model '%1' can answer now (%2) and no fallback is left; "
+                               "retry in %3 s")
+                    .arg(model.modelName,
+                         anyEnabled ? QStringLiteral("all unhealthy") : QStringLiteral("every deployment is disabled"),
+                         QString::number(secs)),
+                {}, retry);
 }
 
 } // namespace obleth::dataplane
