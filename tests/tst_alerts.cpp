@@ -19,6 +19,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 using namespace obleth;
 using test::GatewayFixture;
@@ -502,6 +503,35 @@ private Q_SLOTS:
         s->send(QStringLiteral("key_expiring"), alertBody(QStringLiteral("key_expiring")));
         QTRY_COMPARE(receiver.requests().size(), 1);
         QTRY_COMPARE(s->pending(), 0);
+    }
+
+    void webhookThatNeverEndsItsAnswerHoldsUpNoOtherAlert()
+    {
+        // A receiver that answers 200 at once, then sends its body a byte at a time for ever (never idle long enough
+        // to time out): the head is the answer, and the next alert goes. (Waiting for the body's end held the queue
+        // for ever: no later alert was ever delivered.)
+        SilentReceiver trickling;
+        QTimer drip;
+        connect(&drip, &QTimer::timeout, &trickling, [&trickling] {
+            for (const QPointer<QTcpSocket> &socket : std::as_const(trickling.sockets)) {
+                if (socket && socket->state() == QAbstractSocket::ConnectedState)
+                    socket->write(socket->property("answered").toBool()
+                                      ? QByteArray("1\r\n \r\n")
+                                      : QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+                if (socket)
+                    socket->setProperty("answered", true);
+            }
+        });
+        drip.start(50);
+        proxy::UpstreamClient client;
+        auto s = sender(&client);
+        s->setTimings(50, 1'000);
+        setWebhook(QStringLiteral("http://127.0.0.1:%1/hook").arg(trickling.serverPort()));
+        s->send(QStringLiteral("model_unavailable"), alertBody(QStringLiteral("model_unavailable")));
+        s->send(QStringLiteral("key_expiring"), alertBody(QStringLiteral("key_expiring")));
+        QTRY_VERIFY_WITH_TIMEOUT(trickling.received.contains("key_expiring"), 5'000);
+        QTRY_COMPARE_WITH_TIMEOUT(s->pending(), 0, 5'000);
+        QCOMPARE(trickling.received.count("POST /hook"), 2); // each delivered once: none was retried
     }
 
     void noSecretInAnyAlert()

@@ -11,7 +11,9 @@
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 #include <algorithm>
 #include <memory>
@@ -417,6 +419,63 @@ private Q_SLOTS:
         QCOMPARE(up(ids.at(0)), 1.0);
         QVERIFY(b.restart());
         QTRY_COMPARE_WITH_TIMEOUT(up(ids.at(1)), 1.0, 10'000); // a check after the cooldown heals it
+    }
+
+    void aCheckWhoseBodyNeverEndsStillCounts()
+    {
+        // An upstream whose GET /v1/models answers 200 at once and then trickles its body for ever: the head is the
+        // answer. (A check that waited for the body's end ran on for ever: the deployment was never checked again.)
+        QTcpServer trickler;
+        QVERIFY(trickler.listen(QHostAddress::LocalHost, 0));
+        QTimer drip;
+        std::vector<QTcpSocket *> open;
+        connect(&trickler, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *s = trickler.nextPendingConnection()) {
+                open.push_back(s);
+                connect(s, &QTcpSocket::readyRead, s, [s] {
+                    if (s->readAll().contains("\r\n\r\n"))
+                        s->write(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+                });
+            }
+        });
+        connect(&drip, &QTimer::timeout, this, [&] {
+            for (QTcpSocket *s : open) {
+                if (s->state() == QAbstractSocket::ConnectedState)
+                    s->write("1\r\n \r\n");
+            }
+        });
+        drip.start(200);
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("trickled"), {base(trickler.serverPort())},
+                  QJsonObject{{QStringLiteral("health_check_secs"), 1}}, &ids);
+        QTRY_COMPARE_WITH_TIMEOUT(health(m_lastModelId, 0).value(QStringLiteral("state")).toString(),
+                                  QStringLiteral("healthy"), 5'000);
+        // Checks go on, one at a time, and none is left hanging on its connection.
+        QTRY_VERIFY_WITH_TIMEOUT(open.size() >= 2, 5'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::count_if(open.begin(), open.end(),
+                          [](QTcpSocket *s) { return s->state() == QAbstractSocket::ConnectedState; })
+                <= 1,
+            5'000);
+    }
+
+    void everyDeploymentDisabledSaysSo()
+    {
+        MockUpstream a;
+        QVERIFY(a.ok());
+        QStringList ids;
+        ADD_MODEL(QStringLiteral("off"), {base(a.port())}, {}, &ids);
+        const Response p
+            = gw->admin("PATCH", "/api/v1/models/" + m_lastModelId.toLatin1() + "/deployments/" + ids.at(0).toLatin1(),
+                        R"({"enabled":false})");
+        QCOMPARE(p.status, 200);
+        const Response r = chat(QStringLiteral("off"));
+        QCOMPARE(r.status, 503);
+        QCOMPARE(r.errorCode(), QStringLiteral("model_unavailable"));
+        // Not "all unhealthy": nothing failed, and waiting will not help.
+        QVERIFY2(r.body.contains("every deployment is disabled"), r.body.constData());
+        QCOMPARE(chatRequests(a), 0);
     }
 
     void fallbacksInOrderWithTheirHeaders()

@@ -98,8 +98,10 @@ void WebhookSender::received(proxy::UpstreamExchange::Received &what)
 {
     if (what.head)
         m_status = what.status;
-    if (!what.complete)
+    if (!what.complete && !what.head)
         return;
+    // The head is the answer: a body (sent at any pace, or never ended) is not waited for, so a receiver cannot
+    // hold up the alerts behind this one. The exchange goes (finishCurrent), and with it its connection.
     if (m_status >= 200 && m_status < 300)
         finishCurrent(true, {});
     else

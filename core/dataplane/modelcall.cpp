@@ -206,7 +206,12 @@ void ModelCall::refuseAtStart()
     }
     if (status::EventFeed *events = m_upstreams->events)
         events->reportModelUnavailable(model.modelName, secs);
-    m_ctx.unavailable(QStringLiteral("the model '%1'").arg(model.modelName), secs);
+    const bool anyEnabled = std::any_of(model.deployments.cbegin(), model.deployments.cend(),
+                                        [](const model::Deployment &d) { return d.enabled; });
+    m_ctx.unavailable(QStringLiteral("the model '%1'").arg(model.modelName),
+                      anyEnabled ? QStringLiteral("every deployment unhealthy")
+                                 : QStringLiteral("every deployment is disabled"),
+                      secs);
 }
 
 } // namespace obleth::dataplane

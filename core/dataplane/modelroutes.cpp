@@ -102,7 +102,8 @@ void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body)
     const model::ModelConfig *picked = routing::AutoRouter::pick(
         candidates, [admission](const QString &name) { return admission->modelInFlight(name); }, m_autoAvailable);
     if (!picked) {
-        return ctx.unavailable(QStringLiteral("the models 'auto' chooses from"), 1);
+        return ctx.unavailable(QStringLiteral("the models 'auto' chooses from"),
+                               QStringLiteral("none of them can answer"), 1);
     }
     qCDebug(lcDataPlane).noquote() << ctx.requestId << "auto: routed to" << picked->modelName;
     ctx.responder->addHeader(QByteArrayLiteral("x-obleth-model"), picked->modelName.toUtf8());

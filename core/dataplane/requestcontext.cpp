@@ -48,14 +48,14 @@ void RequestContext::send(int status, const QByteArray &code, const QString &mes
     openai::sendError(responder, status, code, message, std::move(headers), param);
 }
 
-void RequestContext::unavailable(const QString &subject, int retryAfterSecs) const
+void RequestContext::unavailable(const QString &subject, const QString &why, int retryAfterSecs) const
 {
     http::Headers retry;
     retry.add("Retry-After", QByteArray::number(retryAfterSecs));
+    // One pass over the three: a model name holding "%2" is not taken for a place to fill.
     error(503, "model_unavailable",
-          QStringLiteral("nothing of %1 can answer now (every deployment unhealthy, no fallback left); retry in %2 s")
-              .arg(subject)
-              .arg(retryAfterSecs),
+          QStringLiteral("nothing of %1 can answer now (%2, no fallback left); retry in %3 s")
+              .arg(subject, why, QString::number(retryAfterSecs)),
           QStringLiteral("model"), retry);
 }
 

@@ -43,7 +43,8 @@ struct RequestContext
                const http::Headers &extra = {}) const;
     /// Refuses the request with 503 model_unavailable and Retry-After: @p retryAfterSecs (contract section 10): nothing
     /// that could answer it for @p subject (such as "the model 'x'") can be tried now. The one wording of it.
-    void unavailable(const QString &subject, int retryAfterSecs) const;
+    /// @p why says what stands in the way ("every deployment unhealthy").
+    void unavailable(const QString &subject, const QString &why, int retryAfterSecs) const;
     /// Refuses the request with 429 rate_limited and Retry-After: 1 because every deployment of @p modelName is at
     /// its max_concurrency: the model's capacity, not the tenant's doing, so no tenant_rate_limited is reported.
     void deploymentsBusy(const QString &modelName) const;

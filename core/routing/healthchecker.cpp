@@ -51,10 +51,12 @@ private:
         if (what.head) {
             m_headMs = m_clock.elapsed();
             m_status = what.status;
-            if (HealthBoard::isFailureStatus(what.status)) {
-                m_exchange->abort();
+            // The head decides: the body (a list of models of any size, sent at any pace) is not waited for, so a
+            // check cannot run on for ever and leave the deployment unchecked (or its probe running) meanwhile.
+            m_exchange->abort();
+            if (HealthBoard::isFailureStatus(what.status))
                 return report(QStringLiteral("health check: HTTP %1").arg(what.status));
-            }
+            return report({});
         }
         if (what.complete)
             report({});
