@@ -63,6 +63,9 @@ public:
     ~UpstreamConnection() override;
 
     [[nodiscard]] const QString &poolKey() const noexcept { return m_endpoint->poolKey(); }
+    /// The upstream as the log names it: scheme, host and port. Never the pool key, whose credentials digest would
+    /// let a weak key be confirmed from the log.
+    [[nodiscard]] QString loggable() const { return m_endpoint->loggable(); }
 
     /// For the pool: still connected, and nothing has come since it was pooled. Bytes that came in the same turn of
     /// the event loop as the request that would reuse it have not been told by readyRead yet: the socket is asked.
@@ -167,7 +170,7 @@ UpstreamConnection *UpstreamClient::takeIdle(const QString &key)
 
 UpstreamConnection *UpstreamClient::open(std::shared_ptr<const UpstreamEndpoint> endpoint)
 {
-    qCDebug(lcProxy).noquote() << "opening a new connection to" << endpoint->poolKey();
+    qCDebug(lcProxy).noquote() << "opening a new connection to" << endpoint->loggable();
     return new UpstreamConnection(this, std::move(endpoint));
 }
 
@@ -406,7 +409,7 @@ void UpstreamConnection::processParsed()
             // Bytes beyond the end of the response were never asked for: the connection is not reused,
             // or they would become the answer to the next request sent on it.
             if (m_parser.bufferedBytes() > 0)
-                qCWarning(lcProxy) << "upstream" << poolKey() << "sent" << m_parser.bufferedBytes()
+                qCWarning(lcProxy) << "upstream" << loggable() << "sent" << m_parser.bufferedBytes()
                                    << "bytes beyond its response; the connection is dropped";
             return complete(m_keepAlive && m_parser.bufferedBytes() == 0 && !m_peerClosed, std::move(pass));
         }
@@ -436,7 +439,7 @@ void UpstreamConnection::judgeClose()
         // interim 100 Continue, a partial head), it had the request: it is never sent again, so that a completion is
         // never run (and billed) twice. (HTTP/1.1 cannot tell "closed before reading" from "read, then died without a
         // word"; an upstream that dies silently right after reading a request on a reused connection may get it twice.)
-        qCDebug(lcProxy).noquote() << "a pooled connection to" << poolKey()
+        qCDebug(lcProxy).noquote() << "a pooled connection to" << loggable()
                                    << "had been closed by the upstream; the request goes again on a fresh one";
         UpstreamExchange *exchange = detach();
         close();
@@ -453,10 +456,10 @@ void UpstreamConnection::heardWhileIdle()
         // Not a keep-alive close: the upstream answered something nobody asked. Should that happen just after
         // a request was sent on the connection, HTTP/1.1 cannot tell it from the answer; the operator should
         // know that this upstream does it.
-        qCWarning(lcProxy) << "upstream" << poolKey() << "sent" << unasked
+        qCWarning(lcProxy) << "upstream" << loggable() << "sent" << unasked
                            << "bytes unasked on an idle keep-alive connection; the connection is dropped";
     } else {
-        qCDebug(lcProxy) << "idle connection to" << poolKey() << "closed by the upstream";
+        qCDebug(lcProxy) << "idle connection to" << loggable() << "closed by the upstream";
     }
     close();
 }
@@ -485,7 +488,7 @@ void UpstreamConnection::complete(bool reusable, UpstreamExchange::Received last
 
 void UpstreamConnection::fail(UpstreamExchange::Failure failure, const QString &message)
 {
-    qCDebug(lcProxy).noquote() << "exchange with" << poolKey() << "failed:" << message;
+    qCDebug(lcProxy).noquote() << "exchange with" << loggable() << "failed:" << message;
     UpstreamExchange *exchange = detach();
     close();
     if (!exchange)
@@ -552,7 +555,7 @@ void UpstreamConnection::timerEvent(QTimerEvent *event)
         return fail(UpstreamExchange::Failure::IdleTimeout,
                     QStringLiteral("no data for %1 ms").arg(m_exchange->m_request.idleTimeoutMs));
     case State::Idle:
-        qCDebug(lcProxy) << "idle connection to" << poolKey() << "kept for" << UpstreamClient::kIdleKeepAliveMs
+        qCDebug(lcProxy) << "idle connection to" << loggable() << "kept for" << UpstreamClient::kIdleKeepAliveMs
                          << "ms unused; closing it";
         return close();
     case State::New:
@@ -598,7 +601,7 @@ void UpstreamExchange::start()
     writeRequest();
     UpstreamConnection *connection = m_client->takeIdle(m_request.endpoint->poolKey());
     if (connection)
-        qCDebug(lcProxy).noquote() << "reusing a pooled connection to" << connection->poolKey();
+        qCDebug(lcProxy).noquote() << "reusing a pooled connection to" << connection->loggable();
     else
         connection = m_client->open(m_request.endpoint);
     connection->begin(this); // this exchange may be gone when it returns

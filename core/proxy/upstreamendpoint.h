@@ -31,7 +31,8 @@ public:
     ///
     /// HTTP/1.1 cannot tell bytes an upstream sends late and unasked from the answer to the next request on the
     /// same connection. Connections are therefore shared only between requests with the same credentials, so such
-    /// bytes can never answer another key's request. The digest stands in for them (the pool key is logged).
+    /// bytes can never answer another key's request. The digest stands in for them; the log names an upstream by
+    /// loggable(), never by its pool key (a digest of a weak key could be confirmed from it).
     [[nodiscard]] const QString &poolKey() const noexcept { return m_poolKey; }
     /// Scheme, host and port, as the operator's log shows an upstream (loggableUrl()).
     [[nodiscard]] QString loggable() const;
