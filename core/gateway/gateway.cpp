@@ -268,8 +268,8 @@ void Gateway::wireHealth(Parts &p)
     status::EventFeed *events = &p.events;
     p.health.setChangeListener([events](const model::DeploymentHealth &now, model::HealthState previous) {
         qCInfo(lcRouting).noquote() << "deployment" << now.deploymentId << "of" << now.modelName << "is now"
-                                    << model::healthStateName(now.state) << "(was" << model::healthStateName(previous)
-                                    << ")";
+                                    << model::healthStateName(now.state)
+                                    << QStringLiteral("(was %1)").arg(model::healthStateName(previous));
         QJsonObject data{{QStringLiteral("model_id"), now.modelId},
                          {QStringLiteral("model"), now.modelName},
                          {QStringLiteral("deployment_id"), now.deploymentId},
