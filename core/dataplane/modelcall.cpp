@@ -11,22 +11,6 @@
 
 namespace obleth::dataplane {
 
-namespace {
-QString failureText(proxy::UpstreamExchange::Failure failure)
-{
-    using F = proxy::UpstreamExchange::Failure;
-    switch (failure) {
-    case F::ConnectFailed: return QStringLiteral("refused or unreachable");
-    case F::ConnectTimeout: return QStringLiteral("connect timeout");
-    case F::FirstByteTimeout: return QStringLiteral("no response in time");
-    case F::IdleTimeout: return QStringLiteral("stopped sending");
-    case F::Reset: return QStringLiteral("connection reset");
-    case F::Malformed: return QStringLiteral("not valid HTTP");
-    }
-    return QStringLiteral("failed");
-}
-} // namespace
-
 void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
                       const proxy::RequestBody &body)
 {
@@ -144,13 +128,13 @@ bool ModelCall::retryAfterFailure(proxy::UpstreamExchange::Failure failure, cons
     Q_UNUSED(detail) // may name the upstream's address: the request log has it, the health view says what kind
     const model::ModelConfig &model = *m_model;
     const QString deploymentId = m_deployment->id;
+    const QString what = proxy::UpstreamExchange::failureText(failure);
     if (failure != proxy::UpstreamExchange::Failure::IdleTimeout)
-        m_upstreams->health->failed(model, deploymentId, failureText(failure));
+        m_upstreams->health->failed(model, deploymentId, what);
     endTry(false);
     if (findNext()) {
         qCInfo(lcRouting).noquote() << "request" << m_ctx.requestId << "to deployment" << deploymentId << "of"
-                                    << model.modelName
-                                    << QStringLiteral("failed (%1); trying deployment").arg(failureText(failure))
+                                    << model.modelName << QStringLiteral("failed (%1); trying deployment").arg(what)
                                     << m_deployment->id << "of" << m_model->modelName;
         return true;
     }
@@ -199,18 +183,14 @@ void ModelCall::refuseAtStart()
     // fallback's (one with an enabled deployment).
     int secs = m_upstreams->health->retryAfterSecs(model);
     for (const model::ModelConfig *fallback : std::as_const(m_models)) {
-        const bool tryable = std::any_of(fallback->deployments.cbegin(), fallback->deployments.cend(),
-                                         [](const model::Deployment &d) { return d.enabled; });
-        if (fallback != &model && tryable)
+        if (fallback != &model && fallback->hasEnabledDeployment())
             secs = std::min(secs, m_upstreams->health->retryAfterSecs(*fallback));
     }
     if (status::EventFeed *events = m_upstreams->events)
         events->reportModelUnavailable(model.modelName, secs);
-    const bool anyEnabled = std::any_of(model.deployments.cbegin(), model.deployments.cend(),
-                                        [](const model::Deployment &d) { return d.enabled; });
     m_ctx.unavailable(QStringLiteral("the model '%1'").arg(model.modelName),
-                      anyEnabled ? QStringLiteral("every deployment unhealthy")
-                                 : QStringLiteral("every deployment is disabled"),
+                      model.hasEnabledDeployment() ? QStringLiteral("every deployment unhealthy")
+                                                   : QStringLiteral("every deployment is disabled"),
                       secs);
 }
 

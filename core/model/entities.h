@@ -57,6 +57,12 @@ struct ModelConfig
     QDateTime createdAt;
     QDateTime updatedAt;
 
+    /// True when one of its deployments is enabled (a disabled one is never tried).
+    [[nodiscard]] bool hasEnabledDeployment() const
+    {
+        return std::any_of(deployments.cbegin(), deployments.cend(), [](const Deployment &d) { return d.enabled; });
+    }
+
     /// How many of its requests may run at once: its max_concurrency, and no more than its enabled deployments'
     /// caps together when each has one; none: no limit.
     [[nodiscard]] std::optional<qint64> concurrencyCap() const

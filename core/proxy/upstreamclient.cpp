@@ -589,6 +589,19 @@ const char *UpstreamExchange::failureName(Failure failure)
     return "Failure";
 }
 
+QString UpstreamExchange::failureText(Failure failure)
+{
+    switch (failure) {
+    case Failure::ConnectFailed: return QStringLiteral("refused or unreachable");
+    case Failure::ConnectTimeout: return QStringLiteral("connect timeout");
+    case Failure::FirstByteTimeout: return QStringLiteral("no response in time");
+    case Failure::IdleTimeout: return QStringLiteral("stopped sending");
+    case Failure::Reset: return QStringLiteral("connection reset");
+    case Failure::Malformed: return QStringLiteral("not valid HTTP");
+    }
+    return QStringLiteral("failed");
+}
+
 void UpstreamExchange::start()
 {
     if (m_state != State::Ready || !m_client)

@@ -91,6 +91,8 @@ public:
     };
     /// The failure's name, for the operator's log.
     [[nodiscard]] static const char *failureName(Failure failure);
+    /// The failure in a few plain words ("connection reset"), as a deployment's last_error shows it: no address.
+    [[nodiscard]] static QString failureText(Failure failure);
 
     /// What one read from the upstream brought, handed on at once and as one, so that it can reach the client in
     /// one write: the head if it came, the body decoded from the read (every chunk of it, without the chunked

@@ -63,7 +63,7 @@ private:
     }
     void failed(proxy::UpstreamExchange::Failure failure, const QString &) override
     {
-        report(QStringLiteral("health check: %1").arg(QLatin1String(proxy::UpstreamExchange::failureName(failure))));
+        report(QStringLiteral("health check: ") + proxy::UpstreamExchange::failureText(failure));
     }
     void report(const QString &error)
     {
