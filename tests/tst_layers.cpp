@@ -43,8 +43,8 @@ const QList<Layer> &floorPlan()
          "the MCP relay, the backend probe, deployments' health and choice, alerts: what the fronts and the GUI call"},
         {{u"status"_s, u"proxy"_s, u"mock"_s, u"cache"_s, u"metrics"_s},
          "what answers a request (upstream, mock, cache) and what is reported about it (status, live view, metrics)"},
-        {{u"config"_s, u"usage"_s, u"openai"_s},
-         "typed configuration services, usage accounting, OpenAI's wire shapes"},
+        {{u"config"_s, u"usage"_s, u"openai"_s, u"anthropic"_s},
+         "typed configuration services, usage accounting, the APIs' wire shapes (OpenAI's, Anthropic's)"},
         {{u"store"_s, u"http"_s, u"admission"_s},
          "SQLite, the HTTP/1.1 server, fair-share admission and token budgets"},
         {{u"model"_s, u"platform"_s}, "entities, the configuration snapshot, the request record; logging and OS bits"},
@@ -615,8 +615,8 @@ private Q_SLOTS:
             << storeUsageHttp << "layer"
             << "core/store/requestlogstore.h"
             << "core/usage/requestrecord.h"
-            << "and usage (layer 5 of 7: typed configuration services, usage accounting, OpenAI's wire shapes) is "
-               "above it";
+            << "and usage (layer 5 of 7: typed configuration services, usage accounting, the APIs' wire shapes "
+               "(OpenAI's, Anthropic's)) is above it";
         QTest::newRow("store includes http")
             << files({{"core/store/requestlogstore.h", {"\"http/headers.h\""}}}) << "never"
             << "core/store/requestlogstore.h"

@@ -1,5 +1,7 @@
 #include "httpresponder.h"
 
+#include <iterator>
+
 namespace obleth::http {
 
 HttpResponder::Batch::Batch(HttpResponder *responder)
@@ -35,6 +37,23 @@ void HttpResponder::addTap(std::unique_ptr<ResponseTap> tap)
 void HttpResponder::adopt(std::unique_ptr<ResponseWork> work)
 {
     m_works.push_back(std::move(work));
+}
+
+void HttpResponder::setFilter(FilterStage stage, std::unique_ptr<ResponseFilter> filter)
+{
+    if (m_started)
+        return;
+    m_filters[std::size_t(stage)] = std::move(filter);
+    m_filtering = m_filters[0] || m_filters[1];
+}
+
+QByteArray HttpResponder::filtered(QByteArray data, std::size_t stage) const
+{
+    for (std::size_t i = stage; i < std::size(m_filters) && !data.isEmpty(); ++i) {
+        if (m_filters[i])
+            data = m_filters[i]->body(data);
+    }
+    return data;
 }
 
 void HttpResponder::notifyDrained()
@@ -89,6 +108,12 @@ void HttpResponder::beginStream(int status, Headers headers)
     headers.remove("transfer-encoding");
     for (const auto &[name, value] : m_extraHeaders.fields())
         headers.set(name, value);
+    if (m_filtering) {
+        for (const auto &filter : m_filters) {
+            if (filter)
+                filter->head(status, headers);
+        }
+    }
     const bool noBody = m_head || status == 204 || status == 304 || (status >= 100 && status < 200);
     if (headers.contains("content-length")) {
         m_framing = Framing::Length;
@@ -113,6 +138,17 @@ void HttpResponder::writeChunk(const QByteArray &data)
 {
     if (!m_started || m_finished || data.isEmpty() || m_head)
         return;
+    if (m_filtering) {
+        const QByteArray out = filtered(data, 0);
+        if (!out.isEmpty())
+            writeFiltered(out);
+        return;
+    }
+    writeFiltered(data);
+}
+
+void HttpResponder::writeFiltered(const QByteArray &data)
+{
     for (const auto &tap : m_taps)
         tap->responseBody(data);
     if (m_framing == Framing::Chunked) {
@@ -134,6 +170,19 @@ void HttpResponder::endStream()
 {
     if (!m_started || m_finished)
         return;
+    if (m_filtering && !m_head) {
+        // Each filter's last words pass the filters after it, which then say their own.
+        QByteArray tail;
+        for (std::size_t i = 0; i < std::size(m_filters); ++i) {
+            if (!m_filters[i])
+                continue;
+            if (!tail.isEmpty())
+                tail = m_filters[i]->body(tail);
+            tail += m_filters[i]->end();
+        }
+        if (!tail.isEmpty())
+            writeFiltered(tail);
+    }
     if (m_framing == Framing::Chunked && !m_head)
         writeBody(QByteArrayLiteral("0\r\n\r\n"));
     flush(); // whatever batch is open: the end must be on its way before the connection moves on

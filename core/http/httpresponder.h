@@ -26,6 +26,22 @@ public:
     virtual void responseEnd(bool complete) = 0;
 };
 
+/// Rewrites a response on its way to the client, whoever writes it (proxy, mock, an error): a translation from one
+/// API's wire shape into another's, say. Sits between the writer and the wire: the taps see what it made of the
+/// answer, as the client gets it.
+class ResponseFilter
+{
+public:
+    virtual ~ResponseFilter() = default;
+    /// The head about to be written: the filter may change the status and the headers. A filter that changes the
+    /// body's length removes Content-Length (the answer then goes chunked).
+    virtual void head(int &status, Headers &headers) = 0;
+    /// A piece of the body as the writer wrote it (never empty): what is written in its place (empty: nothing now).
+    virtual QByteArray body(const QByteArray &data) = 0;
+    /// The writer ended the answer: what is written last (empty: nothing). Not called when the answer is cut.
+    virtual QByteArray end() { return {}; }
+};
+
 /// Work that lives exactly as long as one response and hears from its client: the proxy's relay of an upstream
 /// answer, say. Owned by the responder (HttpResponder::adopt()), destroyed with it after the taps have ended, so
 /// that it needs no QObject, no QPointer and no signal connection of its own.
@@ -93,6 +109,15 @@ public:
     /// Takes @p work over: it hears clientDrained() and clientGone() and is destroyed with the responder.
     void adopt(std::unique_ptr<ResponseWork> work);
 
+    /// Where a filter sits; a response passes them in this order.
+    enum class FilterStage {
+        Translate, ///< from the writer's wire shape into the client's (an answer as a whole, errors included)
+        Errors, ///< errors into the client's error shape (what the writer or an earlier stage left in another)
+    };
+    /// Sets (or, with nullptr, removes) the filter at @p stage, in place of the one there; only before the answer
+    /// starts (later calls are ignored).
+    void setFilter(FilterStage stage, std::unique_ptr<ResponseFilter> filter);
+
     /// For the connection: the client's socket has taken everything written (calls every work, emits drained()).
     void notifyDrained();
     /// For the connection: the client went away before the response was finished (calls every work, emits
@@ -122,11 +147,16 @@ protected:
 private:
     /// Flushes, unless a batch holds the writes back.
     void handOn();
+    /// Passes @p data through the filters from @p stage on.
+    [[nodiscard]] QByteArray filtered(QByteArray data, std::size_t stage) const;
+    void writeFiltered(const QByteArray &data);
     void endTaps(bool complete);
 
     Headers m_extraHeaders;
     std::vector<std::unique_ptr<ResponseWork>> m_works; ///< destroyed after the taps have ended (~HttpResponder)
     std::vector<std::unique_ptr<ResponseTap>> m_taps;
+    std::unique_ptr<ResponseFilter> m_filters[2]; ///< by FilterStage
+    bool m_filtering = false; ///< a filter is set
     int m_batches = 0; ///< batches open
     bool m_tapsEnded = false;
     bool m_started = false;

@@ -13,6 +13,10 @@ namespace obleth::model {
 
 /// One upstream that serves a model (contract section 10): its own base URL, key, upstream model name, share of
 /// the model's requests (weight) and cap on requests at once.
+/// The API an upstream speaks (contract section 13): OpenAI's (Chat Completions, Responses, embeddings) or Anthropic's
+/// Messages API. A request in the other dialect is translated (Messages onto Chat Completions) or refused.
+enum class ApiFormat { OpenAI, Anthropic };
+
 struct Deployment
 {
     QString id;
@@ -22,6 +26,8 @@ struct Deployment
     double weight = 1;
     std::optional<qint64> maxConcurrency;
     bool enabled = true;
+    /// Its own api_format; none: the model's.
+    std::optional<ApiFormat> apiFormat;
 };
 
 /// A model of the registry: how a client-facing name maps to its upstreams.
@@ -43,6 +49,7 @@ struct ModelConfig
     qint64 cooldownSecs = 30; ///< how long an unhealthy deployment rests before one probe request
     qint64 healthCheckSecs = 15; ///< active health checks' period; 0: none
     qint64 maxRetries = 2; ///< tries on other deployments after a failure before the first byte
+    ApiFormat apiFormat = ApiFormat::OpenAI; ///< what its deployments speak, unless one says otherwise
     double inputCostPerToken = 0;
     double outputCostPerToken = 0;
     std::optional<qint64> contextWindow;
@@ -56,6 +63,12 @@ struct ModelConfig
     qint64 idleTimeoutSecs = 120;
     QDateTime createdAt;
     QDateTime updatedAt;
+
+    /// What @p deployment (one of this model's) speaks: its own api_format, else the model's.
+    [[nodiscard]] ApiFormat formatOf(const Deployment &deployment) const
+    {
+        return deployment.apiFormat.value_or(apiFormat);
+    }
 
     /// True when one of its deployments is enabled (a disabled one is never tried).
     [[nodiscard]] bool hasEnabledDeployment() const

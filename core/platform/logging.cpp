@@ -6,6 +6,7 @@ namespace obleth {
 
 Q_LOGGING_CATEGORY(lcAdmin, "obleth.admin", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcAlerts, "obleth.alerts", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcAnthropic, "obleth.anthropic", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcAdmission, "obleth.admission", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcCache, "obleth.cache", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcConfig, "obleth.config", QtInfoMsg)

@@ -14,6 +14,7 @@ namespace obleth {
 
 Q_DECLARE_LOGGING_CATEGORY(lcAdmin) ///< obleth.admin: the Management API
 Q_DECLARE_LOGGING_CATEGORY(lcAlerts) ///< obleth.alerts: alerts and their webhook
+Q_DECLARE_LOGGING_CATEGORY(lcAnthropic) ///< obleth.anthropic: the Messages API and its translation
 Q_DECLARE_LOGGING_CATEGORY(lcAdmission) ///< obleth.admission: fair-share permits, queues, token budgets
 Q_DECLARE_LOGGING_CATEGORY(lcCache) ///< obleth.cache: the response cache
 Q_DECLARE_LOGGING_CATEGORY(lcConfig) ///< obleth.config: configuration changes

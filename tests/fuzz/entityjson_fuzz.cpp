@@ -176,7 +176,7 @@ void existing(model::ModelConfig *m)
     m->apiBase = QStringLiteral("https://api.example.com/v1");
     m->apiKey = QStringLiteral("sk-upstream");
     m->deployments
-        = {model::Deployment{QStringLiteral("d1"), m->apiBase, m->upstreamModel, m->apiKey, 1, std::nullopt, true}};
+        = {model::Deployment{QStringLiteral("d1"), m->apiBase, m->upstreamModel, m->apiKey, 1, std::nullopt, true, std::nullopt}};
 }
 void existing(model::Tenant *t)
 {

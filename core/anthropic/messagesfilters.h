@@ -1,0 +1,54 @@
+#pragma once
+
+#include "http/httpresponder.h"
+#include "messagesanswer.h"
+
+#include <optional>
+
+namespace obleth::anthropic {
+
+/// Turns a Chat Completions answer into a Messages answer on its way to the client (http::ResponseFilter, stage
+/// Translate): a 2xx text/event-stream through a ChatStreamTranslator, event by event as it arrives; a 2xx JSON
+/// answer whole (it is one document) through translateCompletion(); anything else (an error) as it is, for the
+/// Errors stage to reshape. Content-Type and Content-Length follow the translation.
+class ChatToMessagesFilter final : public http::ResponseFilter
+{
+public:
+    explicit ChatToMessagesFilter(AnswerContext context);
+
+    void head(int &status, http::Headers &headers) override;
+    QByteArray body(const QByteArray &data) override;
+    QByteArray end() override;
+
+    /// The largest JSON answer translated; of a larger one the client gets an api_error document in place of the
+    /// message (its status already went).
+    static constexpr qsizetype kMaxAnswerBytes = 64 * 1024 * 1024;
+
+private:
+    AnswerContext m_context;
+    enum class Mode { PassThrough, Stream, Whole } m_mode = Mode::PassThrough;
+    std::optional<ChatStreamTranslator> m_stream;
+    QByteArray m_whole;
+    bool m_tooLarge = false;
+};
+
+/// Puts every error answer on a Messages route into Anthropic's shape (http::ResponseFilter, stage Errors): an
+/// answer of status 400 or more whose body is an OpenAI-style error (obleth's own: 401, 404, 429, 502, …; or an
+/// OpenAI-compatible upstream's) is held (up to kMaxErrorBytes) and rewritten by fromOpenAiError(); anything else
+/// passes as it is, at once.
+class ErrorShapeFilter final : public http::ResponseFilter
+{
+public:
+    void head(int &status, http::Headers &headers) override;
+    QByteArray body(const QByteArray &data) override;
+    QByteArray end() override;
+
+    static constexpr qsizetype kMaxErrorBytes = 64 * 1024;
+
+private:
+    int m_status = 0;
+    bool m_holding = false;
+    QByteArray m_held;
+};
+
+} // namespace obleth::anthropic
