@@ -543,7 +543,8 @@ private Q_SLOTS:
         m.apiBase = QStringLiteral("https://user:pa55word@upstream.example:8443/v1");
         m.apiKey = QStringLiteral("sk-model-secret-1");
         m.deployments.append(model::Deployment{QStringLiteral("d1"), m.apiBase, QStringLiteral("up"),
-                                               QStringLiteral("sk-deployment-secret-2"), 1, std::nullopt, true, std::nullopt});
+                                               QStringLiteral("sk-deployment-secret-2"), 1, std::nullopt, true,
+                                               std::nullopt});
         snapshot->models.append(m);
         snapshot->tenants.append(acme());
         snapshot->keys.append(key(QStringLiteral("k1"), now.addDays(3)));

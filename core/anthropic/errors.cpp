@@ -24,7 +24,8 @@ QByteArray errorBody(int status, const QString &message)
 {
     const QJsonObject error{{QStringLiteral("type"), QString::fromLatin1(errorType(status))},
                             {QStringLiteral("message"), message}};
-    return QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("error")}, {QStringLiteral("error"), error}})
+    return QJsonDocument(
+               QJsonObject{{QStringLiteral("type"), QStringLiteral("error")}, {QStringLiteral("error"), error}})
         .toJson(QJsonDocument::Compact);
 }
 

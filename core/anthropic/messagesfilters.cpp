@@ -9,7 +9,8 @@ ChatToMessagesFilter::ChatToMessagesFilter(AnswerContext context)
     : m_context(std::move(context))
 { }
 
-void ChatToMessagesFilter::head(int &, http::Headers &) { }
+void ChatToMessagesFilter::head(int &, http::Headers &)
+{ }
 
 QByteArray ChatToMessagesFilter::body(const QByteArray &data)
 {

@@ -176,7 +176,8 @@ Problem applyOwnFields(const ModelPatch &p, model::ModelConfig *m, bool complete
                 .arg(field));
     }
     if (m->deployments.isEmpty())
-        m->deployments.append(model::Deployment{m->id, m->apiBase, m->upstreamModel, m->apiKey, 1, std::nullopt, true, std::nullopt});
+        m->deployments.append(
+            model::Deployment{m->id, m->apiBase, m->upstreamModel, m->apiKey, 1, std::nullopt, true, std::nullopt});
     model::Deployment &d = m->deployments.first();
     assignIfSet(p.apiBase, &d.apiBase);
     assignIfSet(p.upstreamModel, &d.upstreamModel);

@@ -55,7 +55,8 @@ struct ConfigSnapshot
             ModelConfig &m = models[i];
             // A model the store holds no deployments for is served by its own api_base (one deployment).
             if (m.deployments.isEmpty() && !m.apiBase.isEmpty())
-                m.deployments.append(Deployment{m.id, m.apiBase, m.upstreamModel, m.apiKey, 1, std::nullopt, true, std::nullopt});
+                m.deployments.append(
+                    Deployment{m.id, m.apiBase, m.upstreamModel, m.apiKey, 1, std::nullopt, true, std::nullopt});
             modelByName.insert(m.modelName, i);
         }
         for (qsizetype i = 0; i < keys.size(); ++i)

@@ -175,8 +175,8 @@ void existing(model::ModelConfig *m)
     m->upstreamModel = QStringLiteral("gpt-4o-mini-2024-07-18");
     m->apiBase = QStringLiteral("https://api.example.com/v1");
     m->apiKey = QStringLiteral("sk-upstream");
-    m->deployments
-        = {model::Deployment{QStringLiteral("d1"), m->apiBase, m->upstreamModel, m->apiKey, 1, std::nullopt, true, std::nullopt}};
+    m->deployments = {model::Deployment{QStringLiteral("d1"), m->apiBase, m->upstreamModel, m->apiKey, 1, std::nullopt,
+                                        true, std::nullopt}};
 }
 void existing(model::Tenant *t)
 {
