@@ -275,6 +275,42 @@ QByteArray translateCompletion(const QJsonObject &completion, const AnswerContex
     return out;
 }
 
+QByteArray completionAsEvents(const QJsonObject &completion, const AnswerContext &context)
+{
+    // The answer as one chunk of a stream: its message as the delta (each tool call with its index), its finish and
+    // usage; then through the stream's own translation.
+    const QJsonObject choice = firstChoice(completion.value(QLatin1String("choices")));
+    QJsonObject delta = choice.value(QLatin1String("message")).toObject();
+    delta.insert(QStringLiteral("content"), textOf(delta.value(QLatin1String("content"))));
+    QJsonArray toolCalls = delta.value(QLatin1String("tool_calls")).toArray();
+    for (qsizetype i = 0; i < toolCalls.size(); ++i) {
+        QJsonObject call = toolCalls.at(i).toObject();
+        call.insert(QStringLiteral("index"), int(i));
+        // Whole arguments: the same input as translateCompletion() makes of them.
+        QJsonObject function = call.value(QLatin1String("function")).toObject();
+        function.insert(QStringLiteral("arguments"),
+                        QString::fromUtf8(inputOf(function.value(QLatin1String("arguments")))));
+        call.insert(QStringLiteral("function"), function);
+        toolCalls.replace(i, call);
+    }
+    delta.insert(QStringLiteral("tool_calls"), toolCalls);
+    QJsonObject streamed = choice;
+    streamed.remove(QStringLiteral("message"));
+    streamed.insert(QStringLiteral("index"), 0);
+    streamed.insert(QStringLiteral("delta"), delta);
+    QJsonObject chunk{{QStringLiteral("choices"), QJsonArray{streamed}}};
+    const QJsonValue usage = completion.value(QLatin1String("usage"));
+    if (usage.isObject())
+        chunk.insert(QStringLiteral("usage"), usage);
+    ChatStreamTranslator translator(context);
+    QByteArray line = QByteArrayLiteral("data: ");
+    line += QJsonDocument(chunk).toJson(QJsonDocument::Compact);
+    line += "\n\n";
+    QByteArray out = translator.feed(line);
+    out += translator.finish();
+    return out;
+}
+
 ChatStreamTranslator::ChatStreamTranslator(AnswerContext context)
     : m_context(std::move(context))
 {
