@@ -1,25 +1,90 @@
 #include "messagesfilters.h"
 
 #include "errors.h"
+#include "platform/logging.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace obleth::anthropic {
 
-// ChatToMessagesFilter: to be written (issue 14, the translation's own round).
 ChatToMessagesFilter::ChatToMessagesFilter(AnswerContext context)
     : m_context(std::move(context))
 { }
 
-void ChatToMessagesFilter::head(int &, http::Headers &)
-{ }
+void ChatToMessagesFilter::head(int &status, http::Headers &headers)
+{
+    if (status < 200 || status >= 300)
+        return; // an error (or no answer at all): the Errors stage puts it into Anthropic's shape
+    const QByteArray type = headers.value("content-type").toLower();
+    if (type.contains("text/event-stream")) {
+        m_mode = Mode::Stream;
+        m_stream.emplace(m_context);
+        headers.set("Content-Type", "text/event-stream");
+        headers.remove("content-length");
+    } else if (type.contains("json")) {
+        m_mode = Mode::Whole;
+        headers.set("Content-Type", m_context.stream ? "text/event-stream" : "application/json");
+        headers.remove("content-length");
+    }
+}
 
 QByteArray ChatToMessagesFilter::body(const QByteArray &data)
 {
+    switch (m_mode) {
+    case Mode::PassThrough: return data;
+    case Mode::Stream: return m_stream->feed(data);
+    case Mode::Whole:
+        if (m_tooLarge)
+            return {};
+        if (m_whole.size() + data.size() > kMaxAnswerBytes) {
+            m_tooLarge = true;
+            m_whole = QByteArray();
+            return {};
+        }
+        m_whole += data;
+        return {};
+    }
     return data;
 }
 
 QByteArray ChatToMessagesFilter::end()
 {
-    return {};
+    switch (m_mode) {
+    case Mode::PassThrough: return {};
+    case Mode::Stream: return m_stream->finish();
+    case Mode::Whole: break;
+    }
+    if (m_tooLarge) {
+        qCWarning(lcAnthropic) << "an upstream answer over" << kMaxAnswerBytes << "bytes was not translated";
+        return failed(QStringLiteral("the upstream's answer is too large to translate"));
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(std::exchange(m_whole, QByteArray()), &error);
+    const QJsonObject completion = doc.object();
+    if (!doc.isObject()) {
+        qCWarning(lcAnthropic) << "an upstream answer that is no JSON object was not translated:"
+                               << error.errorString();
+        return failed(QStringLiteral("the upstream's answer is not a Chat Completions document"));
+    }
+    if (!completion.contains(QLatin1String("choices")) && completion.contains(QLatin1String("error"))) {
+        // An error that came with a 2xx status: in Anthropic's shape all the same.
+        const QJsonValue problem = completion.value(QLatin1String("error"));
+        const QString message
+            = problem.isString() ? problem.toString() : problem.toObject().value(QLatin1String("message")).toString();
+        return failed(message.isEmpty() ? QStringLiteral("the upstream failed") : message);
+    }
+    return m_context.stream ? completionAsEvents(completion, m_context) : translateCompletion(completion, m_context);
+}
+
+QByteArray ChatToMessagesFilter::failed(const QString &message) const
+{
+    // The status went already: an api_error document, or event (in a stream, after a message_start).
+    if (!m_context.stream)
+        return errorBody(500, message);
+    ChatStreamTranslator translator(m_context);
+    const QByteArray start = translator.feed(":\n");
+    return start + QByteArrayLiteral("event: error\ndata: ") + errorBody(500, message) + QByteArrayLiteral("\n\n");
 }
 
 void ErrorShapeFilter::head(int &status, http::Headers &headers)
