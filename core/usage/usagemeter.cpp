@@ -85,13 +85,18 @@ StreamLineKeys streamLineKeys(std::string_view line)
         if (end - c < 2 || c[1] != '"')
             continue;
         const size_t before = size_t(c - begin);
+        if (before < 6)
+            continue;
+        // The key's last letter sorts out most keys before any comparison: 't' (content, text), 'a' (delta).
         bool seen = false;
-        if (!contentSeen && before >= 9 && std::memcmp(c - 9, "\"content\"", 9) == 0)
-            seen = contentSeen = true;
-        else if (!textSeen && before >= 6 && std::memcmp(c - 6, "\"text\"", 6) == 0)
-            seen = textSeen = true;
-        else if (!deltaSeen && before >= 7 && std::memcmp(c - 7, "\"delta\"", 7) == 0)
+        if (c[-2] == 't') {
+            if (!contentSeen && before >= 9 && std::memcmp(c - 9, "\"content\"", 9) == 0)
+                seen = contentSeen = true;
+            else if (!textSeen && std::memcmp(c - 6, "\"text\"", 6) == 0)
+                seen = textSeen = true;
+        } else if (c[-2] == 'a' && !deltaSeen && before >= 7 && std::memcmp(c - 7, "\"delta\"", 7) == 0) {
             seen = deltaSeen = true;
+        }
         if (seen && end - c > 2 && c[2] != '"') {
             keys.content = true;
             break;
