@@ -441,11 +441,13 @@ bool UsageMeter::readUsage(QByteArrayView json)
         take(numbers.output, &m_output);
         take(numbers.cacheCreation, &m_cacheCreation);
         take(numbers.cacheRead, &m_cacheRead);
+        m_chunksAtUsage = m_contentChunks;
     } else {
         return false;
     }
     m_count.promptTokens = std::min(m_input + m_cacheCreation + m_cacheRead, kMaxTokensPerAnswer);
     m_count.completionTokens = m_output;
+    m_partial = !numbers.isChat();
     m_reported = true;
     return true;
 }
@@ -460,6 +462,12 @@ TokenCount UsageMeter::finish()
     } else if (m_streaming && !m_pending.isEmpty()) {
         sseLine(std::string_view(m_pending.constData(), size_t(m_pending.size())));
         m_pending.clear();
+    }
+    if (m_reported && m_partial && m_streaming) {
+        // A stream cut before its last usage (message_start's output_tokens, then no message_delta): the text that
+        // came after the last usage is counted as a stream without usage is.
+        m_count.completionTokens
+            = std::min(m_count.completionTokens + (m_contentChunks - m_chunksAtUsage), kMaxTokensPerAnswer);
     }
     if (m_reported)
         return m_count;
