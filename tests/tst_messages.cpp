@@ -577,6 +577,59 @@ private Q_SLOTS:
         QCOMPARE(upstream.requests().size(), 0);
     }
 
+    /// Each try speaks its own deployment's dialect: a translated try that failed on its head (503) is followed by a
+    /// native one whose answer reaches the client untranslated; and a native model that cannot answer falls back to
+    /// a translated one.
+    void eachTrySpeaksItsDeploymentsDialect()
+    {
+        CaptureServer failing(
+            answer("application/json", "{\"error\":{\"message\":\"busy\",\"type\":\"server_error\"}}", 503));
+        CaptureServer native(answer("application/json", kNativeAnswer));
+        const QJsonArray deployments{
+            QJsonObject{{QStringLiteral("api_base"), base(failing.port())},
+                        {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                        {QStringLiteral("api_format"), QStringLiteral("openai")}},
+            QJsonObject{{QStringLiteral("api_base"), base(native.port())},
+                        {QStringLiteral("upstream_model"), QStringLiteral("claude-up")},
+                        {QStringLiteral("api_key"), QStringLiteral("sk-native")},
+                        {QStringLiteral("api_format"), QStringLiteral("anthropic")}},
+        };
+        QVERIFY(!gw->addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("mixed")},
+                                          {QStringLiteral("api_base"), base(failing.port())},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                                          {QStringLiteral("deployments"), deployments},
+                                          {QStringLiteral("health_check_secs"), 0}})
+                     .isEmpty());
+        QByteArray body = kMessagesBody;
+        body.replace("\"claude\"", "\"mixed\"");
+        // Ties rotate: of two requests, at least one starts on the failing deployment.
+        for (int i = 0; i < 2; ++i) {
+            const Response r = messages(body);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.body, kNativeAnswer);
+        }
+        QVERIFY(!failing.requests().isEmpty());
+        QCOMPARE(requestLine(failing.lastHead()), QByteArray("POST /v1/chat/completions HTTP/1.1"));
+        QCOMPARE(native.requests().size(), 2);
+        QCOMPARE(headerOf(native.lastHead(), "x-api-key"), QByteArray("sk-native"));
+
+        // A native model on a dead port, its fallback translated.
+        QTcpServer dead;
+        QVERIFY(dead.listen(QHostAddress::LocalHost, 0));
+        const quint16 deadPort = dead.serverPort();
+        dead.close();
+        CaptureServer chat(answer("application/json", kChatAnswer));
+        addModel(QStringLiteral("backup"), chat.port(), QStringLiteral("openai"));
+        addModel(QStringLiteral("claude"), deadPort, QStringLiteral("anthropic"),
+                 {{QStringLiteral("fallbacks"), QJsonArray{QStringLiteral("backup")}}});
+        const Response fell = messages(kMessagesBody);
+        QCOMPARE(fell.status, 200);
+        QCOMPARE(fell.headers.value("x-obleth-fallback"), QByteArray("1"));
+        QCOMPARE(fell.json().value(QStringLiteral("type")).toString(), QStringLiteral("message"));
+        QCOMPARE(fell.json().value(QStringLiteral("model")).toString(), QStringLiteral("claude"));
+        QCOMPARE(requestLine(chat.lastHead()), QByteArray("POST /v1/chat/completions HTTP/1.1"));
+    }
+
     /// The same body on /v1/messages and on /v1/chat/completions never shares a cache entry.
     void theCacheKeepsTheRoutesApart()
     {
