@@ -248,6 +248,20 @@ private Q_SLOTS:
         QCOMPARE(none.status, 401);
         QVERIFY(isAnthropicError(none, QStringLiteral("authentication_error")));
         QCOMPARE(upstream.requests().size(), 0);
+        // Nor to a default upstream, which takes every path obleth does not serve.
+        CaptureServer fallback(answer("application/json", kNativeAnswer));
+        gw.reset();
+        gw = std::make_unique<GatewayFixture>(QUrl(base(fallback.port())));
+        QVERIFY(gw->ok());
+        for (const char *path : {"/v1/messages", "/v1/messages/batches"}) {
+            const Response refused = test::request(
+                gw->dataPort(), "POST", path,
+                test::headers({{"x-api-key", "sk-ant-api03-0123456789abcdef"}, {"Content-Type", "application/json"}}),
+                kMessagesBody);
+            QCOMPARE(refused.status, 401);
+            QVERIFY(isAnthropicError(refused, QStringLiteral("authentication_error")));
+        }
+        QCOMPARE(fallback.requests().size(), 0);
         // The chat route keeps OpenAI's shape.
         const Response chat = test::request(gw->dataPort(), "POST", "/v1/chat/completions",
                                             test::headers({{"x-api-key", "sk-ant-api03-abc"}}), kMessagesBody);
@@ -256,7 +270,7 @@ private Q_SLOTS:
     }
 
     /// obleth's own refusals on the Messages routes, in Anthropic's shape with the same statuses.
-    void obleths_ownErrorsAreInAnthropicsShape()
+    void oblethsOwnErrorsAreInAnthropicsShape()
     {
         const Response unknown = messages("{\"model\":\"nobody\",\"max_tokens\":5,\"messages\":[]}");
         QCOMPARE(unknown.status, 404);
