@@ -343,11 +343,12 @@ private Q_SLOTS:
         CaptureServer upstream(answer("application/json", kNativeAnswer));
         addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("anthropic"),
                  {{QStringLiteral("input_cost_per_token"), 0.25}, {QStringLiteral("output_cost_per_token"), 1.0}});
-        const Response r = messages(kMessagesBody, test::headers({{"anthropic-beta", "tools-2024-04-04"}}));
+        const Response r = messages(kMessagesBody, test::headers({{"anthropic-beta", "tools-2024-04-04"}}),
+                                    "/v1/messages?beta=true");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.body, kNativeAnswer);
         QCOMPARE(upstream.requests().size(), 1);
-        QCOMPARE(requestLine(upstream.lastHead()), QByteArray("POST /v1/messages HTTP/1.1"));
+        QCOMPARE(requestLine(upstream.lastHead()), QByteArray("POST /v1/messages?beta=true HTTP/1.1"));
         QByteArray expected = kMessagesBody;
         expected.replace("\"model\": \"claude\"", "\"model\": \"claude-up\"");
         QCOMPARE(upstream.lastBody(), expected);
@@ -477,7 +478,7 @@ private Q_SLOTS:
         const Response r = messages(
             "{\"model\":\"claude\",\"max_tokens\":64,\"system\":\"Be brief.\",\"messages\":[{\"role\":\"user\","
             "\"content\":\"Hello\"}]}",
-            test::headers({{"anthropic-beta", "tools-2024-04-04"}}));
+            test::headers({{"anthropic-beta", "tools-2024-04-04"}}), "/v1/messages?beta=true");
         QCOMPARE(r.status, 200);
         QCOMPARE(requestLine(upstream.lastHead()), QByteArray("POST /v1/chat/completions HTTP/1.1"));
         const QByteArray head = upstream.lastHead();
