@@ -428,6 +428,22 @@ private Q_SLOTS:
         QCOMPARE(row.value(QStringLiteral("cost")).toDouble(), 0.0);
     }
 
+    /// The active health check of an anthropic-format deployment carries its key as Anthropic's API takes it
+    /// (x-api-key and anthropic-version, no Authorization): with a Bearer key Anthropic answers 401, so the check
+    /// never looked at an authenticated answer.
+    void healthChecksOfAnAnthropicDeploymentSpeakItsDialect()
+    {
+        CaptureServer upstream(answer("application/json", "{\"data\":[]}"));
+        addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("anthropic"),
+                 {{QStringLiteral("health_check_secs"), 1}});
+        QTRY_VERIFY_WITH_TIMEOUT(!upstream.requests().isEmpty(), 10'000);
+        const QByteArray head = upstream.requests().first();
+        QCOMPARE(requestLine(head), QByteArray("GET /v1/models HTTP/1.1"));
+        QCOMPARE(headerOf(head, "x-api-key"), QByteArray("sk-upstream-secret"));
+        QCOMPARE(headerOf(head, "anthropic-version"), QByteArray("2023-06-01"));
+        QVERIFY(headerOf(head, "authorization").isNull());
+    }
+
     /// Chat Completions to a model that speaks only Anthropic's API: 400 (use /v1/messages); a model with
     /// deployments of both kinds answers chat from its OpenAI-format ones only, and Messages from either.
     void chatToAnAnthropicModel()

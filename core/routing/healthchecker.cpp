@@ -22,14 +22,21 @@ public:
         , m_probe(probe)
     {
         const QString apiBase = deployment.apiBase.isEmpty() ? model.apiBase : deployment.apiBase;
-        auto endpoint
-            = std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(deployment.apiKey));
+        // Its key as its API takes it (contract section 13): Anthropic's answers a Bearer key with 401.
+        const bool anthropic = model.formatOf(deployment) == model::ApiFormat::Anthropic;
+        auto endpoint = anthropic
+            ? std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), QByteArray(), deployment.apiKey.toUtf8())
+            : std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(deployment.apiKey));
         proxy::UpstreamRequest request;
         request.method = "GET";
         request.target = proxy::upstreamTarget(*endpoint, "/v1/models", {});
         request.headerLines = "Accept: application/json\r\n";
         if (!endpoint->authorization().isEmpty())
             request.headerLines += "Authorization: " + endpoint->authorization() + "\r\n";
+        if (!endpoint->apiKey().isEmpty())
+            request.headerLines += "x-api-key: " + endpoint->apiKey() + "\r\n";
+        if (anthropic)
+            request.headerLines += "anthropic-version: " + proxy::kAnthropicVersion.toByteArray() + "\r\n";
         request.endpoint = std::move(endpoint);
         request.connectTimeoutMs = int(std::clamp<qint64>(model.connectTimeoutSecs * 1000, 1, kCheckTimeoutMs));
         request.firstByteTimeoutMs = kCheckTimeoutMs;
