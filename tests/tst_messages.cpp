@@ -428,6 +428,30 @@ private Q_SLOTS:
         QCOMPARE(row.value(QStringLiteral("cost")).toDouble(), 0.0);
     }
 
+    /// What the HTTP server refuses before the data plane sees the request (a body over the limit, announced or
+    /// chunked) is in Anthropic's shape on a Messages route too, and in OpenAI's elsewhere.
+    void theServersOwnRefusalsAreInAnthropicsShape()
+    {
+        const QByteArray announced = "POST /v1/messages HTTP/1.1\r\nHost: t\r\nx-api-key: " + gw->firstKey()
+            + "\r\nContent-Type: application/json\r\nContent-Length: 73400320\r\n\r\n";
+        const Response tooLarge = test::rawExchange(gw->dataPort(), announced);
+        QCOMPARE(tooLarge.status, 413);
+        QCOMPARE(tooLarge.json().value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+        QCOMPARE(tooLarge.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("type")).toString(),
+                 QStringLiteral("request_too_large"));
+        QByteArray chat = announced;
+        chat.replace("/v1/messages", "/v1/chat/completions");
+        const Response openAi = test::rawExchange(gw->dataPort(), chat);
+        QCOMPARE(openAi.status, 413);
+        QVERIFY(openAi.isOpenAiError());
+        // A chunk beyond the limit, on count_tokens (a Messages route by another spelling).
+        const QByteArray chunked = "POST //v1/messages/count_tokens?x=1 HTTP/1.1\r\nHost: t\r\nx-api-key: "
+            + gw->firstKey() + "\r\nTransfer-Encoding: chunked\r\n\r\n5000000\r\n";
+        const Response chunkTooLarge = test::rawExchange(gw->dataPort(), chunked);
+        QCOMPARE(chunkTooLarge.status, 413);
+        QCOMPARE(chunkTooLarge.json().value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+    }
+
     /// The active health check of an anthropic-format deployment carries its key as Anthropic's API takes it
     /// (x-api-key and anthropic-version, no Authorization): with a Bearer key Anthropic answers 401, so the check
     /// never looked at an authenticated answer.

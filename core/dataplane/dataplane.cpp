@@ -1,5 +1,6 @@
 #include "dataplane.h"
 
+#include "anthropic/errors.h"
 #include "anthropic/messagesfilters.h"
 #include "config/liveconfig.h"
 #include "corspolicy.h"
@@ -7,6 +8,7 @@
 #include "http/pathnormalization.h"
 #include "mcp/mcpgateway.h"
 #include "modelcatalog.h"
+#include "openai/error.h"
 #include "requestcontext.h"
 #include "routing/healthboard.h"
 #include "usage/requestmonitor.h"
@@ -150,6 +152,15 @@ qint64 DataPlane::bodyLimitFor(const QByteArray &target)
     const http::NormalizedPath normal = http::normalizePath(q < 0 ? target : target.left(q));
     return mcp::McpGateway::isMcpPath(normal.ok() ? normal.path : target) ? mcp::McpGateway::kMaxBodyBytes
                                                                           : kMaxBodyBytes;
+}
+
+http::Rejection DataPlane::rejection(int status, const QString &message, QByteArrayView target)
+{
+    const qsizetype q = target.indexOf('?');
+    const http::NormalizedPath normal = http::normalizePath((q < 0 ? target : target.first(q)).toByteArray());
+    if (normal.ok() && isMessagesPath(normal.path))
+        return {"application/json", anthropic::errorBody(status, message)};
+    return openai::rejection(status, message);
 }
 
 void DataPlane::handle(http::HttpRequest request, http::HttpResponder *responder)

@@ -3,6 +3,7 @@
 #include "cachepolicy.h"
 #include "http/httphandler.h"
 #include "http/router.h"
+#include "http/serveroptions.h"
 #include "keyauthenticator.h"
 #include "modelroutes.h"
 #include "responsedirectory.h"
@@ -76,6 +77,9 @@ public:
     /// The body limit for a request target: 16 MiB for the MCP gateway, 64 MiB elsewhere.
     [[nodiscard]] static qint64 bodyLimitFor(const QByteArray &target);
     static constexpr qint64 kMaxBodyBytes = 64 * 1024 * 1024;
+    /// The HTTP server's own refusals of a request to the data plane (ServerOptions::rejection): in Anthropic's error
+    /// shape for a target on a Messages route, in OpenAI's for any other.
+    [[nodiscard]] static http::Rejection rejection(int status, const QString &message, QByteArrayView target);
 
     void handle(http::HttpRequest request, http::HttpResponder *responder) override;
     /// False when the request will be refused whatever its body: paused, no usable key, the key's

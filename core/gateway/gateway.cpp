@@ -211,8 +211,9 @@ void Gateway::start()
     http::ServerOptions dataOptions;
     dataOptions.idleTimeoutMs = m_options.keepAliveTimeoutMs;
     dataOptions.tls = tls;
-    dataOptions.rejection = &openai::rejection;
     http::ServerOptions adminOptions = dataOptions;
+    adminOptions.rejection = &openai::rejection;
+    dataOptions.rejection = &dataplane::DataPlane::rejection;
     dataOptions.limits.bodyLimitFor = &dataplane::DataPlane::bodyLimitFor;
     adminOptions.limits.maxBodyBytes = admin::AdminApi::kMaxBodyBytes;
     p.dataServer = std::make_unique<http::HttpServer>(p.dataPlane.get(), dataOptions);

@@ -486,8 +486,8 @@ void HttpConnection::reject(int status, const QString &message)
         return;
     qCDebug(lcHttp).noquote() << "refusing a request from" << peer() << "with" << status << "-" << message;
     const auto &word = m_options.rejection;
-    const Rejection answer
-        = word ? word(status, message) : Rejection{"text/plain; charset=utf-8", message.toUtf8() + '\n'};
+    const Rejection answer = word ? word(status, message, m_parser.target())
+                                  : Rejection{"text/plain; charset=utf-8", message.toUtf8() + '\n'};
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
         + "\r\nContent-Type: " + answer.contentType + "\r\nContent-Length: " + QByteArray::number(answer.body.size())
         + "\r\nConnection: close\r\n\r\n" + answer.body;

@@ -44,8 +44,9 @@ struct ServerOptions
     /// headerTimeoutMs. A client that does not speak TLS is closed.
     std::optional<QSslConfiguration> tls;
     /// Words the server's own refusals; unset: the message as plain text. The gateway answers in the API's
-    /// error shape (openai/error.h), so that a client reads every error the same way.
-    std::function<Rejection(int status, const QString &message)> rejection;
+    /// error shape (openai/error.h; Anthropic's on its Messages routes), so that a client reads every error the same
+    /// way. @p target is the request's target as the client sent it once its request line was read, else empty.
+    std::function<Rejection(int status, const QString &message, QByteArrayView target)> rejection;
 };
 
 } // namespace obleth::http

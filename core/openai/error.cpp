@@ -50,7 +50,7 @@ QByteArray rejectionCode(int status)
     }
 }
 
-http::Rejection rejection(int status, const QString &message)
+http::Rejection rejection(int status, const QString &message, QByteArrayView /*target*/)
 {
     return {"application/json", errorBody(rejectionCode(status), message, status)};
 }

@@ -27,6 +27,7 @@ void sendError(http::HttpResponder *responder, int status, const QByteArray &cod
 /// 431, 505).
 [[nodiscard]] QByteArray rejectionCode(int status);
 /// Such a refusal in this shape: what ServerOptions::rejection takes, for every listener obleth opens.
-[[nodiscard]] http::Rejection rejection(int status, const QString &message);
+/// (@p target, the request's, plays no part.)
+[[nodiscard]] http::Rejection rejection(int status, const QString &message, QByteArrayView target = {});
 
 } // namespace obleth::openai
