@@ -96,6 +96,87 @@ private Q_SLOTS:
     }
     void cleanup() { gw.reset(); }
 
+    /// Contract section 13: a model's api_format ("openai" by default, or "anthropic") and a deployment's own (null:
+    /// its model's), set, read and changed through the models and the deployments; anything else is refused, naming
+    /// the field.
+    void apiFormatOfModelsAndDeployments()
+    {
+        Response r = gw->admin("POST", "/api/v1/models",
+                               "{\"model_name\":\"claude\",\"api_base\":\"http://127.0.0.1:11434\"}");
+        QCOMPARE(r.status, 201);
+        QCOMPARE(r.json().value(QStringLiteral("api_format")).toString(), QStringLiteral("openai"));
+        QCOMPARE(deploymentsOf(r).size(), 1);
+        QVERIFY(deploymentsOf(r).first().toObject().value(QStringLiteral("api_format")).isNull());
+        const QByteArray id = r.json().value(QStringLiteral("id")).toString().toLatin1();
+        const QByteArray model = "/api/v1/models/" + id;
+
+        r = gw->admin("PATCH", model, "{\"api_format\":\"anthropic\"}");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("api_format")).toString(), QStringLiteral("anthropic"));
+        QCOMPARE(gw->admin("GET", model).json().value(QStringLiteral("api_format")).toString(),
+                 QStringLiteral("anthropic"));
+
+        // A deployment of its own format, then back to the model's.
+        r = gw->admin("POST", model + "/deployments",
+                      "{\"api_base\":\"http://127.0.0.1:8000/v1\",\"api_format\":\"openai\"}");
+        QCOMPARE(r.status, 201);
+        QCOMPARE(r.json().value(QStringLiteral("api_format")).toString(), QStringLiteral("openai"));
+        const QByteArray second = r.json().value(QStringLiteral("id")).toString().toLatin1();
+        r = gw->admin("GET", model);
+        QVERIFY(deploymentsOf(r).at(0).toObject().value(QStringLiteral("api_format")).isNull());
+        QCOMPARE(deploymentsOf(r).at(1).toObject().value(QStringLiteral("api_format")).toString(),
+                 QStringLiteral("openai"));
+        r = gw->admin("PATCH", model + "/deployments/" + second, "{\"api_format\":null}");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json().value(QStringLiteral("api_format")).isNull());
+        r = gw->admin("PATCH", model + "/deployments/" + second, "{\"api_format\":\"anthropic\"}");
+        QCOMPARE(r.json().value(QStringLiteral("api_format")).toString(), QStringLiteral("anthropic"));
+        // A GET's model comes back through a PUT as it was.
+        const QJsonObject before = gw->admin("GET", model).json();
+        r = gw->admin("PUT", model, json(before));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("api_format")), before.value(QStringLiteral("api_format")));
+        QCOMPARE(deploymentsOf(r), before.value(QStringLiteral("deployments")).toArray());
+
+        // The whole list sets each deployment's own.
+        r = gw->admin("POST", "/api/v1/models",
+                      "{\"model_name\":\"mixed\",\"deployments\":[{\"api_base\":\"http://127.0.0.1:1\","
+                      "\"api_format\":\"anthropic\"},{\"api_base\":\"http://127.0.0.1:2\",\"api_format\":null}]}");
+        QCOMPARE(r.status, 201);
+        QCOMPARE(r.json().value(QStringLiteral("api_format")).toString(), QStringLiteral("openai"));
+        QCOMPARE(deploymentsOf(r).at(0).toObject().value(QStringLiteral("api_format")).toString(),
+                 QStringLiteral("anthropic"));
+        QVERIFY(deploymentsOf(r).at(1).toObject().value(QStringLiteral("api_format")).isNull());
+
+        // Anything but "openai" or "anthropic" is refused, naming the field.
+        const QList<QPair<QByteArray, QByteArray>> bad = {
+            {"POST /api/v1/models",
+             "{\"model_name\":\"x\",\"api_base\":\"http://127.0.0.1:1\",\"api_format\":\"claude\"}"},
+            {"PATCH " + model, "{\"api_format\":\"Anthropic\"}"},
+            {"PATCH " + model, "{\"api_format\":null}"},
+            {"PATCH " + model, "{\"api_format\":1}"},
+            {"POST " + model + "/deployments", "{\"api_base\":\"http://127.0.0.1:1\",\"api_format\":\"\"}"},
+            {"PATCH " + model + "/deployments/" + second, "{\"api_format\":\"responses\"}"},
+            {"PATCH " + model + "/deployments/" + second, "{\"api_format\":true}"},
+        };
+        for (const auto &[call, body] : bad) {
+            const QList<QByteArray> parts = call.split(' ');
+            r = gw->admin(parts.at(0), parts.at(1), body);
+            QVERIFY2(r.status == 400, body.constData());
+            QVERIFY(r.isOpenAiError());
+            QCOMPARE(errorParam(r), QStringLiteral("api_format"));
+            QVERIFY2(errorMessage(r).contains(QStringLiteral("api_format")), qPrintable(errorMessage(r)));
+        }
+        r = gw->admin("POST", "/api/v1/models",
+                      "{\"model_name\":\"y\",\"deployments\":[{\"api_base\":\"http://127.0.0.1:1\","
+                      "\"api_format\":\"gemini\"}]}");
+        QCOMPARE(r.status, 400);
+        QCOMPARE(errorParam(r), QStringLiteral("deployments"));
+        QVERIFY(errorMessage(r).contains(QStringLiteral("api_format must be \"openai\" or \"anthropic\"")));
+        QCOMPARE(gw->admin("GET", model).json().value(QStringLiteral("api_format")).toString(),
+                 QStringLiteral("anthropic"));
+    }
+
     /// Older scripts: a model is its api_base, upstream_model and api_key; it shows as one deployment, and a PATCH
     /// of api_base changes that deployment.
     void singleDeploymentForm()

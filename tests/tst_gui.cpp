@@ -587,6 +587,63 @@ private Q_SLOTS:
         QCOMPARE(f.storedModel(QStringLiteral("backup"))->apiKey, QStringLiteral("sk-backup"));
     }
 
+    /// Contract section 13: the model's API format is chosen in the dialog, and a deployment's own in its editor
+    /// (shown, like the weight, once there are several); the stored model gets them, and the dialog shows them again.
+    void apiFormatChosenInTheDialog()
+    {
+        test::MockUpstream mock;
+        QVERIFY(mock.ok());
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::ModelsPage *page = f.app->window()->modelsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+
+        QTest::mouseClick(page->addButton(), Qt::LeftButton);
+        ui::ModelDialog *dialog = page->dialog();
+        QVERIFY(dialog && dialog->isVisible());
+        ui::DeploymentsEditor *editor = dialog->deployments;
+        QCOMPARE(dialog->apiFormat->currentData().toString(), QStringLiteral("openai")); // the default
+        QVERIFY(!editor->apiFormat->isVisibleTo(dialog));
+        QTest::keyClicks(dialog->name, QStringLiteral("claude"));
+        QTest::keyClicks(dialog->apiBase, mock.url(QStringLiteral("/v1")).toString());
+        dialog->apiFormat->setCurrentIndex(dialog->apiFormat->findData(QStringLiteral("anthropic")));
+        QTest::mouseClick(editor->addButton, Qt::LeftButton);
+        QVERIFY(editor->apiFormat->isVisibleTo(dialog));
+        QCOMPARE(editor->apiFormat->currentData().toString(), QString()); // the model's
+        QTest::keyClicks(dialog->apiBase, QStringLiteral("http://127.0.0.1:1/v1"));
+        editor->apiFormat->setCurrentIndex(editor->apiFormat->findData(QStringLiteral("openai")));
+        QCOMPARE(editor->list->item(1, ui::DeploymentsEditor::Format)->text(), editor->apiFormat->currentText());
+        QCOMPARE(editor->list->item(0, ui::DeploymentsEditor::Format)->text(), editor->apiFormat->itemText(0));
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_VERIFY(f.storedModel(QStringLiteral("claude")));
+        QTRY_VERIFY(!page->dialog() || page->dialog()->problem()->isVisible());
+        QVERIFY2(!page->dialog(), qPrintable(page->dialog() ? page->dialog()->problem()->text() : QString()));
+
+        const model::ModelConfig *stored = f.storedModel(QStringLiteral("claude"));
+        QVERIFY(stored->apiFormat == model::ApiFormat::Anthropic);
+        QCOMPARE(stored->deployments.size(), 2);
+        QVERIFY(!stored->deployments.at(0).apiFormat);
+        QVERIFY(stored->deployments.at(1).apiFormat == model::ApiFormat::OpenAI);
+
+        // Edited again: the dialog shows both; the model goes back to OpenAI's API, the deployment keeps its own.
+        QTRY_VERIFY(f.modelRow(QStringLiteral("claude")) >= 0);
+        page->table()->selectRow(f.modelRow(QStringLiteral("claude")));
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        dialog = page->dialog();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->apiFormat->currentData().toString(), QStringLiteral("anthropic"));
+        QCOMPARE(dialog->deployments->apiFormat->currentData().toString(), QString());
+        dialog->deployments->setCurrent(1);
+        QCOMPARE(dialog->deployments->apiFormat->currentData().toString(), QStringLiteral("openai"));
+        dialog->apiFormat->setCurrentIndex(dialog->apiFormat->findData(QStringLiteral("openai")));
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_VERIFY(f.storedModel(QStringLiteral("claude"))->apiFormat == model::ApiFormat::OpenAI);
+        QTRY_VERIFY(!page->dialog());
+        stored = f.storedModel(QStringLiteral("claude"));
+        QVERIFY(!stored->deployments.at(0).apiFormat);
+        QVERIFY(stored->deployments.at(1).apiFormat == model::ApiFormat::OpenAI);
+    }
+
     void requestsShowFallbackAndBrownout()
     {
         GuiFixture f;

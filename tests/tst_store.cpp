@@ -272,6 +272,64 @@ private Q_SLOTS:
         QCOMPARE(q.value(0).toInt(), 0);
     }
 
+    /// Contract section 13: a database of schema 5 (before api_format) keeps working: its models speak OpenAI's API
+    /// and their deployments follow their model; a model's api_format and a deployment's own are stored and read
+    /// back after a restart (NULL in the store: the model's).
+    void schema5ModelsSpeakOpenAi()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("obleth.db"));
+        {
+            QString sql = QStringLiteral("PRAGMA application_id=%1;").arg(store::Database::kApplicationId);
+            for (int v = 0; v < 5; ++v)
+                sql += store::migrations().at(v).join(QLatin1Char(';')) + QLatin1Char(';');
+            sql += QStringLiteral(
+                "INSERT INTO models (id, model_name, upstream_model, api_base, created_at, updated_at) VALUES"
+                " ('m-1', 'llama', 'llama3:8b', 'http://127.0.0.1:11434/v1', '2026-01-01T00:00:00.000Z',"
+                " '2026-01-01T00:00:00.000Z');"
+                "INSERT INTO deployments (id, model_id, position, api_base, upstream_model) VALUES"
+                " ('d-1', 'm-1', 0, 'http://127.0.0.1:11434/v1', 'llama3:8b');"
+                "INSERT INTO deployments (id, model_id, position, api_base, upstream_model) VALUES"
+                " ('d-2', 'm-1', 1, 'http://127.0.0.1:11435/v1', 'llama3:8b');"
+                "PRAGMA user_version=5");
+            buildDatabase(path, sql);
+        }
+        for (int start = 0; start < 2; ++start) {
+            store::Database db;
+            QString error;
+            QVERIFY2(db.open(path, &error), qPrintable(error));
+            QCOMPARE(db.schemaVersion(), store::Database::latestSchemaVersion());
+            config::ConfigServices config(&db);
+            QVERIFY2(config.live.load(&error), qPrintable(error));
+            const auto snap = config.live.snapshot();
+            const model::ModelConfig *llama = snap->findModel(QStringLiteral("llama"));
+            QVERIFY(llama);
+            QCOMPARE(llama->deployments.size(), 2);
+            if (start == 0) {
+                QVERIFY(llama->apiFormat == model::ApiFormat::OpenAI);
+                QVERIFY(!llama->deployments.at(0).apiFormat);
+                QVERIFY(!llama->deployments.at(1).apiFormat);
+                config::ModelPatch patch;
+                patch.apiFormat = QStringLiteral("anthropic");
+                QVERIFY(config.models.update(llama->id, patch).ok());
+                config::DeploymentPatch own;
+                own.apiFormat = QStringLiteral("openai");
+                QVERIFY(config.models.updateDeployment(llama->id, QStringLiteral("d-2"), own).ok());
+            } else {
+                QVERIFY(llama->apiFormat == model::ApiFormat::Anthropic);
+                QVERIFY(!llama->deployments.at(0).apiFormat);
+                QVERIFY(llama->deployments.at(1).apiFormat == model::ApiFormat::OpenAI);
+                QVERIFY(llama->formatOf(llama->deployments.at(0)) == model::ApiFormat::Anthropic);
+                QVERIFY(llama->formatOf(llama->deployments.at(1)) == model::ApiFormat::OpenAI);
+                QSqlQuery q(db.connection());
+                QVERIFY(q.exec(QStringLiteral("SELECT api_format FROM deployments ORDER BY position")) && q.next());
+                QVERIFY(q.value(0).isNull());
+                QVERIFY(q.next());
+                QCOMPARE(q.value(0).toString(), QStringLiteral("openai"));
+            }
+        }
+    }
+
     /// Deployments (in their order, keys sealed), the models' new fields and the admission and alert settings
     /// (the webhook's URL sealed: it may carry a token) are read back as written after a restart.
     void deploymentsAndSettingsSurviveARestart()

@@ -1,6 +1,10 @@
 // Token usage read from responses as they pass through, or estimated and flagged when absent.
 
+#include "http/httprequest.h"
 #include "mock/mockreply.h"
+#include "usage/requestmonitor.h"
+#include "usage/requesttrace.h"
+#include "usage/tokenestimate.h"
 #include "usage/usagemeter.h"
 
 #include <QJsonDocument>
@@ -13,6 +17,51 @@ using obleth::usage::UsageMeter;
 
 namespace {
 const QByteArray kRequest = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"sixteen chars!!!\"}]}";
+
+const QByteArray kAnthropicStream
+    = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"mes"
+      "sage\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-x\",\"stop_reason\":null,\"stop_sequ"
+      "ence\":null,\"usage\":{\"input_tokens\":25,\"cache_creation_input_tokens\":3,\"cache_read_input_toke"
+      "ns\":7,\"output_tokens\":1}}}\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\""
+      ",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\nevent: ping\ndata: {\"type\":\""
+      "ping\"}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\""
+      ":{\"type\":\"text_delta\",\"text\":\"Hel\"}}\n\nevent: content_block_delta\ndata: {\"type\":\"conten"
+      "t_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"lo\"}}\n\nevent: content_b"
+      "lock_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\nevent: message_delta\ndata: {\"typ"
+      "e\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"o"
+      "utput_tokens\":15}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+const QByteArray kAnthropicJson
+    = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text"
+      "\":\"Hello there\"}],\"model\":\"claude-x\",\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"us"
+      "age\":{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":4,\"output_"
+      "tokens\":6}}";
+const QByteArray kResponsesStream
+    = "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\""
+      "id\":\"resp_1\",\"object\":\"response\",\"status\":\"in_progress\",\"output\":[],\"text\":{\"format\""
+      ":{\"type\":\"text\"}},\"usage\":null}}\n\nevent: response.output_text.delta\ndata: {\"type\":\"respo"
+      "nse.output_text.delta\",\"sequence_number\":1,\"item_id\":\"msg_1\",\"output_index\":0,\"content_ind"
+      "ex\":0,\"delta\":\"Hel\"}\n\nevent: response.output_text.delta\ndata: {\"type\":\"response.output_te"
+      "xt.delta\",\"sequence_number\":2,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delt"
+      "a\":\"lo\"}\n\nevent: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\""
+      ":3,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"output\":[{\"t"
+      "ype\":\"message\",\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"t"
+      "ext\":\"Hello\",\"annotations\":[]}]}],\"usage\":{\"input_tokens\":11,\"input_tokens_details\":{\"ca"
+      "ched_tokens\":5},\"output_tokens\":2,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_toke"
+      "ns\":13}}}\n\n";
+const QByteArray kResponsesJson
+    = "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"output\":[{\"type\":\"message\""
+      ",\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hello\",\""
+      "annotations\":[]}]}],\"usage\":{\"input_tokens\":11,\"input_tokens_details\":{\"cached_tokens\":5},\""
+      "output_tokens\":2,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":13},\"user\":n"
+      "ull}";
+
+/// @p bytes with its first @p from replaced by @p to.
+QByteArray replaced(QByteArray bytes, const QByteArray &from, const QByteArray &to)
+{
+    const qsizetype at = bytes.indexOf(from);
+    Q_ASSERT(at >= 0);
+    return bytes.replace(at, from.size(), to);
+}
 
 /// Feeds @p bytes in pieces of @p piece bytes.
 TokenCount meter(const QByteArray &bytes, bool streaming, qsizetype piece, const QByteArray &request = kRequest)
@@ -234,6 +283,199 @@ private Q_SLOTS:
         QCOMPARE(m.takeText(), QStringLiteral("lo"));
         QCOMPARE(m.takeText(), QString());
         QCOMPARE(m.streamedTokens(), 2);
+    }
+
+    /// Anthropic Messages and OpenAI Responses answers, JSON and streamed, cut anywhere: their usage is read (later
+    /// counts replacing earlier ones, a count left out keeping its value; cached input counted as prompt tokens).
+    void usageOfTheOtherDialects_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<bool>("streaming");
+        QTest::addColumn<bool>("estimated");
+        QTest::addColumn<qint64>("prompt");
+        QTest::addColumn<qint64>("completion");
+        const auto row
+            = [](const char *name, const QByteArray &bytes, bool streaming, bool estimated, qint64 prompt,
+                 qint64 completion) { QTest::newRow(name) << bytes << streaming << estimated << prompt << completion; };
+        constexpr qint64 kMax = UsageMeter::kMaxTokensPerAnswer;
+        row("messages json", kAnthropicJson, false, false, 12 + 0 + 4, 6);
+        row("messages json, no cache counts",
+            replaced(kAnthropicJson, "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":4,", ""), false,
+            false, 12, 6);
+        row("messages json, null cache count",
+            replaced(kAnthropicJson, "\"cache_read_input_tokens\":4", "\"cache_read_input_tokens\":null"), false, false,
+            12, 6);
+        row("messages json, output only", replaced(kAnthropicJson, "\"input_tokens\":12,", ""), false, false, 4, 6);
+        row("messages json, usage null",
+            replaced(kAnthropicJson,
+                     "{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":4,"
+                     "\"output_tokens\":6}",
+                     "null"),
+            false, true, 4, 3); // "Hello there": 11 characters
+        row("messages json, hostile numbers",
+            replaced(kAnthropicJson, "\"input_tokens\":12,\"cache_creation_input_tokens\":0",
+                     "\"input_tokens\":1e300,\"cache_creation_input_tokens\":-7"),
+            false, false, kMax, 6);
+        row("messages json, counts beyond any window",
+            replaced(kAnthropicJson, "\"output_tokens\":6", "\"output_tokens\":99999999999999999999"), false, false, 16,
+            kMax);
+        row("messages json, repeated key",
+            replaced(kAnthropicJson, "\"output_tokens\":6", "\"output_tokens\":6,\"output_tokens\":8"), false, false,
+            16, 8);
+        row("messages json, escaped key", replaced(kAnthropicJson, "\"output_tokens\":6", "\"output\\u005ftokens\":9"),
+            false, false, 16, 9);
+        row("messages stream", kAnthropicStream, true, false, 25 + 3 + 7, 15);
+        row("messages stream, message_delta with input",
+            replaced(kAnthropicStream, "\"usage\":{\"output_tokens\":15}",
+                     "\"usage\":{\"input_tokens\":30,\"output_tokens\":16}"),
+            true, false, 30 + 3 + 7, 16);
+        row("messages stream, message_delta with cache",
+            replaced(kAnthropicStream, "\"usage\":{\"output_tokens\":15}",
+                     "\"usage\":{\"cache_read_input_tokens\":0,\"output_tokens\":16}"),
+            true, false, 25 + 3, 16);
+        row("messages stream, message_start only",
+            replaced(kAnthropicStream, "\"usage\":{\"output_tokens\":15}", "\"usage\":null"), true, false, 35, 1);
+        row("messages stream, no usage",
+            replaced(replaced(kAnthropicStream, "\"usage\":{\"output_tokens\":15}", "\"x\":1"),
+                     "\"usage\":{\"input_tokens\":25,\"cache_creation_input_tokens\":3,\"cache_read_input_tokens\":7,"
+                     "\"output_tokens\":1}",
+                     "\"x\":2"),
+            true, true, 4, 2); // two text_delta chunks
+        row("messages stream, negative output",
+            replaced(kAnthropicStream, "\"output_tokens\":15", "\"output_tokens\":-15"), true, false, 35, 0);
+        row("responses json", kResponsesJson, false, false, 11, 2);
+        row("responses json, usage null",
+            replaced(kResponsesJson,
+                     "{\"input_tokens\":11,\"input_tokens_details\":{\"cached_tokens\":5},\"output_tokens\":2,"
+                     "\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":13}",
+                     "null"),
+            false, true, 4, 2); // "Hello"
+        row("responses stream", kResponsesStream, true, false, 11, 2);
+        row("responses stream, hostile numbers",
+            replaced(kResponsesStream, "\"input_tokens\":11", "\"input_tokens\":-1e300"), true, false, 0, 2);
+        row("responses stream, no completed event",
+            kResponsesStream.left(kResponsesStream.indexOf("event: response.completed")), true, true, 4, 2);
+    }
+
+    void usageOfTheOtherDialects()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(bool, streaming);
+        QFETCH(bool, estimated);
+        QFETCH(qint64, prompt);
+        QFETCH(qint64, completion);
+        for (qsizetype piece : {1, 2, 3, 5, 7, 11, 64, 1 << 20}) {
+            const TokenCount c = meter(bytes, streaming, piece);
+            QCOMPARE(c.estimated, estimated);
+            QCOMPARE(c.promptTokens, prompt);
+            QCOMPARE(c.completionTokens, completion);
+        }
+    }
+
+    void streamTextOfTheOtherDialectsIsCollected()
+    {
+        for (const QByteArray &stream : {kAnthropicStream, kResponsesStream}) {
+            UsageMeter m("{}");
+            m.setStreaming(true);
+            m.setCollectText(true);
+            QString text;
+            for (qsizetype i = 0; i < stream.size(); i += 9) {
+                m.feed(stream.mid(i, 9));
+                text += m.takeText();
+            }
+            QCOMPARE(text, QStringLiteral("Hello"));
+            QVERIFY(m.streamedTokens() >= 2);
+        }
+    }
+
+    /// The prompt estimate reads Messages and Responses requests as well as chat and completions.
+    void requestEstimatesOfTheOtherDialects_data()
+    {
+        QTest::addColumn<QByteArray>("request");
+        QTest::addColumn<qint64>("prompt");
+        QTest::addColumn<qint64>("estimate");
+        constexpr qint64 kDefault = obleth::usage::kDefaultCompletionEstimate;
+        QTest::newRow("messages, system string")
+            << QByteArray("{\"model\":\"m\",\"max_tokens\":100,\"system\":\"12345678\","
+                          "\"messages\":[{\"role\":\"user\",\"content\":\"1234\"}]}")
+            << qint64(3) << qint64(3 + 100);
+        QTest::newRow("messages, system blocks")
+            << QByteArray("{\"model\":\"m\",\"max_tokens\":100,\"system\":[{\"type\":\"text\",\"text\":\"12345678\"}],"
+                          "\"messages\":[{\"role\":\"user\",\"content\":\"1234\"}]}")
+            << qint64(3) << qint64(3 + 100);
+        // "abcd", "efgh" and {"a":1} joined by spaces: 17 characters
+        QTest::newRow("messages, blocks")
+            << QByteArray("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
+                          "\"abcd\"},{\"type\":\"tool_result\",\"tool_use_id\":\"t\",\"content\":[{\"type\":\"text\","
+                          "\"text\":\"efgh\"}]}]},{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\","
+                          "\"id\":\"t\",\"name\":\"f\",\"input\":{\"a\":1}}]}]}")
+            << qint64(5) << qint64(5 + kDefault);
+        QTest::newRow("messages, tool_result string")
+            << QByteArray("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+                          "\"tool_use_id\":\"t\",\"content\":\"123456789\"}]}],\"max_tokens\":1}")
+            << qint64(3) << qint64(3 + 1);
+        QTest::newRow("responses, string input")
+            << QByteArray("{\"model\":\"m\",\"instructions\":\"12345678\",\"input\":\"1234\",\"max_output_tokens\":50}")
+            << qint64(3) << qint64(3 + 50);
+        // "abcd", {"x":2} and "efgh": 17 characters
+        QTest::newRow("responses, items")
+            << QByteArray("{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\","
+                          "\"text\":\"abcd\"}]},{\"type\":\"function_call\",\"call_id\":\"c\",\"name\":\"f\","
+                          "\"arguments\":\"{\\\"x\\\":2}\"},{\"type\":\"function_call_output\",\"call_id\":\"c\","
+                          "\"output\":\"efgh\"}]}")
+            << qint64(5) << qint64(5 + kDefault);
+        QTest::newRow("responses, no output cap")
+            << QByteArray("{\"input\":\"1234\",\"max_output_tokens\":-1}") << qint64(1) << qint64(1 + kDefault);
+    }
+
+    void requestEstimatesOfTheOtherDialects()
+    {
+        QFETCH(QByteArray, request);
+        QFETCH(qint64, prompt);
+        QFETCH(qint64, estimate);
+        const QJsonObject json = QJsonDocument::fromJson(request).object();
+        QVERIFY(!json.isEmpty());
+        QCOMPARE(obleth::usage::promptTokenEstimate(json), prompt);
+        QCOMPARE(obleth::usage::requestTokenEstimate(json), estimate);
+        // and the meter's prompt estimate when no usage comes
+        QCOMPARE(meter("{}", false, 1, request).promptTokens, prompt);
+    }
+
+    /// The request log's error names what the answer says, in OpenAI's shape or in Anthropic's.
+    void errorCodesOfBothShapes_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("openai") << QByteArray(
+            "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")
+                                << QStringLiteral("rate_limit_exceeded");
+        QTest::newRow("anthropic") << QByteArray(
+            "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}")
+                                   << QStringLiteral("rate_limit_error");
+        QTest::newRow("neither") << QByteArray("busy") << QStringLiteral("http_429");
+    }
+
+    void errorCodesOfBothShapes()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, error);
+        obleth::usage::RequestMonitor monitor;
+        QString recorded;
+        connect(&monitor, &obleth::usage::RequestMonitor::requestFinished, this,
+                [&recorded](const obleth::model::RequestRecord &record) { recorded = record.error; });
+        obleth::http::HttpRequest request;
+        request.method = "POST";
+        request.path = "/v1/messages";
+        {
+            obleth::usage::RequestTrace trace(&monitor, request, "r1");
+            obleth::http::Headers headers;
+            headers.add("content-type", "application/json");
+            trace.responseHead(429, headers);
+            for (qsizetype i = 0; i < body.size(); i += 5)
+                trace.responseBody(body.mid(i, 5));
+            trace.responseEnd(true);
+        }
+        QCOMPARE(recorded, error);
     }
 
     void estimatedWhenAbsent()

@@ -3,6 +3,7 @@
 #include "tables.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -19,15 +20,16 @@ namespace obleth::ui {
 
 DeploymentsEditor::DeploymentsEditor(const QList<model::Deployment> &deployments, QWidget *parent)
     : QWidget(parent)
-    , list(listTable(
-          {tr("API base"), tr("Upstream model"), tr("API key"), tr("Weight"), tr("Max concurrency"), tr("Enabled")},
-          this))
+    , list(listTable({tr("API base"), tr("Upstream model"), tr("API key"), tr("Weight"), tr("Max concurrency"),
+                      tr("Enabled"), tr("API format")},
+                     this))
     , upstreamModel(new QLineEdit(this))
     , apiBase(new QLineEdit(this))
     , apiKey(new QLineEdit(this))
     , weight(new QDoubleSpinBox(this))
     , maxConcurrency(new QSpinBox(this))
     , enabled(new QCheckBox(tr("Requests may go to this deployment"), this))
+    , apiFormat(new QComboBox(this))
     , addButton(new QPushButton(tr("Add &deployment"), this))
     , removeButton(new QPushButton(tr("&Remove deployment"), this))
     , m_heading(new QLabel(this))
@@ -41,12 +43,13 @@ DeploymentsEditor::DeploymentsEditor(const QList<model::Deployment> &deployments
                                !d.apiKey.isEmpty(),
                                d.weight,
                                int(d.maxConcurrency.value_or(0)),
-                               d.enabled});
+                               d.enabled,
+                               d.apiFormat ? model::apiFormatName(*d.apiFormat) : QString()});
     }
     if (m_entries.isEmpty())
         m_entries.append(Entry{});
     const Entry &first = m_entries.first();
-    m_detailed = m_entries.size() > 1 || !first.enabled || first.maxConcurrency > 0;
+    m_detailed = m_entries.size() > 1 || !first.enabled || first.maxConcurrency > 0 || !first.apiFormat.isEmpty();
 
     upstreamModel->setPlaceholderText(tr("the backend's name for it (default: the same)"));
     apiBase->setPlaceholderText(QStringLiteral("http://127.0.0.1:11434/v1"));
@@ -55,6 +58,10 @@ DeploymentsEditor::DeploymentsEditor(const QList<model::Deployment> &deployments
     weight->setToolTip(tr("Its share of the model's requests, against the other deployments' weights."));
     maxConcurrency->setRange(0, 100'000);
     maxConcurrency->setSpecialValueText(tr("no limit"));
+    apiFormat->addItem(tr("The model's"), QString());
+    apiFormat->addItem(tr("OpenAI-compatible"), QStringLiteral("openai"));
+    apiFormat->addItem(tr("Anthropic Messages"), QStringLiteral("anthropic"));
+    apiFormat->setToolTip(tr("The API this deployment speaks, when it differs from the model's."));
     list->setWordWrap(false);
     list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     list->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -69,6 +76,7 @@ DeploymentsEditor::DeploymentsEditor(const QList<model::Deployment> &deployments
     m_form->addRow(tr("Weight:"), weight);
     m_form->addRow(tr("Deployment's max concurrency:"), maxConcurrency);
     m_form->addRow(tr("Deployment enabled:"), enabled);
+    m_form->addRow(tr("Deployment's API format:"), apiFormat);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(addButton);
     buttons->addWidget(removeButton);
@@ -85,6 +93,7 @@ DeploymentsEditor::DeploymentsEditor(const QList<model::Deployment> &deployments
     connect(weight, &QDoubleSpinBox::valueChanged, this, &DeploymentsEditor::store);
     connect(maxConcurrency, &QSpinBox::valueChanged, this, &DeploymentsEditor::store);
     connect(enabled, &QCheckBox::toggled, this, &DeploymentsEditor::store);
+    connect(apiFormat, &QComboBox::currentIndexChanged, this, &DeploymentsEditor::store);
     connect(list, &QTableWidget::currentCellChanged, this, [this](int row) {
         if (!m_loading && row >= 0)
             setCurrent(row);
@@ -114,6 +123,7 @@ QList<config::DeploymentPatch> DeploymentsEditor::deployments() const
         d.weight = e.weight;
         d.maxConcurrency = e.maxConcurrency > 0 ? std::optional<qint64>(e.maxConcurrency) : std::nullopt;
         d.enabled = e.enabled;
+        d.apiFormat = e.apiFormat.isEmpty() ? std::optional<QString>() : std::optional<QString>(e.apiFormat);
         all.append(d);
     }
     return all;
@@ -151,7 +161,7 @@ void DeploymentsEditor::removeCurrent()
     m_loading = false;
     if (count() == 1) {
         const Entry &only = m_entries.first();
-        m_detailed = !only.enabled || only.maxConcurrency > 0;
+        m_detailed = !only.enabled || only.maxConcurrency > 0 || !only.apiFormat.isEmpty();
     }
     updateLayout();
     setCurrent(std::min(removed, count() - 1));
@@ -168,6 +178,7 @@ void DeploymentsEditor::load()
     weight->setValue(e.weight);
     maxConcurrency->setValue(e.maxConcurrency);
     enabled->setChecked(e.enabled);
+    apiFormat->setCurrentIndex(std::max(0, apiFormat->findData(e.apiFormat)));
     list->setCurrentCell(m_current, 0);
     list->selectRow(m_current);
     m_heading->setText(tr("Deployment %1 of %2, as selected above:").arg(m_current + 1).arg(count()));
@@ -185,6 +196,7 @@ void DeploymentsEditor::store()
     e.weight = weight->value();
     e.maxConcurrency = maxConcurrency->value();
     e.enabled = enabled->isChecked();
+    e.apiFormat = apiFormat->currentData().toString();
     updateRow(m_current);
 }
 
@@ -199,6 +211,7 @@ void DeploymentsEditor::updateRow(int row)
     list->setItem(row, Weight, cell(QLocale().toString(e.weight)));
     list->setItem(row, MaxConcurrency, cell(e.maxConcurrency > 0 ? QString::number(e.maxConcurrency) : tr("no limit")));
     list->setItem(row, Enabled, cell(e.enabled ? tr("yes") : tr("no")));
+    list->setItem(row, Format, cell(apiFormat->itemText(std::max(0, apiFormat->findData(e.apiFormat)))));
 }
 
 void DeploymentsEditor::updateLayout()
@@ -211,7 +224,7 @@ void DeploymentsEditor::updateLayout()
                          + 2 * list->frameWidth());
     m_heading->setVisible(several);
     removeButton->setVisible(several);
-    for (QWidget *w : std::initializer_list<QWidget *>{weight, maxConcurrency, enabled})
+    for (QWidget *w : std::initializer_list<QWidget *>{weight, maxConcurrency, enabled, apiFormat})
         m_form->setRowVisible(w, m_detailed);
 }
 

@@ -6,6 +6,7 @@
 
 QT_BEGIN_NAMESPACE
 class QCheckBox;
+class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
@@ -27,7 +28,7 @@ class DeploymentsEditor final : public QWidget
     Q_DISABLE_COPY_MOVE(DeploymentsEditor)
 
 public:
-    enum Column { ApiBase, Upstream, Key, Weight, MaxConcurrency, Enabled, Columns };
+    enum Column { ApiBase, Upstream, Key, Weight, MaxConcurrency, Enabled, Format, Columns };
 
     /// @p deployments: the model's stored ones, or none for a new model (which starts with one empty deployment).
     explicit DeploymentsEditor(const QList<model::Deployment> &deployments, QWidget *parent = nullptr);
@@ -53,6 +54,7 @@ public:
     QDoubleSpinBox *weight;
     QSpinBox *maxConcurrency; ///< 0: no limit
     QCheckBox *enabled;
+    QComboBox *apiFormat; ///< its own api_format: data "" (the model's), "openai" or "anthropic"
     QPushButton *addButton;
     QPushButton *removeButton;
 
@@ -67,6 +69,7 @@ private:
         double weight = 1;
         int maxConcurrency = 0;
         bool enabled = true;
+        QString apiFormat; ///< empty: the model's
     };
     void load();
     void store();

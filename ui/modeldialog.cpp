@@ -59,6 +59,7 @@ void alignLabels(const QList<QFormLayout *> &forms)
 ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &otherModels, QWidget *parent)
     : QDialog(parent)
     , name(new QLineEdit(this))
+    , apiFormat(new QComboBox(this))
     , deployments(new DeploymentsEditor(current ? current->deployments : QList<model::Deployment>(), this))
     , upstreamModel(deployments->upstreamModel)
     , apiBase(deployments->apiBase)
@@ -92,6 +93,11 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &o
     setWindowTitle(current ? tr("Edit model") : tr("Add model"));
     name->setText(m.modelName);
     name->setPlaceholderText(tr("the name clients send, e.g. llama3"));
+    apiFormat->addItem(tr("OpenAI-compatible (Chat Completions)"), QStringLiteral("openai"));
+    apiFormat->addItem(tr("Anthropic Messages"), QStringLiteral("anthropic"));
+    apiFormat->setCurrentIndex(apiFormat->findData(model::apiFormatName(m.apiFormat)));
+    apiFormat->setToolTip(tr("The API its backends speak. Requests to /v1/messages go as they are to an Anthropic "
+                             "backend, and are translated for an OpenAI-compatible one."));
     inputCost->setValue(m.inputCostPerToken);
     outputCost->setValue(m.outputCostPerToken);
     contextWindow->setValue(int(m.contextWindow.value_or(0)));
@@ -127,6 +133,7 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &o
 
     auto *top = new QFormLayout;
     top->addRow(tr("&Name:"), name);
+    top->addRow(tr("API &format:"), apiFormat);
     auto *form = new QFormLayout;
     form->addRow(tr("Input cost per token:"), inputCost);
     form->addRow(tr("Output cost per token:"), outputCost);
@@ -234,6 +241,7 @@ config::ModelPatch ModelDialog::model() const
 {
     config::ModelPatch m;
     m.modelName = name->text().trimmed();
+    m.apiFormat = apiFormat->currentData().toString();
     m.inputCostPerToken = inputCost->value();
     m.outputCostPerToken = outputCost->value();
     m.enabled = enabled->isChecked();

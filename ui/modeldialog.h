@@ -45,6 +45,7 @@ public:
     void moveFallback(int by);
 
     QLineEdit *name;
+    QComboBox *apiFormat; ///< what its deployments speak (contract section 13): data "openai" or "anthropic"
     DeploymentsEditor *deployments;
     QLineEdit *upstreamModel; ///< the selected deployment's (the only one's, in the simple case)
     QLineEdit *apiBase; ///< the selected deployment's

@@ -31,6 +31,8 @@ QJsonObject toJson(const model::Deployment &d)
         {QStringLiteral("weight"), d.weight},
         {QStringLiteral("max_concurrency"), optional(d.maxConcurrency)},
         {QStringLiteral("enabled"), d.enabled},
+        {QStringLiteral("api_format"),
+         d.apiFormat ? QJsonValue(model::apiFormatName(*d.apiFormat)) : QJsonValue(QJsonValue::Null)},
     };
 }
 
@@ -63,6 +65,7 @@ QJsonObject toJson(const model::ModelConfig &m)
         {QStringLiteral("cooldown_secs"), double(m.cooldownSecs)},
         {QStringLiteral("health_check_secs"), double(m.healthCheckSecs)},
         {QStringLiteral("max_retries"), double(m.maxRetries)},
+        {QStringLiteral("api_format"), model::apiFormatName(m.apiFormat)},
         {QStringLiteral("created_at"), isoTime(m.createdAt)},
         {QStringLiteral("updated_at"), isoTime(m.updatedAt)},
     };
@@ -133,7 +136,7 @@ Problem fromJson(const QJsonObject &json, bool complete, config::ModelPatch *m)
                   QStringLiteral("connect_timeout_secs"), QStringLiteral("first_byte_timeout_secs"),
                   QStringLiteral("idle_timeout_secs"), QStringLiteral("deployments"), QStringLiteral("fallbacks"),
                   QStringLiteral("auto_route"), QStringLiteral("unhealthy_after"), QStringLiteral("cooldown_secs"),
-                  QStringLiteral("health_check_secs"), QStringLiteral("max_retries"),
+                  QStringLiteral("health_check_secs"), QStringLiteral("max_retries"), QStringLiteral("api_format"),
                   // read-only fields a client may echo back from a GET
                   QStringLiteral("id"), QStringLiteral("has_api_key"), QStringLiteral("created_at"),
                   QStringLiteral("updated_at")});
@@ -163,6 +166,7 @@ Problem fromJson(const QJsonObject &json, bool complete, config::ModelPatch *m)
     f.readWholeNumber(QStringLiteral("cooldown_secs"), &m->cooldownSecs, limits::kCooldownSecs);
     f.readWholeNumber(QStringLiteral("health_check_secs"), &m->healthCheckSecs, limits::kHealthCheckSecs);
     f.readWholeNumber(QStringLiteral("max_retries"), &m->maxRetries, limits::kMaxRetries);
+    f.readString(QStringLiteral("api_format"), &m->apiFormat);
     std::optional<QList<QJsonObject>> entries;
     f.readObjectList(QStringLiteral("deployments"), &entries);
     if (!f.ok() || !entries)
@@ -185,7 +189,7 @@ Problem fromJson(const QJsonObject &json, bool complete, config::DeploymentPatch
     JsonFields f(json,
                  {QStringLiteral("id"), QStringLiteral("api_base"), QStringLiteral("upstream_model"),
                   QStringLiteral("api_key"), QStringLiteral("weight"), QStringLiteral("max_concurrency"),
-                  QStringLiteral("enabled"),
+                  QStringLiteral("enabled"), QStringLiteral("api_format"),
                   // read-only, as a GET shows it
                   QStringLiteral("has_api_key")});
     if (complete)
@@ -197,6 +201,7 @@ Problem fromJson(const QJsonObject &json, bool complete, config::DeploymentPatch
     f.readNumber(QStringLiteral("weight"), &d->weight, limits::kDeploymentWeight);
     f.readOptionalWholeNumber(QStringLiteral("max_concurrency"), &d->maxConcurrency, limits::kConcurrency);
     f.readBool(QStringLiteral("enabled"), &d->enabled);
+    f.readOptionalString(QStringLiteral("api_format"), &d->apiFormat);
     return f.problem();
 }
 

@@ -47,6 +47,20 @@ void JsonFields::readString(const QString &name, std::optional<QString> *out)
     *out = v.toString();
 }
 
+void JsonFields::readOptionalString(const QString &name, std::optional<std::optional<QString>> *out)
+{
+    if (!m_object.contains(name))
+        return;
+    const QJsonValue v = m_object.value(name);
+    if (v.isNull()) {
+        *out = std::optional<QString>();
+        return;
+    }
+    if (!v.isString())
+        return fail(name, QStringLiteral("%1 must be a string or null").arg(name));
+    *out = v.toString();
+}
+
 void JsonFields::readSecret(const QString &name, std::optional<QString> *out)
 {
     if (!m_object.contains(name))

@@ -26,6 +26,8 @@ public:
     /// Flags a field that must be present (null counts as absent).
     void require(const QString &name);
     void readString(const QString &name, std::optional<QString> *out);
+    /// As readString(), where null means "none" (for example: a deployment's api_format that follows its model's).
+    void readOptionalString(const QString &name, std::optional<std::optional<QString>> *out);
     /// A write-only secret: a string, or null for none (read as an empty string).
     void readSecret(const QString &name, std::optional<QString> *out);
     void readBool(const QString &name, std::optional<bool> *out);

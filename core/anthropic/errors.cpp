@@ -1,5 +1,6 @@
 #include "errors.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -10,23 +11,28 @@ QByteArray errorType(int status)
     switch (status) {
     case 400: return QByteArrayLiteral("invalid_request_error");
     case 401: return QByteArrayLiteral("authentication_error");
+    case 402: return QByteArrayLiteral("billing_error");
     case 403: return QByteArrayLiteral("permission_error");
     case 404: return QByteArrayLiteral("not_found_error");
     case 413: return QByteArrayLiteral("request_too_large");
     case 429: return QByteArrayLiteral("rate_limit_error");
     case 503:
     case 529: return QByteArrayLiteral("overloaded_error");
+    case 504: return QByteArrayLiteral("timeout_error");
     default: return status >= 500 ? QByteArrayLiteral("api_error") : QByteArrayLiteral("invalid_request_error");
     }
 }
 
 QByteArray errorBody(int status, const QString &message)
 {
-    const QJsonObject error{{QStringLiteral("type"), QString::fromLatin1(errorType(status))},
-                            {QStringLiteral("message"), message}};
-    return QJsonDocument(
-               QJsonObject{{QStringLiteral("type"), QStringLiteral("error")}, {QStringLiteral("error"), error}})
-        .toJson(QJsonDocument::Compact);
+    // In Anthropic's member order; the message escaped by QJsonDocument (as the one element of an array).
+    const QByteArray text = QJsonDocument(QJsonArray{message}).toJson(QJsonDocument::Compact);
+    QByteArray out = QByteArrayLiteral("{\"type\":\"error\",\"error\":{\"type\":\"");
+    out += errorType(status);
+    out += "\",\"message\":";
+    out += QByteArrayView(text).sliced(1, text.size() - 2);
+    out += "}}";
+    return out;
 }
 
 std::optional<QByteArray> fromOpenAiError(int status, QByteArrayView body)
@@ -37,10 +43,20 @@ std::optional<QByteArray> fromOpenAiError(int status, QByteArrayView body)
     const QJsonValue error = doc.value(QStringLiteral("error"));
     if (error.isString())
         return errorBody(status, error.toString());
-    if (!error.isObject())
+    if (error.isObject()) {
+        const QJsonValue message = error.toObject().value(QStringLiteral("message"));
+        return errorBody(status, message.isString() ? message.toString() : QString());
+    }
+    if (!error.isUndefined())
         return std::nullopt;
-    const QJsonValue message = error.toObject().value(QStringLiteral("message"));
-    return errorBody(status, message.isString() ? message.toString() : QString());
+    // Other servers' error documents: vLLM's older {"object":"error","message":…} and FastAPI's {"detail":"…"}.
+    const QJsonValue message = doc.value(QStringLiteral("message"));
+    if (doc.value(QStringLiteral("object")) == QLatin1String("error") && message.isString())
+        return errorBody(status, message.toString());
+    const QJsonValue detail = doc.value(QStringLiteral("detail"));
+    if (detail.isString() && doc.size() == 1)
+        return errorBody(status, detail.toString());
+    return std::nullopt;
 }
 
 } // namespace obleth::anthropic

@@ -54,19 +54,31 @@ public:
     static constexpr qsizetype kMaxLine = 16 * 1024 * 1024;
 
 private:
-    QByteArray line(QByteArrayView data);
-    QByteArray start();
-    QByteArray closeBlock();
+    /// One upstream tool call and the tool_use block it became.
+    struct ToolCall
+    {
+        int upstreamIndex = -1; ///< its `index` in the upstream's tool_calls (-1: none given)
+        QString id; ///< the upstream's id (empty: none given)
+        int block = 0; ///< its content block's index
+    };
+
+    void line(QByteArrayView data, QByteArray &out);
+    void chunk(const QJsonObject &chunk, QByteArray &out);
+    void toolCallPiece(const QJsonObject &piece, QByteArray &out);
+    void start(QByteArray &out);
+    void closeBlock(QByteArray &out);
+    void end(QByteArray &out);
 
     AnswerContext m_context;
     QByteArray m_pending; ///< the line in progress
     bool m_dropping = false; ///< the line in progress is over kMaxLine
     bool m_started = false;
     bool m_ended = false;
+    bool m_finishSeen = false; ///< a finish_reason came (the end waits for the usage chunk or [DONE])
     int m_nextIndex = 0; ///< the next content block's index
     enum class Block { None, Text, Tool } m_open = Block::None;
-    int m_openToolCall = -1; ///< the upstream's tool_calls index of the open tool_use block
-    QList<int> m_toolCallsSeen; ///< upstream tool_calls indexes that had a block
+    int m_openToolCall = -1; ///< in m_toolCalls, the open tool_use block's call
+    QList<ToolCall> m_toolCalls;
     QByteArray m_stopReason;
     QString m_matchedStop;
     qint64 m_inputTokens = -1; ///< from the upstream's usage; -1: none yet

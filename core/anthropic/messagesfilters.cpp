@@ -1,25 +1,78 @@
 #include "messagesfilters.h"
 
 #include "errors.h"
+#include "platform/logging.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace obleth::anthropic {
 
-// ChatToMessagesFilter: to be written (issue 14, the translation's own round).
 ChatToMessagesFilter::ChatToMessagesFilter(AnswerContext context)
     : m_context(std::move(context))
 { }
 
-void ChatToMessagesFilter::head(int &, http::Headers &)
-{ }
+void ChatToMessagesFilter::head(int &status, http::Headers &headers)
+{
+    if (status < 200 || status >= 300)
+        return; // an error (or no answer at all): the Errors stage puts it into Anthropic's shape
+    const QByteArray type = headers.value("content-type").toLower();
+    if (type.contains("text/event-stream")) {
+        m_mode = Mode::Stream;
+        m_stream.emplace(m_context);
+        headers.set("Content-Type", "text/event-stream");
+        headers.remove("content-length");
+    } else if (type.contains("json")) {
+        m_mode = Mode::Whole;
+        headers.set("Content-Type", "application/json");
+        headers.remove("content-length");
+    }
+}
 
 QByteArray ChatToMessagesFilter::body(const QByteArray &data)
 {
+    switch (m_mode) {
+    case Mode::PassThrough: return data;
+    case Mode::Stream: return m_stream->feed(data);
+    case Mode::Whole:
+        if (m_tooLarge)
+            return {};
+        if (m_whole.size() + data.size() > kMaxAnswerBytes) {
+            m_tooLarge = true;
+            m_whole = QByteArray();
+            return {};
+        }
+        m_whole += data;
+        return {};
+    }
     return data;
 }
 
 QByteArray ChatToMessagesFilter::end()
 {
-    return {};
+    switch (m_mode) {
+    case Mode::PassThrough: return {};
+    case Mode::Stream: return m_stream->finish();
+    case Mode::Whole: break;
+    }
+    if (m_tooLarge) {
+        qCWarning(lcAnthropic) << "an upstream answer over" << kMaxAnswerBytes << "bytes was not translated";
+        return errorBody(500, QStringLiteral("the upstream's answer is too large to translate"));
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(std::exchange(m_whole, QByteArray()), &error);
+    const QJsonObject completion = doc.object();
+    if (!doc.isObject()) {
+        qCWarning(lcAnthropic) << "an upstream answer that is no JSON object was not translated:"
+                               << error.errorString();
+        return errorBody(502, QStringLiteral("the upstream's answer is not a Chat Completions document"));
+    }
+    if (!completion.contains(QLatin1String("choices")) && completion.contains(QLatin1String("error"))) {
+        // An error that came with a 2xx status: in Anthropic's shape all the same.
+        const QByteArray body = QJsonDocument(completion).toJson(QJsonDocument::Compact);
+        return fromOpenAiError(502, body).value_or(body);
+    }
+    return translateCompletion(completion, m_context);
 }
 
 void ErrorShapeFilter::head(int &status, http::Headers &headers)

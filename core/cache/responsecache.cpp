@@ -37,6 +37,18 @@ QByteArray ResponseCache::keyFor(const QString &model, const QByteArray &request
     return hash.result();
 }
 
+QByteArray ResponseCache::keyFor(QByteArrayView route, const QString &model, const QByteArray &requestBody)
+{
+    // A request body is JSON, which never holds a raw NUL: "route\0model\0body" is never "model\0body".
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(route);
+    hash.addData(QByteArrayView("\0", 1));
+    hash.addData(model.toUtf8());
+    hash.addData(QByteArrayView("\0", 1));
+    hash.addData(requestBody);
+    return hash.result();
+}
+
 std::shared_ptr<const CachedResponse> ResponseCache::lookup(const QByteArray &key)
 {
     const auto found = m_index.constFind(key);

@@ -35,6 +35,10 @@ public:
     explicit ResponseCache(qint64 maxBytes = kDefaultMaxBytes, Clock clock = {});
 
     [[nodiscard]] static QByteArray keyFor(const QString &model, const QByteArray &requestBody);
+    /// The key of a request to another route than chat and completions (contract section 13: /v1/messages,
+    /// /v1/responses): @p route is part of it, so that the same body on two routes (whose answers differ in shape)
+    /// never shares an entry, nor with keyFor() without a route.
+    [[nodiscard]] static QByteArray keyFor(QByteArrayView route, const QString &model, const QByteArray &requestBody);
 
     /// The live entry for @p key, or null (expired entries are dropped). Counts a hit or a miss.
     [[nodiscard]] std::shared_ptr<const CachedResponse> lookup(const QByteArray &key);

@@ -41,6 +41,15 @@ const model::Deployment *findDeployment(const QList<model::Deployment> &list, co
     return nullptr;
 }
 
+/// An api_format is "openai" or "anthropic" (contract section 13).
+void checkApiFormat(FieldCheck &c, const std::optional<QString> &value)
+{
+    if (value && !model::apiFormatNamed(*value)) {
+        c.fail(QStringLiteral("api_format"),
+               QStringLiteral("api_format must be \"openai\" or \"anthropic\", not \"%1\"").arg(value->left(64)));
+    }
+}
+
 /// The rules of one deployment's fields; with @p complete (a new one, or an entry of a whole list), api_base is
 /// required.
 void checkDeployment(FieldCheck &c, const DeploymentPatch &d, bool complete)
@@ -52,6 +61,8 @@ void checkDeployment(FieldCheck &c, const DeploymentPatch &d, bool complete)
     c.secret(QStringLiteral("api_key"), d.apiKey);
     c.number(QStringLiteral("weight"), d.weight, limits::kDeploymentWeight);
     c.optionalInteger(QStringLiteral("max_concurrency"), d.maxConcurrency, limits::kConcurrency);
+    if (d.apiFormat)
+        checkApiFormat(c, *d.apiFormat); // null: the model's
 }
 
 /// Applies @p p to @p d; an upstream_model left empty becomes @p modelName.
@@ -63,6 +74,8 @@ void applyDeployment(const DeploymentPatch &p, model::Deployment *d, const QStri
     assignIfSet(p.weight, &d->weight);
     assignIfSet(p.maxConcurrency, &d->maxConcurrency);
     assignIfSet(p.enabled, &d->enabled);
+    if (p.apiFormat)
+        d->apiFormat = *p.apiFormat ? model::apiFormatNamed(**p.apiFormat) : std::nullopt;
     if (d->upstreamModel.isEmpty())
         d->upstreamModel = modelName;
 }
@@ -185,6 +198,12 @@ Problem applyOwnFields(const ModelPatch &p, model::ModelConfig *m, bool complete
     return {};
 }
 
+/// A deployment's api_format as a change note shows it.
+QString formatText(const std::optional<model::ApiFormat> &format)
+{
+    return format ? model::apiFormatName(*format) : QStringLiteral("the model's");
+}
+
 /// Notes what changed in a model's deployments. A model that keeps its one deployment is noted as before, by the
 /// model's own field names.
 void deploymentChanges(ChangeNote &n, const QList<model::Deployment> &a, const QList<model::Deployment> &b)
@@ -203,6 +222,7 @@ void deploymentChanges(ChangeNote &n, const QList<model::Deployment> &a, const Q
         n.field(name + QStringLiteral("weight"), old->weight, d.weight);
         n.field(name + QStringLiteral("max_concurrency"), old->maxConcurrency, d.maxConcurrency);
         n.field(name + QStringLiteral("enabled"), old->enabled, d.enabled);
+        n.field(name + QStringLiteral("api_format"), formatText(old->apiFormat), formatText(d.apiFormat));
     }
     QStringList kept;
     QStringList keptBefore;
@@ -242,6 +262,7 @@ QString changes(const model::ModelConfig &a, const model::ModelConfig &b)
     n.field(QStringLiteral("cooldown_secs"), a.cooldownSecs, b.cooldownSecs);
     n.field(QStringLiteral("health_check_secs"), a.healthCheckSecs, b.healthCheckSecs);
     n.field(QStringLiteral("max_retries"), a.maxRetries, b.maxRetries);
+    n.field(QStringLiteral("api_format"), model::apiFormatName(a.apiFormat), model::apiFormatName(b.apiFormat));
     return n.text();
 }
 } // namespace
@@ -281,6 +302,7 @@ Problem ModelService::apply(const ModelPatch &p, model::ModelConfig *m, bool com
     c.integer(QStringLiteral("cooldown_secs"), p.cooldownSecs, limits::kCooldownSecs);
     c.integer(QStringLiteral("health_check_secs"), p.healthCheckSecs, limits::kHealthCheckSecs);
     c.integer(QStringLiteral("max_retries"), p.maxRetries, limits::kMaxRetries);
+    checkApiFormat(c, p.apiFormat);
     if (!c.ok())
         return c.problem();
 
@@ -303,6 +325,8 @@ Problem ModelService::apply(const ModelPatch &p, model::ModelConfig *m, bool com
     assignIfSet(p.cooldownSecs, &next.cooldownSecs);
     assignIfSet(p.healthCheckSecs, &next.healthCheckSecs);
     assignIfSet(p.maxRetries, &next.maxRetries);
+    if (p.apiFormat)
+        next.apiFormat = model::apiFormatNamed(*p.apiFormat).value_or(model::ApiFormat::OpenAI); // checked above
 
     if (p.fallbacks) {
         const QString field = QStringLiteral("fallbacks");

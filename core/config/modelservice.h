@@ -20,6 +20,8 @@ struct DeploymentPatch
     std::optional<double> weight;
     std::optional<std::optional<qint64>> maxConcurrency; ///< set to std::nullopt: no limit
     std::optional<bool> enabled;
+    /// "openai" or "anthropic" (contract section 13); set to std::nullopt: the model's.
+    std::optional<std::optional<QString>> apiFormat;
 };
 
 /// The fields of a registry model to set; a field left unset is not touched. For create() and replace() the
@@ -52,6 +54,7 @@ struct ModelPatch
     std::optional<qint64> cooldownSecs;
     std::optional<qint64> healthCheckSecs;
     std::optional<qint64> maxRetries;
+    std::optional<QString> apiFormat; ///< "openai" or "anthropic" (contract section 13)
 };
 
 /// The model registry: creates, replaces, changes and deletes models and their deployments, with the registry's

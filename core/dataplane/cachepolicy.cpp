@@ -8,14 +8,15 @@
 
 namespace obleth::dataplane {
 
-bool CachePolicy::serveFromCache(RequestContext &ctx, const model::ModelConfig &model) const
+bool CachePolicy::serveFromCache(RequestContext &ctx, const model::ModelConfig &model, QByteArrayView route) const
 {
     if (!model.cacheEnabled) {
         ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
         ctx.trace->setCache(QStringLiteral("off"));
         return false;
     }
-    const QByteArray key = cache::ResponseCache::keyFor(model.modelName, ctx.request.body);
+    const QByteArray key = route.isEmpty() ? cache::ResponseCache::keyFor(model.modelName, ctx.request.body)
+                                           : cache::ResponseCache::keyFor(route, model.modelName, ctx.request.body);
     const bool lookup = !ctx.request.headers.hasToken("cache-control", "no-cache");
     if (const auto hit = lookup ? m_cache->lookup(key) : nullptr) {
         ctx.trace->setCache(QStringLiteral("hit"));

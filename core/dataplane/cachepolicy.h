@@ -20,8 +20,10 @@ public:
         : m_cache(cache)
     { }
 
-    /// Answers a hit and returns true; on a miss arranges for the answer to be stored and returns false.
-    bool serveFromCache(RequestContext &ctx, const model::ModelConfig &model) const;
+    /// Answers a hit and returns true; on a miss arranges for the answer to be stored and returns false. @p route
+    /// (empty for chat and completions) is part of the key: /v1/messages and /v1/responses each have their own
+    /// entries (contract section 13).
+    bool serveFromCache(RequestContext &ctx, const model::ModelConfig &model, QByteArrayView route = {}) const;
 
 private:
     cache::ResponseCache *m_cache;

@@ -1,5 +1,6 @@
 #include "dataplane.h"
 
+#include "anthropic/messagesfilters.h"
 #include "config/liveconfig.h"
 #include "corspolicy.h"
 #include "http/httpresponder.h"
@@ -44,6 +45,13 @@ QByteArray newRequestId()
     }
     return id;
 }
+
+/// /v1/messages and what lies below it (count_tokens, and any other path there).
+bool isMessagesPath(QByteArrayView path)
+{
+    constexpr QByteArrayView messages = "/v1/messages";
+    return path.startsWith(messages) && (path.size() == messages.size() || path.at(messages.size()) == '/');
+}
 } // namespace
 
 DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
@@ -57,6 +65,8 @@ DataPlane::DataPlane(Services services, QUrl defaultUpstream, QObject *parent)
     // tries count on (the gateway's, or the forwarder's own when none was given).
     const routing::HealthBoard *health = m_forwarder.health();
     m_models.setAutoRouteAvailability([health](const model::ModelConfig &m) { return health->isAvailable(m); });
+    m_forwarder.setResponseDirectory(&m_responses);
+    m_models.setResponseDirectory(&m_responses);
     addRoutes();
 }
 
@@ -96,6 +106,36 @@ void DataPlane::addRoutes()
     m_keyRoutes.add("*", QStringLiteral("/v1/completions"), usePost);
     m_keyRoutes.add("POST", QStringLiteral("/v1/embeddings"), embeddings);
     m_keyRoutes.add("*", QStringLiteral("/v1/embeddings"), usePost);
+    // Anthropic's Messages API and OpenAI's Responses API (contract section 13).
+    const RouteHandler messages
+        = [this](RequestContext &ctx, const Params &) { m_models.serve(ctx, ModelRoutes::Kind::Messages); };
+    const RouteHandler countTokens
+        = [this](RequestContext &ctx, const Params &) { m_models.serve(ctx, ModelRoutes::Kind::CountTokens); };
+    const RouteHandler responses
+        = [this](RequestContext &ctx, const Params &) { m_models.serve(ctx, ModelRoutes::Kind::Responses); };
+    const RouteHandler storedResponse = [this](RequestContext &ctx, const Params &params) {
+        m_models.serveStoredResponse(ctx, params.value(QStringLiteral("id")).toUtf8());
+    };
+    const RouteHandler useGetOrDelete = [](RequestContext &ctx, const Params &) {
+        ctx.error(405, "method_not_allowed",
+                  QStringLiteral("use GET or DELETE %1").arg(QString::fromUtf8(ctx.request.path.left(256))));
+    };
+    const RouteHandler useGetOrPost = [](RequestContext &ctx, const Params &) {
+        ctx.error(405, "method_not_allowed",
+                  QStringLiteral("use GET or POST %1").arg(QString::fromUtf8(ctx.request.path.left(256))));
+    };
+    m_keyRoutes.add("POST", QStringLiteral("/v1/messages"), messages);
+    m_keyRoutes.add("*", QStringLiteral("/v1/messages"), usePost);
+    m_keyRoutes.add("POST", QStringLiteral("/v1/messages/count_tokens"), countTokens);
+    m_keyRoutes.add("*", QStringLiteral("/v1/messages/count_tokens"), usePost);
+    m_keyRoutes.add("POST", QStringLiteral("/v1/responses"), responses);
+    m_keyRoutes.add("*", QStringLiteral("/v1/responses"), usePost);
+    m_keyRoutes.add("GET", QStringLiteral("/v1/responses/{id}"), storedResponse);
+    m_keyRoutes.add("DELETE", QStringLiteral("/v1/responses/{id}"), storedResponse);
+    m_keyRoutes.add("*", QStringLiteral("/v1/responses/{id}"), useGetOrDelete);
+    m_keyRoutes.add("GET", QStringLiteral("/v1/responses/{id}/{rest...}"), storedResponse); // input_items
+    m_keyRoutes.add("POST", QStringLiteral("/v1/responses/{id}/{rest...}"), storedResponse); // cancel
+    m_keyRoutes.add("*", QStringLiteral("/v1/responses/{id}/{rest...}"), useGetOrPost);
     m_keyRoutes.add("GET", QStringLiteral("/v1/models"), modelList);
     m_keyRoutes.add("GET", QStringLiteral("/v1/models/{name}"), model);
     m_keyRoutes.add("*", QStringLiteral("/mcp"), mcp); // McpGateway::isMcpPath
@@ -121,6 +161,10 @@ void DataPlane::handle(http::HttpRequest request, http::HttpResponder *responder
         const qsizetype q = request.target.indexOf('?');
         request.setTarget(normal.path + (q < 0 ? QByteArray() : request.target.mid(q)));
     }
+    // Every answer on a Messages route, whoever writes it (a refused key, the proxy, an upstream), in Anthropic's
+    // error shape (contract section 13).
+    if (normal.ok() && isMessagesPath(normal.path))
+        responder->setFilter(http::HttpResponder::FilterStage::Errors, std::make_unique<anthropic::ErrorShapeFilter>());
     RequestContext ctx{std::move(request), responder, newRequestId(), m_services.config->snapshot()};
     ctx.events = m_services.events;
     if (const QByteArray origin = ctx.request.headers.value("origin"); !origin.isNull()) {

@@ -5,6 +5,7 @@
 #include "http/router.h"
 #include "keyauthenticator.h"
 #include "modelroutes.h"
+#include "responsedirectory.h"
 #include "upstreamforwarder.h"
 
 #include <QObject>
@@ -44,7 +45,9 @@ namespace obleth::dataplane {
 
 struct RequestContext;
 
-/// The OpenAI-compatible data plane (contract section 2), the front of it: brings the path to its normal form,
+/// The OpenAI-compatible data plane (contract section 2), with Anthropic's Messages API and OpenAI's Responses API
+/// (section 13), the front of it: brings the path to its normal form, puts every answer on a Messages route into
+/// Anthropic's error shape,
 /// applies the CORS policy, starts the request's trace, authenticates the tenant key (KeyAuthenticator) and
 /// dispatches through its two route tables (one open to anyone, one for tenant keys) to the model routes
 /// (ModelRoutes), the model list (ModelCatalog), the MCP gateway, or the default upstream (UpstreamForwarder).
@@ -99,6 +102,7 @@ private:
     void retrieveModel(RequestContext &ctx, const QString &name);
 
     Services m_services;
+    ResponseDirectory m_responses; ///< which tenant and deployment created each Responses API id
     KeyAuthenticator m_keys;
     UpstreamForwarder m_forwarder;
     CachePolicy m_cache;

@@ -1,8 +1,10 @@
 #include "modelcall.h"
 
+#include "anthropic/messagesfilters.h"
 #include "openai/error.h"
 #include "platform/logging.h"
 #include "proxy/proxycall.h"
+#include "responsedirectory.h"
 #include "routing/healthboard.h"
 #include "status/eventfeed.h"
 #include "usage/requesttrace.h"
@@ -11,12 +13,34 @@
 
 namespace obleth::dataplane {
 
-void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                      const proxy::RequestBody &body)
+bool canAnswer(ClientApi api, model::ApiFormat format)
 {
-    auto owned = std::unique_ptr<ModelCall>(new ModelCall(upstreams, ctx, model, body));
+    switch (api) {
+    case ClientApi::OpenAI:
+    case ClientApi::Responses: return format == model::ApiFormat::OpenAI;
+    case ClientApi::Messages: return true;
+    case ClientApi::CountTokens: return format == model::ApiFormat::Anthropic;
+    }
+    return false;
+}
+
+bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api)
+{
+    return std::any_of(model.deployments.cbegin(), model.deployments.cend(),
+                       [&](const model::Deployment &d) { return d.enabled && canAnswer(api, model.formatOf(d)); });
+}
+
+void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
+                      const CallPayload &payload)
+{
+    auto owned = std::unique_ptr<ModelCall>(new ModelCall(upstreams, ctx, model, payload));
     ModelCall *const call = owned.get();
     ctx.responder->adopt(std::move(owned));
+    if (payload.api == ClientApi::Responses && upstreams->responses) {
+        // Works outlive the taps: the call is there when the tap reports.
+        ctx.responder->addTap(
+            std::make_unique<ResponseIdTap>([call](const QByteArray &id) { call->rememberResponse(id); }));
+    }
     if (!call->findNext())
         return call->refuseAtStart();
     proxy::UpstreamRequest first = call->beginTry();
@@ -37,12 +61,36 @@ void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, con
 }
 
 ModelCall::ModelCall(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                     const proxy::RequestBody &body)
+                     const CallPayload &payload)
     : m_upstreams(upstreams)
     , m_ctx(ctx)
-    , m_body(body)
+    , m_payload(payload)
 {
     collectModels(model);
+    leaveOutIncompatible();
+}
+
+void ModelCall::leaveOutIncompatible()
+{
+    if (m_modelIndex >= m_models.size())
+        return;
+    const model::ModelConfig &model = *m_models.at(m_modelIndex);
+    for (const model::Deployment &d : model.deployments) {
+        // A Messages request without a translation can go to anthropic-format deployments only.
+        const model::ApiFormat format = model.formatOf(d);
+        const bool can = m_payload.api == ClientApi::Messages
+            ? (format == model::ApiFormat::Anthropic || m_payload.translated)
+            : canAnswer(m_payload.api, format);
+        if (!can)
+            m_tried.append(d.id);
+    }
+}
+
+void ModelCall::rememberResponse(const QByteArray &id)
+{
+    if (!m_model || !m_deployment || !m_ctx.key)
+        return;
+    m_upstreams->responses->remember(id, {m_ctx.key->tenantId, m_model->modelName, m_deployment->id});
 }
 
 ModelCall::~ModelCall()
@@ -82,6 +130,7 @@ bool ModelCall::findNext()
         ++m_modelIndex;
         m_triesOnModel = 0;
         m_tried.clear();
+        leaveOutIncompatible();
     }
     return false;
 }
@@ -104,7 +153,22 @@ proxy::UpstreamRequest ModelCall::beginTry()
     }
     const QString &upstreamModel = deployment.upstreamModel.isEmpty() ? model.upstreamModel : deployment.upstreamModel;
     const QString &apiBase = deployment.apiBase.isEmpty() ? model.apiBase : deployment.apiBase;
-    return m_upstreams->request(m_ctx, apiBase, deployment.apiKey, m_body.withModel(upstreamModel), model);
+    if (m_payload.api != ClientApi::Messages && m_payload.api != ClientApi::CountTokens) {
+        return m_upstreams->request(m_ctx, apiBase, deployment.apiKey, m_payload.body.withModel(upstreamModel), model,
+                                    proxy::UpstreamDialect::OpenAI, {});
+    }
+    // Anthropic's Messages API (contract section 13): natively, or translated onto Chat Completions, the answer
+    // translated back on its way to the client. A try after another may speak the other dialect: the filter is set
+    // (or removed) for each.
+    if (model.formatOf(deployment) == model::ApiFormat::Anthropic) {
+        m_ctx.responder->setFilter(http::HttpResponder::FilterStage::Translate, nullptr);
+        return m_upstreams->request(m_ctx, apiBase, deployment.apiKey, m_payload.body.withModel(upstreamModel), model,
+                                    proxy::UpstreamDialect::AnthropicNative, {});
+    }
+    m_ctx.responder->setFilter(http::HttpResponder::FilterStage::Translate,
+                               std::make_unique<anthropic::ChatToMessagesFilter>(m_payload.answer));
+    return m_upstreams->request(m_ctx, apiBase, deployment.apiKey, m_payload.chat.withModel(upstreamModel), model,
+                                proxy::UpstreamDialect::AnthropicTranslated, "/v1/chat/completions");
 }
 
 void ModelCall::endTry(bool /*complete*/)

@@ -2,6 +2,8 @@
 
 #include "admission/admission.h"
 #include "admission/brownout.h"
+#include "anthropic/messagesfilters.h"
+#include "anthropic/messagesrequest.h"
 #include "cachepolicy.h"
 #include "http/httpresponder.h"
 #include "keyauthenticator.h"
@@ -9,11 +11,59 @@
 #include "platform/logging.h"
 #include "proxy/requestbody.h"
 #include "requestcontext.h"
+#include "responsedirectory.h"
 #include "upstreamforwarder.h"
 #include "usage/requesttrace.h"
 #include "usage/tokenestimate.h"
 
+#include <QJsonDocument>
+
 namespace obleth::dataplane {
+
+namespace {
+ClientApi apiOf(ModelRoutes::Kind kind)
+{
+    switch (kind) {
+    case ModelRoutes::Kind::Generation:
+    case ModelRoutes::Kind::Embeddings: return ClientApi::OpenAI;
+    case ModelRoutes::Kind::Messages: return ClientApi::Messages;
+    case ModelRoutes::Kind::CountTokens: return ClientApi::CountTokens;
+    case ModelRoutes::Kind::Responses: return ClientApi::Responses;
+    }
+    return ClientApi::OpenAI;
+}
+
+/// The route's part of a cache key (contract section 7 and 13): none for chat and completions (their keys as ever).
+QByteArrayView cacheRouteOf(ModelRoutes::Kind kind)
+{
+    switch (kind) {
+    case ModelRoutes::Kind::Messages: return "/v1/messages";
+    case ModelRoutes::Kind::Responses: return "/v1/responses";
+    default: return {};
+    }
+}
+
+/// True when some deployment of @p model, enabled or not, speaks @p format.
+bool hasFormat(const model::ModelConfig &model, model::ApiFormat format)
+{
+    return std::any_of(model.deployments.cbegin(), model.deployments.cend(),
+                       [&](const model::Deployment &d) { return model.formatOf(d) == format; });
+}
+
+/// True when @p model or one of its registered fallbacks has an OpenAI-format deployment: a Messages request to it
+/// may be translated.
+bool mayTranslate(const model::ModelConfig &model, const model::ConfigSnapshot &snapshot)
+{
+    if (hasFormat(model, model::ApiFormat::OpenAI))
+        return true;
+    for (const QString &name : model.fallbacks) {
+        if (const model::ModelConfig *fallback = snapshot.findModel(name);
+            fallback && fallback->enabled && hasFormat(*fallback, model::ApiFormat::OpenAI))
+            return true;
+    }
+    return false;
+}
+} // namespace
 
 ModelRoutes::ModelRoutes(admission::Admission *admission, mock::MockBackend *mock, const CachePolicy *cache,
                          const UpstreamForwarder *forwarder)
@@ -42,9 +92,10 @@ void ModelRoutes::serve(RequestContext &ctx, Kind kind) const
                                              : QStringLiteral("model must be a non-empty string"),
                          QStringLiteral("model"));
     }
-    if (kind == Kind::Generation && name == routing::AutoRouter::kModelName && !ctx.snapshot->findModel(name)
+    if ((kind == Kind::Generation || kind == Kind::Messages || kind == Kind::Responses)
+        && name == routing::AutoRouter::kModelName && !ctx.snapshot->findModel(name)
         && routing::AutoRouter::isOffered(*ctx.snapshot))
-        return serveAuto(ctx, body);
+        return serveAuto(ctx, body, kind);
     if (!KeyAuthenticator::checkModelScope(ctx, name))
         return;
     if (const model::ModelConfig *registered = ctx.snapshot->findModel(name))
@@ -65,19 +116,137 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         return ctx.error(404, "model_not_found", QStringLiteral("the model '%1' is disabled").arg(model.modelName),
                          QStringLiteral("model"));
     }
+    if (kind == Kind::Generation || kind == Kind::Embeddings) { // the common case first, as it ever was
+        if (hasFormat(model, model::ApiFormat::Anthropic) && !hasFormat(model, model::ApiFormat::OpenAI)) {
+            return ctx.error(400, "invalid_request",
+                             QStringLiteral("the model '%1' speaks Anthropic's Messages API: use POST /v1/messages")
+                                 .arg(model.modelName),
+                             QStringLiteral("model"));
+        }
+        ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
+        ctx.trace->meterUsage(ctx.request.body);
+        if (m_cache->serveFromCache(ctx, model))
+            return;
+        ctx.trace->announceStart();
+        if (kind == Kind::Embeddings)
+            return m_forwarder->toModel(ctx, model, body);
+        CallPayload payload;
+        payload.body = body;
+        // The model lives in the snapshot, which the admitted context keeps.
+        return admitThen(ctx, payload, &model);
+    }
+    CallPayload payload;
+    payload.api = apiOf(kind);
+    payload.body = body;
+    if (kind == Kind::Responses && !hasFormat(model, model::ApiFormat::OpenAI)) {
+        return ctx.error(400, "invalid_request",
+                         QStringLiteral("the model '%1' speaks Anthropic's Messages API, not the Responses API: use "
+                                        "POST /v1/messages")
+                             .arg(model.modelName),
+                         QStringLiteral("model"));
+    }
+    if (kind == Kind::CountTokens) {
+        // A count costs nothing: no admission, no budget, no tokens in the log (none metered).
+        ctx.trace->setModel(model.modelName, 0, 0);
+        ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
+        ctx.trace->setCache(QStringLiteral("off"));
+        if (!hasFormat(model, model::ApiFormat::Anthropic))
+            return countLocally(ctx, body);
+        ctx.trace->announceStart();
+        return m_forwarder->toModel(ctx, model, payload);
+    }
+    if (kind == Kind::Messages && mayTranslate(model, *ctx.snapshot) && !translate(ctx, body.model(), payload))
+        return;
     ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
     ctx.trace->meterUsage(ctx.request.body);
-    if (m_cache->serveFromCache(ctx, model))
+    if (m_cache->serveFromCache(ctx, model, cacheRouteOf(kind)))
         return;
     ctx.trace->announceStart();
-    if (kind == Kind::Embeddings)
-        return m_forwarder->toModel(ctx, model, body);
-    // The model lives in the snapshot, which the admitted context keeps.
-    admitThen(ctx, body, &model);
+    admitThen(ctx, payload, &model);
+}
+
+bool ModelRoutes::translate(RequestContext &ctx, const QString &clientModel, CallPayload &payload)
+{
+    QByteArray chat;
+    QString why;
+    if (!anthropic::toChatCompletions(payload.body.json(), &chat, &why) || !payload.chat.parse(chat, &why)) {
+        ctx.error(400, "invalid_request", why);
+        return false;
+    }
+    payload.translated = true;
+    payload.answer.model = clientModel;
+    // "msg_" and the request id's 32 hex digits: unique per request, and the log's id is found in it.
+    payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
+    payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
+    payload.answer.inputTokenEstimate = usage::promptTokenEstimate(payload.body.json());
+    return true;
+}
+
+void ModelRoutes::countLocally(RequestContext &ctx, const proxy::RequestBody &body)
+{
+    ctx.trace->announceStart();
+    http::Headers headers = ctx.idHeader();
+    headers.add("x-obleth-token-count", "estimated");
+    const QJsonObject count{{QStringLiteral("input_tokens"), usage::promptTokenEstimate(body.json())}};
+    ctx.responder->sendJson(200, QJsonDocument(count).toJson(QJsonDocument::Compact), std::move(headers));
+}
+
+void ModelRoutes::serveStoredResponse(RequestContext &ctx, const QByteArray &id) const
+{
+    const ResponseDirectory::Origin *origin = m_responses ? m_responses->find(id) : nullptr;
+    const auto notFound = [&ctx, &id] {
+        ctx.error(404, "not_found",
+                  QStringLiteral("no response '%1'").arg(RequestContext::shown(QString::fromUtf8(id))));
+    };
+    if (origin && origin->tenantId != ctx.key->tenantId)
+        return notFound(); // another tenant's: as if it did not exist
+    if (origin) {
+        const model::ModelConfig *model = ctx.snapshot->findModel(origin->model);
+        const model::Deployment *deployment = nullptr;
+        if (model && model->enabled) {
+            for (const model::Deployment &d : model->deployments) {
+                if (d.id == origin->deploymentId && d.enabled)
+                    deployment = &d;
+            }
+        }
+        if (!deployment)
+            return notFound(); // its model or deployment is gone: nothing else holds it
+        if (!KeyAuthenticator::checkModelScope(ctx, model->modelName))
+            return;
+        ctx.trace->setModel(model->modelName, 0, 0);
+        ctx.trace->announceStart();
+        return m_forwarder->toDeployment(ctx, *model, *deployment);
+    }
+    if (!m_forwarder->hasDefaultUpstream())
+        return notFound();
+    if (!KeyAuthenticator::checkModelScope(ctx, {}))
+        return;
+    m_forwarder->toDefaultUpstream(ctx);
 }
 
 void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const
 {
+    if (kind == Kind::Responses) {
+        return ctx.error(400, "invalid_request",
+                         QStringLiteral("%1 does not speak the Responses API: use POST /v1/chat/completions")
+                             .arg(model::kMockModelName),
+                         QStringLiteral("model"));
+    }
+    if (kind == Kind::CountTokens) {
+        ctx.trace->setModel(model::kMockModelName, 0, 0);
+        ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
+        ctx.trace->setCache(QStringLiteral("off"));
+        return countLocally(ctx, body);
+    }
+    CallPayload payload;
+    payload.body = body;
+    if (kind == Kind::Messages) {
+        // The mock speaks Chat Completions: it answers the translation, which goes back translated.
+        if (!translate(ctx, body.model(), payload))
+            return;
+        ctx.responder->setFilter(http::HttpResponder::FilterStage::Translate,
+                                 std::make_unique<anthropic::ChatToMessagesFilter>(payload.answer));
+    }
     ctx.trace->setModel(model::kMockModelName, 0, 0);
     ctx.trace->meterUsage(ctx.request.body);
     ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
@@ -85,10 +254,14 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
     ctx.trace->announceStart();
     if (kind == Kind::Embeddings)
         return m_mock->serve(ctx.request, ctx.responder, ctx.idHeader());
-    admitThen(ctx, body, nullptr);
+    if (kind == Kind::Messages) { // metered above as the client sent it; the mock reads the translation
+        ctx.request.setTarget(QByteArrayLiteral("/v1/chat/completions"));
+        ctx.request.body = payload.chat.bytes();
+    }
+    admitThen(ctx, payload, nullptr);
 }
 
-void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body) const
+void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const
 {
     // The key's allowed_models are checked against the model that would answer (contract section 14).
     const QList<const model::ModelConfig *> candidates = routing::AutoRouter::candidates(*ctx.snapshot, *ctx.key);
@@ -108,17 +281,27 @@ void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body)
     qCDebug(lcDataPlane).noquote() << ctx.requestId << "auto: routed to" << picked->modelName;
     ctx.responder->addHeader(QByteArrayLiteral("x-obleth-model"), picked->modelName.toUtf8());
     ctx.trace->setRequestedModel(routing::AutoRouter::kModelName, false);
-    serveRegistered(ctx, *picked, body, Kind::Generation);
+    serveRegistered(ctx, *picked, body, kind);
 }
 
 namespace {
 /// The brownout (contract section 11): when @p ticket waited in the queue longer than brownout_wait_ms, @p body's
 /// max_tokens / max_completion_tokens are capped at brownout_max_tokens (added when absent); when that changed it,
 /// the answer carries x-obleth-brownout: 1 and the log row says so. True when @p body changed.
-bool brownOut(const RequestContext &ctx, const admission::Ticket &ticket, proxy::RequestBody &body)
+///
+/// The Responses API's cap is max_output_tokens (its max_tokens means nothing); a Messages request's translation is
+/// capped with it.
+bool brownOut(const RequestContext &ctx, const admission::Ticket &ticket, proxy::RequestBody &body,
+              ClientApi api = ClientApi::OpenAI, proxy::RequestBody *translation = nullptr)
 {
     const std::optional<qint64> cap = admission::brownoutCap(ticket.waitedMs(), ctx.snapshot->admission);
-    if (!cap || !body.capMaxTokens(*cap))
+    if (!cap)
+        return false;
+    const bool changed = api == ClientApi::Responses ? body.capMaxTokens(*cap, {QLatin1String("max_output_tokens")})
+                                                     : body.capMaxTokens(*cap);
+    if (translation)
+        translation->capMaxTokens(*cap);
+    if (!changed)
         return false;
     qCDebug(lcDataPlane).noquote() << ctx.requestId << "brownout: waited" << ticket.waitedMs()
                                    << "ms, max_tokens capped at" << *cap;
@@ -136,11 +319,11 @@ class ModelRoutes::AdmittedRequest final : public http::ResponseWork
 {
 public:
     AdmittedRequest(const ModelRoutes *routes, RequestContext &&ctx, const model::ModelConfig *model,
-                    const proxy::RequestBody &body)
+                    const CallPayload &payload)
         : m_routes(routes)
         , m_ctx(std::move(ctx))
         , m_model(model)
-        , m_body(body)
+        , m_payload(payload)
     { }
     Q_DISABLE_COPY_MOVE(AdmittedRequest)
 
@@ -155,8 +338,10 @@ public:
             ticket->settle(r.promptTokens + r.completionTokens);
         });
         applyBrownout();
-        if (m_model)
-            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_body);
+        if (m_model && m_payload.api == ClientApi::OpenAI)
+            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_payload.body);
+        else if (m_model)
+            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_payload);
         else
             m_routes->m_mock->serve(m_ctx.request, m_ctx.responder, m_ctx.idHeader());
     }
@@ -173,8 +358,8 @@ private:
     /// client's (which the built-in mock-model reads) for mock-model.
     void applyBrownout()
     {
-        if (m_model) {
-            brownOut(m_ctx, m_ticket, m_body); // each try puts its own upstream_model into the capped body
+        if (m_model) { // each try puts its own upstream_model into the capped body
+            brownOut(m_ctx, m_ticket, m_payload.body, m_payload.api, m_payload.translated ? &m_payload.chat : nullptr);
             return;
         }
         proxy::RequestBody body;
@@ -186,19 +371,21 @@ private:
     const ModelRoutes *m_routes;
     RequestContext m_ctx;
     const model::ModelConfig *m_model; ///< nullptr: the built-in mock-model
-    proxy::RequestBody m_body; ///< the client's, parsed: each try puts its deployment's upstream_model in it
+    /// the client's body, parsed (and its translation): each try puts its deployment's upstream_model in it
+    CallPayload m_payload;
     admission::Ticket m_ticket; ///< last, so that it goes first (its permit may start another request)
 };
 
-void ModelRoutes::admitThen(RequestContext &ctx, const proxy::RequestBody &body, const model::ModelConfig *model) const
+void ModelRoutes::admitThen(RequestContext &ctx, const CallPayload &payload, const model::ModelConfig *model) const
 {
+    const proxy::RequestBody &body = payload.body;
     admission::Admission::Request request;
     request.tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     request.model = model;
     request.tokenEstimate = usage::requestTokenEstimate(body.json());
     request.requestId = ctx.requestId;
     http::HttpResponder *responder = ctx.responder;
-    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, body);
+    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, payload);
     AdmittedRequest *admitted = owned.get();
     responder->adopt(std::move(owned));
     // Admission calls at most one of these, and only while the ticket (with the responder) lives.

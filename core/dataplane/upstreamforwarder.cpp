@@ -25,30 +25,51 @@ UpstreamForwarder::UpstreamForwarder(proxy::UpstreamClient *upstream, QUrl defau
     m_modelCalls.health = m_health;
     m_modelCalls.events = m_events;
     m_modelCalls.request = [this](const RequestContext &ctx, const QString &apiBase, const QString &apiKey,
-                                  QByteArray body, const model::ModelConfig &model) {
-        return upstreamRequest(ctx, endpointOf(apiBase, apiKey), std::move(body), &model);
+                                  QByteArray body, const model::ModelConfig &model, proxy::UpstreamDialect dialect,
+                                  QByteArrayView path) {
+        const bool anthropic = dialect == proxy::UpstreamDialect::AnthropicNative;
+        return upstreamRequest(ctx, endpointOf(apiBase, apiKey, anthropic), std::move(body), &model, dialect, path);
     };
 }
 
 UpstreamForwarder::~UpstreamForwarder() = default;
 
-std::shared_ptr<const proxy::UpstreamEndpoint> UpstreamForwarder::endpointOf(const QString &apiBase,
-                                                                             const QString &apiKey) const
+std::shared_ptr<const proxy::UpstreamEndpoint>
+UpstreamForwarder::endpointOf(const QString &apiBase, const QString &apiKey, bool anthropic) const
 {
+    auto &endpoints = anthropic ? m_anthropicEndpoints : m_endpoints;
     const std::pair<QString, QString> key{apiBase, apiKey};
-    if (const auto it = m_endpoints.constFind(key); it != m_endpoints.cend())
+    if (const auto it = endpoints.constFind(key); it != endpoints.cend())
         return it.value();
-    if (m_endpoints.size() >= kMaxEndpoints)
-        m_endpoints.clear(); // endpoints of models long changed or gone
-    auto endpoint = std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(apiKey));
-    m_endpoints.insert(key, endpoint);
+    if (endpoints.size() >= kMaxEndpoints)
+        endpoints.clear(); // endpoints of models long changed or gone
+    auto endpoint = anthropic
+        ? std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), QByteArray(), apiKey.toUtf8())
+        : std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(apiKey));
+    endpoints.insert(key, endpoint);
     return endpoint;
 }
 
 void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model,
                                 const proxy::RequestBody &body) const
 {
-    ModelCall::start(&m_modelCalls, ctx, model, body);
+    CallPayload payload;
+    payload.body = body;
+    ModelCall::start(&m_modelCalls, ctx, model, payload);
+}
+
+void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, const CallPayload &payload) const
+{
+    ModelCall::start(&m_modelCalls, ctx, model, payload);
+}
+
+void UpstreamForwarder::toDeployment(RequestContext &ctx, const model::ModelConfig &model,
+                                     const model::Deployment &deployment) const
+{
+    const QString &apiBase = deployment.apiBase.isEmpty() ? model.apiBase : deployment.apiBase;
+    if (ctx.trace)
+        ctx.trace->setDeployment(deployment.id);
+    forward(ctx, endpointOf(apiBase, deployment.apiKey), ctx.request.body, &model);
 }
 
 void UpstreamForwarder::toDefaultUpstream(RequestContext &ctx) const
@@ -77,12 +98,14 @@ void UpstreamForwarder::fallThrough(RequestContext &ctx) const
 
 proxy::UpstreamRequest UpstreamForwarder::upstreamRequest(const RequestContext &ctx,
                                                           std::shared_ptr<const proxy::UpstreamEndpoint> to,
-                                                          QByteArray body, const model::ModelConfig *model)
+                                                          QByteArray body, const model::ModelConfig *model,
+                                                          proxy::UpstreamDialect dialect, QByteArrayView path)
 {
     proxy::UpstreamRequest up;
-    up.target = proxy::upstreamTarget(*to, ctx.request.path, ctx.request.query); // the query byte for byte
+    // The query byte for byte
+    up.target = proxy::upstreamTarget(*to, path.isEmpty() ? QByteArrayView(ctx.request.path) : path, ctx.request.query);
     up.method = ctx.request.method;
-    proxy::writeUpstreamRequestHeaders(up.headerLines, ctx.request.headers, to->authorization(), ctx.requestId);
+    proxy::writeUpstreamRequestHeaders(up.headerLines, ctx.request.headers, *to, ctx.requestId, dialect);
     up.body = std::move(body);
     up.endpoint = std::move(to);
     if (model) {

@@ -45,6 +45,14 @@ public:
     /// To one of @p model's deployments, retried on others and on its fallbacks while nothing reached the client
     /// (ModelCall); @p body is the client's, whose model each try replaces with the deployment's upstream_model.
     void toModel(RequestContext &ctx, const model::ModelConfig &model, const proxy::RequestBody &body) const;
+    /// The same for a request in another API than OpenAI's (contract section 13): @p payload says which, and what
+    /// each kind of deployment is sent.
+    void toModel(RequestContext &ctx, const model::ModelConfig &model, const CallPayload &payload) const;
+    /// To @p deployment of @p model alone, as the client sent it (no retry, no fallback): GET and DELETE
+    /// /v1/responses/{id} to the deployment that created the response.
+    void toDeployment(RequestContext &ctx, const model::ModelConfig &model, const model::Deployment &deployment) const;
+    /// Where the Responses API's ids are remembered (set before the first request).
+    void setResponseDirectory(ResponseDirectory *responses) { m_modelCalls.responses = responses; }
     /// To the default upstream (there must be one), as the client sent it.
     void toDefaultUpstream(RequestContext &ctx) const;
     /// A request no route takes: to the default upstream, unless its path merely looks like one of obleth's model
@@ -61,12 +69,15 @@ public:
 
     /// An upstream (api_base and key), taken apart once and kept: the URL parsed, the pool key with the key's
     /// digest, the Host header. Made anew when a deployment's api_base or key changes.
-    [[nodiscard]] std::shared_ptr<const proxy::UpstreamEndpoint> endpointOf(const QString &apiBase,
-                                                                            const QString &apiKey) const;
-    /// The upstream request for @p ctx to @p to with @p body, with @p model's timeouts (the defaults without one).
-    [[nodiscard]] static proxy::UpstreamRequest upstreamRequest(const RequestContext &ctx,
-                                                                std::shared_ptr<const proxy::UpstreamEndpoint> to,
-                                                                QByteArray body, const model::ModelConfig *model);
+    /// @p anthropic: the key goes as x-api-key (Anthropic's Messages API), else as a bearer token.
+    [[nodiscard]] std::shared_ptr<const proxy::UpstreamEndpoint>
+    endpointOf(const QString &apiBase, const QString &apiKey, bool anthropic = false) const;
+    /// The upstream request for @p ctx to @p to with @p body, with @p model's timeouts (the defaults without one), in
+    /// @p dialect, to @p path (empty: the client's).
+    [[nodiscard]] static proxy::UpstreamRequest
+    upstreamRequest(const RequestContext &ctx, std::shared_ptr<const proxy::UpstreamEndpoint> to, QByteArray body,
+                    const model::ModelConfig *model, proxy::UpstreamDialect dialect = proxy::UpstreamDialect::OpenAI,
+                    QByteArrayView path = {});
     [[nodiscard]] routing::HealthBoard *health() const noexcept { return m_health; }
 
 private:
@@ -82,6 +93,8 @@ private:
     std::shared_ptr<const proxy::UpstreamEndpoint> m_defaultEndpoint; ///< when there is a default upstream
     /// Per api_base and key (one gateway thread uses them).
     mutable QHash<std::pair<QString, QString>, std::shared_ptr<const proxy::UpstreamEndpoint>> m_endpoints;
+    /// The same for Anthropic's Messages API (the key as x-api-key).
+    mutable QHash<std::pair<QString, QString>, std::shared_ptr<const proxy::UpstreamEndpoint>> m_anthropicEndpoints;
 };
 
 } // namespace obleth::dataplane

@@ -17,6 +17,21 @@ namespace obleth::model {
 /// Messages API. A request in the other dialect is translated (Messages onto Chat Completions) or refused.
 enum class ApiFormat { OpenAI, Anthropic };
 
+/// An ApiFormat's name in the API and the store: "openai" or "anthropic".
+[[nodiscard]] inline QString apiFormatName(ApiFormat format)
+{
+    return format == ApiFormat::Anthropic ? QStringLiteral("anthropic") : QStringLiteral("openai");
+}
+/// The ApiFormat named @p name (exactly "openai" or "anthropic"); none for anything else.
+[[nodiscard]] inline std::optional<ApiFormat> apiFormatNamed(const QString &name)
+{
+    if (name == QLatin1String("openai"))
+        return ApiFormat::OpenAI;
+    if (name == QLatin1String("anthropic"))
+        return ApiFormat::Anthropic;
+    return std::nullopt;
+}
+
 struct Deployment
 {
     QString id;

@@ -74,6 +74,10 @@ private:
 /// The client's fields that are not forwarded as they came (see upstreamRequestHeaders()).
 constexpr QByteArrayView kNotForwarded[]
     = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"};
+/// The same for a Messages request translated onto Chat Completions: Anthropic's headers mean nothing there.
+constexpr QByteArrayView kNotForwardedTranslated[]
+    = {"host",   "authorization",       "x-api-key",         "content-length",
+       "expect", "x-obleth-request-id", "anthropic-version", "anthropic-beta"};
 /// The upstream's fields that are not relayed as they came (see clientResponseHeaders()).
 constexpr QByteArrayView kNotRelayed[] = {"x-obleth-request-id"};
 constexpr QByteArrayView kNotRelayedWhenChunked[] = {"content-length", "x-obleth-request-id"};
@@ -169,6 +173,37 @@ void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, c
     }
     if (!authorization.isEmpty())
         line("Authorization", authorization);
+    line("x-obleth-request-id", requestId);
+}
+
+void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const UpstreamEndpoint &to,
+                                 const QByteArray &requestId, UpstreamDialect dialect)
+{
+    if (dialect == UpstreamDialect::OpenAI)
+        return writeUpstreamRequestHeaders(out, client, to.authorization(), requestId);
+    const bool native = dialect == UpstreamDialect::AnthropicNative;
+    const FieldFilter filter
+        = native ? FieldFilter(client, kNotForwarded) : FieldFilter(client, kNotForwardedTranslated);
+    qsizetype size = out.size() + to.authorization().size() + to.apiKey().size() + requestId.size() + 96;
+    for (const auto &f : client.fields())
+        size += f.first.size() + f.second.size() + 4;
+    out.reserve(size);
+    const auto line = [&out](QByteArrayView name, QByteArrayView value) {
+        out.append(name).append(": ", 2).append(value).append("\r\n", 2);
+    };
+    bool version = false;
+    for (const auto &f : client.fields()) {
+        if (filter.keeps(f.first)) {
+            line(f.first, f.second);
+            version = version || http::Headers::nameEquals(f.first, "anthropic-version");
+        }
+    }
+    if (native && !version)
+        line("anthropic-version", kAnthropicVersion);
+    if (!to.authorization().isEmpty())
+        line("Authorization", to.authorization());
+    if (!to.apiKey().isEmpty())
+        line("x-api-key", to.apiKey());
     line("x-obleth-request-id", requestId);
 }
 

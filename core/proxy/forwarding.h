@@ -37,6 +37,21 @@ class UpstreamEndpoint;
 void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const QByteArray &authorization,
                                  const QByteArray &requestId);
 
+/// Which API an upstream request speaks, for the headers that differ (contract section 13).
+enum class UpstreamDialect {
+    OpenAI, ///< as writeUpstreamRequestHeaders() with the endpoint's Authorization
+    /// Anthropic's Messages API, natively: the endpoint's key as `x-api-key` (no Authorization), the client's
+    /// anthropic-version (kAnthropicVersion added when it sent none) and anthropic-beta passed on
+    AnthropicNative,
+    /// A Messages request translated onto Chat Completions: as OpenAI, without anthropic-version and anthropic-beta
+    AnthropicTranslated,
+};
+/// The anthropic-version sent to a native Anthropic upstream when the client sent none.
+inline constexpr QByteArrayView kAnthropicVersion = "2023-06-01";
+/// writeUpstreamRequestHeaders() for an upstream that speaks @p dialect, with @p to's credentials.
+void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const UpstreamEndpoint &to,
+                                 const QByteArray &requestId, UpstreamDialect dialect);
+
 /// "Bearer <key>" for a model's upstream API key; empty when there is none.
 [[nodiscard]] QByteArray bearer(const QString &apiKey);
 

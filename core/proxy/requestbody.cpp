@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <algorithm>
+
 namespace obleth::proxy {
 
 namespace {
@@ -223,10 +225,10 @@ bool RequestBody::parse(const QByteArray &bytes, QString *error)
     return true;
 }
 
-bool RequestBody::capMaxTokens(qint64 cap)
+bool RequestBody::capMaxTokens(qint64 cap, std::initializer_list<QLatin1String> keys)
 {
-    const QString maxTokens = QStringLiteral("max_tokens");
-    const QString maxCompletionTokens = QStringLiteral("max_completion_tokens");
+    if (keys.size() == 0)
+        return false;
     const QByteArray capText = QByteArray::number(cap);
     Scanner s(m_bytes);
     if (!s.eat('{'))
@@ -249,7 +251,7 @@ bool RequestBody::capMaxTokens(qint64 cap)
             const qsizetype ve = s.pos();
             afterLastMember = ve;
             empty = false;
-            if (name == maxTokens || name == maxCompletionTokens) {
+            if (std::find(keys.begin(), keys.end(), name) != keys.end()) {
                 present = true;
                 if (!isNumberAtMost(m_bytes.mid(vs, ve - vs), cap))
                     spans.append({vs, ve});
@@ -262,7 +264,9 @@ bool RequestBody::capMaxTokens(qint64 cap)
     if (!present) {
         out.reserve(m_bytes.size() + capText.size() + 16);
         out += QByteArrayView(m_bytes).first(afterLastMember);
-        out += empty ? QByteArrayLiteral("\"max_tokens\":") : QByteArrayLiteral(",\"max_tokens\":");
+        out += empty ? QByteArrayLiteral("\"") : QByteArrayLiteral(",\"");
+        out += QByteArrayView(keys.begin()->data(), keys.begin()->size());
+        out += QByteArrayLiteral("\":");
         out += capText;
         out += QByteArrayView(m_bytes).sliced(afterLastMember);
     } else if (spans.isEmpty()) {

@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <initializer_list>
+
 namespace obleth::proxy {
 
 /// A client's JSON request body: parsed once to read "model" and "stream", and kept as the bytes the
@@ -32,7 +34,13 @@ public:
     /// client sent); when neither key is there, "max_tokens": @p cap is added after the last member. Every other
     /// byte is kept, and json() and withModel() then work on the capped body. Returns true when the body changed;
     /// false leaves it as it was (also for a body that was never parsed).
-    bool capMaxTokens(qint64 cap);
+    bool capMaxTokens(qint64 cap)
+    {
+        return capMaxTokens(cap, {QLatin1String("max_tokens"), QLatin1String("max_completion_tokens")});
+    }
+    /// The same for the top-level members named @p keys (the first of them is the one added when none is there):
+    /// {"max_output_tokens"} for the Responses API (contract section 13), whose max_tokens means nothing.
+    bool capMaxTokens(qint64 cap, std::initializer_list<QLatin1String> keys);
 
     /// How many times @p key is a key of the top-level object in @p bytes (escaped spellings included); sets
     /// @p keyHoldsNul when any top-level key holds U+0000.

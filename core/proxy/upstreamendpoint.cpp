@@ -10,6 +10,7 @@ UpstreamEndpoint::UpstreamEndpoint(QUrl base, QByteArray authorization, QByteArr
     : m_base(std::move(base))
     , m_host(m_base.host())
     , m_authorization(std::move(authorization))
+    , m_apiKey(apiKey.toByteArray())
     , m_tls(m_base.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0)
 {
     m_port = quint16(m_base.port(m_tls ? 443 : 80));

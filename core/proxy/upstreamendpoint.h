@@ -14,7 +14,8 @@ class UpstreamEndpoint final
 {
 public:
     /// @p base is an http or https URL; @p authorization the Authorization value sent with every request (empty for
-    /// none) and @p apiKey an x-api-key value: credentials, which decide the pool (see poolKey()).
+    /// none) and @p apiKey the x-api-key value sent with every request (empty for none; Anthropic's Messages API
+    /// takes its key so): credentials, which decide the pool (see poolKey()).
     explicit UpstreamEndpoint(QUrl base, QByteArray authorization = {}, QByteArrayView apiKey = {});
 
     [[nodiscard]] const QUrl &base() const noexcept { return m_base; }
@@ -27,6 +28,8 @@ public:
     [[nodiscard]] const QByteArray &basePath() const noexcept { return m_basePath; }
     /// The Authorization value every request carries; empty for none.
     [[nodiscard]] const QByteArray &authorization() const noexcept { return m_authorization; }
+    /// The x-api-key value every request carries; empty for none.
+    [[nodiscard]] const QByteArray &apiKey() const noexcept { return m_apiKey; }
     /// Which pool connections to it are kept in: scheme, host and port, and a digest of the credentials.
     ///
     /// HTTP/1.1 cannot tell bytes an upstream sends late and unasked from the answer to the next request on the
@@ -43,6 +46,7 @@ private:
     QByteArray m_hostHeader;
     QByteArray m_basePath;
     QByteArray m_authorization;
+    QByteArray m_apiKey;
     QString m_poolKey;
     quint16 m_port = 0;
     bool m_tls = false;

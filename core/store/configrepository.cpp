@@ -291,8 +291,8 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                              " output_cost_per_token, context_window, enabled, admission_weight,"
                              " max_concurrency, cache_enabled, cache_ttl_secs, connect_timeout_secs,"
                              " first_byte_timeout_secs, idle_timeout_secs, created_at, updated_at, fallbacks,"
-                             " auto_route, unhealthy_after, cooldown_secs, health_check_secs, max_retries"
-                             " FROM models ORDER BY created_at, model_name"),
+                             " auto_route, unhealthy_after, cooldown_secs, health_check_secs, max_retries,"
+                             " api_format FROM models ORDER BY created_at, model_name"),
               [this, out, &secretError](const QSqlQuery &q) {
                   model::ModelConfig m;
                   m.id = q.value(0).toString();
@@ -320,6 +320,8 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   m.cooldownSecs = q.value(21).toLongLong();
                   m.healthCheckSecs = q.value(22).toLongLong();
                   m.maxRetries = q.value(23).toLongLong();
+                  // a name written behind obleth's back that it does not know: the default
+                  m.apiFormat = model::apiFormatNamed(q.value(24).toString()).value_or(model::ApiFormat::OpenAI);
                   out->models.append(m);
               },
               error, &m_busy)
@@ -420,8 +422,8 @@ bool ConfigRepository::loadDeployments(QSqlDatabase db, QList<model::ModelConfig
         byId.insert(models->at(i).id, i);
     const bool read = selectAll(
         db,
-        QStringLiteral("SELECT id, model_id, api_base, upstream_model, api_key, weight, max_concurrency, enabled"
-                       " FROM deployments ORDER BY model_id, position"),
+        QStringLiteral("SELECT id, model_id, api_base, upstream_model, api_key, weight, max_concurrency, enabled,"
+                       " api_format FROM deployments ORDER BY model_id, position"),
         [&](const QSqlQuery &q) {
             const auto it = byId.constFind(q.value(1).toString());
             if (it == byId.cend())
@@ -435,6 +437,7 @@ bool ConfigRepository::loadDeployments(QSqlDatabase db, QList<model::ModelConfig
             d.weight = q.value(5).toDouble();
             d.maxConcurrency = optionalFrom(q.value(6));
             d.enabled = q.value(7).toBool();
+            d.apiFormat = q.value(8).isNull() ? std::nullopt : model::apiFormatNamed(q.value(8).toString());
             (*models)[*it].deployments.append(d);
         },
         error, &m_busy);
@@ -478,6 +481,7 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                  m.cooldownSecs,
                                  m.healthCheckSecs,
                                  m.maxRetries,
+                                 model::apiFormatName(m.apiFormat),
                                  timeText(m.updatedAt)};
     QSqlDatabase db = m_db->connection();
     return atomically(
@@ -489,8 +493,8 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                      " admission_weight, max_concurrency, cache_enabled, cache_ttl_secs,"
                                      " connect_timeout_secs, first_byte_timeout_secs, idle_timeout_secs, fallbacks,"
                                      " auto_route, unhealthy_after, cooldown_secs, health_check_secs, max_retries,"
-                                     " updated_at, created_at, id)"
-                                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+                                     " api_format, updated_at, created_at, id)"
+                                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
                       values + QVariantList{timeText(m.createdAt), m.id}, error, &m_busy)
                 : run(db,
                       QStringLiteral("UPDATE models SET model_name=?, upstream_model=?, api_base=?, api_key=?,"
@@ -498,7 +502,7 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                      " admission_weight=?, max_concurrency=?, cache_enabled=?, cache_ttl_secs=?,"
                                      " connect_timeout_secs=?, first_byte_timeout_secs=?, idle_timeout_secs=?,"
                                      " fallbacks=?, auto_route=?, unhealthy_after=?, cooldown_secs=?,"
-                                     " health_check_secs=?, max_retries=?, updated_at=? WHERE id=?"),
+                                     " health_check_secs=?, max_retries=?, api_format=?, updated_at=? WHERE id=?"),
                       values + QVariantList{m.id}, error, &m_busy);
             if (!row || !run(db, QStringLiteral("DELETE FROM deployments WHERE model_id=?"), {m.id}, error, &m_busy))
                 return false;
@@ -506,9 +510,12 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                 const model::Deployment &d = m.deployments.at(i);
                 if (!run(db,
                          QStringLiteral("INSERT INTO deployments (id, model_id, position, api_base, upstream_model,"
-                                        " api_key, weight, max_concurrency, enabled) VALUES (?,?,?,?,?,?,?,?,?)"),
+                                        " api_key, weight, max_concurrency, enabled, api_format)"
+                                        " VALUES (?,?,?,?,?,?,?,?,?,?)"),
                          {d.id, m.id, qint64(i), d.apiBase, d.upstreamModel, sealed(d.apiKey, kDeploymentsApiKey, d.id),
-                          d.weight, optionalValue(d.maxConcurrency), d.enabled},
+                          d.weight, optionalValue(d.maxConcurrency), d.enabled,
+                          d.apiFormat ? QVariant(model::apiFormatName(*d.apiFormat))
+                                      : QVariant(QMetaType(QMetaType::QString))},
                          error, &m_busy)) {
                     return false;
                 }

@@ -141,6 +141,11 @@ const QList<QStringList> &migrations()
             QStringLiteral("ALTER TABLE request_log ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0"),
             QStringLiteral("ALTER TABLE request_log ADD COLUMN brownout INTEGER NOT NULL DEFAULT 0"),
         },
+        // 6: the API a model's upstreams speak (contract section 13), and a deployment's own (NULL: the model's)
+        {
+            QStringLiteral("ALTER TABLE models ADD COLUMN api_format TEXT NOT NULL DEFAULT 'openai'"),
+            QStringLiteral("ALTER TABLE deployments ADD COLUMN api_format TEXT"),
+        },
     };
     return steps;
 }

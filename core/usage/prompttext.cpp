@@ -1,6 +1,7 @@
 #include "prompttext.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 namespace obleth::usage {
@@ -16,10 +17,20 @@ template<typename Each> void forEachString(const QJsonValue &v, const Each &each
         for (const QJsonValue &item : a)
             forEachString(item, each);
     } else if (v.isObject()) {
-        // a chat message {role, content} or a content part {type, text}
+        // a chat or Messages message {role, content}, a content part or block {type, text}, a tool_result block
+        // {content}, a tool_use block {input: {...}} (its JSON), a Responses item (function_call {arguments},
+        // function_call_output {output})
         const QJsonObject o = v.toObject();
         forEachString(o.value(QStringLiteral("content")), each);
         forEachString(o.value(QStringLiteral("text")), each);
+        const QJsonValue input = o.value(QStringLiteral("input"));
+        if (input.isObject())
+            each(QString::fromUtf8(QJsonDocument(input.toObject()).toJson(QJsonDocument::Compact)));
+        for (const char *key : {"arguments", "output"}) {
+            const QJsonValue s = o.value(QLatin1String(key));
+            if (s.isString())
+                each(s.toString());
+        }
     }
 }
 } // namespace

@@ -12,7 +12,9 @@ namespace {
 constexpr qsizetype kMaxErrorBody = 64 * 1024;
 constexpr qint64 kProgressIntervalMs = 100;
 
-/// The `code` (else `type`, else `message`) of an OpenAI-style error body.
+/// The `code` (else `type`, else `message`) of an error body's `error` object: OpenAI's shape
+/// {"error":{"message","type","code"}} gives its code, Anthropic's {"type":"error","error":{"type","message"}} its
+/// error type (rate_limit_error, overloaded_error, ...).
 QString errorCodeOf(const QByteArray &body)
 {
     const QJsonObject error = QJsonDocument::fromJson(body).object().value(QStringLiteral("error")).toObject();

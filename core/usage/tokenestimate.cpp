@@ -13,15 +13,18 @@ qint64 tokensForChars(qint64 chars)
 
 qint64 promptTokenEstimate(const QJsonObject &request)
 {
-    return tokensForChars(promptTextSize(request.value(QStringLiteral("messages")))
-                          + promptTextSize(request.value(QStringLiteral("prompt"))));
+    // chat and Messages: messages; completions: prompt; Messages: system; Responses: instructions and input
+    qint64 chars = 0;
+    for (const char *field : {"messages", "prompt", "system", "instructions", "input"})
+        chars += promptTextSize(request.value(QLatin1String(field)));
+    return tokensForChars(chars);
 }
 
 qint64 requestTokenEstimate(const QJsonObject &request)
 {
     const qint64 prompt = promptTokenEstimate(request);
     qint64 completion = kDefaultCompletionEstimate;
-    for (const char *field : {"max_completion_tokens", "max_tokens"}) {
+    for (const char *field : {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
         const QJsonValue v = request.value(QLatin1String(field));
         if (v.isDouble() && v.toDouble() >= 0) {
             completion = qint64(std::min(v.toDouble(), 1e12));

@@ -18,7 +18,8 @@ namespace obleth::usage {
 namespace {
 constexpr qsizetype kMaxSseLine = 1024 * 1024;
 
-/// Characters of generated text in a completion or a chunk.
+/// Characters of generated text in a completion (chat or completions: choices; Anthropic Messages: content
+/// blocks' text; Responses: output items' content parts' text).
 qint64 generatedChars(const QJsonObject &doc)
 {
     qint64 n = 0;
@@ -29,14 +30,42 @@ qint64 generatedChars(const QJsonObject &doc)
         n += choice.value(QStringLiteral("message")).toObject().value(QStringLiteral("content")).toString().size();
         n += choice.value(QStringLiteral("delta")).toObject().value(QStringLiteral("content")).toString().size();
     }
+    const auto blockText = [](const QJsonValue &blocks) {
+        qint64 chars = 0;
+        for (const QJsonValue &b : blocks.toArray())
+            chars += b.toObject().value(QStringLiteral("text")).toString().size();
+        return chars;
+    };
+    n += blockText(doc.value(QStringLiteral("content")));
+    for (const QJsonValue &item : doc.value(QStringLiteral("output")).toArray())
+        n += blockText(item.toObject().value(QStringLiteral("content")));
     return n;
 }
+
+/// The counts a usage object holds, each when it is a number: OpenAI chat's prompt_tokens and completion_tokens;
+/// Anthropic's and the Responses API's input_tokens and output_tokens, and Anthropic's cache_creation_input_tokens
+/// and cache_read_input_tokens.
+struct UsageNumbers
+{
+    std::optional<double> prompt;
+    std::optional<double> completion;
+    std::optional<double> input;
+    std::optional<double> output;
+    std::optional<double> cacheCreation;
+    std::optional<double> cacheRead;
+
+    /// A chat usage object (prompt_tokens is a number), read whole.
+    [[nodiscard]] bool isChat() const { return prompt.has_value(); }
+    /// An Anthropic or Responses usage object, which may hold some of its counts only (message_delta).
+    [[nodiscard]] bool isInputOutput() const { return !isChat() && (input || output || cacheCreation || cacheRead); }
+};
 
 /// What a stream line's keys say, in one cheap pass each for ':' and 'g' (memchr jumps between them; JSON is
 /// full of quotes, so looking at every quote, or searching for each key in turn, is several times slower on
 /// every chunk of every stream). The same answer as searching the line for each key's first occurrence:
 /// @c content when the first `"content":"` is followed by something other than a quote, or else the first
-/// `"text":"` is; @c usage when `"usage"` occurs anywhere.
+/// `"text":"` is (chat, completions, Anthropic's text_delta), or else the first `"delta":"` is (the Responses
+/// API's response.output_text.delta); @c usage when `"usage"` occurs anywhere.
 struct StreamLineKeys
 {
     bool content = false;
@@ -51,6 +80,7 @@ StreamLineKeys streamLineKeys(std::string_view line)
     // colon by colon finds them in order.
     bool contentSeen = false;
     bool textSeen = false;
+    bool deltaSeen = false;
     for (const char *c = begin; (c = static_cast<const char *>(std::memchr(c, ':', size_t(end - c)))); ++c) {
         if (end - c < 2 || c[1] != '"')
             continue;
@@ -60,11 +90,13 @@ StreamLineKeys streamLineKeys(std::string_view line)
             seen = contentSeen = true;
         else if (!textSeen && before >= 6 && std::memcmp(c - 6, "\"text\"", 6) == 0)
             seen = textSeen = true;
+        else if (!deltaSeen && before >= 7 && std::memcmp(c - 7, "\"delta\"", 7) == 0)
+            seen = deltaSeen = true;
         if (seen && end - c > 2 && c[2] != '"') {
             keys.content = true;
             break;
         }
-        if (contentSeen && textSeen)
+        if (contentSeen && textSeen && deltaSeen)
             break;
     }
     // `"usage"` has one 'g', rare in a chunk.
@@ -77,32 +109,27 @@ StreamLineKeys streamLineKeys(std::string_view line)
     return keys;
 }
 
-/// Reads the two counts out of the text of a usage object without a JSON parser (which costs several allocations
-/// per answer), giving what QJsonDocument would: for the plain JSON usage objects are in practice, checked whole,
-/// byte by byte. Anything it does not take on (an escape, a byte outside printable ASCII, an exponent, a long
-/// number, deep nesting, a count's key twice, anything that is not JSON) leaves the answer to QJsonDocument.
+/// Reads the counts (UsageNumbers) out of the text of a usage object without a JSON parser (which costs several
+/// allocations per answer), giving what QJsonDocument would: for the plain JSON usage objects are in practice,
+/// checked whole, byte by byte. Anything it does not take on (an escape, a byte outside printable ASCII, an
+/// exponent, a long number, deep nesting, a count's key twice, anything that is not JSON) leaves the answer to
+/// QJsonDocument.
 class PlainUsageReader
 {
 public:
-    enum class Result { Found, None, Unsure };
+    enum class Result { Read, Unsure };
 
     explicit PlainUsageReader(QByteArrayView text)
         : m_text(text)
     { }
 
-    /// Found: @p prompt and @p completion are what QJsonDocument's prompt_tokens and completion_tokens toDouble()
-    /// give; None: prompt_tokens is missing or not a number.
-    Result read(double *prompt, double *completion)
+    /// Read: @p numbers holds what QJsonDocument gives for each count that is a number.
+    Result read(UsageNumbers *numbers)
     {
-        if (!object(0) || (skipSpace(), m_at != m_text.size()))
+        if (!object(0) || (skipSpace(), m_at != m_text.size()) || m_repeated)
             return Result::Unsure;
-        if (m_promptSeen > 1 || m_completionSeen > 1)
-            return Result::Unsure;
-        if (!m_prompt)
-            return Result::None;
-        *prompt = *m_prompt;
-        *completion = m_completion.value_or(0);
-        return Result::Found;
+        *numbers = m_numbers;
+        return Result::Read;
     }
 
 private:
@@ -229,24 +256,56 @@ private:
             std::optional<double> n;
             if (!value(depth, &n))
                 return false;
-            if (depth == 0 && key == "prompt_tokens") {
-                ++m_promptSeen;
-                m_prompt = n;
-            } else if (depth == 0 && key == "completion_tokens") {
-                ++m_completionSeen;
-                m_completion = n;
-            }
+            if (depth == 0)
+                keep(key, n);
         } while (take(','));
         return take('}');
     }
 
+    /// Keeps a count of the usage object itself (a key seen twice leaves the answer to QJsonDocument, which takes the
+    /// last).
+    void keep(QByteArrayView key, const std::optional<double> &n)
+    {
+        if (!key.endsWith("_tokens"))
+            return;
+        std::optional<double> *count = nullptr;
+        int bit = 0;
+        if (key == "prompt_tokens")
+            count = &m_numbers.prompt, bit = 1;
+        else if (key == "completion_tokens")
+            count = &m_numbers.completion, bit = 2;
+        else if (key == "input_tokens")
+            count = &m_numbers.input, bit = 4;
+        else if (key == "output_tokens")
+            count = &m_numbers.output, bit = 8;
+        else if (key == "cache_creation_input_tokens")
+            count = &m_numbers.cacheCreation, bit = 16;
+        else if (key == "cache_read_input_tokens")
+            count = &m_numbers.cacheRead, bit = 32;
+        if (!count)
+            return;
+        m_repeated = m_repeated || (m_seen & bit);
+        m_seen |= bit;
+        *count = n;
+    }
+
     QByteArrayView m_text;
     qsizetype m_at = 0;
-    std::optional<double> m_prompt;
-    std::optional<double> m_completion;
-    int m_promptSeen = 0;
-    int m_completionSeen = 0;
+    UsageNumbers m_numbers;
+    int m_seen = 0;
+    bool m_repeated = false;
 };
+
+/// The counts of @p usage as QJsonDocument reads them.
+UsageNumbers usageNumbersOf(const QJsonObject &usage)
+{
+    const auto number = [&usage](const char *key) {
+        const QJsonValue v = usage.value(QLatin1String(key));
+        return v.isDouble() ? std::optional<double>(v.toDouble()) : std::nullopt;
+    };
+    return {number("prompt_tokens"), number("completion_tokens"),           number("input_tokens"),
+            number("output_tokens"), number("cache_creation_input_tokens"), number("cache_read_input_tokens")};
+}
 } // namespace
 
 QByteArrayView usageObjectIn(QByteArrayView json)
@@ -337,6 +396,12 @@ void UsageMeter::sseLine(std::string_view line)
             m_text += choice.value(QStringLiteral("text")).toString();
             m_text += choice.value(QStringLiteral("delta")).toObject().value(QStringLiteral("content")).toString();
         }
+        // Anthropic's content_block_delta (text_delta), the Responses API's response.output_text.delta
+        const QString type = chunk.value(QStringLiteral("type")).toString();
+        if (type == QLatin1String("content_block_delta"))
+            m_text += chunk.value(QStringLiteral("delta")).toObject().value(QStringLiteral("text")).toString();
+        else if (type == QLatin1String("response.output_text.delta"))
+            m_text += chunk.value(QStringLiteral("delta")).toString();
         if (m_text.size() > before)
             ++m_contentChunks;
     } else if (keys.content) { // a content chunk is recognised by its non-empty "content" or "text" string
@@ -352,25 +417,30 @@ bool UsageMeter::readUsage(QByteArrayView json)
     const QByteArrayView object = usageObjectIn(json);
     if (object.isEmpty())
         return false;
-    double prompt = 0;
-    double completion = 0;
-    switch (PlainUsageReader(object).read(&prompt, &completion)) {
-    case PlainUsageReader::Result::Found: break;
-    case PlainUsageReader::Result::None: return false;
-    case PlainUsageReader::Result::Unsure: {
-        const QJsonObject usage = QJsonDocument::fromJson(object.toByteArray()).object();
-        if (!usage.value(QStringLiteral("prompt_tokens")).isDouble())
-            return false;
-        prompt = usage.value(QStringLiteral("prompt_tokens")).toDouble();
-        completion = usage.value(QStringLiteral("completion_tokens")).toDouble();
-        break;
-    }
-    }
+    UsageNumbers numbers;
+    if (PlainUsageReader(object).read(&numbers) == PlainUsageReader::Result::Unsure)
+        numbers = usageNumbersOf(QJsonDocument::fromJson(object.toByteArray()).object());
     // The upstream's numbers, held to what a count can be: a cast of 1e300 is undefined, a negative count would
     // credit the token buckets, and counts beyond any model's window would, summed over answers, overflow the totals.
     const auto held = [](double n) { return qint64(std::clamp(n, 0.0, double(kMaxTokensPerAnswer))); };
-    m_count.promptTokens = held(prompt);
-    m_count.completionTokens = held(completion);
+    if (numbers.isChat()) { // each usage object is the whole count
+        m_input = held(*numbers.prompt);
+        m_output = held(numbers.completion.value_or(0));
+        m_cacheCreation = m_cacheRead = 0;
+    } else if (numbers.isInputOutput()) { // later counts replace earlier ones; a count left out keeps its value
+        const auto take = [&held](const std::optional<double> &n, qint64 *into) {
+            if (n)
+                *into = held(*n);
+        };
+        take(numbers.input, &m_input);
+        take(numbers.output, &m_output);
+        take(numbers.cacheCreation, &m_cacheCreation);
+        take(numbers.cacheRead, &m_cacheRead);
+    } else {
+        return false;
+    }
+    m_count.promptTokens = std::min(m_input + m_cacheCreation + m_cacheRead, kMaxTokensPerAnswer);
+    m_count.completionTokens = m_output;
     m_reported = true;
     return true;
 }

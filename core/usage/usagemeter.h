@@ -22,11 +22,25 @@ struct TokenCount
 /// an unescaped `"usage"` followed by a colon is a key.
 [[nodiscard]] QByteArrayView usageObjectIn(QByteArrayView json);
 
-/// Reads token usage out of an OpenAI-style response as its bytes pass through the relay, without holding
-/// the response: a JSON body is kept only up to kMaxJsonBytes (beyond that the count is estimated), and an
-/// SSE stream only a line at a time, where a `usage` chunk (stream_options.include_usage) is picked up.
+/// Reads token usage out of a response as its bytes pass through the relay (as the client gets them, after any
+/// translation), without holding the response: a JSON body is kept only up to kMaxJsonBytes (beyond that the
+/// count is estimated), and an SSE stream only a line at a time, where a line with a `usage` object is picked up.
+/// It reads three dialects:
+/// - OpenAI chat and completions: `usage: {prompt_tokens, completion_tokens}` in the body or in a stream's usage
+///   chunk (stream_options.include_usage); each usage object is the whole count.
+/// - Anthropic Messages: `usage: {input_tokens, output_tokens, cache_creation_input_tokens?,
+///   cache_read_input_tokens?}` in the body, or in a stream's `message_start` (message.usage) and `message_delta`
+///   events. Prompt tokens = input_tokens + cache_creation_input_tokens + cache_read_input_tokens (Anthropic counts
+///   cached input apart from input_tokens); completion tokens = output_tokens.
+/// - OpenAI Responses: top-level `usage: {input_tokens, output_tokens, ...}` in the body, or in a stream's
+///   `response.completed` event (response.usage; the other events carry `"usage":null`). Its cached tokens are
+///   inside input_tokens (input_tokens_details), so prompt tokens = input_tokens.
+/// In the last two, later usage objects replace the counts they hold, and a count one leaves out keeps its
+/// earlier value (message_delta often holds output_tokens only).
 /// When the upstream reports no usage, prompt tokens are estimated from the request body (about four
-/// characters a token) and completion tokens from the generated text or the number of stream chunks.
+/// characters a token, tokenestimate.h) and completion tokens from the generated text or the number of stream
+/// content chunks (`"content":"…"`, `"text":"…"` as in Anthropic's text_delta, or `"delta":"…"` as in
+/// response.output_text.delta; about one token each).
 class UsageMeter final
 {
 public:
@@ -63,6 +77,10 @@ private:
     bool m_overflow = false;
     bool m_reported = false;
     TokenCount m_count;
+    qint64 m_input = 0; ///< prompt_tokens or input_tokens, as reported
+    qint64 m_output = 0; ///< completion_tokens or output_tokens, as reported
+    qint64 m_cacheCreation = 0;
+    qint64 m_cacheRead = 0;
     qint64 m_contentChunks = 0;
     qint64 m_generatedChars = 0;
 };

@@ -63,8 +63,8 @@ Result run(const QList<QByteArray> &pieces, const Input &in)
 }
 
 /// The reference for a stream's content chunks so far, counted line by line with plain searches: a line is one
-/// when the first `"content":"` in its data, or else the first `"text":"`, opens a non-empty string (the meter
-/// finds them in one pass).
+/// when the first `"content":"` in its data, or else the first `"text":"`, or else the first `"delta":"`, opens a
+/// non-empty string (the meter finds them in one pass).
 qint64 contentChunksIn(std::string_view stream)
 {
     qint64 chunks = 0;
@@ -79,7 +79,8 @@ qint64 contentChunksIn(std::string_view stream)
         line.remove_prefix(5);
         while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
             line.remove_suffix(1);
-        for (const std::string_view key : {std::string_view("\"content\":\""), std::string_view("\"text\":\"")}) {
+        for (const std::string_view key :
+             {std::string_view("\"content\":\""), std::string_view("\"text\":\""), std::string_view("\"delta\":\"")}) {
             const size_t at = line.find(key);
             if (at != std::string_view::npos && at + key.size() < line.size() && line[at + key.size()] != '"') {
                 ++chunks;
@@ -90,20 +91,32 @@ qint64 contentChunksIn(std::string_view stream)
     return chunks;
 }
 
-/// The reference for a JSON body: its usage object as QJsonDocument reads it.
+/// The reference for a JSON body: its usage object as QJsonDocument reads it (OpenAI chat's prompt_tokens and
+/// completion_tokens; else Anthropic's and the Responses API's input_tokens, output_tokens and Anthropic's
+/// cache_*_input_tokens, the cached ones counted as prompt tokens).
 void checkAgainstQJsonDocument(const QByteArray &body, const TokenCount &count)
 {
     if (body.size() > UsageMeter::kMaxJsonBytes)
         return;
     const QJsonObject usage = QJsonDocument::fromJson(obleth::usage::usageObjectIn(body).toByteArray()).object();
-    if (!usage.value(QStringLiteral("prompt_tokens")).isDouble()) {
+    const auto clamped = [&usage](const char *key) {
+        return qint64(std::clamp(usage.value(QLatin1String(key)).toDouble(), 0.0, double(kMaxTokens)));
+    };
+    const auto isNumber = [&usage](const char *key) { return usage.value(QLatin1String(key)).isDouble(); };
+    if (isNumber("prompt_tokens")) {
+        FUZZ_CHECK(!count.estimated);
+        FUZZ_CHECK(count.promptTokens == clamped("prompt_tokens"));
+        FUZZ_CHECK(count.completionTokens == clamped("completion_tokens"));
+    } else if (isNumber("input_tokens") || isNumber("output_tokens") || isNumber("cache_creation_input_tokens")
+               || isNumber("cache_read_input_tokens")) {
+        FUZZ_CHECK(!count.estimated);
+        const qint64 prompt
+            = clamped("input_tokens") + clamped("cache_creation_input_tokens") + clamped("cache_read_input_tokens");
+        FUZZ_CHECK(count.promptTokens == std::min(prompt, kMaxTokens));
+        FUZZ_CHECK(count.completionTokens == clamped("output_tokens"));
+    } else {
         FUZZ_CHECK(count.estimated);
-        return;
     }
-    const auto clamped = [](const QJsonValue &v) { return qint64(std::clamp(v.toDouble(), 0.0, double(kMaxTokens))); };
-    FUZZ_CHECK(!count.estimated);
-    FUZZ_CHECK(count.promptTokens == clamped(usage.value(QStringLiteral("prompt_tokens"))));
-    FUZZ_CHECK(count.completionTokens == clamped(usage.value(QStringLiteral("completion_tokens"))));
 }
 
 } // namespace
