@@ -194,7 +194,9 @@ function streamPieces(mode) {
     dataEvent(chatChunk({ content: " check." })),
     // The tool call split across chunks: id and name first, the arguments over several.
     dataEvent(
-      chatChunk({ tool_calls: [{ index: 0, id: "call_07", type: "function", function: { name: "get_weather", arguments: "" } }] }),
+      chatChunk({
+        tool_calls: [{ index: 0, id: "call_07", type: "function", function: { name: "get_weather", arguments: "" } }],
+      }),
     ),
     dataEvent(chatChunk({ tool_calls: [{ index: 0, function: { arguments: '{"ci' } }] })),
     // One line in two writes: the translation must wait for its end.
@@ -311,7 +313,11 @@ for (const mode of modes) {
       const upstream = upstreams[mode.name];
       upstream.answer((_, response) => mode.text(response, "Hi", { input: 2, output: 1 }));
       const viaHeader = client({ defaultHeaders: { "X-Api-Key": gateway.key, Authorization: null } });
-      const message = await viaHeader.messages.create({ model: mode.model, max_tokens: 8, messages: [{ role: "user", content: "Hi" }] });
+      const message = await viaHeader.messages.create({
+        model: mode.model,
+        max_tokens: 8,
+        messages: [{ role: "user", content: "Hi" }],
+      });
       assert.equal(sent.at(-1).headers.get("authorization"), null);
       assert.equal(sent.at(-1).headers.get("x-api-key"), gateway.key);
       assert.deepEqual(message.content, [{ type: "text", text: "Hi" }]);
@@ -374,10 +380,10 @@ for (const mode of modes) {
         .map((e) => e.delta.partial_json)
         .join("");
       assert.deepEqual(JSON.parse(json), { city: "Paris" });
-      assert.ok(
-        events.filter((e) => e.type === "content_block_delta" && e.delta.type === "input_json_delta" && e.delta.partial_json).length >= 3,
-        "the arguments stream in pieces",
+      const jsonPieces = events.filter(
+        (e) => e.type === "content_block_delta" && e.delta.type === "input_json_delta" && e.delta.partial_json,
       );
+      assert.ok(jsonPieces.length >= 3, "the arguments stream in pieces");
 
       assert.equal(final.stop_reason, "tool_use");
       assert.equal(final.content[0].type, "text");
@@ -473,7 +479,8 @@ for (const mode of modes) {
       );
       await assert.rejects(
         ask(client({ apiKey: `sk_${"0".repeat(48)}` })),
-        (error) => error instanceof Anthropic.AuthenticationError && error.status === 401 && error.type === "authentication_error",
+        (error) =>
+          error instanceof Anthropic.AuthenticationError && error.status === 401 && error.type === "authentication_error",
       );
       // An Anthropic secret, as a client configured for Anthropic's API would send it: refused here, never passed on.
       const anthropicSecret = `sk-ant-api03-${"a1B2".repeat(20)}-AAAA`;
@@ -502,6 +509,8 @@ for (const mode of modes) {
         (error) => error instanceof Anthropic.InternalServerError && error.status === 500 && error.type === "api_error",
       );
       assert.equal(upstream.requests.length, before + 2);
+      const row = await loggedRequest(gateway, (r) => r.model === mode.model && r.status === 429);
+      assert.equal(row.error, "rate_limit_error");
     });
 
     test("messages.countTokens", async () => {
@@ -509,7 +518,11 @@ for (const mode of modes) {
       const before = upstream.requests.length;
       upstream.answer((request, response) => sendJson(response, 200, { input_tokens: 42 }));
       const anthropic = client();
-      const request = { model: mode.model, system: "You are terse.", messages: [{ role: "user", content: "Count these words, please." }] };
+      const request = {
+        model: mode.model,
+        system: "You are terse.",
+        messages: [{ role: "user", content: "Count these words, please." }],
+      };
       const counted = await anthropic.messages.countTokens(request);
       const got = upstream.since(before);
       if (mode.name === "native") {
@@ -523,6 +536,8 @@ for (const mode of modes) {
         // Estimated by obleth: a Chat Completions upstream has no such route.
         assert.equal(got.length, 0, "nothing reached the upstream");
         assert.ok(Number.isInteger(counted.input_tokens) && counted.input_tokens > 0, JSON.stringify(counted));
+        const { response } = await anthropic.messages.countTokens(request).withResponse();
+        assert.equal(response.headers.get("x-obleth-token-count"), "estimated");
         const longer = await anthropic.messages.countTokens({
           ...request,
           messages: [{ role: "user", content: "Count these words, please. ".repeat(50) }],

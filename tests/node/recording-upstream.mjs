@@ -56,7 +56,8 @@ export function namedEvent(type, fields = {}) {
  */
 export async function startRecordingUpstream() {
   const requests = [];
-  const unexpected = (request, response) => sendJson(response, 418, { error: { message: `unexpected ${request.method} ${request.path}` } });
+  const unexpected = (request, response) =>
+    sendJson(response, 418, { error: { message: `unexpected ${request.method} ${request.path}` } });
   let handler = unexpected;
   const server = createServer((request, response) => {
     const chunks = [];
