@@ -324,6 +324,28 @@ for (const mode of modes) {
       assertNoGatewayKey(upstream.requests.at(-1));
     });
 
+    test("the beta route (/v1/messages?beta=true), as Claude Code calls it", async () => {
+      const upstream = upstreams[mode.name];
+      const before = upstream.requests.length;
+      upstream.answer((_, response) => mode.text(response, "Beta hello", { input: 4, output: 2 }));
+      // Claude Code adds ?beta=true; this SDK's beta.messages sends the header only, so the query is added here.
+      const message = await client().beta.messages.create(
+        { model: mode.model, max_tokens: 16, messages: [{ role: "user", content: "Hi" }], betas: ["test-beta-2026-01-01"] },
+        { query: { beta: "true" } },
+      );
+      assert.match(sent.at(-1).url, /\/v1\/messages\?beta=true$/);
+      assert.equal(message.content[0].text, "Beta hello");
+      const [forwarded] = upstream.since(before);
+      assertNoGatewayKey(forwarded);
+      if (mode.name === "native") {
+        assert.match(forwarded.path, /^\/v1\/messages(\?beta=true)?$/);
+        assert.equal(forwarded.headers["anthropic-beta"], "test-beta-2026-01-01");
+      } else {
+        // Anthropic's query does not go to a Chat Completions upstream, as anthropic-beta does not (docs/data-plane.md).
+        assert.equal(forwarded.path, "/v1/chat/completions");
+      }
+    });
+
     test("messages.stream: events in order, as they arrive; the tool input assembled", async () => {
       const upstream = upstreams[mode.name];
       const before = upstream.requests.length;
