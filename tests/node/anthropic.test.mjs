@@ -535,6 +535,62 @@ for (const mode of modes) {
       assert.equal(row.error, "rate_limit_error");
     });
 
+    if (mode.name === "translated") {
+      test("translated: images, tool_choice, metadata, and max_tokens as the stop reason", async () => {
+        const upstream = upstreams[mode.name];
+        const before = upstream.requests.length;
+        upstream.answer((_, response) =>
+          sendJson(response, 200, chatCompletion({ content: "A red dot, and" }, "length", { input: 40, output: 4 })),
+        );
+        const pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+        const message = await client().messages.create({
+          model: mode.model,
+          max_tokens: 4,
+          metadata: { user_id: "user-42" },
+          tools: [weatherTool],
+          tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true },
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "image", source: { type: "base64", media_type: "image/png", data: pixel } },
+                { type: "image", source: { type: "url", url: "https://example.com/cat.png" } },
+                { type: "text", text: "What is in these pictures?" },
+              ],
+            },
+          ],
+        });
+        assert.equal(message.stop_reason, "max_tokens");
+        assert.deepEqual(message.content, [{ type: "text", text: "A red dot, and" }]);
+
+        const [forwarded] = upstream.since(before);
+        const body = forwarded.json;
+        assert.deepEqual(body.tool_choice, { type: "function", function: { name: "get_weather" } });
+        assert.equal(body.parallel_tool_calls, false);
+        assert.equal(body.user, "user-42");
+        assert.equal(body.max_tokens, 4);
+        const parts = body.messages[0].content;
+        assert.equal(body.messages[0].role, "user");
+        assert.deepEqual(
+          parts.map((part) => part.type),
+          ["image_url", "image_url", "text"],
+        );
+        assert.equal(parts[0].image_url.url, `data:image/png;base64,${pixel}`);
+        assert.equal(parts[1].image_url.url, "https://example.com/cat.png");
+        assert.equal(parts[2].text, "What is in these pictures?");
+
+        upstream.answer((_, response) => mode.text(response, "ok", { input: 1, output: 1 }));
+        await client().messages.create({
+          model: mode.model,
+          max_tokens: 4,
+          tools: [weatherTool],
+          tool_choice: { type: "any" },
+          messages: [{ role: "user", content: "x" }],
+        });
+        assert.equal(upstream.requests.at(-1).json.tool_choice, "required");
+      });
+    }
+
     test("messages.countTokens", async () => {
       const upstream = upstreams[mode.name];
       const before = upstream.requests.length;
@@ -569,3 +625,24 @@ for (const mode of modes) {
     });
   });
 }
+
+test("mock-model answers the Messages API, plain and streamed (the README's first try)", async () => {
+  const anthropic = client();
+  const message = await anthropic.messages.create({
+    model: "mock-model",
+    max_tokens: 6,
+    messages: [{ role: "user", content: "Hello!" }],
+  });
+  assert.equal(message.model, "mock-model");
+  assert.equal(message.content[0].text.split(" ").length, 6);
+  assert.equal(message.stop_reason, "max_tokens");
+  assert.equal(message.usage.output_tokens, 6);
+
+  const stream = anthropic.messages.stream({ model: "mock-model", max_tokens: 5, messages: [{ role: "user", content: "Stream" }] });
+  let text = "";
+  stream.on("text", (piece) => (text += piece));
+  const final = await stream.finalMessage();
+  assert.equal(text.trim().split(" ").length, 5);
+  assert.equal(final.content[0].text, text);
+  assert.equal(final.usage.output_tokens, 5);
+});
