@@ -638,7 +638,11 @@ test("mock-model answers the Messages API, plain and streamed (the README's firs
   assert.equal(message.stop_reason, "max_tokens");
   assert.equal(message.usage.output_tokens, 6);
 
-  const stream = anthropic.messages.stream({ model: "mock-model", max_tokens: 5, messages: [{ role: "user", content: "Stream" }] });
+  const stream = anthropic.messages.stream({
+    model: "mock-model",
+    max_tokens: 5,
+    messages: [{ role: "user", content: "Stream" }],
+  });
   let text = "";
   stream.on("text", (piece) => (text += piece));
   const final = await stream.finalMessage();
