@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
 import { admin, loggedRequest, startGateway } from "./harness.mjs";
-import { anthropicEvent, dataEvent, sendJson, sendStream, startRecordingUpstream } from "./recording-upstream.mjs";
+import { dataEvent, namedEvent, sendJson, startRecordingUpstream } from "./recording-upstream.mjs";
 
 const NATIVE_UPSTREAM_KEY = "sk-ant-upstream-0123456789";
 const OPENAI_UPSTREAM_KEY = "sk-openai-upstream-9876543210";
@@ -163,25 +163,25 @@ function streamPieces(mode) {
   if (mode.name === "native") {
     const message = anthropicMessage([], null, { input: 20, output: 1 });
     const head = [
-      anthropicEvent("message_start", { message }),
-      anthropicEvent("ping"),
-      anthropicEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
-      anthropicEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Let me" } }),
+      namedEvent("message_start", { message }),
+      namedEvent("ping"),
+      namedEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+      namedEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Let me" } }),
     ];
     const tail = [
-      anthropicEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text: " check." } }),
-      anthropicEvent("content_block_stop", { index: 0 }),
-      anthropicEvent("content_block_start", {
+      namedEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text: " check." } }),
+      namedEvent("content_block_stop", { index: 0 }),
+      namedEvent("content_block_start", {
         index: 1,
         content_block: { type: "tool_use", id: "toolu_07", name: "get_weather", input: {} },
       }),
-      anthropicEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
-      anthropicEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: '{"ci' } }),
-      anthropicEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: 'ty": "Pa' } }),
-      anthropicEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: 'ris"}' } }),
-      anthropicEvent("content_block_stop", { index: 1 }),
-      anthropicEvent("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 15 } }),
-      anthropicEvent("message_stop"),
+      namedEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
+      namedEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: '{"ci' } }),
+      namedEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: 'ty": "Pa' } }),
+      namedEvent("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: 'ris"}' } }),
+      namedEvent("content_block_stop", { index: 1 }),
+      namedEvent("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 15 } }),
+      namedEvent("message_stop"),
     ];
     return { head, tail };
   }
@@ -239,7 +239,7 @@ for (const mode of modes) {
   describe(`Messages API, ${mode.name}`, () => {
     test("messages.create: text, stop_reason, usage, and what the upstream got", async () => {
       const upstream = upstreams[mode.name];
-      const before = upstream.requests.length;
+      const earlier = upstream.requests.length;
       upstream.answer((_, response) => mode.text(response, "Hello there", { input: 12, output: 3 }));
       const request = {
         model: mode.model,
@@ -260,7 +260,7 @@ for (const mode of modes) {
       assert.equal(message.usage.input_tokens, 12);
       assert.equal(message.usage.output_tokens, 3);
 
-      const got = upstream.since(before);
+      const got = upstream.since(earlier);
       assert.equal(got.length, 1);
       const [forwarded] = got;
       assert.equal(forwarded.method, "POST");
@@ -279,6 +279,8 @@ for (const mode of modes) {
         assert.match(message.id, /^msg_/);
         assert.equal(forwarded.headers.authorization, `Bearer ${OPENAI_UPSTREAM_KEY}`);
         assert.equal(forwarded.headers["x-api-key"], undefined);
+        assert.equal(forwarded.headers["anthropic-version"], undefined);
+        assert.equal(forwarded.headers["anthropic-beta"], undefined);
         const body = forwarded.json;
         assert.equal(body.model, mode.upstreamModel);
         assert.equal(body.messages.length, 2);
@@ -326,7 +328,7 @@ for (const mode of modes) {
 
     test("the beta route (/v1/messages?beta=true), as Claude Code calls it", async () => {
       const upstream = upstreams[mode.name];
-      const before = upstream.requests.length;
+      const earlier = upstream.requests.length;
       upstream.answer((_, response) => mode.text(response, "Beta hello", { input: 4, output: 2 }));
       // Claude Code adds ?beta=true; this SDK's beta.messages sends the header only, so the query is added here.
       const message = await client().beta.messages.create(
@@ -335,7 +337,7 @@ for (const mode of modes) {
       );
       assert.match(sent.at(-1).url, /\/v1\/messages\?beta=true$/);
       assert.equal(message.content[0].text, "Beta hello");
-      const [forwarded] = upstream.since(before);
+      const [forwarded] = upstream.since(earlier);
       assertNoGatewayKey(forwarded);
       if (mode.name === "native") {
         assert.match(forwarded.path, /^\/v1\/messages(\?beta=true)?$/);
@@ -348,7 +350,7 @@ for (const mode of modes) {
 
     test("messages.stream: events in order, as they arrive; the tool input assembled", async () => {
       const upstream = upstreams[mode.name];
-      const before = upstream.requests.length;
+      const earlier = upstream.requests.length;
       const firstText = gate();
       const { head, tail } = streamPieces(mode);
       upstream.answer(async (_, response) => {
@@ -416,7 +418,7 @@ for (const mode of modes) {
       assert.equal(final.usage.input_tokens, 20);
       assert.equal(final.usage.output_tokens, 15);
 
-      const [forwarded] = upstream.since(before);
+      const [forwarded] = upstream.since(earlier);
       assert.equal(forwarded.path, mode.messagesPath);
       assert.equal(forwarded.json.stream, true);
       if (mode.name === "translated") {
@@ -435,7 +437,7 @@ for (const mode of modes) {
 
     test("a tool-use round trip: tool_use, then tool_result, then the answer", async () => {
       const upstream = upstreams[mode.name];
-      const before = upstream.requests.length;
+      const earlier = upstream.requests.length;
       const anthropic = client();
       upstream.answer((_, response) => mode.toolCall(response, { input: 30, output: 10 }));
       const question = { role: "user", content: "What's the weather in Paris?" };
@@ -467,7 +469,7 @@ for (const mode of modes) {
       assert.equal(final.stop_reason, "end_turn");
       assert.deepEqual(final.content, [{ type: "text", text: "It is 18°C and sunny in Paris." }]);
 
-      const [asked, answered] = upstream.since(before);
+      const [asked, answered] = upstream.since(earlier);
       if (mode.name === "native") {
         assert.equal(answered.body, JSON.stringify({ ...second, model: mode.upstreamModel }));
         return;
@@ -491,7 +493,7 @@ for (const mode of modes) {
 
     test("errors: unknown model, bad keys (never forwarded), upstream 429 and 500", async () => {
       const upstream = upstreams[mode.name];
-      const before = upstream.requests.length;
+      const earlier = upstream.requests.length;
       const ask = (anthropic, model = mode.model) =>
         anthropic.messages.create({ model, max_tokens: 8, messages: [{ role: "user", content: "x" }] });
 
@@ -518,7 +520,7 @@ for (const mode of modes) {
           return true;
         });
       }
-      assert.equal(upstream.requests.length, before, "nothing reached the upstream");
+      assert.equal(upstream.requests.length, earlier, "nothing reached the upstream");
 
       upstream.answer((_, response) => mode.error(response, 429));
       await assert.rejects(
@@ -530,7 +532,7 @@ for (const mode of modes) {
         ask(client()),
         (error) => error instanceof Anthropic.InternalServerError && error.status === 500 && error.type === "api_error",
       );
-      assert.equal(upstream.requests.length, before + 2);
+      assert.equal(upstream.requests.length, earlier + 2);
       const row = await loggedRequest(gateway, (r) => r.model === mode.model && r.status === 429);
       assert.equal(row.error, "rate_limit_error");
     });
@@ -538,7 +540,7 @@ for (const mode of modes) {
     if (mode.name === "translated") {
       test("translated: images, tool_choice, metadata, and max_tokens as the stop reason", async () => {
         const upstream = upstreams[mode.name];
-        const before = upstream.requests.length;
+        const earlier = upstream.requests.length;
         upstream.answer((_, response) =>
           sendJson(response, 200, chatCompletion({ content: "A red dot, and" }, "length", { input: 40, output: 4 })),
         );
@@ -563,7 +565,7 @@ for (const mode of modes) {
         assert.equal(message.stop_reason, "max_tokens");
         assert.deepEqual(message.content, [{ type: "text", text: "A red dot, and" }]);
 
-        const [forwarded] = upstream.since(before);
+        const [forwarded] = upstream.since(earlier);
         const body = forwarded.json;
         assert.deepEqual(body.tool_choice, { type: "function", function: { name: "get_weather" } });
         assert.equal(body.parallel_tool_calls, false);
@@ -593,7 +595,7 @@ for (const mode of modes) {
 
     test("messages.countTokens", async () => {
       const upstream = upstreams[mode.name];
-      const before = upstream.requests.length;
+      const earlier = upstream.requests.length;
       upstream.answer((request, response) => sendJson(response, 200, { input_tokens: 42 }));
       const anthropic = client();
       const request = {
@@ -602,7 +604,7 @@ for (const mode of modes) {
         messages: [{ role: "user", content: "Count these words, please." }],
       };
       const counted = await anthropic.messages.countTokens(request);
-      const got = upstream.since(before);
+      const got = upstream.since(earlier);
       if (mode.name === "native") {
         assert.equal(counted.input_tokens, 42);
         assert.equal(got.length, 1);

@@ -1,6 +1,6 @@
 // A scripted upstream for the conformance tests: an HTTP server on 127.0.0.1 that records every request it
-// gets (method, path, headers, body) and answers as the test says, in JSON or as an event stream written piece
-// by piece. The tests then check both sides: what the client got from obleth, and what obleth sent upstream.
+// gets (method, path, headers, body) and answers as the test says, in JSON or as an event stream it writes. The
+// tests then check both sides: what the client got from obleth, and what obleth sent upstream.
 
 import { createServer } from "node:http";
 
@@ -12,11 +12,6 @@ function parsed(text) {
   }
 }
 
-/** Lets the event loop turn once, so that each piece of a stream leaves in its own write. */
-function turn() {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Answers @p response with @p body as JSON. */
 export function sendJson(response, status, body, headers = {}) {
   const text = JSON.stringify(body);
@@ -24,27 +19,12 @@ export function sendJson(response, status, body, headers = {}) {
   response.end(text);
 }
 
-/** Answers @p response with an event stream: each of @p pieces (raw text) is written on its own. */
-export async function sendStream(response, pieces, headers = {}) {
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers });
-  for (const piece of pieces) {
-    response.write(piece);
-    await turn();
-  }
-  response.end();
-}
-
-/** An Anthropic event: `event: NAME` and its JSON, whose `type` is NAME. */
-export function anthropicEvent(type, fields = {}) {
-  return `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
-}
-
-/** A Chat Completions (or Responses) stream chunk: a `data:` line of JSON, or `[DONE]`. */
+/** A Chat Completions stream chunk: a `data:` line of JSON, or `[DONE]`. */
 export function dataEvent(payload) {
   return `data: ${typeof payload === "string" ? payload : JSON.stringify(payload)}\n\n`;
 }
 
-/** A Responses API event: `event: TYPE` and its JSON. */
+/** A named event, as in Anthropic's streams and the Responses API's: `event: TYPE` and its JSON, whose `type` is TYPE. */
 export function namedEvent(type, fields = {}) {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
 }

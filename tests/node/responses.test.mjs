@@ -149,7 +149,7 @@ after(async () => {
 
 test("responses.create: the answer, and the body forwarded with the model rewritten", async () => {
   answerAsResponsesApi();
-  const before = upstream.requests.length;
+  const earlier = upstream.requests.length;
   const request = {
     model: "codex-model",
     instructions: "You are a coding agent.",
@@ -164,7 +164,7 @@ test("responses.create: the answer, and the body forwarded with the model rewrit
   assert.equal(response.usage.input_tokens, 9);
   assert.equal(response.usage.output_tokens, 5);
 
-  const got = upstream.since(before);
+  const got = upstream.since(earlier);
   assert.equal(got.length, 1);
   assert.equal(got[0].method, "POST");
   assert.equal(got[0].path, "/v1/responses");
@@ -183,7 +183,7 @@ test("responses.create: the answer, and the body forwarded with the model rewrit
 test("responses.create with stream: true: events as they arrive, usage from response.completed", async () => {
   const firstDelta = gate();
   answerAsResponsesApi({ hold: firstDelta });
-  const before = upstream.requests.length;
+  const earlier = upstream.requests.length;
   const request = { model: "codex-model", input: "Stream something", stream: true };
   const stream = await client.responses.create(request);
   const types = [];
@@ -215,7 +215,7 @@ test("responses.create with stream: true: events as they arrive, usage from resp
   assert.equal(completed.id, "resp_stream_1");
   assert.equal(completed.usage.output_tokens, 3);
 
-  const [forwarded] = upstream.since(before);
+  const [forwarded] = upstream.since(earlier);
   assert.equal(forwarded.body, JSON.stringify({ ...request, model: "gpt-upstream" }));
   assert.equal(forwarded.headers.authorization, `Bearer ${UPSTREAM_KEY}`);
 
@@ -229,7 +229,7 @@ test("responses.create with stream: true: events as they arrive, usage from resp
 
 test("responses.retrieve and responses.delete reach the upstream that made the response", async () => {
   answerAsResponsesApi();
-  const before = upstream.requests.length;
+  const earlier = upstream.requests.length;
   for (const id of ["resp_plain_1", "resp_stream_1"]) {
     const again = await client.responses.retrieve(id);
     assert.equal(again.id, id);
@@ -238,7 +238,7 @@ test("responses.retrieve and responses.delete reach the upstream that made the r
   await client.responses.delete("resp_plain_1");
   assert.ok(!stored.has("resp_plain_1"));
 
-  const got = upstream.since(before);
+  const got = upstream.since(earlier);
   assert.deepEqual(
     got.map((r) => `${r.method} ${r.path}`),
     ["GET /v1/responses/resp_plain_1", "GET /v1/responses/resp_stream_1", "DELETE /v1/responses/resp_plain_1"],
@@ -254,7 +254,7 @@ test("responses.retrieve and responses.delete reach the upstream that made the r
 
 test("a response id obleth does not know, or another tenant's, is 404 and goes nowhere", async () => {
   answerAsResponsesApi();
-  const before = upstream.requests.length;
+  const earlier = upstream.requests.length;
   await assert.rejects(
     client.responses.retrieve("resp_never_made"),
     (error) => error instanceof OpenAI.NotFoundError && error.status === 404,
@@ -267,12 +267,12 @@ test("a response id obleth does not know, or another tenant's, is 404 and goes n
   const other = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: key.body.secret, maxRetries: 0 });
   await assert.rejects(other.responses.retrieve("resp_stream_1"), (error) => error instanceof OpenAI.NotFoundError);
   await assert.rejects(other.responses.delete("resp_stream_1"), (error) => error instanceof OpenAI.NotFoundError);
-  assert.equal(upstream.requests.length, before, "nothing reached the upstream");
+  assert.equal(upstream.requests.length, earlier, "nothing reached the upstream");
   assert.ok(stored.has("resp_stream_1"));
 });
 
 test("upstream errors surface as the SDK's typed errors", async () => {
-  const before = upstream.requests.length;
+  const earlier = upstream.requests.length;
   upstream.answer((_, response) =>
     sendJson(response, 429, { error: { message: "slow down", type: "rate_limit_exceeded", code: "rate_limit_exceeded" } }),
   );
@@ -284,5 +284,5 @@ test("upstream errors surface as the SDK's typed errors", async () => {
     client.responses.create({ model: "no-such-model", input: "x" }),
     (error) => error instanceof OpenAI.NotFoundError && error.code === "model_not_found",
   );
-  assert.equal(upstream.requests.length, before + 1);
+  assert.equal(upstream.requests.length, earlier + 1);
 });
