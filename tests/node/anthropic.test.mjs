@@ -593,6 +593,56 @@ for (const mode of modes) {
       });
     }
 
+    if (mode.name === "translated") {
+      test("translated: two tool calls in one stream, and an upstream error in the middle of one", async () => {
+        const upstream = upstreams[mode.name];
+        const call = (index, fields) => dataEvent(chatChunk({ tool_calls: [{ index, ...fields }] }));
+        upstream.answer((_, response) => {
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          response.end(
+            [
+              call(0, { id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":' } }),
+              call(0, { function: { arguments: '"Oslo"}' } }),
+              call(1, { id: "call_b", type: "function", function: { name: "get_weather", arguments: "" } }),
+              call(1, { function: { arguments: '{"city":"Rome"}' } }),
+              dataEvent(chatChunk({}, "tool_calls")),
+              dataEvent({ ...chatChunk({}), choices: [], usage: { prompt_tokens: 7, completion_tokens: 6 } }),
+              dataEvent("[DONE]"),
+            ].join(""),
+          );
+        });
+        const ask = {
+          model: mode.model,
+          max_tokens: 64,
+          tools: [weatherTool],
+          messages: [{ role: "user", content: "Oslo, Rome?" }],
+        };
+        const final = await client().messages.stream(ask).finalMessage();
+        assert.equal(final.stop_reason, "tool_use");
+        assert.deepEqual(
+          final.content.map((block) => [block.type, block.id, block.input]),
+          [
+            ["tool_use", "call_a", { city: "Oslo" }],
+            ["tool_use", "call_b", { city: "Rome" }],
+          ],
+        );
+        assert.equal(final.usage.output_tokens, 6);
+
+        upstream.answer((_, response) => {
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          response.end(
+            dataEvent(chatChunk({ role: "assistant", content: "Half" })) +
+              dataEvent({ error: { message: "the model crashed", type: "server_error" } }),
+          );
+        });
+        await assert.rejects(client().messages.stream(ask).finalMessage(), (error) => {
+          assert.ok(error instanceof Anthropic.APIError, String(error));
+          assert.match(error.message, /the model crashed/);
+          return true;
+        });
+      });
+    }
+
     test("messages.countTokens", async () => {
       const upstream = upstreams[mode.name];
       const earlier = upstream.requests.length;
