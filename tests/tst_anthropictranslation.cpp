@@ -565,6 +565,26 @@ private Q_SLOTS:
         QVERIFY(toolId.startsWith(QLatin1String("toolu_")));
     }
 
+    void completionAsEvents()
+    {
+        // A client that asked for a stream from an upstream that answered in one document: the same events as the
+        // answer streamed in one chunk.
+        const QByteArray completion
+            = j("{'choices':[{'index':0,'message':{'role':'assistant','content':'Checking.','tool_calls':[{'id':"
+                "'call_1','type':'function','function':{'name':'get_weather','arguments':'{\\'city\\': "
+                "\\'Paris\\'}'}},{'type':'function','function':{'name':'now','arguments':'not json'}}]},"
+                "'finish_reason':'tool_calls'}],'usage':{'prompt_tokens':20,'completion_tokens':9}}");
+        const QByteArray events = messageStart() + textStart(0) + textDelta(0, "Checking.") + blockStop(0)
+            + toolStart(1, "call_1", "get_weather") + jsonDelta(1, "{\\\"city\\\":\\\"Paris\\\"}") + blockStop(1)
+            + toolStart(2, "toolu_test_2", "now") + jsonDelta(2, "{}") + blockStop(2) + messageEnd("tool_use", 20, 9);
+        QCOMPARE(anthropic::completionAsEvents(obj(completion), context()).split('\n'), events.split('\n'));
+        QCOMPARE(anthropic::completionAsEvents(
+                     obj(j("{'choices':[{'message':{'content':'x'},'finish_reason':'stop','stop_reason':'END'}]}")),
+                     context()),
+                 messageStart() + textStart(0) + textDelta(0, "x") + blockStop(0)
+                     + messageEnd("stop_sequence", 7, 1, "END"));
+    }
+
     // --- a stream ---
 
     void stream_data()
@@ -808,6 +828,33 @@ private Q_SLOTS:
                  j("{'id':'msg_test','type':'message','role':'assistant','model':'claude-x','content':"
                    "[{'type':'text','text':'Hi'}],'stop_reason':'end_turn','stop_sequence':null,'usage':"
                    "{'input_tokens':2,'output_tokens':1}}"));
+    }
+
+    void filterWholeForAStreamingClient()
+    {
+        AnswerContext c = context();
+        c.stream = true;
+        RecordingResponder r;
+        r.setFilter(http::HttpResponder::FilterStage::Translate, std::make_unique<anthropic::ChatToMessagesFilter>(c));
+        r.setFilter(http::HttpResponder::FilterStage::Errors, std::make_unique<anthropic::ErrorShapeFilter>());
+        r.sendJson(200,
+                   j("{'choices':[{'index':0,'message':{'content':'Hi'},'finish_reason':'stop'}],'usage':"
+                     "{'prompt_tokens':2,'completion_tokens':1}}"));
+        QCOMPARE(r.headers.value("content-type"), QByteArray("text/event-stream"));
+        QVERIFY(!r.headers.contains("content-length"));
+        QCOMPARE(r.body,
+                 messageStart() + textStart(0) + textDelta(0, "Hi") + blockStop(0) + messageEnd("end_turn", 2, 1));
+
+        RecordingResponder broken;
+        broken.setFilter(http::HttpResponder::FilterStage::Translate,
+                         std::make_unique<anthropic::ChatToMessagesFilter>(c));
+        broken.sendJson(200, "{oops");
+        QCOMPARE(broken.body,
+                 messageStart()
+                     + ev("error",
+                          "{'type':'error','error':{'type':'api_error','message':'the upstream\\u0027s "
+                          "answer is not a Chat Completions document'}}")
+                           .replace("\\u0027", "'"));
     }
 
     void filterWholeInPieces()

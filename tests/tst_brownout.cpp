@@ -174,6 +174,23 @@ private Q_SLOTS:
     }
 
     /// The capped body is the object's own: json() and withModel() (once per upstream try) follow it.
+    /// Other keys for other APIs: the Responses API's max_output_tokens, lowered or added, max_tokens left alone.
+    void otherKeysAreCappedWhenNamed()
+    {
+        const auto cappedOn = [](const QByteArray &bytes, qint64 cap) -> QByteArray {
+            RequestBody body;
+            QString error;
+            if (!body.parse(bytes, &error))
+                return "not parsed: " + error.toUtf8();
+            body.capMaxTokens(cap, {QLatin1String("max_output_tokens")});
+            return body.bytes();
+        };
+        QCOMPARE(cappedOn("{\"model\":\"m\",\"max_output_tokens\":900,\"max_tokens\":900}", 7),
+                 QByteArray("{\"model\":\"m\",\"max_output_tokens\":7,\"max_tokens\":900}"));
+        QCOMPARE(cappedOn("{\"model\":\"m\"}", 7), QByteArray("{\"model\":\"m\",\"max_output_tokens\":7}"));
+        QCOMPARE(cappedOn("{}", 7), QByteArray("{\"max_output_tokens\":7}"));
+    }
+
     void withModelWorksOnTheCappedBody()
     {
         RequestBody body;

@@ -3,6 +3,7 @@
 
 #include "proxy/forwarding.h"
 #include "proxy/requestbody.h"
+#include "proxy/upstreamendpoint.h"
 
 #include <QTest>
 
@@ -173,6 +174,47 @@ private Q_SLOTS:
 
         const http::Headers noKey = proxy::upstreamRequestHeaders(client, proxy::bearer({}), "req_2");
         QVERIFY(!noKey.contains("authorization"));
+    }
+
+    /// Anthropic's Messages API (contract section 13): natively the endpoint's key goes as x-api-key (no
+    /// Authorization), anthropic-version and anthropic-beta pass, and 2023-06-01 is added when the client sent no
+    /// version; translated onto Chat Completions, Anthropic's headers stay behind and the key is a Bearer token.
+    void anthropicDialectHeaders()
+    {
+        http::Headers client;
+        client.add("x-api-key", "sk_tenant");
+        client.add("Authorization", "Bearer sk_tenant");
+        client.add("anthropic-version", "2023-01-01");
+        client.add("anthropic-beta", "tools-2024-04-04");
+        client.add("Content-Type", "application/json");
+        const proxy::UpstreamEndpoint native(QUrl(QStringLiteral("http://h")), {}, "sk-ant-upstream");
+        QByteArray out;
+        proxy::writeUpstreamRequestHeaders(out, client, native, "req_1", proxy::UpstreamDialect::AnthropicNative);
+        QCOMPARE(out,
+                 QByteArray("anthropic-version: 2023-01-01\r\nanthropic-beta: tools-2024-04-04\r\nContent-Type: "
+                            "application/json\r\nx-api-key: sk-ant-upstream\r\nx-obleth-request-id: req_1\r\n"));
+
+        http::Headers bare;
+        bare.add("x-api-key", "sk_tenant");
+        out.clear();
+        proxy::writeUpstreamRequestHeaders(out, bare, native, "req_2", proxy::UpstreamDialect::AnthropicNative);
+        QCOMPARE(out,
+                 QByteArray("anthropic-version: 2023-06-01\r\nx-api-key: sk-ant-upstream\r\n"
+                            "x-obleth-request-id: req_2\r\n"));
+
+        const proxy::UpstreamEndpoint chat(QUrl(QStringLiteral("http://h")), proxy::bearer(QStringLiteral("sk-up")));
+        out.clear();
+        proxy::writeUpstreamRequestHeaders(out, client, chat, "req_3", proxy::UpstreamDialect::AnthropicTranslated);
+        QCOMPARE(out,
+                 QByteArray("Content-Type: application/json\r\nAuthorization: Bearer sk-up\r\n"
+                            "x-obleth-request-id: req_3\r\n"));
+        // The OpenAI dialect is the rule of section 2, as ever.
+        out.clear();
+        proxy::writeUpstreamRequestHeaders(out, client, chat, "req_4", proxy::UpstreamDialect::OpenAI);
+        QByteArray classic;
+        proxy::writeUpstreamRequestHeaders(classic, client, chat.authorization(), "req_4");
+        QCOMPARE(out, classic);
+        QVERIFY(out.contains("anthropic-version: 2023-01-01"));
     }
 
     void responseHeadersDropHopByHop()

@@ -248,6 +248,20 @@ private Q_SLOTS:
         QCOMPARE(none.status, 401);
         QVERIFY(isAnthropicError(none, QStringLiteral("authentication_error")));
         QCOMPARE(upstream.requests().size(), 0);
+        // Nor to a default upstream, which takes every path obleth does not serve.
+        CaptureServer fallback(answer("application/json", kNativeAnswer));
+        gw.reset();
+        gw = std::make_unique<GatewayFixture>(QUrl(base(fallback.port())));
+        QVERIFY(gw->ok());
+        for (const char *path : {"/v1/messages", "/v1/messages/batches"}) {
+            const Response refused = test::request(
+                gw->dataPort(), "POST", path,
+                test::headers({{"x-api-key", "sk-ant-api03-0123456789abcdef"}, {"Content-Type", "application/json"}}),
+                kMessagesBody);
+            QCOMPARE(refused.status, 401);
+            QVERIFY(isAnthropicError(refused, QStringLiteral("authentication_error")));
+        }
+        QCOMPARE(fallback.requests().size(), 0);
         // The chat route keeps OpenAI's shape.
         const Response chat = test::request(gw->dataPort(), "POST", "/v1/chat/completions",
                                             test::headers({{"x-api-key", "sk-ant-api03-abc"}}), kMessagesBody);
@@ -256,7 +270,7 @@ private Q_SLOTS:
     }
 
     /// obleth's own refusals on the Messages routes, in Anthropic's shape with the same statuses.
-    void obleths_ownErrorsAreInAnthropicsShape()
+    void oblethsOwnErrorsAreInAnthropicsShape()
     {
         const Response unknown = messages("{\"model\":\"nobody\",\"max_tokens\":5,\"messages\":[]}");
         QCOMPARE(unknown.status, 404);
@@ -329,11 +343,12 @@ private Q_SLOTS:
         CaptureServer upstream(answer("application/json", kNativeAnswer));
         addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("anthropic"),
                  {{QStringLiteral("input_cost_per_token"), 0.25}, {QStringLiteral("output_cost_per_token"), 1.0}});
-        const Response r = messages(kMessagesBody, test::headers({{"anthropic-beta", "tools-2024-04-04"}}));
+        const Response r = messages(kMessagesBody, test::headers({{"anthropic-beta", "tools-2024-04-04"}}),
+                                    "/v1/messages?beta=true");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.body, kNativeAnswer);
         QCOMPARE(upstream.requests().size(), 1);
-        QCOMPARE(requestLine(upstream.lastHead()), QByteArray("POST /v1/messages HTTP/1.1"));
+        QCOMPARE(requestLine(upstream.lastHead()), QByteArray("POST /v1/messages?beta=true HTTP/1.1"));
         QByteArray expected = kMessagesBody;
         expected.replace("\"model\": \"claude\"", "\"model\": \"claude-up\"");
         QCOMPARE(upstream.lastBody(), expected);
@@ -463,7 +478,7 @@ private Q_SLOTS:
         const Response r = messages(
             "{\"model\":\"claude\",\"max_tokens\":64,\"system\":\"Be brief.\",\"messages\":[{\"role\":\"user\","
             "\"content\":\"Hello\"}]}",
-            test::headers({{"anthropic-beta", "tools-2024-04-04"}}));
+            test::headers({{"anthropic-beta", "tools-2024-04-04"}}), "/v1/messages?beta=true");
         QCOMPARE(r.status, 200);
         QCOMPARE(requestLine(upstream.lastHead()), QByteArray("POST /v1/chat/completions HTTP/1.1"));
         const QByteArray head = upstream.lastHead();
@@ -575,6 +590,59 @@ private Q_SLOTS:
         QCOMPARE(r.status, 400);
         QVERIFY(isAnthropicError(r, QStringLiteral("invalid_request_error")));
         QCOMPARE(upstream.requests().size(), 0);
+    }
+
+    /// Each try speaks its own deployment's dialect: a translated try that failed on its head (503) is followed by a
+    /// native one whose answer reaches the client untranslated; and a native model that cannot answer falls back to
+    /// a translated one.
+    void eachTrySpeaksItsDeploymentsDialect()
+    {
+        CaptureServer failing(
+            answer("application/json", "{\"error\":{\"message\":\"busy\",\"type\":\"server_error\"}}", 503));
+        CaptureServer native(answer("application/json", kNativeAnswer));
+        const QJsonArray deployments{
+            QJsonObject{{QStringLiteral("api_base"), base(failing.port())},
+                        {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                        {QStringLiteral("api_format"), QStringLiteral("openai")}},
+            QJsonObject{{QStringLiteral("api_base"), base(native.port())},
+                        {QStringLiteral("upstream_model"), QStringLiteral("claude-up")},
+                        {QStringLiteral("api_key"), QStringLiteral("sk-native")},
+                        {QStringLiteral("api_format"), QStringLiteral("anthropic")}},
+        };
+        QVERIFY(!gw->addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("mixed")},
+                                          {QStringLiteral("api_base"), base(failing.port())},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                                          {QStringLiteral("deployments"), deployments},
+                                          {QStringLiteral("health_check_secs"), 0}})
+                     .isEmpty());
+        QByteArray body = kMessagesBody;
+        body.replace("\"claude\"", "\"mixed\"");
+        // Ties rotate: of two requests, at least one starts on the failing deployment.
+        for (int i = 0; i < 2; ++i) {
+            const Response r = messages(body);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.body, kNativeAnswer);
+        }
+        QVERIFY(!failing.requests().isEmpty());
+        QCOMPARE(requestLine(failing.lastHead()), QByteArray("POST /v1/chat/completions HTTP/1.1"));
+        QCOMPARE(native.requests().size(), 2);
+        QCOMPARE(headerOf(native.lastHead(), "x-api-key"), QByteArray("sk-native"));
+
+        // A native model on a dead port, its fallback translated.
+        QTcpServer dead;
+        QVERIFY(dead.listen(QHostAddress::LocalHost, 0));
+        const quint16 deadPort = dead.serverPort();
+        dead.close();
+        CaptureServer chat(answer("application/json", kChatAnswer));
+        addModel(QStringLiteral("backup"), chat.port(), QStringLiteral("openai"));
+        addModel(QStringLiteral("claude"), deadPort, QStringLiteral("anthropic"),
+                 {{QStringLiteral("fallbacks"), QJsonArray{QStringLiteral("backup")}}});
+        const Response fell = messages(kMessagesBody);
+        QCOMPARE(fell.status, 200);
+        QCOMPARE(fell.headers.value("x-obleth-fallback"), QByteArray("1"));
+        QCOMPARE(fell.json().value(QStringLiteral("type")).toString(), QStringLiteral("message"));
+        QCOMPARE(fell.json().value(QStringLiteral("model")).toString(), QStringLiteral("claude"));
+        QCOMPARE(requestLine(chat.lastHead()), QByteArray("POST /v1/chat/completions HTTP/1.1"));
     }
 
     /// The same body on /v1/messages and on /v1/chat/completions never shares a cache entry.

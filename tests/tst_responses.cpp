@@ -4,6 +4,7 @@
 // response, never to another tenant; the route's own cache entries.
 
 #include "captureserver.h"
+#include "dataplane/responsedirectory.h"
 #include "gatewayfixture.h"
 #include "rawclient.h"
 
@@ -109,6 +110,20 @@ private Q_SLOTS:
         QVERIFY(gw->ok());
     }
     void cleanup() { gw.reset(); }
+
+    /// The directory keeps the most recent ids only; an id seen again keeps its place and takes the new origin.
+    void theDirectoryIsBounded()
+    {
+        dataplane::ResponseDirectory directory;
+        for (qsizetype i = 0; i < dataplane::ResponseDirectory::kCapacity + 5; ++i)
+            directory.remember("resp_" + QByteArray::number(i), {QStringLiteral("t"), QStringLiteral("m"), {}});
+        QCOMPARE(directory.size(), dataplane::ResponseDirectory::kCapacity);
+        QVERIFY(!directory.find("resp_4"));
+        QVERIFY(directory.find("resp_5"));
+        directory.remember("resp_5", {QStringLiteral("u"), QStringLiteral("m"), {}});
+        QCOMPARE(directory.find("resp_5")->tenantId, QStringLiteral("u"));
+        QCOMPARE(directory.size(), dataplane::ResponseDirectory::kCapacity);
+    }
 
     /// The body goes on byte for byte with only the model rewritten, to {api_base}/v1/responses with the model's
     /// key; the client's key never goes upstream; the answer comes back as it came.

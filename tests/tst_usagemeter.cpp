@@ -334,13 +334,20 @@ private Q_SLOTS:
                      "\"usage\":{\"cache_read_input_tokens\":0,\"output_tokens\":16}"),
             true, false, 25 + 3, 16);
         row("messages stream, message_start only",
-            replaced(kAnthropicStream, "\"usage\":{\"output_tokens\":15}", "\"usage\":null"), true, false, 35, 1);
+            replaced(kAnthropicStream, "\"usage\":{\"output_tokens\":15}", "\"usage\":null"), true, false, 35,
+            1 + 2); // and the two text chunks after it
         row("messages stream, no usage",
             replaced(replaced(kAnthropicStream, "\"usage\":{\"output_tokens\":15}", "\"x\":1"),
                      "\"usage\":{\"input_tokens\":25,\"cache_creation_input_tokens\":3,\"cache_read_input_tokens\":7,"
                      "\"output_tokens\":1}",
                      "\"x\":2"),
             true, true, 4, 2); // two text_delta chunks
+        row("messages stream, cut before message_delta",
+            kAnthropicStream.left(kAnthropicStream.indexOf("event: message_delta")), true, false, 35, 1 + 2);
+        row("messages stream, cut after its first text",
+            kAnthropicStream.left(
+                kAnthropicStream.indexOf("event: content_block_delta", kAnthropicStream.indexOf("\"Hel\""))),
+            true, false, 35, 1 + 1);
         row("messages stream, negative output",
             replaced(kAnthropicStream, "\"output_tokens\":15", "\"output_tokens\":-15"), true, false, 35, 0);
         row("responses json", kResponsesJson, false, false, 11, 2);

@@ -70,13 +70,24 @@ void appendString(QByteArray &out, const QString &s)
     appendString(out, QByteArrayView(s.toUtf8()));
 }
 
-void appendEvent(QByteArray &out, QByteArrayView name, QByteArrayView json)
+/// An event is written straight into the output: beginEvent(), its JSON, endEvent().
+void beginEvent(QByteArray &out, QByteArrayView name)
 {
     out += "event: ";
     out += name;
     out += "\ndata: ";
-    out += json;
+}
+
+void endEvent(QByteArray &out)
+{
     out += "\n\n";
+}
+
+void appendEvent(QByteArray &out, QByteArrayView name, QByteArrayView json)
+{
+    beginEvent(out, name);
+    out += json;
+    endEvent(out);
 }
 
 /// A token count the upstream reported, or -1 when it reported none; never negative, never absurd.
@@ -154,19 +165,20 @@ QString textOf(const QJsonValue &content)
 void appendMessageDelta(QByteArray &out, const QByteArray &stopReason, const QString &stopSequence, qint64 input,
                         qint64 output)
 {
-    QByteArray json = QByteArrayLiteral("{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":");
-    appendString(json, QByteArrayView(stopReason));
-    json += ",\"stop_sequence\":";
+    beginEvent(out, "message_delta");
+    out += "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":";
+    appendString(out, QByteArrayView(stopReason));
+    out += ",\"stop_sequence\":";
     if (stopReason == "stop_sequence")
-        appendString(json, stopSequence);
+        appendString(out, stopSequence);
     else
-        json += "null";
-    json += "},\"usage\":{\"input_tokens\":";
-    json += QByteArray::number(input);
-    json += ",\"output_tokens\":";
-    json += QByteArray::number(output);
-    json += "}}";
-    appendEvent(out, "message_delta", json);
+        out += "null";
+    out += "},\"usage\":{\"input_tokens\":";
+    out += QByteArray::number(input);
+    out += ",\"output_tokens\":";
+    out += QByteArray::number(output);
+    out += "}}";
+    endEvent(out);
 }
 
 } // namespace
@@ -263,6 +275,42 @@ QByteArray translateCompletion(const QJsonObject &completion, const AnswerContex
     return out;
 }
 
+QByteArray completionAsEvents(const QJsonObject &completion, const AnswerContext &context)
+{
+    // The answer as one chunk of a stream: its message as the delta (each tool call with its index), its finish and
+    // usage; then through the stream's own translation.
+    const QJsonObject choice = firstChoice(completion.value(QLatin1String("choices")));
+    QJsonObject delta = choice.value(QLatin1String("message")).toObject();
+    delta.insert(QStringLiteral("content"), textOf(delta.value(QLatin1String("content"))));
+    QJsonArray toolCalls = delta.value(QLatin1String("tool_calls")).toArray();
+    for (qsizetype i = 0; i < toolCalls.size(); ++i) {
+        QJsonObject call = toolCalls.at(i).toObject();
+        call.insert(QStringLiteral("index"), int(i));
+        // Whole arguments: the same input as translateCompletion() makes of them.
+        QJsonObject function = call.value(QLatin1String("function")).toObject();
+        function.insert(QStringLiteral("arguments"),
+                        QString::fromUtf8(inputOf(function.value(QLatin1String("arguments")))));
+        call.insert(QStringLiteral("function"), function);
+        toolCalls.replace(i, call);
+    }
+    delta.insert(QStringLiteral("tool_calls"), toolCalls);
+    QJsonObject streamed = choice;
+    streamed.remove(QStringLiteral("message"));
+    streamed.insert(QStringLiteral("index"), 0);
+    streamed.insert(QStringLiteral("delta"), delta);
+    QJsonObject chunk{{QStringLiteral("choices"), QJsonArray{streamed}}};
+    const QJsonValue usage = completion.value(QLatin1String("usage"));
+    if (usage.isObject())
+        chunk.insert(QStringLiteral("usage"), usage);
+    ChatStreamTranslator translator(context);
+    QByteArray line = QByteArrayLiteral("data: ");
+    line += QJsonDocument(chunk).toJson(QJsonDocument::Compact);
+    line += "\n\n";
+    QByteArray out = translator.feed(line);
+    out += translator.finish();
+    return out;
+}
+
 ChatStreamTranslator::ChatStreamTranslator(AnswerContext context)
     : m_context(std::move(context))
 {
@@ -336,14 +384,15 @@ QByteArray ChatStreamTranslator::finish()
 void ChatStreamTranslator::start(QByteArray &out)
 {
     m_started = true;
-    QByteArray json = QByteArrayLiteral("{\"type\":\"message_start\",\"message\":{\"id\":");
-    appendString(json, QByteArrayView(m_context.messageId));
-    json += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
-    appendString(json, m_context.model);
-    json += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":";
-    json += QByteArray::number(std::max<qint64>(0, m_context.inputTokenEstimate));
-    json += ",\"output_tokens\":0}}}";
-    appendEvent(out, "message_start", json);
+    beginEvent(out, "message_start");
+    out += "{\"type\":\"message_start\",\"message\":{\"id\":";
+    appendString(out, QByteArrayView(m_context.messageId));
+    out += ",\"type\":\"message\",\"role\":\"assistant\",\"model\":";
+    appendString(out, m_context.model);
+    out += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":";
+    out += QByteArray::number(std::max<qint64>(0, m_context.inputTokenEstimate));
+    out += ",\"output_tokens\":0}}}";
+    endEvent(out);
     appendEvent(out, "ping", "{\"type\":\"ping\"}");
 }
 
@@ -404,17 +453,19 @@ void ChatStreamTranslator::chunk(const QJsonObject &chunk, QByteArray &out)
             if (m_open != Block::Text) {
                 closeBlock(out);
                 m_open = Block::Text;
-                QByteArray json = QByteArrayLiteral("{\"type\":\"content_block_start\",\"index\":");
-                json += QByteArray::number(m_nextIndex++);
-                json += ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}";
-                appendEvent(out, "content_block_start", json);
+                beginEvent(out, "content_block_start");
+                out += "{\"type\":\"content_block_start\",\"index\":";
+                out += QByteArray::number(m_nextIndex++);
+                out += ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}";
+                endEvent(out);
             }
-            QByteArray json = QByteArrayLiteral("{\"type\":\"content_block_delta\",\"index\":");
-            json += QByteArray::number(m_nextIndex - 1);
-            json += ",\"delta\":{\"type\":\"text_delta\",\"text\":";
-            appendString(json, text);
-            json += "}}";
-            appendEvent(out, "content_block_delta", json);
+            beginEvent(out, "content_block_delta");
+            out += "{\"type\":\"content_block_delta\",\"index\":";
+            out += QByteArray::number(m_nextIndex - 1);
+            out += ",\"delta\":{\"type\":\"text_delta\",\"text\":";
+            appendString(out, text);
+            out += "}}";
+            endEvent(out);
             ++m_deltas;
         }
         for (const QJsonValue &piece : delta.value(QLatin1String("tool_calls")).toArray())
@@ -498,24 +549,26 @@ void ChatStreamTranslator::toolCallPiece(const QJsonObject &piece, QByteArray &o
         call = int(m_toolCalls.size()) - 1;
         m_open = Block::Tool;
         m_openToolCall = call;
-        QByteArray json = QByteArrayLiteral("{\"type\":\"content_block_start\",\"index\":");
-        json += QByteArray::number(tc.block);
-        json += ",\"content_block\":{\"type\":\"tool_use\",\"id\":";
-        appendString(json, id.isEmpty() ? toolIdFor(m_context.messageId, tc.block) : id);
-        json += ",\"name\":";
-        appendString(json, function.value(QLatin1String("name")).toString());
-        json += ",\"input\":{}}}";
-        appendEvent(out, "content_block_start", json);
+        beginEvent(out, "content_block_start");
+        out += "{\"type\":\"content_block_start\",\"index\":";
+        out += QByteArray::number(tc.block);
+        out += ",\"content_block\":{\"type\":\"tool_use\",\"id\":";
+        appendString(out, id.isEmpty() ? toolIdFor(m_context.messageId, tc.block) : id);
+        out += ",\"name\":";
+        appendString(out, function.value(QLatin1String("name")).toString());
+        out += ",\"input\":{}}}";
+        endEvent(out);
     }
 
     if (arguments.isEmpty())
         return;
-    QByteArray json = QByteArrayLiteral("{\"type\":\"content_block_delta\",\"index\":");
-    json += QByteArray::number(m_toolCalls.at(call).block);
-    json += ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":";
-    appendString(json, arguments);
-    json += "}}";
-    appendEvent(out, "content_block_delta", json);
+    beginEvent(out, "content_block_delta");
+    out += "{\"type\":\"content_block_delta\",\"index\":";
+    out += QByteArray::number(m_toolCalls.at(call).block);
+    out += ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":";
+    appendString(out, arguments);
+    out += "}}";
+    endEvent(out);
     ++m_deltas;
 }
 
@@ -526,10 +579,11 @@ void ChatStreamTranslator::closeBlock(QByteArray &out)
     const int index = m_open == Block::Tool ? m_toolCalls.at(m_openToolCall).block : m_nextIndex - 1;
     m_open = Block::None;
     m_openToolCall = -1;
-    QByteArray json = QByteArrayLiteral("{\"type\":\"content_block_stop\",\"index\":");
-    json += QByteArray::number(index);
-    json += '}';
-    appendEvent(out, "content_block_stop", json);
+    beginEvent(out, "content_block_stop");
+    out += "{\"type\":\"content_block_stop\",\"index\":";
+    out += QByteArray::number(index);
+    out += '}';
+    endEvent(out);
 }
 
 void ChatStreamTranslator::end(QByteArray &out)

@@ -17,6 +17,8 @@ struct AnswerContext
     QByteArray messageId; ///< the answer's `id`: "msg_" and something unique per request
     QStringList stopSequences; ///< the request's stop_sequences
     qint64 inputTokenEstimate = 0; ///< input_tokens when the upstream reports no usage
+    bool stream = false; ///< the client asked for a stream (an upstream that answers in one JSON document anyway
+                         ///< is turned into events all the same: ChatToMessagesFilter, completionAsEvents())
 };
 
 /// Chat Completions finish_reason → Messages stop_reason: stop → end_turn (stop_sequence when @p matchedStop is one
@@ -30,6 +32,10 @@ struct AnswerContext
 /// {"input_tokens","output_tokens"}}. A tool call's arguments that are not a JSON object become {} and are logged.
 /// Usage absent upstream: input from the context's estimate, output about a token per four characters.
 [[nodiscard]] QByteArray translateCompletion(const QJsonObject &completion, const AnswerContext &context);
+
+/// A whole Chat Completions answer as the Messages API's events (for a client that asked for a stream from an upstream
+/// that answered in one document): what ChatStreamTranslator makes of the same answer streamed in one chunk.
+[[nodiscard]] QByteArray completionAsEvents(const QJsonObject &completion, const AnswerContext &context);
 
 /// A Chat Completions SSE stream turned into Messages API events as it arrives: feed() takes the upstream's bytes
 /// in whatever pieces they come (lines split anywhere, CRLF, comments, `[DONE]`) and returns the events that the

@@ -24,7 +24,7 @@ void ChatToMessagesFilter::head(int &status, http::Headers &headers)
         headers.remove("content-length");
     } else if (type.contains("json")) {
         m_mode = Mode::Whole;
-        headers.set("Content-Type", "application/json");
+        headers.set("Content-Type", m_context.stream ? "text/event-stream" : "application/json");
         headers.remove("content-length");
     }
 }
@@ -57,7 +57,7 @@ QByteArray ChatToMessagesFilter::end()
     }
     if (m_tooLarge) {
         qCWarning(lcAnthropic) << "an upstream answer over" << kMaxAnswerBytes << "bytes was not translated";
-        return errorBody(500, QStringLiteral("the upstream's answer is too large to translate"));
+        return failed(QStringLiteral("the upstream's answer is too large to translate"));
     }
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(std::exchange(m_whole, QByteArray()), &error);
@@ -65,14 +65,26 @@ QByteArray ChatToMessagesFilter::end()
     if (!doc.isObject()) {
         qCWarning(lcAnthropic) << "an upstream answer that is no JSON object was not translated:"
                                << error.errorString();
-        return errorBody(502, QStringLiteral("the upstream's answer is not a Chat Completions document"));
+        return failed(QStringLiteral("the upstream's answer is not a Chat Completions document"));
     }
     if (!completion.contains(QLatin1String("choices")) && completion.contains(QLatin1String("error"))) {
         // An error that came with a 2xx status: in Anthropic's shape all the same.
-        const QByteArray body = QJsonDocument(completion).toJson(QJsonDocument::Compact);
-        return fromOpenAiError(502, body).value_or(body);
+        const QJsonValue problem = completion.value(QLatin1String("error"));
+        const QString message
+            = problem.isString() ? problem.toString() : problem.toObject().value(QLatin1String("message")).toString();
+        return failed(message.isEmpty() ? QStringLiteral("the upstream failed") : message);
     }
-    return translateCompletion(completion, m_context);
+    return m_context.stream ? completionAsEvents(completion, m_context) : translateCompletion(completion, m_context);
+}
+
+QByteArray ChatToMessagesFilter::failed(const QString &message) const
+{
+    // The status went already: an api_error document, or event (in a stream, after a message_start).
+    if (!m_context.stream)
+        return errorBody(500, message);
+    ChatStreamTranslator translator(m_context);
+    const QByteArray start = translator.feed(":\n");
+    return start + QByteArrayLiteral("event: error\ndata: ") + errorBody(500, message) + QByteArrayLiteral("\n\n");
 }
 
 void ErrorShapeFilter::head(int &status, http::Headers &headers)

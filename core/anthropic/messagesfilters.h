@@ -9,8 +9,9 @@ namespace obleth::anthropic {
 
 /// Turns a Chat Completions answer into a Messages answer on its way to the client (http::ResponseFilter, stage
 /// Translate): a 2xx text/event-stream through a ChatStreamTranslator, event by event as it arrives; a 2xx JSON
-/// answer whole (it is one document) through translateCompletion(); anything else (an error) as it is, for the
-/// Errors stage to reshape. Content-Type and Content-Length follow the translation.
+/// answer whole (it is one document) through translateCompletion() (or, when the client asked for a stream,
+/// completionAsEvents()); anything else (an error) as it is, for the Errors stage to reshape. Content-Type and
+/// Content-Length follow the translation.
 class ChatToMessagesFilter final : public http::ResponseFilter
 {
 public:
@@ -25,6 +26,9 @@ public:
     static constexpr qsizetype kMaxAnswerBytes = 64 * 1024 * 1024;
 
 private:
+    /// What the client gets in place of an answer that cannot be translated.
+    [[nodiscard]] QByteArray failed(const QString &message) const;
+
     AnswerContext m_context;
     enum class Mode { PassThrough, Stream, Whole } m_mode = Mode::PassThrough;
     std::optional<ChatStreamTranslator> m_stream;

@@ -117,13 +117,13 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
                          QStringLiteral("model"));
     }
     if (kind == Kind::Generation || kind == Kind::Embeddings) { // the common case first, as it ever was
+        ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
         if (hasFormat(model, model::ApiFormat::Anthropic) && !hasFormat(model, model::ApiFormat::OpenAI)) {
             return ctx.error(400, "invalid_request",
                              QStringLiteral("the model '%1' speaks Anthropic's Messages API: use POST /v1/messages")
                                  .arg(model.modelName),
                              QStringLiteral("model"));
         }
-        ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
         ctx.trace->meterUsage(ctx.request.body);
         if (m_cache->serveFromCache(ctx, model))
             return;
@@ -135,6 +135,7 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         // The model lives in the snapshot, which the admitted context keeps.
         return admitThen(ctx, payload, &model);
     }
+    ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
     CallPayload payload;
     payload.api = apiOf(kind);
     payload.body = body;
@@ -150,14 +151,13 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         ctx.trace->setModel(model.modelName, 0, 0);
         ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
         ctx.trace->setCache(QStringLiteral("off"));
-        if (!hasFormat(model, model::ApiFormat::Anthropic))
+        if (!hasDeploymentFor(model, ClientApi::CountTokens)) // no enabled anthropic-format deployment
             return countLocally(ctx, body);
         ctx.trace->announceStart();
         return m_forwarder->toModel(ctx, model, payload);
     }
     if (kind == Kind::Messages && mayTranslate(model, *ctx.snapshot) && !translate(ctx, body.model(), payload))
         return;
-    ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
     ctx.trace->meterUsage(ctx.request.body);
     if (m_cache->serveFromCache(ctx, model, cacheRouteOf(kind)))
         return;
@@ -238,6 +238,7 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
         ctx.trace->setCache(QStringLiteral("off"));
         return countLocally(ctx, body);
     }
+    ctx.trace->setModel(model::kMockModelName, 0, 0);
     CallPayload payload;
     payload.body = body;
     if (kind == Kind::Messages) {
@@ -247,7 +248,6 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
         ctx.responder->setFilter(http::HttpResponder::FilterStage::Translate,
                                  std::make_unique<anthropic::ChatToMessagesFilter>(payload.answer));
     }
-    ctx.trace->setModel(model::kMockModelName, 0, 0);
     ctx.trace->meterUsage(ctx.request.body);
     ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
     ctx.trace->setCache(QStringLiteral("off"));

@@ -102,8 +102,10 @@ proxy::UpstreamRequest UpstreamForwarder::upstreamRequest(const RequestContext &
                                                           proxy::UpstreamDialect dialect, QByteArrayView path)
 {
     proxy::UpstreamRequest up;
-    // The query byte for byte
-    up.target = proxy::upstreamTarget(*to, path.isEmpty() ? QByteArrayView(ctx.request.path) : path, ctx.request.query);
+    // The client's path and query byte for byte; a path of obleth's (a translation's) goes without the client's
+    // query, which belongs to the client's API (Claude Code's /v1/messages?beta=true).
+    up.target = path.isEmpty() ? proxy::upstreamTarget(*to, ctx.request.path, ctx.request.query)
+                               : proxy::upstreamTarget(*to, path, {});
     up.method = ctx.request.method;
     proxy::writeUpstreamRequestHeaders(up.headerLines, ctx.request.headers, *to, ctx.requestId, dialect);
     up.body = std::move(body);

@@ -73,7 +73,7 @@ public:
     [[nodiscard]] std::shared_ptr<const proxy::UpstreamEndpoint>
     endpointOf(const QString &apiBase, const QString &apiKey, bool anthropic = false) const;
     /// The upstream request for @p ctx to @p to with @p body, with @p model's timeouts (the defaults without one), in
-    /// @p dialect, to @p path (empty: the client's).
+    /// @p dialect, to @p path (empty: the client's path and query; else without the client's query).
     [[nodiscard]] static proxy::UpstreamRequest
     upstreamRequest(const RequestContext &ctx, std::shared_ptr<const proxy::UpstreamEndpoint> to, QByteArray body,
                     const model::ModelConfig *model, proxy::UpstreamDialect dialect = proxy::UpstreamDialect::OpenAI,

@@ -85,13 +85,18 @@ StreamLineKeys streamLineKeys(std::string_view line)
         if (end - c < 2 || c[1] != '"')
             continue;
         const size_t before = size_t(c - begin);
+        if (before < 6)
+            continue;
+        // The key's last letter sorts out most keys before any comparison: 't' (content, text), 'a' (delta).
         bool seen = false;
-        if (!contentSeen && before >= 9 && std::memcmp(c - 9, "\"content\"", 9) == 0)
-            seen = contentSeen = true;
-        else if (!textSeen && before >= 6 && std::memcmp(c - 6, "\"text\"", 6) == 0)
-            seen = textSeen = true;
-        else if (!deltaSeen && before >= 7 && std::memcmp(c - 7, "\"delta\"", 7) == 0)
+        if (c[-2] == 't') {
+            if (!contentSeen && before >= 9 && std::memcmp(c - 9, "\"content\"", 9) == 0)
+                seen = contentSeen = true;
+            else if (!textSeen && std::memcmp(c - 6, "\"text\"", 6) == 0)
+                seen = textSeen = true;
+        } else if (c[-2] == 'a' && !deltaSeen && before >= 7 && std::memcmp(c - 7, "\"delta\"", 7) == 0) {
             seen = deltaSeen = true;
+        }
         if (seen && end - c > 2 && c[2] != '"') {
             keys.content = true;
             break;
@@ -436,11 +441,13 @@ bool UsageMeter::readUsage(QByteArrayView json)
         take(numbers.output, &m_output);
         take(numbers.cacheCreation, &m_cacheCreation);
         take(numbers.cacheRead, &m_cacheRead);
+        m_chunksAtUsage = m_contentChunks;
     } else {
         return false;
     }
     m_count.promptTokens = std::min(m_input + m_cacheCreation + m_cacheRead, kMaxTokensPerAnswer);
     m_count.completionTokens = m_output;
+    m_partial = !numbers.isChat();
     m_reported = true;
     return true;
 }
@@ -455,6 +462,12 @@ TokenCount UsageMeter::finish()
     } else if (m_streaming && !m_pending.isEmpty()) {
         sseLine(std::string_view(m_pending.constData(), size_t(m_pending.size())));
         m_pending.clear();
+    }
+    if (m_reported && m_partial && m_streaming) {
+        // A stream cut before its last usage (message_start's output_tokens, then no message_delta): the text that
+        // came after the last usage is counted as a stream without usage is.
+        m_count.completionTokens
+            = std::min(m_count.completionTokens + (m_contentChunks - m_chunksAtUsage), kMaxTokensPerAnswer);
     }
     if (m_reported)
         return m_count;

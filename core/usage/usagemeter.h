@@ -36,7 +36,8 @@ struct TokenCount
 ///   `response.completed` event (response.usage; the other events carry `"usage":null`). Its cached tokens are
 ///   inside input_tokens (input_tokens_details), so prompt tokens = input_tokens.
 /// In the last two, later usage objects replace the counts they hold, and a count one leaves out keeps its
-/// earlier value (message_delta often holds output_tokens only).
+/// earlier value (message_delta often holds output_tokens only); the content chunks of a stream that come after its
+/// last usage object (a stream cut before its message_delta) are added to its completion tokens, one token each.
 /// When the upstream reports no usage, prompt tokens are estimated from the request body (about four
 /// characters a token, tokenestimate.h) and completion tokens from the generated text or the number of stream
 /// content chunks (`"content":"…"`, `"text":"…"` as in Anthropic's text_delta, or `"delta":"…"` as in
@@ -82,6 +83,8 @@ private:
     qint64 m_cacheCreation = 0;
     qint64 m_cacheRead = 0;
     qint64 m_contentChunks = 0;
+    bool m_partial = false; ///< the last usage was Anthropic's or the Responses API's (it may be followed by more)
+    qint64 m_chunksAtUsage = 0; ///< m_contentChunks when it came
     qint64 m_generatedChars = 0;
 };
 

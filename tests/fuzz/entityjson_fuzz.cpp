@@ -98,7 +98,8 @@ void checkValid(const model::ModelConfig &m)
 bool same(const model::Deployment &a, const model::Deployment &b)
 {
     return a.id == b.id && a.apiBase == b.apiBase && a.upstreamModel == b.upstreamModel && a.apiKey == b.apiKey
-        && a.weight == b.weight && a.maxConcurrency == b.maxConcurrency && a.enabled == b.enabled;
+        && a.weight == b.weight && a.maxConcurrency == b.maxConcurrency && a.enabled == b.enabled
+        && a.apiFormat == b.apiFormat;
 }
 
 bool same(const QList<model::Deployment> &a, const QList<model::Deployment> &b)
@@ -122,7 +123,7 @@ bool same(const model::ModelConfig &a, const model::ModelConfig &b)
         && a.connectTimeoutSecs == b.connectTimeoutSecs && a.firstByteTimeoutSecs == b.firstByteTimeoutSecs
         && a.idleTimeoutSecs == b.idleTimeoutSecs && same(a.deployments, b.deployments) && a.fallbacks == b.fallbacks
         && a.autoRoute == b.autoRoute && a.unhealthyAfter == b.unhealthyAfter && a.cooldownSecs == b.cooldownSecs
-        && a.healthCheckSecs == b.healthCheckSecs && a.maxRetries == b.maxRetries;
+        && a.healthCheckSecs == b.healthCheckSecs && a.maxRetries == b.maxRetries && a.apiFormat == b.apiFormat;
 }
 
 void checkValid(const model::Tenant &t)
