@@ -8,6 +8,7 @@
 #include "anthropic/messagesfilters.h"
 #include "anthropic/messagesrequest.h"
 #include "http/httpresponder.h"
+#include "mock/mockreply.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -278,6 +279,18 @@ private Q_SLOTS:
             << j("{'model':'m','messages':[{'role':'user','content':[{'type':'document','source':{'type':'text',"
                  "'media_type':'text/plain','data':'The grass is green.'}}]}]}")
             << j("{'model':'m','messages':[{'role':'user','content':'The grass is green.'}]}");
+        QTest::newRow("a PDF document: a file part")
+            << j("{'model':'m','messages':[{'role':'user','content':[{'type':'document','source':{'type':'base64',"
+                 "'media_type':'application/pdf','data':'JVBERi0='}},{'type':'text','text':'Summarise.'}]}]}")
+            << j("{'model':'m','messages':[{'role':'user','content':[{'type':'file','file':{'filename':"
+                 "'document.pdf','file_data':'data:application/pdf;base64,JVBERi0='}},{'type':'text','text':"
+                 "'Summarise.'}]}]}");
+        QTest::newRow("empty user content") << j("{'model':'m','messages':[{'role':'user','content':[]}]}")
+                                            << j("{'model':'m','messages':[{'role':'user','content':''}]}");
+        QTest::newRow("assistant text blocks: one text")
+            << j("{'model':'m','messages':[{'role':'assistant','content':[{'type':'text','text':'a'},{'type':"
+                 "'text','text':'b'}]}]}")
+            << j("{'model':'m','messages':[{'role':'assistant','content':'ab'}]}");
         QTest::newRow("assistant text and tool_use: one message with tool_calls")
             << j("{'model':'m','messages':[{'role':'user','content':'Weather?'},{'role':'assistant','content':["
                  "{'type':'text','text':'Let me look.'},{'type':'tool_use','id':'toolu_1','name':'get_weather',"
@@ -751,6 +764,53 @@ private Q_SLOTS:
             for (qsizetype b = a; b < upstream.size() && b < a + 40; b += 7)
                 QCOMPARE(translate({upstream.left(a), upstream.mid(a, b - a), upstream.mid(b)}), events);
         }
+    }
+
+    void roundTripThroughTheMock()
+    {
+        // A Messages request translated, answered by obleth's mock (a Chat Completions server), streamed and whole:
+        // the stream's events, however cut, carry the same text, stop reason and usage as the whole answer.
+        const QByteArray messages = j("{'model':'claude-x','max_tokens':40,'stream':true,'system':'Be brief.',"
+                                      "'messages':[{'role':'user','content':[{'type':'text','text':'Count.'}]}]}");
+        QByteArray chat;
+        QString error;
+        QVERIFY2(anthropic::toChatCompletions(obj(messages), &chat, &error), qPrintable(error));
+        const mock::MockReply reply(mock::MockReply::Kind::Chat, obj(chat), chat);
+        mock::MockReply::EventStream events(reply);
+        QByteArray upstream;
+        for (QByteArray e = events.next(); !e.isEmpty(); e = events.next())
+            upstream += e;
+        QVERIFY(upstream.contains("\"usage\""));
+
+        const QByteArray streamed = translate({upstream});
+        QString why;
+        QVERIFY2(wellFormed(streamed, &why), qPrintable(why));
+        QCOMPARE(translate(bytesOf(upstream)), streamed);
+        for (qsizetype cut = 1; cut < upstream.size(); cut += 5)
+            QCOMPARE(translate({upstream.left(cut), upstream.mid(cut)}), streamed);
+
+        const QJsonObject whole = obj(anthropic::translateCompletion(obj(reply.completeJson()), context()));
+        QString text;
+        QJsonObject last;
+        for (const QByteArray &line : streamed.split('\n')) {
+            if (!line.startsWith("data: "))
+                continue;
+            last = obj(line.mid(6));
+            const QJsonObject delta = last.value(QLatin1String("delta")).toObject();
+            if (delta.value(QLatin1String("type")) == QLatin1String("text_delta"))
+                text += delta.value(QLatin1String("text")).toString();
+            if (last.value(QLatin1String("type")) == QLatin1String("message_delta")) {
+                QCOMPARE(delta.value(QLatin1String("stop_reason")), whole.value(QLatin1String("stop_reason")));
+                QCOMPARE(last.value(QLatin1String("usage")), whole.value(QLatin1String("usage")));
+            }
+        }
+        QVERIFY(!text.isEmpty());
+        QCOMPARE(
+            text,
+            whole.value(QLatin1String("content")).toArray().at(0).toObject().value(QLatin1String("text")).toString());
+        QCOMPARE(last.value(QLatin1String("type")).toString(), QStringLiteral("message_stop"));
+        QCOMPARE(whole.value(QLatin1String("usage")).toObject().value(QLatin1String("output_tokens")).toInt(),
+                 reply.completionTokens());
     }
 
     void streamWithoutContext()

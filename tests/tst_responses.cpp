@@ -216,6 +216,43 @@ private Q_SLOTS:
         QCOMPARE(call("GET", "/v1/responses/resp_mine").status, 200); // its own tenant finds it
     }
 
+    /// previous_response_id: a conversation goes on at the deployment that holds it; another tenant's is 404 and
+    /// goes nowhere.
+    void aPreviousResponseIsFollowedAndNeverAnotherTenants()
+    {
+        CaptureServer a(answer("application/json", responseJson("resp_conv")));
+        CaptureServer b(answer("application/json", responseJson("resp_conv")));
+        const QJsonArray deployments{
+            QJsonObject{{QStringLiteral("api_base"), base(a.port())},
+                        {QStringLiteral("upstream_model"), QStringLiteral("up-model")}},
+            QJsonObject{{QStringLiteral("api_base"), base(b.port())},
+                        {QStringLiteral("upstream_model"), QStringLiteral("up-model")}},
+        };
+        QVERIFY(!gw->addModel(QJsonObject{{QStringLiteral("model_name"), QStringLiteral("pair")},
+                                          {QStringLiteral("api_base"), base(a.port())},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("up-model")},
+                                          {QStringLiteral("deployments"), deployments},
+                                          {QStringLiteral("health_check_secs"), 0}})
+                     .isEmpty());
+        QCOMPARE(post("{\"model\":\"pair\",\"input\":\"x\"}").status, 200);
+        CaptureServer &holder = a.requests().size() == 1 ? a : b;
+        CaptureServer &other = &holder == &a ? b : a;
+        QCOMPARE(holder.requests().size(), 1);
+        for (int i = 0; i < 4; ++i) {
+            QCOMPARE(post("{\"model\":\"pair\",\"input\":\"more\",\"previous_response_id\":\"resp_conv\"}").status,
+                     200);
+        }
+        QCOMPARE(holder.requests().size(), 5);
+        QCOMPARE(other.requests().size(), 0);
+
+        const QByteArray stranger = gw->addTenantKey(QStringLiteral("stranger"));
+        const Response r
+            = post("{\"model\":\"pair\",\"input\":\"tell me\",\"previous_response_id\":\"resp_conv\"}", stranger);
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
+        QCOMPARE(holder.requests().size() + other.requests().size(), 5);
+    }
+
     /// An id obleth never saw: 404 without a default upstream, else to the default upstream.
     void anUnknownIdIsNotFoundOrGoesToTheDefaultUpstream()
     {

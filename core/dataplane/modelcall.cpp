@@ -81,7 +81,7 @@ void ModelCall::leaveOutIncompatible()
         const bool can = m_payload.api == ClientApi::Messages
             ? (format == model::ApiFormat::Anthropic || m_payload.translated)
             : canAnswer(m_payload.api, format);
-        if (!can)
+        if (!can || (m_modelIndex == 0 && !m_payload.onlyDeployment.isEmpty() && d.id != m_payload.onlyDeployment))
             m_tried.append(d.id);
     }
 }

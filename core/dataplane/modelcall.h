@@ -52,6 +52,9 @@ struct CallPayload
     bool translated = false; ///< chat and answer are set
     proxy::RequestBody chat; ///< the Messages request as Chat Completions
     anthropic::AnswerContext answer;
+    /// When set, the model's only deployment that may answer (not its fallbacks'): the Responses API's
+    /// previous_response_id lives on the deployment that created it.
+    QString onlyDeployment;
 };
 
 /// One request to a registered model, over as many tries as it takes (contract section 10): a deployment of the

@@ -146,6 +146,8 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
                              .arg(model.modelName),
                          QStringLiteral("model"));
     }
+    if (kind == Kind::Responses && !followPreviousResponse(ctx, model, payload))
+        return;
     if (kind == Kind::CountTokens) {
         // A count costs nothing: no admission, no budget, no tokens in the log (none metered).
         ctx.trace->setModel(model.modelName, 0, 0);
@@ -179,6 +181,28 @@ bool ModelRoutes::translate(RequestContext &ctx, const QString &clientModel, Cal
     payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
     payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
     payload.answer.inputTokenEstimate = usage::promptTokenEstimate(payload.body.json());
+    return true;
+}
+
+bool ModelRoutes::followPreviousResponse(RequestContext &ctx, const model::ModelConfig &model,
+                                         CallPayload &payload) const
+{
+    const QJsonValue previous = payload.body.json().value(QStringLiteral("previous_response_id"));
+    if (!previous.isString() || !m_responses)
+        return true;
+    const QByteArray id = previous.toString().toUtf8();
+    const ResponseDirectory::Origin *origin = m_responses->find(id);
+    if (!origin)
+        return true; // not one obleth saw: the upstream decides
+    if (origin->tenantId != ctx.key->tenantId) {
+        // Another tenant's conversation: as if it did not exist, and never sent on.
+        ctx.error(404, "not_found",
+                  QStringLiteral("no response '%1'").arg(RequestContext::shown(QString::fromUtf8(id))),
+                  QStringLiteral("previous_response_id"));
+        return false;
+    }
+    if (origin->model == model.modelName)
+        payload.onlyDeployment = origin->deploymentId;
     return true;
 }
 

@@ -70,6 +70,9 @@ private:
     void admitThen(RequestContext &ctx, const CallPayload &payload, const model::ModelConfig *model) const;
     /// A Messages request's translation onto Chat Completions into @p payload; false when it has none (answered 400).
     static bool translate(RequestContext &ctx, const QString &clientModel, CallPayload &payload);
+    /// A Responses request's previous_response_id: another tenant's answers 404 (false); one of this tenant's
+    /// created by a deployment of @p model makes that deployment the only one to try (it holds the conversation).
+    bool followPreviousResponse(RequestContext &ctx, const model::ModelConfig &model, CallPayload &payload) const;
     /// /v1/messages/count_tokens answered here, for a model without an anthropic-format deployment: the prompt's
     /// estimate, with x-obleth-token-count: estimated.
     static void countLocally(RequestContext &ctx, const proxy::RequestBody &body);
