@@ -986,6 +986,15 @@ private Q_SLOTS:
         QTest::newRow("FastAPI's detail") << 422 << QByteArray("application/json") << j("{'detail':'Not valid'}")
                                           << j("{'type':'error','error':{'type':'invalid_request_error','message':"
                                                "'Not valid'}}");
+        QTest::newRow("FastAPI's validation errors")
+            << 422 << QByteArray("application/json")
+            << j("{'detail':[{'loc':['body','messages',0],'msg':'field required','type':'missing'},{'loc':['body',"
+                 "'model'],'msg':'not a string','type':'string_type'}]}")
+            << j("{'type':'error','error':{'type':'invalid_request_error','message':'body.messages.0: field "
+                 "required; body.model: not a string'}}");
+        QTest::newRow("an error object without message")
+            << 500 << QByteArray("application/json") << j("{'error':{'code':'E42'}}")
+            << j("{'type':'error','error':{'type':'api_error','message':'{\\'code\\':\\'E42\\'}'}}");
         QTest::newRow("504: timeout_error")
             << 504 << QByteArray("application/json") << j("{'error':{'message':'upstream timed out'}}")
             << j("{'type':'error','error':{'type':'timeout_error','message':'upstream timed out'}}");

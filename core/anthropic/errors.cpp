@@ -3,6 +3,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QStringList>
 
 namespace obleth::anthropic {
 
@@ -45,17 +46,36 @@ std::optional<QByteArray> fromOpenAiError(int status, QByteArrayView body)
         return errorBody(status, error.toString());
     if (error.isObject()) {
         const QJsonValue message = error.toObject().value(QStringLiteral("message"));
-        return errorBody(status, message.isString() ? message.toString() : QString());
+        if (message.isString())
+            return errorBody(status, message.toString());
+        // No message: the error object itself says what there is to say.
+        return errorBody(status, QString::fromUtf8(QJsonDocument(error.toObject()).toJson(QJsonDocument::Compact)));
     }
     if (!error.isUndefined())
         return std::nullopt;
-    // Other servers' error documents: vLLM's older {"object":"error","message":…} and FastAPI's {"detail":"…"}.
+    // Other servers' error documents: vLLM's older {"object":"error","message":…} and FastAPI's {"detail":…}.
     const QJsonValue message = doc.value(QStringLiteral("message"));
     if (doc.value(QStringLiteral("object")) == QLatin1String("error") && message.isString())
         return errorBody(status, message.toString());
     const QJsonValue detail = doc.value(QStringLiteral("detail"));
-    if (detail.isString() && doc.size() == 1)
+    if (doc.size() != 1)
+        return std::nullopt;
+    if (detail.isString())
         return errorBody(status, detail.toString());
+    if (detail.isArray()) { // FastAPI's validation errors: [{"loc":[…],"msg":"…","type":"…"}, …]
+        QStringList messages;
+        for (const QJsonValue &entry : detail.toArray()) {
+            const QJsonObject e = entry.toObject();
+            QStringList where;
+            for (const QJsonValue &part : e.value(QStringLiteral("loc")).toArray())
+                where.append(part.isString() ? part.toString() : QString::number(part.toInteger()));
+            const QString msg = e.value(QStringLiteral("msg")).toString();
+            if (!msg.isEmpty())
+                messages.append(where.isEmpty() ? msg : where.join(QLatin1Char('.')) + QStringLiteral(": ") + msg);
+        }
+        if (!messages.isEmpty())
+            return errorBody(status, messages.join(QStringLiteral("; ")));
+    }
     return std::nullopt;
 }
 

@@ -20,7 +20,8 @@ namespace obleth::anthropic {
 
 /// @p body (an answer with @p status) in Anthropic's shape when it is an OpenAI-style error document
 /// ({"error":{"message":…}} or {"error":"…"}, obleth's own or an upstream's; also vLLM's older {"object":"error",
-/// "message":…} and FastAPI's {"detail":"…"}); nothing when it already is in
+/// "message":…} and FastAPI's {"detail":"…"} or {"detail":[{"loc","msg"},…]}; an error object without a message
+/// gives its JSON text as the message); nothing when it already is in
 /// Anthropic's shape or is no JSON error at all (it then goes to the client as it is).
 [[nodiscard]] std::optional<QByteArray> fromOpenAiError(int status, QByteArrayView body);
 

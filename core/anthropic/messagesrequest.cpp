@@ -27,6 +27,12 @@ QString str(const char *s)
     return QString::fromLatin1(s);
 }
 
+/// A client's word quoted in an error message: at most 64 characters of it.
+QString shown(const QString &word)
+{
+    return word.size() <= 64 ? word : word.left(64) + QStringLiteral("…");
+}
+
 /// What one message's translation needs: where it is (for error messages) and where its output goes.
 class Translator
 {
@@ -212,9 +218,9 @@ bool Translator::userMessage(const QJsonArray &blocks, const QString &where)
                             images.append(part);
                         }
                     } else {
-                        return fail(
-                            innerAt,
-                            QStringLiteral("has a type that a tool_result cannot hold here: \"%1\"").arg(pieceType));
+                        return fail(innerAt,
+                                    QStringLiteral("has a type that a tool_result cannot hold here: \"%1\"")
+                                        .arg(shown(pieceType)));
                     }
                 }
             } else if (!content.isUndefined() && !content.isNull()) {
@@ -239,8 +245,9 @@ bool Translator::userMessage(const QJsonArray &blocks, const QString &where)
         } else if (type == QLatin1String("tool_use")) {
             return fail(at, QStringLiteral("is a tool_use block, which only an assistant message can hold"));
         } else {
-            return fail(
-                at, QStringLiteral("has a content block type that is not supported on this model: \"%1\"").arg(type));
+            return fail(at,
+                        QStringLiteral("has a content block type that is not supported on this model: \"%1\"")
+                            .arg(shown(type)));
         }
     }
     if (!toolImages.isEmpty()) {
@@ -290,7 +297,7 @@ bool Translator::assistantMessage(const QJsonArray &blocks, const QString &where
             return fail(at,
                         QStringLiteral("has a content block type that an assistant message cannot hold on "
                                        "this model: \"%1\"")
-                            .arg(type));
+                            .arg(shown(type)));
         }
     }
     QJsonObject message{{str("role"), str("assistant")}};
@@ -335,7 +342,7 @@ QJsonArray toolsOf(const QJsonArray &tools, QString *error)
         const QString type = tool.value(QLatin1String("type")).toString(QStringLiteral("custom"));
         const QJsonValue name = tool.value(QLatin1String("name"));
         if (type != QLatin1String("custom")) {
-            qCInfo(lcAnthropic) << "a tool of type" << type << "is left out of a translated request";
+            qCInfo(lcAnthropic) << "a tool of type" << shown(type) << "is left out of a translated request";
             continue;
         }
         if (!name.isString() || name.toString().isEmpty()) {
