@@ -88,15 +88,16 @@ function answerAsResponsesApi({ hold } = {}) {
         part: { type: "output_text", text: "", annotations: [] },
       }),
     );
-    response.write(event("response.output_text.delta", { item_id: itemId, output_index: 0, content_index: 0, delta: pieces[0] }));
+    const textAt = { item_id: itemId, output_index: 0, content_index: 0 };
+    response.write(event("response.output_text.delta", { ...textAt, delta: pieces[0] }));
     // The rest waits until the client has the first delta: nothing may be held back on the way.
     if (hold) hold.relayed = await hold.opened;
     for (const delta of pieces.slice(1)) {
-      response.write(event("response.output_text.delta", { item_id: itemId, output_index: 0, content_index: 0, delta }));
+      response.write(event("response.output_text.delta", { ...textAt, delta }));
       await new Promise((resolve) => setImmediate(resolve));
     }
     const text = pieces.join("");
-    response.write(event("response.output_text.done", { item_id: itemId, output_index: 0, content_index: 0, text }));
+    response.write(event("response.output_text.done", { ...textAt, text }));
     response.write(
       event("response.content_part.done", {
         item_id: itemId,
@@ -252,7 +253,7 @@ test("responses.retrieve and responses.delete reach the upstream that made the r
   assert.equal(row.status, 200);
 });
 
-test("a response id obleth does not know, or another tenant's, is 404 and goes nowhere", async () => {
+test("an unknown response id, or another tenant's (also as previous_response_id), is 404 and goes nowhere", async () => {
   answerAsResponsesApi();
   const earlier = upstream.requests.length;
   await assert.rejects(
@@ -267,8 +268,24 @@ test("a response id obleth does not know, or another tenant's, is 404 and goes n
   const other = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: key.body.secret, maxRetries: 0 });
   await assert.rejects(other.responses.retrieve("resp_stream_1"), (error) => error instanceof OpenAI.NotFoundError);
   await assert.rejects(other.responses.delete("resp_stream_1"), (error) => error instanceof OpenAI.NotFoundError);
+  // Nor can another tenant go on with the conversation.
+  await assert.rejects(
+    other.responses.create({ model: "codex-model", input: "and then?", previous_response_id: "resp_stream_1" }),
+    (error) => error instanceof OpenAI.NotFoundError && error.status === 404,
+  );
   assert.equal(upstream.requests.length, earlier, "nothing reached the upstream");
   assert.ok(stored.has("resp_stream_1"));
+
+  // Its own tenant can.
+  const next = await client.responses.create({
+    model: "codex-model",
+    input: "and then?",
+    previous_response_id: "resp_stream_1",
+  });
+  assert.equal(next.output_text, "Hello from the Responses API");
+  const [forwarded] = upstream.since(earlier);
+  assert.equal(forwarded.json.previous_response_id, "resp_stream_1");
+  assert.equal(forwarded.json.model, "gpt-upstream");
 });
 
 test("upstream errors surface as the SDK's typed errors", async () => {
