@@ -643,6 +643,28 @@ for (const mode of modes) {
       });
     }
 
+    test("a client that stops a stream (Esc in Claude Code) ends the upstream's at once", async () => {
+      const upstream = upstreams[mode.name];
+      const closed = gate();
+      upstream.answer((_, response) => {
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        response.write(streamPieces(mode).head.join(""));
+        // ...and never ends, unless obleth closes the connection.
+        response.on("close", () => closed.open());
+      });
+      const stream = client().messages.stream({
+        model: mode.model,
+        max_tokens: 64,
+        messages: [{ role: "user", content: "Go" }],
+      });
+      for await (const event of stream) {
+        if (event.type === "content_block_delta") break; // leaving the loop aborts the request
+      }
+      assert.equal(await closed.opened, true, "the upstream's connection was closed");
+      // Logged as cut short.
+      await loggedRequest(gateway, (r) => r.model === mode.model && r.streamed && r.status === 200 && r.error);
+    });
+
     test("messages.countTokens", async () => {
       const upstream = upstreams[mode.name];
       const earlier = upstream.requests.length;
