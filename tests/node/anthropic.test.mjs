@@ -724,3 +724,43 @@ test("mock-model answers the Messages API, plain and streamed (the README's firs
   assert.equal(final.content[0].text, text);
   assert.equal(final.usage.output_tokens, 5);
 });
+
+test("the response cache serves a repeated Messages request, plain and streamed, without the upstream", async () => {
+  for (const mode of modes) {
+    const upstream = upstreams[mode.name];
+    const model = `${mode.model}-cached`;
+    const created = await admin(gateway, "POST", "/api/v1/models", {
+      model_name: model,
+      upstream_model: mode.upstreamModel,
+      api_base: mode.name === "native" ? upstream.url : `${upstream.url}/v1`,
+      api_key: mode.upstreamKey,
+      api_format: mode.format,
+      cache_enabled: true,
+      health_check_secs: 0,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const anthropic = client();
+    const earlier = upstream.requests.length;
+
+    upstream.answer((_, response) => mode.text(response, "Cached words", { input: 5, output: 2 }));
+    const ask = { model, max_tokens: 16, messages: [{ role: "user", content: "Same question" }] };
+    const first = await anthropic.messages.create(ask).withResponse();
+    const again = await anthropic.messages.create(ask).withResponse();
+    assert.equal(first.response.headers.get("x-obleth-cache"), "miss");
+    assert.equal(again.response.headers.get("x-obleth-cache"), "hit");
+    assert.deepEqual(again.data, first.data);
+
+    const { head, tail } = streamPieces(mode);
+    upstream.answer((_, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.end([...head, ...tail].join(""));
+    });
+    const streamed = { ...ask, tools: [weatherTool] };
+    const once = await anthropic.messages.stream(streamed).finalMessage();
+    const twice = await anthropic.messages.stream(streamed).finalMessage();
+    assert.deepEqual(twice, once);
+    assert.deepEqual(twice.content[1].input, { city: "Paris" });
+
+    assert.equal(upstream.requests.length, earlier + 2, `${mode.name}: one upstream request per distinct question`);
+  }
+});
