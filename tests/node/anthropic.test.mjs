@@ -764,3 +764,24 @@ test("the response cache serves a repeated Messages request, plain and streamed,
     assert.equal(upstream.requests.length, earlier + 2, `${mode.name}: one upstream request per distinct question`);
   }
 });
+
+test("a tenant's token budget holds on the Messages route: 429 rate_limit_error with Retry-After", async () => {
+  const tenant = await admin(gateway, "POST", "/api/v1/tenants", { name: "small-budget", tokens_per_minute: 100 });
+  assert.equal(tenant.status, 201, JSON.stringify(tenant.body));
+  const key = await admin(gateway, "POST", `/api/v1/tenants/${tenant.body.id}/keys`, { name: "k" });
+  assert.equal(key.status, 201, JSON.stringify(key.body));
+  const mode = modes[1];
+  const upstream = upstreams[mode.name];
+  upstream.answer((_, response) => mode.text(response, "fine", { input: 1000, output: 1000 }));
+  const anthropic = client({ apiKey: key.body.secret });
+  const ask = { model: mode.model, max_tokens: 1000, messages: [{ role: "user", content: "A long one" }] };
+  await anthropic.messages.create(ask); // the bucket had tokens: admitted, and settled 2,000 tokens into debt
+  const earlier = upstream.requests.length;
+  await assert.rejects(anthropic.messages.create(ask), (error) => {
+    assert.ok(error instanceof Anthropic.RateLimitError, String(error));
+    assert.equal(error.type, "rate_limit_error");
+    assert.ok(Number(error.headers.get("retry-after")) > 0, "Retry-After");
+    return true;
+  });
+  assert.equal(upstream.requests.length, earlier, "refused before the upstream");
+});

@@ -303,3 +303,23 @@ test("upstream errors surface as the SDK's typed errors", async () => {
   );
   assert.equal(upstream.requests.length, earlier + 1);
 });
+
+test("a tenant's token budget holds on the Responses route: settled from the usage, then 429 with Retry-After", async () => {
+  upstream.answer((_, response) =>
+    sendJson(response, 200, responseObject("resp_big_1", "A long answer", { input: 1000, output: 1000 })),
+  );
+  const tenant = await admin(gateway, "POST", "/api/v1/tenants", { name: "small-budget", tokens_per_minute: 100 });
+  assert.equal(tenant.status, 201, JSON.stringify(tenant.body));
+  const key = await admin(gateway, "POST", `/api/v1/tenants/${tenant.body.id}/keys`, { name: "k" });
+  assert.equal(key.status, 201, JSON.stringify(key.body));
+  const limited = new OpenAI({ baseURL: `${gateway.dataUrl}/v1`, apiKey: key.body.secret, maxRetries: 0 });
+  const ask = { model: "codex-model", input: "A long one", max_output_tokens: 16 };
+  await limited.responses.create(ask); // the bucket had tokens: admitted, and settled 2,000 tokens into debt
+  const earlier = upstream.requests.length;
+  await assert.rejects(limited.responses.create(ask), (error) => {
+    assert.ok(error instanceof OpenAI.RateLimitError, String(error));
+    assert.ok(Number(error.headers.get("retry-after")) > 0, "Retry-After");
+    return true;
+  });
+  assert.equal(upstream.requests.length, earlier, "refused before the upstream");
+});
