@@ -97,3 +97,21 @@ export async function admin(gateway, method, path, body) {
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
+
+/**
+ * Polls the request log (GET /api/v1/requests) until a row matches @p predicate, and resolves with it; rejects
+ * after @p timeoutMs with the rows it saw. Log rows are written in batches, a moment after the answer.
+ */
+export async function loggedRequest(gateway, predicate, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  let rows = [];
+  for (;;) {
+    const { status, body } = await admin(gateway, "GET", "/api/v1/requests?limit=200");
+    if (status !== 200) throw new Error(`GET /api/v1/requests answered ${status}`);
+    rows = body.data;
+    const row = rows.find(predicate);
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no such row in the request log; rows: ${JSON.stringify(rows, null, 1)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
