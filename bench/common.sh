@@ -56,3 +56,6 @@ admin() { curl -sf "$admin_url$1" -H "Authorization: Bearer $admin_token" -H "Co
 
 plain='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":16}'
 stream='{"model":"bench","messages":[{"role":"user","content":"Hello there, how are you?"}],"max_tokens":64,"stream":true}'
+# The same questions in Anthropic's Messages API (which needs max_tokens and has no stream_options).
+messages_plain='{"model":"bench","max_tokens":16,"messages":[{"role":"user","content":"Hello there, how are you?"}]}'
+messages_stream='{"model":"bench","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hello there, how are you?"}]}'

@@ -6,6 +6,8 @@
 #   bench/profile.sh                      # plain answers, 50 connections, 10 s
 #   bench/profile.sh stream 500           # fast streams (64 events sent together), 500 connections
 #   bench/profile.sh paced 500            # paced streams: 500 clients, 64 events 20 ms apart (bench/sse_load.c)
+#   bench/profile.sh messages 50          # fast streams asked as Anthropic's Messages API (translated, as
+#                                         # bench/dialects.sh measures them)
 #   PROFILE_KEEP=DIR bench/profile.sh     # keep perf.data and the reports in DIR
 #
 # Needs: a release build, cc, wrk, curl and perf (apt-get install linux-perf). Without hardware counters
@@ -35,8 +37,10 @@ start_upstream 1
 start_obleth
 
 body=$plain
+path=/v1/chat/completions
 [[ $mode == stream || $mode == paced ]] && body=$stream
-curl -sf -o /dev/null "$data_url/v1/chat/completions" -H "Authorization: Bearer $key" -d "$body"
+[[ $mode == messages ]] && { body=$messages_stream; path=/v1/messages; }
+curl -sf -o /dev/null "$data_url$path" -H "Authorization: Bearer $key" -d "$body"
 
 # user and system clock ticks of each of obleth's threads: "name user system" lines
 thread_ticks() { for task in /proc/$obleth_pid/task/*; do
@@ -51,7 +55,7 @@ if [[ $mode == paced ]]; then
 else
     BENCH_KEY=$key BENCH_BODY=$body BENCH_LABEL="obleth/$mode/$conns" \
         wrk -t$(( conns < 2 ? 1 : 2 )) -c"$conns" -d"$((seconds + 2))s" --timeout 10s -s bench/request.lua \
-        "$data_url/v1/chat/completions" >"$work/wrk.txt" &
+        "$data_url$path" >"$work/wrk.txt" &
     wrk_pid=$!
     sleep 1
 fi

@@ -3,7 +3,7 @@
 // the events of one stream, which is what a paced stream's reader sees.
 //
 //   sse_load --port P --conns N --seconds S [--ramp-ms R] [--warmup-ms W] [--body JSON] [--key KEY]
-//            [--header "Name: value"]... [--label L] [--cpu-pids "PID PID"] [--rss-pid PID]
+//            [--header "Name: value"]... [--label L] [--cpu-pids "PID PID"] [--rss-pid PID] [--path /v1/...]
 //
 // Connections open spread over R ms (default 1000), then W ms (default 1000) are not counted, then S seconds
 // are. One event is what ends with a blank line ("\n\n") in the body after the chunked framing is removed; it
@@ -480,7 +480,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: sse_load --port P --conns N --seconds S [--ramp-ms R] [--warmup-ms W] [--body JSON] "
-            "[--key KEY] [--header 'Name: value']... [--label L] [--cpu-pids 'PID...'] [--rss-pid PID]\n");
+            "[--key KEY] [--header 'Name: value']... [--label L] [--cpu-pids 'PID...'] [--rss-pid PID] [--path P]\n");
     exit(2);
 }
 
@@ -489,7 +489,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     const char *body = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],"
                        "\"max_tokens\":64,\"stream\":true}";
-    const char *key = NULL, *cpu_pids = NULL;
+    const char *key = NULL, *cpu_pids = NULL, *path = "/v1/chat/completions";
     long rss_pid = 0;
     char headers[4096] = "";
     for (int i = 1; i < argc; i++) {
@@ -517,6 +517,8 @@ int main(int argc, char **argv)
             cpu_pids = v;
         else if (!strcmp(a, "--rss-pid"))
             rss_pid = atol(v);
+        else if (!strcmp(a, "--path"))
+            path = v;
         else if (!strcmp(a, "--header")) {
             size_t l = strlen(headers);
             snprintf(headers + l, sizeof headers - l, "%s\r\n", v);
@@ -529,13 +531,13 @@ int main(int argc, char **argv)
     char auth[512] = "";
     if (key && *key)
         snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", key);
-    size_t cap = strlen(body) + strlen(headers) + strlen(auth) + 512;
+    size_t cap = strlen(body) + strlen(headers) + strlen(auth) + strlen(path) + 512;
     request = malloc(cap);
     request_len = (size_t)snprintf(
         request, cap,
-        "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+        "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
         "Accept: text/event-stream\r\n%s%sContent-Length: %zu\r\n\r\n%s",
-        port, auth, headers, strlen(body), body);
+        path, port, auth, headers, strlen(body), body);
 
     epfd = epoll_create1(0);
     Conn *conns = calloc((size_t)nconns, sizeof *conns);
