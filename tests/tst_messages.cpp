@@ -129,6 +129,56 @@ private:
     QByteArray m_request;
 };
 
+/// An upstream that answers gzip when the request's Accept-Encoding allows it (as OpenAI's cloud does), and
+/// @p plain otherwise; records the requests' heads.
+class GzipServer final : public QTcpServer
+{
+public:
+    GzipServer(QByteArray contentType, QByteArray plain)
+        : m_contentType(std::move(contentType))
+        , m_plain(std::move(plain))
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = nextPendingConnection()) {
+                auto buffer = std::make_shared<QByteArray>();
+                connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer] {
+                    *buffer += socket->readAll();
+                    const qsizetype end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    const QByteArray head = buffer->left(end);
+                    qsizetype length = 0;
+                    bool gzip = false;
+                    for (const QByteArray &line : head.split('\n')) {
+                        const QByteArray lower = line.toLower();
+                        if (lower.startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                        if (lower.startsWith("accept-encoding:") && lower.contains("gzip"))
+                            gzip = true;
+                    }
+                    if (buffer->size() < end + 4 + length)
+                        return;
+                    m_heads.append(head);
+                    buffer->clear();
+                    // Not a whole gzip member: what matters is that obleth cannot read it.
+                    const QByteArray body
+                        = gzip ? QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\x56", 12) : m_plain;
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Type: " + m_contentType
+                                  + (gzip ? QByteArray("\r\nContent-Encoding: gzip") : QByteArray())
+                                  + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                });
+            }
+        });
+    }
+    [[nodiscard]] const QList<QByteArray> &heads() const { return m_heads; }
+
+private:
+    QByteArray m_contentType;
+    QByteArray m_plain;
+    QList<QByteArray> m_heads;
+};
+
 QString base(quint16 port)
 {
     return QStringLiteral("http://127.0.0.1:%1").arg(port);
@@ -504,6 +554,36 @@ private Q_SLOTS:
         }
         QCOMPARE(chat.requests().size(), 4);
         QCOMPARE(native.requests().size(), 0);
+    }
+
+    /// An upstream that compresses when asked (OpenAI's cloud does): obleth reads Messages answers (natively and
+    /// translated), so it never forwards the client's Accept-Encoding there and asks for identity; chat forwards it.
+    void compressedAnswersAreNeverAskedFor()
+    {
+        GzipServer chatUp("application/json", kChatAnswer);
+        GzipServer nativeUp("application/json", kNativeAnswer);
+        QVERIFY(chatUp.isListening() && nativeUp.isListening());
+        addModel(QStringLiteral("claude"), chatUp.serverPort(), QStringLiteral("openai"));
+        addModel(QStringLiteral("native"), nativeUp.serverPort(), QStringLiteral("anthropic"));
+        const http::Headers gzip = test::headers({{"Accept-Encoding", "gzip, deflate, br"}});
+        const Response translated = messages(kMessagesBody, gzip);
+        QCOMPARE(translated.status, 200);
+        QCOMPARE(translated.json().value(QStringLiteral("type")).toString(), QStringLiteral("message"));
+        QCOMPARE(headerOf(chatUp.heads().last(), "accept-encoding"), QByteArray("identity"));
+        QByteArray body = kMessagesBody;
+        body.replace("\"claude\"", "\"native\"");
+        const Response native = messages(body, gzip);
+        QCOMPARE(native.status, 200);
+        QCOMPARE(native.body, kNativeAnswer);
+        QCOMPARE(headerOf(nativeUp.heads().last(), "accept-encoding"), QByteArray("identity"));
+
+        // Chat Completions forward the client's, as the contract says.
+        test::Chat c{QStringLiteral("claude")};
+        const Response chat
+            = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), test::chatBody(c), gzip);
+        QCOMPARE(chat.status, 200);
+        QCOMPARE(headerOf(chatUp.heads().last(), "accept-encoding"), QByteArray("gzip, deflate, br"));
+        QCOMPARE(chat.headers.value("content-encoding"), QByteArray("gzip"));
     }
 
     // --- translated ---

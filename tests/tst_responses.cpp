@@ -147,6 +147,20 @@ private Q_SLOTS:
         QVERIFY(!head.contains("x-api-key"));
     }
 
+    /// obleth reads a Responses answer (its id, its usage): the client's Accept-Encoding is not forwarded, identity is
+    /// asked for, so that an upstream that compresses when asked (OpenAI's cloud) answers in plain text.
+    void noCompressedAnswerIsAskedFor()
+    {
+        CaptureServer upstream(answer("application/json", responseJson("resp_plain2")));
+        addModel(QStringLiteral("gpt-r"), upstream.port());
+        const Response r
+            = post("{\"model\":\"gpt-r\",\"input\":\"hi\"}", {}, test::headers({{"Accept-Encoding", "gzip, br"}}));
+        QCOMPARE(r.status, 200);
+        const QByteArray head = upstream.lastHead().toLower();
+        QVERIFY(head.contains("\r\naccept-encoding: identity\r\n"));
+        QVERIFY(!head.contains("gzip"));
+    }
+
     /// A stream is relayed as it came; its response.created event names the id that GET then finds.
     void aStreamIsRelayedAndItsIdRemembered()
     {

@@ -154,8 +154,12 @@ proxy::UpstreamRequest ModelCall::beginTry()
     const QString &upstreamModel = deployment.upstreamModel.isEmpty() ? model.upstreamModel : deployment.upstreamModel;
     const QString &apiBase = deployment.apiBase.isEmpty() ? model.apiBase : deployment.apiBase;
     if (m_payload.api != ClientApi::Messages && m_payload.api != ClientApi::CountTokens) {
+        // A Responses answer is read (its id, its usage): uncompressed. Chat and the others as the client asks.
+        const proxy::UpstreamDialect dialect = m_payload.api == ClientApi::Responses
+            ? proxy::UpstreamDialect::OpenAIRead
+            : proxy::UpstreamDialect::OpenAI;
         return m_upstreams->request(m_ctx, apiBase, deployment.apiKey, m_payload.body.withModel(upstreamModel), model,
-                                    proxy::UpstreamDialect::OpenAI, {});
+                                    dialect, {});
     }
     // Anthropic's Messages API (contract section 13): natively, or translated onto Chat Completions, the answer
     // translated back on its way to the client. A try after another may speak the other dialect: the filter is set

@@ -40,10 +40,15 @@ void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, c
 /// Which API an upstream request speaks, for the headers that differ (contract section 13).
 enum class UpstreamDialect {
     OpenAI, ///< as writeUpstreamRequestHeaders() with the endpoint's Authorization
+    /// OpenAI's, for an answer obleth reads (the Responses API's: its id, its usage): as OpenAI, with
+    /// Accept-Encoding: identity instead of the client's (obleth decodes no content coding)
+    OpenAIRead,
     /// Anthropic's Messages API, natively: the endpoint's key as `x-api-key` (no Authorization), the client's
-    /// anthropic-version (kAnthropicVersion added when it sent none) and anthropic-beta passed on
+    /// anthropic-version (kAnthropicVersion added when it sent none) and anthropic-beta passed on; Accept-Encoding:
+    /// identity instead of the client's, as OpenAIRead
     AnthropicNative,
-    /// A Messages request translated onto Chat Completions: as OpenAI, without anthropic-version and anthropic-beta
+    /// A Messages request translated onto Chat Completions: as OpenAIRead, without anthropic-version and
+    /// anthropic-beta
     AnthropicTranslated,
 };
 /// The anthropic-version sent to a native Anthropic upstream when the client sent none.
