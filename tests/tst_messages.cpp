@@ -651,6 +651,22 @@ private Q_SLOTS:
         QVERIFY(!client.received().contains("[DONE]"));
     }
 
+    /// A client that asked for a stream gets events even when the upstream answers in one JSON document.
+    void aStreamIsAskedForAndOneDocumentComes()
+    {
+        CaptureServer upstream(answer("application/json", kChatAnswer));
+        addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("openai"));
+        const Response r = messages("{\"model\":\"claude\",\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":"
+                                    "\"user\",\"content\":\"Hello\"}]}");
+        QCOMPARE(r.status, 200);
+        QVERIFY2(r.headers.value("content-type").startsWith("text/event-stream"),
+                 r.headers.value("content-type").constData());
+        QVERIFY2(r.body.startsWith("event: message_start\n"), r.body.left(200).constData());
+        QVERIFY(r.body.contains("\"text_delta\""));
+        QVERIFY(r.body.contains("Hi there"));
+        QVERIFY(r.body.contains("event: message_stop\n"));
+    }
+
     /// mock-model on /v1/messages: the mock answers the translation, the client gets Messages, streamed as well
     /// (each event before the mock's last chunk).
     void theMockModelSpeaksMessages()

@@ -180,6 +180,8 @@ bool ModelRoutes::translate(RequestContext &ctx, const QString &clientModel, Cal
     // "msg_" and the request id's 32 hex digits: unique per request, and the log's id is found in it.
     payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
     payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
+    // A client that asked for a stream gets events even from an upstream that answers in one document.
+    payload.answer.stream = payload.body.json().value(QStringLiteral("stream")).toBool();
     payload.answer.inputTokenEstimate = usage::promptTokenEstimate(payload.body.json());
     return true;
 }
