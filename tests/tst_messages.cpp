@@ -728,6 +728,47 @@ private Q_SLOTS:
         QCOMPARE(upstream.requests().size(), 0);
     }
 
+    /// A body the translation refuses still goes, as it came, to an anthropic-format deployment of the model (never
+    /// to its OpenAI ones); 400 only when no enabled anthropic-format deployment is left.
+    void anUntranslatableBodyGoesNativelyWhenItCan()
+    {
+        CaptureServer chat(answer("application/json", kChatAnswer));
+        CaptureServer native(answer("application/json", kNativeAnswer));
+        const auto deployments = [&](bool nativeEnabled) {
+            return QJsonArray{QJsonObject{{QStringLiteral("api_base"), base(chat.port())},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                                          {QStringLiteral("api_format"), QStringLiteral("openai")}},
+                              QJsonObject{{QStringLiteral("api_base"), base(native.port())},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("claude-up")},
+                                          {QStringLiteral("api_format"), QStringLiteral("anthropic")},
+                                          {QStringLiteral("enabled"), nativeEnabled}}};
+        };
+        for (const bool nativeEnabled : {true, false}) {
+            const QString name = nativeEnabled ? QStringLiteral("mixed") : QStringLiteral("halfoff");
+            QVERIFY(!gw->addModel(QJsonObject{{QStringLiteral("model_name"), name},
+                                              {QStringLiteral("api_base"), base(chat.port())},
+                                              {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                                              {QStringLiteral("deployments"), deployments(nativeEnabled)},
+                                              {QStringLiteral("health_check_secs"), 0}})
+                         .isEmpty());
+        }
+        // No messages: the translation refuses it; Anthropic's API decides for itself.
+        for (int i = 0; i < 2; ++i) { // ties rotate: each deployment would come first once
+            const Response r = messages("{\"model\":\"mixed\",\"max_tokens\":6}");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.body, kNativeAnswer);
+        }
+        QCOMPARE(native.requests().size(), 2);
+        QCOMPARE(native.lastBody(), QByteArray("{\"model\":\"claude-up\",\"max_tokens\":6}"));
+        QCOMPARE(chat.requests().size(), 0);
+
+        const Response refused = messages("{\"model\":\"halfoff\",\"max_tokens\":6}");
+        QCOMPARE(refused.status, 400);
+        QVERIFY(isAnthropicError(refused, QStringLiteral("invalid_request_error")));
+        QCOMPARE(chat.requests().size(), 0);
+        QCOMPARE(native.requests().size(), 2);
+    }
+
     /// Each try speaks its own deployment's dialect: a translated try that failed on its head (503) is followed by a
     /// native one whose answer reaches the client untranslated; and a native model that cannot answer falls back to
     /// a translated one.

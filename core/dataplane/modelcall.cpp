@@ -13,21 +13,22 @@
 
 namespace obleth::dataplane {
 
-bool canAnswer(ClientApi api, model::ApiFormat format)
+bool canAnswer(ClientApi api, model::ApiFormat format, bool translated)
 {
     switch (api) {
     case ClientApi::OpenAI:
     case ClientApi::Responses: return format == model::ApiFormat::OpenAI;
-    case ClientApi::Messages: return true;
+    case ClientApi::Messages: return format == model::ApiFormat::Anthropic || translated;
     case ClientApi::CountTokens: return format == model::ApiFormat::Anthropic;
     }
     return false;
 }
 
-bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api)
+bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api, bool translated)
 {
-    return std::any_of(model.deployments.cbegin(), model.deployments.cend(),
-                       [&](const model::Deployment &d) { return d.enabled && canAnswer(api, model.formatOf(d)); });
+    return std::any_of(model.deployments.cbegin(), model.deployments.cend(), [&](const model::Deployment &d) {
+        return d.enabled && canAnswer(api, model.formatOf(d), translated);
+    });
 }
 
 void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
@@ -77,11 +78,8 @@ void ModelCall::leaveOutIncompatible()
     const model::ModelConfig &model = *m_models.at(m_modelIndex);
     for (const model::Deployment &d : model.deployments) {
         // A Messages request without a translation can go to anthropic-format deployments only.
-        const model::ApiFormat format = model.formatOf(d);
-        const bool can = m_payload.api == ClientApi::Messages
-            ? (format == model::ApiFormat::Anthropic || m_payload.translated)
-            : canAnswer(m_payload.api, format);
-        if (!can || (m_modelIndex == 0 && !m_payload.onlyDeployment.isEmpty() && d.id != m_payload.onlyDeployment))
+        if (!canAnswer(m_payload.api, model.formatOf(d), m_payload.translated)
+            || (m_modelIndex == 0 && !m_payload.onlyDeployment.isEmpty() && d.id != m_payload.onlyDeployment))
             m_tried.append(d.id);
     }
 }

@@ -37,11 +37,11 @@ enum class ClientApi {
     Responses, ///< OpenAI's Responses API: OpenAI-format deployments only
 };
 
-/// True when a deployment that speaks @p format can answer a request in @p api (a Messages request to an
-/// OpenAI-format one is translated).
-[[nodiscard]] bool canAnswer(ClientApi api, model::ApiFormat format);
-/// True when @p model has an enabled deployment that can answer a request in @p api.
-[[nodiscard]] bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api);
+/// True when a deployment that speaks @p format can answer a request in @p api: a Messages request goes to an
+/// OpenAI-format one only when it is @p translated.
+[[nodiscard]] bool canAnswer(ClientApi api, model::ApiFormat format, bool translated = false);
+/// True when @p model has an enabled deployment that can answer a request in @p api (@p translated: as canAnswer()).
+[[nodiscard]] bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api, bool translated = false);
 
 /// What a request to a model sends: the client's body and, for a Messages request that Chat Completions
 /// deployments may answer, its translation (parsed) and what the answer's translation back needs.

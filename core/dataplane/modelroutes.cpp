@@ -43,22 +43,22 @@ QByteArrayView cacheRouteOf(ModelRoutes::Kind kind)
     }
 }
 
-/// True when some deployment of @p model, enabled or not, speaks @p format.
+/// True when some enabled deployment of @p model speaks @p format.
 bool hasFormat(const model::ModelConfig &model, model::ApiFormat format)
 {
     return std::any_of(model.deployments.cbegin(), model.deployments.cend(),
-                       [&](const model::Deployment &d) { return model.formatOf(d) == format; });
+                       [&](const model::Deployment &d) { return d.enabled && model.formatOf(d) == format; });
 }
 
-/// True when @p model or one of its registered fallbacks has an OpenAI-format deployment: a Messages request to it
-/// may be translated.
-bool mayTranslate(const model::ModelConfig &model, const model::ConfigSnapshot &snapshot)
+/// True when @p model or one of its registered, enabled fallbacks has an enabled deployment in @p format: an
+/// OpenAI one may take a Messages request translated, an anthropic one as it came.
+bool mayServeIn(const model::ModelConfig &model, const model::ConfigSnapshot &snapshot, model::ApiFormat format)
 {
-    if (hasFormat(model, model::ApiFormat::OpenAI))
+    if (hasFormat(model, format))
         return true;
     for (const QString &name : model.fallbacks) {
         if (const model::ModelConfig *fallback = snapshot.findModel(name);
-            fallback && fallback->enabled && hasFormat(*fallback, model::ApiFormat::OpenAI))
+            fallback && fallback->enabled && hasFormat(*fallback, format))
             return true;
     }
     return false;
@@ -139,7 +139,8 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
     CallPayload payload;
     payload.api = apiOf(kind);
     payload.body = body;
-    if (kind == Kind::Responses && !hasFormat(model, model::ApiFormat::OpenAI)) {
+    if (kind == Kind::Responses && hasFormat(model, model::ApiFormat::Anthropic)
+        && !hasFormat(model, model::ApiFormat::OpenAI)) {
         return ctx.error(400, "invalid_request",
                          QStringLiteral("the model '%1' speaks Anthropic's Messages API, not the Responses API: use "
                                         "POST /v1/messages")
@@ -158,8 +159,14 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         ctx.trace->announceStart();
         return m_forwarder->toModel(ctx, model, payload);
     }
-    if (kind == Kind::Messages && mayTranslate(model, *ctx.snapshot) && !translate(ctx, body.model(), payload))
-        return;
+    if (kind == Kind::Messages && mayServeIn(model, *ctx.snapshot, model::ApiFormat::OpenAI)) {
+        QString why;
+        // A body the translation refuses may still go as it came to an anthropic-format deployment: untranslated,
+        // the call leaves the OpenAI ones out.
+        if (!translate(ctx, body.model(), payload, &why)
+            && !mayServeIn(model, *ctx.snapshot, model::ApiFormat::Anthropic))
+            return ctx.error(400, "invalid_request", why);
+    }
     ctx.trace->meterUsage(ctx.request.body);
     if (m_cache->serveFromCache(ctx, model, cacheRouteOf(kind)))
         return;
@@ -167,12 +174,11 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
     admitThen(ctx, payload, &model);
 }
 
-bool ModelRoutes::translate(RequestContext &ctx, const QString &clientModel, CallPayload &payload)
+bool ModelRoutes::translate(const RequestContext &ctx, const QString &clientModel, CallPayload &payload, QString *why)
 {
     QByteArray chat;
-    QString why;
-    if (!anthropic::toChatCompletions(payload.body.json(), &chat, &why) || !payload.chat.parse(chat, &why)) {
-        ctx.error(400, "invalid_request", why);
+    if (!anthropic::toChatCompletions(payload.body.json(), &chat, why) || !payload.chat.parse(chat, why)) {
+        payload.chat = proxy::RequestBody();
         return false;
     }
     payload.translated = true;
@@ -269,8 +275,9 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
     payload.body = body;
     if (kind == Kind::Messages) {
         // The mock speaks Chat Completions: it answers the translation, which goes back translated.
-        if (!translate(ctx, body.model(), payload))
-            return;
+        QString why;
+        if (!translate(ctx, body.model(), payload, &why))
+            return ctx.error(400, "invalid_request", why);
         ctx.responder->setFilter(http::HttpResponder::FilterStage::Translate,
                                  std::make_unique<anthropic::ChatToMessagesFilter>(payload.answer));
     }
