@@ -161,6 +161,24 @@ private Q_SLOTS:
         QVERIFY(!head.contains("gzip"));
     }
 
+    /// "auto" chooses among the models that speak the Responses API: an anthropic-only model, however free, is not
+    /// one of them.
+    void autoPicksAModelThatSpeaksResponses()
+    {
+        CaptureServer native(answer("application/json", "{}"));
+        CaptureServer upstream(answer("application/json", responseJson("resp_auto1")));
+        addModel(QStringLiteral("claude-a"), native.port(),
+                 {{QStringLiteral("api_format"), QStringLiteral("anthropic")}, {QStringLiteral("auto_route"), true}});
+        addModel(QStringLiteral("gpt-b"), upstream.port(), {{QStringLiteral("auto_route"), true}});
+        for (int i = 0; i < 2; ++i) {
+            const Response r = post("{\"model\":\"auto\",\"input\":\"hi\"}");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("gpt-b"));
+        }
+        QCOMPARE(native.requests().size(), 0);
+        QCOMPARE(upstream.requests().size(), 2);
+    }
+
     /// A stream is relayed as it came; its response.created event names the id that GET then finds.
     void aStreamIsRelayedAndItsIdRemembered()
     {

@@ -297,12 +297,19 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
 void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const
 {
     // The key's allowed_models are checked against the model that would answer (contract section 14).
-    const QList<const model::ModelConfig *> candidates = routing::AutoRouter::candidates(*ctx.snapshot, *ctx.key);
+    QList<const model::ModelConfig *> candidates = routing::AutoRouter::candidates(*ctx.snapshot, *ctx.key);
     if (candidates.isEmpty()) {
         return ctx.error(
             403, "model_not_allowed",
             QStringLiteral("the API key %1... may use none of the models 'auto' chooses from").arg(ctx.key->keyPrefix),
             QStringLiteral("model"));
+    }
+    // Only models that speak the client's API (a Messages request may be translated onto any).
+    const ClientApi api = apiOf(kind);
+    candidates.removeIf([api](const model::ModelConfig *m) { return !hasDeploymentFor(*m, api, true); });
+    if (candidates.isEmpty()) {
+        return ctx.unavailable(QStringLiteral("the models 'auto' chooses from"),
+                               QStringLiteral("none of them serves this API"), 1);
     }
     const admission::Admission *admission = m_admission;
     const model::ModelConfig *picked = routing::AutoRouter::pick(
