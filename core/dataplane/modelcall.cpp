@@ -88,7 +88,11 @@ void ModelCall::rememberResponse(const QByteArray &id)
 {
     if (!m_model || !m_deployment || !m_ctx.key)
         return;
-    m_upstreams->responses->remember(id, {m_ctx.key->tenantId, m_model->modelName, m_deployment->id});
+    if (!m_upstreams->responses->remember(id, {m_ctx.key->tenantId, m_model->modelName, m_deployment->id})) {
+        qCInfo(lcDataPlane).noquote() << m_ctx.requestId
+                                      << "the upstream's response id is not remembered (malformed, or another "
+                                         "tenant's already)";
+    }
 }
 
 ModelCall::~ModelCall()
