@@ -480,6 +480,26 @@ private Q_SLOTS:
         QVERIFY(upstream.requests().size() < 4);
     }
 
+    /// A cached Responses answer names a response of the tenant that created it: another tenant's same body is a
+    /// miss of its own, never that answer (nor its id).
+    void theCacheKeepsTenantsApartOnResponses()
+    {
+        CaptureServer upstream(answer("application/json", responseJson("resp_tenant_a")));
+        addModel(QStringLiteral("cached"), upstream.port(), {{QStringLiteral("cache_enabled"), true}});
+        const QByteArray body = "{\"model\":\"cached\",\"input\":\"x\"}";
+        QCOMPARE(post(body).headers.value("x-obleth-cache"), QByteArray("miss"));
+        QCOMPARE(post(body).headers.value("x-obleth-cache"), QByteArray("hit"));
+        upstream.setResponse(answer("application/json", responseJson("resp_tenant_b")));
+        const QByteArray other = gw->addTenantKey(QStringLiteral("other"));
+        const Response theirs = post(body, other);
+        QCOMPARE(theirs.status, 200);
+        QCOMPARE(theirs.headers.value("x-obleth-cache"), QByteArray("miss"));
+        QCOMPARE(theirs.body, responseJson("resp_tenant_b"));
+        QCOMPARE(upstream.requests().size(), 2);
+        QCOMPARE(post(body, other).headers.value("x-obleth-cache"), QByteArray("hit"));
+        QCOMPARE(post(body).body, responseJson("resp_tenant_a"));
+    }
+
     /// The same body on /v1/responses and /v1/chat/completions never shares a cache entry.
     void theCacheKeepsTheRoutesApart()
     {

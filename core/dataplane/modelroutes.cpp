@@ -168,7 +168,11 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
             return ctx.error(400, "invalid_request", why);
     }
     ctx.trace->meterUsage(ctx.request.body);
-    if (m_cache->serveFromCache(ctx, model, cacheRouteOf(kind)))
+    // A Responses answer names a response that lives with its tenant: a cached one is replayed to that tenant only.
+    const QByteArray cacheRoute = kind == Kind::Responses
+        ? cacheRouteOf(kind).toByteArray() + " tenant=" + ctx.key->tenantId.toUtf8()
+        : cacheRouteOf(kind).toByteArray();
+    if (m_cache->serveFromCache(ctx, model, cacheRoute))
         return;
     ctx.trace->announceStart();
     admitThen(ctx, payload, &model);
