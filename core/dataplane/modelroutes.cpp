@@ -187,6 +187,7 @@ bool ModelRoutes::translate(const RequestContext &ctx, const QString &clientMode
     }
     payload.translated = true;
     payload.answer.model = clientModel;
+    payload.answer.requestId = ctx.requestId;
     // "msg_" and the request id's 32 hex digits: unique per request, and the log's id is found in it.
     payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
     payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
