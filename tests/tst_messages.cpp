@@ -629,6 +629,35 @@ private Q_SLOTS:
         QCOMPARE(row.value(QStringLiteral("cost")).toDouble(), 10 * 0.5 + 3 * 2.0);
     }
 
+    /// An upstream that reports no usage: the translation writes estimates into the answer, and the request log says
+    /// they are estimated (not measured); with the upstream's usage it does not.
+    void madeUpUsageIsLoggedAsEstimated()
+    {
+        QByteArray noUsage = kChatAnswer;
+        noUsage.truncate(noUsage.indexOf(",\"usage\""));
+        noUsage += '}';
+        QVERIFY(QJsonDocument::fromJson(noUsage).isObject());
+        CaptureServer upstream(answer("application/json", noUsage));
+        addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("openai"));
+        const QByteArray streamed = "{\"model\":\"claude\",\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":"
+                                    "\"user\",\"content\":\"Hello\"}]}";
+        for (const QByteArray &body : {kMessagesBody, streamed}) {
+            const Response r = messages(body);
+            QCOMPARE(r.status, 200);
+            QVERIFY(r.body.contains("\"output_tokens\":"));
+            QJsonObject row;
+            QTRY_VERIFY_WITH_TIMEOUT(!(row = logRow(r)).isEmpty(), 5000);
+            QCOMPARE(row.value(QStringLiteral("estimated")).toBool(), true);
+            QVERIFY(row.value(QStringLiteral("completion_tokens")).toInt() > 0);
+        }
+        upstream.setResponse(answer("application/json", kChatAnswer));
+        const Response measured = messages(kMessagesBody);
+        QJsonObject row;
+        QTRY_VERIFY_WITH_TIMEOUT(!(row = logRow(measured)).isEmpty(), 5000);
+        QCOMPARE(row.value(QStringLiteral("estimated")).toBool(), false);
+        QCOMPARE(row.value(QStringLiteral("prompt_tokens")).toInt(), 10);
+    }
+
     /// A translated stream goes out event by event as the upstream's chunks arrive.
     void aTranslatedStreamIsRelayedAsItArrives()
     {

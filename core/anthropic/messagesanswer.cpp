@@ -248,6 +248,8 @@ QByteArray translateCompletion(const QJsonObject &completion, const AnswerContex
     const QJsonObject usage = completion.value(QLatin1String("usage")).toObject();
     qint64 input = countOf(usage.value(QLatin1String("prompt_tokens")));
     qint64 output = countOf(usage.value(QLatin1String("completion_tokens")));
+    if ((input < 0 || output < 0) && context.usageEstimated)
+        context.usageEstimated();
     if (input < 0)
         input = std::max<qint64>(0, context.inputTokenEstimate);
     if (output < 0)
@@ -622,6 +624,8 @@ void ChatStreamTranslator::end(QByteArray &out)
     closeBlock(out);
     // No finish_reason (the upstream's stream just ended): end_turn.
     const QByteArray reason = m_stopReason.isEmpty() ? QByteArrayLiteral("end_turn") : m_stopReason;
+    if ((m_inputTokens < 0 || m_outputTokens < 0) && m_context.usageEstimated)
+        m_context.usageEstimated();
     const qint64 input = m_inputTokens >= 0 ? m_inputTokens : std::max<qint64>(0, m_context.inputTokenEstimate);
     const qint64 output = m_outputTokens >= 0 ? m_outputTokens : m_deltas;
     appendMessageDelta(out, reason, m_matchedStop, input, output);

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 /// A Chat Completions answer translated into the Messages API's (contract section 13), as pure functions: the
 /// whole answer (translateCompletion) and a stream, incrementally (ChatStreamTranslator).
 namespace obleth::anthropic {
@@ -18,6 +20,8 @@ struct AnswerContext
     QStringList stopSequences; ///< the request's stop_sequences
     qint64 inputTokenEstimate = 0; ///< input_tokens when the upstream reports no usage
     QByteArray requestId; ///< the request's id, for the log (empty: none known)
+    /// Called when the answer's usage had to be estimated (the upstream reported none): the request log says so.
+    std::function<void()> usageEstimated;
     bool stream = false; ///< the client asked for a stream (an upstream that answers in one JSON document anyway
                          ///< is turned into events all the same: ChatToMessagesFilter, completionAsEvents())
 };

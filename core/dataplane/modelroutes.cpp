@@ -188,6 +188,10 @@ bool ModelRoutes::translate(const RequestContext &ctx, const QString &clientMode
     payload.translated = true;
     payload.answer.model = clientModel;
     payload.answer.requestId = ctx.requestId;
+    payload.answer.usageEstimated = [trace = ctx.trace] {
+        if (trace)
+            trace->setUsageEstimated();
+    };
     // "msg_" and the request id's 32 hex digits: unique per request, and the log's id is found in it.
     payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
     payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
