@@ -32,12 +32,13 @@ bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api, bool trans
 }
 
 void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                      const CallPayload &payload)
+                      CallPayload &&payload)
 {
-    auto owned = std::unique_ptr<ModelCall>(new ModelCall(upstreams, ctx, model, payload));
+    const ClientApi api = payload.api;
+    auto owned = std::unique_ptr<ModelCall>(new ModelCall(upstreams, ctx, model, std::move(payload)));
     ModelCall *const call = owned.get();
     ctx.responder->adopt(std::move(owned));
-    if (payload.api == ClientApi::Responses && upstreams->responses) {
+    if (api == ClientApi::Responses && upstreams->responses) {
         // Works outlive the taps: the call is there when the tap reports.
         ctx.responder->addTap(
             std::make_unique<ResponseIdTap>([call](const QByteArray &id) { call->rememberResponse(id); }));
@@ -62,10 +63,10 @@ void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, con
 }
 
 ModelCall::ModelCall(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                     const CallPayload &payload)
+                     CallPayload &&payload)
     : m_upstreams(upstreams)
     , m_ctx(ctx)
-    , m_payload(payload)
+    , m_payload(std::move(payload))
 {
     collectModels(model);
     leaveOutIncompatible();

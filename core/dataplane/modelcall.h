@@ -84,7 +84,7 @@ public:
     };
     /// Takes the request on: answers it, now or later.
     static void start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                      const CallPayload &payload);
+                      CallPayload &&payload);
     ~ModelCall() override;
     Q_DISABLE_COPY_MOVE(ModelCall)
 
@@ -92,7 +92,7 @@ public:
 
 private:
     ModelCall(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-              const CallPayload &payload);
+              CallPayload &&payload);
 
     /// The models that may answer: this one, then its fallbacks that are registered, enabled and in the key's scope.
     void collectModels(const model::ModelConfig &primary);

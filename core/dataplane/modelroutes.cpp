@@ -133,7 +133,7 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         CallPayload payload;
         payload.body = body;
         // The model lives in the snapshot, which the admitted context keeps.
-        return admitThen(ctx, payload, &model);
+        return admitThen(ctx, std::move(payload), &model);
     }
     ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
     CallPayload payload;
@@ -157,7 +157,7 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         if (!hasDeploymentFor(model, ClientApi::CountTokens)) // no enabled anthropic-format deployment
             return countLocally(ctx, body);
         ctx.trace->announceStart();
-        return m_forwarder->toModel(ctx, model, payload);
+        return m_forwarder->toModel(ctx, model, std::move(payload));
     }
     if (kind == Kind::Messages && mayServeIn(model, *ctx.snapshot, model::ApiFormat::OpenAI)) {
         QString why;
@@ -175,7 +175,7 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
     if (m_cache->serveFromCache(ctx, model, cacheRoute))
         return;
     ctx.trace->announceStart();
-    admitThen(ctx, payload, &model);
+    admitThen(ctx, std::move(payload), &model);
 }
 
 bool ModelRoutes::translate(const RequestContext &ctx, const QString &clientModel, CallPayload &payload, QString *why)
@@ -300,7 +300,7 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
         ctx.request.setTarget(QByteArrayLiteral("/v1/chat/completions"));
         ctx.request.body = payload.chat.bytes();
     }
-    admitThen(ctx, payload, nullptr);
+    admitThen(ctx, std::move(payload), nullptr);
 }
 
 void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const
@@ -368,11 +368,11 @@ class ModelRoutes::AdmittedRequest final : public http::ResponseWork
 {
 public:
     AdmittedRequest(const ModelRoutes *routes, RequestContext &&ctx, const model::ModelConfig *model,
-                    const CallPayload &payload)
+                    CallPayload &&payload)
         : m_routes(routes)
         , m_ctx(std::move(ctx))
         , m_model(model)
-        , m_payload(payload)
+        , m_payload(std::move(payload))
     { }
     Q_DISABLE_COPY_MOVE(AdmittedRequest)
 
@@ -387,10 +387,8 @@ public:
             ticket->settle(r.promptTokens + r.completionTokens);
         });
         applyBrownout();
-        if (m_model && m_payload.api == ClientApi::OpenAI)
-            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_payload.body);
-        else if (m_model)
-            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_payload);
+        if (m_model) // proceed() runs once: the payload goes on to the call, not copied
+            m_routes->m_forwarder->toModel(m_ctx, *m_model, std::move(m_payload));
         else
             m_routes->m_mock->serve(m_ctx.request, m_ctx.responder, m_ctx.idHeader());
     }
@@ -425,7 +423,7 @@ private:
     admission::Ticket m_ticket; ///< last, so that it goes first (its permit may start another request)
 };
 
-void ModelRoutes::admitThen(RequestContext &ctx, const CallPayload &payload, const model::ModelConfig *model) const
+void ModelRoutes::admitThen(RequestContext &ctx, CallPayload &&payload, const model::ModelConfig *model) const
 {
     const proxy::RequestBody &body = payload.body;
     admission::Admission::Request request;
@@ -434,7 +432,7 @@ void ModelRoutes::admitThen(RequestContext &ctx, const CallPayload &payload, con
     request.tokenEstimate = usage::requestTokenEstimate(body.json());
     request.requestId = ctx.requestId;
     http::HttpResponder *responder = ctx.responder;
-    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, payload);
+    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, std::move(payload));
     AdmittedRequest *admitted = owned.get();
     responder->adopt(std::move(owned));
     // Admission calls at most one of these, and only while the ticket (with the responder) lives.

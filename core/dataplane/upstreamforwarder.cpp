@@ -55,12 +55,12 @@ void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &m
 {
     CallPayload payload;
     payload.body = body;
-    ModelCall::start(&m_modelCalls, ctx, model, payload);
+    ModelCall::start(&m_modelCalls, ctx, model, std::move(payload));
 }
 
-void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, const CallPayload &payload) const
+void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, CallPayload &&payload) const
 {
-    ModelCall::start(&m_modelCalls, ctx, model, payload);
+    ModelCall::start(&m_modelCalls, ctx, model, std::move(payload));
 }
 
 void UpstreamForwarder::toDeployment(RequestContext &ctx, const model::ModelConfig &model,
