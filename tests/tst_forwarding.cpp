@@ -219,6 +219,21 @@ private Q_SLOTS:
         QVERIFY(out.contains("anthropic-version: 2023-01-01"));
     }
 
+    /// The one choice of credentials: Anthropic's key as x-api-key, OpenAI's as a Bearer token; none for no key.
+    void endpointForSendsTheKeyAsItsApiTakesIt()
+    {
+        const auto native = proxy::endpointFor(QStringLiteral("http://h/v1"), QStringLiteral("sk-ant"), true);
+        QCOMPARE(native->apiKey(), QByteArray("sk-ant"));
+        QVERIFY(native->authorization().isEmpty());
+        const auto chat = proxy::endpointFor(QStringLiteral("http://h/v1"), QStringLiteral("sk-up"), false);
+        QCOMPARE(chat->authorization(), QByteArray("Bearer sk-up"));
+        QVERIFY(chat->apiKey().isEmpty());
+        QCOMPARE(chat->basePath(), QByteArray("/v1"));
+        const auto none = proxy::endpointFor(QStringLiteral("http://h"), {}, false);
+        QVERIFY(none->authorization().isEmpty() && none->apiKey().isEmpty());
+        QVERIFY(native->poolKey() != chat->poolKey());
+    }
+
     void responseHeadersDropHopByHop()
     {
         http::Headers up;

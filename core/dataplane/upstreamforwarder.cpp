@@ -43,9 +43,7 @@ UpstreamForwarder::endpointOf(const QString &apiBase, const QString &apiKey, boo
         return it.value();
     if (endpoints.size() >= kMaxEndpoints)
         endpoints.clear(); // endpoints of models long changed or gone
-    auto endpoint = anthropic
-        ? std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), QByteArray(), apiKey.toUtf8())
-        : std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(apiKey));
+    auto endpoint = proxy::endpointFor(apiBase, apiKey, anthropic);
     endpoints.insert(key, endpoint);
     return endpoint;
 }

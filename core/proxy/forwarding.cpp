@@ -146,6 +146,12 @@ QByteArray bearer(const QString &apiKey)
     return apiKey.isEmpty() ? QByteArray() : "Bearer " + apiKey.toUtf8();
 }
 
+std::shared_ptr<const UpstreamEndpoint> endpointFor(const QString &apiBase, const QString &apiKey, bool anthropic)
+{
+    return anthropic ? std::make_shared<const UpstreamEndpoint>(QUrl(apiBase), QByteArray(), apiKey.toUtf8())
+                     : std::make_shared<const UpstreamEndpoint>(QUrl(apiBase), bearer(apiKey));
+}
+
 http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
                                      const QByteArray &requestId)
 {

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QUrl>
 
+#include <memory>
+
 namespace obleth::proxy {
 
 class UpstreamEndpoint;
@@ -59,6 +61,12 @@ void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, c
 
 /// "Bearer <key>" for a model's upstream API key; empty when there is none.
 [[nodiscard]] QByteArray bearer(const QString &apiKey);
+
+/// The upstream at @p apiBase with @p apiKey sent as its API takes it (contract section 13): Anthropic's
+/// (@p anthropic) as `x-api-key`, OpenAI's as `Authorization: Bearer`. The one place that choice is made (requests
+/// and health checks).
+[[nodiscard]] std::shared_ptr<const UpstreamEndpoint> endpointFor(const QString &apiBase, const QString &apiKey,
+                                                                  bool anthropic);
 
 /// The upstream's response headers minus hop-by-hop ones, plus x-obleth-request-id.
 /// Content-Length is kept unless the body came chunked. Filters @p upstream in place: handed over with
