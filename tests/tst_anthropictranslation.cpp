@@ -842,6 +842,38 @@ private Q_SLOTS:
                 .split('\n'));
     }
 
+    /// A hostile upstream's endless tool calls: past kMaxToolCalls the answer ends with an error event, and nothing
+    /// more is translated.
+    void streamToolCallsAreCapped()
+    {
+        ChatStreamTranslator t(context());
+        QByteArray out;
+        for (int i = 0; i <= ChatStreamTranslator::kMaxToolCalls + 5; ++i) {
+            const QByteArray chunk = "{'choices':[{'index':0,'delta':{'tool_calls':[{'index':" + QByteArray::number(i)
+                + ",'id':'call_" + QByteArray::number(i) + "','function':{'name':'f','arguments':'{}'}}]}}]}";
+            out += t.feed(data(chunk.constData()));
+        }
+        out += t.feed(
+            data("{'choices':[{'index':0,'delta':{'tool_calls':[{'index':0,'function':{'arguments':'x'}}]}}]}"));
+        const QByteArray rest = t.finish();
+        QVERIFY(rest.isEmpty());
+        QCOMPARE(out.count("\"type\":\"tool_use\""), qsizetype(ChatStreamTranslator::kMaxToolCalls));
+        QCOMPARE(out.count("event: error\n"), qsizetype(1));
+        QVERIFY(out.endsWith("\n\n"));
+        QVERIFY(out.mid(out.lastIndexOf("event: ")).startsWith("event: error\n"));
+        QVERIFY(!out.contains("message_stop"));
+        QCOMPARE(out.count("event: content_block_start"), out.count("event: content_block_stop"));
+    }
+
+    /// begin(): the opening events once, as the first feed() would write them.
+    void streamBegin()
+    {
+        ChatStreamTranslator t(context());
+        QCOMPARE(t.begin(), messageStart());
+        QVERIFY(t.begin().isEmpty());
+        QVERIFY(!t.feed(textChunk("ok")).contains("message_start"));
+    }
+
     // --- the filters on a responder ---
 
     void filterStream()

@@ -192,22 +192,24 @@ private Q_SLOTS:
         proxy::writeUpstreamRequestHeaders(out, client, native, "req_1", proxy::UpstreamDialect::AnthropicNative);
         QCOMPARE(out,
                  QByteArray("anthropic-version: 2023-01-01\r\nanthropic-beta: tools-2024-04-04\r\nContent-Type: "
-                            "application/json\r\nx-api-key: sk-ant-upstream\r\nx-obleth-request-id: req_1\r\n"));
+                            "application/json\r\nAccept-Encoding: identity\r\nx-api-key: sk-ant-upstream\r\n"
+                            "x-obleth-request-id: req_1\r\n"));
 
         http::Headers bare;
         bare.add("x-api-key", "sk_tenant");
         out.clear();
         proxy::writeUpstreamRequestHeaders(out, bare, native, "req_2", proxy::UpstreamDialect::AnthropicNative);
-        QCOMPARE(out,
-                 QByteArray("anthropic-version: 2023-06-01\r\nx-api-key: sk-ant-upstream\r\n"
-                            "x-obleth-request-id: req_2\r\n"));
+        QCOMPARE(
+            out,
+            QByteArray("anthropic-version: 2023-06-01\r\nAccept-Encoding: identity\r\nx-api-key: sk-ant-upstream\r\n"
+                       "x-obleth-request-id: req_2\r\n"));
 
         const proxy::UpstreamEndpoint chat(QUrl(QStringLiteral("http://h")), proxy::bearer(QStringLiteral("sk-up")));
         out.clear();
         proxy::writeUpstreamRequestHeaders(out, client, chat, "req_3", proxy::UpstreamDialect::AnthropicTranslated);
         QCOMPARE(out,
-                 QByteArray("Content-Type: application/json\r\nAuthorization: Bearer sk-up\r\n"
-                            "x-obleth-request-id: req_3\r\n"));
+                 QByteArray("Content-Type: application/json\r\nAccept-Encoding: identity\r\nAuthorization: Bearer "
+                            "sk-up\r\nx-obleth-request-id: req_3\r\n"));
         // The OpenAI dialect is the rule of section 2, as ever.
         out.clear();
         proxy::writeUpstreamRequestHeaders(out, client, chat, "req_4", proxy::UpstreamDialect::OpenAI);
@@ -215,6 +217,21 @@ private Q_SLOTS:
         proxy::writeUpstreamRequestHeaders(classic, client, chat.authorization(), "req_4");
         QCOMPARE(out, classic);
         QVERIFY(out.contains("anthropic-version: 2023-01-01"));
+    }
+
+    /// The one choice of credentials: Anthropic's key as x-api-key, OpenAI's as a Bearer token; none for no key.
+    void endpointForSendsTheKeyAsItsApiTakesIt()
+    {
+        const auto native = proxy::endpointFor(QStringLiteral("http://h/v1"), QStringLiteral("sk-ant"), true);
+        QCOMPARE(native->apiKey(), QByteArray("sk-ant"));
+        QVERIFY(native->authorization().isEmpty());
+        const auto chat = proxy::endpointFor(QStringLiteral("http://h/v1"), QStringLiteral("sk-up"), false);
+        QCOMPARE(chat->authorization(), QByteArray("Bearer sk-up"));
+        QVERIFY(chat->apiKey().isEmpty());
+        QCOMPARE(chat->basePath(), QByteArray("/v1"));
+        const auto none = proxy::endpointFor(QStringLiteral("http://h"), {}, false);
+        QVERIFY(none->authorization().isEmpty() && none->apiKey().isEmpty());
+        QVERIFY(native->poolKey() != chat->poolKey());
     }
 
     void responseHeadersDropHopByHop()

@@ -129,6 +129,56 @@ private:
     QByteArray m_request;
 };
 
+/// An upstream that answers gzip when the request's Accept-Encoding allows it (as OpenAI's cloud does), and
+/// @p plain otherwise; records the requests' heads.
+class GzipServer final : public QTcpServer
+{
+public:
+    GzipServer(QByteArray contentType, QByteArray plain)
+        : m_contentType(std::move(contentType))
+        , m_plain(std::move(plain))
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = nextPendingConnection()) {
+                auto buffer = std::make_shared<QByteArray>();
+                connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer] {
+                    *buffer += socket->readAll();
+                    const qsizetype end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    const QByteArray head = buffer->left(end);
+                    qsizetype length = 0;
+                    bool gzip = false;
+                    for (const QByteArray &line : head.split('\n')) {
+                        const QByteArray lower = line.toLower();
+                        if (lower.startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                        if (lower.startsWith("accept-encoding:") && lower.contains("gzip"))
+                            gzip = true;
+                    }
+                    if (buffer->size() < end + 4 + length)
+                        return;
+                    m_heads.append(head);
+                    buffer->clear();
+                    // Not a whole gzip member: what matters is that obleth cannot read it.
+                    const QByteArray body
+                        = gzip ? QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\x56", 12) : m_plain;
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Type: " + m_contentType
+                                  + (gzip ? QByteArray("\r\nContent-Encoding: gzip") : QByteArray())
+                                  + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                });
+            }
+        });
+    }
+    [[nodiscard]] const QList<QByteArray> &heads() const { return m_heads; }
+
+private:
+    QByteArray m_contentType;
+    QByteArray m_plain;
+    QList<QByteArray> m_heads;
+};
+
 QString base(quint16 port)
 {
     return QStringLiteral("http://127.0.0.1:%1").arg(port);
@@ -506,6 +556,36 @@ private Q_SLOTS:
         QCOMPARE(native.requests().size(), 0);
     }
 
+    /// An upstream that compresses when asked (OpenAI's cloud does): obleth reads Messages answers (natively and
+    /// translated), so it never forwards the client's Accept-Encoding there and asks for identity; chat forwards it.
+    void compressedAnswersAreNeverAskedFor()
+    {
+        GzipServer chatUp("application/json", kChatAnswer);
+        GzipServer nativeUp("application/json", kNativeAnswer);
+        QVERIFY(chatUp.isListening() && nativeUp.isListening());
+        addModel(QStringLiteral("claude"), chatUp.serverPort(), QStringLiteral("openai"));
+        addModel(QStringLiteral("native"), nativeUp.serverPort(), QStringLiteral("anthropic"));
+        const http::Headers gzip = test::headers({{"Accept-Encoding", "gzip, deflate, br"}});
+        const Response translated = messages(kMessagesBody, gzip);
+        QCOMPARE(translated.status, 200);
+        QCOMPARE(translated.json().value(QStringLiteral("type")).toString(), QStringLiteral("message"));
+        QCOMPARE(headerOf(chatUp.heads().last(), "accept-encoding"), QByteArray("identity"));
+        QByteArray body = kMessagesBody;
+        body.replace("\"claude\"", "\"native\"");
+        const Response native = messages(body, gzip);
+        QCOMPARE(native.status, 200);
+        QCOMPARE(native.body, kNativeAnswer);
+        QCOMPARE(headerOf(nativeUp.heads().last(), "accept-encoding"), QByteArray("identity"));
+
+        // Chat Completions forward the client's, as the contract says.
+        test::Chat c{QStringLiteral("claude")};
+        const Response chat
+            = test::postJson(gw->dataPort(), "/v1/chat/completions", gw->firstKey(), test::chatBody(c), gzip);
+        QCOMPARE(chat.status, 200);
+        QCOMPARE(headerOf(chatUp.heads().last(), "accept-encoding"), QByteArray("gzip, deflate, br"));
+        QCOMPARE(chat.headers.value("content-encoding"), QByteArray("gzip"));
+    }
+
     // --- translated ---
 
     /// To an openai-format upstream: what it gets is Chat Completions at /v1/chat/completions with the model's
@@ -549,6 +629,35 @@ private Q_SLOTS:
         QCOMPARE(row.value(QStringLiteral("cost")).toDouble(), 10 * 0.5 + 3 * 2.0);
     }
 
+    /// An upstream that reports no usage: the translation writes estimates into the answer, and the request log says
+    /// they are estimated (not measured); with the upstream's usage it does not.
+    void madeUpUsageIsLoggedAsEstimated()
+    {
+        QByteArray noUsage = kChatAnswer;
+        noUsage.truncate(noUsage.indexOf(",\"usage\""));
+        noUsage += '}';
+        QVERIFY(QJsonDocument::fromJson(noUsage).isObject());
+        CaptureServer upstream(answer("application/json", noUsage));
+        addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("openai"));
+        const QByteArray streamed = "{\"model\":\"claude\",\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":"
+                                    "\"user\",\"content\":\"Hello\"}]}";
+        for (const QByteArray &body : {kMessagesBody, streamed}) {
+            const Response r = messages(body);
+            QCOMPARE(r.status, 200);
+            QVERIFY(r.body.contains("\"output_tokens\":"));
+            QJsonObject row;
+            QTRY_VERIFY_WITH_TIMEOUT(!(row = logRow(r)).isEmpty(), 5000);
+            QCOMPARE(row.value(QStringLiteral("estimated")).toBool(), true);
+            QVERIFY(row.value(QStringLiteral("completion_tokens")).toInt() > 0);
+        }
+        upstream.setResponse(answer("application/json", kChatAnswer));
+        const Response measured = messages(kMessagesBody);
+        QJsonObject row;
+        QTRY_VERIFY_WITH_TIMEOUT(!(row = logRow(measured)).isEmpty(), 5000);
+        QCOMPARE(row.value(QStringLiteral("estimated")).toBool(), false);
+        QCOMPARE(row.value(QStringLiteral("prompt_tokens")).toInt(), 10);
+    }
+
     /// A translated stream goes out event by event as the upstream's chunks arrive.
     void aTranslatedStreamIsRelayedAsItArrives()
     {
@@ -569,6 +678,22 @@ private Q_SLOTS:
                                  10'000);
         QVERIFY(client.received().contains("\"stop_reason\":\"end_turn\""));
         QVERIFY(!client.received().contains("[DONE]"));
+    }
+
+    /// A client that asked for a stream gets events even when the upstream answers in one JSON document.
+    void aStreamIsAskedForAndOneDocumentComes()
+    {
+        CaptureServer upstream(answer("application/json", kChatAnswer));
+        addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("openai"));
+        const Response r = messages("{\"model\":\"claude\",\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":"
+                                    "\"user\",\"content\":\"Hello\"}]}");
+        QCOMPARE(r.status, 200);
+        QVERIFY2(r.headers.value("content-type").startsWith("text/event-stream"),
+                 r.headers.value("content-type").constData());
+        QVERIFY2(r.body.startsWith("event: message_start\n"), r.body.left(200).constData());
+        QVERIFY(r.body.contains("\"text_delta\""));
+        QVERIFY(r.body.contains("Hi there"));
+        QVERIFY(r.body.contains("event: message_stop\n"));
     }
 
     /// mock-model on /v1/messages: the mock answers the translation, the client gets Messages, streamed as well
@@ -630,6 +755,47 @@ private Q_SLOTS:
         QCOMPARE(r.status, 400);
         QVERIFY(isAnthropicError(r, QStringLiteral("invalid_request_error")));
         QCOMPARE(upstream.requests().size(), 0);
+    }
+
+    /// A body the translation refuses still goes, as it came, to an anthropic-format deployment of the model (never
+    /// to its OpenAI ones); 400 only when no enabled anthropic-format deployment is left.
+    void anUntranslatableBodyGoesNativelyWhenItCan()
+    {
+        CaptureServer chat(answer("application/json", kChatAnswer));
+        CaptureServer native(answer("application/json", kNativeAnswer));
+        const auto deployments = [&](bool nativeEnabled) {
+            return QJsonArray{QJsonObject{{QStringLiteral("api_base"), base(chat.port())},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                                          {QStringLiteral("api_format"), QStringLiteral("openai")}},
+                              QJsonObject{{QStringLiteral("api_base"), base(native.port())},
+                                          {QStringLiteral("upstream_model"), QStringLiteral("claude-up")},
+                                          {QStringLiteral("api_format"), QStringLiteral("anthropic")},
+                                          {QStringLiteral("enabled"), nativeEnabled}}};
+        };
+        for (const bool nativeEnabled : {true, false}) {
+            const QString name = nativeEnabled ? QStringLiteral("mixed") : QStringLiteral("halfoff");
+            QVERIFY(!gw->addModel(QJsonObject{{QStringLiteral("model_name"), name},
+                                              {QStringLiteral("api_base"), base(chat.port())},
+                                              {QStringLiteral("upstream_model"), QStringLiteral("gpt-up")},
+                                              {QStringLiteral("deployments"), deployments(nativeEnabled)},
+                                              {QStringLiteral("health_check_secs"), 0}})
+                         .isEmpty());
+        }
+        // No messages: the translation refuses it; Anthropic's API decides for itself.
+        for (int i = 0; i < 2; ++i) { // ties rotate: each deployment would come first once
+            const Response r = messages("{\"model\":\"mixed\",\"max_tokens\":6}");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.body, kNativeAnswer);
+        }
+        QCOMPARE(native.requests().size(), 2);
+        QCOMPARE(native.lastBody(), QByteArray("{\"model\":\"claude-up\",\"max_tokens\":6}"));
+        QCOMPARE(chat.requests().size(), 0);
+
+        const Response refused = messages("{\"model\":\"halfoff\",\"max_tokens\":6}");
+        QCOMPARE(refused.status, 400);
+        QVERIFY(isAnthropicError(refused, QStringLiteral("invalid_request_error")));
+        QCOMPARE(chat.requests().size(), 0);
+        QCOMPARE(native.requests().size(), 2);
     }
 
     /// Each try speaks its own deployment's dialect: a translated try that failed on its head (503) is followed by a

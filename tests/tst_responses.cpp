@@ -111,7 +111,8 @@ private Q_SLOTS:
     }
     void cleanup() { gw.reset(); }
 
-    /// The directory keeps the most recent ids only; an id seen again keeps its place and takes the new origin.
+    /// The directory keeps the most recent ids only; an id seen again (the same tenant's) keeps its place and takes
+    /// the new origin.
     void theDirectoryIsBounded()
     {
         dataplane::ResponseDirectory directory;
@@ -120,9 +121,92 @@ private Q_SLOTS:
         QCOMPARE(directory.size(), dataplane::ResponseDirectory::kCapacity);
         QVERIFY(!directory.find("resp_4"));
         QVERIFY(directory.find("resp_5"));
-        directory.remember("resp_5", {QStringLiteral("u"), QStringLiteral("m"), {}});
-        QCOMPARE(directory.find("resp_5")->tenantId, QStringLiteral("u"));
+        QVERIFY(directory.remember("resp_5", {QStringLiteral("t"), QStringLiteral("m2"), {}}));
+        QCOMPARE(directory.find("resp_5")->model, QStringLiteral("m2"));
         QCOMPARE(directory.size(), dataplane::ResponseDirectory::kCapacity);
+    }
+
+    /// One tenant's many answers push out its own oldest ids, not another tenant's (it holds the most).
+    void eachTenantKeepsItsShareOfTheDirectory()
+    {
+        dataplane::ResponseDirectory directory;
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(
+                directory.remember("resp_b" + QByteArray::number(i), {QStringLiteral("b"), QStringLiteral("m"), {}}));
+        for (qsizetype i = 0; i < 2 * dataplane::ResponseDirectory::kCapacity; ++i)
+            directory.remember("resp_a" + QByteArray::number(i), {QStringLiteral("a"), QStringLiteral("m"), {}});
+        QCOMPARE(directory.size(), dataplane::ResponseDirectory::kCapacity);
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(directory.find("resp_b" + QByteArray::number(i)));
+        QVERIFY(directory.find("resp_a" + QByteArray::number(2 * dataplane::ResponseDirectory::kCapacity - 1)));
+        QVERIFY(!directory.find("resp_a0"));
+    }
+
+    /// An id another tenant owns is never handed over (an upstream that reuses ids); only short printable ids are
+    /// remembered.
+    void theDirectoryKeepsIdsToTheirOwner()
+    {
+        dataplane::ResponseDirectory directory;
+        QVERIFY(directory.remember("resp_x", {QStringLiteral("a"), QStringLiteral("m"), QStringLiteral("d1")}));
+        QVERIFY(!directory.remember("resp_x", {QStringLiteral("b"), QStringLiteral("m"), QStringLiteral("d2")}));
+        QCOMPARE(directory.find("resp_x")->tenantId, QStringLiteral("a"));
+        QCOMPARE(directory.find("resp_x")->deploymentId, QStringLiteral("d1"));
+        const dataplane::ResponseDirectory::Origin origin{QStringLiteral("a"), QStringLiteral("m"), {}};
+        QVERIFY(directory.remember(QByteArray(256, 'r'), origin));
+        QVERIFY(!directory.remember(QByteArray(257, 'r'), origin));
+        QVERIFY(!directory.remember("resp y", origin));
+        QVERIFY(!directory.remember("resp_\x01", origin));
+        QVERIFY(!directory.remember("resp_\xc3\xa9", origin));
+        QVERIFY(!directory.remember({}, origin));
+        QCOMPARE(directory.size(), 2);
+    }
+
+    /// The id tap holds a bounded prefix: a large JSON answer's id (its first member) is read from its start, before
+    /// the answer is over; a stream's huge response.created line gives its id from its start too.
+    void theIdTapReadsABoundedPrefix()
+    {
+        QByteArray found;
+        int reports = 0;
+        dataplane::ResponseIdTap json([&](const QByteArray &id) {
+            found = id;
+            ++reports;
+        });
+        http::Headers headers;
+        headers.add("Content-Type", "application/json");
+        json.responseHead(200, headers);
+        json.responseBody("{ \"id\" : \"resp_big\", \"object\":\"response\",\"output\":[{\"text\":\"");
+        QCOMPARE(found, QByteArray("resp_big"));
+        for (int i = 0; i < 40; ++i)
+            json.responseBody(QByteArray(64 * 1024, 'x'));
+        json.responseBody("\"}]}");
+        json.responseEnd(true);
+        QCOMPARE(reports, 1);
+
+        // The id not first: a small answer is read whole; a large one is not held beyond the bound.
+        found.clear();
+        dataplane::ResponseIdTap late([&](const QByteArray &id) { found = id; });
+        late.responseHead(200, headers);
+        late.responseBody("{\"object\":\"response\",\"id\":\"resp_late\"}");
+        late.responseEnd(true);
+        QCOMPARE(found, QByteArray("resp_late"));
+        found.clear();
+        dataplane::ResponseIdTap large([&](const QByteArray &id) { found = id; });
+        large.responseHead(200, headers);
+        large.responseBody("{\"object\":\"response\",\"pad\":\""
+                           + QByteArray(dataplane::ResponseIdTap::kMaxHeldBytes, 'x') + "\",\"id\":\"resp_far\"}");
+        large.responseEnd(true);
+        QVERIFY(found.isEmpty());
+
+        http::Headers sse;
+        sse.add("Content-Type", "text/event-stream");
+        found.clear();
+        dataplane::ResponseIdTap stream([&](const QByteArray &id) { found = id; });
+        stream.responseHead(200, sse);
+        stream.responseBody("event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,"
+                            "\"response\":{\"id\":\"resp_s\",\"instructions\":\"");
+        for (int i = 0; i < 3; ++i)
+            stream.responseBody(QByteArray(64 * 1024, 'y'));
+        QCOMPARE(found, QByteArray("resp_s"));
     }
 
     /// The body goes on byte for byte with only the model rewritten, to {api_base}/v1/responses with the model's
@@ -145,6 +229,38 @@ private Q_SLOTS:
         QVERIFY(head.contains("authorization: bearer sk-upstream-secret\r\n"));
         QVERIFY(!head.contains(gw->firstKey().toLower()));
         QVERIFY(!head.contains("x-api-key"));
+    }
+
+    /// obleth reads a Responses answer (its id, its usage): the client's Accept-Encoding is not forwarded, identity is
+    /// asked for, so that an upstream that compresses when asked (OpenAI's cloud) answers in plain text.
+    void noCompressedAnswerIsAskedFor()
+    {
+        CaptureServer upstream(answer("application/json", responseJson("resp_plain2")));
+        addModel(QStringLiteral("gpt-r"), upstream.port());
+        const Response r
+            = post("{\"model\":\"gpt-r\",\"input\":\"hi\"}", {}, test::headers({{"Accept-Encoding", "gzip, br"}}));
+        QCOMPARE(r.status, 200);
+        const QByteArray head = upstream.lastHead().toLower();
+        QVERIFY(head.contains("\r\naccept-encoding: identity\r\n"));
+        QVERIFY(!head.contains("gzip"));
+    }
+
+    /// "auto" chooses among the models that speak the Responses API: an anthropic-only model, however free, is not
+    /// one of them.
+    void autoPicksAModelThatSpeaksResponses()
+    {
+        CaptureServer native(answer("application/json", "{}"));
+        CaptureServer upstream(answer("application/json", responseJson("resp_auto1")));
+        addModel(QStringLiteral("claude-a"), native.port(),
+                 {{QStringLiteral("api_format"), QStringLiteral("anthropic")}, {QStringLiteral("auto_route"), true}});
+        addModel(QStringLiteral("gpt-b"), upstream.port(), {{QStringLiteral("auto_route"), true}});
+        for (int i = 0; i < 2; ++i) {
+            const Response r = post("{\"model\":\"auto\",\"input\":\"hi\"}");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.headers.value("x-obleth-model"), QByteArray("gpt-b"));
+        }
+        QCOMPARE(native.requests().size(), 0);
+        QCOMPARE(upstream.requests().size(), 2);
     }
 
     /// A stream is relayed as it came; its response.created event names the id that GET then finds.
@@ -362,6 +478,26 @@ private Q_SLOTS:
         }
         QCOMPARE(refused, 1);
         QVERIFY(upstream.requests().size() < 4);
+    }
+
+    /// A cached Responses answer names a response of the tenant that created it: another tenant's same body is a
+    /// miss of its own, never that answer (nor its id).
+    void theCacheKeepsTenantsApartOnResponses()
+    {
+        CaptureServer upstream(answer("application/json", responseJson("resp_tenant_a")));
+        addModel(QStringLiteral("cached"), upstream.port(), {{QStringLiteral("cache_enabled"), true}});
+        const QByteArray body = "{\"model\":\"cached\",\"input\":\"x\"}";
+        QCOMPARE(post(body).headers.value("x-obleth-cache"), QByteArray("miss"));
+        QCOMPARE(post(body).headers.value("x-obleth-cache"), QByteArray("hit"));
+        upstream.setResponse(answer("application/json", responseJson("resp_tenant_b")));
+        const QByteArray other = gw->addTenantKey(QStringLiteral("other"));
+        const Response theirs = post(body, other);
+        QCOMPARE(theirs.status, 200);
+        QCOMPARE(theirs.headers.value("x-obleth-cache"), QByteArray("miss"));
+        QCOMPARE(theirs.body, responseJson("resp_tenant_b"));
+        QCOMPARE(upstream.requests().size(), 2);
+        QCOMPARE(post(body, other).headers.value("x-obleth-cache"), QByteArray("hit"));
+        QCOMPARE(post(body).body, responseJson("resp_tenant_a"));
     }
 
     /// The same body on /v1/responses and /v1/chat/completions never shares a cache entry.

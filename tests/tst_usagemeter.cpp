@@ -431,6 +431,20 @@ private Q_SLOTS:
                           "\"arguments\":\"{\\\"x\\\":2}\"},{\"type\":\"function_call_output\",\"call_id\":\"c\","
                           "\"output\":\"efgh\"}]}")
             << qint64(5) << qint64(5 + kDefault);
+        // The tools' definitions count as their compact JSON: 135, 86 and 73 characters, and "1234".
+        QTest::newRow("messages, tools") << QByteArray(
+            "{\"model\":\"m\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"1234\"}],"
+            "\"tools\":[{\"name\":\"get_weather\",\"description\":\"the weather of a city\",\"input_schema\":"
+            "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}]}")
+                                         << qint64(35) << qint64(35 + 10);
+        QTest::newRow("chat, tools") << QByteArray(
+            "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"1234\"}],\"tools\":[{\"type\":"
+            "\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]}")
+                                     << qint64(23) << qint64(23 + kDefault);
+        QTest::newRow("responses, tools")
+            << QByteArray("{\"model\":\"m\",\"input\":\"1234\",\"tools\":[{\"type\":\"function\",\"name\":"
+                          "\"get_weather\",\"parameters\":{\"type\":\"object\"}}]}")
+            << qint64(20) << qint64(20 + kDefault);
         QTest::newRow("responses, no output cap")
             << QByteArray("{\"input\":\"1234\",\"max_output_tokens\":-1}") << qint64(1) << qint64(1 + kDefault);
     }

@@ -133,7 +133,7 @@ QString toolIdFor(const QByteArray &messageId, int block)
 }
 
 /// The input of a tool_use block: the call's arguments when they are a JSON object, else {}.
-QByteArray inputOf(const QJsonValue &arguments)
+QByteArray inputOf(const QJsonValue &arguments, const QByteArray &requestId)
 {
     if (arguments.isObject())
         return QJsonDocument(arguments.toObject()).toJson(QJsonDocument::Compact);
@@ -142,7 +142,8 @@ QByteArray inputOf(const QJsonValue &arguments)
         return QByteArrayLiteral("{}");
     const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8());
     if (!doc.isObject()) {
-        qCWarning(lcAnthropic) << "a tool call's arguments are not a JSON object; the tool_use input is {}";
+        qCWarning(lcAnthropic).noquote() << requestId
+                                         << "a tool call's arguments are not a JSON object; the tool_use input is {}";
         return QByteArrayLiteral("{}");
     }
     return doc.toJson(QJsonDocument::Compact);
@@ -232,7 +233,7 @@ QByteArray translateCompletion(const QJsonObject &completion, const AnswerContex
         content += ",\"name\":";
         appendString(content, function.value(QLatin1String("name")).toString());
         content += ",\"input\":";
-        content += inputOf(arguments);
+        content += inputOf(arguments, context.requestId);
         content += '}';
         ++blocks;
     }
@@ -247,6 +248,8 @@ QByteArray translateCompletion(const QJsonObject &completion, const AnswerContex
     const QJsonObject usage = completion.value(QLatin1String("usage")).toObject();
     qint64 input = countOf(usage.value(QLatin1String("prompt_tokens")));
     qint64 output = countOf(usage.value(QLatin1String("completion_tokens")));
+    if ((input < 0 || output < 0) && context.usageEstimated)
+        context.usageEstimated();
     if (input < 0)
         input = std::max<qint64>(0, context.inputTokenEstimate);
     if (output < 0)
@@ -289,7 +292,7 @@ QByteArray completionAsEvents(const QJsonObject &completion, const AnswerContext
         // Whole arguments: the same input as translateCompletion() makes of them.
         QJsonObject function = call.value(QLatin1String("function")).toObject();
         function.insert(QStringLiteral("arguments"),
-                        QString::fromUtf8(inputOf(function.value(QLatin1String("arguments")))));
+                        QString::fromUtf8(inputOf(function.value(QLatin1String("arguments")), context.requestId)));
         call.insert(QStringLiteral("function"), function);
         toolCalls.replace(i, call);
     }
@@ -332,7 +335,8 @@ QByteArray ChatStreamTranslator::feed(QByteArrayView sse)
             // An incomplete line: kept (unless it is too long) until its end comes.
             if (!m_dropping) {
                 if (m_pending.size() + (sse.size() - from) > kMaxLine) {
-                    qCWarning(lcAnthropic) << "an upstream SSE line over" << kMaxLine << "bytes is dropped";
+                    qCWarning(lcAnthropic).noquote()
+                        << m_context.requestId << "an upstream SSE line over" << kMaxLine << "bytes is dropped";
                     m_dropping = true;
                     m_pending.clear();
                 } else {
@@ -349,11 +353,13 @@ QByteArray ChatStreamTranslator::feed(QByteArrayView sse)
         }
         if (m_pending.isEmpty()) {
             if (piece.size() > kMaxLine)
-                qCWarning(lcAnthropic) << "an upstream SSE line over" << kMaxLine << "bytes is dropped";
+                qCWarning(lcAnthropic).noquote()
+                    << m_context.requestId << "an upstream SSE line over" << kMaxLine << "bytes is dropped";
             else
                 line(piece, out);
         } else if (m_pending.size() + piece.size() > kMaxLine) {
-            qCWarning(lcAnthropic) << "an upstream SSE line over" << kMaxLine << "bytes is dropped";
+            qCWarning(lcAnthropic).noquote()
+                << m_context.requestId << "an upstream SSE line over" << kMaxLine << "bytes is dropped";
             m_pending.clear();
         } else {
             m_pending.append(piece.data(), piece.size());
@@ -378,6 +384,14 @@ QByteArray ChatStreamTranslator::finish()
     }
     if (!m_ended)
         end(out);
+    return out;
+}
+
+QByteArray ChatStreamTranslator::begin()
+{
+    QByteArray out;
+    if (!m_started && !m_ended)
+        start(out);
     return out;
 }
 
@@ -413,7 +427,9 @@ void ChatStreamTranslator::line(QByteArrayView data, QByteArray &out)
     // The line is parsed where it lies (no copy); the document keeps none of it.
     const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromRawData(data.data(), data.size()), &error);
     if (!doc.isObject()) {
-        qCDebug(lcAnthropic) << "an upstream stream chunk that is no JSON object is skipped:" << error.errorString();
+        qCDebug(lcAnthropic).noquote() << m_context.requestId
+                                       << "an upstream stream chunk that is no JSON object is skipped:"
+                                       << error.errorString();
         return;
     }
     chunk(doc.object(), out);
@@ -468,8 +484,11 @@ void ChatStreamTranslator::chunk(const QJsonObject &chunk, QByteArray &out)
             endEvent(out);
             ++m_deltas;
         }
-        for (const QJsonValue &piece : delta.value(QLatin1String("tool_calls")).toArray())
+        for (const QJsonValue &piece : delta.value(QLatin1String("tool_calls")).toArray()) {
             toolCallPiece(piece.toObject(), out);
+            if (m_ended)
+                return; // cut short (kMaxToolCalls)
+        }
 
         const QJsonValue finish = choice.value(QLatin1String("finish_reason"));
         if (finish.isString() && !finish.toString().isEmpty()) {
@@ -539,6 +558,17 @@ void ChatStreamTranslator::toolCallPiece(const QJsonObject &piece, QByteArray &o
         call = int(m_toolCalls.size()) - 1;
     }
 
+    if (call < 0 && m_toolCalls.size() >= kMaxToolCalls) {
+        // Past any real answer (and each piece is matched against every call): the answer ends here.
+        qCWarning(lcAnthropic).noquote() << m_context.requestId << "an upstream answer with more than" << kMaxToolCalls
+                                         << "tool calls is cut short";
+        closeBlock(out);
+        appendEvent(
+            out, "error",
+            errorBody(502, QStringLiteral("the upstream's answer has more than %1 tool calls").arg(kMaxToolCalls)));
+        m_ended = true;
+        return;
+    }
     if (call < 0) {
         closeBlock(out);
         ToolCall tc;
@@ -594,6 +624,8 @@ void ChatStreamTranslator::end(QByteArray &out)
     closeBlock(out);
     // No finish_reason (the upstream's stream just ended): end_turn.
     const QByteArray reason = m_stopReason.isEmpty() ? QByteArrayLiteral("end_turn") : m_stopReason;
+    if ((m_inputTokens < 0 || m_outputTokens < 0) && m_context.usageEstimated)
+        m_context.usageEstimated();
     const qint64 input = m_inputTokens >= 0 ? m_inputTokens : std::max<qint64>(0, m_context.inputTokenEstimate);
     const qint64 output = m_outputTokens >= 0 ? m_outputTokens : m_deltas;
     appendMessageDelta(out, reason, m_matchedStop, input, output);

@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 /// A Chat Completions answer translated into the Messages API's (contract section 13), as pure functions: the
 /// whole answer (translateCompletion) and a stream, incrementally (ChatStreamTranslator).
 namespace obleth::anthropic {
@@ -17,6 +19,9 @@ struct AnswerContext
     QByteArray messageId; ///< the answer's `id`: "msg_" and something unique per request
     QStringList stopSequences; ///< the request's stop_sequences
     qint64 inputTokenEstimate = 0; ///< input_tokens when the upstream reports no usage
+    QByteArray requestId; ///< the request's id, for the log (empty: none known)
+    /// Called when the answer's usage had to be estimated (the upstream reported none): the request log says so.
+    std::function<void()> usageEstimated;
     bool stream = false; ///< the client asked for a stream (an upstream that answers in one JSON document anyway
                          ///< is turned into events all the same: ChatToMessagesFilter, completionAsEvents())
 };
@@ -55,9 +60,13 @@ public:
     [[nodiscard]] QByteArray feed(QByteArrayView sse);
     /// The upstream's stream is over: closes what is open (once; nothing when it already ended with an error).
     [[nodiscard]] QByteArray finish();
+    /// The events that open the answer (`message_start` and a `ping`) when they have not gone yet; nothing else.
+    [[nodiscard]] QByteArray begin();
 
     /// The longest line kept while waiting for its end; a longer one is dropped.
     static constexpr qsizetype kMaxLine = 16 * 1024 * 1024;
+    /// The most tool calls an answer may have: one more ends the stream with an `error` event.
+    static constexpr int kMaxToolCalls = 1024;
 
 private:
     /// One upstream tool call and the tool_use block it became.

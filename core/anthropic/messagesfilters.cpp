@@ -56,15 +56,17 @@ QByteArray ChatToMessagesFilter::end()
     case Mode::Whole: break;
     }
     if (m_tooLarge) {
-        qCWarning(lcAnthropic) << "an upstream answer over" << kMaxAnswerBytes << "bytes was not translated";
+        qCWarning(lcAnthropic).noquote() << m_context.requestId << "an upstream answer over" << kMaxAnswerBytes
+                                         << "bytes was not translated";
         return failed(QStringLiteral("the upstream's answer is too large to translate"));
     }
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(std::exchange(m_whole, QByteArray()), &error);
     const QJsonObject completion = doc.object();
     if (!doc.isObject()) {
-        qCWarning(lcAnthropic) << "an upstream answer that is no JSON object was not translated:"
-                               << error.errorString();
+        qCWarning(lcAnthropic).noquote() << m_context.requestId
+                                         << "an upstream answer that is no JSON object was not translated:"
+                                         << error.errorString();
         return failed(QStringLiteral("the upstream's answer is not a Chat Completions document"));
     }
     if (!completion.contains(QLatin1String("choices")) && completion.contains(QLatin1String("error"))) {
@@ -83,8 +85,8 @@ QByteArray ChatToMessagesFilter::failed(const QString &message) const
     if (!m_context.stream)
         return errorBody(500, message);
     ChatStreamTranslator translator(m_context);
-    const QByteArray start = translator.feed(":\n");
-    return start + QByteArrayLiteral("event: error\ndata: ") + errorBody(500, message) + QByteArrayLiteral("\n\n");
+    return translator.begin() + QByteArrayLiteral("event: error\ndata: ") + errorBody(500, message)
+        + QByteArrayLiteral("\n\n");
 }
 
 void ErrorShapeFilter::head(int &status, http::Headers &headers)

@@ -342,7 +342,7 @@ QJsonArray toolsOf(const QJsonArray &tools, QString *error)
         const QString type = tool.value(QLatin1String("type")).toString(QStringLiteral("custom"));
         const QJsonValue name = tool.value(QLatin1String("name"));
         if (type != QLatin1String("custom")) {
-            qCInfo(lcAnthropic) << "a tool of type" << shown(type) << "is left out of a translated request";
+            qCDebug(lcAnthropic) << "a tool of type" << shown(type) << "is left out of a translated request";
             continue;
         }
         if (!name.isString() || name.toString().isEmpty()) {

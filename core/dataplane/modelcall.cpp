@@ -13,30 +13,32 @@
 
 namespace obleth::dataplane {
 
-bool canAnswer(ClientApi api, model::ApiFormat format)
+bool canAnswer(ClientApi api, model::ApiFormat format, bool translated)
 {
     switch (api) {
     case ClientApi::OpenAI:
     case ClientApi::Responses: return format == model::ApiFormat::OpenAI;
-    case ClientApi::Messages: return true;
+    case ClientApi::Messages: return format == model::ApiFormat::Anthropic || translated;
     case ClientApi::CountTokens: return format == model::ApiFormat::Anthropic;
     }
     return false;
 }
 
-bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api)
+bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api, bool translated)
 {
-    return std::any_of(model.deployments.cbegin(), model.deployments.cend(),
-                       [&](const model::Deployment &d) { return d.enabled && canAnswer(api, model.formatOf(d)); });
+    return std::any_of(model.deployments.cbegin(), model.deployments.cend(), [&](const model::Deployment &d) {
+        return d.enabled && canAnswer(api, model.formatOf(d), translated);
+    });
 }
 
 void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                      const CallPayload &payload)
+                      CallPayload &&payload)
 {
-    auto owned = std::unique_ptr<ModelCall>(new ModelCall(upstreams, ctx, model, payload));
+    const ClientApi api = payload.api;
+    auto owned = std::unique_ptr<ModelCall>(new ModelCall(upstreams, ctx, model, std::move(payload)));
     ModelCall *const call = owned.get();
     ctx.responder->adopt(std::move(owned));
-    if (payload.api == ClientApi::Responses && upstreams->responses) {
+    if (api == ClientApi::Responses && upstreams->responses) {
         // Works outlive the taps: the call is there when the tap reports.
         ctx.responder->addTap(
             std::make_unique<ResponseIdTap>([call](const QByteArray &id) { call->rememberResponse(id); }));
@@ -61,10 +63,10 @@ void ModelCall::start(const Upstreams *upstreams, const RequestContext &ctx, con
 }
 
 ModelCall::ModelCall(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                     const CallPayload &payload)
+                     CallPayload &&payload)
     : m_upstreams(upstreams)
     , m_ctx(ctx)
-    , m_payload(payload)
+    , m_payload(std::move(payload))
 {
     collectModels(model);
     leaveOutIncompatible();
@@ -77,11 +79,8 @@ void ModelCall::leaveOutIncompatible()
     const model::ModelConfig &model = *m_models.at(m_modelIndex);
     for (const model::Deployment &d : model.deployments) {
         // A Messages request without a translation can go to anthropic-format deployments only.
-        const model::ApiFormat format = model.formatOf(d);
-        const bool can = m_payload.api == ClientApi::Messages
-            ? (format == model::ApiFormat::Anthropic || m_payload.translated)
-            : canAnswer(m_payload.api, format);
-        if (!can || (m_modelIndex == 0 && !m_payload.onlyDeployment.isEmpty() && d.id != m_payload.onlyDeployment))
+        if (!canAnswer(m_payload.api, model.formatOf(d), m_payload.translated)
+            || (m_modelIndex == 0 && !m_payload.onlyDeployment.isEmpty() && d.id != m_payload.onlyDeployment))
             m_tried.append(d.id);
     }
 }
@@ -90,7 +89,11 @@ void ModelCall::rememberResponse(const QByteArray &id)
 {
     if (!m_model || !m_deployment || !m_ctx.key)
         return;
-    m_upstreams->responses->remember(id, {m_ctx.key->tenantId, m_model->modelName, m_deployment->id});
+    if (!m_upstreams->responses->remember(id, {m_ctx.key->tenantId, m_model->modelName, m_deployment->id})) {
+        qCInfo(lcDataPlane).noquote() << m_ctx.requestId
+                                      << "the upstream's response id is not remembered (malformed, or another "
+                                         "tenant's already)";
+    }
 }
 
 ModelCall::~ModelCall()
@@ -154,8 +157,12 @@ proxy::UpstreamRequest ModelCall::beginTry()
     const QString &upstreamModel = deployment.upstreamModel.isEmpty() ? model.upstreamModel : deployment.upstreamModel;
     const QString &apiBase = deployment.apiBase.isEmpty() ? model.apiBase : deployment.apiBase;
     if (m_payload.api != ClientApi::Messages && m_payload.api != ClientApi::CountTokens) {
+        // A Responses answer is read (its id, its usage): uncompressed. Chat and the others as the client asks.
+        const proxy::UpstreamDialect dialect = m_payload.api == ClientApi::Responses
+            ? proxy::UpstreamDialect::OpenAIRead
+            : proxy::UpstreamDialect::OpenAI;
         return m_upstreams->request(m_ctx, apiBase, deployment.apiKey, m_payload.body.withModel(upstreamModel), model,
-                                    proxy::UpstreamDialect::OpenAI, {});
+                                    dialect, {});
     }
     // Anthropic's Messages API (contract section 13): natively, or translated onto Chat Completions, the answer
     // translated back on its way to the client. A try after another may speak the other dialect: the filter is set

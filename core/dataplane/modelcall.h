@@ -37,11 +37,11 @@ enum class ClientApi {
     Responses, ///< OpenAI's Responses API: OpenAI-format deployments only
 };
 
-/// True when a deployment that speaks @p format can answer a request in @p api (a Messages request to an
-/// OpenAI-format one is translated).
-[[nodiscard]] bool canAnswer(ClientApi api, model::ApiFormat format);
-/// True when @p model has an enabled deployment that can answer a request in @p api.
-[[nodiscard]] bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api);
+/// True when a deployment that speaks @p format can answer a request in @p api: a Messages request goes to an
+/// OpenAI-format one only when it is @p translated.
+[[nodiscard]] bool canAnswer(ClientApi api, model::ApiFormat format, bool translated = false);
+/// True when @p model has an enabled deployment that can answer a request in @p api (@p translated: as canAnswer()).
+[[nodiscard]] bool hasDeploymentFor(const model::ModelConfig &model, ClientApi api, bool translated = false);
 
 /// What a request to a model sends: the client's body and, for a Messages request that Chat Completions
 /// deployments may answer, its translation (parsed) and what the answer's translation back needs.
@@ -84,7 +84,7 @@ public:
     };
     /// Takes the request on: answers it, now or later.
     static void start(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-                      const CallPayload &payload);
+                      CallPayload &&payload);
     ~ModelCall() override;
     Q_DISABLE_COPY_MOVE(ModelCall)
 
@@ -92,7 +92,7 @@ public:
 
 private:
     ModelCall(const Upstreams *upstreams, const RequestContext &ctx, const model::ModelConfig &model,
-              const CallPayload &payload);
+              CallPayload &&payload);
 
     /// The models that may answer: this one, then its fallbacks that are registered, enabled and in the key's scope.
     void collectModels(const model::ModelConfig &primary);

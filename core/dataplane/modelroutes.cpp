@@ -43,22 +43,22 @@ QByteArrayView cacheRouteOf(ModelRoutes::Kind kind)
     }
 }
 
-/// True when some deployment of @p model, enabled or not, speaks @p format.
+/// True when some enabled deployment of @p model speaks @p format.
 bool hasFormat(const model::ModelConfig &model, model::ApiFormat format)
 {
     return std::any_of(model.deployments.cbegin(), model.deployments.cend(),
-                       [&](const model::Deployment &d) { return model.formatOf(d) == format; });
+                       [&](const model::Deployment &d) { return d.enabled && model.formatOf(d) == format; });
 }
 
-/// True when @p model or one of its registered fallbacks has an OpenAI-format deployment: a Messages request to it
-/// may be translated.
-bool mayTranslate(const model::ModelConfig &model, const model::ConfigSnapshot &snapshot)
+/// True when @p model or one of its registered, enabled fallbacks has an enabled deployment in @p format: an
+/// OpenAI one may take a Messages request translated, an anthropic one as it came.
+bool mayServeIn(const model::ModelConfig &model, const model::ConfigSnapshot &snapshot, model::ApiFormat format)
 {
-    if (hasFormat(model, model::ApiFormat::OpenAI))
+    if (hasFormat(model, format))
         return true;
     for (const QString &name : model.fallbacks) {
         if (const model::ModelConfig *fallback = snapshot.findModel(name);
-            fallback && fallback->enabled && hasFormat(*fallback, model::ApiFormat::OpenAI))
+            fallback && fallback->enabled && hasFormat(*fallback, format))
             return true;
     }
     return false;
@@ -133,13 +133,14 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         CallPayload payload;
         payload.body = body;
         // The model lives in the snapshot, which the admitted context keeps.
-        return admitThen(ctx, payload, &model);
+        return admitThen(ctx, std::move(payload), &model);
     }
     ctx.trace->setModel(model.modelName, model.inputCostPerToken, model.outputCostPerToken);
     CallPayload payload;
     payload.api = apiOf(kind);
     payload.body = body;
-    if (kind == Kind::Responses && !hasFormat(model, model::ApiFormat::OpenAI)) {
+    if (kind == Kind::Responses && hasFormat(model, model::ApiFormat::Anthropic)
+        && !hasFormat(model, model::ApiFormat::OpenAI)) {
         return ctx.error(400, "invalid_request",
                          QStringLiteral("the model '%1' speaks Anthropic's Messages API, not the Responses API: use "
                                         "POST /v1/messages")
@@ -156,30 +157,46 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
         if (!hasDeploymentFor(model, ClientApi::CountTokens)) // no enabled anthropic-format deployment
             return countLocally(ctx, body);
         ctx.trace->announceStart();
-        return m_forwarder->toModel(ctx, model, payload);
+        return m_forwarder->toModel(ctx, model, std::move(payload));
     }
-    if (kind == Kind::Messages && mayTranslate(model, *ctx.snapshot) && !translate(ctx, body.model(), payload))
-        return;
+    if (kind == Kind::Messages && mayServeIn(model, *ctx.snapshot, model::ApiFormat::OpenAI)) {
+        QString why;
+        // A body the translation refuses may still go as it came to an anthropic-format deployment: untranslated,
+        // the call leaves the OpenAI ones out.
+        if (!translate(ctx, body.model(), payload, &why)
+            && !mayServeIn(model, *ctx.snapshot, model::ApiFormat::Anthropic))
+            return ctx.error(400, "invalid_request", why);
+    }
     ctx.trace->meterUsage(ctx.request.body);
-    if (m_cache->serveFromCache(ctx, model, cacheRouteOf(kind)))
+    // A Responses answer names a response that lives with its tenant: a cached one is replayed to that tenant only.
+    const QByteArray cacheRoute = kind == Kind::Responses
+        ? cacheRouteOf(kind).toByteArray() + " tenant=" + ctx.key->tenantId.toUtf8()
+        : cacheRouteOf(kind).toByteArray();
+    if (m_cache->serveFromCache(ctx, model, cacheRoute))
         return;
     ctx.trace->announceStart();
-    admitThen(ctx, payload, &model);
+    admitThen(ctx, std::move(payload), &model);
 }
 
-bool ModelRoutes::translate(RequestContext &ctx, const QString &clientModel, CallPayload &payload)
+bool ModelRoutes::translate(const RequestContext &ctx, const QString &clientModel, CallPayload &payload, QString *why)
 {
     QByteArray chat;
-    QString why;
-    if (!anthropic::toChatCompletions(payload.body.json(), &chat, &why) || !payload.chat.parse(chat, &why)) {
-        ctx.error(400, "invalid_request", why);
+    if (!anthropic::toChatCompletions(payload.body.json(), &chat, why) || !payload.chat.parse(chat, why)) {
+        payload.chat = proxy::RequestBody();
         return false;
     }
     payload.translated = true;
     payload.answer.model = clientModel;
+    payload.answer.requestId = ctx.requestId;
+    payload.answer.usageEstimated = [trace = ctx.trace] {
+        if (trace)
+            trace->setUsageEstimated();
+    };
     // "msg_" and the request id's 32 hex digits: unique per request, and the log's id is found in it.
     payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
     payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
+    // A client that asked for a stream gets events even from an upstream that answers in one document.
+    payload.answer.stream = payload.body.json().value(QStringLiteral("stream")).toBool();
     payload.answer.inputTokenEstimate = usage::promptTokenEstimate(payload.body.json());
     return true;
 }
@@ -267,8 +284,9 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
     payload.body = body;
     if (kind == Kind::Messages) {
         // The mock speaks Chat Completions: it answers the translation, which goes back translated.
-        if (!translate(ctx, body.model(), payload))
-            return;
+        QString why;
+        if (!translate(ctx, body.model(), payload, &why))
+            return ctx.error(400, "invalid_request", why);
         ctx.responder->setFilter(http::HttpResponder::FilterStage::Translate,
                                  std::make_unique<anthropic::ChatToMessagesFilter>(payload.answer));
     }
@@ -282,18 +300,25 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
         ctx.request.setTarget(QByteArrayLiteral("/v1/chat/completions"));
         ctx.request.body = payload.chat.bytes();
     }
-    admitThen(ctx, payload, nullptr);
+    admitThen(ctx, std::move(payload), nullptr);
 }
 
 void ModelRoutes::serveAuto(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const
 {
     // The key's allowed_models are checked against the model that would answer (contract section 14).
-    const QList<const model::ModelConfig *> candidates = routing::AutoRouter::candidates(*ctx.snapshot, *ctx.key);
+    QList<const model::ModelConfig *> candidates = routing::AutoRouter::candidates(*ctx.snapshot, *ctx.key);
     if (candidates.isEmpty()) {
         return ctx.error(
             403, "model_not_allowed",
             QStringLiteral("the API key %1... may use none of the models 'auto' chooses from").arg(ctx.key->keyPrefix),
             QStringLiteral("model"));
+    }
+    // Only models that speak the client's API (a Messages request may be translated onto any).
+    const ClientApi api = apiOf(kind);
+    candidates.removeIf([api](const model::ModelConfig *m) { return !hasDeploymentFor(*m, api, true); });
+    if (candidates.isEmpty()) {
+        return ctx.unavailable(QStringLiteral("the models 'auto' chooses from"),
+                               QStringLiteral("none of them serves this API"), 1);
     }
     const admission::Admission *admission = m_admission;
     const model::ModelConfig *picked = routing::AutoRouter::pick(
@@ -343,11 +368,11 @@ class ModelRoutes::AdmittedRequest final : public http::ResponseWork
 {
 public:
     AdmittedRequest(const ModelRoutes *routes, RequestContext &&ctx, const model::ModelConfig *model,
-                    const CallPayload &payload)
+                    CallPayload &&payload)
         : m_routes(routes)
         , m_ctx(std::move(ctx))
         , m_model(model)
-        , m_payload(payload)
+        , m_payload(std::move(payload))
     { }
     Q_DISABLE_COPY_MOVE(AdmittedRequest)
 
@@ -362,10 +387,8 @@ public:
             ticket->settle(r.promptTokens + r.completionTokens);
         });
         applyBrownout();
-        if (m_model && m_payload.api == ClientApi::OpenAI)
-            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_payload.body);
-        else if (m_model)
-            m_routes->m_forwarder->toModel(m_ctx, *m_model, m_payload);
+        if (m_model) // proceed() runs once: the payload goes on to the call, not copied
+            m_routes->m_forwarder->toModel(m_ctx, *m_model, std::move(m_payload));
         else
             m_routes->m_mock->serve(m_ctx.request, m_ctx.responder, m_ctx.idHeader());
     }
@@ -400,7 +423,7 @@ private:
     admission::Ticket m_ticket; ///< last, so that it goes first (its permit may start another request)
 };
 
-void ModelRoutes::admitThen(RequestContext &ctx, const CallPayload &payload, const model::ModelConfig *model) const
+void ModelRoutes::admitThen(RequestContext &ctx, CallPayload &&payload, const model::ModelConfig *model) const
 {
     const proxy::RequestBody &body = payload.body;
     admission::Admission::Request request;
@@ -409,7 +432,7 @@ void ModelRoutes::admitThen(RequestContext &ctx, const CallPayload &payload, con
     request.tokenEstimate = usage::requestTokenEstimate(body.json());
     request.requestId = ctx.requestId;
     http::HttpResponder *responder = ctx.responder;
-    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, payload);
+    auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, std::move(payload));
     AdmittedRequest *admitted = owned.get();
     responder->adopt(std::move(owned));
     // Admission calls at most one of these, and only while the ticket (with the responder) lives.

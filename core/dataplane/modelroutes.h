@@ -67,9 +67,10 @@ private:
     void serveAuto(RequestContext &ctx, const proxy::RequestBody &body, Kind kind) const;
     /// Takes @p ctx over and waits for the request's admission ticket, then sends @p payload on to @p model's
     /// deployments (to the built-in mock-model when @p model is nullptr); or answers 429.
-    void admitThen(RequestContext &ctx, const CallPayload &payload, const model::ModelConfig *model) const;
-    /// A Messages request's translation onto Chat Completions into @p payload; false when it has none (answered 400).
-    static bool translate(RequestContext &ctx, const QString &clientModel, CallPayload &payload);
+    void admitThen(RequestContext &ctx, CallPayload &&payload, const model::ModelConfig *model) const;
+    /// A Messages request's translation onto Chat Completions into @p payload; false (and @p why) when it has none:
+    /// the payload stays untranslated.
+    static bool translate(const RequestContext &ctx, const QString &clientModel, CallPayload &payload, QString *why);
     /// A Responses request's previous_response_id: another tenant's answers 404 (false); one of this tenant's
     /// created by a deployment of @p model makes that deployment the only one to try (it holds the conversation).
     bool followPreviousResponse(RequestContext &ctx, const model::ModelConfig &model, CallPayload &payload) const;

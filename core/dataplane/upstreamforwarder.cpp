@@ -43,9 +43,7 @@ UpstreamForwarder::endpointOf(const QString &apiBase, const QString &apiKey, boo
         return it.value();
     if (endpoints.size() >= kMaxEndpoints)
         endpoints.clear(); // endpoints of models long changed or gone
-    auto endpoint = anthropic
-        ? std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), QByteArray(), apiKey.toUtf8())
-        : std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(apiKey));
+    auto endpoint = proxy::endpointFor(apiBase, apiKey, anthropic);
     endpoints.insert(key, endpoint);
     return endpoint;
 }
@@ -55,12 +53,12 @@ void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &m
 {
     CallPayload payload;
     payload.body = body;
-    ModelCall::start(&m_modelCalls, ctx, model, payload);
+    ModelCall::start(&m_modelCalls, ctx, model, std::move(payload));
 }
 
-void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, const CallPayload &payload) const
+void UpstreamForwarder::toModel(RequestContext &ctx, const model::ModelConfig &model, CallPayload &&payload) const
 {
-    ModelCall::start(&m_modelCalls, ctx, model, payload);
+    ModelCall::start(&m_modelCalls, ctx, model, std::move(payload));
 }
 
 void UpstreamForwarder::toDeployment(RequestContext &ctx, const model::ModelConfig &model,

@@ -45,9 +45,9 @@ public:
     /// To one of @p model's deployments, retried on others and on its fallbacks while nothing reached the client
     /// (ModelCall); @p body is the client's, whose model each try replaces with the deployment's upstream_model.
     void toModel(RequestContext &ctx, const model::ModelConfig &model, const proxy::RequestBody &body) const;
-    /// The same for a request in another API than OpenAI's (contract section 13): @p payload says which, and what
-    /// each kind of deployment is sent.
-    void toModel(RequestContext &ctx, const model::ModelConfig &model, const CallPayload &payload) const;
+    /// The same for a request in any API (contract section 13): @p payload says which, and what each kind of
+    /// deployment is sent. Taken over, not copied.
+    void toModel(RequestContext &ctx, const model::ModelConfig &model, CallPayload &&payload) const;
     /// To @p deployment of @p model alone, as the client sent it (no retry, no fallback): GET and DELETE
     /// /v1/responses/{id} to the deployment that created the response.
     void toDeployment(RequestContext &ctx, const model::ModelConfig &model, const model::Deployment &deployment) const;

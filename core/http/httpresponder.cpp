@@ -47,9 +47,9 @@ void HttpResponder::setFilter(FilterStage stage, std::unique_ptr<ResponseFilter>
     m_filtering = m_filters[0] || m_filters[1];
 }
 
-QByteArray HttpResponder::filtered(QByteArray data, std::size_t stage) const
+QByteArray HttpResponder::filtered(QByteArray data) const
 {
-    for (std::size_t i = stage; i < std::size(m_filters) && !data.isEmpty(); ++i) {
+    for (std::size_t i = 0; i < std::size(m_filters) && !data.isEmpty(); ++i) {
         if (m_filters[i])
             data = m_filters[i]->body(data);
     }
@@ -139,7 +139,7 @@ void HttpResponder::writeChunk(const QByteArray &data)
     if (!m_started || m_finished || data.isEmpty() || m_head)
         return;
     if (m_filtering) {
-        const QByteArray out = filtered(data, 0);
+        const QByteArray out = filtered(data);
         if (!out.isEmpty())
             writeFiltered(out);
         return;

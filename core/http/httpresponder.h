@@ -147,8 +147,8 @@ protected:
 private:
     /// Flushes, unless a batch holds the writes back.
     void handOn();
-    /// Passes @p data through the filters from @p stage on.
-    [[nodiscard]] QByteArray filtered(QByteArray data, std::size_t stage) const;
+    /// Passes @p data through the filters, in stage order.
+    [[nodiscard]] QByteArray filtered(QByteArray data) const;
     void writeFiltered(const QByteArray &data);
     void endTaps(bool complete);
 

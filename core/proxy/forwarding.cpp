@@ -74,10 +74,15 @@ private:
 /// The client's fields that are not forwarded as they came (see upstreamRequestHeaders()).
 constexpr QByteArrayView kNotForwarded[]
     = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"};
+/// The same for an answer obleth reads (a Messages answer, native or translated; a Responses answer): the client's
+/// Accept-Encoding is not sent on (obleth decodes no content coding), Accept-Encoding: identity is sent instead.
+constexpr QByteArrayView kNotForwardedRead[]
+    = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id", "accept-encoding"};
 /// The same for a Messages request translated onto Chat Completions: Anthropic's headers mean nothing there.
 constexpr QByteArrayView kNotForwardedTranslated[]
-    = {"host",   "authorization",       "x-api-key",         "content-length",
-       "expect", "x-obleth-request-id", "anthropic-version", "anthropic-beta"};
+    = {"host",           "authorization",       "x-api-key",         "content-length",
+       "expect",         "x-obleth-request-id", "anthropic-version", "anthropic-beta",
+       "accept-encoding"};
 /// The upstream's fields that are not relayed as they came (see clientResponseHeaders()).
 constexpr QByteArrayView kNotRelayed[] = {"x-obleth-request-id"};
 constexpr QByteArrayView kNotRelayedWhenChunked[] = {"content-length", "x-obleth-request-id"};
@@ -141,6 +146,12 @@ QByteArray bearer(const QString &apiKey)
     return apiKey.isEmpty() ? QByteArray() : "Bearer " + apiKey.toUtf8();
 }
 
+std::shared_ptr<const UpstreamEndpoint> endpointFor(const QString &apiBase, const QString &apiKey, bool anthropic)
+{
+    return anthropic ? std::make_shared<const UpstreamEndpoint>(QUrl(apiBase), QByteArray(), apiKey.toUtf8())
+                     : std::make_shared<const UpstreamEndpoint>(QUrl(apiBase), bearer(apiKey));
+}
+
 http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
                                      const QByteArray &requestId)
 {
@@ -156,35 +167,13 @@ http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArr
     return out;
 }
 
-void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const QByteArray &authorization,
-                                 const QByteArray &requestId)
+namespace {
+/// The one writer of an upstream request's header lines: the client's fields that @p filter keeps, then obleth's.
+void writeHeaderLines(QByteArray &out, const http::Headers &client, const FieldFilter &filter,
+                      QByteArrayView authorization, QByteArrayView apiKey, QByteArrayView requestId, bool addVersion,
+                      bool identity)
 {
-    const FieldFilter filter(client, kNotForwarded);
-    qsizetype size = out.size() + authorization.size() + requestId.size() + 64;
-    for (const auto &f : client.fields())
-        size += f.first.size() + f.second.size() + 4;
-    out.reserve(size);
-    const auto line = [&out](QByteArrayView name, QByteArrayView value) {
-        out.append(name).append(": ", 2).append(value).append("\r\n", 2);
-    };
-    for (const auto &f : client.fields()) {
-        if (filter.keeps(f.first))
-            line(f.first, f.second);
-    }
-    if (!authorization.isEmpty())
-        line("Authorization", authorization);
-    line("x-obleth-request-id", requestId);
-}
-
-void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const UpstreamEndpoint &to,
-                                 const QByteArray &requestId, UpstreamDialect dialect)
-{
-    if (dialect == UpstreamDialect::OpenAI)
-        return writeUpstreamRequestHeaders(out, client, to.authorization(), requestId);
-    const bool native = dialect == UpstreamDialect::AnthropicNative;
-    const FieldFilter filter
-        = native ? FieldFilter(client, kNotForwarded) : FieldFilter(client, kNotForwardedTranslated);
-    qsizetype size = out.size() + to.authorization().size() + to.apiKey().size() + requestId.size() + 96;
+    qsizetype size = out.size() + authorization.size() + apiKey.size() + requestId.size() + 128;
     for (const auto &f : client.fields())
         size += f.first.size() + f.second.size() + 4;
     out.reserve(size);
@@ -195,16 +184,44 @@ void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, c
     for (const auto &f : client.fields()) {
         if (filter.keeps(f.first)) {
             line(f.first, f.second);
-            version = version || http::Headers::nameEquals(f.first, "anthropic-version");
+            version = version || (addVersion && http::Headers::nameEquals(f.first, "anthropic-version"));
         }
     }
-    if (native && !version)
+    if (addVersion && !version)
         line("anthropic-version", kAnthropicVersion);
-    if (!to.authorization().isEmpty())
-        line("Authorization", to.authorization());
-    if (!to.apiKey().isEmpty())
-        line("x-api-key", to.apiKey());
+    if (identity)
+        line("Accept-Encoding", "identity");
+    if (!authorization.isEmpty())
+        line("Authorization", authorization);
+    if (!apiKey.isEmpty())
+        line("x-api-key", apiKey);
     line("x-obleth-request-id", requestId);
+}
+} // namespace
+
+void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const QByteArray &authorization,
+                                 const QByteArray &requestId)
+{
+    writeHeaderLines(out, client, FieldFilter(client, kNotForwarded), authorization, {}, requestId, false, false);
+}
+
+void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, const UpstreamEndpoint &to,
+                                 const QByteArray &requestId, UpstreamDialect dialect)
+{
+    switch (dialect) {
+    case UpstreamDialect::OpenAI:
+        return writeHeaderLines(out, client, FieldFilter(client, kNotForwarded), to.authorization(), to.apiKey(),
+                                requestId, false, false);
+    case UpstreamDialect::OpenAIRead:
+        return writeHeaderLines(out, client, FieldFilter(client, kNotForwardedRead), to.authorization(), to.apiKey(),
+                                requestId, false, true);
+    case UpstreamDialect::AnthropicNative:
+        return writeHeaderLines(out, client, FieldFilter(client, kNotForwardedRead), to.authorization(), to.apiKey(),
+                                requestId, true, true);
+    case UpstreamDialect::AnthropicTranslated:
+        return writeHeaderLines(out, client, FieldFilter(client, kNotForwardedTranslated), to.authorization(),
+                                to.apiKey(), requestId, false, true);
+    }
 }
 
 http::Headers clientResponseHeaders(http::Headers upstream, const QByteArray &requestId)

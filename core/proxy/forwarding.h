@@ -6,6 +6,8 @@
 #include <QString>
 #include <QUrl>
 
+#include <memory>
+
 namespace obleth::proxy {
 
 class UpstreamEndpoint;
@@ -40,10 +42,15 @@ void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, c
 /// Which API an upstream request speaks, for the headers that differ (contract section 13).
 enum class UpstreamDialect {
     OpenAI, ///< as writeUpstreamRequestHeaders() with the endpoint's Authorization
+    /// OpenAI's, for an answer obleth reads (the Responses API's: its id, its usage): as OpenAI, with
+    /// Accept-Encoding: identity instead of the client's (obleth decodes no content coding)
+    OpenAIRead,
     /// Anthropic's Messages API, natively: the endpoint's key as `x-api-key` (no Authorization), the client's
-    /// anthropic-version (kAnthropicVersion added when it sent none) and anthropic-beta passed on
+    /// anthropic-version (kAnthropicVersion added when it sent none) and anthropic-beta passed on; Accept-Encoding:
+    /// identity instead of the client's, as OpenAIRead
     AnthropicNative,
-    /// A Messages request translated onto Chat Completions: as OpenAI, without anthropic-version and anthropic-beta
+    /// A Messages request translated onto Chat Completions: as OpenAIRead, without anthropic-version and
+    /// anthropic-beta
     AnthropicTranslated,
 };
 /// The anthropic-version sent to a native Anthropic upstream when the client sent none.
@@ -54,6 +61,12 @@ void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, c
 
 /// "Bearer <key>" for a model's upstream API key; empty when there is none.
 [[nodiscard]] QByteArray bearer(const QString &apiKey);
+
+/// The upstream at @p apiBase with @p apiKey sent as its API takes it (contract section 13): Anthropic's
+/// (@p anthropic) as `x-api-key`, OpenAI's as `Authorization: Bearer`. The one place that choice is made (requests
+/// and health checks).
+[[nodiscard]] std::shared_ptr<const UpstreamEndpoint> endpointFor(const QString &apiBase, const QString &apiKey,
+                                                                  bool anthropic);
 
 /// The upstream's response headers minus hop-by-hop ones, plus x-obleth-request-id.
 /// Content-Length is kept unless the body came chunked. Filters @p upstream in place: handed over with

@@ -24,9 +24,7 @@ public:
         const QString apiBase = deployment.apiBase.isEmpty() ? model.apiBase : deployment.apiBase;
         // Its key as its API takes it (contract section 13): Anthropic's answers a Bearer key with 401.
         const bool anthropic = model.formatOf(deployment) == model::ApiFormat::Anthropic;
-        auto endpoint = anthropic
-            ? std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), QByteArray(), deployment.apiKey.toUtf8())
-            : std::make_shared<const proxy::UpstreamEndpoint>(QUrl(apiBase), proxy::bearer(deployment.apiKey));
+        auto endpoint = proxy::endpointFor(apiBase, deployment.apiKey, anthropic);
         proxy::UpstreamRequest request;
         request.method = "GET";
         request.target = proxy::upstreamTarget(*endpoint, "/v1/models", {});

@@ -159,7 +159,7 @@ void RequestTrace::responseEnd(bool complete)
         const TokenCount count = m_meter->finish();
         m_record.promptTokens = count.promptTokens;
         m_record.completionTokens = count.completionTokens;
-        m_record.estimated = count.estimated;
+        m_record.estimated = count.estimated || m_usageEstimated;
         m_record.cost = double(count.promptTokens) * m_inputCost + double(count.completionTokens) * m_outputCost;
     }
     if (m_record.error.isEmpty() && m_record.status >= 400)

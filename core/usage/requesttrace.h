@@ -49,6 +49,9 @@ public:
     }
     /// The deployment the (latest) try went to.
     void setDeployment(const QString &id) { m_record.deploymentId = id; }
+    /// The answer's usage is made up (a translation that got none from the upstream wrote estimates into it): the
+    /// record says estimated, whatever the meter read.
+    void setUsageEstimated() { m_usageEstimated = true; }
     /// max_tokens was capped by the brownout.
     void setBrownout() { m_record.brownout = true; }
     /// Announces the start now (else it is announced with the answer's head).
@@ -71,6 +74,7 @@ private:
     double m_outputCost = 0;
     std::optional<UsageMeter> m_meter;
     bool m_metering = false;
+    bool m_usageEstimated = false;
     bool m_started = false;
     bool m_ended = false;
     QByteArray m_errorBody; ///< the start of an error answer, for its code

@@ -2,6 +2,9 @@
 
 #include "prompttext.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+
 #include <algorithm>
 
 namespace obleth::usage {
@@ -17,6 +20,11 @@ qint64 promptTokenEstimate(const QJsonObject &request)
     qint64 chars = 0;
     for (const char *field : {"messages", "prompt", "system", "instructions", "input"})
         chars += promptTextSize(request.value(QLatin1String(field)));
+    // The tools' definitions (chat, Messages, Responses) reach the model too, as their JSON: a coding agent's run
+    // to thousands of tokens.
+    const QJsonValue tools = request.value(QLatin1String("tools"));
+    if (tools.isArray())
+        chars += QJsonDocument(tools.toArray()).toJson(QJsonDocument::Compact).size();
     return tokensForChars(chars);
 }
 

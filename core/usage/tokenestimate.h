@@ -9,7 +9,7 @@ namespace obleth::usage {
 
 /// The prompt tokens of a request, estimated from its text (prompttext.h): a chat (`messages`), completion
 /// (`prompt`), Anthropic Messages (`system`, string or text blocks, and `messages`) or Responses request
-/// (`instructions` and `input`).
+/// (`instructions` and `input`), plus the compact JSON of its `tools` (any of them).
 [[nodiscard]] qint64 promptTokenEstimate(const QJsonObject &request);
 
 /// Completion tokens assumed for a request that sets no max_tokens, for token-budget reservations.
