@@ -450,14 +450,14 @@ private Q_SLOTS:
         ADD_MODEL(QStringLiteral("trickled"), {base(trickler.serverPort())},
                   QJsonObject{{QStringLiteral("health_check_secs"), 1}}, &ids);
         QTRY_COMPARE_WITH_TIMEOUT(health(m_lastModelId, 0).value(QStringLiteral("state")).toString(),
-                                  QStringLiteral("healthy"), 5'000);
+                                  QStringLiteral("healthy"), 15'000);
         // Checks go on, one at a time, and none is left hanging on its connection.
-        QTRY_VERIFY_WITH_TIMEOUT(open.size() >= 2, 5'000);
+        QTRY_VERIFY_WITH_TIMEOUT(open.size() >= 2, 15'000);
         QTRY_VERIFY_WITH_TIMEOUT(
             std::count_if(open.begin(), open.end(),
                           [](QTcpSocket *s) { return s->state() == QAbstractSocket::ConnectedState; })
                 <= 1,
-            5'000);
+            15'000);
     }
 
     void everyDeploymentDisabledSaysSo()
