@@ -217,6 +217,26 @@ private Q_SLOTS:
         QVERIFY(out.contains("anthropic-version: 2023-01-01"));
     }
 
+    /// The client's Accept-Encoding is never forwarded, in any dialect: obleth reads the answers it relays (usage,
+    /// cache, response ids, the Messages translation), which a compressing upstream would make unreadable (found by
+    /// probing: a translated answer broke and usage went unmetered).
+    void acceptEncodingIsNotForwarded()
+    {
+        http::Headers client;
+        client.add("Accept-Encoding", "gzip, deflate, br");
+        client.add("Content-Type", "application/json");
+        const proxy::UpstreamEndpoint chat(QUrl(QStringLiteral("http://h")), proxy::bearer(QStringLiteral("sk-up")));
+        const proxy::UpstreamEndpoint native(QUrl(QStringLiteral("http://h")), {}, "sk-ant-upstream");
+        for (const auto dialect : {proxy::UpstreamDialect::OpenAI, proxy::UpstreamDialect::AnthropicNative,
+                                   proxy::UpstreamDialect::AnthropicTranslated}) {
+            QByteArray out;
+            proxy::writeUpstreamRequestHeaders(
+                out, client, dialect == proxy::UpstreamDialect::AnthropicNative ? native : chat, "req_1", dialect);
+            QVERIFY2(!out.toLower().contains("accept-encoding"), out.constData());
+            QVERIFY(out.contains("Content-Type: application/json"));
+        }
+    }
+
     void responseHeadersDropHopByHop()
     {
         http::Headers up;

@@ -9,6 +9,7 @@
 #include "mockupstream.h"
 #include "rawclient.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QPointer>
 #include <QTcpServer>
@@ -127,6 +128,50 @@ private:
     qsizetype m_next = 0;
     QPointer<QTcpSocket> m_socket;
     QByteArray m_request;
+};
+
+/// An upstream that compresses its answer (Content-Encoding: deflate, as HTTP defines it: a zlib stream) when the
+/// request's Accept-Encoding allows it, as OpenAI's API and servers behind nginx or Cloudflare do.
+class CompressingServer final : public QTcpServer
+{
+public:
+    explicit CompressingServer(QByteArray answerBody)
+        : m_body(std::move(answerBody))
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = nextPendingConnection()) {
+                connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
+                    QByteArray &request = m_pending[socket];
+                    request += socket->readAll();
+                    const qsizetype end = request.indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    const QByteArray head = request.left(end).toLower();
+                    qsizetype length = 0;
+                    for (const QByteArray &line : head.split('\n')) {
+                        if (line.startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                    }
+                    if (request.size() < end + 4 + length)
+                        return;
+                    m_heads.append(request.left(end));
+                    const bool deflate = head.contains("\naccept-encoding:") && head.contains("deflate");
+                    const QByteArray body = deflate ? qCompress(m_body).mid(4) : m_body;
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                  + QByteArray(deflate ? "Content-Encoding: deflate\r\n" : "")
+                                  + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                    request.clear();
+                });
+            }
+        });
+    }
+    [[nodiscard]] const QList<QByteArray> &heads() const { return m_heads; }
+
+private:
+    QByteArray m_body;
+    QHash<QTcpSocket *, QByteArray> m_pending;
+    QList<QByteArray> m_heads;
 };
 
 QString base(quint16 port)
@@ -529,6 +574,42 @@ private Q_SLOTS:
                                  10'000);
         QVERIFY(client.received().contains("\"stop_reason\":\"end_turn\""));
         QVERIFY(!client.received().contains("[DONE]"));
+    }
+
+    /// The client's Accept-Encoding is not forwarded: obleth reads every answer it relays (translation, usage, cache,
+    /// response ids), so it must come uncompressed. Found by probing with Accept-Encoding: gzip (what Node's fetch
+    /// and so the Anthropic and OpenAI SDKs send) against an upstream that compresses: a translated answer became
+    /// an api_error labelled Content-Encoding: gzip, and a native one (or a Responses or chat one) was logged
+    /// without its usage, at almost no cost.
+    void aClientsAcceptEncodingIsNotForwarded()
+    {
+        CompressingServer chat(kChatAnswer);
+        QVERIFY(chat.isListening());
+        addModel(QStringLiteral("claude"), chat.serverPort(), QStringLiteral("openai"));
+        const Response r = messages(kMessagesBody, test::headers({{"Accept-Encoding", "gzip, deflate"}}));
+        QCOMPARE(r.status, 200);
+        QVERIFY(!r.headers.contains("content-encoding"));
+        QCOMPARE(r.json().value(QStringLiteral("type")).toString(), QStringLiteral("message"));
+        QCOMPARE(r.json().value(QStringLiteral("content")).toArray().at(0).toObject().value(QStringLiteral("text")),
+                 QStringLiteral("Hi there"));
+        QCOMPARE(chat.heads().size(), 1);
+        QVERIFY(headerOf(chat.heads().last(), "accept-encoding").isNull());
+
+        CompressingServer native(kNativeAnswer);
+        QVERIFY(native.isListening());
+        addModel(QStringLiteral("native"), native.serverPort(), QStringLiteral("anthropic"),
+                 {{QStringLiteral("input_cost_per_token"), 1.0}, {QStringLiteral("output_cost_per_token"), 1.0}});
+        QByteArray body = kMessagesBody;
+        body.replace("\"claude\"", "\"native\"");
+        const Response n = messages(body, test::headers({{"Accept-Encoding", "gzip, deflate"}}));
+        QCOMPARE(n.status, 200);
+        QCOMPARE(n.body, kNativeAnswer);
+        QVERIFY(headerOf(native.heads().last(), "accept-encoding").isNull());
+        QJsonObject row;
+        QTRY_VERIFY_WITH_TIMEOUT(!(row = logRow(n)).isEmpty(), 5000);
+        QCOMPARE(row.value(QStringLiteral("prompt_tokens")).toInt(), 12);
+        QCOMPARE(row.value(QStringLiteral("completion_tokens")).toInt(), 4);
+        QCOMPARE(row.value(QStringLiteral("cost")).toDouble(), 16.0);
     }
 
     /// mock-model on /v1/messages: the mock answers the translation, the client gets Messages, streamed as well

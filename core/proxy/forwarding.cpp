@@ -71,13 +71,17 @@ private:
     QVarLengthArray<QByteArray, 2> m_connection; ///< the values of the Connection fields (shared, not copied)
 };
 
-/// The client's fields that are not forwarded as they came (see upstreamRequestHeaders()).
+/// The client's fields that are not forwarded as they came (see upstreamRequestHeaders()). Accept-Encoding neither:
+/// obleth reads the answers it relays (usage and cost, the cache, Responses ids, the Messages translation), and an
+/// upstream that compresses because the client allows it (OpenAI's API, anything behind nginx or a CDN; Node's fetch
+/// sends "gzip, deflate" in every SDK request) would make them unreadable: usage unmetered, a translation broken.
 constexpr QByteArrayView kNotForwarded[]
-    = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"};
+    = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id", "accept-encoding"};
 /// The same for a Messages request translated onto Chat Completions: Anthropic's headers mean nothing there.
 constexpr QByteArrayView kNotForwardedTranslated[]
-    = {"host",   "authorization",       "x-api-key",         "content-length",
-       "expect", "x-obleth-request-id", "anthropic-version", "anthropic-beta"};
+    = {"host",           "authorization",       "x-api-key",         "content-length",
+       "expect",         "x-obleth-request-id", "anthropic-version", "anthropic-beta",
+       "accept-encoding"};
 /// The upstream's fields that are not relayed as they came (see clientResponseHeaders()).
 constexpr QByteArrayView kNotRelayed[] = {"x-obleth-request-id"};
 constexpr QByteArrayView kNotRelayedWhenChunked[] = {"content-length", "x-obleth-request-id"};

@@ -29,7 +29,8 @@ class UpstreamEndpoint;
 [[nodiscard]] bool reachesModelRoute(const UpstreamEndpoint &to, QByteArrayView path);
 [[nodiscard]] bool reachesModelRoute(const QString &apiBase, const QByteArray &path);
 
-/// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key and Content-Length;
+/// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key, Content-Length and Accept-Encoding
+/// (obleth reads what it relays: the answer must come uncompressed);
 /// with Authorization: @p authorization when one is given, and x-obleth-request-id.
 [[nodiscard]] http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
                                                    const QByteArray &requestId);
