@@ -612,6 +612,22 @@ private Q_SLOTS:
         QCOMPARE(row.value(QStringLiteral("cost")).toDouble(), 16.0);
     }
 
+    /// A 2xx answer of a translated upstream that is neither JSON nor an event stream (an HTML page, no
+    /// Content-Type) is not relayed untranslated to an Anthropic client: it becomes an api_error document. Found by
+    /// probing with a text/html 200.
+    void aTranslatedAnswerOfAnotherTypeBecomesAnError()
+    {
+        CaptureServer upstream(answer("text/html", "<html>a captive portal</html>"));
+        addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("openai"));
+        const Response r = messages(kMessagesBody);
+        QCOMPARE(r.headers.value("content-type"), QByteArray("application/json"));
+        QVERIFY(isAnthropicError(r, QStringLiteral("api_error")));
+        QVERIFY(!r.body.contains("captive"));
+        upstream.setResponse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        const Response untyped = messages(kMessagesBody);
+        QVERIFY(isAnthropicError(untyped, QStringLiteral("api_error")));
+    }
+
     /// mock-model on /v1/messages: the mock answers the translation, the client gets Messages, streamed as well
     /// (each event before the mock's last chunk).
     void theMockModelSpeaksMessages()
