@@ -612,6 +612,29 @@ private Q_SLOTS:
         QCOMPARE(row.value(QStringLiteral("cost")).toDouble(), 16.0);
     }
 
+    /// A streaming client whose translated upstream answers in one JSON document still gets events (and
+    /// text/event-stream), not a message document its SDK cannot read as a stream. Found by probing: the data
+    /// plane never told the translation that the client asked for a stream.
+    void aStreamingClientGetsEventsFromAJsonAnswer()
+    {
+        CaptureServer upstream(answer("application/json", kChatAnswer));
+        addModel(QStringLiteral("claude"), upstream.port(), QStringLiteral("openai"));
+        const Response r = messages("{\"model\":\"claude\",\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":"
+                                    "\"user\",\"content\":\"Hello\"}]}");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.headers.value("content-type"), QByteArray("text/event-stream"));
+        QVERIFY(r.body.startsWith("event: message_start\n"));
+        QVERIFY(r.body.contains("\"text_delta\",\"text\":\"Hi there\""));
+        QVERIFY(r.body.endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+        // An answer that is no Chat Completions document: message_start and an error event.
+        upstream.setResponse(answer("text/html", "<html>oops</html>"));
+        const Response broken = messages("{\"model\":\"claude\",\"max_tokens\":64,\"stream\":true,\"messages\":[{"
+                                         "\"role\":\"user\",\"content\":\"Hello\"}]}");
+        QCOMPARE(broken.headers.value("content-type"), QByteArray("text/event-stream"));
+        QVERIFY(broken.body.startsWith("event: message_start\n"));
+        QVERIFY(broken.body.contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\""));
+    }
+
     /// A 2xx answer of a translated upstream that is neither JSON nor an event stream (an HTML page, no
     /// Content-Type) is not relayed untranslated to an Anthropic client: it becomes an api_error document. Found by
     /// probing with a text/html 200.

@@ -181,6 +181,9 @@ bool ModelRoutes::translate(RequestContext &ctx, const QString &clientModel, Cal
     payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
     payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
     payload.answer.inputTokenEstimate = usage::promptTokenEstimate(payload.body.json());
+    // A streaming client gets events even from an upstream that answers in one JSON document (or not at all in
+    // Chat Completions' shape): a message document would be nothing its SDK can read as a stream.
+    payload.answer.stream = payload.body.isStream();
     return true;
 }
 
