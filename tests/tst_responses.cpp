@@ -253,6 +253,31 @@ private Q_SLOTS:
         QCOMPARE(holder.requests().size() + other.requests().size(), 5);
     }
 
+    /// An upstream's id of absurd length is not remembered: the directory holds 10,000 ids, and ids of up to
+    /// 16 MiB each (what an answer may hold) would make that bound gigabytes (found with a hostile upstream: 40
+    /// answers with 1 MB ids grew obleth by 40 MB and more).
+    void aHugeIdIsNotRemembered()
+    {
+        dataplane::ResponseDirectory directory;
+        directory.remember(QByteArray(64 * 1024, 'a'), {QStringLiteral("t"), QStringLiteral("m"), {}});
+        QCOMPARE(directory.size(), 0);
+        QVERIFY(!directory.find(QByteArray(64 * 1024, 'a')));
+        // A long id that a proxy in front of the API might make (base64 of its routing) still is.
+        const QByteArray longId = "resp_" + QByteArray(300, 'b');
+        directory.remember(longId, {QStringLiteral("t"), QStringLiteral("m"), {}});
+        QVERIFY(directory.find(longId));
+
+        // Through the gateway: an answer with a huge id is relayed, its id not remembered.
+        const QByteArray huge = "resp_" + QByteArray(8 * 1024, 'c');
+        CaptureServer upstream(answer("application/json", responseJson(huge)));
+        addModel(QStringLiteral("gpt-r"), upstream.port());
+        const Response r = post("{\"model\":\"gpt-r\",\"input\":\"x\"}");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, responseJson(huge));
+        QCOMPARE(call("GET", "/v1/responses/" + huge).status, 404); // unknown, and no default upstream
+        QCOMPARE(upstream.requests().size(), 1);
+    }
+
     /// An id obleth never saw: 404 without a default upstream, else to the default upstream.
     void anUnknownIdIsNotFoundOrGoesToTheDefaultUpstream()
     {

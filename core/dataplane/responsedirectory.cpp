@@ -7,7 +7,7 @@ namespace obleth::dataplane {
 
 void ResponseDirectory::remember(const QByteArray &id, Origin origin)
 {
-    if (id.isEmpty())
+    if (id.isEmpty() || id.size() > kMaxIdBytes)
         return;
     const auto it = m_origins.find(id);
     if (it != m_origins.end()) {

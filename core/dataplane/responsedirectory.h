@@ -24,13 +24,17 @@ public:
         QString deploymentId;
     };
 
-    /// Remembers @p id (a response's id, as its upstream named it) as created by @p origin.
+    /// Remembers @p id (a response's id, as its upstream named it) as created by @p origin; an id longer than
+    /// kMaxIdBytes is not remembered (it stays unknown).
     void remember(const QByteArray &id, Origin origin);
     /// Where @p id came from; nullptr when it is unknown (never seen, or forgotten for newer ones).
     [[nodiscard]] const Origin *find(const QByteArray &id) const;
     [[nodiscard]] qsizetype size() const noexcept { return m_origins.size(); }
 
     static constexpr qsizetype kCapacity = 10'000;
+    /// The longest id remembered: OpenAI's are about 50 bytes, a proxy's that encode their routing a few hundred.
+    /// Without it the bound of kCapacity ids would be one of gigabytes (an answer may be 16 MiB, all id).
+    static constexpr qsizetype kMaxIdBytes = 1024;
 
 private:
     QHash<QByteArray, Origin> m_origins;
