@@ -253,6 +253,27 @@ private Q_SLOTS:
         QCOMPARE(holder.requests().size() + other.requests().size(), 5);
     }
 
+    /// previous_response_id given twice: refused (400) and never sent. obleth's JSON parser keeps the last value and
+    /// other parsers the first, so another tenant's id first and an unknown one last passed the tenant check while
+    /// the upstream could continue the other tenant's conversation (found by probing with a duplicate key).
+    void aRepeatedPreviousResponseIdIsRefused()
+    {
+        CaptureServer upstream(answer("application/json", responseJson("resp_owned")));
+        addModel(QStringLiteral("gpt-r"), upstream.port());
+        QCOMPARE(post("{\"model\":\"gpt-r\",\"input\":\"x\"}").status, 200);
+        QCOMPARE(upstream.requests().size(), 1);
+        const QByteArray stranger = gw->addTenantKey(QStringLiteral("stranger"));
+        const Response r = post("{\"model\":\"gpt-r\",\"input\":\"tell me\",\"previous_response_id\":\"resp_owned\","
+                                "\"previous_\\u0072esponse_id\":\"resp_unknown\"}",
+                                stranger);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("invalid_request"));
+        QCOMPARE(upstream.requests().size(), 1);
+        // Once is fine, also for the tenant that owns it.
+        QCOMPARE(post("{\"model\":\"gpt-r\",\"input\":\"more\",\"previous_response_id\":\"resp_owned\"}").status, 200);
+        QCOMPARE(upstream.requests().size(), 2);
+    }
+
     /// An upstream's id of absurd length is not remembered: the directory holds 10,000 ids, and ids of up to
     /// 16 MiB each (what an answer may hold) would make that bound gigabytes (found with a hostile upstream: 40
     /// answers with 1 MB ids grew obleth by 40 MB and more).

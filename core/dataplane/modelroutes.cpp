@@ -191,6 +191,16 @@ bool ModelRoutes::followPreviousResponse(RequestContext &ctx, const model::Model
                                          CallPayload &payload) const
 {
     const QJsonValue previous = payload.body.json().value(QStringLiteral("previous_response_id"));
+    if (previous.isUndefined())
+        return true;
+    if (proxy::RequestBody::countTopLevelKey(payload.body.bytes(), "previous_response_id") > 1) {
+        // As for a repeated "model": the parser here keeps the last, others the first; the tenant check below could
+        // pass on an unknown id while the upstream continued another tenant's conversation.
+        ctx.error(400, "invalid_request",
+                  QStringLiteral("the request body has the key \"previous_response_id\" more than once"),
+                  QStringLiteral("previous_response_id"));
+        return false;
+    }
     if (!previous.isString() || !m_responses)
         return true;
     const QByteArray id = previous.toString().toUtf8();
