@@ -135,6 +135,18 @@ private Q_SLOTS:
         QTest::newRow("models") << QStringLiteral("http://h") << QByteArray("/V1/MODELS") << false;
         QTest::newRow("ollama's own API") << QStringLiteral("http://h") << QByteArray("/api/chat") << false;
         QTest::newRow("a longer path") << QStringLiteral("http://h") << QByteArray("/v1/chat/completions/x") << false;
+        // The Messages and Responses routes (contract section 13) as well, and every path below /v1/responses (the
+        // ids, which obleth keeps to their tenant); found by probing: their look-alikes reached the default upstream.
+        QTest::newRow("messages, upper case") << QStringLiteral("http://h") << QByteArray("/V1/Messages") << true;
+        QTest::newRow("messages, params") << QStringLiteral("http://h") << QByteArray("/v1/messages;x") << true;
+        QTest::newRow("responses, base /v1") << QStringLiteral("http://h/v1") << QByteArray("/RESPONSES") << true;
+        QTest::newRow("a response id, upper case")
+            << QStringLiteral("http://h") << QByteArray("/V1/RESPONSES/resp_1") << true;
+        QTest::newRow("a response's items, params")
+            << QStringLiteral("http://h") << QByteArray("/v1/responses;x/resp_1/input_items") << true;
+        QTest::newRow("a response id, base /v1") << QStringLiteral("http://h/v1") << QByteArray("/responses/r") << true;
+        QTest::newRow("message batches") << QStringLiteral("http://h") << QByteArray("/v1/messages/batches") << false;
+        QTest::newRow("responsesx") << QStringLiteral("http://h") << QByteArray("/v1/responsesx") << false;
     }
     void pathsReachingAModelRoute()
     {

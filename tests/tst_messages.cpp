@@ -314,6 +314,29 @@ private Q_SLOTS:
         QVERIFY(chat.isOpenAiError());
     }
 
+    /// A look-alike of the Messages or Responses routes (case, ;params) is not forwarded to the default upstream,
+    /// where an upstream that ignores case or matrix parameters would serve it without obleth's model, budget,
+    /// admission or tenant check of response ids; as for chat, it is refused. Found by probing with --upstream:
+    /// /V1/messages and /v1/responses;x reached it.
+    void lookAlikesOfTheNewRoutesDoNotReachTheDefaultUpstream()
+    {
+        CaptureServer fallback(answer("application/json", kNativeAnswer));
+        gw.reset();
+        gw = std::make_unique<GatewayFixture>(QUrl(base(fallback.port())));
+        QVERIFY(gw->ok());
+        for (const char *path : {"/V1/messages", "/v1/Messages;x", "/v1/responses;x", "/V1/RESPONSES/resp_1"}) {
+            const Response r = test::request(
+                gw->dataPort(), "POST", path,
+                test::headers({{"x-api-key", gw->firstKey()}, {"Content-Type", "application/json"}}), kMessagesBody);
+            QVERIFY2(r.status == 400, path);
+        }
+        QCOMPARE(fallback.requests().size(), 0);
+        // What obleth does not serve below /v1/messages still goes there.
+        const Response batches = messages(kMessagesBody, {}, "/v1/messages/batches");
+        QCOMPARE(batches.status, 200);
+        QCOMPARE(fallback.requests().size(), 1);
+    }
+
     /// obleth's own refusals on the Messages routes, in Anthropic's shape with the same statuses.
     void oblethsOwnErrorsAreInAnthropicsShape()
     {

@@ -126,13 +126,18 @@ QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const 
 
 bool reachesModelRoute(const UpstreamEndpoint &to, QByteArrayView path)
 {
-    static constexpr QByteArrayView routes[] = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"};
+    static constexpr QByteArrayView routes[]
+        = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"};
     const QByteArray arriving = http::routeLookalikeKey(joinedPath(to.basePath(), path));
     for (QByteArrayView route : routes) {
         if (arriving == route || arriving == http::routeLookalikeKey(joinedPath(to.basePath(), route)))
             return true;
     }
-    return false;
+    // Every path below /v1/responses is obleth's too (a response's id, kept to its tenant): a look-alike of one
+    // must not reach an upstream that holds the responses. (Below /v1/messages only count_tokens is, and costs
+    // nothing; Anthropic's other paths there, such as message batches, go to the default upstream as documented.)
+    const QByteArray below = http::routeLookalikeKey(joinedPath(to.basePath(), "/v1/responses")) + '/';
+    return arriving.startsWith("/v1/responses/") || arriving.startsWith(below);
 }
 
 bool reachesModelRoute(const QString &apiBase, const QByteArray &path)
