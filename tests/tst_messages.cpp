@@ -724,6 +724,26 @@ private Q_SLOTS:
         QCOMPARE(upstream.requests().size(), 0);
     }
 
+    /// The estimate counts the tools, as docs/data-plane.md says (Claude Code's tool definitions are most of its
+    /// prompt). Found by probing: a tool with a 4,000-character description counted nothing.
+    void countTokensEstimateCountsTheTools()
+    {
+        const QByteArray description(4000, 'd');
+        const Response bare
+            = messages("{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", {},
+                       "/v1/messages/count_tokens");
+        const Response tooled = messages(
+            "{\"model\":\"mock-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":[{\"name\":"
+            "\"search\",\"description\":\""
+                + description + "\",\"input_schema\":{\"type\":\"object\"}}]}",
+            {}, "/v1/messages/count_tokens");
+        QCOMPARE(bare.status, 200);
+        QCOMPARE(tooled.status, 200);
+        const int without = bare.json().value(QStringLiteral("input_tokens")).toInt();
+        const int with = tooled.json().value(QStringLiteral("input_tokens")).toInt();
+        QVERIFY2(with >= without + 1000, qPrintable(QStringLiteral("%1 vs %2").arg(with).arg(without)));
+    }
+
     /// A body that does not translate: 400 in Anthropic's shape, nothing sent.
     void anUntranslatableBodyIsRefused()
     {

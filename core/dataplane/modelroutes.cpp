@@ -16,6 +16,7 @@
 #include "usage/requesttrace.h"
 #include "usage/tokenestimate.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace obleth::dataplane {
@@ -224,7 +225,12 @@ void ModelRoutes::countLocally(RequestContext &ctx, const proxy::RequestBody &bo
     ctx.trace->announceStart();
     http::Headers headers = ctx.idHeader();
     headers.add("x-obleth-token-count", "estimated");
-    const QJsonObject count{{QStringLiteral("input_tokens"), usage::promptTokenEstimate(body.json())}};
+    // The tools count as well (as the docs promise): Claude Code's tool definitions are most of its prompt, and
+    // promptTokenEstimate() reads only the text of system and messages. Their compact JSON, at the same rate.
+    qint64 tokens = usage::promptTokenEstimate(body.json());
+    if (const QJsonValue tools = body.json().value(QStringLiteral("tools")); tools.isArray())
+        tokens += usage::tokensForChars(QJsonDocument(tools.toArray()).toJson(QJsonDocument::Compact).size());
+    const QJsonObject count{{QStringLiteral("input_tokens"), tokens}};
     ctx.responder->sendJson(200, QJsonDocument(count).toJson(QJsonDocument::Compact), std::move(headers));
 }
 
