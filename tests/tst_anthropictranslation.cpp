@@ -974,6 +974,58 @@ private Q_SLOTS:
                        "'the upstream\\u0027s answer is not a Chat Completions document'}}")));
     }
 
+    /// A 2xx answer that is neither JSON nor an event stream, or that came compressed (an upstream that compresses
+    /// whatever the request said), cannot be translated: an api_error document (events for a streaming client), and
+    /// no Content-Encoding left on what is not compressed. Found by probing: both went to the client as they came.
+    void filterWholeOfAnotherTypeOrCompressed()
+    {
+        RecordingResponder html;
+        setMessagesFilters(html);
+        html.send(200, contentType("text/html"), "<html>hi</html>");
+        QCOMPARE(html.headers.value("content-type"), QByteArray("application/json"));
+        QCOMPARE(obj(html.body).value(QLatin1String("error")).toObject().value(QLatin1String("type")),
+                 QJsonValue(QStringLiteral("api_error")));
+
+        RecordingResponder untyped;
+        setMessagesFilters(untyped);
+        untyped.send(200, {}, "hello");
+        QCOMPARE(obj(untyped.body).value(QLatin1String("error")).toObject().value(QLatin1String("type")),
+                 QJsonValue(QStringLiteral("api_error")));
+
+        for (const char *type : {"application/json", "text/event-stream"}) {
+            RecordingResponder gz;
+            setMessagesFilters(gz);
+            http::Headers h = contentType(type);
+            h.add("Content-Encoding", "gzip");
+            gz.beginStream(200, h);
+            gz.writeChunk(QByteArray("\x1f\x8b\x08\x00garbage", 12));
+            gz.endStream();
+            QVERIFY(!gz.headers.contains("content-encoding"));
+            QCOMPARE(obj(gz.body).value(QLatin1String("error")).toObject().value(QLatin1String("type")),
+                     QJsonValue(QStringLiteral("api_error")));
+        }
+        AnswerContext c = context();
+        c.stream = true;
+        RecordingResponder gzStream;
+        gzStream.setFilter(http::HttpResponder::FilterStage::Translate,
+                           std::make_unique<anthropic::ChatToMessagesFilter>(c));
+        http::Headers h = contentType("text/event-stream");
+        h.add("Content-Encoding", "br");
+        gzStream.beginStream(200, h);
+        gzStream.writeChunk("\x0b\x02\x80garbage");
+        gzStream.endStream();
+        QVERIFY(!gzStream.headers.contains("content-encoding"));
+        QVERIFY(gzStream.body.startsWith(messageStart()));
+        QVERIFY(gzStream.body.contains("event: error\n"));
+        // identity is no compression.
+        RecordingResponder identity;
+        setMessagesFilters(identity);
+        http::Headers plain = contentType("application/json");
+        plain.add("Content-Encoding", "identity");
+        identity.send(200, plain, j("{'choices':[{'index':0,'message':{'content':'Hi'},'finish_reason':'stop'}]}"));
+        QCOMPARE(obj(identity.body).value(QLatin1String("type")), QJsonValue(QStringLiteral("message")));
+    }
+
     void filterWholeErrorWith200()
     {
         RecordingResponder r;

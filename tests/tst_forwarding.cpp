@@ -135,6 +135,18 @@ private Q_SLOTS:
         QTest::newRow("models") << QStringLiteral("http://h") << QByteArray("/V1/MODELS") << false;
         QTest::newRow("ollama's own API") << QStringLiteral("http://h") << QByteArray("/api/chat") << false;
         QTest::newRow("a longer path") << QStringLiteral("http://h") << QByteArray("/v1/chat/completions/x") << false;
+        // The Messages and Responses routes (contract section 13) as well, and every path below /v1/responses (the
+        // ids, which obleth keeps to their tenant); found by probing: their look-alikes reached the default upstream.
+        QTest::newRow("messages, upper case") << QStringLiteral("http://h") << QByteArray("/V1/Messages") << true;
+        QTest::newRow("messages, params") << QStringLiteral("http://h") << QByteArray("/v1/messages;x") << true;
+        QTest::newRow("responses, base /v1") << QStringLiteral("http://h/v1") << QByteArray("/RESPONSES") << true;
+        QTest::newRow("a response id, upper case")
+            << QStringLiteral("http://h") << QByteArray("/V1/RESPONSES/resp_1") << true;
+        QTest::newRow("a response's items, params")
+            << QStringLiteral("http://h") << QByteArray("/v1/responses;x/resp_1/input_items") << true;
+        QTest::newRow("a response id, base /v1") << QStringLiteral("http://h/v1") << QByteArray("/responses/r") << true;
+        QTest::newRow("message batches") << QStringLiteral("http://h") << QByteArray("/v1/messages/batches") << false;
+        QTest::newRow("responsesx") << QStringLiteral("http://h") << QByteArray("/v1/responsesx") << false;
     }
     void pathsReachingAModelRoute()
     {
@@ -232,6 +244,32 @@ private Q_SLOTS:
         const auto none = proxy::endpointFor(QStringLiteral("http://h"), {}, false);
         QVERIFY(none->authorization().isEmpty() && none->apiKey().isEmpty());
         QVERIFY(native->poolKey() != chat->poolKey());
+    }
+
+    /// The client's Accept-Encoding is never forwarded, in any dialect: obleth reads the answers it relays (usage,
+    /// cache, response ids, the Messages translation), which a compressing upstream would make unreadable (found by
+    /// probing: a translated answer broke and usage went unmetered).
+    void acceptEncodingIsNotForwarded()
+    {
+        http::Headers client;
+        client.add("Accept-Encoding", "gzip, deflate, br");
+        client.add("Content-Type", "application/json");
+        const proxy::UpstreamEndpoint chat(QUrl(QStringLiteral("http://h")), proxy::bearer(QStringLiteral("sk-up")));
+        const proxy::UpstreamEndpoint native(QUrl(QStringLiteral("http://h")), {}, "sk-ant-upstream");
+        for (const auto dialect : {proxy::UpstreamDialect::OpenAI, proxy::UpstreamDialect::AnthropicNative,
+                                   proxy::UpstreamDialect::AnthropicTranslated}) {
+            QByteArray out;
+            proxy::writeUpstreamRequestHeaders(
+                out, client, dialect == proxy::UpstreamDialect::AnthropicNative ? native : chat, "req_1", dialect);
+            // The dialects whose answers obleth must read ask for them uncompressed outright.
+            const QByteArray expected
+                = dialect == proxy::UpstreamDialect::OpenAI ? QByteArray() : QByteArray("accept-encoding: identity");
+            QVERIFY2(!out.toLower().contains("gzip"), out.constData());
+            QCOMPARE(out.toLower().contains("accept-encoding"), !expected.isEmpty());
+            if (!expected.isEmpty())
+                QVERIFY2(out.toLower().contains(expected), out.constData());
+            QVERIFY(out.contains("Content-Type: application/json"));
+        }
     }
 
     void responseHeadersDropHopByHop()

@@ -152,8 +152,8 @@ private Q_SLOTS:
         QCOMPARE(directory.find("resp_x")->tenantId, QStringLiteral("a"));
         QCOMPARE(directory.find("resp_x")->deploymentId, QStringLiteral("d1"));
         const dataplane::ResponseDirectory::Origin origin{QStringLiteral("a"), QStringLiteral("m"), {}};
-        QVERIFY(directory.remember(QByteArray(256, 'r'), origin));
-        QVERIFY(!directory.remember(QByteArray(257, 'r'), origin));
+        QVERIFY(directory.remember(QByteArray(dataplane::ResponseDirectory::kMaxIdBytes, 'r'), origin));
+        QVERIFY(!directory.remember(QByteArray(dataplane::ResponseDirectory::kMaxIdBytes + 1, 'r'), origin));
         QVERIFY(!directory.remember("resp y", origin));
         QVERIFY(!directory.remember("resp_\x01", origin));
         QVERIFY(!directory.remember("resp_\xc3\xa9", origin));
@@ -367,6 +367,52 @@ private Q_SLOTS:
         QCOMPARE(r.status, 404);
         QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
         QCOMPARE(holder.requests().size() + other.requests().size(), 5);
+    }
+
+    /// previous_response_id given twice: refused (400) and never sent. obleth's JSON parser keeps the last value and
+    /// other parsers the first, so another tenant's id first and an unknown one last passed the tenant check while
+    /// the upstream could continue the other tenant's conversation (found by probing with a duplicate key).
+    void aRepeatedPreviousResponseIdIsRefused()
+    {
+        CaptureServer upstream(answer("application/json", responseJson("resp_owned")));
+        addModel(QStringLiteral("gpt-r"), upstream.port());
+        QCOMPARE(post("{\"model\":\"gpt-r\",\"input\":\"x\"}").status, 200);
+        QCOMPARE(upstream.requests().size(), 1);
+        const QByteArray stranger = gw->addTenantKey(QStringLiteral("stranger"));
+        const Response r = post("{\"model\":\"gpt-r\",\"input\":\"tell me\",\"previous_response_id\":\"resp_owned\","
+                                "\"previous_\\u0072esponse_id\":\"resp_unknown\"}",
+                                stranger);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("invalid_request"));
+        QCOMPARE(upstream.requests().size(), 1);
+        // Once is fine, also for the tenant that owns it.
+        QCOMPARE(post("{\"model\":\"gpt-r\",\"input\":\"more\",\"previous_response_id\":\"resp_owned\"}").status, 200);
+        QCOMPARE(upstream.requests().size(), 2);
+    }
+
+    /// An upstream's id of absurd length is not remembered: the directory holds 10,000 ids, and ids of up to
+    /// 16 MiB each (what an answer may hold) would make that bound gigabytes (found with a hostile upstream: 40
+    /// answers with 1 MB ids grew obleth by 40 MB and more).
+    void aHugeIdIsNotRemembered()
+    {
+        dataplane::ResponseDirectory directory;
+        directory.remember(QByteArray(64 * 1024, 'a'), {QStringLiteral("t"), QStringLiteral("m"), {}});
+        QCOMPARE(directory.size(), 0);
+        QVERIFY(!directory.find(QByteArray(64 * 1024, 'a')));
+        // A long id that a proxy in front of the API might make (base64 of its routing) still is.
+        const QByteArray longId = "resp_" + QByteArray(300, 'b');
+        directory.remember(longId, {QStringLiteral("t"), QStringLiteral("m"), {}});
+        QVERIFY(directory.find(longId));
+
+        // Through the gateway: an answer with a huge id is relayed, its id not remembered.
+        const QByteArray huge = "resp_" + QByteArray(8 * 1024, 'c');
+        CaptureServer upstream(answer("application/json", responseJson(huge)));
+        addModel(QStringLiteral("gpt-r"), upstream.port());
+        const Response r = post("{\"model\":\"gpt-r\",\"input\":\"x\"}");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, responseJson(huge));
+        QCOMPARE(call("GET", "/v1/responses/" + huge).status, 404); // unknown, and no default upstream
+        QCOMPARE(upstream.requests().size(), 1);
     }
 
     /// An id obleth never saw: 404 without a default upstream, else to the default upstream.

@@ -17,16 +17,22 @@ void ChatToMessagesFilter::head(int &status, http::Headers &headers)
     if (status < 200 || status >= 300)
         return; // an error (or no answer at all): the Errors stage puts it into Anthropic's shape
     const QByteArray type = headers.value("content-type").toLower();
-    if (type.contains("text/event-stream")) {
+    // A compressed answer (an upstream that compresses whatever the request said: obleth never forwards
+    // Accept-Encoding) cannot be read: the client gets an api_error, and no Content-Encoding on it.
+    const QByteArray encoding = headers.value("content-encoding").trimmed().toLower();
+    m_unreadable = !encoding.isEmpty() && encoding != "identity";
+    headers.remove("content-encoding");
+    if (type.contains("text/event-stream") && !m_unreadable) {
         m_mode = Mode::Stream;
         m_stream.emplace(m_context);
         headers.set("Content-Type", "text/event-stream");
-        headers.remove("content-length");
-    } else if (type.contains("json")) {
+    } else {
+        // JSON, or anything else a 2xx may carry (an HTML page, no Content-Type at all): never relayed to an
+        // Anthropic client as it came; what is not a Chat Completions document becomes an api_error at the end.
         m_mode = Mode::Whole;
         headers.set("Content-Type", m_context.stream ? "text/event-stream" : "application/json");
-        headers.remove("content-length");
     }
+    headers.remove("content-length");
 }
 
 QByteArray ChatToMessagesFilter::body(const QByteArray &data)
@@ -35,7 +41,7 @@ QByteArray ChatToMessagesFilter::body(const QByteArray &data)
     case Mode::PassThrough: return data;
     case Mode::Stream: return m_stream->feed(data);
     case Mode::Whole:
-        if (m_tooLarge)
+        if (m_tooLarge || m_unreadable)
             return {};
         if (m_whole.size() + data.size() > kMaxAnswerBytes) {
             m_tooLarge = true;
@@ -54,6 +60,10 @@ QByteArray ChatToMessagesFilter::end()
     case Mode::PassThrough: return {};
     case Mode::Stream: return m_stream->finish();
     case Mode::Whole: break;
+    }
+    if (m_unreadable) {
+        qCWarning(lcAnthropic) << "a compressed upstream answer was not translated";
+        return failed(QStringLiteral("the upstream's answer came compressed and cannot be translated"));
     }
     if (m_tooLarge) {
         qCWarning(lcAnthropic).noquote() << m_context.requestId << "an upstream answer over" << kMaxAnswerBytes

@@ -8,10 +8,10 @@
 namespace obleth::anthropic {
 
 /// Turns a Chat Completions answer into a Messages answer on its way to the client (http::ResponseFilter, stage
-/// Translate): a 2xx text/event-stream through a ChatStreamTranslator, event by event as it arrives; a 2xx JSON
-/// answer whole (it is one document) through translateCompletion() (or, when the client asked for a stream,
-/// completionAsEvents()); anything else (an error) as it is, for the Errors stage to reshape. Content-Type and
-/// Content-Length follow the translation.
+/// Translate): a 2xx text/event-stream through a ChatStreamTranslator, event by event as it arrives; any other 2xx
+/// answer whole (JSON is one document; anything else, or a compressed answer, becomes an api_error) through
+/// translateCompletion() (or, when the client asked for a stream, completionAsEvents()); an error as it is, for the
+/// Errors stage to reshape. Content-Type and Content-Length follow the translation.
 class ChatToMessagesFilter final : public http::ResponseFilter
 {
 public:
@@ -34,6 +34,7 @@ private:
     std::optional<ChatStreamTranslator> m_stream;
     QByteArray m_whole;
     bool m_tooLarge = false;
+    bool m_unreadable = false; ///< it came with a Content-Encoding (compressed)
 };
 
 /// Puts every error answer on a Messages route into Anthropic's shape (http::ResponseFilter, stage Errors): an

@@ -16,6 +16,7 @@
 #include "usage/requesttrace.h"
 #include "usage/tokenestimate.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace obleth::dataplane {
@@ -198,6 +199,9 @@ bool ModelRoutes::translate(const RequestContext &ctx, const QString &clientMode
     // A client that asked for a stream gets events even from an upstream that answers in one document.
     payload.answer.stream = payload.body.json().value(QStringLiteral("stream")).toBool();
     payload.answer.inputTokenEstimate = usage::promptTokenEstimate(payload.body.json());
+    // A streaming client gets events even from an upstream that answers in one JSON document (or not at all in
+    // Chat Completions' shape): a message document would be nothing its SDK can read as a stream.
+    payload.answer.stream = payload.body.isStream();
     return true;
 }
 
@@ -205,6 +209,16 @@ bool ModelRoutes::followPreviousResponse(RequestContext &ctx, const model::Model
                                          CallPayload &payload) const
 {
     const QJsonValue previous = payload.body.json().value(QStringLiteral("previous_response_id"));
+    if (previous.isUndefined())
+        return true;
+    if (proxy::RequestBody::countTopLevelKey(payload.body.bytes(), "previous_response_id") > 1) {
+        // As for a repeated "model": the parser here keeps the last, others the first; the tenant check below could
+        // pass on an unknown id while the upstream continued another tenant's conversation.
+        ctx.error(400, "invalid_request",
+                  QStringLiteral("the request body has the key \"previous_response_id\" more than once"),
+                  QStringLiteral("previous_response_id"));
+        return false;
+    }
     if (!previous.isString() || !m_responses)
         return true;
     const QByteArray id = previous.toString().toUtf8();
@@ -228,6 +242,7 @@ void ModelRoutes::countLocally(RequestContext &ctx, const proxy::RequestBody &bo
     ctx.trace->announceStart();
     http::Headers headers = ctx.idHeader();
     headers.add("x-obleth-token-count", "estimated");
+    // The estimate counts the tools too (their compact JSON): Claude Code's tool definitions are most of its prompt.
     const QJsonObject count{{QStringLiteral("input_tokens"), usage::promptTokenEstimate(body.json())}};
     ctx.responder->sendJson(200, QJsonDocument(count).toJson(QJsonDocument::Compact), std::move(headers));
 }

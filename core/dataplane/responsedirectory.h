@@ -35,7 +35,9 @@ public:
     [[nodiscard]] qsizetype size() const noexcept { return m_origins.size(); }
 
     static constexpr qsizetype kCapacity = 10'000;
-    static constexpr qsizetype kMaxIdBytes = 256;
+    /// The longest id remembered: OpenAI's are about 50 bytes, a proxy's that encode their routing a few hundred.
+    /// Without it the bound of kCapacity ids would be one of gigabytes (an answer may be 16 MiB, all id).
+    static constexpr qsizetype kMaxIdBytes = 1024;
 
 private:
     QHash<QByteArray, Origin> m_origins;

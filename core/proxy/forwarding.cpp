@@ -71,12 +71,11 @@ private:
     QVarLengthArray<QByteArray, 2> m_connection; ///< the values of the Connection fields (shared, not copied)
 };
 
-/// The client's fields that are not forwarded as they came (see upstreamRequestHeaders()).
+/// The client's fields that are not forwarded as they came (see upstreamRequestHeaders()). Accept-Encoding neither:
+/// obleth reads the answers it relays (usage and cost, the cache, Responses ids, the Messages translation), and an
+/// upstream that compresses because the client allows it (OpenAI's API, anything behind nginx or a CDN; Node's fetch
+/// sends "gzip, deflate" in every SDK request) would make them unreadable: usage unmetered, a translation broken.
 constexpr QByteArrayView kNotForwarded[]
-    = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id"};
-/// The same for an answer obleth reads (a Messages answer, native or translated; a Responses answer): the client's
-/// Accept-Encoding is not sent on (obleth decodes no content coding), Accept-Encoding: identity is sent instead.
-constexpr QByteArrayView kNotForwardedRead[]
     = {"host", "authorization", "x-api-key", "content-length", "expect", "x-obleth-request-id", "accept-encoding"};
 /// The same for a Messages request translated onto Chat Completions: Anthropic's headers mean nothing there.
 constexpr QByteArrayView kNotForwardedTranslated[]
@@ -127,13 +126,18 @@ QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const 
 
 bool reachesModelRoute(const UpstreamEndpoint &to, QByteArrayView path)
 {
-    static constexpr QByteArrayView routes[] = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings"};
+    static constexpr QByteArrayView routes[]
+        = {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"};
     const QByteArray arriving = http::routeLookalikeKey(joinedPath(to.basePath(), path));
     for (QByteArrayView route : routes) {
         if (arriving == route || arriving == http::routeLookalikeKey(joinedPath(to.basePath(), route)))
             return true;
     }
-    return false;
+    // Every path below /v1/responses is obleth's too (a response's id, kept to its tenant): a look-alike of one
+    // must not reach an upstream that holds the responses. (Below /v1/messages only count_tokens is, and costs
+    // nothing; Anthropic's other paths there, such as message batches, go to the default upstream as documented.)
+    const QByteArray below = http::routeLookalikeKey(joinedPath(to.basePath(), "/v1/responses")) + '/';
+    return arriving.startsWith("/v1/responses/") || arriving.startsWith(below);
 }
 
 bool reachesModelRoute(const QString &apiBase, const QByteArray &path)
@@ -213,10 +217,10 @@ void writeUpstreamRequestHeaders(QByteArray &out, const http::Headers &client, c
         return writeHeaderLines(out, client, FieldFilter(client, kNotForwarded), to.authorization(), to.apiKey(),
                                 requestId, false, false);
     case UpstreamDialect::OpenAIRead:
-        return writeHeaderLines(out, client, FieldFilter(client, kNotForwardedRead), to.authorization(), to.apiKey(),
+        return writeHeaderLines(out, client, FieldFilter(client, kNotForwarded), to.authorization(), to.apiKey(),
                                 requestId, false, true);
     case UpstreamDialect::AnthropicNative:
-        return writeHeaderLines(out, client, FieldFilter(client, kNotForwardedRead), to.authorization(), to.apiKey(),
+        return writeHeaderLines(out, client, FieldFilter(client, kNotForwarded), to.authorization(), to.apiKey(),
                                 requestId, true, true);
     case UpstreamDialect::AnthropicTranslated:
         return writeHeaderLines(out, client, FieldFilter(client, kNotForwardedTranslated), to.authorization(),

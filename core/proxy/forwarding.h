@@ -25,13 +25,15 @@ class UpstreamEndpoint;
 [[nodiscard]] QByteArray upstreamTarget(const QString &apiBase, const QByteArray &path, const QByteArray &query);
 
 /// True when a path forwarded to the upstream at @p apiBase would arrive there as one of obleth's accounted
-/// model routes (/v1/chat/completions, /v1/completions, /v1/embeddings, bare or joined to the base) in all
+/// model routes (/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages, /v1/responses and every
+/// path below it, bare or joined to the base) in all
 /// but case or ";params". Such a path is refused instead of being forwarded unaccounted: an upstream may
 /// well ignore case and matrix parameters. @p path is already normalised (http::normalizePath).
 [[nodiscard]] bool reachesModelRoute(const UpstreamEndpoint &to, QByteArrayView path);
 [[nodiscard]] bool reachesModelRoute(const QString &apiBase, const QByteArray &path);
 
-/// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key and Content-Length;
+/// The client's headers minus hop-by-hop ones, Host, Authorization, x-api-key, Content-Length and Accept-Encoding
+/// (obleth reads what it relays: the answer must come uncompressed);
 /// with Authorization: @p authorization when one is given, and x-obleth-request-id.
 [[nodiscard]] http::Headers upstreamRequestHeaders(const http::Headers &client, const QByteArray &authorization,
                                                    const QByteArray &requestId);
