@@ -1086,8 +1086,18 @@ private Q_SLOTS:
             << 529 << QByteArray("application/json")
             << j("{'type':'error','error':{'type':'overloaded_error','message':'Overloaded'}}")
             << j("{'type':'error','error':{'type':'overloaded_error','message':'Overloaded'}}");
-        QTest::newRow("not JSON: as it is")
-            << 502 << QByteArray("text/plain") << QByteArray("Bad Gateway") << QByteArray("Bad Gateway");
+        // Any other error body becomes Anthropic's document (contract section 13: errors on this route in its shape):
+        // plain text is quoted, an HTML page is not.
+        QTest::newRow("plain text: quoted")
+            << 502 << QByteArray("text/plain") << QByteArray("Bad   Gateway\n")
+            << j("{'type':'error','error':{'type':'api_error','message':'the upstream answered HTTP 502: Bad "
+                 "Gateway'}}");
+        QTest::newRow("an HTML page: its status only")
+            << 500 << QByteArray("text/html") << QByteArray("<html><body>Internal error</body></html>")
+            << j("{'type':'error','error':{'type':'api_error','message':'the upstream answered HTTP 500'}}");
+        QTest::newRow("no body at all")
+            << 503 << QByteArray("text/plain") << QByteArray()
+            << j("{'type':'error','error':{'type':'overloaded_error','message':'the upstream answered HTTP 503'}}");
         QTest::newRow("JSON without an error: as it is")
             << 500 << QByteArray("application/json") << j("{'status':'down'}") << j("{'status':'down'}");
     }

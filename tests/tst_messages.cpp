@@ -399,6 +399,22 @@ private Q_SLOTS:
             test::headers({{"x-mock-status", "429"}}));
         QCOMPARE(r.status, 429);
         QVERIFY(isAnthropicError(r, QStringLiteral("rate_limit_error")));
+
+        // An error page (HTML, from a proxy in front of the backend, say) as well, native or translated: the client's
+        // SDK reads Anthropic's document, never the page.
+        for (const char *const format : {"anthropic", "openai"}) {
+            CaptureServer upstream("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 31\r\n\r\n"
+                                   "<html><h1>502 nginx</h1></html>");
+            const QString name = QStringLiteral("paged-") + QLatin1String(format);
+            addModel(name, upstream.port(), QLatin1String(format));
+            const Response page
+                = messages("{\"model\":\"" + name.toUtf8()
+                           + "\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            QCOMPARE(page.status, 502);
+            QCOMPARE(page.headers.value("content-type"), QByteArray("application/json"));
+            QVERIFY2(isAnthropicError(page, QStringLiteral("api_error")), page.body.constData());
+            QVERIFY(!page.body.contains("<html>"));
+        }
     }
 
     // --- native ---

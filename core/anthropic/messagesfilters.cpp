@@ -102,30 +102,55 @@ QByteArray ChatToMessagesFilter::failed(const QString &message) const
 void ErrorShapeFilter::head(int &status, http::Headers &headers)
 {
     m_status = status;
-    m_holding = status >= 400 && headers.value("content-type").toLower().contains("json");
-    if (m_holding)
-        headers.remove("content-length"); // the reshaped document has its own length
+    m_held.clear();
+    if (status < 400) {
+        m_mode = Mode::PassThrough;
+        return;
+    }
+    const QByteArray type = headers.value("content-type").toLower();
+    const bool compressed = headers.contains("content-encoding");
+    m_mode = type.contains("json") && !compressed ? Mode::Json : Mode::Other;
+    m_plainText = type.startsWith("text/plain") && !compressed;
+    headers.remove("content-length"); // the reshaped document has its own length
+    if (m_mode == Mode::Other) {
+        // An error page (HTML, plain text, a compressed body, none at all) becomes Anthropic's error document.
+        headers.remove("content-encoding");
+        headers.set("Content-Type", "application/json");
+    }
 }
 
 QByteArray ErrorShapeFilter::body(const QByteArray &data)
 {
-    if (!m_holding)
-        return data;
-    if (m_held.size() + data.size() > kMaxErrorBytes) {
-        // Too large for an error document of any API: it goes on as it came.
-        m_holding = false;
-        return std::exchange(m_held, QByteArray()) + data;
+    switch (m_mode) {
+    case Mode::PassThrough: return data;
+    case Mode::Other:
+        // Only the start of a page is quoted: the rest is dropped as it comes.
+        m_held.append(QByteArrayView(data).first(std::min<qsizetype>(data.size(), kQuotedBytes - m_held.size())));
+        return {};
+    case Mode::Json:
+        if (m_held.size() + data.size() > kMaxErrorBytes) {
+            // Too large for an error document of any API: it goes on as it came.
+            m_mode = Mode::PassThrough;
+            return std::exchange(m_held, QByteArray()) + data;
+        }
+        m_held += data;
+        return {};
     }
-    m_held += data;
-    return {};
+    return data;
 }
 
 QByteArray ErrorShapeFilter::end()
 {
-    if (!m_holding)
+    const Mode mode = std::exchange(m_mode, Mode::PassThrough);
+    if (mode == Mode::Json)
+        return fromOpenAiError(m_status, m_held).value_or(std::exchange(m_held, QByteArray()));
+    if (mode != Mode::Other)
         return {};
-    m_holding = false;
-    return fromOpenAiError(m_status, m_held).value_or(std::exchange(m_held, QByteArray()));
+    QString message = QStringLiteral("the upstream answered HTTP %1").arg(m_status);
+    const QString text = QString::fromUtf8(m_held).simplified();
+    if (m_plainText && !text.isEmpty())
+        message += QStringLiteral(": ") + text;
+    return errorBody(m_status, message);
 }
 
 } // namespace obleth::anthropic

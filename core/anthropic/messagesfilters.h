@@ -39,8 +39,10 @@ private:
 
 /// Puts every error answer on a Messages route into Anthropic's shape (http::ResponseFilter, stage Errors): an
 /// answer of status 400 or more whose body is an OpenAI-style error (obleth's own: 401, 404, 429, 502, …; or an
-/// OpenAI-compatible upstream's) is held (up to kMaxErrorBytes) and rewritten by fromOpenAiError(); anything else
-/// passes as it is, at once.
+/// OpenAI-compatible upstream's) is held (up to kMaxErrorBytes) and rewritten by fromOpenAiError(), one already in
+/// Anthropic's shape (or other JSON) goes as it came; any other error body (an HTML page, plain text, a compressed
+/// body, none) becomes Anthropic's error document saying the upstream's status (and the start of a plain-text
+/// body, up to kQuotedBytes). Answers below 400 pass as they are, at once.
 class ErrorShapeFilter final : public http::ResponseFilter
 {
 public:
@@ -49,10 +51,12 @@ public:
     QByteArray end() override;
 
     static constexpr qsizetype kMaxErrorBytes = 64 * 1024;
+    static constexpr qsizetype kQuotedBytes = 512;
 
 private:
+    enum class Mode { PassThrough, Json, Other } m_mode = Mode::PassThrough;
     int m_status = 0;
-    bool m_holding = false;
+    bool m_plainText = false; ///< an Other body that is quoted
     QByteArray m_held;
 };
 
