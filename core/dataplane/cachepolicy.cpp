@@ -8,11 +8,16 @@
 
 namespace obleth::dataplane {
 
+void CachePolicy::markUncached(RequestContext &ctx)
+{
+    ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
+    ctx.trace->setCache(QStringLiteral("off"));
+}
+
 bool CachePolicy::serveFromCache(RequestContext &ctx, const model::ModelConfig &model, QByteArrayView route) const
 {
     if (!model.cacheEnabled) {
-        ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
-        ctx.trace->setCache(QStringLiteral("off"));
+        markUncached(ctx);
         return false;
     }
     const QByteArray key = route.isEmpty() ? cache::ResponseCache::keyFor(model.modelName, ctx.request.body)

@@ -24,6 +24,9 @@ public:
     /// (empty for chat and completions) is part of the key: /v1/messages and /v1/responses each have their own
     /// entries (contract section 13).
     bool serveFromCache(RequestContext &ctx, const model::ModelConfig &model, QByteArrayView route = {}) const;
+    /// The answer does not go through the cache (a model without it, mock-model, a count of tokens): it says
+    /// x-obleth-cache: off, as does the request log.
+    static void markUncached(RequestContext &ctx);
 
 private:
     cache::ResponseCache *m_cache;

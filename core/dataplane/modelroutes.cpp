@@ -16,7 +16,6 @@
 #include "usage/requesttrace.h"
 #include "usage/tokenestimate.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace obleth::dataplane {
@@ -153,8 +152,7 @@ void ModelRoutes::serveRegistered(RequestContext &ctx, const model::ModelConfig 
     if (kind == Kind::CountTokens) {
         // A count costs nothing: no admission, no budget, no tokens in the log (none metered).
         ctx.trace->setModel(model.modelName, 0, 0);
-        ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
-        ctx.trace->setCache(QStringLiteral("off"));
+        CachePolicy::markUncached(ctx);
         if (!hasDeploymentFor(model, ClientApi::CountTokens)) // no enabled anthropic-format deployment
             return countLocally(ctx, body);
         ctx.trace->announceStart();
@@ -196,8 +194,6 @@ bool ModelRoutes::translate(const RequestContext &ctx, const QString &clientMode
     // "msg_" and the request id's 32 hex digits: unique per request, and the log's id is found in it.
     payload.answer.messageId = QByteArrayLiteral("msg_") + ctx.requestId.mid(ctx.requestId.indexOf('_') + 1);
     payload.answer.stopSequences = anthropic::stopSequencesOf(payload.body.json());
-    // A client that asked for a stream gets events even from an upstream that answers in one document.
-    payload.answer.stream = payload.body.json().value(QStringLiteral("stream")).toBool();
     payload.answer.inputTokenEstimate = usage::promptTokenEstimate(payload.body.json());
     // A streaming client gets events even from an upstream that answers in one JSON document (or not at all in
     // Chat Completions' shape): a message document would be nothing its SDK can read as a stream.
@@ -290,8 +286,7 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
     }
     if (kind == Kind::CountTokens) {
         ctx.trace->setModel(model::kMockModelName, 0, 0);
-        ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
-        ctx.trace->setCache(QStringLiteral("off"));
+        CachePolicy::markUncached(ctx);
         return countLocally(ctx, body);
     }
     ctx.trace->setModel(model::kMockModelName, 0, 0);
@@ -306,8 +301,7 @@ void ModelRoutes::serveMock(RequestContext &ctx, const proxy::RequestBody &body,
                                  std::make_unique<anthropic::ChatToMessagesFilter>(payload.answer));
     }
     ctx.trace->meterUsage(ctx.request.body);
-    ctx.responder->addHeader(QByteArrayLiteral("x-obleth-cache"), QByteArrayLiteral("off"));
-    ctx.trace->setCache(QStringLiteral("off"));
+    CachePolicy::markUncached(ctx);
     ctx.trace->announceStart();
     if (kind == Kind::Embeddings)
         return m_mock->serve(ctx.request, ctx.responder, ctx.idHeader());
