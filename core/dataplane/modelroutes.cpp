@@ -438,7 +438,10 @@ void ModelRoutes::admitThen(RequestContext &ctx, CallPayload &&payload, const mo
     admission::Admission::Request request;
     request.tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     request.model = model;
-    request.tokenEstimate = usage::requestTokenEstimate(body.json());
+    // A translated Messages request has its prompt estimated already (its answer's input_tokens when none come).
+    request.tokenEstimate = payload.translated
+        ? usage::requestTokenEstimate(body.json(), payload.answer.inputTokenEstimate)
+        : usage::requestTokenEstimate(body.json());
     request.requestId = ctx.requestId;
     http::HttpResponder *responder = ctx.responder;
     auto owned = std::make_unique<AdmittedRequest>(this, std::move(ctx), model, std::move(payload));

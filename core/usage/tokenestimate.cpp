@@ -30,7 +30,11 @@ qint64 promptTokenEstimate(const QJsonObject &request)
 
 qint64 requestTokenEstimate(const QJsonObject &request)
 {
-    const qint64 prompt = promptTokenEstimate(request);
+    return requestTokenEstimate(request, promptTokenEstimate(request));
+}
+
+qint64 requestTokenEstimate(const QJsonObject &request, qint64 prompt)
+{
     qint64 completion = kDefaultCompletionEstimate;
     for (const char *field : {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
         const QJsonValue v = request.value(QLatin1String(field));

@@ -19,5 +19,7 @@ constexpr qint64 kDefaultCompletionEstimate = 256;
 /// max_completion_tokens, else max_tokens (chat, completions, Messages), else max_output_tokens (Responses), else
 /// kDefaultCompletionEstimate.
 [[nodiscard]] qint64 requestTokenEstimate(const QJsonObject &request);
+/// The same with the prompt's estimate already made (@p prompt: promptTokenEstimate() of @p request).
+[[nodiscard]] qint64 requestTokenEstimate(const QJsonObject &request, qint64 prompt);
 
 } // namespace obleth::usage
