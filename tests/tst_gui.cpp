@@ -5,6 +5,7 @@
 #include "gateway/gateway.h"
 #include "gateway/gatewaythread.h"
 #include "gatewayfixture.h"
+#include "guifixture.h"
 #include "mockupstream.h"
 #include "rawclient.h"
 #include "testhttp.h"
@@ -58,85 +59,8 @@
 using namespace obleth;
 
 namespace {
-const QByteArray kAdminToken = "gui-test-admin-token-0001";
-
-/// A gateway in its thread with the GUI on top, as `obleth` with no flag runs them.
-struct GuiFixture
-{
-    QTemporaryDir dir;
-    std::unique_ptr<gateway::GatewayThread> gw;
-    std::unique_ptr<ui::GuiApp> app;
-    quint16 dataPort = 0;
-    quint16 adminPort = 0;
-    QByteArray firstKey;
-
-    bool start()
-    {
-        gateway::GatewayOptions options;
-        options.dataPort = 0;
-        options.adminPort = 0;
-        options.dataDir = dir.path();
-        options.adminToken = QString::fromLatin1(kAdminToken);
-        gw = std::make_unique<gateway::GatewayThread>(options);
-        app = std::make_unique<ui::GuiApp>(gw.get());
-        QSignalSpy started(gw.get(), &gateway::GatewayThread::started);
-        gw->start();
-        if (!started.wait(10'000))
-            return false;
-        dataPort = quint16(QUrl(started.first().at(0).toString()).port());
-        adminPort = quint16(QUrl(started.first().at(1).toString()).port());
-        firstKey = started.first().at(2).toString().toLatin1();
-        return true;
-    }
-    ~GuiFixture()
-    {
-        if (!gw)
-            return;
-        QSignalSpy stopped(gw.get(), &gateway::GatewayThread::stopped);
-        app->quit();
-        stopped.wait(10'000);
-        app.reset();
-    }
-    test::Response admin(const QByteArray &method, const QByteArray &path)
-    {
-        return test::request(adminPort, method, path, test::headers({{"Authorization", "Bearer " + kAdminToken}}));
-    }
-    /// The tenant called @p name as the Management API shows it.
-    QJsonObject tenant(const QString &name)
-    {
-        for (const QJsonValue &v : admin("GET", "/api/v1/tenants").data()) {
-            if (v.toObject().value(QStringLiteral("name")).toString() == name)
-                return v.toObject();
-        }
-        return {};
-    }
-    ui::TenantsPage *tenants() const { return app->window()->tenantsPage(); }
-    /// The registry as the gateway holds it now (the LiveConfig snapshot).
-    const model::ModelConfig *storedModel(const QString &name)
-    {
-        m_snapshot = gw->gateway()->liveConfig()->snapshot();
-        return m_snapshot->findModel(name);
-    }
-    std::shared_ptr<const model::ConfigSnapshot> m_snapshot;
-    int modelRow(const QString &name) const
-    {
-        QTableWidget *t = app->window()->modelsPage()->table();
-        for (int row = 0; row < t->rowCount(); ++row) {
-            if (t->item(row, ui::ModelsPage::Name) && t->item(row, ui::ModelsPage::Name)->text() == name)
-                return row;
-        }
-        return -1;
-    }
-    int tenantRow(const QString &name) const
-    {
-        QTableWidget *t = tenants()->tenants();
-        for (int row = 0; row < t->rowCount(); ++row) {
-            if (t->item(row, ui::TenantsPage::Name) && t->item(row, ui::TenantsPage::Name)->text() == name)
-                return row;
-        }
-        return -1;
-    }
-};
+const QByteArray kAdminToken = test::GuiFixture::kAdminToken;
+using test::GuiFixture;
 } // namespace
 
 class TestGui : public QObject

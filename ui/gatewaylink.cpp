@@ -173,6 +173,26 @@ void GatewayLink::fetchRecentRequests(int limit, QObject *context,
         });
 }
 
+void GatewayLink::fetchUsage(const model::UsageQuery &query, QObject *context,
+                             std::function<void(const QList<model::UsageRow> &, const QString &)> done)
+{
+    if (!m_running)
+        return;
+    gateway::Gateway *gateway = m_thread->gateway();
+    QMetaObject::invokeMethod(
+        gateway, [gateway, query, link = QPointer(this), context = QPointer(context), done = std::move(done)] {
+            const usage::RequestHistory *history = gateway->requestHistory();
+            if (!history)
+                return;
+            history->usage(query, [link, context, done](const QList<model::UsageRow> &rows, const QString &error) {
+                QMetaObject::invokeMethod(QCoreApplication::instance(), [link, context, done, rows, error] {
+                    if (link && context)
+                        done(rows, error);
+                });
+            });
+        });
+}
+
 void GatewayLink::fetchDeploymentHealth(const QString &modelId, QObject *context,
                                         std::function<void(const QList<model::DeploymentHealth> &)> done)
 {

@@ -4,6 +4,7 @@
 #include "model/configsnapshot.h"
 #include "model/deploymenthealth.h"
 #include "model/requestrecord.h"
+#include "model/usagetotals.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -51,6 +52,10 @@ public:
     /// The newest @p limit requests of the log (newest first), for a window that opens on a running gateway.
     void fetchRecentRequests(int limit, QObject *context,
                              std::function<void(const QList<model::RequestRecord> &records)> done);
+    /// Usage totals as GET /api/v1/usage counts them (grouped by tenant, model or day, since a time), handed to
+    /// @p done on this thread with the rows, or why the log could not answer.
+    void fetchUsage(const model::UsageQuery &query, QObject *context,
+                    std::function<void(const QList<model::UsageRow> &rows, const QString &error)> done);
     /// The health of the deployments of the model with id @p modelId (as GET /api/v1/models/{id}/health), handed
     /// to @p done on this thread; deployments nothing was heard of yet are missing or `unknown`.
     void fetchDeploymentHealth(const QString &modelId, QObject *context,

@@ -3,10 +3,12 @@
 #include "mcpserverspage.h"
 #include "modelspage.h"
 #include "overviewpage.h"
+#include "playgroundpage.h"
 #include "requestspage.h"
 #include "settingspage.h"
 #include "statuswindow.h"
 #include "tenantspage.h"
+#include "usagepage.h"
 
 #include <QAction>
 #include <QKeySequence>
@@ -21,6 +23,8 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
     , m_overview(new OverviewPage(link, this))
     , m_models(new ModelsPage(link, this))
     , m_tenants(new TenantsPage(link, this))
+    , m_playground(new PlaygroundPage(link, this))
+    , m_usage(new UsagePage(link, this))
     , m_mcp(new McpServersPage(link, this))
     , m_requests(new RequestsPage(link, this))
     , m_settings(new SettingsPage(link, autostart, this))
@@ -29,6 +33,8 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
     m_pages->addTab(m_overview, tr("&Overview"));
     m_pages->addTab(m_models, tr("&Models"));
     m_pages->addTab(m_tenants, tr("&Tenants && keys"));
+    m_pages->addTab(m_playground, tr("&Playground"));
+    m_pages->addTab(m_usage, tr("&Usage"));
     m_pages->addTab(m_mcp, tr("M&CP servers"));
     m_pages->addTab(m_requests, tr("&Requests"));
     m_pages->addTab(m_settings, tr("&Settings"));

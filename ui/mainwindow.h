@@ -13,12 +13,14 @@ class GatewayLink;
 class McpServersPage;
 class ModelsPage;
 class OverviewPage;
+class PlaygroundPage;
 class RequestsPage;
 class SettingsPage;
 class StatusWindow;
 class TenantsPage;
+class UsagePage;
 
-/// obleth's main window: one page per concern (Overview, Models, Tenants & keys, Requests, …), switched
+/// obleth's main window: one page per concern (Overview, Models, Tenants & keys, Playground, Usage, …), switched
 /// with Ctrl+1, Ctrl+2, ….
 class MainWindow final : public QMainWindow
 {
@@ -33,6 +35,8 @@ public:
     [[nodiscard]] StatusWindow *overview() const;
     [[nodiscard]] ModelsPage *modelsPage() const noexcept { return m_models; }
     [[nodiscard]] TenantsPage *tenantsPage() const noexcept { return m_tenants; }
+    [[nodiscard]] PlaygroundPage *playgroundPage() const noexcept { return m_playground; }
+    [[nodiscard]] UsagePage *usagePage() const noexcept { return m_usage; }
     [[nodiscard]] McpServersPage *mcpPage() const noexcept { return m_mcp; }
     [[nodiscard]] RequestsPage *requestsPage() const noexcept { return m_requests; }
     [[nodiscard]] SettingsPage *settingsPage() const noexcept { return m_settings; }
@@ -45,6 +49,8 @@ private:
     OverviewPage *m_overview;
     ModelsPage *m_models;
     TenantsPage *m_tenants;
+    PlaygroundPage *m_playground;
+    UsagePage *m_usage;
     McpServersPage *m_mcp;
     RequestsPage *m_requests;
     SettingsPage *m_settings;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/requestrecord.h"
+#include "model/usagetotals.h"
 
 #include <QList>
 #include <QSqlDatabase>
@@ -32,26 +33,8 @@ struct LoggedRequest
     model::RequestRecord record;
 };
 
-/// Usage totals grouped one way.
-struct UsageQuery
-{
-    enum class GroupBy { Tenant, Model, Day };
-    GroupBy groupBy = GroupBy::Tenant;
-    QDateTime since; ///< counted from the start of its hour; invalid: everything
-};
-
-struct UsageRow
-{
-    QString tenantId;
-    QString tenant;
-    QString model;
-    QString day;
-    qint64 requests = 0;
-    qint64 promptTokens = 0;
-    qint64 completionTokens = 0;
-    double cost = 0;
-    qint64 estimatedRequests = 0;
-};
+using UsageQuery = model::UsageQuery;
+using UsageRow = model::UsageRow;
 
 /// How long the request log keeps rows. Usage totals are kept apart and never pruned.
 struct Retention

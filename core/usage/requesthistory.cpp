@@ -22,4 +22,9 @@ void RequestHistory::newest(int limit, Answer answer) const
                     });
 }
 
+void RequestHistory::usage(const store::UsageQuery &query, UsageAnswer answer) const
+{
+    m_log->usage(query, m_log, std::move(answer));
+}
+
 } // namespace obleth::usage

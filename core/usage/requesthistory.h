@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/requestrecord.h"
+#include "model/usagetotals.h"
 
 #include <QList>
 
@@ -23,6 +24,11 @@ public:
     /// Asks the log for its newest @p limit requests, newest first; @p answer gets them later, on the gateway's
     /// thread (call this there too). A query the log cannot answer gives an empty list.
     void newest(int limit, Answer answer) const;
+
+    using UsageAnswer = std::function<void(const QList<model::UsageRow> &rows, const QString &error)>;
+    /// Usage totals as GET /api/v1/usage counts them; @p answer gets them (or why not) later, on the gateway's
+    /// thread (call this there too).
+    void usage(const model::UsageQuery &query, UsageAnswer answer) const;
 
 private:
     store::RequestLog *m_log;
