@@ -1,8 +1,12 @@
 #include "tables.h"
 
+#include <QAbstractItemModel>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLocale>
 #include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
 
 #include <cmath>
 
@@ -23,7 +27,7 @@ public:
         const QVariant b = other.data(kSortRole);
         if (a.isValid() && b.isValid())
             return QVariant::compare(a, b) == QPartialOrdering::Less;
-        return QTableWidgetItem::operator<(other);
+        return text().localeAwareCompare(other.text()) < 0;
     }
 };
 
@@ -32,19 +36,41 @@ QTableWidgetItem *readOnly(QTableWidgetItem *item)
     item->setFlags(item->flags() & ~Qt::ItemIsEditable);
     return item;
 }
+
+/// @p value times ten to the @p shift, through its decimal digits (15 significant), so that what was typed stays
+/// what is stored.
+double shiftedDecimal(double value, int shift)
+{
+    if (value == 0 || !std::isfinite(value))
+        return value;
+    const QString text = QLocale::c().toString(value, 'e', 14); // "1.50000000000000e-01"
+    const qsizetype e = text.indexOf(QLatin1Char('e'));
+    const int exponent = text.mid(e + 1).toInt() + shift;
+    return QLocale::c().toDouble(text.left(e) + QLatin1Char('e') + QString::number(exponent));
+}
 } // namespace
+
+void applyListLook(QTableView *view)
+{
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setTextElideMode(Qt::ElideMiddle);
+    view->setWordWrap(false);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    // Rows as tall as a line of text and a little air, not the style's roomy default.
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setSectionsClickable(true);
+    view->horizontalHeader()->setHighlightSections(false);
+    view->horizontalHeader()->setTextElideMode(Qt::ElideRight);
+}
 
 QTableWidget *listTable(const QStringList &headers, QWidget *parent)
 {
     auto *t = new QTableWidget(0, int(headers.size()), parent);
     t->setHorizontalHeaderLabels(headers);
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
-    t->setSelectionMode(QAbstractItemView::SingleSelection);
-    t->setTextElideMode(Qt::ElideMiddle);
-    t->setWordWrap(false);
-    t->verticalHeader()->hide();
-    t->horizontalHeader()->setStretchLastSection(true);
-    t->horizontalHeader()->setSectionsClickable(true);
+    applyListLook(t);
     return t;
 }
 
@@ -56,11 +82,13 @@ QTableWidgetItem *cell(const QString &text, bool editable)
     return item;
 }
 
-QTableWidgetItem *numberCell(double value, const QString &text)
+QTableWidgetItem *numberCell(double value, const QString &text, bool editable)
 {
     auto *item = new SortableItem(text.isEmpty() ? QLocale().toString(value, 'g', 12) : text);
     item->setData(kSortRole, value);
     item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    if (editable)
+        return item;
     return readOnly(item);
 }
 
@@ -68,7 +96,7 @@ QTableWidgetItem *timeCell(const QDateTime &at)
 {
     auto *item = new SortableItem(relativeTime(at, QDateTime::currentDateTimeUtc()));
     item->setData(kSortRole, at);
-    item->setToolTip(QLocale().toString(at.toLocalTime(), QLocale::LongFormat));
+    item->setToolTip(exactTime(at));
     return readOnly(item);
 }
 
@@ -88,35 +116,153 @@ QString relativeTime(const QDateTime &at, const QDateTime &now)
     return QLocale().toString(at.toLocalTime(), QLocale::ShortFormat);
 }
 
+QString exactTime(const QDateTime &at)
+{
+    return at.isValid() ? QLocale().toString(at.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz t")) : QString();
+}
+
 QString countText(qint64 n)
 {
     return QLocale().toString(n);
 }
 
+QString moneyText(double amount, const Currency &currency)
+{
+    if (amount == 0 || !std::isfinite(amount))
+        return currency.wrap(QStringLiteral("0"));
+    const double size = std::abs(amount);
+    if (size < 0.5e-8) // below what eight decimals show
+        return QStringLiteral("<") + currency.wrap(QLocale().toString(0.00000001, 'f', 8));
+    // Two decimals for whole amounts; below one, three significant digits, never fewer than two decimals.
+    const int decimals = size >= 1 ? 2 : std::clamp(2 - int(std::floor(std::log10(size))), 2, 8);
+    QString text = QLocale().toString(amount, 'f', decimals);
+    // Trailing zeros beyond the second decimal say nothing ("0.0750" is "0.075").
+    const QChar point = QLocale().decimalPoint().front();
+    const qsizetype at = text.indexOf(point);
+    if (at >= 0) {
+        qsizetype end = text.size();
+        while (end > at + 3 && text.at(end - 1) == QLatin1Char('0'))
+            --end;
+        text.truncate(end);
+    }
+    return currency.wrap(text);
+}
+
 QString moneyText(double amount)
 {
-    if (amount == 0)
-        return QStringLiteral("$0");
-    // Two decimals for whole amounts; small ones keep three significant digits ($0.000150).
-    const int decimals = std::abs(amount) >= 1 ? 2 : std::min(8, 2 - int(std::floor(std::log10(std::abs(amount)))));
-    return QStringLiteral("$") + QLocale().toString(amount, 'f', decimals);
+    return moneyText(amount, DisplayCurrency::current());
+}
+
+QString perMillionText(double perTokenPrice, const Currency &currency)
+{
+    if (perTokenPrice == 0)
+        return QTableWidget::tr("free");
+    return moneyText(perMillion(perTokenPrice), currency);
 }
 
 QString perMillionText(double perTokenPrice)
 {
-    if (perTokenPrice == 0)
-        return QTableWidget::tr("free");
-    return moneyText(perTokenPrice * 1'000'000);
+    return perMillionText(perTokenPrice, DisplayCurrency::current());
 }
 
-void fitColumns(QTableWidget *table, int maxWidth)
+double perMillion(double perTokenPrice)
+{
+    return shiftedDecimal(perTokenPrice, 6);
+}
+
+double perToken(double perMillionPrice)
+{
+    return shiftedDecimal(perMillionPrice, -6);
+}
+
+void fitColumns(QTableView *table, int maxWidth)
 {
     QHeaderView *header = table->horizontalHeader();
-    table->resizeColumnsToContents();
-    for (int c = 0; c + 1 < table->columnCount(); ++c) {
-        if (header->sectionSize(c) > maxWidth)
-            header->resizeSection(c, maxWidth);
+    const int columns = header->count();
+    for (int c = 0; c < columns; ++c) {
+        if (header->isSectionHidden(c))
+            continue;
+        table->resizeColumnToContents(c);
+        // Never narrower than its header, whose text must not be cut.
+        const int wanted = std::max(header->sectionSize(c), header->sectionSizeHint(c));
+        header->resizeSection(c, std::min(wanted, std::max(maxWidth, header->sectionSizeHint(c))));
     }
+}
+
+SortingPause::SortingPause(QTableWidget *table)
+    : m_table(table)
+    , m_was(table->isSortingEnabled())
+{
+    m_table->setSortingEnabled(false);
+}
+
+SortingPause::~SortingPause()
+{
+    if (m_was)
+        m_table->setSortingEnabled(true);
+}
+
+int rowWithId(const QTableWidget *table, int column, const QVariant &id)
+{
+    for (int row = 0; row < table->rowCount(); ++row) {
+        if (const QTableWidgetItem *item = table->item(row, column); item && item->data(kIdRole) == id)
+            return row;
+    }
+    return -1;
+}
+
+QLabel *setEmptyState(QAbstractItemView *view, const QString &text)
+{
+    auto *label = new QLabel(text, view->viewport());
+    label->setObjectName(QStringLiteral("emptyState"));
+    label->setAlignment(Qt::AlignCenter);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::RichText);
+    label->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    label->setContentsMargins(24, 24, 24, 24);
+    QPalette quiet = label->palette();
+    quiet.setColor(QPalette::WindowText, quiet.color(QPalette::PlaceholderText));
+    label->setPalette(quiet);
+    auto *layout = new QVBoxLayout(view->viewport());
+    layout->addWidget(label, 0, Qt::AlignCenter);
+    QAbstractItemModel *model = view->model();
+    const auto update = [label, model] { label->setVisible(model->rowCount() == 0); };
+    QObject::connect(model, &QAbstractItemModel::rowsInserted, label, update);
+    QObject::connect(model, &QAbstractItemModel::rowsRemoved, label, update);
+    QObject::connect(model, &QAbstractItemModel::modelReset, label, update);
+    QObject::connect(model, &QAbstractItemModel::layoutChanged, label, update);
+    update();
+    return label;
+}
+
+void keepTimesFresh(QAbstractItemView *view, int intervalMs)
+{
+    auto *timer = new QTimer(view);
+    timer->setInterval(intervalMs);
+    QObject::connect(timer, &QTimer::timeout, view, [view] {
+        if (!view->isVisible())
+            return;
+        auto *table = qobject_cast<QTableWidget *>(view);
+        if (!table) {
+            view->viewport()->update();
+            return;
+        }
+        const int top = std::max(0, table->rowAt(0));
+        int bottom = table->rowAt(table->viewport()->height() - 1);
+        if (bottom < 0)
+            bottom = table->rowCount() - 1;
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const QSignalBlocker quiet(table->model()); // the text only; the order (by time) stays
+        for (int row = top; row <= bottom; ++row) {
+            for (int column = 0; column < table->columnCount(); ++column) {
+                QTableWidgetItem *item = table->item(row, column);
+                if (item && item->data(kSortRole).typeId() == QMetaType::QDateTime)
+                    item->setText(relativeTime(item->data(kSortRole).toDateTime(), now));
+            }
+        }
+        table->viewport()->update();
+    });
+    timer->start();
 }
 
 } // namespace obleth::ui
