@@ -36,6 +36,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -315,6 +316,107 @@ private Q_SLOTS:
         QTest::mouseClick(page->testButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(page->message()->text().contains(QStringLiteral("cannot reach")), 10000);
         QVERIFY(page->message()->text().contains(QStringLiteral("api_base")));
+    }
+
+    /// Issue 15, point 4: prices are typed and shown per million tokens with the currency; the API keeps them per
+    /// token, exactly as typed (0.15 per 1M is 1.5e-07, not 1.4999999999999999e-07).
+    void pricesAreTypedAndShownPerMillionTokens()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::ModelsPage *page = f.app->window()->modelsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        QTRY_VERIFY(page->emptyState()->isVisible()); // no model yet: the table says what to do
+        QVERIFY(page->emptyState()->text().contains(QStringLiteral("discover")));
+
+        QTest::mouseClick(page->addButton(), Qt::LeftButton);
+        ui::ModelDialog *dialog = page->dialog();
+        QVERIFY(dialog && dialog->isVisible());
+        QVERIFY(dialog->inputCost->suffix().contains(QStringLiteral("1M tokens")));
+        QVERIFY(dialog->inputCost->prefix().contains(QStringLiteral("$")));
+        QTest::keyClicks(dialog->name, QStringLiteral("priced"));
+        QTest::keyClicks(dialog->apiBase, QStringLiteral("http://127.0.0.1:9/v1"));
+        dialog->inputCost->selectAll();
+        QTest::keyClicks(dialog->inputCost, QStringLiteral("0.15"));
+        dialog->outputCost->selectAll();
+        QTest::keyClicks(dialog->outputCost, QStringLiteral("0.60"));
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_COMPARE(page->table()->rowCount(), 1);
+        QVERIFY(!page->emptyState()->isVisible());
+
+        const test::Response listed = f.admin("GET", "/api/v1/models");
+        QVERIFY2(listed.body.contains("\"input_cost_per_token\":1.5e-07"), listed.body.constData());
+        QVERIFY2(listed.body.contains("\"output_cost_per_token\":6e-07"), listed.body.constData());
+        QCOMPARE(page->table()->item(0, ui::ModelsPage::Prices)->text(), QStringLiteral("$0.15 / $0.60"));
+        QVERIFY(page->table()->horizontalHeaderItem(ui::ModelsPage::Prices)->text().contains(QStringLiteral("1M")));
+
+        // Reopened, the dialog shows what was typed; saved unchanged, the prices stay exactly the same.
+        page->table()->selectRow(0);
+        QTest::mouseClick(page->editButton(), Qt::LeftButton);
+        dialog = page->dialog();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->inputCost->value(), 0.15);
+        QCOMPARE(dialog->outputCost->value(), 0.6);
+        QVERIFY(dialog->inputCost->text().contains(QStringLiteral("0.15")));
+        dialog->contextWindow->setValue(8192);
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTRY_COMPARE(f.storedModel(QStringLiteral("priced"))->contextWindow, std::optional<qint64>(8192));
+        QCOMPARE(f.storedModel(QStringLiteral("priced"))->inputCostPerToken, 1.5e-07);
+        QCOMPARE(f.storedModel(QStringLiteral("priced"))->outputCostPerToken, 6e-07);
+
+        // Another display currency: the table follows at once (the gateway's numbers do not change).
+        ui::SettingsPage *settings = f.app->window()->settingsPage();
+        settings->currency()->setCurrentIndex(settings->currency()->findData(QStringLiteral("EUR")));
+        QTRY_COMPARE(page->table()->item(0, ui::ModelsPage::Prices)->text(), QStringLiteral("€0.15 / €0.60"));
+        settings->currency()->setCurrentIndex(settings->currency()->findData(QStringLiteral("USD")));
+        QTRY_COMPARE(page->table()->item(0, ui::ModelsPage::Prices)->text(), QStringLiteral("$0.15 / $0.60"));
+    }
+
+    /// Issue 15, point 4: a long API base is elided in the middle, whole in its tooltip; headers are not cut; every
+    /// column sorts (numbers by value).
+    void modelsTableIsReadableAndSortable()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::ModelsPage *page = f.app->window()->modelsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        const QByteArray longBase = "http://inference-gateway.eu-west-1.internal.example.com:11434/tenants/acme/v1";
+        QCOMPARE(f.admin("POST", "/api/v1/models",
+                         "{\"model_name\":\"zeta\",\"api_base\":\"" + longBase
+                             + "\",\"max_concurrency\":10,\"input_cost_per_token\":2.5e-06}")
+                     .status,
+                 201);
+        QCOMPARE(f.admin("POST", "/api/v1/models",
+                         "{\"model_name\":\"alpha\",\"api_base\":\"http://127.0.0.1:9/v1\",\"max_concurrency\":9}")
+                     .status,
+                 201);
+        QTRY_COMPARE(page->table()->rowCount(), 2);
+        QTableWidget *table = page->table();
+        QCOMPARE(table->item(0, ui::ModelsPage::Name)->text(), QStringLiteral("alpha")); // sorted by name
+        const int zeta = f.modelRow(QStringLiteral("zeta"));
+        QTableWidgetItem *base = table->item(zeta, ui::ModelsPage::ApiBase);
+        QCOMPARE(base->toolTip(), QString::fromLatin1(longBase));
+        QCOMPARE(table->textElideMode(), Qt::ElideMiddle);
+        const QHeaderView *header = table->horizontalHeader();
+        QVERIFY(header->sectionSize(ui::ModelsPage::ApiBase) < table->fontMetrics().horizontalAdvance(base->text()));
+        for (int c = 0; c + 1 < table->columnCount(); ++c) // the last one stretches
+            QVERIFY2(header->sectionSize(c) >= header->sectionSizeHint(c),
+                     qPrintable(table->horizontalHeaderItem(c)->text()));
+        QCOMPARE(table->item(zeta, ui::ModelsPage::MaxConcurrency)->textAlignment(),
+                 int(Qt::AlignRight | Qt::AlignVCenter));
+        // By max concurrency: 9 before 10 (by value, not as text).
+        table->sortByColumn(ui::ModelsPage::MaxConcurrency, Qt::AscendingOrder);
+        QCOMPARE(table->item(0, ui::ModelsPage::Name)->text(), QStringLiteral("alpha"));
+        table->sortByColumn(ui::ModelsPage::MaxConcurrency, Qt::DescendingOrder);
+        QCOMPARE(table->item(0, ui::ModelsPage::Name)->text(), QStringLiteral("zeta"));
+        // A reload keeps the order and the selection.
+        table->selectRow(0);
+        QCOMPARE(f.admin("PATCH", "/api/v1/models/" + f.storedModel(QStringLiteral("alpha"))->id.toLatin1(),
+                         "{\"max_concurrency\":50}")
+                     .status,
+                 200);
+        QTRY_COMPARE(table->item(0, ui::ModelsPage::Name)->text(), QStringLiteral("alpha"));
+        QCOMPARE(table->selectedItems().value(0)->row(), f.modelRow(QStringLiteral("zeta")));
     }
 
     void deploymentsAndFallbacksEditedInTheDialog()

@@ -1,6 +1,7 @@
 #include "modeldialog.h"
 
 #include "deploymentseditor.h"
+#include "tables.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -29,13 +30,26 @@ QSpinBox *spin(int min, int max, int value, QWidget *parent, const QString &spec
     return s;
 }
 
+/// A price typed per million tokens in the display currency (the API keeps it per token).
 QDoubleSpinBox *price(QWidget *parent)
 {
     auto *s = new QDoubleSpinBox(parent);
-    s->setDecimals(9);
-    s->setRange(0, 1);
-    s->setSingleStep(0.000001);
+    s->setDecimals(6);
+    s->setRange(0, 1'000'000); // up to 1 per token
+    s->setSingleStep(0.05);
+    s->setPrefix(DisplayCurrency::current().wrap(QString()).trimmed() + QLatin1Char(' '));
+    s->setSuffix(ModelDialog::tr(" per 1M tokens"));
+    s->setToolTip(ModelDialog::tr("The price of a million tokens, as providers list it. Costs in the log and the "
+                                  "usage are counted with it; 0 is free."));
     return s;
+}
+
+/// The per-token price to store for @p box: the one it was opened with while it shows that still (so that prices
+/// finer than the box shows are kept), else what was typed.
+double perTokenOf(const QDoubleSpinBox *box, double opened)
+{
+    const double shown = box->valueFromText(box->textFromValue(perMillion(opened)));
+    return box->value() == shown ? opened : perToken(box->value());
 }
 
 /// Gives the labels of @p forms one width, so that forms stacked in one column read as one.
@@ -98,8 +112,10 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &o
     apiFormat->setCurrentIndex(apiFormat->findData(model::apiFormatName(m.apiFormat)));
     apiFormat->setToolTip(tr("The API its backends speak. Requests to /v1/messages go as they are to an Anthropic "
                              "backend, and are translated for an OpenAI-compatible one."));
-    inputCost->setValue(m.inputCostPerToken);
-    outputCost->setValue(m.outputCostPerToken);
+    m_openedInputCost = m.inputCostPerToken;
+    m_openedOutputCost = m.outputCostPerToken;
+    inputCost->setValue(perMillion(m.inputCostPerToken));
+    outputCost->setValue(perMillion(m.outputCostPerToken));
     contextWindow->setValue(int(m.contextWindow.value_or(0)));
     enabled->setChecked(m.enabled);
     admissionWeight->setRange(0.01, 1000);
@@ -135,8 +151,8 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &o
     top->addRow(tr("&Name:"), name);
     top->addRow(tr("API &format:"), apiFormat);
     auto *form = new QFormLayout;
-    form->addRow(tr("Input cost per token:"), inputCost);
-    form->addRow(tr("Output cost per token:"), outputCost);
+    form->addRow(tr("&Input price:"), inputCost);
+    form->addRow(tr("Ou&tput price:"), outputCost);
     form->addRow(tr("Context window:"), contextWindow);
     form->addRow(tr("Enabled:"), enabled);
     form->addRow(tr("Admission &weight:"), admissionWeight);
@@ -242,8 +258,8 @@ config::ModelPatch ModelDialog::model() const
     config::ModelPatch m;
     m.modelName = name->text().trimmed();
     m.apiFormat = apiFormat->currentData().toString();
-    m.inputCostPerToken = inputCost->value();
-    m.outputCostPerToken = outputCost->value();
+    m.inputCostPerToken = perTokenOf(inputCost, m_openedInputCost);
+    m.outputCostPerToken = perTokenOf(outputCost, m_openedOutputCost);
     m.enabled = enabled->isChecked();
     m.admissionWeight = admissionWeight->value();
     m.cacheEnabled = cacheEnabled->isChecked();

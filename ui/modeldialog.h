@@ -50,8 +50,8 @@ public:
     QLineEdit *upstreamModel; ///< the selected deployment's (the only one's, in the simple case)
     QLineEdit *apiBase; ///< the selected deployment's
     QLineEdit *apiKey; ///< the selected deployment's
-    QDoubleSpinBox *inputCost;
-    QDoubleSpinBox *outputCost;
+    QDoubleSpinBox *inputCost; ///< per million tokens, in the display currency
+    QDoubleSpinBox *outputCost; ///< per million tokens
     QSpinBox *contextWindow;
     QCheckBox *enabled;
     QDoubleSpinBox *admissionWeight;
@@ -79,6 +79,8 @@ private:
 
     QStringList m_otherModels;
     QLabel *m_problem;
+    double m_openedInputCost = 0; ///< per token, as stored
+    double m_openedOutputCost = 0;
 };
 
 } // namespace obleth::ui

@@ -18,6 +18,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <limits>
+
 namespace obleth::ui {
 
 namespace {
@@ -28,10 +30,10 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     : QWidget(parent)
     , m_link(link)
     , m_probe(new discovery::BackendProbe(this))
-    , m_table(
-          listTable({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
-                     tr("Max concurrency"), tr("Prices in/out"), tr("Deployments"), tr("Fallbacks"), tr("Auto-routed")},
-                    this))
+    , m_table(listTable({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
+                         tr("Max concurrency"), tr("Price in / out per 1M"), tr("Deployments"), tr("Fallbacks"),
+                         tr("Auto-routed")},
+                        this))
     , m_deployments(new DeploymentsPane(link, this))
     , m_add(new QPushButton(tr("&Add…"), this))
     , m_edit(new QPushButton(tr("&Edit…"), this))
@@ -44,10 +46,20 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
 {
     for (const discovery::BackendProbe::Candidate &c : discovery::BackendProbe::usualLocalServers())
         m_ports.append({c.name, c.port});
-    m_table->setWordWrap(false);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ApiBase, QHeaderView::Stretch);
-    m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->setAccessibleName(tr("Models"));
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(Name, Qt::AscendingOrder);
+    m_empty = setEmptyState(m_table,
+                            tr("No models yet. <a href=\"add\">Add one</a>, or <a href=\"discover\">discover "
+                               "local servers</a> (Ollama, LM Studio, llama.cpp, vLLM) and register theirs."));
+    connect(m_empty, &QLabel::linkActivated, this, [this](const QString &target) {
+        if (target == QLatin1String("add"))
+            openDialog({});
+        else
+            discover();
+    });
+    m_found->setAccessibleName(tr("Models found on local servers"));
+    m_message->setAccessibleName(tr("Outcome of the last action"));
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_found->hide();
@@ -71,6 +83,7 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     layout->addWidget(m_register);
 
     connect(link, &GatewayLink::configChanged, this, &ModelsPage::reload);
+    connect(DisplayCurrency::instance(), &DisplayCurrency::changed, this, &ModelsPage::reload);
     connect(m_add, &QPushButton::clicked, this, [this] { openDialog({}); });
     connect(m_edit, &QPushButton::clicked, this, [this] { openDialog(selectedId()); });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this] { openDialog(selectedId()); });
@@ -112,37 +125,59 @@ void ModelsPage::reload()
     const auto snap = m_link->snapshot();
     const QString selected = selectedId();
     m_reloading = true;
-    m_table->setRowCount(int(snap->models.size()));
-    int row = 0;
-    for (const model::ModelConfig &m : snap->models) {
-        auto *name = cell(m.modelName);
-        name->setData(kIdRole, m.id);
-        m_table->setItem(row, Name, name);
-        // The first deployment's, as the model's own fields mirror it; the others are in the pane below.
-        const QString more = m.deployments.size() > 1 ? tr(" (+%1 more)").arg(m.deployments.size() - 1) : QString();
-        m_table->setItem(row, Upstream, cell(m.upstreamModel));
-        m_table->setItem(row, ApiBase, cell(m.apiBase + more));
-        auto *enabled = new QTableWidgetItem;
-        enabled->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-        enabled->setCheckState(m.enabled ? Qt::Checked : Qt::Unchecked);
-        m_table->setItem(row, Enabled, enabled);
-        m_table->setItem(row, Cache, cell(m.cacheEnabled ? tr("%1 s").arg(m.cacheTtlSecs) : tr("off")));
-        m_table->setItem(row, MaxConcurrency,
-                         cell(m.maxConcurrency ? QString::number(*m.maxConcurrency) : tr("no limit")));
-        m_table->setItem(row, Prices,
-                         cell(QStringLiteral("%1 / %2").arg(m.inputCostPerToken).arg(m.outputCostPerToken)));
-        int disabled = 0;
-        for (const model::Deployment &d : m.deployments)
-            disabled += d.enabled ? 0 : 1;
-        m_table->setItem(row, Deployments,
-                         cell(disabled ? tr("%1 (%2 disabled)").arg(m.deployments.size()).arg(disabled)
-                                       : QString::number(m.deployments.size())));
-        m_table->setItem(row, Fallbacks, cell(m.fallbacks.join(QStringLiteral(" → "))));
-        m_table->setItem(row, AutoRoute, cell(m.autoRoute ? tr("yes") : tr("no")));
-        if (m.id == selected)
-            m_table->selectRow(row);
-        ++row;
+    {
+        const SortingPause pause(m_table);
+        m_table->setRowCount(int(snap->models.size()));
+        int row = 0;
+        for (const model::ModelConfig &m : snap->models) {
+            auto *name = cell(m.modelName);
+            name->setData(kIdRole, m.id);
+            m_table->setItem(row, Name, name);
+            // The first deployment's, as the model's own fields mirror it; the others are in the pane below.
+            const QString more = m.deployments.size() > 1 ? tr(" (+%1 more)").arg(m.deployments.size() - 1) : QString();
+            m_table->setItem(row, Upstream, cell(m.upstreamModel));
+            m_table->setItem(row, ApiBase, cell(m.apiBase + more));
+            auto *enabled = cell(QString());
+            enabled->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+            enabled->setCheckState(m.enabled ? Qt::Checked : Qt::Unchecked);
+            enabled->setData(kSortRole, m.enabled ? 1 : 0);
+            enabled->setToolTip(m.enabled ? tr("Enabled: clients may use it") : tr("Disabled: clients get 404"));
+            m_table->setItem(row, Enabled, enabled);
+            m_table->setItem(row, Cache,
+                             m.cacheEnabled ? numberCell(double(m.cacheTtlSecs),
+                                                         m.cacheTtlSecs ? tr("%1 s").arg(m.cacheTtlSecs) : tr("on"))
+                                            : numberCell(-1, tr("off")));
+            m_table->setItem(row, MaxConcurrency,
+                             m.maxConcurrency ? numberCell(double(*m.maxConcurrency), countText(*m.maxConcurrency))
+                                              : numberCell(std::numeric_limits<double>::max(), tr("no limit")));
+            const bool free = m.inputCostPerToken == 0 && m.outputCostPerToken == 0;
+            auto *prices
+                = numberCell(m.inputCostPerToken + m.outputCostPerToken,
+                             free ? tr("free")
+                                  : QStringLiteral("%1 / %2").arg(moneyText(perMillion(m.inputCostPerToken)),
+                                                                  moneyText(perMillion(m.outputCostPerToken))));
+            prices->setToolTip(
+                free ? tr("No price set: its requests cost nothing in the usage.")
+                     : tr("Per million tokens: %1 input, %2 output (per token: %3 / %4)")
+                           .arg(moneyText(perMillion(m.inputCostPerToken)), moneyText(perMillion(m.outputCostPerToken)))
+                           .arg(m.inputCostPerToken)
+                           .arg(m.outputCostPerToken));
+            m_table->setItem(row, Prices, prices);
+            int disabled = 0;
+            for (const model::Deployment &d : m.deployments)
+                disabled += d.enabled ? 0 : 1;
+            m_table->setItem(row, Deployments,
+                             numberCell(double(m.deployments.size()),
+                                        disabled ? tr("%1 (%2 disabled)").arg(m.deployments.size()).arg(disabled)
+                                                 : QString::number(m.deployments.size())));
+            m_table->setItem(row, Fallbacks, cell(m.fallbacks.join(QStringLiteral(" → "))));
+            m_table->setItem(row, AutoRoute, cell(m.autoRoute ? tr("yes") : tr("no")));
+            ++row;
+        }
     }
+    fitColumns(m_table);
+    if (const int row = rowWithId(m_table, Name, selected); row >= 0)
+        m_table->selectRow(row);
     m_reloading = false;
     m_deployments->showModel(snap->findModelById(selectedId()));
 }

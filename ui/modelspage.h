@@ -56,6 +56,8 @@ public:
     [[nodiscard]] QPushButton *registerButton() const noexcept { return m_register; }
     /// The outcome of the last action (test result, a refusal, discovery).
     [[nodiscard]] QLabel *message() const noexcept { return m_message; }
+    /// What the table says while no model is registered.
+    [[nodiscard]] QLabel *emptyState() const noexcept { return m_empty; }
     /// The open add/edit dialog, if any.
     [[nodiscard]] ModelDialog *dialog() const noexcept { return m_dialog; }
     /// Where Discover looks (the usual local servers unless a test sets others).
@@ -81,6 +83,7 @@ private:
     QListWidget *m_found;
     QPushButton *m_register;
     QLabel *m_message;
+    QLabel *m_empty = nullptr;
     ModelDialog *m_dialog = nullptr;
     QList<QPair<QString, quint16>> m_ports;
     bool m_reloading = false;

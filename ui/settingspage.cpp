@@ -1,6 +1,7 @@
 #include "settingspage.h"
 
 #include "autostart.h"
+#include "currency.h"
 #include "gatewaylink.h"
 #include "palettes.h"
 
@@ -34,6 +35,7 @@ SettingsPage::SettingsPage(GatewayLink *link, Autostart *autostart, QWidget *par
     , m_regenerate(new QPushButton(tr("Re&generate…"), this))
     , m_autostart(new QCheckBox(tr("Start obleth when I log in"), this))
     , m_theme(new QComboBox(this))
+    , m_currency(new QComboBox(this))
     , m_message(new QLabel(this))
 {
     m_listeners->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -46,6 +48,15 @@ SettingsPage::SettingsPage(GatewayLink *link, Autostart *autostart, QWidget *par
     for (Theme t : {Theme::System, Theme::Light, Theme::Dark})
         m_theme->addItem(themeName(t), int(t));
     m_theme->setCurrentIndex(QSettings().value(QStringLiteral("ui/theme"), 0).toInt());
+    for (const Currency &c : DisplayCurrency::known())
+        m_currency->addItem(QStringLiteral("%1 (%2)").arg(c.code, c.symbol), c.code);
+    m_currency->setCurrentIndex(std::max(0, m_currency->findData(DisplayCurrency::current().code)));
+    m_currency->setToolTip(tr("What prices and costs are shown in. obleth does not convert: a model's prices are in "
+                              "whatever currency they were typed in."));
+    m_token->setAccessibleName(tr("Admin token"));
+    m_listeners->setAccessibleName(tr("Where obleth listens"));
+    m_dataDir->setAccessibleName(tr("Data folder"));
+    m_message->setAccessibleName(tr("Outcome of the last action"));
 
     auto *tokenRow = new QHBoxLayout;
     tokenRow->addWidget(m_token, 1);
@@ -61,6 +72,7 @@ SettingsPage::SettingsPage(GatewayLink *link, Autostart *autostart, QWidget *par
     form->addRow(tr("Admin token:"), tokenRow);
     form->addRow(QString(), m_autostart);
     form->addRow(tr("Colours:"), m_theme);
+    form->addRow(tr("Display currency:"), m_currency);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_message);
@@ -97,6 +109,8 @@ SettingsPage::SettingsPage(GatewayLink *link, Autostart *autostart, QWidget *par
                                   : tr("obleth will not start at login."));
         }
     });
+    connect(m_currency, &QComboBox::currentIndexChanged, this,
+            [this](int index) { DisplayCurrency::set(m_currency->itemData(index).toString()); });
     connect(m_theme, &QComboBox::currentIndexChanged, this, [this](int index) {
         applyTheme(Theme(m_theme->itemData(index).toInt()));
         QSettings().setValue(QStringLiteral("ui/theme"), index);

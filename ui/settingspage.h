@@ -16,7 +16,8 @@ class Autostart;
 class GatewayLink;
 
 /// Where obleth listens and keeps its data, the admin token (reveal, copy, regenerate), start at login,
-/// and the colour scheme. Host and ports come from the command line (`obleth --host/--port/--admin-port`).
+/// the colour scheme and the currency money is shown in. Host and ports come from the command line (`obleth
+/// --host/--port/--admin-port`).
 class SettingsPage final : public QWidget
 {
     Q_OBJECT
@@ -32,6 +33,8 @@ public:
     [[nodiscard]] QPushButton *regenerateButton() const noexcept { return m_regenerate; }
     [[nodiscard]] QCheckBox *startAtLogin() const noexcept { return m_autostart; }
     [[nodiscard]] QComboBox *theme() const noexcept { return m_theme; }
+    /// The currency prices and costs are shown in (DisplayCurrency).
+    [[nodiscard]] QComboBox *currency() const noexcept { return m_currency; }
     [[nodiscard]] QLabel *message() const noexcept { return m_message; }
     [[nodiscard]] QLabel *dataFolder() const noexcept { return m_dataDir; }
 
@@ -49,6 +52,7 @@ private:
     QPushButton *m_regenerate;
     QCheckBox *m_autostart;
     QComboBox *m_theme;
+    QComboBox *m_currency;
     QLabel *m_message;
 };
 
