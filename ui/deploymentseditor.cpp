@@ -62,7 +62,8 @@ DeploymentsEditor::DeploymentsEditor(const QList<model::Deployment> &deployments
     apiFormat->addItem(tr("OpenAI-compatible"), QStringLiteral("openai"));
     apiFormat->addItem(tr("Anthropic Messages"), QStringLiteral("anthropic"));
     apiFormat->setToolTip(tr("The API this deployment speaks, when it differs from the model's."));
-    list->setWordWrap(false);
+    list->setAccessibleName(tr("Deployments"));
+    // Not sortable: the order is the deployments' own (the first is the model's api_base), and rows are entries.
     list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     list->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     list->horizontalHeader()->setSectionResizeMode(ApiBase, QHeaderView::Stretch);
@@ -208,8 +209,9 @@ void DeploymentsEditor::updateRow(int row)
     list->setItem(row, ApiBase, base);
     list->setItem(row, Upstream, cell(e.upstreamModel.trimmed()));
     list->setItem(row, Key, cell(!e.newKey.isEmpty() ? tr("new") : e.hasStoredKey ? tr("stored") : tr("none")));
-    list->setItem(row, Weight, cell(QLocale().toString(e.weight)));
-    list->setItem(row, MaxConcurrency, cell(e.maxConcurrency > 0 ? QString::number(e.maxConcurrency) : tr("no limit")));
+    list->setItem(row, Weight, numberCell(e.weight, QLocale().toString(e.weight)));
+    list->setItem(row, MaxConcurrency,
+                  numberCell(e.maxConcurrency, e.maxConcurrency > 0 ? countText(e.maxConcurrency) : tr("no limit")));
     list->setItem(row, Enabled, cell(e.enabled ? tr("yes") : tr("no")));
     list->setItem(row, Format, cell(apiFormat->itemText(std::max(0, apiFormat->findData(e.apiFormat)))));
 }

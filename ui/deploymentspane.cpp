@@ -10,6 +10,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <limits>
+
 namespace obleth::ui {
 
 DeploymentsPane::DeploymentsPane(GatewayLink *link, QWidget *parent)
@@ -23,11 +25,10 @@ DeploymentsPane::DeploymentsPane(GatewayLink *link, QWidget *parent)
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
-    m_table->setWordWrap(false);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ApiBase, QHeaderView::Stretch);
-    m_table->horizontalHeader()->setSectionResizeMode(LastError, QHeaderView::Stretch);
-    m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->setAccessibleName(tr("Deployments of the selected model"));
+    m_summary->setAccessibleName(tr("The selected model's deployments, fallbacks and routing"));
+    // Sorted only when asked (a header clicked): the deployments' own order is the one the dialog shows.
+    sortWhenAsked(m_table);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_summary);
@@ -45,6 +46,7 @@ DeploymentsPane::DeploymentsPane(GatewayLink *link, QWidget *parent)
 void DeploymentsPane::showModel(const model::ModelConfig *m)
 {
     const bool same = m && m->id == m_modelId;
+    m_fitted = false;
     m_modelId = m ? m->id : QString();
     m_modelName = m ? m->modelName : QString();
     m_deploymentIds.clear();
@@ -63,20 +65,24 @@ void DeploymentsPane::showModel(const model::ModelConfig *m)
     facts << (m->autoRoute ? tr("auto-routed (a candidate for “auto”)") : tr("not auto-routed"));
     m_summary->setText(facts.join(QStringLiteral(" · ")));
 
-    m_table->setRowCount(int(m->deployments.size()));
-    int row = 0;
-    for (const model::Deployment &d : m->deployments) {
-        m_deploymentIds << d.id;
-        auto *id = cell(d.apiBase);
-        id->setData(kIdRole, d.id);
-        id->setToolTip(tr("Deployment %1").arg(d.id));
-        m_table->setItem(row, ApiBase, id);
-        m_table->setItem(row, Upstream, cell(d.upstreamModel));
-        m_table->setItem(row, Weight, cell(QLocale().toString(d.weight)));
-        m_table->setItem(row, MaxConcurrency,
-                         cell(d.maxConcurrency ? QString::number(*d.maxConcurrency) : tr("no limit")));
-        m_table->setItem(row, Enabled, cell(d.enabled ? tr("yes") : tr("no")));
-        ++row;
+    {
+        m_table->setRowCount(int(m->deployments.size()));
+        int row = 0;
+        for (const model::Deployment &d : m->deployments) {
+            m_deploymentIds << d.id;
+            auto *id = cell(d.apiBase);
+            id->setData(kIdRole, d.id);
+            id->setData(kSortRole, d.apiBase);
+            id->setToolTip(tr("%1\nDeployment %2").arg(d.apiBase, d.id));
+            m_table->setItem(row, ApiBase, id);
+            m_table->setItem(row, Upstream, cell(d.upstreamModel));
+            m_table->setItem(row, Weight, numberCell(d.weight, QLocale().toString(d.weight)));
+            m_table->setItem(row, MaxConcurrency,
+                             d.maxConcurrency ? numberCell(double(*d.maxConcurrency), countText(*d.maxConcurrency))
+                                              : numberCell(std::numeric_limits<double>::max(), tr("no limit")));
+            m_table->setItem(row, Enabled, cell(d.enabled ? tr("yes") : tr("no")));
+            ++row;
+        }
     }
     applyHealth(same ? m_health : QList<model::DeploymentHealth>()); // unknown until the gateway says
     refreshHealth();
@@ -100,18 +106,22 @@ void DeploymentsPane::refreshHealth()
 void DeploymentsPane::applyHealth(const QList<model::DeploymentHealth> &health)
 {
     m_health = health;
-    // The items stay and change in place, so that a tooltip being read does not flicker every second.
+    // The items stay and change in place, so that a tooltip being read does not flicker every second; rows are found
+    // by their deployment's id (a sorted table moves them).
     const auto at = [this](int row, int column) {
         QTableWidgetItem *item = m_table->item(row, column);
         if (!item) {
-            item = cell(QString());
+            item = column == InFlight || column == LatencyP50 ? numberCell(-1, QStringLiteral("—")) : cell(QString());
             m_table->setItem(row, column, item);
         }
         return item;
     };
-    for (int row = 0; row < m_deploymentIds.size(); ++row) {
+    for (const QString &deploymentId : std::as_const(m_deploymentIds)) {
+        const int row = rowWithId(m_table, ApiBase, deploymentId);
+        if (row < 0)
+            continue;
         model::DeploymentHealth h;
-        h.deploymentId = m_deploymentIds.at(row);
+        h.deploymentId = deploymentId;
         for (const model::DeploymentHealth &candidate : health) {
             if (candidate.deploymentId == h.deploymentId) {
                 h = candidate;
@@ -126,14 +136,22 @@ void DeploymentsPane::applyHealth(const QList<model::DeploymentHealth> &health)
         }
         state->setToolTip(healthToolTip(h));
         const bool heard = h.state != model::HealthState::Unknown || h.inFlight > 0;
-        at(row, InFlight)->setText(heard ? QString::number(h.inFlight) : QStringLiteral("—"));
-        at(row, LatencyP50)
-            ->setText(h.latencyP50Ms
-                          ? tr("%1 ms").arg(QLocale().toString(*h.latencyP50Ms, 'f', *h.latencyP50Ms < 10 ? 1 : 0))
-                          : QStringLiteral("—"));
+        QTableWidgetItem *inFlight = at(row, InFlight);
+        inFlight->setText(heard ? QString::number(h.inFlight) : QStringLiteral("—"));
+        inFlight->setData(kSortRole, heard ? double(h.inFlight) : -1.0);
+        QTableWidgetItem *latency = at(row, LatencyP50);
+        latency->setText(h.latencyP50Ms
+                             ? tr("%1 ms").arg(QLocale().toString(*h.latencyP50Ms, 'f', *h.latencyP50Ms < 10 ? 1 : 0))
+                             : QStringLiteral("—"));
+        latency->setData(kSortRole, h.latencyP50Ms ? double(*h.latencyP50Ms) : -1.0);
         QTableWidgetItem *error = at(row, LastError);
         error->setText(h.lastError);
         error->setToolTip(h.lastError);
+    }
+    resort(m_table);
+    if (!m_fitted && !m_deploymentIds.isEmpty()) { // once per model: the columns do not jump every second
+        fitColumns(m_table);
+        m_fitted = true;
     }
 }
 

@@ -66,6 +66,7 @@ private:
     QStringList m_deploymentIds; ///< the table's rows
     QList<model::DeploymentHealth> m_health; ///< the latest answer, for the shown model
     bool m_asking = false;
+    bool m_fitted = false; ///< the columns were fitted to the shown model's rows
 };
 
 } // namespace obleth::ui

@@ -44,6 +44,14 @@ McpServersPage::McpServersPage(GatewayLink *link, QWidget *parent)
     , m_message(new QLabel(this))
 {
     m_message->setWordWrap(true);
+    m_message->setAccessibleName(tr("Outcome of the last action"));
+    m_table->setAccessibleName(tr("MCP servers"));
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(Name, Qt::AscendingOrder);
+    connect(setEmptyState(m_table,
+                          tr("No MCP servers yet. <a href=\"add\">Register one</a> (its streamable HTTP or SSE "
+                             "URL): clients then reach it at /mcp/&lt;name&gt; with their tenant key.")),
+            &QLabel::linkActivated, this, [this] { openForm({}); });
     auto *buttons = new QHBoxLayout;
     for (QPushButton *b : {m_add, m_edit, m_delete, m_test})
         buttons->addWidget(b);
@@ -80,23 +88,30 @@ QString McpServersPage::selectedId() const
 void McpServersPage::reload()
 {
     const auto snap = m_link->snapshot();
-    m_table->setRowCount(int(snap->mcpServers.size()));
-    int row = 0;
-    for (const model::McpServer &s : snap->mcpServers) {
-        auto *name = cell(s.name);
-        name->setData(kIdRole, s.id);
-        m_table->setItem(row, Name, name);
-        m_table->setItem(row, Url, cell(s.upstreamUrl));
-        m_table->setItem(row, Enabled, cell(s.enabled ? tr("yes") : tr("no")));
-        QStringList names;
-        for (const QString &id : s.allowedTenants) {
-            const model::Tenant *t = snap->findTenant(id);
-            names << (t ? t->name : id);
+    const QString selected = selectedId();
+    {
+        const SortingPause pause(m_table);
+        m_table->setRowCount(int(snap->mcpServers.size()));
+        int row = 0;
+        for (const model::McpServer &s : snap->mcpServers) {
+            auto *name = cell(s.name);
+            name->setData(kIdRole, s.id);
+            m_table->setItem(row, Name, name);
+            m_table->setItem(row, Url, cell(s.upstreamUrl));
+            m_table->setItem(row, Enabled, cell(s.enabled ? tr("yes") : tr("no")));
+            QStringList names;
+            for (const QString &id : s.allowedTenants) {
+                const model::Tenant *t = snap->findTenant(id);
+                names << (t ? t->name : id);
+            }
+            m_table->setItem(row, Tenants, cell(names.isEmpty() ? tr("all") : names.join(QStringLiteral(", "))));
+            m_table->setItem(row, Auth, cell(s.authHeader.isEmpty() ? tr("none") : tr("set")));
+            ++row;
         }
-        m_table->setItem(row, Tenants, cell(names.isEmpty() ? tr("all") : names.join(QStringLiteral(", "))));
-        m_table->setItem(row, Auth, cell(s.authHeader.isEmpty() ? tr("none") : tr("set")));
-        ++row;
     }
+    fitColumns(m_table);
+    if (const int row = rowWithId(m_table, Name, selected); row >= 0)
+        m_table->selectRow(row);
 }
 
 void McpServersPage::openForm(const QString &id)
@@ -125,6 +140,7 @@ void McpServersPage::openForm(const QString &id)
         item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
         item->setCheckState(current && current->allowedTenants.contains(t.id) ? Qt::Checked : Qt::Unchecked);
     }
+    f.tenants->setAccessibleName(tr("Allowed tenants"));
     f.problem = new QLabel(f.dialog);
     f.problem->setWordWrap(true);
     auto *form = new QFormLayout;

@@ -202,6 +202,36 @@ SortingPause::~SortingPause()
         m_table->setSortingEnabled(true);
 }
 
+namespace {
+const char *const kSortColumnProperty = "oblethSortColumn";
+const char *const kSortOrderProperty = "oblethSortOrder";
+} // namespace
+
+void sortWhenAsked(QTableWidget *table)
+{
+    QHeaderView *header = table->horizontalHeader();
+    header->setSortIndicatorShown(false);
+    header->setSectionsClickable(true);
+    QObject::connect(header, &QHeaderView::sectionClicked, table, [table, header](int column) {
+        const QVariant before = table->property(kSortColumnProperty);
+        const bool again = before.isValid() && before.toInt() == column
+            && table->property(kSortOrderProperty).toInt() == Qt::AscendingOrder;
+        const Qt::SortOrder order = again ? Qt::DescendingOrder : Qt::AscendingOrder;
+        table->setProperty(kSortColumnProperty, column);
+        table->setProperty(kSortOrderProperty, int(order));
+        header->setSortIndicator(column, order);
+        header->setSortIndicatorShown(true);
+        table->sortItems(column, order);
+    });
+}
+
+void resort(QTableWidget *table)
+{
+    const QVariant column = table->property(kSortColumnProperty);
+    if (column.isValid())
+        table->sortItems(column.toInt(), Qt::SortOrder(table->property(kSortOrderProperty).toInt()));
+}
+
 int rowWithId(const QTableWidget *table, int column, const QVariant &id)
 {
     for (int row = 0; row < table->rowCount(); ++row) {

@@ -76,6 +76,12 @@ private:
     bool m_was;
 };
 
+/// Sorting for a table whose own order means something (a model's deployments): none until a header is clicked,
+/// then by that column (clicked again, the other way). Call resort() after refilling it.
+void sortWhenAsked(QTableWidget *table);
+/// Sorts @p table again as its header was last clicked (nothing if never).
+void resort(QTableWidget *table);
+
 /// The row whose item in @p column has @p id in kIdRole, or -1.
 [[nodiscard]] int rowWithId(const QTableWidget *table, int column, const QVariant &id);
 

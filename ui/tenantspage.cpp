@@ -17,12 +17,16 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <limits>
+
 namespace obleth::ui {
 
 namespace {
-QString optional(const std::optional<qint64> &v)
+/// A limit, or "no limit" sorted above every number.
+QTableWidgetItem *limitCell(const std::optional<qint64> &v)
 {
-    return v ? QString::number(*v) : QObject::tr("no limit");
+    return v ? numberCell(double(*v), countText(*v))
+             : numberCell(std::numeric_limits<double>::max(), QObject::tr("no limit"));
 }
 } // namespace
 
@@ -46,6 +50,20 @@ TenantsPage::TenantsPage(GatewayLink *link, QWidget *parent)
     m_secret->setReadOnly(true);
     m_secret->setPlaceholderText(tr("A new key's secret shows here, once."));
     m_message->setWordWrap(true);
+    m_tenants->setAccessibleName(tr("Tenants"));
+    m_keys->setAccessibleName(tr("Keys of the selected tenant"));
+    m_newTenant->setAccessibleName(tr("New tenant name"));
+    m_newKey->setAccessibleName(tr("New key name"));
+    m_secret->setAccessibleName(tr("New key's secret"));
+    m_copySecret->setAccessibleName(tr("Copy the new key's secret"));
+    m_message->setAccessibleName(tr("Outcome of the last action"));
+    m_tenants->setSortingEnabled(true);
+    m_tenants->sortByColumn(Name, Qt::AscendingOrder);
+    m_keys->setSortingEnabled(true);
+    m_keys->sortByColumn(KeyCreated, Qt::DescendingOrder);
+    keepTimesFresh(m_keys);
+    setEmptyState(m_tenants, tr("No tenants. Type a name below and press Add tenant."));
+    m_keysEmpty = setEmptyState(m_keys, tr("This tenant has no key yet: name one below and press New key."));
 
     auto *tenantRow = new QHBoxLayout;
     tenantRow->addWidget(m_newTenant);
@@ -139,21 +157,25 @@ void TenantsPage::reload()
     const auto snap = m_link->snapshot();
     const QString selected = selectedTenantId();
     m_reloading = true;
-    m_tenants->setRowCount(int(snap->tenants.size()));
-    int row = 0;
-    int selectRow = snap->tenants.isEmpty() ? -1 : 0;
-    for (const model::Tenant &t : snap->tenants) {
-        auto *name = cell(t.name);
-        name->setData(kIdRole, t.id);
-        m_tenants->setItem(row, Name, name);
-        m_tenants->setItem(row, Group, cell(t.fairshareGroup, true));
-        m_tenants->setItem(row, Weight, cell(QString::number(t.weight), true));
-        m_tenants->setItem(row, TokensPerMinute, cell(optional(t.tokensPerMinute)));
-        m_tenants->setItem(row, MaxInFlight, cell(optional(t.maxInFlight)));
-        if (t.id == selected)
-            selectRow = row;
-        ++row;
+    {
+        const SortingPause pause(m_tenants);
+        m_tenants->setRowCount(int(snap->tenants.size()));
+        int row = 0;
+        for (const model::Tenant &t : snap->tenants) {
+            auto *name = cell(t.name);
+            name->setData(kIdRole, t.id);
+            m_tenants->setItem(row, Name, name);
+            m_tenants->setItem(row, Group, cell(t.fairshareGroup, true));
+            m_tenants->setItem(row, Weight, numberCell(double(t.weight), QString::number(t.weight), true));
+            m_tenants->setItem(row, TokensPerMinute, limitCell(t.tokensPerMinute));
+            m_tenants->setItem(row, MaxInFlight, limitCell(t.maxInFlight));
+            ++row;
+        }
     }
+    fitColumns(m_tenants);
+    int selectRow = rowWithId(m_tenants, Name, selected);
+    if (selectRow < 0 && m_tenants->rowCount() > 0)
+        selectRow = 0;
     m_reloading = false;
     if (selectRow >= 0)
         m_tenants->selectRow(selectRow);
@@ -170,18 +192,24 @@ void TenantsPage::reloadKeys()
         if (k.tenantId == tenantId)
             keys.append(&k);
     }
-    m_keys->setRowCount(int(keys.size()));
-    for (int row = 0; row < keys.size(); ++row) {
-        const model::ApiKey &k = *keys.at(row);
-        auto *name = cell(k.name);
-        name->setData(kIdRole, k.id);
-        m_keys->setItem(row, KeyName, name);
-        m_keys->setItem(row, KeyPrefix, cell(k.keyPrefix + QStringLiteral("…")));
-        m_keys->setItem(row, KeyState, cell(k.disabled ? tr("disabled") : tr("active")));
-        m_keys->setItem(row, KeyCreated, cell(QLocale().toString(k.createdAt.toLocalTime(), QLocale::ShortFormat)));
-        if (k.id == selectedKey)
-            m_keys->selectRow(row);
+    {
+        const SortingPause pause(m_keys);
+        m_keys->setRowCount(int(keys.size()));
+        for (int row = 0; row < keys.size(); ++row) {
+            const model::ApiKey &k = *keys.at(row);
+            auto *name = cell(k.name);
+            name->setData(kIdRole, k.id);
+            m_keys->setItem(row, KeyName, name);
+            m_keys->setItem(row, KeyPrefix, cell(k.keyPrefix + QStringLiteral("…")));
+            m_keys->setItem(row, KeyState, cell(k.disabled ? tr("disabled") : tr("active")));
+            m_keys->setItem(row, KeyCreated, timeCell(k.createdAt));
+        }
     }
+    fitColumns(m_keys);
+    if (const int row = rowWithId(m_keys, KeyName, selectedKey); row >= 0)
+        m_keys->selectRow(row);
+    m_keysEmpty->setText(tenantId.isEmpty() ? tr("Select a tenant to see its keys.")
+                                            : tr("This tenant has no key yet: name one below and press New key."));
     m_addKey->setEnabled(!tenantId.isEmpty());
 }
 

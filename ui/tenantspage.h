@@ -65,6 +65,7 @@ private:
     QLineEdit *m_secret;
     QPushButton *m_copySecret;
     QLabel *m_message;
+    QLabel *m_keysEmpty = nullptr;
     bool m_reloading = false;
 };
 
