@@ -1,5 +1,7 @@
 #include "requestlogmodel.h"
 
+#include "tables.h"
+
 #include <QColor>
 #include <QLocale>
 
@@ -11,6 +13,7 @@ RequestLogModel::RequestLogModel(QObject *parent)
     m_applyTimer.setSingleShot(true);
     m_applyTimer.setInterval(kApplyIntervalMs);
     connect(&m_applyTimer, &QTimer::timeout, this, &RequestLogModel::apply);
+    connect(DisplayCurrency::instance(), &DisplayCurrency::changed, this, &RequestLogModel::refreshMoney);
 }
 
 void RequestLogModel::started(const model::RequestStarted &s)
@@ -26,6 +29,9 @@ void RequestLogModel::started(const model::RequestStarted &s)
     r.method = s.method;
     r.path = s.path;
     r.requestHeaders = s.requestHeaders;
+    r.query = s.query;
+    r.requestBody = s.requestBody;
+    r.requestBodyCut = s.requestBodyCut;
     m_incomingById.insert(s.id, row.seq);
     m_incoming.push_back(std::move(row));
     if (!m_applyTimer.isActive())
@@ -58,12 +64,23 @@ void RequestLogModel::finished(const model::RequestRecord &record)
     Entry *e = pendingOrLive(record.id);
     if (!e) { // started before the window listened, or already dropped: show it as a new row
         started(model::RequestStarted{record.id, record.startedAt, record.tenantId, record.tenantName, record.keyPrefix,
-                                      record.model, record.method, record.path, record.requestHeaders});
+                                      record.model, record.method, record.path, record.requestHeaders, record.query,
+                                      record.requestBody, record.requestBodyCut});
         e = pendingOrLive(record.id);
     }
-    e->record = record;
+    if (record.requestBody.isEmpty() && !e->record.requestBody.isEmpty()) { // kept from the start
+        model::RequestRecord whole = record;
+        whole.requestBody = e->record.requestBody;
+        whole.requestBodyCut = e->record.requestBodyCut;
+        whole.query = e->record.query;
+        e->record = std::move(whole);
+    } else {
+        e->record = record;
+    }
     e->done = true;
     e->bytes = record.bytesOut;
+    if (rowOf(record.id) >= kRowsWithBodies)
+        dropBodies(*e);
     m_changed.insert(record.id);
     if (!m_applyTimer.isActive())
         m_applyTimer.start();
@@ -105,6 +122,9 @@ void RequestLogModel::apply()
         endInsertRows();
         m_incoming.clear();
         m_incomingById.clear();
+        // Only the newest rows keep their bodies (up to 128 KiB each): the ones pushed below let go of theirs.
+        for (size_t row = kRowsWithBodies; row < std::min(m_rows.size(), size_t(kRowsWithBodies + n)); ++row)
+            dropBodies(m_rows.at(row).entry);
         if (int(m_rows.size()) > kMaxRows) {
             beginRemoveRows({}, kMaxRows, int(m_rows.size()) - 1);
             while (int(m_rows.size()) > kMaxRows) {
@@ -130,6 +150,19 @@ void RequestLogModel::apply()
             Q_EMIT entryChanged(id);
     }
     m_changed.clear();
+}
+
+void RequestLogModel::dropBodies(Entry &e)
+{
+    e.record.requestBody.clear();
+    e.record.responseBody.clear();
+    e.bodiesDropped = e.bodiesDropped || e.record.bytesIn > 0 || e.record.bytesOut > 0;
+}
+
+void RequestLogModel::refreshMoney()
+{
+    if (!m_rows.empty())
+        Q_EMIT dataChanged(index(0, Cost), index(int(m_rows.size()) - 1, Cost));
 }
 
 int RequestLogModel::rowOf(const QByteArray &id) const
@@ -163,6 +196,12 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
         return QColor(Qt::red);
     if (role == Qt::TextAlignmentRole && index.column() >= Status && index.column() <= Cost)
         return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == kSortRole)
+        return sortValue(*e, index.column());
+    if (role == Qt::ToolTipRole && index.column() == Time)
+        return exactTime(r.startedAt);
+    if (role == Qt::ToolTipRole && index.column() == Path)
+        return QString(QString::fromLatin1(r.method) + QLatin1Char(' ') + QString::fromUtf8(r.path));
     if (role == Qt::ToolTipRole && e->done)
         return toolTip(r, index.column());
     if (role == Qt::ForegroundRole && index.column() == Notes && e->done && (r.fallback || r.brownout))
@@ -170,7 +209,7 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (Column(index.column())) {
-    case Time: return r.startedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+    case Time: return relativeTime(r.startedAt, QDateTime::currentDateTimeUtc());
     case Tenant: return r.tenantName;
     case Model: return modelText(r);
     case Path: return QString(QString::fromLatin1(r.method) + QLatin1Char(' ') + QString::fromUtf8(r.path));
@@ -178,13 +217,32 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
         if (!e->done)
             return e->tokens > 0 ? tr("streaming") : tr("…");
         return r.status == 0 ? tr("gone") : QString::number(r.status);
-    case Latency: return e->done ? tr("%1 ms").arg(r.latencyMs) : QString();
+    case Latency: return e->done ? tr("%1 ms").arg(countText(r.latencyMs)) : QString();
     case Tokens:
         if (!e->done)
-            return e->tokens > 0 ? QString::number(e->tokens) : QString();
-        return QString(QString::number(r.promptTokens + r.completionTokens)
+            return e->tokens > 0 ? countText(e->tokens) : QString();
+        return QString(countText(r.promptTokens + r.completionTokens)
                        + (r.estimated ? QStringLiteral("~") : QString()));
-    case Cost: return e->done && r.cost > 0 ? QString::number(r.cost, 'g', 4) : QString();
+    case Cost: return e->done && r.cost > 0 ? moneyText(r.cost) : QString();
+    case Cache: return r.cache;
+    case Notes: return notesText(r);
+    case ColumnCount: break;
+    }
+    return {};
+}
+
+QVariant RequestLogModel::sortValue(const Entry &e, int column)
+{
+    const model::RequestRecord &r = e.record;
+    switch (Column(column)) {
+    case Time: return r.startedAt.toMSecsSinceEpoch();
+    case Status: return e.done ? qint64(r.status) : qint64(-1); // in flight first, ascending
+    case Latency: return e.done ? r.latencyMs : qint64(-1);
+    case Tokens: return e.done ? r.promptTokens + r.completionTokens : e.tokens;
+    case Cost: return e.done ? r.cost : -1.0;
+    case Tenant: return r.tenantName;
+    case Model: return modelText(r);
+    case Path: return QString(QString::fromLatin1(r.method) + QLatin1Char(' ') + QString::fromUtf8(r.path));
     case Cache: return r.cache;
     case Notes: return notesText(r);
     case ColumnCount: break;

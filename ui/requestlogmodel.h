@@ -12,7 +12,8 @@ namespace obleth::ui {
 
 /// The live request log for the Requests page: newest first, at most kMaxRows rows. Events are collected and
 /// applied together every kApplyIntervalMs (one insert and one change notification per batch), so a thousand
-/// requests a second cost the view a few updates, not thousands.
+/// requests a second cost the view a few updates, not thousands. Numbers are right-aligned and sort by value
+/// (kSortRole), times show relative to now (exact in the tooltip).
 class RequestLogModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -24,6 +25,8 @@ public:
     enum Column { Time, Tenant, Model, Path, Status, Latency, Tokens, Cost, Cache, Notes, ColumnCount };
     static constexpr int kMaxRows = 5000;
     static constexpr int kApplyIntervalMs = 100;
+    /// The newest rows that keep their bodies for the details (each up to two times model::kMaxLiveBodyBytes).
+    static constexpr int kRowsWithBodies = 200;
 
     explicit RequestLogModel(QObject *parent = nullptr);
 
@@ -41,6 +44,7 @@ public:
         qint64 bytes = 0;
         qint64 tokens = 0;
         QString text; ///< a stream's generated text, as it arrives
+        bool bodiesDropped = false; ///< it had bodies, let go of as newer rows came (kRowsWithBodies)
     };
     [[nodiscard]] const Entry *entryAt(int row) const;
     [[nodiscard]] int rowOf(const QByteArray &id) const;
@@ -61,6 +65,11 @@ private:
         Entry entry;
     };
     void apply();
+    /// What @p column sorts by (kSortRole): numbers and times by value.
+    [[nodiscard]] static QVariant sortValue(const Entry &e, int column);
+    static void dropBodies(Entry &e);
+    /// The display currency changed: the costs are said again.
+    void refreshMoney();
     [[nodiscard]] static QString modelText(const model::RequestRecord &r);
     [[nodiscard]] static QString notesText(const model::RequestRecord &r);
     [[nodiscard]] static QString toolTip(const model::RequestRecord &r, int column);

@@ -1,14 +1,21 @@
 #include "requestspage.h"
 
 #include "gatewaylink.h"
+#include "requestdetails.h"
 #include "requestfilter.h"
 #include "requestlogmodel.h"
+#include "tables.h"
 
+#include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
 #include <QShortcut>
 #include <QSplitter>
 #include <QTableView>
@@ -27,6 +34,7 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     , m_filterEdit(new QLineEdit(this))
     , m_table(new QTableView(this))
     , m_details(new QPlainTextEdit(this))
+    , m_copyCurl(new QPushButton(tr("Copy as c&url"), this))
 {
     connect(link, &GatewayLink::requestStarted, m_model, &RequestLogModel::started);
     connect(link, &GatewayLink::requestProgress, m_model, &RequestLogModel::progressed);
@@ -34,6 +42,7 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
 
     m_filter->setSourceModel(m_model);
     m_filter->setDynamicSortFilter(true);
+    m_filter->setSortRole(kSortRole);
     m_filterEdit->setPlaceholderText(tr("Text anywhere in a row (Ctrl+F)"));
     m_status->addItem(tr("Any status"), int(RequestFilter::Status::Any));
     m_status->addItem(tr("2xx"), int(RequestFilter::Status::Success));
@@ -62,12 +71,36 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &RequestFilter::setText);
 
     m_table->setModel(m_filter);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->verticalHeader()->hide();
+    applyListLook(m_table);
+    m_table->setAccessibleName(tr("Requests"));
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(RequestLogModel::Time, Qt::DescendingOrder); // newest first
+    m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Path, QHeaderView::Stretch);
-    m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Notes, QHeaderView::ResizeToContents);
-    m_table->setWordWrap(false);
+    fitColumns(m_table); // the headers, until rows come
+    connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] {
+        if (m_fitted)
+            return;
+        m_fitted = true; // once: the user's widths stay after that
+        fitColumns(m_table, 240);
+        // Room for what the columns will hold, not only what the first rows had.
+        const QFontMetrics metrics = m_table->fontMetrics();
+        const auto atLeast = [this, &metrics](int column, const QString &sample) {
+            const int width = metrics.horizontalAdvance(sample) + 16;
+            if (m_table->horizontalHeader()->sectionSize(column) < width)
+                m_table->horizontalHeader()->resizeSection(column, width);
+        };
+        atLeast(RequestLogModel::Time, tr("59 min ago"));
+        atLeast(RequestLogModel::Status, tr("streaming"));
+        atLeast(RequestLogModel::Latency, tr("%1 ms").arg(countText(88888)));
+        atLeast(RequestLogModel::Tokens, countText(888888) + QStringLiteral("~"));
+        atLeast(RequestLogModel::Cost, moneyText(0.00123));
+    });
+    keepTimesFresh(m_table);
+    setEmptyState(m_table,
+                  tr("No requests yet. Point a client at %1 (Overview has the base URL and a key), or try a "
+                     "model in the Playground.")
+                      .arg(QStringLiteral("/v1")));
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
                 const RequestLogModel::Entry *e = m_model->entryAt(m_filter->mapToSource(current).row());
@@ -81,9 +114,29 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
 
     m_details->setReadOnly(true);
     m_details->setPlaceholderText(tr("Select a request to see its details."));
+    m_details->setAccessibleName(tr("Details of the selected request"));
+    m_details->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_copyCurl->setEnabled(false);
+    m_copyCurl->setToolTip(tr("Copies a curl command that sends this request again, with the key as $OBLETH_API_KEY"));
+    connect(m_copyCurl, &QPushButton::clicked, this, [this] {
+        if (const QString command = curlCommand(); !command.isEmpty())
+            QGuiApplication::clipboard()->setText(command);
+    });
+    m_tenant->setAccessibleName(tr("Tenant filter"));
+    m_modelFilter->setAccessibleName(tr("Model filter"));
+    m_status->setAccessibleName(tr("Status filter"));
+    m_filterEdit->setAccessibleName(tr("Text filter"));
+    auto *detailsPane = new QWidget(this);
+    auto *detailsLayout = new QVBoxLayout(detailsPane);
+    detailsLayout->setContentsMargins(0, 0, 0, 0);
+    detailsLayout->addWidget(m_details, 1);
+    auto *detailButtons = new QHBoxLayout;
+    detailButtons->addStretch();
+    detailButtons->addWidget(m_copyCurl);
+    detailsLayout->addLayout(detailButtons);
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_table);
-    split->addWidget(m_details);
+    split->addWidget(detailsPane);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
@@ -99,6 +152,7 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     setTabOrder(m_status, m_filterEdit);
     setTabOrder(m_filterEdit, m_table);
     setTabOrder(m_table, m_details);
+    setTabOrder(m_details, m_copyCurl);
 }
 
 void RequestsPage::refreshChoices()
@@ -126,9 +180,17 @@ void RequestsPage::refreshChoices()
     refill(m_modelFilter, tr("All models"), models);
 }
 
+QString RequestsPage::curlCommand() const
+{
+    const RequestLogModel::Entry *e = m_model->entryAt(m_model->rowOf(m_selectedId));
+    return e && requestdetails::canReproduce(e->record) ? requestdetails::curlCommand(e->record, m_link->dataUrl())
+                                                        : QString();
+}
+
 void RequestsPage::showDetails()
 {
     const RequestLogModel::Entry *e = m_model->entryAt(m_model->rowOf(m_selectedId));
+    m_copyCurl->setEnabled(e && requestdetails::canReproduce(e->record));
     if (!e) {
         m_details->clear();
         return;
@@ -172,10 +234,27 @@ void RequestsPage::showDetails()
             lines << QStringLiteral("  %1: %2").arg(QString::fromLatin1(name), QString::fromUtf8(value));
     };
     headerLines(tr("Request headers"), r.requestHeaders);
+    if (!r.requestBody.isEmpty())
+        lines << QString() << tr("Request body") << requestdetails::prettyBody(r.requestBody, r.requestBodyCut);
     headerLines(tr("Response headers"), r.responseHeaders);
     if (!e->text.isEmpty())
         lines << QString() << tr("Text") << e->text;
+    if (!r.responseBody.isEmpty()) {
+        if (r.streamed)
+            lines << QString() << tr("Raw events") << requestdetails::rawEvents(r.responseBody, r.responseBodyCut);
+        else
+            lines << QString() << tr("Response body") << requestdetails::prettyBody(r.responseBody, r.responseBodyCut);
+    }
+    if (e->bodiesDropped)
+        lines << QString()
+              << tr("(Its bodies were let go of: only the newest %1 requests keep them.)")
+                     .arg(RequestLogModel::kRowsWithBodies);
+    else if (r.requestHeaders.isEmpty() && e->done)
+        lines << QString() << tr("(Headers and bodies are kept only for requests made while the window is open.)");
+    // Kept where the reader was: the pane is written again as a stream grows.
+    const int scroll = m_details->verticalScrollBar()->value();
     m_details->setPlainText(lines.join(QLatin1Char('\n')));
+    m_details->verticalScrollBar()->setValue(scroll);
 }
 
 } // namespace obleth::ui

@@ -6,6 +6,7 @@ QT_BEGIN_NAMESPACE
 class QComboBox;
 class QLineEdit;
 class QPlainTextEdit;
+class QPushButton;
 class QTableView;
 QT_END_NAMESPACE
 
@@ -15,8 +16,9 @@ class GatewayLink;
 class RequestFilter;
 class RequestLogModel;
 
-/// The live request log: newest first, filtered by tenant, model, status and text, and the selected
-/// request's details with its headers (secrets masked) and, for a stream, its text as it arrives.
+/// The live request log: newest first (or sorted by any column), filtered by tenant, model, status and text, and the
+/// selected request's details with its headers (secrets masked), its bodies pretty-printed (kept only while the
+/// window watches) and, for a stream, its text as it arrives; "Copy as curl" sends it again from a terminal.
 class RequestsPage final : public QWidget
 {
     Q_OBJECT
@@ -32,6 +34,11 @@ public:
     [[nodiscard]] QComboBox *modelFilter() const noexcept { return m_modelFilter; }
     [[nodiscard]] QComboBox *statusFilter() const noexcept { return m_status; }
     [[nodiscard]] QLineEdit *textFilter() const noexcept { return m_filterEdit; }
+    /// Copies curlCommand() (enabled when the selected request can be sent again).
+    [[nodiscard]] QPushButton *copyCurlButton() const noexcept { return m_copyCurl; }
+    /// A curl command that sends the selected request again through the gateway (the key as $OBLETH_API_KEY), or
+    /// nothing when it cannot (made before the window watched, or with a body over the kept limit).
+    [[nodiscard]] QString curlCommand() const;
 
 private:
     void showDetails();
@@ -47,7 +54,9 @@ private:
     QLineEdit *m_filterEdit;
     QTableView *m_table;
     QPlainTextEdit *m_details;
+    QPushButton *m_copyCurl;
     QByteArray m_selectedId;
+    bool m_fitted = false; ///< the columns were fitted to the first rows
 };
 
 } // namespace obleth::ui

@@ -12,6 +12,9 @@ namespace obleth::model {
 /// Header fields as a live view shows them: name and value, in the order sent.
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
+/// The most of a request's or an answer's body a live view is given (the rest is cut, and the view says so).
+constexpr qsizetype kMaxLiveBodyBytes = 64 * 1024;
+
 /// One data-plane request as the request log keeps it (contract section 6).
 struct RequestRecord
 {
@@ -44,6 +47,14 @@ struct RequestRecord
     /// while someone watches (RequestMonitor::wantsProgress()).
     HeaderList requestHeaders;
     HeaderList responseHeaders;
+    /// For live views only, like the headers (not logged, not in /api/v1/events): the query string as sent, and the
+    /// request's and the answer's bodies as the client sent and got them, at most kMaxLiveBodyBytes each (a stream's
+    /// raw events included). Filled only while someone watches.
+    QByteArray query;
+    QByteArray requestBody;
+    QByteArray responseBody;
+    bool requestBodyCut = false; ///< the request's body was longer than requestBody
+    bool responseBodyCut = false;
 };
 
 /// A request that has started, for live views (the GUI's log, /api/v1/events).
@@ -58,6 +69,9 @@ struct RequestStarted
     QByteArray method;
     QByteArray path; ///< UTF-8
     HeaderList requestHeaders; ///< masked; only while someone watches
+    QByteArray query{}; ///< only while someone watches, as RequestRecord's
+    QByteArray requestBody{}; ///< only while someone watches, at most kMaxLiveBodyBytes
+    bool requestBodyCut = false;
 };
 
 /// How far a streamed answer has come.

@@ -29,8 +29,15 @@ bool RequestMonitor::anyoneHearsProgress() const
 void RequestMonitor::announceFinished(model::RequestRecord &&record)
 {
     Q_EMIT requestFinished(record);
-    if (m_log)
-        m_log->append(std::move(record));
+    if (!m_log)
+        return;
+    // What only live views show is not the log's: it would wait in the log's queue for nothing.
+    record.requestHeaders.clear();
+    record.responseHeaders.clear();
+    record.query.clear();
+    record.requestBody.clear();
+    record.responseBody.clear();
+    m_log->append(std::move(record));
 }
 
 } // namespace obleth::usage

@@ -34,8 +34,9 @@ model::HeaderList masked(const http::Headers &headers)
     model::HeaderList out;
     for (const auto &[name, value] : headers.fields()) {
         const bool secret = http::Headers::nameEquals(name, "authorization")
-            || http::Headers::nameEquals(name, "x-api-key") || http::Headers::nameEquals(name, "proxy-authorization")
-            || http::Headers::nameEquals(name, "cookie");
+            || http::Headers::nameEquals(name, "x-api-key") || http::Headers::nameEquals(name, "api-key")
+            || http::Headers::nameEquals(name, "proxy-authorization") || http::Headers::nameEquals(name, "cookie")
+            || http::Headers::nameEquals(name, "set-cookie");
         out.append({name, secret ? value.left(std::min<qsizetype>(value.size() / 3, 14)) + "…(masked)" : value});
     }
     return out;
@@ -45,8 +46,13 @@ model::HeaderList masked(const http::Headers &headers)
 RequestTrace::RequestTrace(RequestMonitor *monitor, const http::HttpRequest &request, const QByteArray &id)
     : m_monitor(monitor)
 {
-    if (monitor->wantsProgress())
+    if (monitor->wantsProgress()) { // a live view shows them; nothing else keeps them
+        m_watched = true;
         m_record.requestHeaders = masked(request.headers);
+        m_record.query = request.query;
+        m_record.requestBody = request.body.left(model::kMaxLiveBodyBytes);
+        m_record.requestBodyCut = request.body.size() > model::kMaxLiveBodyBytes;
+    }
     m_clock.start();
     m_record.id = id;
     m_record.startedAt = QDateTime::currentDateTimeUtc();
@@ -88,7 +94,8 @@ void RequestTrace::announceStart()
         return;
     m_monitor->announceStarted(model::RequestStarted{m_record.id, m_record.startedAt, m_record.tenantId,
                                                      m_record.tenantName, m_record.keyPrefix, m_record.model,
-                                                     m_record.method, m_record.path, m_record.requestHeaders});
+                                                     m_record.method, m_record.path, m_record.requestHeaders,
+                                                     m_record.query, m_record.requestBody, m_record.requestBodyCut});
 }
 
 void RequestTrace::responseHead(int status, http::Headers &headers)
@@ -115,6 +122,13 @@ void RequestTrace::responseBody(const QByteArray &data)
     m_record.bytesOut += data.size();
     if (m_metering)
         m_meter->feed(data);
+    if (m_watched) {
+        const qsizetype room = model::kMaxLiveBodyBytes - m_record.responseBody.size();
+        if (data.size() > room)
+            m_record.responseBodyCut = true;
+        if (room > 0)
+            m_record.responseBody += data.left(room);
+    }
     if (m_record.status >= 400 && m_errorBody.size() < kMaxErrorBody)
         m_errorBody += data.left(kMaxErrorBody - m_errorBody.size());
     if (m_record.streamed)

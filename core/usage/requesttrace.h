@@ -21,6 +21,8 @@ class RequestMonitor;
 /// started, progress (streams), finished (the request log's record, with tokens and cost). It taps the
 /// response, so it sees every answer the same way whoever writes it. Owned by the request's responder.
 /// Starts and progress are built only while someone listens; the finished record is handed over, not copied.
+/// While someone watches (RequestMonitor::wantsProgress()) it also keeps the headers (secrets masked) and the first
+/// model::kMaxLiveBodyBytes of both bodies, for the live views only.
 class RequestTrace final : public http::ResponseTap
 {
 public:
@@ -81,6 +83,7 @@ private:
     qint64 m_lastProgressMs = -1;
     qint64 m_progressBytes = 0;
     bool m_liveText = false;
+    bool m_watched = false; ///< someone watched when it arrived: the bodies are kept for the live views
     std::function<void(const model::RequestRecord &)> m_onFinished;
 };
 

@@ -1,0 +1,131 @@
+#include "requestdetails.h"
+
+#include <QJsonDocument>
+#include <QLocale>
+#include <QStringDecoder>
+
+namespace obleth::ui::requestdetails {
+
+namespace {
+QString cutNote(bool cut)
+{
+    return cut ? QStringLiteral("\n") + QObject::tr("(cut at %1 KiB)").arg(model::kMaxLiveBodyBytes / 1024) : QString();
+}
+
+/// @p bytes as UTF-8, or nothing when they are not text (a cut body may end inside a character: that is text).
+std::optional<QString> asText(const QByteArray &bytes)
+{
+    if (bytes.contains('\0'))
+        return std::nullopt;
+    QStringDecoder decode(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    QString text = decode(bytes);
+    const qsizetype bad = text.count(QChar::ReplacementCharacter);
+    if (bad > 4) // a few: a character cut at the end, or one odd byte
+        return std::nullopt;
+    return text;
+}
+
+bool isHopByHop(const QByteArray &name)
+{
+    static const QList<QByteArray> names{"connection",
+                                         "keep-alive",
+                                         "proxy-authorization",
+                                         "proxy-connection",
+                                         "proxy-authenticate",
+                                         "te",
+                                         "trailer",
+                                         "trailers",
+                                         "transfer-encoding",
+                                         "upgrade",
+                                         "host",
+                                         "content-length",
+                                         "expect",
+                                         "cookie"};
+    return names.contains(name.toLower());
+}
+} // namespace
+
+QString prettyBody(const QByteArray &body, bool cut)
+{
+    if (body.isEmpty())
+        return QObject::tr("(empty)");
+    if (!cut) {
+        QJsonParseError error;
+        const QJsonDocument json = QJsonDocument::fromJson(body, &error);
+        if (error.error == QJsonParseError::NoError && !json.isNull())
+            return QString::fromUtf8(json.toJson(QJsonDocument::Indented)).trimmed();
+    }
+    const std::optional<QString> text = asText(body);
+    if (!text)
+        return QObject::tr("(%1 bytes of binary data)").arg(QLocale().toString(body.size())) + cutNote(cut);
+    return *text + cutNote(cut);
+}
+
+QString rawEvents(const QByteArray &stream, bool cut, int maxEvents)
+{
+    const std::optional<QString> text = asText(stream);
+    if (!text)
+        return prettyBody(stream, cut);
+    QString normal = *text;
+    normal.replace(QStringLiteral("\r\n"), QStringLiteral("\n"));
+    QStringList events = normal.split(QStringLiteral("\n\n"), Qt::SkipEmptyParts);
+    const qsizetype all = events.size();
+    if (all > maxEvents) {
+        events.resize(maxEvents);
+        events << QObject::tr("… %n more event(s)", nullptr, int(all - maxEvents));
+    }
+    return events.join(QStringLiteral("\n")) + cutNote(cut);
+}
+
+QString shellQuote(const QString &text)
+{
+    QString quoted = text;
+    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+}
+
+bool canReproduce(const model::RequestRecord &r)
+{
+    return !r.requestHeaders.isEmpty() && !r.requestBodyCut && r.requestBody.size() == r.bytesIn
+        && asText(r.requestBody).has_value();
+}
+
+QString curlCommand(const model::RequestRecord &r, const QString &dataUrl)
+{
+    QString url = dataUrl + QString::fromUtf8(r.path);
+    if (!r.query.isEmpty())
+        url += QLatin1Char('?') + QString::fromUtf8(r.query);
+    QStringList parts{QStringLiteral("curl ") + shellQuote(url)};
+    const bool body = !r.requestBody.isEmpty();
+    if (!(r.method == "GET" && !body) && !(r.method == "POST" && body))
+        parts << QStringLiteral("-X ") + shellQuote(QString::fromLatin1(r.method));
+    if (r.streamed)
+        parts << QStringLiteral("-N");
+    for (const auto &[name, value] : r.requestHeaders) {
+        const QByteArray lower = name.toLower();
+        if (isHopByHop(lower))
+            continue;
+        if (lower == "accept-encoding") {
+            parts << QStringLiteral("--compressed");
+            continue;
+        }
+        const QString field = QString::fromLatin1(name);
+        if (lower == "authorization" || lower == "x-api-key" || lower == "api-key") {
+            // The key itself is never kept: the command reads it from the environment (double quotes expand it).
+            QString scheme;
+            if (lower == "authorization") { // "Bearer sk_1f…(masked)": the scheme stays
+                const qsizetype space = value.indexOf(' ');
+                scheme = space > 0 ? QString::fromLatin1(value.left(space)) : QStringLiteral("Bearer");
+                scheme += QLatin1Char(' ');
+            }
+            parts << QStringLiteral("-H \"%1: %2$OBLETH_API_KEY\"").arg(field, scheme);
+            continue;
+        }
+        parts << QStringLiteral("-H ") + shellQuote(field + QStringLiteral(": ") + QString::fromUtf8(value));
+    }
+    if (body)
+        parts << QStringLiteral("--data-raw ") + shellQuote(asText(r.requestBody).value_or(QString()));
+    return parts.join(QStringLiteral(" \\\n  "));
+}
+
+} // namespace obleth::ui::requestdetails
