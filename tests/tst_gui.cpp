@@ -24,6 +24,7 @@
 #include "ui/settingspage.h"
 #include "ui/singleinstance.h"
 #include "ui/statuswindow.h"
+#include "ui/tables.h"
 #include "ui/tenantspage.h"
 #include "ui/throughputchart.h"
 #include "ui/trayicon.h"
@@ -37,6 +38,9 @@
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -250,6 +254,117 @@ private Q_SLOTS:
         page->textFilter()->clear();
         page->statusFilter()->setCurrentIndex(0);
         QCOMPARE(shown->rowCount(), 3);
+    }
+
+    /// Issue 15, point 4: the request log sorts by any column, numbers by value (latency here: "1,100 ms" after
+    /// "90 ms", which text order would not give).
+    void requestsSortByValue()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::RequestsPage *page = f.app->window()->requestsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        QTRY_VERIFY(page->findChild<QLabel *>(QStringLiteral("emptyState"))->isVisible()); // no requests yet
+        for (const QByteArray latency : {"90", "1100", "0"}) {
+            QCOMPARE(test::request(f.dataPort, "POST", "/v1/chat/completions",
+                                   test::headers({{"Authorization", "Bearer " + f.firstKey},
+                                                  {"Content-Type", "application/json"},
+                                                  {"x-mock-latency-ms", latency}}),
+                                   "{\"model\":\"mock-model\",\"max_tokens\":2}")
+                         .status,
+                     200);
+        }
+        QTRY_COMPARE(page->model()->rowCount(), 3);
+        QTRY_VERIFY(!page->findChild<QLabel *>(QStringLiteral("emptyState"))->isVisible());
+        QAbstractItemModel *shown = page->table()->model();
+        const auto latencies = [shown] {
+            QList<qint64> values;
+            for (int row = 0; row < shown->rowCount(); ++row)
+                values << shown->index(row, ui::RequestLogModel::Latency).data(ui::kSortRole).toLongLong();
+            return values;
+        };
+        page->table()->sortByColumn(ui::RequestLogModel::Latency, Qt::AscendingOrder);
+        QList<qint64> ascending = latencies();
+        QVERIFY2(std::is_sorted(ascending.cbegin(), ascending.cend()), qPrintable(QString::number(ascending.last())));
+        QVERIFY(ascending.first() < 90 && ascending.at(1) >= 90 && ascending.last() >= 1100);
+        QVERIFY(shown->index(2, ui::RequestLogModel::Latency).data().toString().endsWith(QStringLiteral(" ms")));
+        QCOMPARE(shown->index(2, ui::RequestLogModel::Latency).data(Qt::TextAlignmentRole).toInt(),
+                 int(Qt::AlignRight | Qt::AlignVCenter));
+        page->table()->sortByColumn(ui::RequestLogModel::Latency, Qt::DescendingOrder);
+        QVERIFY(latencies().first() >= 1100);
+        // Back to time, newest first; the time is relative, exact in its tooltip.
+        page->table()->sortByColumn(ui::RequestLogModel::Time, Qt::DescendingOrder);
+        QVERIFY(latencies().first() < 90);
+        const QString time = shown->index(0, ui::RequestLogModel::Time).data().toString();
+        QVERIFY2(time.endsWith(QStringLiteral("ago")) || time == QStringLiteral("just now"), qPrintable(time));
+        QVERIFY(shown->index(0, ui::RequestLogModel::Time).data(Qt::ToolTipRole).toString().contains(QLatin1Char(':')));
+    }
+
+    /// Issue 15, point 4: a request made while the page watches shows its body and its answer pretty-printed, the key
+    /// masked; "Copy as curl" gives a command that, with the key in $OBLETH_API_KEY, sends the same request again.
+    void requestDetailsShowBodiesAndCopyAsCurl()
+    {
+        GuiFixture f;
+        QVERIFY(f.start());
+        ui::RequestsPage *page = f.app->window()->requestsPage();
+        f.app->window()->pages()->setCurrentWidget(page);
+        const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\","
+                                "\"content\":\"it's a \\\"quoted\\\" $HOME `test`\"}]}";
+        const test::Response answer = test::request(f.dataPort, "POST", "/v1/chat/completions?trace=1",
+                                                    test::headers({{"Authorization", "Bearer " + f.firstKey},
+                                                                   {"Content-Type", "application/json"},
+                                                                   {"x-mock-seed", "7"}}),
+                                                    body);
+        QCOMPARE(answer.status, 200);
+        QTRY_COMPARE(page->model()->rowCount(), 1);
+        QTRY_COMPARE(page->model()->entryAt(0)->done, true);
+        page->table()->selectRow(0);
+        QTRY_VERIFY(page->details()->toPlainText().contains(QStringLiteral("Response body")));
+        const QString details = page->details()->toPlainText();
+        QVERIFY2(details.contains(QStringLiteral("Request body\n{\n    \"max_tokens\": 3,")), qPrintable(details));
+        QVERIFY(details.contains(QStringLiteral("\"content\": \"it's a \\\"quoted\\\" $HOME `test`\"")));
+        QVERIFY(details.contains(QStringLiteral("    \"choices\": [")));
+        QVERIFY(details.contains(QStringLiteral("(masked)")));
+        QVERIFY(!details.contains(QString::fromLatin1(f.firstKey)));
+        // Kept for the window only: the request log has no bodies.
+        QVERIFY(!f.admin("GET", "/api/v1/requests?limit=5").body.contains("quoted"));
+
+        QVERIFY(page->copyCurlButton()->isEnabled());
+        QTest::mouseClick(page->copyCurlButton(), Qt::LeftButton);
+        const QString curl = QApplication::clipboard()->text();
+        QCOMPARE(curl, page->curlCommand());
+        QVERIFY2(
+            curl.startsWith(QStringLiteral("curl 'http://127.0.0.1:%1/v1/chat/completions?trace=1'").arg(f.dataPort)),
+            qPrintable(curl));
+        QVERIFY(curl.contains(QStringLiteral("-H \"Authorization: Bearer $OBLETH_API_KEY\"")));
+        QVERIFY(!curl.contains(QString::fromLatin1(f.firstKey)) && !curl.contains(QStringLiteral("masked")));
+        QVERIFY(!curl.contains(QStringLiteral("Content-Length"), Qt::CaseInsensitive));
+        QVERIFY(curl.contains(QStringLiteral("--data-raw '")));
+
+        // Run as a user would, with their key in the environment: the gateway gets the same request again.
+        QProcess shell;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("OBLETH_API_KEY"), QString::fromLatin1(f.firstKey));
+        shell.setProcessEnvironment(env);
+        shell.start(QStringLiteral("sh"), {QStringLiteral("-c"), curl + QStringLiteral(" -sS")});
+        QVERIFY(shell.waitForFinished(30'000));
+        QCOMPARE(shell.exitCode(), 0);
+        const QJsonObject again = QJsonDocument::fromJson(shell.readAllStandardOutput()).object();
+        QCOMPARE(again.value(QStringLiteral("object")).toString(), QStringLiteral("chat.completion"));
+        QCOMPARE(again.value(QStringLiteral("choices")).toArray().first().toObject().value(QStringLiteral("message")),
+                 answer.json()
+                     .value(QStringLiteral("choices"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("message")));
+        QTRY_COMPARE(page->model()->rowCount(), 2);
+        QTRY_COMPARE(page->model()->entryAt(0)->done, true);
+        const model::RequestRecord &replayed = page->model()->entryAt(0)->record;
+        QCOMPARE(replayed.status, 200);
+        QCOMPARE(replayed.tenantName, QStringLiteral("default")); // the key worked
+        QCOMPARE(replayed.requestBody, body);
+        QCOMPARE(replayed.query, QByteArray("trace=1"));
     }
 
     void modelRegisteredInTheDialogAndTested()
