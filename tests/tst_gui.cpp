@@ -472,7 +472,8 @@ private Q_SLOTS:
         QVERIFY(dialog);
         QCOMPARE(dialog->inputCost->value(), 0.15);
         QCOMPARE(dialog->outputCost->value(), 0.6);
-        QVERIFY(dialog->inputCost->text().contains(QStringLiteral("0.15")));
+        QCOMPARE(dialog->inputCost->cleanText(), QStringLiteral("0.15"));
+        QCOMPARE(dialog->outputCost->cleanText(), QStringLiteral("0.60"));
         dialog->contextWindow->setValue(8192);
         QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save), Qt::LeftButton);
         QTRY_COMPARE(f.storedModel(QStringLiteral("priced"))->contextWindow, std::optional<qint64>(8192));

@@ -30,10 +30,32 @@ QSpinBox *spin(int min, int max, int value, QWidget *parent, const QString &spec
     return s;
 }
 
+/// A spin box that writes a price as people do: two decimals, more only when they say something ("0.15", "0.60",
+/// "0.075"), not "0.150000".
+class PriceSpinBox final : public QDoubleSpinBox
+{
+public:
+    using QDoubleSpinBox::QDoubleSpinBox;
+    QString textFromValue(double value) const override
+    {
+        QString text = locale().toString(value, 'f', decimals());
+        const qsizetype point = text.indexOf(locale().decimalPoint());
+        if (point >= 0) {
+            qsizetype end = text.size();
+            while (end > point + 3 && text.at(end - 1) == QLatin1Char('0'))
+                --end;
+            text.truncate(end);
+        }
+        if (!isGroupSeparatorShown())
+            text.remove(locale().groupSeparator());
+        return text;
+    }
+};
+
 /// A price typed per million tokens in the display currency (the API keeps it per token).
 QDoubleSpinBox *price(QWidget *parent)
 {
-    auto *s = new QDoubleSpinBox(parent);
+    auto *s = new PriceSpinBox(parent);
     s->setDecimals(6);
     s->setRange(0, 1'000'000); // up to 1 per token
     s->setSingleStep(0.05);
@@ -139,6 +161,7 @@ ModelDialog::ModelDialog(const model::ModelConfig *current, const QStringList &o
     fallbacks->addItems(m.fallbacks);
     fallbacks->setMaximumHeight(fallbacks->fontMetrics().height() * 7 + 2 * fallbacks->frameWidth());
     fallbacks->setToolTip(tr("Tried in this order when no deployment of this model can answer."));
+    fallbackChoice->setAccessibleName(tr("Model to add as a fallback"));
     refillFallbackChoice();
     unhealthyAfter->setValue(int(m.unhealthyAfter));
     unhealthyAfter->setSuffix(tr(" failures in a row"));
