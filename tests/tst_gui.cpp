@@ -321,7 +321,9 @@ private Q_SLOTS:
         page->table()->selectRow(0);
         QTRY_VERIFY(page->details()->toPlainText().contains(QStringLiteral("Response body")));
         const QString details = page->details()->toPlainText();
-        QVERIFY2(details.contains(QStringLiteral("Request body\n{\n    \"max_tokens\": 3,")), qPrintable(details));
+        QVERIFY2(
+            details.contains(QStringLiteral("Request body\n{\n    \"model\": \"mock-model\",\n    \"max_tokens\": 3,")),
+            qPrintable(details));
         QVERIFY(details.contains(QStringLiteral("\"content\": \"it's a \\\"quoted\\\" $HOME `test`\"")));
         QVERIFY(details.contains(QStringLiteral("    \"choices\": [")));
         QVERIFY(details.contains(QStringLiteral("(masked)")));

@@ -2,6 +2,7 @@
 // exactly, sorting by value, and the empty state.
 
 #include "ui/currency.h"
+#include "ui/requestdetails.h"
 #include "ui/tables.h"
 
 #include <QApplication>
@@ -199,6 +200,58 @@ private Q_SLOTS:
         // A header is never cut.
         QVERIFY(table->horizontalHeader()->sectionSize(1)
                 >= table->horizontalHeader()->fontMetrics().horizontalAdvance(QStringLiteral("Model")));
+    }
+
+    void bodiesArePrettyPrintedInTheirOrder()
+    {
+        using namespace ui::requestdetails;
+        QCOMPARE(
+            prettyBody("{\"model\":\"m\",\"a\":[1, 2],\"e\":{},\"s\":\"x,{y}: \\\"z\\\"\"}", false),
+            QStringLiteral("{\n    \"model\": \"m\",\n    \"a\": [\n        1,\n        2\n    ],\n    \"e\": {},\n"
+                           "    \"s\": \"x,{y}: \\\"z\\\"\"\n}"));
+        QCOMPARE(prettyBody("plain text", false), QStringLiteral("plain text"));
+        QCOMPARE(prettyBody(QByteArray("\x00\x01\x02", 3), false), QStringLiteral("(3 bytes of binary data)"));
+        QVERIFY(prettyBody("{\"cut", true).endsWith(QStringLiteral("(cut at 64 KiB)")));
+        QCOMPARE(prettyBody({}, false), QStringLiteral("(empty)"));
+        QByteArray stream;
+        for (int i = 0; i < 30; ++i)
+            stream += "data: {\"n\":" + QByteArray::number(i) + "}\r\n\r\n";
+        const QString events = rawEvents(stream, false, 5);
+        QVERIFY(events.startsWith(QStringLiteral("data: {\"n\":0}\ndata: {\"n\":1}")));
+        QVERIFY2(events.endsWith(QStringLiteral("… 25 more event(s)")), qPrintable(events));
+    }
+
+    void curlCommandsMaskTheKeyAndQuoteForTheShell()
+    {
+        using namespace ui::requestdetails;
+        QCOMPARE(shellQuote(QStringLiteral("it's $HOME")), QStringLiteral("'it'\\''s $HOME'"));
+        model::RequestRecord r;
+        r.method = "POST";
+        r.path = "/v1/messages";
+        r.query = "beta=true";
+        r.requestBody = "{\"a\":\"it's\"}";
+        r.bytesIn = r.requestBody.size();
+        r.requestHeaders
+            = {{"Host", "127.0.0.1:8088"},   {"x-api-key", "sk_1234…(masked)"}, {"Content-Length", "12"},
+               {"Connection", "keep-alive"}, {"Accept-Encoding", "gzip"},       {"anthropic-version", "2023-06-01"}};
+        QVERIFY(canReproduce(r));
+        const QString curl = curlCommand(r, QStringLiteral("http://127.0.0.1:8088"));
+        QCOMPARE(curl,
+                 QStringLiteral("curl 'http://127.0.0.1:8088/v1/messages?beta=true' \\\n"
+                                "  -H \"x-api-key: $OBLETH_API_KEY\" \\\n"
+                                "  --compressed \\\n"
+                                "  -H 'anthropic-version: 2023-06-01' \\\n"
+                                "  --data-raw '{\"a\":\"it'\\''s\"}'"));
+        r.method = "DELETE";
+        r.requestBody.clear();
+        r.bytesIn = 0;
+        r.requestHeaders = {{"Authorization", "Bearer sk_12…(masked)"}};
+        QCOMPARE(curlCommand(r, QStringLiteral("http://h")),
+                 QStringLiteral("curl 'http://h/v1/messages?beta=true' \\\n  -X 'DELETE' \\\n"
+                                "  -H \"Authorization: Bearer $OBLETH_API_KEY\""));
+        r.requestBodyCut = true; // not whole: it cannot be sent again
+        QVERIFY(!canReproduce(r));
+        QVERIFY(!canReproduce(model::RequestRecord{})); // from the stored log: no headers
     }
 };
 

@@ -29,6 +29,7 @@ DeploymentsPane::DeploymentsPane(GatewayLink *link, QWidget *parent)
     m_summary->setAccessibleName(tr("The selected model's deployments, fallbacks and routing"));
     // Sorted only when asked (a header clicked): the deployments' own order is the one the dialog shows.
     sortWhenAsked(m_table);
+    fitColumns(m_table); // the headers, until a model is shown
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_summary);

@@ -47,6 +47,11 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     for (const discovery::BackendProbe::Candidate &c : discovery::BackendProbe::usualLocalServers())
         m_ports.append({c.name, c.port});
     m_table->setAccessibleName(tr("Models"));
+    m_table->horizontalHeaderItem(Upstream)->setToolTip(tr("The model's name at the backend"));
+    m_table->horizontalHeaderItem(MaxConcurrency)->setToolTip(tr("Max concurrency: requests at once"));
+    m_table->horizontalHeaderItem(Prices)->setToolTip(
+        tr("Price of a million input and output tokens, in the display currency (Settings)"));
+    m_table->horizontalHeaderItem(AutoRoute)->setToolTip(tr("Auto-routed: a candidate when a client asks for “auto”"));
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(Name, Qt::AscendingOrder);
     m_empty = setEmptyState(m_table,

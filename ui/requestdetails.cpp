@@ -25,6 +25,66 @@ std::optional<QString> asText(const QByteArray &bytes)
     return text;
 }
 
+/// Valid JSON @p json indented by four spaces, its members in the order sent (QJsonDocument would sort them).
+QString indented(const QString &json)
+{
+    QString out;
+    out.reserve(json.size() * 2);
+    int depth = 0;
+    bool inString = false;
+    const auto newline = [&out, &depth] { out += QLatin1Char('\n') + QString(depth * 4, QLatin1Char(' ')); };
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const QChar c = json.at(i);
+        if (inString) {
+            out += c;
+            if (c == QLatin1Char('\\') && i + 1 < json.size())
+                out += json.at(++i);
+            else if (c == QLatin1Char('"'))
+                inString = false;
+            continue;
+        }
+        switch (c.unicode()) {
+        case '"':
+            inString = true;
+            out += c;
+            break;
+        case '{':
+        case '[': {
+            qsizetype next = i + 1;
+            while (next < json.size() && json.at(next).isSpace())
+                ++next;
+            if (next < json.size() && (json.at(next) == QLatin1Char('}') || json.at(next) == QLatin1Char(']'))) {
+                out += c; // {} and [] stay on their line
+                out += json.at(next);
+                i = next;
+                break;
+            }
+            out += c;
+            ++depth;
+            newline();
+            break;
+        }
+        case '}':
+        case ']':
+            --depth;
+            newline();
+            out += c;
+            break;
+        case ',':
+            out += c;
+            newline();
+            break;
+        case ':': out += QStringLiteral(": "); break;
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r': break; // the layout is ours
+        default: out += c;
+        }
+    }
+    return out;
+}
+
 bool isHopByHop(const QByteArray &name)
 {
     static const QList<QByteArray> names{"connection",
@@ -53,7 +113,7 @@ QString prettyBody(const QByteArray &body, bool cut)
         QJsonParseError error;
         const QJsonDocument json = QJsonDocument::fromJson(body, &error);
         if (error.error == QJsonParseError::NoError && !json.isNull())
-            return QString::fromUtf8(json.toJson(QJsonDocument::Indented)).trimmed();
+            return indented(QString::fromUtf8(body));
     }
     const std::optional<QString> text = asText(body);
     if (!text)

@@ -1,6 +1,7 @@
 #include "tables.h"
 
 #include <QAbstractItemModel>
+#include <QEvent>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -175,18 +176,81 @@ double perToken(double perMillionPrice)
     return shiftedDecimal(perMillionPrice, -6);
 }
 
+namespace {
+const char *const kFitWidthProperty = "oblethFitWidth";
+const char *const kFittedShownProperty = "oblethFittedShown";
+
+/// Fits a table's columns again the first time it shows: filled while hidden, it did not know its width.
+class FitOnShow final : public QObject
+{
+public:
+    using QObject::QObject;
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        auto *table = static_cast<QTableView *>(watched);
+        if (event->type() == QEvent::Show && !table->property(kFittedShownProperty).toBool())
+            QTimer::singleShot(0, table, [table] { fitColumns(table, table->property(kFitWidthProperty).toInt()); });
+        return false;
+    }
+};
+} // namespace
+
 void fitColumns(QTableView *table, int maxWidth)
 {
     QHeaderView *header = table->horizontalHeader();
+    if (!table->property(kFitWidthProperty).isValid())
+        table->installEventFilter(new FitOnShow(table));
+    table->setProperty(kFitWidthProperty, maxWidth);
     const int columns = header->count();
+    QList<int> floors(columns, 0); ///< what each column never goes below: its header
     for (int c = 0; c < columns; ++c) {
-        if (header->isSectionHidden(c))
+        if (header->isSectionHidden(c) || header->sectionResizeMode(c) != QHeaderView::Interactive)
             continue;
         table->resizeColumnToContents(c);
         // Never narrower than its header, whose text must not be cut.
         const int wanted = std::max(header->sectionSize(c), header->sectionSizeHint(c));
-        header->resizeSection(c, std::min(wanted, std::max(maxWidth, header->sectionSizeHint(c))));
+        // When the view is short of room, elided text keeps enough to be recognised (140 px), a header all of its.
+        floors[c] = std::max(header->sectionSizeHint(c), std::min(wanted, 140));
+        header->resizeSection(c, std::min(wanted, std::max(maxWidth, floors[c])));
     }
+    // Wider than the view: the widest columns give up width (elided, down to their header's), so that every column
+    // shows without scrolling when it can.
+    if (table->isVisible()) {
+        table->setProperty(kFittedShownProperty, true);
+        const int room = table->viewport()->width();
+        int excess = header->length() - room;
+        for (int step = 0; excess > 0 && step < 4 * columns; ++step) {
+            int widest = -1;
+            int second = 0;
+            for (int c = 0; c < columns; ++c) {
+                const int size = header->sectionSize(c);
+                if (floors[c] == 0 || size <= floors[c])
+                    continue;
+                if (widest < 0 || size > header->sectionSize(widest)) {
+                    second = widest < 0 ? second : header->sectionSize(widest);
+                    widest = c;
+                } else {
+                    second = std::max(second, size);
+                }
+            }
+            if (widest < 0)
+                break;
+            const int size = header->sectionSize(widest);
+            const int give = std::min({excess, size - floors[widest], std::max(8, size - second)});
+            header->resizeSection(widest, size - give);
+            excess -= give;
+        }
+    }
+    // The last column takes what is left, unless another does or it holds numbers (right-aligned, they would sit far
+    // from their header).
+    const QAbstractItemModel *model = table->model();
+    const int last = columns - 1;
+    const bool numbers = model && model->rowCount() > 0 && last >= 0
+        && (model->index(0, last).data(Qt::TextAlignmentRole).toInt() & Qt::AlignRight);
+    bool stretching = false; // a column of the page's choice takes what is left
+    for (int c = 0; c < columns; ++c)
+        stretching = stretching || header->sectionResizeMode(c) == QHeaderView::Stretch;
+    header->setStretchLastSection(!stretching && !numbers);
 }
 
 SortingPause::SortingPause(QTableWidget *table)
