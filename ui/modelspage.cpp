@@ -30,9 +30,8 @@ ModelsPage::ModelsPage(GatewayLink *link, QWidget *parent)
     : QWidget(parent)
     , m_link(link)
     , m_probe(new discovery::BackendProbe(this))
-    , m_table(listTable({tr("Model"), tr("Upstream model"), tr("API base"), tr("Enabled"), tr("Cache"),
-                         tr("Max concurrency"), tr("Price in / out per 1M"), tr("Deployments"), tr("Fallbacks"),
-                         tr("Auto-routed")},
+    , m_table(listTable({tr("Model"), tr("Upstream"), tr("API base"), tr("Enabled"), tr("Cache"), tr("Concurrency"),
+                         tr("Price in / out per 1M"), tr("Deployments"), tr("Fallbacks"), tr("Auto")},
                         this))
     , m_deployments(new DeploymentsPane(link, this))
     , m_add(new QPushButton(tr("&Add…"), this))

@@ -314,6 +314,7 @@ QLabel *setEmptyState(QAbstractItemView *view, const QString &text)
     label->setTextFormat(Qt::RichText);
     label->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
     label->setContentsMargins(24, 24, 24, 24);
+    label->setMinimumWidth(std::min(440, label->fontMetrics().horizontalAdvance(label->text()) + 48));
     QPalette quiet = label->palette();
     quiet.setColor(QPalette::WindowText, quiet.color(QPalette::PlaceholderText));
     label->setPalette(quiet);
