@@ -10,6 +10,7 @@
 #include "rawclient.h"
 #include "testhttp.h"
 #include "ui/autostart.h"
+#include "ui/currency.h"
 #include "ui/deploymentseditor.h"
 #include "ui/deploymentspane.h"
 #include "ui/gatewaylink.h"
@@ -76,6 +77,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true); // settings and autostart entries go to a test location
+        ui::DisplayCurrency::set(QStringLiteral("USD")); // a run cut short may have left another
     }
 
     void windowShowsWhereTheGatewayListens()
