@@ -77,24 +77,10 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     m_table->sortByColumn(RequestLogModel::Time, Qt::DescendingOrder); // newest first
     m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->horizontalHeader()->setSectionResizeMode(RequestLogModel::Path, QHeaderView::Stretch);
-    fitColumns(m_table); // the headers, until rows come
+    fitLogColumns(); // the headers, until rows come
     connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] {
-        if (m_fitted)
-            return;
-        m_fitted = true; // once: the user's widths stay after that
-        fitColumns(m_table, 240);
-        // Room for what the columns will hold, not only what the first rows had.
-        const QFontMetrics metrics = m_table->fontMetrics();
-        const auto atLeast = [this, &metrics](int column, const QString &sample) {
-            const int width = metrics.horizontalAdvance(sample) + 16;
-            if (m_table->horizontalHeader()->sectionSize(column) < width)
-                m_table->horizontalHeader()->resizeSection(column, width);
-        };
-        atLeast(RequestLogModel::Time, tr("59 min ago"));
-        atLeast(RequestLogModel::Status, tr("streaming"));
-        atLeast(RequestLogModel::Latency, tr("%1 ms").arg(countText(88888)));
-        atLeast(RequestLogModel::Tokens, countText(888888) + QStringLiteral("~"));
-        atLeast(RequestLogModel::Cost, moneyText(0.00123));
+        if (!m_fitted && isVisible()) // once seen with rows: the user's widths stay after that
+            fitLogColumns();
     });
     keepTimesFresh(m_table);
     setEmptyState(m_table,
@@ -138,7 +124,7 @@ RequestsPage::RequestsPage(GatewayLink *link, QWidget *parent)
     split->addWidget(m_table);
     split->addWidget(detailsPane);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 1);
+    split->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     auto *filters = new QHBoxLayout;
     filters->addWidget(m_tenant);
@@ -180,6 +166,36 @@ void RequestsPage::refreshChoices()
     refill(m_modelFilter, tr("All models"), models);
 }
 
+void RequestsPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_fitted)
+        fitLogColumns();
+}
+
+void RequestsPage::fitLogColumns()
+{
+    QHeaderView *header = m_table->horizontalHeader();
+    const QFontMetrics metrics = m_table->fontMetrics();
+    // Room for what a column will hold, not only what the first rows have.
+    const QHash<int, QString> samples{
+        {RequestLogModel::Time, tr("59 min ago")},
+        {RequestLogModel::Status, tr("streaming")},
+        {RequestLogModel::Latency, tr("%1 ms").arg(countText(88888))},
+        {RequestLogModel::Tokens, countText(888888) + QStringLiteral("~")},
+        {RequestLogModel::Cost, moneyText(0.00123)},
+    };
+    for (int column = 0; column < RequestLogModel::ColumnCount; ++column) {
+        if (column == RequestLogModel::Path) // it takes what is left
+            continue;
+        m_table->resizeColumnToContents(column);
+        const int sample = samples.contains(column) ? metrics.horizontalAdvance(samples.value(column)) + 16 : 0;
+        header->resizeSection(
+            column, std::max({std::min(header->sectionSize(column), 240), header->sectionSizeHint(column), sample}));
+    }
+    m_fitted = isVisible() && m_filter->rowCount() > 0;
+}
+
 QString RequestsPage::curlCommand() const
 {
     const RequestLogModel::Entry *e = m_model->entryAt(m_model->rowOf(m_selectedId));
@@ -212,7 +228,7 @@ void RequestsPage::showDetails()
                      .arg(r.promptTokens)
                      .arg(r.completionTokens)
                      .arg(r.estimated ? tr(" (estimated)") : QString())
-                     .arg(r.cost);
+                     .arg(moneyText(r.cost));
         if (!r.deploymentId.isEmpty())
             lines << tr("Deployment %1").arg(r.deploymentId);
         if (r.fallback)

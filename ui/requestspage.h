@@ -40,7 +40,13 @@ public:
     /// nothing when it cannot (made before the window watched, or with a body over the kept limit).
     [[nodiscard]] QString curlCommand() const;
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
+    /// Sizes the columns to their content and headers, with room for what they will hold ("streaming", "59 min
+    /// ago"); the request's path takes what is left.
+    void fitLogColumns();
     void showDetails();
     /// The tenant and model choices follow the configuration.
     void refreshChoices();
@@ -56,7 +62,7 @@ private:
     QPlainTextEdit *m_details;
     QPushButton *m_copyCurl;
     QByteArray m_selectedId;
-    bool m_fitted = false; ///< the columns were fitted to the first rows
+    bool m_fitted = false; ///< the columns were fitted to rows while shown
 };
 
 } // namespace obleth::ui
