@@ -121,17 +121,18 @@ void ConnectToolsCard::reload()
         if (m.enabled)
             models.append(m.modelName);
     }
+    const bool wasMockOnly = !m_anyRegistered;
+    m_anyRegistered = !models.isEmpty();
     if (!models.contains(kMockModel))
         models.append(kMockModel);
     const QString model = m_model->currentText();
-    const bool onlyMock = m_model->count() <= 1;
     {
         const QSignalBlocker quiet(m_model);
         m_model->clear();
         m_model->addItems(models);
-        // A model registered since (the first run's "Use this") replaces mock-model as the suggestion.
+        // The first model registered (the first run's "Use this") replaces mock-model as the suggestion.
         const int keep = m_model->findText(model);
-        m_model->setCurrentIndex(keep >= 0 && !(onlyMock && model == kMockModel) ? keep : 0);
+        m_model->setCurrentIndex(keep >= 0 && !(wasMockOnly && m_anyRegistered) ? keep : 0);
     }
     const QString tenantId = m_tenant->currentData().toString();
     m_tenant->clear();

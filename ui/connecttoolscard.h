@@ -59,6 +59,7 @@ private:
     QLineEdit *m_newKey;
     QLabel *m_keyNote;
     QLabel *m_copied;
+    bool m_anyRegistered = false; ///< mock-model was suggested for want of a registered model until one came
 };
 
 } // namespace obleth::ui

@@ -193,7 +193,7 @@ void FirstRunPanel::use(const Found &server, QPushButton *button)
         [this, outcome, name = server.name, button = QPointer<QPushButton>(button)](const config::Problem &p) {
             QString text = tr("Registered %n model(s) of %1.", nullptr, outcome->created).arg(name);
             if (outcome->skipped > 0)
-                text += QLatin1Char(' ') + tr("%n were registered already.", nullptr, outcome->skipped);
+                text += QLatin1Char(' ') + tr("Skipped %n already registered.", nullptr, outcome->skipped);
             if (!p.ok())
                 text += QLatin1Char(' ') + tr("One was refused: %1").arg(p.message);
             m_message->setText(text);
