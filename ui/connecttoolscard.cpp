@@ -8,7 +8,6 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QFontDatabase>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -54,20 +53,19 @@ ConnectToolsCard::ConnectToolsCard(GatewayLink *link, QWidget *parent)
     m_keyNote->setAccessibleName(tr("Key in the snippets"));
     m_copied->setAccessibleName(tr("Copy status"));
 
-    auto *choices = new QFormLayout;
+    // One row of choices: the model the snippets name, and the tenant a new key is made for.
     auto *modelLabel = new QLabel(tr("&Model:"), this);
     modelLabel->setBuddy(m_model);
-    auto *modelRow = new QHBoxLayout;
-    modelRow->addWidget(m_model);
-    modelRow->addStretch(1);
-    choices->addRow(modelLabel, modelRow);
     auto *tenantLabel = new QLabel(tr("&Tenant:"), this);
     tenantLabel->setBuddy(m_tenant);
-    auto *keyRow = new QHBoxLayout;
-    keyRow->addWidget(m_tenant);
-    keyRow->addWidget(m_createKey);
-    keyRow->addStretch(1);
-    choices->addRow(tenantLabel, keyRow);
+    auto *choices = new QHBoxLayout;
+    choices->addWidget(modelLabel);
+    choices->addWidget(m_model);
+    choices->addSpacing(12);
+    choices->addWidget(tenantLabel);
+    choices->addWidget(m_tenant);
+    choices->addWidget(m_createKey);
+    choices->addStretch(1);
 
     auto *copyRow = new QHBoxLayout;
     copyRow->addWidget(m_copy);
@@ -160,6 +158,8 @@ void ConnectToolsCard::fill()
             text->setReadOnly(true);
             text->setLineWrapMode(QPlainTextEdit::NoWrap);
             text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+            // The longest snippet's lines (the Python ones) without scrolling down.
+            text->setMinimumHeight(text->fontMetrics().lineSpacing() * 8 + 2 * text->frameWidth() + 8);
             text->setAccessibleName(tr("%1 snippet").arg(s.title));
             m_tabs->insertTab(i, text, s.title);
         }

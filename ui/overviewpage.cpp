@@ -80,10 +80,10 @@ void OverviewPage::arrange(bool firstRun)
     m_firstRunShown = firstRun;
     // The widgets stay; only their places change (a layout's deletion leaves its widgets alone).
     delete layout();
-    auto *page = new QVBoxLayout(this);
-    page->addWidget(m_status);
     if (firstRun) {
         // The way to a first working model leads; the live view, still empty, gets the rest.
+        auto *page = new QVBoxLayout(this);
+        page->addWidget(m_status);
         auto *start = new QHBoxLayout;
         start->addWidget(m_firstRun, 1);
         start->addWidget(m_connect, 1);
@@ -94,12 +94,15 @@ void OverviewPage::arrange(bool firstRun)
         live->addWidget(m_admissionBox, 2);
         page->addLayout(live, 2);
     } else {
-        page->addWidget(m_counters);
-        page->addWidget(m_chart, 2);
-        auto *below = new QHBoxLayout;
-        below->addWidget(m_admissionBox, 2);
-        below->addWidget(m_connect, 3);
-        page->addLayout(below, 3);
+        // The live view leads on the left; "Connect your tools" stays at hand on the right.
+        auto *page = new QHBoxLayout(this);
+        auto *live = new QVBoxLayout;
+        live->addWidget(m_status);
+        live->addWidget(m_counters);
+        live->addWidget(m_chart, 3);
+        live->addWidget(m_admissionBox, 2);
+        page->addLayout(live, 3);
+        page->addWidget(m_connect, 2);
     }
     m_firstRun->setVisible(firstRun);
 }
