@@ -28,7 +28,7 @@ ConnectToolsCard::ConnectToolsCard(GatewayLink *link, QWidget *parent)
     : QGroupBox(tr("Connect your tools"), parent)
     , m_link(link)
     , m_tabs(new QTabWidget(this))
-    , m_copy(new QPushButton(tr("&Copy"), this))
+    , m_copy(new QPushButton(tr("Cop&y"), this))
     , m_model(new QComboBox(this))
     , m_tenant(new QComboBox(this))
     , m_createKey(new QPushButton(tr("Create a &key"), this))
@@ -54,9 +54,9 @@ ConnectToolsCard::ConnectToolsCard(GatewayLink *link, QWidget *parent)
     m_copied->setAccessibleName(tr("Copy status"));
 
     // One row of choices: the model the snippets name, and the tenant a new key is made for.
-    auto *modelLabel = new QLabel(tr("&Model:"), this);
+    auto *modelLabel = new QLabel(tr("Mo&del:"), this);
     modelLabel->setBuddy(m_model);
-    auto *tenantLabel = new QLabel(tr("&Tenant:"), this);
+    auto *tenantLabel = new QLabel(tr("Te&nant:"), this);
     tenantLabel->setBuddy(m_tenant);
     auto *choices = new QHBoxLayout;
     choices->addWidget(modelLabel);

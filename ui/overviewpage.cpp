@@ -50,6 +50,7 @@ OverviewPage::OverviewPage(GatewayLink *link, QWidget *parent)
     m_counters->setWordWrap(true);
     m_chart->setAccessibleName(tr("Requests and tokens per second"));
     arrange(false);
+    m_connect->hide(); // until the gateway runs
 
     connect(m_status, &StatusWindow::firstKeyShown, m_connect, &ConnectToolsCard::setKey);
     connect(m_firstRun, &FirstRunPanel::addByHandRequested, this, &OverviewPage::addModelRequested);
@@ -67,6 +68,7 @@ OverviewPage::OverviewPage(GatewayLink *link, QWidget *parent)
 
 void OverviewPage::follow()
 {
+    m_connect->setVisible(m_link->isReady()); // snippets need the gateway's address
     const bool firstRun = m_link->isReady() && m_link->snapshot()->models.isEmpty();
     if (firstRun == m_firstRunShown)
         return;
