@@ -22,7 +22,8 @@ namespace obleth::ui {
 
 namespace {
 const QString kMockModel = QStringLiteral("mock-model");
-}
+constexpr char kTitle[] = "snippetTitle"; ///< the property naming a tab's tool
+} // namespace
 
 ConnectToolsCard::ConnectToolsCard(GatewayLink *link, QWidget *parent)
     : QGroupBox(tr("Connect your tools"), parent)
@@ -81,7 +82,7 @@ ConnectToolsCard::ConnectToolsCard(GatewayLink *link, QWidget *parent)
     connect(m_copy, &QPushButton::clicked, this, [this] {
         if (auto *text = qobject_cast<QPlainTextEdit *>(m_tabs->currentWidget())) {
             QApplication::clipboard()->setText(text->toPlainText());
-            m_copied->setText(tr("Copied the %1 snippet.").arg(m_tabs->tabText(m_tabs->currentIndex())));
+            m_copied->setText(tr("Copied the %1 snippet.").arg(text->property(kTitle).toString()));
         }
     });
     connect(m_tabs, &QTabWidget::currentChanged, m_copied, &QLabel::clear);
@@ -102,7 +103,7 @@ void ConnectToolsCard::setKey(const QString &key)
 QString ConnectToolsCard::snippet(const QString &title) const
 {
     for (int i = 0; i < m_tabs->count(); ++i) {
-        if (m_tabs->tabText(i) == title) {
+        if (m_tabs->widget(i)->property(kTitle).toString() == title) { // tab texts may gain an '&' from the desktop
             if (auto *text = qobject_cast<QPlainTextEdit *>(m_tabs->widget(i)))
                 return text->toPlainText();
         }
@@ -161,6 +162,7 @@ void ConnectToolsCard::fill()
             // The longest snippet's lines (the Python ones) without scrolling down.
             text->setMinimumHeight(text->fontMetrics().lineSpacing() * 8 + 2 * text->frameWidth() + 8);
             text->setAccessibleName(tr("%1 snippet").arg(s.title));
+            text->setProperty(kTitle, s.title);
             m_tabs->insertTab(i, text, s.title);
         }
         if (text->toPlainText() != s.text)
