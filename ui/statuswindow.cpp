@@ -30,6 +30,10 @@ StatusWindow::StatusWindow(QWidget *parent)
     form->addRow(tr("OpenAI base URL:"), m_dataUrl);
     form->addRow(tr("Management API:"), m_adminUrl);
     form->addRow(m_keyLabel, m_key);
+    m_dataUrl->setAccessibleName(tr("OpenAI base URL"));
+    m_adminUrl->setAccessibleName(tr("Management API URL"));
+    m_key->setAccessibleName(tr("First API key, shown once"));
+    m_state->setAccessibleName(tr("Gateway state"));
     m_keyLabel->hide();
     m_key->hide();
     auto *layout = new QVBoxLayout(this);
@@ -49,6 +53,7 @@ void StatusWindow::showFirstKey(const QString &key)
     m_key->setText(key);
     m_keyLabel->show();
     m_key->show();
+    Q_EMIT firstKeyShown(key);
 }
 
 QString StatusWindow::whatToDo(const QString &error)

@@ -26,6 +26,10 @@ public:
     [[nodiscard]] static QString whatToDo(const QString &error);
     [[nodiscard]] QString stateText() const;
 
+Q_SIGNALS:
+    /// The first start's key was shown (the overview's snippets use it).
+    void firstKeyShown(const QString &key);
+
 private:
     QLabel *m_state;
     QLineEdit *m_dataUrl;
