@@ -56,6 +56,7 @@ ChatBubble::ChatBubble(Role role, const QString &title, QWidget *parent)
         m_outcome->setTextInteractionFlags(Qt::TextSelectableByMouse);
         m_outcome->hide();
         auto *figures = new QHBoxLayout;
+        figures->setSpacing(m_title->fontMetrics().averageCharWidth() * 3);
         for (QLabel *l : {m_ttft, m_speed, m_tokens, m_cost})
             figures->addWidget(l);
         figures->addStretch(1);
@@ -103,10 +104,11 @@ void ChatBubble::setTokens(qint64 prompt, qint64 completion, bool estimated)
             .arg(countText(prompt), countText(completion)));
 }
 
-void ChatBubble::setCost(double cost)
+void ChatBubble::setCost(double cost, bool cached)
 {
     if (m_cost)
-        m_cost->setText(tr("cost %1").arg(moneyText(cost)));
+        m_cost->setText(cached ? tr("cost %1 (from the cache)").arg(moneyText(cost))
+                               : tr("cost %1").arg(moneyText(cost)));
 }
 
 void ChatBubble::setOutcome(const QString &text, bool problem)

@@ -31,7 +31,8 @@ public:
     void setSpeed(double tokensPerSecond);
     /// @p estimated: the gateway counted them, the upstream sent none.
     void setTokens(qint64 prompt, qint64 completion, bool estimated);
-    void setCost(double cost);
+    /// @p cached: the gateway's cache answered.
+    void setCost(double cost, bool cached = false);
     /// How the answer ended when it is not a plain success; @p problem: an error, shown as one.
     void setOutcome(const QString &text, bool problem);
 

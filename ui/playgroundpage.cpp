@@ -369,6 +369,7 @@ void PlaygroundPage::send()
 
     Turn turn;
     turn.question = question;
+    turn.requestedModel = modelName;
     turn.answer.model = modelName;
     turn.questionView = new ChatBubble(ChatBubble::Role::User, tr("You"));
     turn.questionView->setText(question);
@@ -421,15 +422,16 @@ void PlaygroundPage::clear()
 void PlaygroundPage::onAnswered(int status, const QByteArray &requestId, const QString &model)
 {
     Q_UNUSED(status)
-    Answer &answer = m_turns.last().answer;
-    answer.requestId = requestId;
-    if (!model.isEmpty() && model != answer.model) {
-        answer.model = model;
-        m_turns.last().answerView->setTitle(tr("%1 (asked for %2)").arg(model, m_model->currentText()));
+    Turn &turn = m_turns.last();
+    turn.answer.requestId = requestId;
+    if (!model.isEmpty() && model != turn.answer.model) {
+        // Another model answered (the auto router, a fallback).
+        turn.answer.model = model;
+        turn.answerView->setTitle(tr("%1 (asked for %2)").arg(model, turn.requestedModel));
     }
     for (qsizetype i = 0; i < m_unmatched.size(); ++i) {
         if (!requestId.isEmpty() && m_unmatched.at(i).id == requestId) {
-            applyRecord(m_turns.last(), m_unmatched.takeAt(i));
+            applyRecord(turn, m_unmatched.takeAt(i));
             break;
         }
     }
@@ -516,6 +518,7 @@ void PlaygroundPage::applyRecord(Turn &turn, const model::RequestRecord &record)
     answer.completionTokens = record.completionTokens;
     answer.estimated = record.estimated;
     answer.cost = record.cost;
+    answer.cache = record.cache;
     answer.logged = true;
     showFigures(turn);
 }
@@ -548,7 +551,7 @@ void PlaygroundPage::showFigures(Turn &turn)
             answer.cost = 0;
     }
     if (answer.cost)
-        view->setCost(*answer.cost);
+        view->setCost(*answer.cost, answer.cache == QLatin1String("hit"));
     view->costLabel()->setToolTip(
         answer.logged ? tr("As the request log has it (request %1)").arg(QString::fromLatin1(answer.requestId))
                       : QString());

@@ -57,6 +57,7 @@ public:
         bool estimated = false; ///< the gateway estimated the tokens
         std::optional<double> cost; ///< none: not known yet
         bool logged = false; ///< tokens and cost are the request log's
+        QString cache; ///< the log's cache outcome ("hit", "miss", "off"; empty where none applies)
         bool running = true;
         bool stopped = false;
         QString error; ///< why it failed, as shown
@@ -98,6 +99,7 @@ private:
     struct Turn
     {
         QString question;
+        QString requestedModel; ///< the model named in the request
         ChatBubble *questionView = nullptr;
         ChatBubble *answerView = nullptr;
         Answer answer;
