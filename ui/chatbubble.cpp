@@ -76,11 +76,6 @@ void ChatBubble::setText(const QString &text)
     m_text->setText(m_content);
 }
 
-void ChatBubble::appendText(const QString &text)
-{
-    setText(m_content + text);
-}
-
 void ChatBubble::setTimeToFirstToken(qint64 ms)
 {
     if (m_ttft)

@@ -22,7 +22,6 @@ public:
     [[nodiscard]] Role role() const noexcept { return m_role; }
     [[nodiscard]] QString text() const { return m_content; }
     void setText(const QString &text);
-    void appendText(const QString &text);
     void setTitle(const QString &title);
 
     /// Milliseconds from sending to the first piece of text.

@@ -64,6 +64,9 @@ PlaygroundPage::PlaygroundPage(GatewayLink *link, QWidget *parent)
     , m_stop(new QPushButton(tr("S&top"), this))
     , m_clear(new QPushButton(tr("C&lear"), this))
 {
+    m_render.setSingleShot(true);
+    m_render.setInterval(33);
+    connect(&m_render, &QTimer::timeout, this, &PlaygroundPage::render);
     // The gateway is this process's own, on this machine: no proxy between.
     m_network.setProxy(QNetworkProxy::NoProxy);
 #if QT_CONFIG(ssl)
@@ -411,6 +414,7 @@ void PlaygroundPage::clear()
         m_stream->deleteLater();
         m_stream.clear();
     }
+    m_render.stop();
     for (const Turn &t : std::as_const(m_turns)) {
         delete t.questionView;
         delete t.answerView;
@@ -447,9 +451,26 @@ void PlaygroundPage::onText(const QString &text)
     }
     ++m_pieces;
     turn.answer.text += text;
-    turn.answerView->appendText(text);
+    // The first piece shows at once; the next are gathered for a moment (a long answer is not laid out again for
+    // each token).
+    if (m_pieces == 1)
+        render();
+    else if (!m_render.isActive())
+        m_render.start();
+}
+
+void PlaygroundPage::render()
+{
+    if (m_turns.isEmpty())
+        return;
+    // Follow the text only when the reader is at the end (not when scrolled up to read).
+    const QScrollBar *bar = m_scroll->verticalScrollBar();
+    const bool atEnd = bar->value() >= bar->maximum() - 4;
+    Turn &turn = m_turns.last();
+    turn.answerView->setText(turn.answer.text);
     showFigures(turn);
-    scrollToEnd();
+    if (atEnd)
+        scrollToEnd();
 }
 
 void PlaygroundPage::onUsage(qint64 promptTokens, qint64 completionTokens)
@@ -468,9 +489,11 @@ void PlaygroundPage::onEnded(ChatStream::End end, const QString &error)
     if (m_stream)
         m_stream->deleteLater();
     m_stream.clear();
+    m_render.stop();
     Turn &turn = m_turns.last();
     Answer &answer = turn.answer;
     answer.running = false;
+    turn.answerView->setText(answer.text);
     switch (end) {
     case ChatStream::End::Completed:
         turn.answerView->setOutcome(answer.finishReason == QLatin1String("length")

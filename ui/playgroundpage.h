@@ -8,6 +8,7 @@
 #include <QList>
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
 #include <optional>
@@ -118,6 +119,8 @@ private:
     /// Shows @p turn's figures (from the stream so far, then the log's).
     void showFigures(Turn &turn);
     [[nodiscard]] QUrl chatUrl() const;
+    /// Shows the running answer's text and figures as they are now.
+    void render();
     void scrollToEnd();
 
     GatewayLink *m_link;
@@ -140,6 +143,7 @@ private:
 
     QList<Turn> m_turns;
     QPointer<ChatStream> m_stream;
+    QTimer m_render; ///< gathers pieces of text for a moment before they are shown
     QElapsedTimer m_clock; ///< since the running answer was sent
     qint64 m_firstTokenAt = -1;
     qint64 m_endedAt = -1;
