@@ -68,18 +68,24 @@ QList<double> UsageChart::niceTicks(double max)
 {
     if (!(max > 0))
         return {0, 1};
+    // step = m × 10^exponent, m one of 1, 2, 5; marks computed from whole numbers, so 0.015 is the 0.015 people type.
     const double rough = max / 4;
-    const double power = std::pow(10.0, std::floor(std::log10(rough)));
-    double step = power * 10;
-    for (double m : {1.0, 2.0, 5.0}) {
-        if (power * m >= rough * (1 - 1e-9)) {
-            step = power * m;
+    int exponent = int(std::floor(std::log10(rough)));
+    int m = 10;
+    for (int candidate : {1, 2, 5}) {
+        if (candidate * std::pow(10.0, exponent) >= rough * (1 - 1e-9)) {
+            m = candidate;
             break;
         }
     }
+    if (m == 10) {
+        m = 1;
+        ++exponent;
+    }
+    const double scale = std::pow(10.0, std::abs(exponent));
     QList<double> ticks;
-    for (int i = 0;; ++i) {
-        const double v = step * i;
+    for (qint64 i = 0;; ++i) {
+        const double v = exponent >= 0 ? double(i * m) * scale : double(i * m) / scale;
         ticks.append(v);
         if (v >= max * (1 - 1e-12) || i > 20)
             break;
@@ -100,12 +106,15 @@ QString UsageChart::tickText(double value, double step, Unit unit)
     const QLocale locale;
     if (unit == Unit::Money)
         return QStringLiteral("$") + locale.toString(value, 'f', decimalsFor(step));
+    if (value == 0)
+        return QStringLiteral("0");
+    // The step picks the unit, so that every mark of one axis reads alike (5k, 10k, 15k).
     double divisor = 1;
     QString suffix;
-    if (std::abs(value) >= 1e6 || step >= 1e6) {
+    if (step >= 1e5) {
         divisor = 1e6;
         suffix = QStringLiteral("M");
-    } else if (std::abs(value) >= 1e4 || step >= 1e4) {
+    } else if (step >= 1e3) {
         divisor = 1e3;
         suffix = QStringLiteral("k");
     }
