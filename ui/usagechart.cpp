@@ -104,10 +104,10 @@ QList<double> UsageChart::ticks() const
 QString UsageChart::tickText(double value, double step, Unit unit)
 {
     const QLocale locale;
+    if (value == 0)
+        return unit == Unit::Money ? QStringLiteral("$0") : QStringLiteral("0");
     if (unit == Unit::Money)
         return QStringLiteral("$") + locale.toString(value, 'f', decimalsFor(step));
-    if (value == 0)
-        return QStringLiteral("0");
     // The step picks the unit, so that every mark of one axis reads alike (5k, 10k, 15k).
     double divisor = 1;
     QString suffix;
@@ -148,8 +148,9 @@ QColor UsageChart::seriesColor(int series) const
     const QColor highlight = palette().color(QPalette::Highlight);
     if (series == 0)
         return highlight;
-    // Further series: the highlight towards the background, so each is told apart in either theme.
-    return blend(highlight, palette().color(QPalette::Base), std::max(0.25, 0.55 - 0.15 * (series - 1)));
+    // Further series: the highlight towards the text colour (darker on a light background, lighter on a dark one),
+    // so each is told apart from the first and from the background in either theme.
+    return blend(highlight, palette().color(QPalette::Text), std::max(0.2, 0.6 - 0.2 * (series - 1)));
 }
 
 int UsageChart::barAt(const QPoint &pos) const

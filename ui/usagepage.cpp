@@ -142,14 +142,14 @@ UsagePage::UsagePage(GatewayLink *link, QWidget *parent)
     budgetColumn->addWidget(m_budgets, 1);
     auto *lower = new QHBoxLayout;
     lower->addLayout(tableColumn, 3);
-    lower->addLayout(budgetColumn, 2);
+    lower->addLayout(budgetColumn, 1);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(m_message);
     layout->addWidget(m_empty, 1);
-    layout->addWidget(m_chart, 2);
-    layout->addLayout(lower, 3);
+    layout->addWidget(m_chart, 3);
+    layout->addLayout(lower, 2);
 
     m_throttle.setSingleShot(true);
     m_throttle.setInterval(kThrottleMs);
@@ -202,9 +202,8 @@ model::UsageQuery UsagePage::query() const
 void UsagePage::refresh()
 {
     const model::UsageQuery q = query();
-    m_since->setText(q.since.isValid()
-                         ? tr("Since %1 UTC").arg(QLocale().toString(q.since.date(), QLocale::ShortFormat))
-                         : tr("Since the first request"));
+    m_since->setText(q.since.isValid() ? tr("Since %1 00:00 UTC").arg(q.since.date().toString(Qt::ISODate))
+                                       : tr("Since the first request"));
     const quint64 asked = ++m_asked;
     m_link->fetchUsage(q, this, [this, q, asked](const QList<model::UsageRow> &rows, const QString &error) {
         if (asked == m_asked)
