@@ -103,7 +103,7 @@ void Admission::admit(const model::ConfigSnapshot &snapshot, const Request &requ
     }
 }
 
-qint64 Admission::tokensLeft(const model::Tenant &tenant)
+qint64 Admission::tokensLeft(const model::Tenant &tenant) const
 {
     return tenant.tokensPerMinute ? m_buckets.available(tenant.id, *tenant.tokensPerMinute) : -1;
 }

@@ -103,7 +103,7 @@ public:
 
     /// Tokens left in @p tenant's budget now (all of its tokens_per_minute when it has used none); -1 when it
     /// has no budget.
-    [[nodiscard]] qint64 tokensLeft(const model::Tenant &tenant);
+    [[nodiscard]] qint64 tokensLeft(const model::Tenant &tenant) const;
 
     void setCapacity(int capacity);
     /// Applies the queue's bounds of @p settings (max_queue_length, max_queue_wait_secs; contract section 11) at

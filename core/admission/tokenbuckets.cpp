@@ -38,9 +38,15 @@ void TokenBuckets::settle(const QString &tenant, qint64 perMinute, qint64 reserv
     b.level = std::min(double(perMinute), b.level + double(reserved - used));
 }
 
-qint64 TokenBuckets::available(const QString &tenant, qint64 perMinute)
+qint64 TokenBuckets::available(const QString &tenant, qint64 perMinute) const
 {
-    return qint64(std::floor(refilled(tenant, perMinute).level));
+    const auto it = m_buckets.constFind(tenant);
+    if (it == m_buckets.cend())
+        return perMinute;
+    // What refilled() would make of it, without refilling: the level grows linearly up to the budget.
+    const double level
+        = std::min(double(perMinute), it->level + double(m_clock() - it->atMs) * double(perMinute) / 60'000.0);
+    return qint64(std::floor(level));
 }
 
 } // namespace obleth::admission

@@ -30,8 +30,8 @@ public:
     [[nodiscard]] Reservation reserve(const QString &tenant, qint64 perMinute, qint64 estimate);
     /// The request that reserved @p reserved tokens used @p used.
     void settle(const QString &tenant, qint64 perMinute, qint64 reserved, qint64 used);
-    /// Tokens in @p tenant's bucket now (a full bucket for a tenant not seen yet).
-    [[nodiscard]] qint64 available(const QString &tenant, qint64 perMinute);
+    /// Tokens in @p tenant's bucket now (a full bucket for a tenant not seen yet); looking changes nothing.
+    [[nodiscard]] qint64 available(const QString &tenant, qint64 perMinute) const;
 
 private:
     struct Bucket

@@ -50,6 +50,17 @@ QJsonObject liveView(const model::ConfigSnapshot &snap, const GatewayStatus &sta
             });
         }
     }
+    // Each token budget and what is left of it now (the bucket refills continuously over a minute).
+    QJsonArray budgets;
+    for (const model::Tenant &t : snap.tenants) {
+        if (!t.tokensPerMinute)
+            continue;
+        const qint64 left = status.admission ? status.admission->tokensLeft(t) : *t.tokensPerMinute;
+        budgets.append(QJsonObject{{QStringLiteral("tenant_id"), t.id},
+                                   {QStringLiteral("tenant"), t.name},
+                                   {QStringLiteral("tokens_per_minute"), double(*t.tokensPerMinute)},
+                                   {QStringLiteral("tokens_left"), double(left)}});
+    }
     QJsonArray groupArray;
     for (const model::FairShareGroup &g : snap.groups)
         groupArray.append(groups.value(g.name));
@@ -59,7 +70,8 @@ QJsonObject liveView(const model::ConfigSnapshot &snap, const GatewayStatus &sta
                        {QStringLiteral("requests_in_flight"), status.inFlight()},
                        {QStringLiteral("groups"), groupArray},
                        {QStringLiteral("tenants"), tenants},
-                       {QStringLiteral("models"), models}};
+                       {QStringLiteral("models"), models},
+                       {QStringLiteral("budgets"), budgets}};
 }
 
 } // namespace obleth::status
