@@ -217,8 +217,9 @@ void ThroughputChart::paintEvent(QPaintEvent *)
         const qreal tx = plot.right() - secondsAgo * plot.width() / kSeconds;
         p.setPen(grid);
         p.drawLine(QPointF(tx, plot.top()), QPointF(tx, plot.bottom()));
+        // The ends line up with the plot's edges (clear of the value scales), the others centre on their line.
         const qreal w = fm.horizontalAdvance(times.at(i));
-        const qreal left = std::clamp(tx - w / 2, 0.0, width() - w);
+        const qreal left = i == 0 ? tx : i == times.size() - 1 ? tx - w : tx - w / 2;
         p.setPen(text);
         p.drawText(QPointF(left, plot.bottom() + 2 + fm.ascent()), times.at(i));
     }
