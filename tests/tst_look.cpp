@@ -6,9 +6,11 @@
 #include "ui/appicon.h"
 #include "ui/gatewaylink.h"
 #include "ui/guiapp.h"
+#include "ui/healthdot.h"
 #include "ui/mainwindow.h"
 #include "ui/palettes.h"
 #include "ui/throughputchart.h"
+#include "ui/trayicon.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemView>
@@ -256,6 +258,21 @@ private Q_SLOTS:
             }
         }
         QVERIFY2(worst <= 2, qPrintable(QString::number(worst)));
+    }
+
+    void smallIconsAreSharpToo()
+    {
+        // The health dots and the tray's state icons, at twice and four times the pixel density.
+        const QIcon dot = ui::healthIcon(model::HealthState::Healthy);
+        QVERIFY(dot.availableSizes().contains(QSize(64, 64)));
+        QCOMPARE(dot.pixmap(QSize(16, 16), 4.0).size(), QSize(64, 64));
+        ui::TrayIcon tray;
+        for (const ui::TrayIcon::State state :
+             {ui::TrayIcon::State::Running, ui::TrayIcon::State::Paused, ui::TrayIcon::State::Error}) {
+            tray.setState(state);
+            QVERIFY(!tray.icon().isNull()); // SVG, drawn at the size asked for
+            QCOMPARE(tray.icon().pixmap(QSize(22, 22), 2.0).size(), QSize(44, 44));
+        }
     }
 
     void windowHasTheIcon()
