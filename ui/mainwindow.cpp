@@ -27,7 +27,7 @@ namespace obleth::ui {
 namespace {
 const QString kGeometryKey = QStringLiteral("ui/window/geometry");
 const QString kPageKey = QStringLiteral("ui/window/page");
-constexpr QSize kDefaultSize(1040, 680);
+constexpr QSize kDefaultSize(960, 640);
 
 /// Whether enough of @p frame lies on some screen to be seen and dragged (a title bar's worth).
 bool isOnSomeScreen(const QRect &frame)
@@ -78,7 +78,7 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
         connect(go, &QAction::triggered, m_pages, [this, i] { m_pages->setCurrentIndex(i); });
         addAction(go);
     }
-    placeByDefault();
+    resize(kDefaultSize); // the window manager places it, until restoreSession() knows better
 }
 
 QStringList MainWindow::pageNames() const
