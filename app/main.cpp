@@ -18,6 +18,9 @@ int runGui(app::CliOptions options, int argc, char **argv)
 {
     QApplication gui(argc, argv);
     QApplication::setQuitOnLastWindowClosed(false);
+    // Wayland compositors and docks take the window's icon and name from the desktop entry (obleth.desktop); high
+    // pixel densities need nothing more in Qt 6 (the app icon comes in every size, see ui/appicon.h).
+    QGuiApplication::setDesktopFileName(QStringLiteral("obleth"));
     if (!options.dataDirGiven)
         options.gateway.dataDir = app::defaultDataDir();
     ui::SingleInstance instance(options.gateway.dataDir);

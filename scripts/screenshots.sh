@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Takes the README's screenshots (docs/screenshots/*.png): every page of the main window and the tray menu.
-# Under Xvfb with trayer as the tray host when both are installed (apt-get install xvfb trayer), so the tray
-# icon is real; offscreen otherwise. Needs a dev build: cmake --preset dev && cmake --build build/dev
+# Takes the README's screenshots (docs/screenshots/*.png): every page of the main window in the light and the dark
+# theme (NAME.png, NAME-dark.png), the first run's Overview, the model dialog and the tray menu. The first run finds
+# a mock "Ollama" on port 11434 when that port is free. Under Xvfb with trayer as the tray host when both are
+# installed (apt-get install xvfb trayer), so the tray icon is real; offscreen otherwise.
+# Needs a dev build: cmake --preset dev && cmake --build build/dev
+# Usage: scripts/screenshots.sh [OUTPUT_DIR]     (default docs/screenshots)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshots}

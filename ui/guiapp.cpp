@@ -1,5 +1,6 @@
 #include "guiapp.h"
 
+#include "appicon.h"
 #include "autostart.h"
 #include "gateway/gatewaythread.h"
 #include "gatewaylink.h"
@@ -13,7 +14,6 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
-#include <QIcon>
 #include <QSettings>
 
 namespace obleth::ui {
@@ -26,7 +26,7 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
     , m_window(std::make_unique<MainWindow>(m_link, m_autostart.get()))
     , m_tray(new TrayIcon(this))
 {
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/obleth/obleth.svg")));
+    QApplication::setWindowIcon(appIcon());
     applyTheme(Theme(QSettings().value(QStringLiteral("ui/theme"), 0).toInt()));
     connect(m_tray->openAction(), &QAction::triggered, this, &GuiApp::showWindow);
     connect(m_tray, &TrayIcon::activated, this, &GuiApp::showWindow);
@@ -48,6 +48,7 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
         QApplication::setQuitOnLastWindowClosed(true);
         connect(qApp, &QApplication::lastWindowClosed, this, &GuiApp::quit);
     }
+    m_window->restoreSession();
     m_window->show();
 
     connect(gateway, &gateway::GatewayThread::started, this,
@@ -76,6 +77,7 @@ void GuiApp::showWindow()
 
 void GuiApp::quit()
 {
+    m_window->saveSession();
     m_gateway->shutdown();
 }
 

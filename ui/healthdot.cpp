@@ -21,7 +21,7 @@ QColor healthColor(model::HealthState state)
 QIcon healthIcon(model::HealthState state)
 {
     QIcon icon;
-    for (const int size : {16, 32}) {
+    for (const int size : {16, 24, 32, 48, 64}) { // sharp up to four times the pixel density
         QPixmap dot(size, size);
         dot.fill(Qt::transparent);
         QPainter p(&dot);

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "appicon.h"
 #include "mcpserverspage.h"
 #include "modelspage.h"
 #include "overviewpage.h"
@@ -10,12 +11,35 @@
 #include "tenantspage.h"
 #include "usagepage.h"
 
+#include <algorithm>
+
 #include <QAction>
+#include <QCloseEvent>
+#include <QGuiApplication>
 #include <QKeySequence>
 #include <QLineEdit>
+#include <QScreen>
+#include <QSettings>
 #include <QTabWidget>
 
 namespace obleth::ui {
+
+namespace {
+const QString kGeometryKey = QStringLiteral("ui/window/geometry");
+const QString kPageKey = QStringLiteral("ui/window/page");
+constexpr QSize kDefaultSize(960, 640);
+
+/// Whether enough of @p frame lies on some screen to be seen and dragged (a title bar's worth).
+bool isOnSomeScreen(const QRect &frame)
+{
+    for (const QScreen *screen : QGuiApplication::screens()) {
+        const QRect seen = screen->availableGeometry().intersected(frame);
+        if (seen.width() >= std::min(120, frame.width()) && seen.height() >= std::min(40, frame.height()))
+            return true;
+    }
+    return false;
+}
+} // namespace
 
 MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
     : QMainWindow(parent)
@@ -30,6 +54,15 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
     , m_settings(new SettingsPage(link, autostart, this))
 {
     setWindowTitle(tr("obleth"));
+    setWindowIcon(appIcon());
+    m_overview->setObjectName(QStringLiteral("overview"));
+    m_models->setObjectName(QStringLiteral("models"));
+    m_tenants->setObjectName(QStringLiteral("tenants"));
+    m_playground->setObjectName(QStringLiteral("playground"));
+    m_usage->setObjectName(QStringLiteral("usage"));
+    m_mcp->setObjectName(QStringLiteral("mcp"));
+    m_requests->setObjectName(QStringLiteral("requests"));
+    m_settings->setObjectName(QStringLiteral("settings"));
     m_pages->addTab(m_overview, tr("&Overview"));
     m_pages->addTab(m_models, tr("&Models"));
     m_pages->addTab(m_tenants, tr("&Tenants && keys"));
@@ -45,7 +78,62 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
         connect(go, &QAction::triggered, m_pages, [this, i] { m_pages->setCurrentIndex(i); });
         addAction(go);
     }
-    resize(960, 640);
+    resize(kDefaultSize); // the window manager places it, until restoreSession() knows better
+}
+
+QStringList MainWindow::pageNames() const
+{
+    QStringList names;
+    for (int i = 0; i < m_pages->count(); ++i)
+        names << m_pages->widget(i)->objectName();
+    return names;
+}
+
+QWidget *MainWindow::page(const QString &name) const
+{
+    for (int i = 0; i < m_pages->count(); ++i) {
+        if (m_pages->widget(i)->objectName() == name)
+            return m_pages->widget(i);
+    }
+    return nullptr;
+}
+
+void MainWindow::placeByDefault()
+{
+    QSize size = kDefaultSize;
+    if (const QScreen *screen = QGuiApplication::primaryScreen()) {
+        const QRect available = screen->availableGeometry();
+        size = size.boundedTo(available.size());
+        resize(size);
+        move(available.center() - QPoint(size.width() / 2, size.height() / 2));
+    } else {
+        resize(size);
+    }
+}
+
+void MainWindow::restoreSession()
+{
+    const QSettings settings;
+    const QByteArray geometry = settings.value(kGeometryKey).toByteArray();
+    if (!geometry.isEmpty() && restoreGeometry(geometry)) {
+        if (!isMaximized() && !isFullScreen() && !isOnSomeScreen(frameGeometry()))
+            placeByDefault();
+    }
+    if (QWidget *last = page(settings.value(kPageKey).toString()))
+        m_pages->setCurrentWidget(last);
+}
+
+void MainWindow::saveSession() const
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kPageKey, m_pages->currentWidget()->objectName());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSession();
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::showNewKey()

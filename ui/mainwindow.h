@@ -21,7 +21,7 @@ class TenantsPage;
 class UsagePage;
 
 /// obleth's main window: one page per concern (Overview, Models, Tenants & keys, Playground, Usage, …), switched
-/// with Ctrl+1, Ctrl+2, ….
+/// with Ctrl+1, Ctrl+2, …. It remembers its geometry and page in the settings (restoreSession(), saveSession()).
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -44,7 +44,24 @@ public:
     /// Opens Tenants & keys ready to name a new key for the selected tenant.
     void showNewKey();
 
+    /// Each page's name (its objectName, kept in the settings as the last page): "overview", "models", ….
+    [[nodiscard]] QStringList pageNames() const;
+    /// The page called @p name, or nullptr.
+    [[nodiscard]] QWidget *page(const QString &name) const;
+
+    /// Puts the window where it was and on the page it showed when saveSession() last ran; a geometry that is no
+    /// longer on any screen (a monitor unplugged) gives way to the default size on the primary screen.
+    void restoreSession();
+    /// Keeps the geometry and the current page in the settings (ui/window/geometry, ui/window/page).
+    void saveSession() const;
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
+    /// Centres the window at its default size (clipped to the screen) on the primary screen.
+    void placeByDefault();
+
     QTabWidget *m_pages;
     OverviewPage *m_overview;
     ModelsPage *m_models;
