@@ -18,6 +18,7 @@
 #include <QGuiApplication>
 #include <QKeySequence>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QScreen>
 #include <QSettings>
 #include <QTabWidget>
@@ -78,6 +79,11 @@ MainWindow::MainWindow(GatewayLink *link, Autostart *autostart, QWidget *parent)
         connect(go, &QAction::triggered, m_pages, [this, i] { m_pages->setCurrentIndex(i); });
         addAction(go);
     }
+    // "Add a model by hand" on the first run opens the Models page's Add dialog.
+    connect(m_overview, &OverviewPage::addModelRequested, this, [this] {
+        m_pages->setCurrentWidget(m_models);
+        m_models->addButton()->click();
+    });
     resize(kDefaultSize); // the window manager places it, until restoreSession() knows better
 }
 

@@ -7,14 +7,18 @@
 #include "ui/tenantspage.h"
 
 #include <QJsonArray>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QUrl>
 
 namespace obleth::test {
 
-bool GuiFixture::start()
+bool GuiFixture::start(bool restoreWindow)
 {
+    // The window remembers where it was and which page it showed, in settings the test binary's functions share.
+    if (!restoreWindow)
+        QSettings().remove(QStringLiteral("ui/window"));
     gateway::GatewayOptions options;
     options.dataPort = 0;
     options.adminPort = 0;

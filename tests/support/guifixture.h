@@ -28,8 +28,9 @@ struct GuiFixture
     quint16 adminPort = 0;
     QByteArray firstKey;
 
-    /// Starts the gateway and the GUI; false when the gateway did not start within 10 s.
-    bool start();
+    /// Starts the gateway and the GUI; false when the gateway did not start within 10 s. The window opens as on a
+    /// first start (on the Overview, default size) unless @p restoreWindow: then where the last fixture left it.
+    bool start(bool restoreWindow = false);
     ~GuiFixture();
 
     /// A Management API call with the admin token.
