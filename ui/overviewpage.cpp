@@ -129,7 +129,9 @@ void OverviewPage::refresh()
         m_admission->setSortingEnabled(false); // rows stay put while they are filled
         m_admission->setRowCount(int(models.size() + tenants.size()));
         int row = 0;
-        const auto put = [this, &row](const QString &name, int in, int waiting, const QString &limit) {
+        QStringList names;
+        const auto put = [this, &row, &names](const QString &name, int in, int waiting, const QString &limit) {
+            names << name;
             m_admission->setItem(row, 0, cell(name));
             m_admission->setItem(row, 1, numberCell(in));
             m_admission->setItem(row, 2, numberCell(waiting));
@@ -150,6 +152,10 @@ void OverviewPage::refresh()
                 tr("weight %1").arg(t.value(QStringLiteral("weight")).toInt()));
         }
         m_admission->setSortingEnabled(sorting);
+        if (names != m_admissionNames) { // fitted when a model or tenant comes or goes, not every second
+            m_admissionNames = names;
+            fitColumns(m_admission);
+        }
         m_admission->setVisible(row > 0);
         m_admissionEmpty->setVisible(row == 0);
         Q_EMIT liveUpdated(inFlight, queued);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QStringList>
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
@@ -58,6 +59,7 @@ private:
     ThroughputChart *m_chart;
     QWidget *m_admissionBox;
     QTableWidget *m_admission;
+    QStringList m_admissionNames; ///< the rows the admission table's columns were fitted to
     QLabel *m_admissionEmpty;
     QTimer *m_timer;
     bool m_firstRunShown = false;
