@@ -12,6 +12,7 @@
 #include "ui/gatewaylink.h"
 #include "ui/mainwindow.h"
 #include "ui/overviewpage.h"
+#include "ui/shellquote.h"
 #include "ui/throughputchart.h"
 
 #include <QApplication>

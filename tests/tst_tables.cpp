@@ -3,6 +3,7 @@
 
 #include "ui/currency.h"
 #include "ui/requestdetails.h"
+#include "ui/shellquote.h"
 #include "ui/tables.h"
 
 #include <QApplication>
@@ -226,7 +227,7 @@ private Q_SLOTS:
     void curlCommandsMaskTheKeyAndQuoteForTheShell()
     {
         using namespace ui::requestdetails;
-        QCOMPARE(shellQuote(QStringLiteral("it's $HOME")), QStringLiteral("'it'\\''s $HOME'"));
+        QCOMPARE(ui::shellQuoted(QStringLiteral("it's $HOME")), QStringLiteral("'it'\\''s $HOME'"));
         model::RequestRecord r;
         r.method = "POST";
         r.path = "/v1/messages";

@@ -1,5 +1,7 @@
 #include "connectsnippets.h"
 
+#include "shellquote.h"
+
 #include <QCoreApplication>
 
 namespace obleth::ui {
@@ -122,13 +124,6 @@ QString codexSnippet(const QString &v1, const QString &key, const QString &model
     return text + run + QLatin1Char('\n');
 }
 } // namespace
-
-QString shellQuoted(const QString &text)
-{
-    QString quoted = text;
-    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
 
 QString codeString(const QString &text)
 {

@@ -21,8 +21,6 @@ inline constexpr char kApiKeyVariable[] = "OBLETH_API_KEY";
 /// empty, read from $OBLETH_API_KEY. Every value is quoted for the language it lands in.
 [[nodiscard]] QList<ConnectSnippet> connectSnippets(const QString &dataUrl, const QString &key, const QString &model);
 
-/// @p text as one word for a POSIX shell: in single quotes, a quote inside written '\''.
-[[nodiscard]] QString shellQuoted(const QString &text);
 /// @p text as a double-quoted string literal that Python, JavaScript, JSON and TOML all read back as @p text
 /// (backslash, quote and control characters escaped).
 [[nodiscard]] QString codeString(const QString &text);

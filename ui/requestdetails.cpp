@@ -1,5 +1,7 @@
 #include "requestdetails.h"
 
+#include "shellquote.h"
+
 #include <QJsonDocument>
 #include <QLocale>
 #include <QStringDecoder>
@@ -137,13 +139,6 @@ QString rawEvents(const QByteArray &stream, bool cut, int maxEvents)
     return events.join(QStringLiteral("\n")) + cutNote(cut);
 }
 
-QString shellQuote(const QString &text)
-{
-    QString quoted = text;
-    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
-
 bool canReproduce(const model::RequestRecord &r)
 {
     return !r.requestHeaders.isEmpty() && !r.requestBodyCut && r.requestBody.size() == r.bytesIn
@@ -155,10 +150,10 @@ QString curlCommand(const model::RequestRecord &r, const QString &dataUrl)
     QString url = dataUrl + QString::fromUtf8(r.path);
     if (!r.query.isEmpty())
         url += QLatin1Char('?') + QString::fromUtf8(r.query);
-    QStringList parts{QStringLiteral("curl ") + shellQuote(url)};
+    QStringList parts{QStringLiteral("curl ") + shellQuoted(url)};
     const bool body = !r.requestBody.isEmpty();
     if (!(r.method == "GET" && !body) && !(r.method == "POST" && body))
-        parts << QStringLiteral("-X ") + shellQuote(QString::fromLatin1(r.method));
+        parts << QStringLiteral("-X ") + shellQuoted(QString::fromLatin1(r.method));
     if (r.streamed)
         parts << QStringLiteral("-N");
     for (const auto &[name, value] : r.requestHeaders) {
@@ -181,10 +176,10 @@ QString curlCommand(const model::RequestRecord &r, const QString &dataUrl)
             parts << QStringLiteral("-H \"%1: %2$OBLETH_API_KEY\"").arg(field, scheme);
             continue;
         }
-        parts << QStringLiteral("-H ") + shellQuote(field + QStringLiteral(": ") + QString::fromUtf8(value));
+        parts << QStringLiteral("-H ") + shellQuoted(field + QStringLiteral(": ") + QString::fromUtf8(value));
     }
     if (body)
-        parts << QStringLiteral("--data-raw ") + shellQuote(asText(r.requestBody).value_or(QString()));
+        parts << QStringLiteral("--data-raw ") + shellQuoted(asText(r.requestBody).value_or(QString()));
     return parts.join(QStringLiteral(" \\\n  "));
 }
 

@@ -14,8 +14,6 @@ namespace requestdetails {
 [[nodiscard]] QString prettyBody(const QByteArray &body, bool cut);
 /// A stream's raw server-sent events, at most @p maxEvents of them, then how many more there were.
 [[nodiscard]] QString rawEvents(const QByteArray &stream, bool cut, int maxEvents = 20);
-/// @p text quoted for a POSIX shell: in single quotes, a single quote written as '\''.
-[[nodiscard]] QString shellQuote(const QString &text);
 /// Whether curlCommand() can reproduce @p record: its headers and whole body were kept (it was made while the window
 /// watched, with a body under the limit).
 [[nodiscard]] bool canReproduce(const model::RequestRecord &record);
