@@ -309,6 +309,19 @@ private Q_SLOTS:
         GuiFixture f;
         QVERIFY(f.start());
         ui::RequestsPage *page = f.app->window()->requestsPage();
+        {
+            // Nobody looks at the Requests page: the gateway keeps no request's body.
+            QSignalSpy finished(f.app->link(), &ui::GatewayLink::requestFinished);
+            QCOMPARE(test::postJson(f.dataPort, "/v1/chat/completions", f.firstKey,
+                                    "{\"model\":\"mock-model\",\"max_tokens\":2}")
+                         .status,
+                     200);
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 15'000);
+            const auto unseen = finished.first().first().value<model::RequestRecord>();
+            QVERIFY(unseen.requestBody.isEmpty());
+            QVERIFY(unseen.responseBody.isEmpty());
+            QVERIFY(!unseen.requestHeaders.isEmpty()); // the headers are the live log's, as before
+        }
         f.app->window()->pages()->setCurrentWidget(page);
         const QByteArray body = "{\"model\":\"mock-model\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\","
                                 "\"content\":\"it's a \\\"quoted\\\" $HOME `test`\"}]}";
@@ -318,9 +331,9 @@ private Q_SLOTS:
                                                                    {"x-mock-seed", "7"}}),
                                                     body);
         QCOMPARE(answer.status, 200);
-        QTRY_COMPARE(page->model()->rowCount(), 1);
+        QTRY_COMPARE(page->model()->rowCount(), 2);
         QTRY_COMPARE(page->model()->entryAt(0)->done, true);
-        page->table()->selectRow(0);
+        page->table()->selectRow(0); // the newest
         QTRY_VERIFY(page->details()->toPlainText().contains(QStringLiteral("Response body")));
         const QString details = page->details()->toPlainText();
         QVERIFY2(

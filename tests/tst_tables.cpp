@@ -252,6 +252,14 @@ private Q_SLOTS:
         QCOMPARE(curlCommand(r, QStringLiteral("http://h")),
                  QStringLiteral("curl 'http://h/v1/messages?beta=true' \\\n  -X 'DELETE' \\\n"
                                 "  -H \"Authorization: Bearer $OBLETH_API_KEY\""));
+        // A scheme that is not a word is the client's text: it never reaches the shell (it would run in "…").
+        for (const QByteArray &hostile : {QByteArray("$(id>/tmp/x) sk_12…(masked)"), QByteArray("`id` sk_12…(masked)"),
+                                          QByteArray("a\"b sk_12…(masked)")}) {
+            r.requestHeaders = {{"Authorization", hostile}};
+            QCOMPARE(curlCommand(r, QStringLiteral("http://h")),
+                     QStringLiteral("curl 'http://h/v1/messages?beta=true' \\\n  -X 'DELETE' \\\n"
+                                    "  -H \"Authorization: Bearer $OBLETH_API_KEY\""));
+        }
         r.requestBodyCut = true; // not whole: it cannot be sent again
         QVERIFY(!canReproduce(r));
         QVERIFY(!canReproduce(model::RequestRecord{})); // from the stored log: no headers

@@ -37,6 +37,7 @@ ChatBubble::ChatBubble(Role role, const QString &title, QWidget *parent)
     m_title->setFont(bold);
     setTitle(title);
     m_text->setTextFormat(Qt::PlainText);
+    m_title->setTextFormat(Qt::PlainText); // a model's name and the server's words, never markup
     m_text->setWordWrap(true);
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_text->setAccessibleName(role == Role::User ? tr("Your message") : tr("Answer"));
@@ -53,6 +54,7 @@ ChatBubble::ChatBubble(Role role, const QString &title, QWidget *parent)
         m_outcome = new QLabel(this);
         m_outcome->setAccessibleName(tr("How the answer ended"));
         m_outcome->setWordWrap(true);
+        m_outcome->setTextFormat(Qt::PlainText); // the server's words, never markup
         m_outcome->setTextInteractionFlags(Qt::TextSelectableByMouse);
         m_outcome->hide();
         auto *figures = new QHBoxLayout;

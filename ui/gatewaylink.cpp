@@ -6,6 +6,8 @@
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
+#include <algorithm>
+
 #include <QCoreApplication>
 #include <QPointer>
 
@@ -25,6 +27,8 @@ GatewayLink::~GatewayLink()
     if (m_watching && m_running) {
         if (usage::RequestMonitor *monitor = m_thread->gateway()->requestMonitor())
             monitor->unwatchProgress();
+        m_bodyWatchers = 0;
+        applyBodyWatch();
     }
 }
 
@@ -58,6 +62,7 @@ void GatewayLink::attach(const QString &dataUrl, const QString &adminUrl)
     connect(monitor, &usage::RequestMonitor::requestFinished, this, &GatewayLink::requestFinished);
     monitor->watchProgress(); // the request log shows streams' text as it arrives
     m_watching = true;
+    applyBodyWatch(); // a page that looked before the gateway ran
     attachAlerts(gateway);
     Q_EMIT ready();
     Q_EMIT configChanged();
@@ -201,6 +206,25 @@ void GatewayLink::fetchDeploymentHealth(const QString &modelId, QObject *context
     gateway::Gateway *gateway = m_thread->gateway();
     roundTrip<QList<model::DeploymentHealth>>(
         context, [gateway, modelId] { return gateway->status().deploymentHealth(modelId); }, std::move(done));
+}
+
+void GatewayLink::watchBodies(bool watch)
+{
+    m_bodyWatchers = std::max(0, m_bodyWatchers + (watch ? 1 : -1));
+    applyBodyWatch();
+}
+
+void GatewayLink::applyBodyWatch()
+{
+    // The monitor counts this link once while any page here looks; its counter is atomic, so a request that arrives
+    // after this call sees it.
+    const bool wanted = m_running && m_bodyWatchers > 0;
+    if (wanted == m_bodiesWatched || !m_running)
+        return;
+    if (usage::RequestMonitor *monitor = m_thread->gateway()->requestMonitor()) {
+        wanted ? monitor->watchBodies() : monitor->unwatchBodies();
+        m_bodiesWatched = wanted;
+    }
 }
 
 void GatewayLink::setPaused(bool paused)

@@ -60,6 +60,9 @@ public:
     /// to @p done on this thread; deployments nothing was heard of yet are missing or `unknown`.
     void fetchDeploymentHealth(const QString &modelId, QObject *context,
                                std::function<void(const QList<model::DeploymentHealth> &health)> done);
+    /// A page shows requests' bodies (true) or no longer does (false): while one does, the gateway keeps each new
+    /// request's bodies (bounded) for the live view; nobody looking, nobody's bodies are kept. Counted.
+    void watchBodies(bool watch);
     /// Pauses or resumes the data plane; paused() follows.
     void setPaused(bool paused);
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
@@ -90,6 +93,8 @@ private:
     void attach(const QString &dataUrl, const QString &adminUrl);
     /// Relays the alerts among the gateway's published events (queued: the feed lives in the gateway's thread).
     void attachAlerts(gateway::Gateway *gateway);
+    /// Tells the monitor whether this link wants bodies kept (once, whatever the number of pages looking).
+    void applyBodyWatch();
 
     gateway::GatewayThread *m_thread;
     /// The latest snapshot, handed over by the gateway thread on each change (never read from the service
@@ -103,6 +108,8 @@ private:
     bool m_tokenFromEnvironment = false;
     bool m_watching = false;
     bool m_paused = false;
+    int m_bodyWatchers = 0; ///< pages showing bodies now
+    bool m_bodiesWatched = false; ///< the monitor counts this link among those who want bodies
 };
 
 } // namespace obleth::ui

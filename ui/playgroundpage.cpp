@@ -529,6 +529,9 @@ void PlaygroundPage::onRequestFinished(const model::RequestRecord &record)
     model::RequestRecord kept = record;
     kept.requestHeaders.clear();
     kept.responseHeaders.clear();
+    kept.query.clear();
+    kept.requestBody.clear();
+    kept.responseBody.clear();
     m_unmatched.append(kept);
     if (m_unmatched.size() > kUnmatchedKept)
         m_unmatched.removeFirst();

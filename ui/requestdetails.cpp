@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QLocale>
+#include <QRegularExpression>
 #include <QStringDecoder>
 
 namespace obleth::ui::requestdetails {
@@ -168,9 +169,14 @@ QString curlCommand(const model::RequestRecord &r, const QString &dataUrl)
         if (lower == "authorization" || lower == "x-api-key" || lower == "api-key") {
             // The key itself is never kept: the command reads it from the environment (double quotes expand it).
             QString scheme;
-            if (lower == "authorization") { // "Bearer sk_1f…(masked)": the scheme stays
+            if (lower == "authorization") { // "Bearer sk_1f…(masked)": the scheme stays when it is a word
                 const qsizetype space = value.indexOf(' ');
-                scheme = space > 0 ? QString::fromLatin1(value.left(space)) : QStringLiteral("Bearer");
+                scheme = space > 0 ? QString::fromLatin1(value.left(space)) : QString();
+                // The client wrote it: anything but a plain token ("$(…)", a backtick) must not reach the shell
+                // inside double quotes, where it would run.
+                static const QRegularExpression token(QStringLiteral("^[A-Za-z][A-Za-z0-9._~+-]*$"));
+                if (!token.match(scheme).hasMatch())
+                    scheme = QStringLiteral("Bearer");
                 scheme += QLatin1Char(' ');
             }
             parts << QStringLiteral("-H \"%1: %2$OBLETH_API_KEY\"").arg(field, scheme);

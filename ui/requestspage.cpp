@@ -171,6 +171,19 @@ void RequestsPage::showEvent(QShowEvent *event)
     QWidget::showEvent(event);
     if (!m_fitted)
         fitLogColumns();
+    if (!m_watchingBodies) {
+        m_watchingBodies = true;
+        m_link->watchBodies(true);
+    }
+}
+
+void RequestsPage::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    if (m_watchingBodies) {
+        m_watchingBodies = false;
+        m_link->watchBodies(false);
+    }
 }
 
 void RequestsPage::fitLogColumns()
@@ -266,7 +279,9 @@ void RequestsPage::showDetails()
               << tr("(Its bodies were let go of: only the newest %1 requests keep them.)")
                      .arg(RequestLogModel::kRowsWithBodies);
     else if (r.requestHeaders.isEmpty() && e->done)
-        lines << QString() << tr("(Headers and bodies are kept only for requests made while the window is open.)");
+        lines << QString()
+              << tr("(Headers are kept only for requests made while the window is open, bodies only while this page "
+                    "shows.)");
     // Kept where the reader was: the pane is written again as a stream grows.
     const int scroll = m_details->verticalScrollBar()->value();
     m_details->setPlainText(lines.join(QLatin1Char('\n')));

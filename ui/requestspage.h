@@ -41,7 +41,9 @@ public:
     [[nodiscard]] QString curlCommand() const;
 
 protected:
+    /// While the page shows, the gateway keeps new requests' bodies for its details; hidden, it keeps none.
     void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     /// Sizes the columns to their content and headers, with room for what they will hold ("streaming", "59 min
@@ -63,6 +65,7 @@ private:
     QPushButton *m_copyCurl;
     QByteArray m_selectedId;
     bool m_fitted = false; ///< the columns were fitted to rows while shown
+    bool m_watchingBodies = false; ///< counted by the link while the page shows
 };
 
 } // namespace obleth::ui

@@ -1,5 +1,7 @@
 #include "usagechart.h"
 
+#include "currency.h"
+
 #include "tables.h"
 
 #include <QEvent>
@@ -105,9 +107,9 @@ QString UsageChart::tickText(double value, double step, Unit unit)
 {
     const QLocale locale;
     if (value == 0)
-        return unit == Unit::Money ? QStringLiteral("$0") : QStringLiteral("0");
+        return unit == Unit::Money ? DisplayCurrency::current().wrap(QStringLiteral("0")) : QStringLiteral("0");
     if (unit == Unit::Money)
-        return QStringLiteral("$") + locale.toString(value, 'f', decimalsFor(step));
+        return DisplayCurrency::current().wrap(locale.toString(value, 'f', decimalsFor(step)));
     // The step picks the unit, so that every mark of one axis reads alike (5k, 10k, 15k).
     double divisor = 1;
     QString suffix;

@@ -29,6 +29,11 @@ public:
     /// Live views call this while they show progress (counted; call unwatch() when done).
     void watchProgress() { ++m_progressWatchers; }
     void unwatchProgress() { --m_progressWatchers; }
+    /// Someone looks at requests' bodies now (the GUI's Requests page while it shows): traces keep them, bounded.
+    [[nodiscard]] bool wantsBodies() const { return m_bodyWatchers > 0; }
+    /// Counted like watchProgress(); safe from any thread.
+    void watchBodies() { ++m_bodyWatchers; }
+    void unwatchBodies() { --m_bodyWatchers; }
 
     /// The request log, which gets every finished record after the listeners heard of it (handed over, not copied).
     void setRequestLog(store::RequestLog *log) { m_log = log; }
@@ -52,6 +57,7 @@ Q_SIGNALS:
 
 private:
     std::atomic<int> m_progressWatchers{0};
+    std::atomic<int> m_bodyWatchers{0};
     store::RequestLog *m_log = nullptr;
 };
 

@@ -46,9 +46,10 @@ model::HeaderList masked(const http::Headers &headers)
 RequestTrace::RequestTrace(RequestMonitor *monitor, const http::HttpRequest &request, const QByteArray &id)
     : m_monitor(monitor)
 {
-    if (monitor->wantsProgress()) { // a live view shows them; nothing else keeps them
-        m_watched = true;
+    if (monitor->wantsProgress()) // a live view shows them; nothing else keeps them
         m_record.requestHeaders = masked(request.headers);
+    if (monitor->wantsBodies()) { // someone looks at the Requests page now
+        m_watched = true;
         m_record.query = request.query;
         m_record.requestBody = request.body.left(model::kMaxLiveBodyBytes);
         m_record.requestBodyCut = request.body.size() > model::kMaxLiveBodyBytes;

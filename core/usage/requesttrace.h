@@ -83,7 +83,7 @@ private:
     qint64 m_lastProgressMs = -1;
     qint64 m_progressBytes = 0;
     bool m_liveText = false;
-    bool m_watched = false; ///< someone watched when it arrived: the bodies are kept for the live views
+    bool m_watched = false; ///< someone looked at bodies when it arrived: they are kept for the live view
     std::function<void(const model::RequestRecord &)> m_onFinished;
 };
 
