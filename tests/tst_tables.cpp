@@ -2,6 +2,7 @@
 // exactly, sorting by value, and the empty state.
 
 #include "ui/currency.h"
+#include "ui/gatewaylink.h"
 #include "ui/requestdetails.h"
 #include "ui/shellquote.h"
 #include "ui/tables.h"
@@ -222,6 +223,18 @@ private Q_SLOTS:
         const QString events = rawEvents(stream, false, 5);
         QVERIFY(events.startsWith(QStringLiteral("data: {\"n\":0}\ndata: {\"n\":1}")));
         QVERIFY2(events.endsWith(QStringLiteral("… 25 more event(s)")), qPrintable(events));
+    }
+
+    void wildcardAddressesAreReachedOnTheLoopback()
+    {
+        // A gateway on every address is written as this machine reaches it in snippets, curl and the Playground.
+        QCOMPARE(ui::GatewayLink::reachable(QStringLiteral("http://0.0.0.0:8088")),
+                 QStringLiteral("http://127.0.0.1:8088"));
+        QCOMPARE(ui::GatewayLink::reachable(QStringLiteral("http://[::]:8088")), QStringLiteral("http://[::1]:8088"));
+        QCOMPARE(ui::GatewayLink::reachable(QStringLiteral("https://192.168.1.5:8088")),
+                 QStringLiteral("https://192.168.1.5:8088"));
+        QCOMPARE(ui::GatewayLink::reachable(QStringLiteral("http://127.0.0.1:8088")),
+                 QStringLiteral("http://127.0.0.1:8088"));
     }
 
     void curlCommandsMaskTheKeyAndQuoteForTheShell()

@@ -150,7 +150,7 @@ void ConnectToolsCard::reload()
 
 void ConnectToolsCard::fill()
 {
-    const QList<ConnectSnippet> snippets = connectSnippets(m_link->dataUrl(), m_key, m_model->currentText());
+    const QList<ConnectSnippet> snippets = connectSnippets(m_link->reachableDataUrl(), m_key, m_model->currentText());
     for (int i = 0; i < snippets.size(); ++i) {
         const ConnectSnippet &s = snippets.at(i);
         auto *text = i < m_tabs->count() ? qobject_cast<QPlainTextEdit *>(m_tabs->widget(i)) : nullptr;

@@ -9,7 +9,9 @@
 #include <algorithm>
 
 #include <QCoreApplication>
+#include <QHostAddress>
 #include <QPointer>
+#include <QUrl>
 
 namespace obleth::ui {
 
@@ -206,6 +208,19 @@ void GatewayLink::fetchDeploymentHealth(const QString &modelId, QObject *context
     gateway::Gateway *gateway = m_thread->gateway();
     roundTrip<QList<model::DeploymentHealth>>(
         context, [gateway, modelId] { return gateway->status().deploymentHealth(modelId); }, std::move(done));
+}
+
+QString GatewayLink::reachable(const QString &url)
+{
+    QUrl u(url);
+    const QHostAddress host(u.host());
+    if (host == QHostAddress::AnyIPv4)
+        u.setHost(QStringLiteral("127.0.0.1"));
+    else if (host == QHostAddress::AnyIPv6 || host == QHostAddress::Any)
+        u.setHost(QStringLiteral("::1"));
+    else
+        return url;
+    return u.toString();
 }
 
 void GatewayLink::watchBodies(bool watch)

@@ -40,6 +40,11 @@ public:
     [[nodiscard]] std::shared_ptr<const model::ConfigSnapshot> snapshot() const;
     [[nodiscard]] const QString &dataUrl() const noexcept { return m_dataUrl; }
     [[nodiscard]] const QString &adminUrl() const noexcept { return m_adminUrl; }
+    /// The data URL as a client on this machine reaches it: a gateway listening on every address (0.0.0.0, ::) is
+    /// reached on the loopback. What the Playground calls and the snippets and "Copy as curl" write.
+    [[nodiscard]] QString reachableDataUrl() const { return reachable(m_dataUrl); }
+    /// @p url with a wildcard host (0.0.0.0, ::) replaced by the loopback of its family.
+    [[nodiscard]] static QString reachable(const QString &url);
     [[nodiscard]] const QString &dataDir() const noexcept { return m_dataDir; }
     [[nodiscard]] const QString &adminToken() const noexcept { return m_adminToken; }
     /// The admin token is OBLETH_ADMIN_TOKEN's (it cannot be regenerated here).

@@ -31,7 +31,7 @@ GuiApp::GuiApp(gateway::GatewayThread *gateway, QObject *parent)
     connect(m_tray->openAction(), &QAction::triggered, this, &GuiApp::showWindow);
     connect(m_tray, &TrayIcon::activated, this, &GuiApp::showWindow);
     connect(m_tray->copyUrlAction(), &QAction::triggered, this,
-            [this] { QApplication::clipboard()->setText(m_link->dataUrl() + QStringLiteral("/v1")); });
+            [this] { QApplication::clipboard()->setText(m_link->reachableDataUrl() + QStringLiteral("/v1")); });
     connect(m_tray->newKeyAction(), &QAction::triggered, this, [this] {
         showWindow();
         m_window->showNewKey();

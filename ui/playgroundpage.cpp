@@ -321,13 +321,7 @@ void PlaygroundPage::createKey()
 
 QUrl PlaygroundPage::chatUrl() const
 {
-    QUrl url(m_link->dataUrl());
-    // Listening on every address: this machine reaches it on the loopback.
-    const QHostAddress host(url.host());
-    if (host == QHostAddress::AnyIPv4)
-        url.setHost(QStringLiteral("127.0.0.1"));
-    else if (host == QHostAddress::AnyIPv6 || host == QHostAddress::Any)
-        url.setHost(QStringLiteral("::1"));
+    QUrl url(m_link->reachableDataUrl());
     url.setPath(url.path() + QStringLiteral("/v1/chat/completions"));
     return url;
 }

@@ -212,8 +212,9 @@ void RequestsPage::fitLogColumns()
 QString RequestsPage::curlCommand() const
 {
     const RequestLogModel::Entry *e = m_model->entryAt(m_model->rowOf(m_selectedId));
-    return e && requestdetails::canReproduce(e->record) ? requestdetails::curlCommand(e->record, m_link->dataUrl())
-                                                        : QString();
+    return e && requestdetails::canReproduce(e->record)
+        ? requestdetails::curlCommand(e->record, m_link->reachableDataUrl())
+        : QString();
 }
 
 void RequestsPage::showDetails()
