@@ -36,6 +36,43 @@ bool parseHost(const QString &text, const QString &what, QHostAddress *out, QStr
     return true;
 }
 
+// A URL's password never reaches an error message: the URL is named by where it came from.
+bool parseDatabaseUrl(const QString &text, const QString &what, QString *out, QString *error)
+{
+    if (text.startsWith(QLatin1String("sqlite:"))) {
+        if (text.size() == int(qstrlen("sqlite:"))) {
+            *error = QStringLiteral("%1: sqlite: needs a file's path (sqlite:/var/lib/obleth/obleth.db)").arg(what);
+            return false;
+        }
+        *out = text;
+        return true;
+    }
+    const QUrl url(text, QUrl::StrictMode);
+    const QString scheme = url.scheme();
+    if (!url.isValid() || (scheme != QLatin1String("postgresql") && scheme != QLatin1String("postgres"))
+        || url.host().isEmpty() || url.path().size() < 2) {
+        *error = QStringLiteral("%1 must be sqlite:PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE").arg(what);
+        return false;
+    }
+    *out = text;
+    return true;
+}
+
+bool parseRedisUrl(const QString &text, const QString &what, QString *out, QString *error)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    bool dbOk = true;
+    const QString path = url.path();
+    if (path.size() > 1)
+        path.mid(1).toUInt(&dbOk);
+    if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty() || !dbOk) {
+        *error = QStringLiteral("%1 must be redis://HOST:PORT or redis://HOST:PORT/DB").arg(what);
+        return false;
+    }
+    *out = text;
+    return true;
+}
+
 bool parseLogLevel(const QString &text, const QString &what, CliOptions::LogLevel *out, QString *error)
 {
     static const std::pair<QLatin1String, CliOptions::LogLevel> levels[] = {
@@ -109,6 +146,9 @@ QString CliOptions::helpText()
         "  --admin-port N         Management API port; 0 = any free [9090]      OBLETH_ADMIN_PORT\n"
         "  --data-dir DIR         database and state [platform app-data dir]    OBLETH_DATA_DIR\n"
         "  --upstream URL         default upstream for other paths [none]       OBLETH_UPSTREAM\n"
+        "  --database URL         sqlite:PATH or postgresql://USER:PASS@HOST:PORT/DB\n"
+        "                         [sqlite: DATA_DIR/obleth.db]                  OBLETH_DATABASE_URL\n"
+        "  --redis URL            redis://HOST:PORT[/DB]: limits shared by instances [none] OBLETH_REDIS_URL\n"
         "  --log-level LEVEL      error, warning, info or debug [info]          OBLETH_LOG_LEVEL\n"
         "  --tls-cert FILE        PEM certificate: both listeners speak HTTPS   OBLETH_TLS_CERT\n"
         "  --tls-key FILE         PEM private key of --tls-cert                 OBLETH_TLS_KEY\n"
@@ -136,10 +176,13 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
     const QCommandLineOption tlsCert(QStringLiteral("tls-cert"), {}, QStringLiteral("FILE"));
     const QCommandLineOption tlsKey(QStringLiteral("tls-key"), {}, QStringLiteral("FILE"));
     const QCommandLineOption logLevel(QStringLiteral("log-level"), {}, QStringLiteral("LEVEL"));
+    const QCommandLineOption database(QStringLiteral("database"), {}, QStringLiteral("URL"));
+    const QCommandLineOption redis(QStringLiteral("redis"), {}, QStringLiteral("URL"));
     const QCommandLineOption help(QStringList{QStringLiteral("h"), QStringLiteral("help")});
     const QCommandLineOption version(QStringList{QStringLiteral("v"), QStringLiteral("version")});
     parser.addOptions(
-        {server, mock, host, port, adminPort, dataDir, upstream, adminHost, tlsCert, tlsKey, logLevel, help, version});
+        {server, mock, host, port, adminPort, dataDir, upstream, adminHost, tlsCert, tlsKey, logLevel, database, redis,
+         help, version});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;
@@ -222,6 +265,14 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
         if (!parseLogLevel(value, what, &level, error))
             return false;
         o.logLevel = level;
+    }
+    if (setting(database, QStringLiteral("OBLETH_DATABASE_URL"), &value, &what) && !value.isEmpty()
+        && !parseDatabaseUrl(value, what, &o.gateway.databaseUrl, error)) {
+        return false;
+    }
+    if (setting(redis, QStringLiteral("OBLETH_REDIS_URL"), &value, &what) && !value.isEmpty()
+        && !parseRedisUrl(value, what, &o.gateway.redisUrl, error)) {
+        return false;
     }
     o.gateway.adminToken = env.value(QStringLiteral("OBLETH_ADMIN_TOKEN"));
     *out = o;

@@ -9,11 +9,15 @@ set -euo pipefail
 svg_plugins() { apt-cache show qt6-svg-plugins >/dev/null 2>&1 && echo qt6-svg-plugins || echo libqt6svg6; }
 svg=$(svg_plugins)
 # libsodium-dev encrypts the upstream secrets kept in the database. file: cpack's DEB generator needs it.
-packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite "$svg" libgl-dev
+# libqt6sql6-psql: --database postgresql://... (several instances on one database, contract section 15).
+packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libqt6sql6-psql "$svg" libgl-dev
           libxkbcommon-dev libsodium-dev curl file)
 if [[ "${1:-}" == "--tests" ]]; then
     # The sqlite3 shell plays the other program that reads or locks obleth's database (tst_storesafety).
     packages+=(sqlite3)
+    # The multi-instance tests run real engines: a throwaway PostgreSQL cluster (initdb, pg_ctl; as root through
+    # runuser, util-linux) and redis-server, each on a free port (tests/support/pgcluster, redisserver).
+    packages+=(postgresql redis-server util-linux)
     # openssl makes the self-signed certificates of the TLS tests.
     packages+=(openssl)
     # tst_linuxpackaging: man pages render cleanly, the desktop entry and AppStream metadata validate,

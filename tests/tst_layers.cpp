@@ -39,14 +39,15 @@ const QList<Layer> &floorPlan()
         {{u"gateway"_s}, "the composition root: builds and wires everything, the only folder that knows them all"},
         {{u"admin"_s, u"dataplane"_s},
          "the two fronts: the Management API (the JSON edge) and the OpenAI-compatible data plane"},
-        {{u"mcp"_s, u"discovery"_s, u"routing"_s, u"alerts"_s},
-         "the MCP relay, the backend probe, deployments' health and choice, alerts: what the fronts and the GUI call"},
+        {{u"mcp"_s, u"discovery"_s, u"routing"_s, u"alerts"_s, u"cluster"_s},
+         "the MCP relay, the backend probe, deployments' health and choice, alerts, instances sharing PostgreSQL and "
+         "Redis: what the fronts and the GUI call"},
         {{u"status"_s, u"proxy"_s, u"mock"_s, u"cache"_s, u"metrics"_s},
          "what answers a request (upstream, mock, cache) and what is reported about it (status, live view, metrics)"},
         {{u"config"_s, u"usage"_s, u"openai"_s, u"anthropic"_s},
          "typed configuration services, usage accounting, the APIs' wire shapes (OpenAI's, Anthropic's)"},
-        {{u"store"_s, u"http"_s, u"admission"_s},
-         "SQLite, the HTTP/1.1 server, fair-share admission and token budgets"},
+        {{u"store"_s, u"http"_s, u"admission"_s, u"redis"_s},
+         "SQLite and PostgreSQL, the HTTP/1.1 server, fair-share admission and token budgets, the Redis client"},
         {{u"model"_s, u"platform"_s}, "entities, the configuration snapshot, the request record; logging and OS bits"},
     };
     return plan;

@@ -33,6 +33,12 @@ struct GatewayOptions
     quint16 dataPort = 8088;
     quint16 adminPort = 9090;
     QString dataDir;
+    /// Where configuration, keys and the request log live (contract section 15): empty or `sqlite:PATH` for a
+    /// SQLite file [DATA_DIR/obleth.db], or `postgresql://USER:PASSWORD@HOST:PORT/DB` shared by instances. It may
+    /// hold a password: never log it or put it in an error message.
+    QString databaseUrl;
+    /// `redis://HOST:PORT[/DB]`: admission state shared by instances (contract section 15); empty: local only.
+    QString redisUrl;
     QUrl upstream; ///< default upstream for fall-through paths; invalid when none
     QString adminToken; ///< from OBLETH_ADMIN_TOKEN; empty: keep one in DATA_DIR/admin-token
     int keepAliveTimeoutMs = 60'000;

@@ -19,6 +19,8 @@ Q_LOGGING_CATEGORY(lcMock, "obleth.mock", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcProxy, "obleth.proxy", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcRouting, "obleth.routing", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcStore, "obleth.store", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCluster, "obleth.cluster", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcRedis, "obleth.redis", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcUsage, "obleth.usage", QtInfoMsg)
 
 QString loggableUrl(const QUrl &url)

@@ -17,6 +17,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcAlerts) ///< obleth.alerts: alerts and their webhoo
 Q_DECLARE_LOGGING_CATEGORY(lcAnthropic) ///< obleth.anthropic: the Messages API and its translation
 Q_DECLARE_LOGGING_CATEGORY(lcAdmission) ///< obleth.admission: fair-share permits, queues, token budgets
 Q_DECLARE_LOGGING_CATEGORY(lcCache) ///< obleth.cache: the response cache
+Q_DECLARE_LOGGING_CATEGORY(lcCluster) ///< obleth.cluster: instances sharing PostgreSQL and Redis
 Q_DECLARE_LOGGING_CATEGORY(lcConfig) ///< obleth.config: configuration changes
 Q_DECLARE_LOGGING_CATEGORY(lcDataPlane) ///< obleth.dataplane: the OpenAI-compatible front
 Q_DECLARE_LOGGING_CATEGORY(lcDiscovery) ///< obleth.discovery: backend probes
@@ -24,6 +25,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcGateway) ///< obleth.gateway: start, listeners, shu
 Q_DECLARE_LOGGING_CATEGORY(lcHttp) ///< obleth.http: the HTTP/1.1 server
 Q_DECLARE_LOGGING_CATEGORY(lcMcp) ///< obleth.mcp: the MCP gateway
 Q_DECLARE_LOGGING_CATEGORY(lcMock) ///< obleth.mock: the built-in mock-model
+Q_DECLARE_LOGGING_CATEGORY(lcRedis) ///< obleth.redis: the Redis client
 Q_DECLARE_LOGGING_CATEGORY(lcProxy) ///< obleth.proxy: upstream calls and the connection pool
 Q_DECLARE_LOGGING_CATEGORY(lcRouting) ///< obleth.routing: deployments' health, retries and fallbacks
 Q_DECLARE_LOGGING_CATEGORY(lcStore) ///< obleth.store: SQLite, the request log, stored secrets

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/clusterstate.h"
 #include "model/deploymenthealth.h"
 
 #include <QElapsedTimer>
@@ -34,6 +35,8 @@ struct GatewayStatus
     /// registry's order; deployments nothing was heard of yet are `unknown`.
     std::function<QList<model::DeploymentHealth>(const QString &modelId)> deploymentHealth
         = [](const QString &) { return QList<model::DeploymentHealth>(); };
+    /// How this instance shares state with others (contract section 15): the database, Redis, the instances seen.
+    std::function<model::ClusterState()> cluster = [] { return model::ClusterState(); };
 };
 
 } // namespace obleth::status

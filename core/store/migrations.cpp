@@ -146,6 +146,18 @@ const QList<QStringList> &migrations()
             QStringLiteral("ALTER TABLE models ADD COLUMN api_format TEXT NOT NULL DEFAULT 'openai'"),
             QStringLiteral("ALTER TABLE deployments ADD COLUMN api_format TEXT"),
         },
+        // 7: several instances on one database (contract section 15): each instance's heartbeat, and the
+        // configuration's version, raised by every change so that other instances notice one they missed
+        {
+            QStringLiteral("CREATE TABLE instances ("
+                           " id TEXT PRIMARY KEY,"
+                           " host TEXT NOT NULL,"
+                           " pid INTEGER NOT NULL,"
+                           " started_at TEXT NOT NULL,"
+                           " last_heartbeat TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE cluster_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)"),
+            QStringLiteral("INSERT INTO cluster_state (name, value) VALUES ('config_version', 0)"),
+        },
     };
     return steps;
 }

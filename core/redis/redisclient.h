@@ -1,0 +1,93 @@
+#pragma once
+
+// API agreed for the Redis client (contract section 15). The implementation (redisclient.cpp, respparser.*) comes
+// with the client's own part of the work; this header is the seam the shared admission codes against.
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+namespace obleth::redis {
+
+/// One RESP reply.
+struct Reply
+{
+    enum class Type { Nil, Status, Error, Integer, Bulk, Array };
+    Type type = Type::Nil;
+    QByteArray text; ///< Status, Error and Bulk
+    qint64 integer = 0; ///< Integer
+    QList<Reply> elements; ///< Array
+
+    [[nodiscard]] bool isError() const noexcept { return type == Type::Error; }
+    [[nodiscard]] static Reply error(QByteArray message)
+    {
+        Reply r;
+        r.type = Type::Error;
+        r.text = std::move(message);
+        return r;
+    }
+};
+
+/// Where a Redis server is: parsed from `redis://HOST:PORT[/DB]`.
+struct Endpoint
+{
+    QString host;
+    quint16 port = 6379;
+    int db = 0;
+    /// False with @p error set (never quoting a password) when @p url is not a redis:// URL.
+    static bool parse(const QString &url, Endpoint *out, QString *error);
+};
+
+/// A Lua script run with EVALSHA, loaded (SCRIPT LOAD) the first time and again after NOSCRIPT (a restarted
+/// server has forgotten it).
+struct Script
+{
+    explicit Script(QByteArray source);
+    QByteArray source;
+    QByteArray sha1; ///< hex
+};
+
+/// An asynchronous Redis client on one QTcpSocket in the caller's thread: commands are pipelined, and their
+/// callbacks run in order, on the event loop. It keeps reconnecting (with back-off) while the server is away; a
+/// command sent while disconnected, or pending when the connection drops or goes unanswered for commandTimeoutMs,
+/// gets an Error reply at once (never a hang).
+class Client final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Client)
+
+public:
+    explicit Client(Endpoint endpoint, QObject *parent = nullptr);
+    ~Client() override;
+
+    using Callback = std::function<void(const Reply &reply)>;
+
+    /// Connects, and reconnects whenever the connection is lost, until the client goes.
+    void start();
+    [[nodiscard]] bool isConnected() const noexcept;
+    void setCommandTimeoutMs(int ms);
+
+    /// Sends one command (@p args: its name, then its arguments, binary-safe). @p callback runs once, unless
+    /// @p context is given and gone by then.
+    void command(const QList<QByteArray> &args, Callback callback, const QObject *context = nullptr);
+    /// EVALSHA @p script with @p keys and @p args.
+    void eval(const Script &script, const QList<QByteArray> &keys, const QList<QByteArray> &args, Callback callback,
+              const QObject *context = nullptr);
+    /// Subscribes to @p channel on a connection of its own (resubscribed after a reconnect); @p handler gets each
+    /// message's payload.
+    void subscribe(const QByteArray &channel, std::function<void(const QByteArray &payload)> handler);
+
+Q_SIGNALS:
+    void connected();
+    /// The connection is lost or could not be made; @p why is one line without secrets.
+    void disconnected(const QString &why);
+
+private:
+    class Private;
+    Private *d;
+};
+
+} // namespace obleth::redis
