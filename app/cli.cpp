@@ -180,9 +180,8 @@ bool CliOptions::parse(const QStringList &arguments, const QProcessEnvironment &
     const QCommandLineOption redis(QStringLiteral("redis"), {}, QStringLiteral("URL"));
     const QCommandLineOption help(QStringList{QStringLiteral("h"), QStringLiteral("help")});
     const QCommandLineOption version(QStringList{QStringLiteral("v"), QStringLiteral("version")});
-    parser.addOptions(
-        {server, mock, host, port, adminPort, dataDir, upstream, adminHost, tlsCert, tlsKey, logLevel, database, redis,
-         help, version});
+    parser.addOptions({server, mock, host, port, adminPort, dataDir, upstream, adminHost, tlsCert, tlsKey, logLevel,
+                       database, redis, help, version});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return false;

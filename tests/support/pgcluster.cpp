@@ -118,9 +118,8 @@ bool PgCluster::run(const QString &program, const QStringList &args, QString *ou
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     if (m_asPostgresUser)
-        p.start(QStringLiteral("runuser"), QStringList{QStringLiteral("-u"), QStringLiteral("postgres"),
-                                                       QStringLiteral("--"), program}
-                                               + args);
+        p.start(QStringLiteral("runuser"),
+                QStringList{QStringLiteral("-u"), QStringLiteral("postgres"), QStringLiteral("--"), program} + args);
     else
         p.start(program, args);
     const bool finished = p.waitForFinished(timeoutMs);
@@ -151,7 +150,8 @@ bool PgCluster::start()
               QStringLiteral("start")},
              &output)) {
         QFile log(m_dir->filePath(QStringLiteral("log")));
-        const QString tail = log.open(QIODevice::ReadOnly) ? QString::fromLocal8Bit(log.readAll().right(2000)) : QString();
+        const QString tail
+            = log.open(QIODevice::ReadOnly) ? QString::fromLocal8Bit(log.readAll().right(2000)) : QString();
         m_why = QStringLiteral("pg_ctl start failed: ") + output.trimmed() + QLatin1Char(' ') + tail;
         return false;
     }
@@ -180,17 +180,17 @@ QString PgCluster::url(const QString &database) const
 QString PgCluster::psql(const QString &sql, const QString &database)
 {
     const QString psqlPath = QFileInfo::exists(m_bin + QStringLiteral("/psql"))
-                                 ? m_bin + QStringLiteral("/psql")
-                                 : QStandardPaths::findExecutable(QStringLiteral("psql"));
+        ? m_bin + QStringLiteral("/psql")
+        : QStandardPaths::findExecutable(QStringLiteral("psql"));
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("PGPASSWORD"), m_password);
     p.setProcessEnvironment(env);
-    p.start(psqlPath, {QStringLiteral("-X"), QStringLiteral("-q"), QStringLiteral("-A"), QStringLiteral("-t"),
-                       QStringLiteral("-v"), QStringLiteral("ON_ERROR_STOP=1"), QStringLiteral("-h"),
-                       QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(m_port),
-                       QStringLiteral("-U"), QStringLiteral("obleth"), QStringLiteral("-d"), database,
-                       QStringLiteral("-c"), sql});
+    p.start(psqlPath,
+            {QStringLiteral("-X"), QStringLiteral("-q"), QStringLiteral("-A"), QStringLiteral("-t"),
+             QStringLiteral("-v"), QStringLiteral("ON_ERROR_STOP=1"), QStringLiteral("-h"), QStringLiteral("127.0.0.1"),
+             QStringLiteral("-p"), QString::number(m_port), QStringLiteral("-U"), QStringLiteral("obleth"),
+             QStringLiteral("-d"), database, QStringLiteral("-c"), sql});
     if (!p.waitForFinished(60'000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
         m_why = QStringLiteral("psql failed: ") + QString::fromLocal8Bit(p.readAllStandardError()).trimmed();
         p.kill();

@@ -12,8 +12,8 @@ QString redisServerBinary()
 {
     QString path = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
     if (path.isEmpty())
-        path = QStandardPaths::findExecutable(QStringLiteral("redis-server"), {QStringLiteral("/usr/bin"),
-                                                                                QStringLiteral("/usr/sbin")});
+        path = QStandardPaths::findExecutable(QStringLiteral("redis-server"),
+                                              {QStringLiteral("/usr/bin"), QStringLiteral("/usr/sbin")});
     return path;
 }
 
