@@ -101,6 +101,23 @@ private Q_SLOTS:
         QTest::newRow("log level without a value")
             << QStringList{QStringLiteral("--server"), QStringLiteral("--log-level")} << QString()
             << QByteArray("log-level");
+        QTest::newRow("database of another kind")
+            << QStringList{QStringLiteral("--server"), QStringLiteral("--database"),
+                           QStringLiteral("mysql://u:hunter2@db/obleth")}
+            << QString() << QByteArray("--database");
+        QTest::newRow("postgresql without a database")
+            << QStringList{QStringLiteral("--server")}
+            << QStringLiteral("OBLETH_DATABASE_URL=postgresql://u:hunter2@db:5432")
+            << QByteArray("OBLETH_DATABASE_URL");
+        QTest::newRow("sqlite without a path")
+            << QStringList{QStringLiteral("--server"), QStringLiteral("--database"), QStringLiteral("sqlite:")}
+            << QString() << QByteArray("--database");
+        QTest::newRow("redis of another scheme") << QStringList{QStringLiteral("--server"), QStringLiteral("--redis"),
+                                                                QStringLiteral("http://:hunter2@r:6379")}
+                                                 << QString() << QByteArray("--redis");
+        QTest::newRow("redis with a bad database number")
+            << QStringList{QStringLiteral("--server")} << QStringLiteral("OBLETH_REDIS_URL=redis://r:6379/first")
+            << QByteArray("OBLETH_REDIS_URL");
     }
     void badOptionsGiveOneLine()
     {
@@ -115,6 +132,7 @@ private Q_SLOTS:
         QVERIFY(r.out.isEmpty());
         QCOMPARE(r.err.count('\n'), 1);
         QVERIFY2(r.err.startsWith("obleth: ") && r.err.contains(mentions), r.err.constData());
+        QVERIFY2(!r.err.contains("hunter2"), r.err.constData()); // a URL's password is never echoed
     }
 
     void helpNamesTheLogLevel()
