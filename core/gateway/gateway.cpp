@@ -23,6 +23,7 @@
 #include "status/liveview.h"
 #include "store/database.h"
 #include "store/requestlog.h"
+#include "store/secretcipher.h"
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
@@ -60,6 +61,28 @@ bool prepareDataDir(const QString &path, QString *error)
     }
 #endif
     return true;
+}
+
+/// Where the database is (contract section 15): the data folder's obleth.db, unless --database names a SQLite file
+/// (sqlite:PATH) or a PostgreSQL database (postgresql://...).
+QString databaseLocation(const GatewayOptions &options)
+{
+    const QString &url = options.databaseUrl;
+    if (url.startsWith(QLatin1String("sqlite:")))
+        return url.mid(int(qstrlen("sqlite:")));
+    if (!url.isEmpty())
+        return url;
+    return QDir(options.dataDir).filePath(QStringLiteral("obleth.db"));
+}
+
+/// The database's part of the cluster state (contract section 15): which engine, whether it answers, and the
+/// request log rows waiting for it or dropped. Read from any thread (the log's figures are atomic).
+void fillDatabaseState(model::ClusterState *state, bool postgres, const store::RequestLog &log)
+{
+    state->database = postgres ? QStringLiteral("postgresql") : QStringLiteral("sqlite");
+    state->databaseReachable = log.databaseReachable();
+    state->logRowsBuffered = log.rowsBuffered();
+    state->logRowsDropped = log.rowsDropped();
 }
 } // namespace
 
@@ -159,13 +182,25 @@ void Gateway::start()
     m_adminToken = adminToken;
     m_parts = std::make_unique<Parts>();
     Parts &p = *m_parts;
-    if (!p.database.open(QDir(m_options.dataDir).filePath(QStringLiteral("obleth.db")), &error))
+    // A PostgreSQL URL has no folder: the key file of the upstream secrets stays in the data folder.
+    p.database.setSecretKeyPath(store::SecretCipher::keyFilePath(m_options.dataDir));
+    if (!p.database.open(databaseLocation(m_options), &error))
         return fail(error);
     p.config = std::make_unique<config::ConfigServices>(&p.database);
-    if (!p.config->live.load(&error))
-        return fail(error);
-    const QString firstKey = p.config->live.bootstrapDefaultTenant(&error);
-    if (!error.isEmpty())
+    QString firstKey;
+    const bool loaded = [&] {
+        // Instances starting at once on an empty shared database: one makes the default tenant and its first key.
+        const store::Database::StartupLock startup(&p.database);
+        if (!startup.ok()) {
+            error = startup.error();
+            return false;
+        }
+        if (!p.config->live.load(&error))
+            return false;
+        firstKey = p.config->live.bootstrapDefaultTenant(&error);
+        return error.isEmpty();
+    }();
+    if (!loaded)
         return fail(error);
     // From now on configuration writes run on this (the gateway's) thread while it serves: a lock held by another
     // program costs each write at most this bound, then a 503 storage_busy, instead of stalling the data plane.
@@ -233,6 +268,12 @@ void Gateway::start()
     m_status.admission = admission;
     dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
+    const bool postgres = p.database.dialect() == store::Database::Dialect::Postgres;
+    m_status.cluster = [postgres, requestLog] {
+        model::ClusterState state;
+        fillDatabaseState(&state, postgres, *requestLog);
+        return state;
+    };
     routing::HealthBoard *health = &p.health;
     m_status.deploymentHealth = [health, config](const QString &modelId) {
         QList<model::DeploymentHealth> list;
@@ -356,6 +397,7 @@ void Gateway::finishShutdown()
         m_status.paused = idle.paused;
         m_status.admission = nullptr;
         m_status.deploymentHealth = idle.deploymentHealth;
+        m_status.cluster = idle.cluster;
         m_parts.reset();
     }
     m_stopping = false;

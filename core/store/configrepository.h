@@ -28,11 +28,23 @@ public:
     /// encrypts in place every secret that an older obleth stored in plain text, and gives every model that has no
     /// deployment (one an older obleth stored) its one deployment made of its own api_base, upstream_model and
     /// api_key (the key re-sealed for its new place).
+    /// On PostgreSQL @p keyPath is the database's secretKeyPath() (the data folder's secret.key), and the key must
+    /// be the one every other instance on that database holds (see openSharedSecrets()).
     bool openSecrets(const QString &keyPath, QString *error);
 
     /// True when the last failure came from a lock that another connection held past the busy timeout (the
     /// database is busy, not broken: the same call may succeed later).
-    [[nodiscard]] bool lastFailureWasBusy() const noexcept { return m_busy; }
+    [[nodiscard]] bool lastFailureWasBusy() const noexcept { return m_failure.busy; }
+    /// True when the last failure came from a PostgreSQL that could not be reached (lastFailureWasBusy() is true
+    /// too: the same call may succeed once it answers; the next call opens the connection again).
+    [[nodiscard]] bool lastFailureWasUnreachable() const noexcept { return m_failure.unreachable; }
+
+    /// What the last failure was, beyond its message.
+    struct Failure
+    {
+        bool busy = false;
+        bool unreachable = false;
+    };
 
     struct Contents
     {
@@ -75,6 +87,8 @@ public:
     bool atomically(const std::function<bool()> &steps, QString *error);
 
 private:
+    /// openSecrets() on a database that several instances share (PostgreSQL): see the key's fingerprint there.
+    bool openSharedSecrets(const QString &keyPath, qint64 encrypted, QString *error);
     bool encryptPlainSecrets(QString *error);
     bool addMissingDeployments(QString *error);
     /// Reads every deployment into its model of @p models, in order; a key that does not decrypt sets
@@ -88,7 +102,7 @@ private:
 
     Database *m_db;
     SecretCipher m_cipher;
-    mutable bool m_busy = false;
+    mutable Failure m_failure;
     int m_transactionDepth = 0;
 };
 

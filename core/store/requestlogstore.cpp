@@ -8,8 +8,11 @@
 #include <QTimeZone>
 #include <QVariant>
 
+#include <algorithm>
 #include <iterator>
 #include <limits>
+#include <optional>
+#include <tuple>
 
 namespace obleth::store {
 
@@ -141,15 +144,16 @@ QVariant textOrNull(const QString &s)
     return s.isEmpty() ? nullText() : QVariant(s);
 }
 
-QString errorText(const QSqlError &e)
+QString errorText(const QSqlDatabase &db, const QSqlError &e)
 {
-    return Database::isBusyCode(e.nativeErrorCode()) ? storageBusyError() + QStringLiteral(" (") + e.text() + u')'
-                                                     : e.text();
+    return Database::isBusyCode(e.nativeErrorCode(), Database::dialectOf(db))
+        ? storageBusyError() + QStringLiteral(" (") + e.text() + u')'
+        : e.text();
 }
 
-bool fail(const QSqlQuery &q, QString *error)
+bool fail(const QSqlDatabase &db, const QSqlQuery &q, QString *error)
 {
-    *error = errorText(q.lastError());
+    *error = errorText(db, q.lastError());
     return false;
 }
 
@@ -222,45 +226,70 @@ const QList<QString> &placeholders()
     return names;
 }
 
-/// INSERT INTO request_log of one row.
-QString insertSql()
+/// On PostgreSQL, rows (and usage totals) go kPgRowsPerInsert to a statement: each statement is a round trip to the
+/// server, which one row a statement spends most of its time waiting for (bench/pg-requestlog.sh).
+constexpr int kPgRowsPerInsert = 64;
+
+/// ":v0" ... for kPgRowsPerInsert rows: row r's column c is ":v<r * kColumnCount + c>" (the first row's are
+/// placeholders()).
+const QList<QString> &manyPlaceholders()
+{
+    static const QList<QString> names = [] {
+        QList<QString> out;
+        for (int i = 0; i < kColumnCount * kPgRowsPerInsert; ++i)
+            out.append(QStringLiteral(":v") + QString::number(i));
+        return out;
+    }();
+    return names;
+}
+
+/// INSERT INTO request_log of @p rows rows.
+QString insertSql(int rows = 1)
 {
     QString sql = QStringLiteral("INSERT INTO request_log (");
     for (int c = 0; c < kColumnCount; ++c)
         sql += (c ? QStringLiteral(", ") : QString()) + QLatin1String(kColumns[c]);
-    sql += QStringLiteral(") VALUES (");
-    for (int c = 0; c < kColumnCount; ++c)
-        sql += (c ? QStringLiteral(",") : QString()) + placeholders().at(c);
-    return sql + u')';
-}
-
-/// The upsert of one usage total into usage_hourly or usage_daily.
-QString upsertSql(bool daily)
-{
-    QString sql = QStringLiteral(
-                      "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
-                      " estimated_requests) VALUES (")
-                      .arg(daily ? QStringLiteral("usage_daily") : QStringLiteral("usage_hourly"),
-                           daily ? QStringLiteral("day") : QStringLiteral("hour"));
-    for (int c = 0; c < kUsageColumnCount; ++c)
-        sql += (c ? QStringLiteral(",") : QString()) + placeholders().at(c);
-    sql += QStringLiteral(
-               ") ON CONFLICT (%1, tenant_id, model) DO UPDATE SET"
-               " tenant = excluded.tenant, requests = requests + excluded.requests,"
-               " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-               " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
-               " estimated_requests = estimated_requests + excluded.estimated_requests")
-               .arg(daily ? QStringLiteral("day") : QStringLiteral("hour"));
+    sql += QStringLiteral(") VALUES ");
+    for (int r = 0; r < rows; ++r) {
+        sql += r ? QStringLiteral(",(") : QStringLiteral("(");
+        for (int c = 0; c < kColumnCount; ++c)
+            sql += (c ? QStringLiteral(",") : QString()) + manyPlaceholders().at(r * kColumnCount + c);
+        sql += u')';
+    }
     return sql;
 }
 
-/// Binds @p r's values to @p q (the insert).
-void bindRow(QSqlQuery &q, const model::RequestRecord &r)
+/// The upsert of one usage total into usage_hourly or usage_daily.
+QString upsertSql(bool daily, int rows = 1)
+{
+    QString sql = QStringLiteral(
+                      "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
+                      " estimated_requests) VALUES ")
+                      .arg(daily ? QStringLiteral("usage_daily") : QStringLiteral("usage_hourly"),
+                           daily ? QStringLiteral("day") : QStringLiteral("hour"));
+    for (int r = 0; r < rows; ++r) {
+        sql += r ? QStringLiteral(",(") : QStringLiteral("(");
+        for (int c = 0; c < kUsageColumnCount; ++c)
+            sql += (c ? QStringLiteral(",") : QString()) + manyPlaceholders().at(r * kUsageColumnCount + c);
+        sql += u')';
+    }
+    sql += QStringLiteral(" ON CONFLICT (%1, tenant_id, model) DO UPDATE SET"
+                          " tenant = excluded.tenant, requests = %2.requests + excluded.requests,"
+                          " prompt_tokens = %2.prompt_tokens + excluded.prompt_tokens,"
+                          " completion_tokens = %2.completion_tokens + excluded.completion_tokens,"
+                          " cost = %2.cost + excluded.cost,"
+                          " estimated_requests = %2.estimated_requests + excluded.estimated_requests")
+               .arg(daily ? QStringLiteral("day") : QStringLiteral("hour"),
+                    daily ? QStringLiteral("usage_daily") : QStringLiteral("usage_hourly"));
+    return sql;
+}
+
+/// Binds @p r's values to @p q (the insert), to the placeholders from @p name on.
+void bindRow(QSqlQuery &q, const model::RequestRecord &r, const QString *name = placeholders().constData())
 {
     // The methods the data plane sees, as text once and for all.
     static const QString kPost = QStringLiteral("POST");
     static const QString kGet = QStringLiteral("GET");
-    const QString *name = placeholders().constData();
     q.bindValue(name[0], QString::fromLatin1(r.id));
     q.bindValue(name[1], startedAtText(r.startedAt));
     q.bindValue(name[2], textOrNull(r.tenantId));
@@ -286,6 +315,79 @@ void bindRow(QSqlQuery &q, const model::RequestRecord &r)
     q.bindValue(name[22], int(r.fallback));
     q.bindValue(name[23], int(r.brownout));
 }
+/// One usage total on its way to usage_hourly (period "yyyy-MM-ddTHH") or usage_daily ("yyyy-MM-dd").
+struct UsageTotal
+{
+    QString period;
+    QString tenantId;
+    QString model;
+    UsageRow row;
+};
+
+/// PostgreSQL: adds the usage totals of @p hours (in key order) to usage_hourly and usage_daily, kPgRowsPerInsert
+/// at a time through @p hourlyMany and @p dailyMany, the rest one by one through @p hourly and @p daily. On failure
+/// the caller rolls back.
+bool writeTotalsMany(const QSqlDatabase &db, const QList<QHash<UsageKey, UsageRow>::const_iterator> &hours,
+                     QSqlQuery &hourlyMany, QSqlQuery &hourly, QSqlQuery &dailyMany, QSqlQuery &daily, QString *error)
+{
+    // Each statement holds a key once (PostgreSQL refuses to update a row twice in one statement), so the hours of
+    // one day are added up before they go to usage_daily; both lists in key order, as write() explains.
+    QList<UsageTotal> hourlyTotals;
+    QList<UsageTotal> dailyTotals;
+    QHash<QString, qsizetype> dayIndex;
+    hourlyTotals.reserve(hours.size());
+    for (const auto &it : hours) {
+        const QString hour = hourText(it.key().hour);
+        hourlyTotals.append({hour, it.key().tenantId, it.key().model, *it});
+        const QString day = hour.left(10);
+        const QString key = day + u'\x1f' + it.key().tenantId + u'\x1f' + it.key().model;
+        const auto found = dayIndex.constFind(key);
+        if (found == dayIndex.cend()) {
+            dayIndex.insert(key, dailyTotals.size());
+            dailyTotals.append({day, it.key().tenantId, it.key().model, *it});
+            continue;
+        }
+        UsageRow &t = dailyTotals[*found].row;
+        t.tenant = it->tenant;
+        t.requests += it->requests;
+        t.promptTokens += it->promptTokens;
+        t.completionTokens += it->completionTokens;
+        t.cost += it->cost;
+        t.estimatedRequests += it->estimatedRequests;
+    }
+    std::sort(dailyTotals.begin(), dailyTotals.end(), [](const UsageTotal &a, const UsageTotal &b) {
+        return std::tie(a.period, a.tenantId, a.model) < std::tie(b.period, b.tenantId, b.model);
+    });
+    const QString *names = manyPlaceholders().constData();
+    auto bind = [](QSqlQuery &q, const UsageTotal &t, const QString *name) {
+        q.bindValue(name[0], t.period);
+        q.bindValue(name[1], t.tenantId);
+        q.bindValue(name[2], t.row.tenant);
+        q.bindValue(name[3], t.model);
+        q.bindValue(name[4], t.row.requests);
+        q.bindValue(name[5], t.row.promptTokens);
+        q.bindValue(name[6], t.row.completionTokens);
+        q.bindValue(name[7], t.row.cost);
+        q.bindValue(name[8], t.row.estimatedRequests);
+    };
+    for (auto [list, many, one] :
+         {std::tuple{&hourlyTotals, &hourlyMany, &hourly}, std::tuple{&dailyTotals, &dailyMany, &daily}}) {
+        qsizetype i = 0;
+        for (; list->size() - i >= kPgRowsPerInsert; i += kPgRowsPerInsert) {
+            for (int r = 0; r < kPgRowsPerInsert; ++r)
+                bind(*many, list->at(i + r), names + r * kUsageColumnCount);
+            if (!many->exec())
+                return fail(db, *many, error);
+        }
+        for (; i < list->size(); ++i) {
+            bind(*one, list->at(i), names);
+            if (!one->exec())
+                return fail(db, *one, error);
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 /// The statements every write uses, prepared once for the connection and kept; dropped after an error, so that the
@@ -293,7 +395,8 @@ void bindRow(QSqlQuery &q, const model::RequestRecord &r)
 struct RequestLogStore::Statements
 {
     explicit Statements(const QSqlDatabase &db)
-        : insert(db)
+        : m_db(db)
+        , insert(db)
         , hourly(db)
         , daily(db)
     { }
@@ -303,14 +406,29 @@ struct RequestLogStore::Statements
         for (auto [q, sql] : {std::pair{&insert, insertSql()}, std::pair{&hourly, upsertSql(false)},
                               std::pair{&daily, upsertSql(true)}}) {
             if (!q->prepare(sql))
-                return fail(*q, error);
+                return fail(m_db, *q, error);
+        }
+        if (Database::dialectOf(m_db) == Database::Dialect::Postgres) {
+            insertMany.emplace(m_db);
+            hourlyMany.emplace(m_db);
+            dailyMany.emplace(m_db);
+            for (auto [q, sql] : {std::pair{&*insertMany, insertSql(kPgRowsPerInsert)},
+                                  std::pair{&*hourlyMany, upsertSql(false, kPgRowsPerInsert)},
+                                  std::pair{&*dailyMany, upsertSql(true, kPgRowsPerInsert)}}) {
+                if (!q->prepare(sql))
+                    return fail(m_db, *q, error);
+            }
         }
         return true;
     }
 
+    QSqlDatabase m_db;
     QSqlQuery insert;
+    std::optional<QSqlQuery> insertMany; ///< PostgreSQL: kPgRowsPerInsert rows at once
     QSqlQuery hourly;
     QSqlQuery daily;
+    std::optional<QSqlQuery> hourlyMany; ///< PostgreSQL: kPgRowsPerInsert totals at once
+    std::optional<QSqlQuery> dailyMany;
 };
 
 RequestLogStore::RequestLogStore(QSqlDatabase db)
@@ -330,21 +448,35 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         m_statements = std::move(statements);
     }
     if (!m_db.transaction()) {
-        *error = errorText(m_db.lastError());
+        *error = errorText(m_db, m_db.lastError());
+        m_statements.reset(); // the connection may be opened again before the next write
         return false;
     }
     auto rollback = [&](const QSqlQuery &q) {
-        fail(q, error);
+        fail(m_db, q, error);
         m_db.rollback();
         m_statements.reset(); // prepared again by the next write
         return false;
     };
     Statements &s = *m_statements;
     QHash<UsageKey, UsageRow> totals;
-    for (const model::RequestRecord &r : batch) {
-        bindRow(s.insert, r);
-        if (!s.insert.exec())
-            return rollback(s.insert);
+    qsizetype many = 0; // rows written by insertMany
+    if (s.insertMany) {
+        const QString *names = manyPlaceholders().constData();
+        for (; batch.size() - many >= kPgRowsPerInsert; many += kPgRowsPerInsert) {
+            for (int r = 0; r < kPgRowsPerInsert; ++r)
+                bindRow(*s.insertMany, batch.at(many + r), names + r * kColumnCount);
+            if (!s.insertMany->exec())
+                return rollback(*s.insertMany);
+        }
+    }
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const model::RequestRecord &r = batch.at(i);
+        if (i >= many) {
+            bindRow(s.insert, r);
+            if (!s.insert.exec())
+                return rollback(s.insert);
+        }
         if (r.tenantId.isEmpty() || r.model.isEmpty())
             continue;
         UsageRow &t = totals[UsageKey{hourIndexOf(r.startedAt), r.tenantId, r.model}];
@@ -356,8 +488,26 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         t.estimatedRequests += r.estimated ? 1 : 0;
     }
     // The same totals by the hour (for `since`) and by the day (so that long ranges stay fast).
+    // In one order, so that two instances adding to the same totals on a shared database wait for each other rather
+    // than deadlock.
+    QList<QHash<UsageKey, UsageRow>::const_iterator> order;
+    order.reserve(totals.size());
+    for (auto it = totals.cbegin(); it != totals.cend(); ++it)
+        order.append(it);
+    std::sort(order.begin(), order.end(), [](const auto &a, const auto &b) {
+        return std::tie(a.key().hour, a.key().tenantId, a.key().model)
+            < std::tie(b.key().hour, b.key().tenantId, b.key().model);
+    });
     const QString *name = placeholders().constData();
-    for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
+    if (s.hourlyMany) {
+        if (!writeTotalsMany(m_db, order, *s.hourlyMany, s.hourly, *s.dailyMany, s.daily, error)) {
+            m_db.rollback();
+            m_statements.reset();
+            return false;
+        }
+        order.clear(); // written
+    }
+    for (const auto &it : std::as_const(order)) {
         const QString hour = hourText(it.key().hour);
         for (QSqlQuery *upsert : {&s.hourly, &s.daily}) {
             upsert->bindValue(name[0], upsert == &s.daily ? hour.left(10) : hour);
@@ -374,7 +524,7 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         }
     }
     if (!m_db.commit()) {
-        *error = errorText(m_db.lastError());
+        *error = errorText(m_db, m_db.lastError());
         m_db.rollback();
         m_statements.reset();
         return false;
@@ -392,7 +542,7 @@ qint64 RequestLogStore::prune(const Retention &retention, const QDateTime &now, 
         q.addBindValue(isoTime(now.addDays(-retention.days)));
         q.addBindValue(maxDeletes);
         if (!q.exec())
-            return fail(q, error), -1;
+            return fail(m_db, q, error), -1;
         deleted += q.numRowsAffected();
     }
     if (retention.maxRows > 0 && deleted < maxDeletes) {
@@ -403,7 +553,7 @@ qint64 RequestLogStore::prune(const Retention &retention, const QDateTime &now, 
         q.addBindValue(retention.maxRows);
         q.addBindValue(maxDeletes - deleted);
         if (!q.exec())
-            return fail(q, error), -1;
+            return fail(m_db, q, error), -1;
         deleted += q.numRowsAffected();
     }
     return deleted;
@@ -447,7 +597,7 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
 
     QSqlQuery q = select(m_db, sql, values);
     if (!q.isActive())
-        return fail(q, error);
+        return fail(m_db, q, error);
     out->clear();
     while (q.next()) {
         LoggedRequest row;
@@ -500,9 +650,12 @@ bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QStri
     QString key;
     QString group;
     switch (query.groupBy) {
-    // With one max() aggregate, SQLite takes the bare column (the tenant's name) from the newest row.
+    // The tenant's name as of the newest row: with one max() aggregate, SQLite takes the bare column from that row;
+    // PostgreSQL is asked for it.
     case UsageQuery::GroupBy::Tenant:
-        key = QStringLiteral("tenant_id, tenant, max(day)");
+        key = Database::dialectOf(m_db) == Database::Dialect::Postgres
+            ? QStringLiteral("tenant_id, (array_agg(tenant ORDER BY day DESC))[1], max(day)")
+            : QStringLiteral("tenant_id, tenant, max(day)");
         group = QStringLiteral("tenant_id");
         break;
     case UsageQuery::GroupBy::Model: key = group = QStringLiteral("model"); break;
@@ -510,11 +663,11 @@ bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QStri
     }
     const QString sql
         = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
-                         " sum(estimated_requests) FROM (%2) GROUP BY %3 ORDER BY %3")
+                         " sum(estimated_requests) FROM (%2) AS totals GROUP BY %3 ORDER BY %3")
               .arg(key, rows, group);
     QSqlQuery q = select(m_db, sql, values);
     if (!q.isActive())
-        return fail(q, error);
+        return fail(m_db, q, error);
     out->clear();
     const int first = query.groupBy == UsageQuery::GroupBy::Tenant ? 3 : 1;
     while (q.next()) {
@@ -572,7 +725,7 @@ bool RequestLogStore::setRetention(const Retention &retention, QString *error)
     q.addBindValue(QString::number(retention.days));
     q.addBindValue(kRetentionRows);
     q.addBindValue(QString::number(retention.maxRows));
-    return q.exec() || fail(q, error);
+    return q.exec() || fail(m_db, q, error);
 }
 
 } // namespace obleth::store
