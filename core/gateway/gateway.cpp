@@ -6,6 +6,8 @@
 #include "alerts/alertcenter.h"
 #include "alerts/webhooksender.h"
 #include "cache/responsecache.h"
+#include "cluster/configwatcher.h"
+#include "cluster/instanceregistry.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
 #include "dataplane/dataplane.h"
@@ -85,6 +87,9 @@ struct Gateway::Parts
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
     std::unique_ptr<http::HttpServer> adminServer;
+    // Several instances on one database (contract section 15): see startCluster().
+    std::unique_ptr<cluster::InstanceRegistry> instances;
+    std::unique_ptr<cluster::ConfigWatcher> configWatcher;
 };
 
 Gateway::Gateway(GatewayOptions options, QObject *parent)
@@ -223,6 +228,7 @@ void Gateway::start()
         return fail(error);
     }
 
+    startCluster(p);
     m_status.dataUrl = p.dataServer->url();
     m_status.adminUrl = p.adminServer->url();
     m_status.uptime.start();
@@ -261,6 +267,32 @@ void Gateway::startAlerts(Parts &p)
     p.alerts->start();
     p.webhook = std::make_unique<alerts::WebhookSender>(p.upstream.get(), snapshot);
     connect(&p.events, &status::EventFeed::published, p.webhook.get(), &alerts::WebhookSender::send);
+}
+
+void Gateway::startCluster(Parts &p)
+{
+    // This instance among those on the same database: its heartbeat row and the instances seen.
+    p.instances = std::make_unique<cluster::InstanceRegistry>(p.database.connection());
+    p.instances->start();
+    // Configuration changes made through other instances (LISTEN/NOTIFY, and the version checked every 5 s) are
+    // loaded within a second: LiveConfig publishes the new snapshot and says changed(), as for a local change.
+    config::LiveConfig *config = &p.config->live;
+    if (p.database.connection().driverName() == QLatin1String("QPSQL")) {
+        p.configWatcher
+            = std::make_unique<cluster::ConfigWatcher>(p.database.connection(), [config] { return config->version(); });
+        connect(p.configWatcher.get(), &cluster::ConfigWatcher::outdated, config, [config] { config->refresh(); });
+        p.configWatcher->start();
+    }
+    // What /api/v1/status, /metrics and the alerts show of the cluster, each part filled by its owner.
+    const cluster::InstanceRegistry *instances = p.instances.get();
+    m_status.cluster = [instances] {
+        model::ClusterState state;
+        instances->report(&state); // instance id, the instances seen, the live ones
+        // database, databaseReachable, logRowsBuffered, logRowsDropped: the store's part
+        // redis, localCapacity: shared admission's part
+        return state;
+    };
+    p.alerts->setClusterSource([this] { return m_status.cluster(); });
 }
 
 void Gateway::wireHealth(Parts &p)
@@ -356,6 +388,9 @@ void Gateway::finishShutdown()
         m_status.paused = idle.paused;
         m_status.admission = nullptr;
         m_status.deploymentHealth = idle.deploymentHealth;
+        m_status.cluster = idle.cluster;
+        if (m_parts->instances)
+            m_parts->instances->stop(); // a clean stop: this instance's heartbeat row goes
         m_parts.reset();
     }
     m_stopping = false;
