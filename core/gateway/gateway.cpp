@@ -25,6 +25,7 @@
 #include "status/liveview.h"
 #include "store/database.h"
 #include "store/requestlog.h"
+#include "store/secretcipher.h"
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
@@ -62,6 +63,28 @@ bool prepareDataDir(const QString &path, QString *error)
     }
 #endif
     return true;
+}
+
+/// Where the database is (contract section 15): the data folder's obleth.db, unless --database names a SQLite file
+/// (sqlite:PATH) or a PostgreSQL database (postgresql://...).
+QString databaseLocation(const GatewayOptions &options)
+{
+    const QString &url = options.databaseUrl;
+    if (url.startsWith(QLatin1String("sqlite:")))
+        return url.mid(int(qstrlen("sqlite:")));
+    if (!url.isEmpty())
+        return url;
+    return QDir(options.dataDir).filePath(QStringLiteral("obleth.db"));
+}
+
+/// The database's part of the cluster state (contract section 15): which engine, whether it answers, and the
+/// request log rows waiting for it or dropped. Read from any thread (the log's figures are atomic).
+void fillDatabaseState(model::ClusterState *state, bool postgres, const store::RequestLog &log)
+{
+    state->database = postgres ? QStringLiteral("postgresql") : QStringLiteral("sqlite");
+    state->databaseReachable = log.databaseReachable();
+    state->logRowsBuffered = log.rowsBuffered();
+    state->logRowsDropped = log.rowsDropped();
 }
 } // namespace
 
@@ -164,13 +187,25 @@ void Gateway::start()
     m_adminToken = adminToken;
     m_parts = std::make_unique<Parts>();
     Parts &p = *m_parts;
-    if (!p.database.open(QDir(m_options.dataDir).filePath(QStringLiteral("obleth.db")), &error))
+    // A PostgreSQL URL has no folder: the key file of the upstream secrets stays in the data folder.
+    p.database.setSecretKeyPath(store::SecretCipher::keyFilePath(m_options.dataDir));
+    if (!p.database.open(databaseLocation(m_options), &error))
         return fail(error);
     p.config = std::make_unique<config::ConfigServices>(&p.database);
-    if (!p.config->live.load(&error))
-        return fail(error);
-    const QString firstKey = p.config->live.bootstrapDefaultTenant(&error);
-    if (!error.isEmpty())
+    QString firstKey;
+    const bool loaded = [&] {
+        // Instances starting at once on an empty shared database: one makes the default tenant and its first key.
+        const store::Database::StartupLock startup(&p.database);
+        if (!startup.ok()) {
+            error = startup.error();
+            return false;
+        }
+        if (!p.config->live.load(&error))
+            return false;
+        firstKey = p.config->live.bootstrapDefaultTenant(&error);
+        return error.isEmpty();
+    }();
+    if (!loaded)
         return fail(error);
     // From now on configuration writes run on this (the gateway's) thread while it serves: a lock held by another
     // program costs each write at most this bound, then a 503 storage_busy, instead of stalling the data plane.
@@ -239,6 +274,17 @@ void Gateway::start()
     m_status.admission = admission;
     dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
+    // What /api/v1/status, /metrics and the alerts show of the cluster (contract section 15), each part filled by its
+    // owner.
+    const bool postgres = p.database.dialect() == store::Database::Dialect::Postgres;
+    const cluster::InstanceRegistry *instances = p.instances.get();
+    m_status.cluster = [postgres, requestLog, instances] {
+        model::ClusterState state;
+        instances->report(&state); // the instance id, the instances seen, the live ones
+        fillDatabaseState(&state, postgres, *requestLog);
+        // redis, localCapacity: shared admission's part
+        return state;
+    };
     routing::HealthBoard *health = &p.health;
     m_status.deploymentHealth = [health, config](const QString &modelId) {
         QList<model::DeploymentHealth> list;
@@ -277,21 +323,13 @@ void Gateway::startCluster(Parts &p)
     // Configuration changes made through other instances (LISTEN/NOTIFY, and the version checked every 5 s) are
     // loaded within a second: LiveConfig publishes the new snapshot and says changed(), as for a local change.
     config::LiveConfig *config = &p.config->live;
-    if (p.database.connection().driverName() == QLatin1String("QPSQL")) {
+    if (p.database.dialect() == store::Database::Dialect::Postgres) {
         p.configWatcher
             = std::make_unique<cluster::ConfigWatcher>(p.database.connection(), [config] { return config->version(); });
         connect(p.configWatcher.get(), &cluster::ConfigWatcher::outdated, config, [config] { config->refresh(); });
         p.configWatcher->start();
     }
-    // What /api/v1/status, /metrics and the alerts show of the cluster, each part filled by its owner.
-    const cluster::InstanceRegistry *instances = p.instances.get();
-    m_status.cluster = [instances] {
-        model::ClusterState state;
-        instances->report(&state); // instance id, the instances seen, the live ones
-        // database, databaseReachable, logRowsBuffered, logRowsDropped: the store's part
-        // redis, localCapacity: shared admission's part
-        return state;
-    };
+    // database_down/up and redis_down/up, from the same state as the status shows (m_status.cluster, set in start()).
     p.alerts->setClusterSource([this] { return m_status.cluster(); });
 }
 

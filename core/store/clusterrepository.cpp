@@ -1,5 +1,7 @@
 #include "clusterrepository.h"
 
+#include "database.h"
+
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -22,9 +24,11 @@ QDateTime timeFrom(const QVariant &v)
     return t.toUTC();
 }
 
-bool failed(const QSqlQuery &q, QString *error)
+bool failed(QSqlDatabase db, const QSqlQuery &q, QString *error)
 {
     *error = q.lastError().text();
+    // A PostgreSQL connection that was lost is closed here, so that the next Database::connection() opens it again.
+    Database::connectionLost(db);
     return false;
 }
 
@@ -33,11 +37,11 @@ bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.prepare(sql))
-        return failed(q, error);
+        return failed(db, q, error);
     for (const QVariant &v : binds)
         q.addBindValue(v);
     if (!q.exec())
-        return failed(q, error);
+        return failed(db, q, error);
     if (result)
         *result = std::move(q);
     return true;
