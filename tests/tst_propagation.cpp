@@ -8,13 +8,18 @@
 #include "cluster/configwatcher.h"
 #include "cluster/instanceregistry.h"
 #include "config/configservices.h"
+#include "gateway/gateway.h"
+#include "gateway/gatewaythread.h"
 #include "metrics/metrics.h"
 #include "pgcluster.h"
 #include "status/eventfeed.h"
 #include "store/clusterrepository.h"
 #include "store/database.h"
+#include "testhttp.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QSqlError>
@@ -65,6 +70,71 @@ bool raiseVersion(QSqlDatabase db, qint64 *version)
     }
     return db.commit();
 }
+
+const QByteArray kAdminToken = "test-admin-token-0123456789abcdef";
+
+/// Polls @p done with the event loop running until it holds or @p ms pass.
+bool waitFor(const std::function<bool()> &done, int ms = 20'000, int everyMs = 50)
+{
+    const QDeadlineTimer deadline(ms);
+    while (!done()) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(everyMs);
+    }
+    return true;
+}
+
+/// A gateway in its own thread on the database at @p databaseUrl, with its own data folder (@p dataDir).
+struct Instance
+{
+    Instance(const QString &databaseUrl, const QString &dataDir)
+    {
+        gateway::GatewayOptions options;
+        options.dataPort = 0;
+        options.adminPort = 0;
+        options.dataDir = dataDir;
+        options.databaseUrl = databaseUrl;
+        options.adminToken = QString::fromLatin1(kAdminToken);
+        thread = std::make_unique<gateway::GatewayThread>(options);
+        QSignalSpy started(thread.get(), &gateway::GatewayThread::started);
+        QSignalSpy failed(thread.get(), &gateway::GatewayThread::startFailed);
+        thread->start();
+        if (!waitFor([&] { return !started.isEmpty() || !failed.isEmpty(); }, 30'000)) {
+            error = QStringLiteral("timeout");
+        } else if (!failed.isEmpty()) {
+            error = failed.first().first().toString();
+        } else {
+            dataPort = quint16(QUrl(started.first().at(0).toString()).port());
+            adminPort = quint16(QUrl(started.first().at(1).toString()).port());
+            firstKey = started.first().at(2).toString().toLatin1();
+        }
+    }
+
+    [[nodiscard]] bool ok() const { return dataPort != 0; }
+
+    [[nodiscard]] int chat(const QByteArray &key) const
+    {
+        return test::postJson(dataPort, "/v1/chat/completions", key,
+                              R"({"model":"mock-model","messages":[{"role":"user","content":"hello"}]})")
+            .status;
+    }
+
+    test::Response admin(const QByteArray &method, const QByteArray &path, const QByteArray &json = {}) const
+    {
+        http::Headers h;
+        h.add("Authorization", "Bearer " + kAdminToken);
+        if (!json.isEmpty())
+            h.add("Content-Type", "application/json");
+        return test::request(adminPort, method, path, h, json);
+    }
+
+    std::unique_ptr<gateway::GatewayThread> thread;
+    quint16 dataPort = 0;
+    quint16 adminPort = 0;
+    QByteArray firstKey;
+    QString error;
+};
 
 struct SqliteConfig
 {
@@ -242,6 +312,106 @@ private Q_SLOTS:
         QVERIFY(since.elapsed() < 1'000);
         QCOMPARE(outdated.first().at(0).toLongLong(), version);
         other.close();
+    }
+
+    void twoGatewaysOnOnePostgresAgreeWithinASecond()
+    {
+        test::PgCluster pg;
+        OBLETH_REQUIRE_ENGINE(pg);
+        QTemporaryDir aDir;
+        QTemporaryDir bDir;
+        Instance a(pg.url(), aDir.path());
+        QVERIFY2(a.ok(), qPrintable(a.error));
+        // The second instance shares the first one's key file for the stored secrets.
+        QVERIFY(QFile::copy(aDir.filePath(QStringLiteral("secret.key")), bDir.filePath(QStringLiteral("secret.key"))));
+        Instance b(pg.url(), bDir.path());
+        QVERIFY2(b.ok(), qPrintable(b.error));
+
+        // A key made on A works on B within a second.
+        const test::Response tenant = a.admin("POST", "/api/v1/tenants", R"({"name":"team-x"})");
+        QVERIFY2(tenant.status == 201, tenant.body.constData());
+        const QByteArray tenantId = tenant.json().value(QStringLiteral("id")).toString().toLatin1();
+        const test::Response made = a.admin("POST", "/api/v1/tenants/" + tenantId + "/keys", R"({"name":"ci"})");
+        QVERIFY2(made.status == 201, made.body.constData());
+        QElapsedTimer sinceMade;
+        sinceMade.start();
+        const QByteArray secret = made.json().value(QStringLiteral("secret")).toString().toLatin1();
+        const QByteArray keyId
+            = made.json().value(QStringLiteral("key")).toObject().value(QStringLiteral("id")).toString().toLatin1();
+        QVERIFY(!secret.isEmpty() && !keyId.isEmpty());
+        QVERIFY2(waitFor([&] { return b.chat(secret) == 200; }, 1'000, 10), "the key made on A is refused on B");
+        const qint64 madeMs = sinceMade.elapsed();
+        QCOMPARE(a.chat(secret), 200);
+
+        // Disabled on B: 403 on A within a second of the change.
+        const test::Response disabled = b.admin("PUT", "/api/v1/keys/" + keyId + "/disabled", R"({"disabled":true})");
+        QElapsedTimer sinceDisabled;
+        sinceDisabled.start();
+        QVERIFY2(disabled.status == 200, disabled.body.constData());
+        QCOMPARE(b.chat(secret), 403);
+        int status = 0;
+        QVERIFY2(waitFor([&] { return (status = a.chat(secret)) == 403; }, 1'000, 10),
+                 qPrintable(QStringLiteral("A still answers %1 a second after the key was disabled on B").arg(status)));
+        const qint64 disabledMs = sinceDisabled.elapsed();
+        qInfo("key made on A served by B after %lld ms; disabled on B refused by A after %lld ms", madeMs, disabledMs);
+
+        // Enabled again on A: B serves it again.
+        QCOMPARE(a.admin("PUT", "/api/v1/keys/" + keyId + "/disabled", R"({"disabled":false})").status, 200);
+        QVERIFY(waitFor([&] { return b.chat(secret) == 200; }, 1'000, 10));
+
+        // A's status lists both instances (B's first heartbeat reaches A with A's next one, within 2 s).
+        QJsonObject cluster;
+        QVERIFY(waitFor(
+            [&] {
+                cluster = a.admin("GET", "/api/v1/status").json().value(QStringLiteral("cluster")).toObject();
+                return cluster.value(QStringLiteral("instances")).toArray().size() == 2;
+            },
+            10'000));
+        QCOMPARE(cluster.value(QStringLiteral("database")).toString(), QStringLiteral("postgresql"));
+        QCOMPARE(cluster.value(QStringLiteral("database_reachable")).toBool(), true);
+        QCOMPARE(cluster.value(QStringLiteral("redis")).toString(), QStringLiteral("none"));
+        QCOMPARE(cluster.value(QStringLiteral("live_instances")).toInt(), 2);
+        const QString aId = cluster.value(QStringLiteral("instance_id")).toString();
+        const QString bId = b.admin("GET", "/api/v1/status")
+                                .json()[QStringLiteral("cluster")][QStringLiteral("instance_id")]
+                                .toString();
+        QVERIFY(!aId.isEmpty() && !bId.isEmpty() && aId != bId);
+        QStringList ids;
+        for (const QJsonValue &v : cluster.value(QStringLiteral("instances")).toArray()) {
+            const QJsonObject i = v.toObject();
+            ids << i.value(QStringLiteral("id")).toString();
+            QCOMPARE(i.value(QStringLiteral("self")).toBool(), i.value(QStringLiteral("id")).toString() == aId);
+            QVERIFY(!i.value(QStringLiteral("host")).toString().isEmpty());
+            QCOMPARE(i.value(QStringLiteral("pid")).toInteger(), QCoreApplication::applicationPid());
+            const QDateTime started
+                = QDateTime::fromString(i.value(QStringLiteral("started_at")).toString(), Qt::ISODate);
+            const QDateTime heartbeat
+                = QDateTime::fromString(i.value(QStringLiteral("last_heartbeat")).toString(), Qt::ISODate);
+            QVERIFY(started.isValid() && heartbeat.isValid());
+            QVERIFY(heartbeat >= started);
+            QVERIFY(qAbs(heartbeat.secsTo(QDateTime::currentDateTimeUtc())) <= 10);
+        }
+        QCOMPARE(QSet<QString>(ids.begin(), ids.end()), (QSet<QString>{aId, bId}));
+
+        // /metrics shows the gauges.
+        const test::Response metrics = a.admin("GET", "/metrics");
+        QCOMPARE(metrics.status, 200);
+        QVERIFY2(metrics.body.contains("\nobleth_instances_live 2\n"), metrics.body.constData());
+        QVERIFY(metrics.body.contains("\nobleth_database_up 1\n"));
+        QVERIFY(metrics.body.contains("\nobleth_log_rows_dropped_total 0\n"));
+
+        // B stops cleanly: its row goes, and A lists itself alone at its next heartbeat.
+        b.thread.reset();
+        QCOMPARE(pg.psql(QStringLiteral("SELECT count(*) FROM instances WHERE id = '%1'").arg(bId)),
+                 QStringLiteral("0"));
+        QVERIFY(waitFor(
+            [&] {
+                return a.admin("GET", "/api/v1/status")
+                           .json()[QStringLiteral("cluster")][QStringLiteral("live_instances")]
+                           .toInt()
+                    == 1;
+            },
+            10'000));
     }
 
     // --- the instances seen ---

@@ -43,7 +43,10 @@ InstanceRegistry::~InstanceRegistry()
 
 void InstanceRegistry::start()
 {
-    m_self.startedAt = m_self.lastHeartbeat = now();
+    {
+        const QMutexLocker lock(&m_mutex);
+        m_self.startedAt = m_self.lastHeartbeat = now();
+    }
     qCInfo(lcCluster).noquote() << "instance" << m_self.id << "on" << m_self.host << "pid" << m_self.pid
                                 << (m_shared ? "shares its database with other instances" : "runs alone");
     beat();
@@ -93,7 +96,10 @@ void InstanceRegistry::failed(const QString &error)
 void InstanceRegistry::beat()
 {
     const QDateTime at = now();
-    m_self.lastHeartbeat = at;
+    {
+        const QMutexLocker lock(&m_mutex);
+        m_self.lastHeartbeat = at;
+    }
     if (!m_shared)
         return;
     if (!m_reachable && m_nextTry.isValid() && at < m_nextTry)
@@ -113,6 +119,7 @@ void InstanceRegistry::beat()
     m_reachable = true;
     m_retryMs = 0;
     m_nextTry = {};
+    const QMutexLocker lock(&m_mutex);
     m_readAt = at;
     m_seen.clear();
     for (model::InstanceInfo &row : rows) {
@@ -123,6 +130,7 @@ void InstanceRegistry::beat()
 
 QList<model::InstanceInfo> InstanceRegistry::instances() const
 {
+    const QMutexLocker lock(&m_mutex);
     QList<model::InstanceInfo> list = m_seen;
     // This one by the time of its own latest heartbeat, which is the newest it knows of even while away.
     auto at = std::find_if(list.begin(), list.end(),
@@ -133,6 +141,7 @@ QList<model::InstanceInfo> InstanceRegistry::instances() const
 
 int InstanceRegistry::liveInstances() const
 {
+    const QMutexLocker lock(&m_mutex);
     // Counted at the last read: while the database is away, the count stays as it was last known.
     const QDateTime at = m_readAt.isValid() ? m_readAt : now();
     int live = 1;

@@ -3,6 +3,7 @@
 #include "model/clusterstate.h"
 
 #include <QDateTime>
+#include <QMutex>
 #include <QObject>
 #include <QSqlDatabase>
 #include <QTimer>
@@ -15,7 +16,8 @@ namespace obleth::cluster {
 /// heartbeat row in the instances table (host, pid, started, last heartbeat) written every heartbeatMs, rows not
 /// heard of for pruneAfterMs deleted, and the instances seen, newest heartbeat first; live are those heard of within
 /// liveWithinMs (this one always). On SQLite (one machine, one instance) nothing is written: it lists itself alone.
-/// Its own row is deleted when it stops cleanly. Writes on a connection of its own; lives in the gateway's thread.
+/// Its own row is deleted when it stops cleanly. Writes on a connection of its own; lives in the gateway's thread, and
+/// what it reports (instances(), liveInstances(), report()) may be read from any thread.
 class InstanceRegistry final : public QObject
 {
     Q_OBJECT
@@ -66,6 +68,7 @@ private:
     Options m_options;
     QString m_connectionName;
     bool m_shared = false; ///< PostgreSQL: rows are written and read
+    mutable QMutex m_mutex; ///< guards m_self's heartbeat, m_seen and m_readAt for the readers of other threads
     model::InstanceInfo m_self;
     QList<model::InstanceInfo> m_seen; ///< as last read, without this one
     Clock m_clock;

@@ -213,8 +213,10 @@ QString LiveConfig::bootstrapDefaultTenant(QString *error)
     k.keyPrefix = keyPrefix(secret);
     k.keyHash = hashSecret(secret.toLatin1());
     k.createdAt = t.createdAt;
-    if (!writeVersioned([&t, &k](store::ConfigRepository &repo, QString *e) { return repo.saveTenantWithKey(t, k, e); },
-                        error))
+    // saveTenantWithKey() makes its own transaction (it cannot join another): the version is raised right after.
+    qint64 version = 0;
+    if (!m_repo->saveTenantWithKey(t, k, error)
+        || !store::ClusterRepository::raiseConfigVersion(m_db->connection(), &version, error))
         return {};
     const Problem p = reload();
     if (!p.ok()) {
