@@ -6,6 +6,8 @@
 #include "alerts/alertcenter.h"
 #include "alerts/webhooksender.h"
 #include "cache/responsecache.h"
+#include "cluster/configwatcher.h"
+#include "cluster/instanceregistry.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
 #include "dataplane/dataplane.h"
@@ -108,6 +110,9 @@ struct Gateway::Parts
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
     std::unique_ptr<http::HttpServer> adminServer;
+    // Several instances on one database (contract section 15): see startCluster().
+    std::unique_ptr<cluster::InstanceRegistry> instances;
+    std::unique_ptr<cluster::ConfigWatcher> configWatcher;
 };
 
 Gateway::Gateway(GatewayOptions options, QObject *parent)
@@ -258,6 +263,7 @@ void Gateway::start()
         return fail(error);
     }
 
+    startCluster(p);
     m_status.dataUrl = p.dataServer->url();
     m_status.adminUrl = p.adminServer->url();
     m_status.uptime.start();
@@ -268,10 +274,15 @@ void Gateway::start()
     m_status.admission = admission;
     dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
+    // What /api/v1/status, /metrics and the alerts show of the cluster (contract section 15), each part filled by its
+    // owner.
     const bool postgres = p.database.dialect() == store::Database::Dialect::Postgres;
-    m_status.cluster = [postgres, requestLog] {
+    const cluster::InstanceRegistry *instances = p.instances.get();
+    m_status.cluster = [postgres, requestLog, instances] {
         model::ClusterState state;
+        instances->report(&state); // the instance id, the instances seen, the live ones
         fillDatabaseState(&state, postgres, *requestLog);
+        // redis, localCapacity: shared admission's part
         return state;
     };
     routing::HealthBoard *health = &p.health;
@@ -302,6 +313,24 @@ void Gateway::startAlerts(Parts &p)
     p.alerts->start();
     p.webhook = std::make_unique<alerts::WebhookSender>(p.upstream.get(), snapshot);
     connect(&p.events, &status::EventFeed::published, p.webhook.get(), &alerts::WebhookSender::send);
+}
+
+void Gateway::startCluster(Parts &p)
+{
+    // This instance among those on the same database: its heartbeat row and the instances seen.
+    p.instances = std::make_unique<cluster::InstanceRegistry>(p.database.connection());
+    p.instances->start();
+    // Configuration changes made through other instances (LISTEN/NOTIFY, and the version checked every 5 s) are
+    // loaded within a second: LiveConfig publishes the new snapshot and says changed(), as for a local change.
+    config::LiveConfig *config = &p.config->live;
+    if (p.database.dialect() == store::Database::Dialect::Postgres) {
+        p.configWatcher
+            = std::make_unique<cluster::ConfigWatcher>(p.database.connection(), [config] { return config->version(); });
+        connect(p.configWatcher.get(), &cluster::ConfigWatcher::outdated, config, [config] { config->refresh(); });
+        p.configWatcher->start();
+    }
+    // database_down/up and redis_down/up, from the same state as the status shows (m_status.cluster, set in start()).
+    p.alerts->setClusterSource([this] { return m_status.cluster(); });
 }
 
 void Gateway::wireHealth(Parts &p)
@@ -398,6 +427,8 @@ void Gateway::finishShutdown()
         m_status.admission = nullptr;
         m_status.deploymentHealth = idle.deploymentHealth;
         m_status.cluster = idle.cluster;
+        if (m_parts->instances)
+            m_parts->instances->stop(); // a clean stop: this instance's heartbeat row goes
         m_parts.reset();
     }
     m_stopping = false;
