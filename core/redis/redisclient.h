@@ -63,7 +63,8 @@ struct Script
 /// "TIMEOUT " (no reply within commandTimeoutMs; the connection is reset): isConnectionError() tells them from the
 /// server's own errors (ERR, WRONGTYPE, ...). A command sent while a connection is being made waits for it (within
 /// commandTimeoutMs); one sent while the client waits to retry fails at once, asynchronously (never inside command()).
-/// A callback whose client is destroyed first is not run.
+/// A callback whose client is destroyed first is not run. Blocking commands (BLPOP and the like) do not belong here:
+/// they would run into the timeout.
 class Client final : public QObject
 {
     Q_OBJECT
