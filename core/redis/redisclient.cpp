@@ -162,8 +162,8 @@ private:
         m_inCall = false;
     }
 
-    /// A socket error reported while the owner's caller is inside write() or start() waits for the event loop: the
-    /// owner's callbacks never run inside its own calls.
+    /// A socket error raised inside connectToHost() (called from start()) waits for the event loop: the owner's
+    /// callbacks never run inside its caller's calls.
     void failFromSocket(const QString &why)
     {
         if (!m_inCall) {
