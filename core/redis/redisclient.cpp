@@ -145,7 +145,8 @@ private:
         dropSocket();
         m_state = State::Connecting;
         ++m_generation;
-        m_socket = new QTcpSocket(m_owner);
+        // No parent: a socket is only ever deleted later, as the client may go from inside one of its signals.
+        m_socket = new QTcpSocket;
         m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         QObject::connect(m_socket, &QTcpSocket::connected, m_owner, [this] { onConnected(); });
         QObject::connect(m_socket, &QTcpSocket::readyRead, m_owner, [this] { onReadyRead(); });
