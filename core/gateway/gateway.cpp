@@ -6,6 +6,7 @@
 #include "alerts/alertcenter.h"
 #include "alerts/webhooksender.h"
 #include "cache/responsecache.h"
+#include "cluster/sharedlimits.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
 #include "dataplane/dataplane.h"
@@ -26,8 +27,11 @@
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QRandomGenerator>
+#include <QSysInfo>
 #include <QTimer>
 
 namespace obleth::gateway {
@@ -77,6 +81,7 @@ struct Gateway::Parts
     routing::HealthBoard health; ///< outlives the data plane and its answers, which count tries on it
     std::unique_ptr<routing::HealthChecker> healthChecker;
     std::unique_ptr<mock::MockBackend> mock;
+    std::unique_ptr<cluster::RedisSharedLimits> sharedLimits; ///< with --redis; outlives admission
     std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<mcp::McpGateway> mcp;
     std::unique_ptr<alerts::AlertCenter> alerts;
@@ -195,6 +200,8 @@ void Gateway::start()
         admission->setCapacity(int(snapshot->capacity));
         admission->applySettings(snapshot->admission);
     });
+    if (!wireSharedLimits(p, &error))
+        return fail(error);
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     startAlerts(p);
     wireHealth(p);
@@ -231,6 +238,14 @@ void Gateway::start()
     m_status.permitsInUse = [admission] { return admission->inFlight(); };
     m_status.queued = [admission] { return admission->queued(); };
     m_status.admission = admission;
+    if (const cluster::RedisSharedLimits *shared = p.sharedLimits.get()) { // Redis's part of the cluster's state
+        m_status.cluster = [before = m_status.cluster, shared, admission] {
+            model::ClusterState state = before();
+            shared->describe(&state);
+            state.localCapacity = admission->localCapacity();
+            return state;
+        };
+    }
     dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
     routing::HealthBoard *health = &p.health;
@@ -261,6 +276,26 @@ void Gateway::startAlerts(Parts &p)
     p.alerts->start();
     p.webhook = std::make_unique<alerts::WebhookSender>(p.upstream.get(), snapshot);
     connect(&p.events, &status::EventFeed::published, p.webhook.get(), &alerts::WebhookSender::send);
+}
+
+bool Gateway::wireSharedLimits(Parts &p, QString *error)
+{
+    // Admission limits shared by the instances on one Redis (contract section 15); without --redis, local only.
+    if (m_options.redisUrl.isEmpty())
+        return true;
+    redis::Endpoint endpoint;
+    if (!redis::Endpoint::parse(m_options.redisUrl, &endpoint, error))
+        return false;
+    const QString instanceId = QStringLiteral("%1-%2-%3")
+                                   .arg(QSysInfo::machineHostName())
+                                   .arg(QCoreApplication::applicationPid())
+                                   .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    p.sharedLimits = std::make_unique<cluster::RedisSharedLimits>(endpoint, instanceId);
+    p.admission->setSharedLimits(p.sharedLimits.get());
+    p.sharedLimits->start();
+    qCInfo(lcCluster).noquote() << "admission limits shared through Redis at"
+                                << endpoint.host + u':' + QString::number(endpoint.port) << "as instance" << instanceId;
+    return true;
 }
 
 void Gateway::wireHealth(Parts &p)
@@ -356,6 +391,7 @@ void Gateway::finishShutdown()
         m_status.paused = idle.paused;
         m_status.admission = nullptr;
         m_status.deploymentHealth = idle.deploymentHealth;
+        m_status.cluster = idle.cluster;
         m_parts.reset();
     }
     m_stopping = false;
