@@ -237,7 +237,7 @@ private Q_SLOTS:
         QCOMPARE(kb.retryAfterSecs, 1);
         QCOMPARE(kb.rejection, QStringLiteral("the API key sk_abcd... already has 1 requests in flight, its limit"));
         QCOMPARE(b.admission->queued(), 0);
-        QCOMPARE(b.admission->inFlight(), 1); // b2
+        QCOMPARE(b.admission->inFlight(), 2); // b1 and b2
         ka.ticket.reset();
         Outcome kb2;
         admit(*b.admission, {&t, nullptr, &key}, &kb2);
