@@ -6,11 +6,16 @@
 #include "admission/admission.h"
 #include "cluster/sharedlimits.h"
 #include "cluster/sharedscripts.h"
+#include "gateway/gateway.h"
+#include "gateway/gatewaythread.h"
 #include "pgcluster.h"
 #include "redisserver.h"
+#include "testhttp.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
@@ -409,6 +414,67 @@ private Q_SLOTS:
               perPermitUs);
         QTRY_COMPARE_WITH_TIMEOUT(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("obleth:lease:capacity")}),
                                   QStringLiteral("0"), kWaitMs);
+    }
+
+    /// The gateway with --redis: the data plane's requests take their permits from the capacity shared in Redis,
+    /// the status says how Redis is, and with Redis gone the instance serves on its local share.
+    void theGatewayWithRedisSharesItsCapacity()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        QTemporaryDir dir;
+        gateway::GatewayOptions options;
+        options.dataPort = 0;
+        options.adminPort = 0;
+        options.dataDir = dir.path();
+        options.adminToken = QStringLiteral("test-admin-token-0123456789abcdef");
+        options.redisUrl = redis.url();
+        gateway::GatewayThread thread(options);
+        QSignalSpy started(&thread, &gateway::GatewayThread::started);
+        thread.start();
+        QVERIFY(started.wait(10'000));
+        const quint16 dataPort = quint16(QUrl(started.first().at(0).toString()).port());
+        const quint16 adminPort = quint16(QUrl(started.first().at(1).toString()).port());
+        const QByteArray key = started.first().at(2).toString().toLatin1();
+        gateway::Gateway *gw = thread.gateway();
+        auto cluster = [gw] {
+            model::ClusterState state;
+            QMetaObject::invokeMethod(
+                gw, [gw, &state] { state = gw->status().cluster(); }, Qt::BlockingQueuedConnection);
+            return state;
+        };
+        auto admin = [adminPort, &options](const QByteArray &method, const QByteArray &path, const QByteArray &json) {
+            http::Headers h;
+            h.add("Authorization", "Bearer " + options.adminToken.toLatin1());
+            h.add("Content-Type", "application/json");
+            return test::request(adminPort, method, path, h, json).status;
+        };
+        const QByteArray chat = R"({"model":"mock-model","messages":[{"role":"user","content":"hi"}]})";
+        QTRY_COMPARE_WITH_TIMEOUT(cluster().redis, QStringLiteral("connected"), kWaitMs);
+        QCOMPARE(cluster().localCapacity, 0);
+        QCOMPARE(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("obleth:instances")}), QStringLiteral("1"));
+        QCOMPARE(test::postJson(dataPort, "/v1/chat/completions", key, chat).status, 200);
+
+        // Another instance holds the only permit: this one's request waits, then gets 429 after the queue's wait.
+        QCOMPARE(admin("PUT", "/api/v1/capacity", R"({"max_in_flight":1})"), 200);
+        QCOMPARE(admin("PUT", "/api/v1/settings/admission", R"({"max_queue_wait_secs":1})"), 200);
+        QCOMPARE(redis.cli({QStringLiteral("ZADD"), QStringLiteral("obleth:lease:capacity"),
+                            QStringLiteral("99999999999999"), QStringLiteral("elsewhere:1")}),
+                 QStringLiteral("1"));
+        const test::Response waited = test::postJson(dataPort, "/v1/chat/completions", key, chat);
+        QCOMPARE(waited.status, 429);
+        QVERIFY2(waited.body.contains("waited too long"), waited.body.constData());
+        redis.cli({QStringLiteral("ZREM"), QStringLiteral("obleth:lease:capacity"), QStringLiteral("elsewhere:1")});
+        QCOMPARE(test::postJson(dataPort, "/v1/chat/completions", key, chat).status, 200);
+
+        redis.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(cluster().redis, QStringLiteral("unreachable"), kWaitMs);
+        QCOMPARE(cluster().localCapacity, 1); // capacity 1 ÷ 1 live instance
+        QCOMPARE(test::postJson(dataPort, "/v1/chat/completions", key, chat).status, 200);
+
+        QSignalSpy stopped(&thread, &gateway::GatewayThread::stopped);
+        thread.shutdown(1'000);
+        QVERIFY(stopped.wait(10'000));
     }
 
     /// The Lua scripts' edge cases, straight on the server.
