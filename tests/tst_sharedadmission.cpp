@@ -311,7 +311,8 @@ private Q_SLOTS:
         QElapsedTimer dead;
         dead.start();
         QTRY_VERIFY_WITH_TIMEOUT(b1.proceeded, 3 * ttlMs);
-        QVERIFY2(dead.elapsed() <= ttlMs + 500, qPrintable(QString::number(dead.elapsed())));
+        // Within the TTL of its last renewal, plus the waiting instance's retry timer (and room for a busy machine).
+        QVERIFY2(dead.elapsed() <= ttlMs + 1000, qPrintable(QString::number(dead.elapsed())));
         qInfo("a dead instance's permit went to another after %lld ms (TTL %d ms)", dead.elapsed(), ttlMs);
         a.reset();
     }
