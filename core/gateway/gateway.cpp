@@ -293,8 +293,8 @@ bool Gateway::wireSharedLimits(Parts &p, QString *error)
     p.sharedLimits = std::make_unique<cluster::RedisSharedLimits>(endpoint, instanceId);
     p.admission->setSharedLimits(p.sharedLimits.get());
     p.sharedLimits->start();
-    qCInfo(lcCluster).noquote() << "admission limits shared through Redis at"
-                                << endpoint.host + u':' + QString::number(endpoint.port) << "as instance" << instanceId;
+    qCInfo(lcCluster).noquote() << "admission limits shared through Redis at" << endpoint.display() << "as instance"
+                                << instanceId;
     return true;
 }
 
