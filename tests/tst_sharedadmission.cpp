@@ -172,6 +172,34 @@ private Q_SLOTS:
         QCOMPARE(a.shared->leasesHeld() + b.shared->leasesHeld(), 0);
     }
 
+    /// Across instances, a permit given back goes to the request that has waited longest: the instance that gives it
+    /// back does not keep it for its own newer request.
+    void aPermitGivenBackGoesToWhoWaitedLongest()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        Instance a(redis.url(), QStringLiteral("a"), 2);
+        Instance b(redis.url(), QStringLiteral("b"), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(a.shared->isAvailable() && b.shared->isAvailable(), kWaitMs);
+        const model::Tenant t = tenant(QStringLiteral("t"));
+        Outcome a1, a2, b1, a3;
+        admit(*a.admission, {&t}, &a1);
+        admit(*a.admission, {&t}, &a2);
+        QTRY_VERIFY_WITH_TIMEOUT(a1.proceeded && a2.proceeded, kWaitMs);
+        admit(*b.admission, {&t}, &b1);
+        QTRY_COMPARE_WITH_TIMEOUT(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("obleth:waiting:capacity")}),
+                                  QStringLiteral("1"), kWaitMs);
+        admit(*a.admission, {&t}, &a3); // waits on A (for A's local permit, then for its lease)
+        QVERIFY(a3.ticket->isQueued());
+        a1.ticket.reset(); // A's own a3 asks at once, yet B's b1 came first
+        QVERIFY(waitUntil([&] { return b1.proceeded; }));
+        QVERIFY(!a3.proceeded);
+        a2.ticket.reset();
+        QVERIFY(waitUntil([&] { return a3.proceeded; }));
+        QTRY_COMPARE_WITH_TIMEOUT(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("obleth:waiting:capacity")}),
+                                  QStringLiteral("0"), kWaitMs);
+    }
+
     /// A request that waits for its lease and whose client goes gives everything back: its place, its tokens, and a
     /// lease granted after it went.
     void aClientLeavingWhileWaitingGivesEverythingBack()
@@ -492,41 +520,72 @@ private Q_SLOTS:
         const QByteArray renew = cluster::scripts::renewSource();
         const QByteArray release = cluster::scripts::releaseSource();
         const QByteArray tokens = cluster::scripts::tokensSource();
-        const QStringList two{QStringLiteral("cap"), QStringLiteral("model")};
+        // Taking a lease: per limit its held set, its queue and the queue's expiries.
+        auto take = [&](const QString &lease, const QList<std::pair<QString, int>> &limits, int ttlMs = 10'000,
+                        int waitTtlMs = 2'000) {
+            QStringList keys;
+            for (const QString &part : {QStringLiteral(""), QStringLiteral("w:"), QStringLiteral("u:")}) {
+                for (const auto &limit : limits)
+                    keys.append(part + limit.first);
+            }
+            QStringList args{lease, QString::number(ttlMs), QString::number(waitTtlMs), QStringLiteral("chan")};
+            for (const auto &limit : limits)
+                args.append(QString::number(limit.second));
+            return eval(acquire, keys, args);
+        };
+        auto giveBack = [&](const QString &lease, const QStringList &limits) {
+            QStringList keys;
+            for (const QString &part : {QStringLiteral(""), QStringLiteral("w:"), QStringLiteral("u:")}) {
+                for (const QString &limit : limits)
+                    keys.append(part + limit);
+            }
+            return eval(release, keys, {lease, QStringLiteral("chan")});
+        };
+        auto zrange = [&redis](const QString &key) {
+            return redis.cli({QStringLiteral("ZRANGE"), key, QStringLiteral("0"), QStringLiteral("-1")});
+        };
+        const QString cap = QStringLiteral("cap");
+        const QString model = QStringLiteral("model");
         // All at once or nothing; the first full limit is named (1-based); taking one's own lease again counts once.
-        QCOMPARE(eval(acquire, two,
-                      {QStringLiteral("l1"), QStringLiteral("10000"), QStringLiteral("2"), QStringLiteral("1")}),
-                 QStringLiteral("0"));
-        QCOMPARE(eval(acquire, two,
-                      {QStringLiteral("l1"), QStringLiteral("10000"), QStringLiteral("2"), QStringLiteral("1")}),
-                 QStringLiteral("0"));
-        QCOMPARE(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("cap")}), QStringLiteral("1"));
-        QCOMPARE(eval(acquire, two,
-                      {QStringLiteral("l2"), QStringLiteral("10000"), QStringLiteral("2"), QStringLiteral("1")}),
-                 QStringLiteral("2"));
-        QCOMPARE(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("cap")}), QStringLiteral("1")); // nothing taken
+        QCOMPARE(take(QStringLiteral("l1"), {{cap, 2}, {model, 1}}), QStringLiteral("0"));
+        QCOMPARE(take(QStringLiteral("l1"), {{cap, 2}, {model, 1}}), QStringLiteral("0"));
+        QCOMPARE(redis.cli({QStringLiteral("ZCARD"), cap}), QStringLiteral("1"));
+        QCOMPARE(take(QStringLiteral("l2"), {{cap, 2}, {model, 1}}), QStringLiteral("2"));
+        QCOMPARE(redis.cli({QStringLiteral("ZCARD"), cap}), QStringLiteral("1")); // nothing taken
+        QCOMPARE(zrange(QStringLiteral("w:model")), QStringLiteral("l2")); // it waits for the model's limit only
+        QCOMPARE(zrange(QStringLiteral("w:cap")), QStringLiteral(""));
         // A limit of 0 admits nobody.
-        QCOMPARE(eval(acquire, {QStringLiteral("zero")},
-                      {QStringLiteral("l3"), QStringLiteral("10000"), QStringLiteral("0")}),
-                 QStringLiteral("1"));
+        QCOMPARE(take(QStringLiteral("l3"), {{QStringLiteral("zero"), 0}}), QStringLiteral("1"));
         // The sets expire with their last lease.
-        const int pttl = redis.cli({QStringLiteral("PTTL"), QStringLiteral("cap")}).toInt();
+        const int pttl = redis.cli({QStringLiteral("PTTL"), cap}).toInt();
         QVERIFY2(pttl > 9000 && pttl <= 11000, qPrintable(QString::number(pttl)));
+        // First come, first served across instances: with one lease free and one request waiting, a newcomer waits
+        // behind it (and the queue's order is by arrival).
+        QCOMPARE(take(QStringLiteral("f1"), {{QStringLiteral("fifo"), 1}}), QStringLiteral("0"));
+        QCOMPARE(take(QStringLiteral("early"), {{QStringLiteral("fifo"), 1}}), QStringLiteral("1"));
+        QCOMPARE(take(QStringLiteral("late"), {{QStringLiteral("fifo"), 1}}), QStringLiteral("1")); // a later ms
+        QCOMPARE(zrange(QStringLiteral("w:fifo")), QStringLiteral("early\nlate"));
+        QCOMPARE(giveBack(QStringLiteral("f1"), {QStringLiteral("fifo")}), QStringLiteral("1"));
+        QCOMPARE(take(QStringLiteral("late"), {{QStringLiteral("fifo"), 1}}), QStringLiteral("1"));
+        QCOMPARE(take(QStringLiteral("early"), {{QStringLiteral("fifo"), 1}}), QStringLiteral("0"));
+        QCOMPARE(zrange(QStringLiteral("w:fifo")), QStringLiteral("late"));
+        // A waiting request that gives up frees its place; one that stops asking loses it after its wait TTL.
+        QCOMPARE(giveBack(QStringLiteral("late"), {QStringLiteral("fifo")}), QStringLiteral("2"));
+        QCOMPARE(take(QStringLiteral("quiet"), {{QStringLiteral("fifo"), 1}}, 10'000, 50), QStringLiteral("1"));
+        QCOMPARE(giveBack(QStringLiteral("early"), {QStringLiteral("fifo")}), QStringLiteral("1"));
+        QTRY_COMPARE_WITH_TIMEOUT(take(QStringLiteral("next"), {{QStringLiteral("fifo"), 1}}), QStringLiteral("0"),
+                                  kWaitMs);
         // Releasing: counted once, a second time nothing (and nothing published).
-        QCOMPARE(eval(release, two, {QStringLiteral("l1"), QStringLiteral("chan")}), QStringLiteral("2"));
-        QCOMPARE(eval(release, two, {QStringLiteral("l1"), QStringLiteral("chan")}), QStringLiteral("0"));
+        QCOMPARE(giveBack(QStringLiteral("l1"), {cap, model}), QStringLiteral("2"));
+        QCOMPARE(giveBack(QStringLiteral("l1"), {cap, model}), QStringLiteral("0"));
         // An expired lease is removed before counting, and is not renewed back.
-        QCOMPARE(
-            eval(acquire, {QStringLiteral("e")}, {QStringLiteral("old"), QStringLiteral("20"), QStringLiteral("1")}),
-            QStringLiteral("0"));
-        QTRY_COMPARE_WITH_TIMEOUT(
-            eval(acquire, {QStringLiteral("e")}, {QStringLiteral("new"), QStringLiteral("10000"), QStringLiteral("1")}),
-            QStringLiteral("0"), kWaitMs);
+        QCOMPARE(take(QStringLiteral("old"), {{QStringLiteral("e"), 1}}, 20), QStringLiteral("0"));
+        QTRY_COMPARE_WITH_TIMEOUT(take(QStringLiteral("new"), {{QStringLiteral("e"), 1}}), QStringLiteral("0"),
+                                  kWaitMs);
         QCOMPARE(eval(renew, {QStringLiteral("e"), QStringLiteral("e")},
                       {QStringLiteral("10000"), QStringLiteral("old"), QStringLiteral("new")}),
                  QStringLiteral("1"));
-        QCOMPARE(redis.cli({QStringLiteral("ZRANGE"), QStringLiteral("e"), QStringLiteral("0"), QStringLiteral("-1")}),
-                 QStringLiteral("new"));
+        QCOMPARE(zrange(QStringLiteral("e")), QStringLiteral("new"));
         // Token buckets: a full bucket for a tenant not seen; admitted while anything is left, however large the
         // estimate; refused in debt, with the seconds until one token is back; settling never overfills.
         QCOMPARE(eval(tokens, {QStringLiteral("tk")},

@@ -232,7 +232,19 @@ void Admission::setSharedLimits(SharedLimits *shared)
     m_shared = shared;
     if (!shared)
         return;
-    connect(shared, &SharedLimits::freed, this, &Admission::pumpGate);
+    // Several leases given back at once (one read of the channel) make one round of asking.
+    connect(shared, &SharedLimits::freed, this, [this] {
+        if (m_pumpPosted || m_leasing.isEmpty())
+            return;
+        m_pumpPosted = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_pumpPosted = false;
+                pumpGate();
+            },
+            Qt::QueuedConnection);
+    });
     connect(shared, &SharedLimits::availabilityChanged, this, &Admission::onAvailabilityChanged);
     onAvailabilityChanged();
 }
@@ -417,8 +429,9 @@ void Admission::acquireFor(Ticket &ticket)
                           Ticket *waiting = self ? self->m_waiting.value(serial) : nullptr;
                           if (waiting && waiting->m_state == Ticket::State::Leasing)
                               return self->onLease(*waiting, outcome, fullLimit);
-                          // Gone, refused, or admitted on local limits meanwhile: the lease is nobody's.
-                          if (shared && outcome == SharedLimits::Outcome::Granted)
+                          // Gone, refused, or admitted on local limits meanwhile: the lease (or the place in a
+                          // shared queue) is nobody's.
+                          if (shared && outcome != SharedLimits::Outcome::Unavailable)
                               shared->release(lease);
                       });
 }
@@ -449,8 +462,11 @@ void Admission::grant(Ticket &ticket, bool leased)
 {
     m_leasing.removeOne(&ticket);
     m_waiting.remove(ticket.m_serial);
-    if (!leased)
+    if (!leased) { // admitted on local limits: its place in a shared queue (if Redis can be told) is given up
+        if (!ticket.m_lease.isEmpty() && m_shared)
+            m_shared->release(ticket.m_lease);
         ticket.m_lease.clear();
+    }
     qCDebug(lcAdmission).noquote() << ticket.m_requestId
                                    << (leased ? "admitted with its shared lease" : "admitted on local limits");
     ticket.m_state = Ticket::State::Admitted;
@@ -470,6 +486,8 @@ void Admission::refuseLeasing(Ticket &ticket, int retryAfterSecs, const QString 
 {
     m_leasing.removeOne(&ticket);
     m_waiting.remove(ticket.m_serial);
+    if (!ticket.m_lease.isEmpty() && m_shared) // its place in the shared queue
+        m_shared->release(ticket.m_lease);
     ticket.m_state = Ticket::State::Refused;
     ticket.m_acquiring = false;
     ticket.giveBackTokens();
@@ -514,9 +532,12 @@ Ticket::~Ticket()
         m_admission->withdraw(this);
         giveBackTokens();
         break;
-    case State::Leasing: // its local permit and its tokens go back; a lease still coming is given back when it comes
+    case State::Leasing: // its local permit, its place and its tokens go back; a lease still coming goes back when it
+                         // comes
         m_admission->m_waiting.remove(m_serial);
         m_admission->m_leasing.removeOne(this);
+        if (!m_lease.isEmpty() && m_admission->m_shared)
+            m_admission->m_shared->release(m_lease);
         giveBackTokens();
         m_admission->release(m_permit);
         break;

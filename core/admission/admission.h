@@ -205,6 +205,7 @@ private:
     QHash<quint64, Ticket *> m_waiting; ///< Reserving and Leasing tickets by serial
     QList<Ticket *> m_leasing; ///< in the order the local scheduler admitted them
     int m_admitted = 0; ///< admitted tickets (with shared limits)
+    bool m_pumpPosted = false; ///< a round of asking for leases is posted
     QTimer m_retry; ///< while tickets wait for a lease: tries again, and refuses those that waited too long
 };
 

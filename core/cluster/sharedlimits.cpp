@@ -96,11 +96,13 @@ void RedisSharedLimits::acquire(const QByteArray &lease, const QList<Limit> &lim
         return;
     }
     QList<QByteArray> keys;
-    QList<QByteArray> args{lease, number(m_options.leaseTtlMs)};
-    for (const Limit &limit : limits) {
-        keys.append(leaseKey(limit.name));
-        args.append(number(limit.max));
+    for (const char *part : {"lease:", "waiting:", "waiting-until:"}) {
+        for (const Limit &limit : limits)
+            keys.append(kKeyPrefix + part + limit.name);
     }
+    QList<QByteArray> args{lease, number(m_options.leaseTtlMs), number(m_options.waitTtlMs), kReleasedChannel};
+    for (const Limit &limit : limits)
+        args.append(number(limit.max));
     m_client.eval(
         acquireScript(), keys, args,
         [this, lease, keys, done = std::move(done)](const redis::Reply &reply) {
@@ -108,10 +110,11 @@ void RedisSharedLimits::acquire(const QByteArray &lease, const QList<Limit> &lim
                 lost(QStringLiteral("taking a lease failed: %1").arg(QString::fromUtf8(reply.text)));
                 return done(Outcome::Unavailable, -1);
             }
+            // Held, it is renewed until given back; waiting, it gives its place up when given back.
+            if (m_available)
+                m_leases.insert(lease, Lease{keys, reply.integer == 0});
             if (reply.integer != 0)
                 return done(Outcome::Full, int(reply.integer) - 1);
-            if (m_available) // held now: renewed until it is given back
-                m_leases.insert(lease, keys);
             done(Outcome::Granted, -1);
         },
         this);
@@ -122,10 +125,18 @@ void RedisSharedLimits::release(const QByteArray &lease)
     const auto it = m_leases.find(lease);
     if (it == m_leases.end())
         return;
-    const QList<QByteArray> keys = *it;
+    const QList<QByteArray> keys = it->keys;
     m_leases.erase(it);
     m_client.eval(
         releaseScript(), keys, {lease, kReleasedChannel}, [](const redis::Reply &) {}, this);
+}
+
+int RedisSharedLimits::leasesHeld() const
+{
+    int held = 0;
+    for (const Lease &lease : m_leases)
+        held += lease.held ? 1 : 0;
+    return held;
 }
 
 void RedisSharedLimits::renew()
@@ -135,11 +146,15 @@ void RedisSharedLimits::renew()
     QList<QByteArray> keys;
     QList<QByteArray> args{number(m_options.leaseTtlMs)};
     for (auto it = m_leases.cbegin(); it != m_leases.cend(); ++it) {
-        for (const QByteArray &key : *it) {
+        if (!it->held)
+            continue;
+        for (const QByteArray &key : it->keys.first(it->keys.size() / 3)) {
             keys.append(key);
             args.append(it.key());
         }
     }
+    if (keys.isEmpty())
+        return;
     m_client.eval(
         renewScript(), keys, args,
         [this](const redis::Reply &reply) {

@@ -29,6 +29,9 @@ public:
         int leaseTtlMs = 10'000; ///< contract section 15: 10 s
         int heartbeatMs = 2'000;
         int commandTimeoutMs = 1'000; ///< a Redis that does not answer within this counts as unreachable
+        /// A request waiting for a full limit keeps its place in the limit's queue this long without asking again
+        /// (Admission asks every 200 ms, and whenever a lease is given back).
+        int waitTtlMs = 2'000;
     };
     /// @p instanceId: this instance's, unique among them (in lease ids and the heartbeat).
     RedisSharedLimits(const redis::Endpoint &endpoint, QString instanceId, Options options, QObject *parent = nullptr);
@@ -52,7 +55,7 @@ public:
     /// (last known); the local capacity is Admission::localCapacity().
     void describe(model::ClusterState *state) const;
     /// Leases held by this instance now.
-    [[nodiscard]] int leasesHeld() const { return int(m_leases.size()); }
+    [[nodiscard]] int leasesHeld() const;
     /// Stops renewing leases and the heartbeat, as a hung instance would (tests).
     void freeze();
 
@@ -71,7 +74,12 @@ private:
     bool m_everConnected = false;
     int m_liveInstances = 1;
     quint64 m_nextLease = 1;
-    QHash<QByteArray, QList<QByteArray>> m_leases; ///< held: lease id -> its limits' keys
+    struct Lease
+    {
+        QList<QByteArray> keys; ///< its limits' held sets, then their queues, then the queues' expiries
+        bool held = false; ///< else waiting in a queue
+    };
+    QHash<QByteArray, Lease> m_leases; ///< held or waiting, by lease id
     QTimer m_renewal;
     QTimer m_heartbeat;
 };
