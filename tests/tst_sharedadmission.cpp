@@ -4,12 +4,14 @@
 // instance's leases expire; with Redis down each admits on capacity ÷ live instances, and shares again once it is back.
 
 #include "admission/admission.h"
+#include "cluster/sharedhealth.h"
 #include "cluster/sharedlimits.h"
 #include "cluster/sharedscripts.h"
 #include "gateway/gateway.h"
 #include "gateway/gatewaythread.h"
 #include "pgcluster.h"
 #include "redisserver.h"
+#include "routing/healthboard.h"
 #include "testhttp.h"
 
 #include <QElapsedTimer>
@@ -504,6 +506,68 @@ private Q_SLOTS:
         QSignalSpy stopped(&thread, &gateway::GatewayThread::stopped);
         thread.shutdown(1'000);
         QVERIFY(stopped.wait(10'000));
+    }
+
+    /// A deployment one instance finds unhealthy rests on the other too; found healthy again, it is healthy on both.
+    /// What an instance adopts it does not publish again.
+    void deploymentHealthIsShared()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        redis::Endpoint endpoint;
+        QString error;
+        QVERIFY(redis::Endpoint::parse(redis.url(), &endpoint, &error));
+        model::ModelConfig m;
+        m.id = QStringLiteral("m1");
+        m.modelName = QStringLiteral("gpt");
+        m.unhealthyAfter = 2;
+        m.cooldownSecs = 30;
+        model::Deployment d;
+        d.id = QStringLiteral("d1");
+        d.enabled = true;
+        m.deployments = {d};
+        routing::HealthBoard boardA;
+        routing::HealthBoard boardB;
+        auto adopter = [&m](routing::HealthBoard *board) {
+            return [board, &m](const QString &modelId, const QString &deploymentId, model::HealthState state,
+                               const QString &why) {
+                QCOMPARE(modelId, m.id);
+                if (state == model::HealthState::Unhealthy)
+                    board->adoptUnhealthy(m, deploymentId, why);
+                else
+                    board->adoptHealthy(m, deploymentId);
+            };
+        };
+        cluster::SharedHealth a(endpoint, QStringLiteral("a"), adopter(&boardA));
+        cluster::SharedHealth b(endpoint, QStringLiteral("b"), adopter(&boardB));
+        int changesOnA = 0;
+        boardA.setChangeListener([&](const model::DeploymentHealth &now, model::HealthState previous) {
+            ++changesOnA;
+            a.changed(now, previous);
+        });
+        boardB.setChangeListener(
+            [&b](const model::DeploymentHealth &now, model::HealthState previous) { b.changed(now, previous); });
+        a.start();
+        b.start();
+        QTRY_COMPARE_WITH_TIMEOUT(
+            redis.cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"), QStringLiteral("obleth:health")}),
+            QStringLiteral("obleth:health\n2"), kWaitMs);
+
+        boardA.failed(m, d.id, QStringLiteral("connection refused"));
+        boardA.failed(m, d.id, QStringLiteral("connection refused"));
+        QCOMPARE(boardA.state(d.id), model::HealthState::Unhealthy);
+        QTRY_COMPARE_WITH_TIMEOUT(boardB.state(d.id), model::HealthState::Unhealthy, kWaitMs);
+        QCOMPARE(boardB.health(m).first().lastError, QStringLiteral("connection refused"));
+        QVERIFY(!boardB.choose(m).deployment); // it rests on B too
+
+        boardA.succeeded(m, d.id, 5); // A's probe went through
+        QTRY_COMPARE_WITH_TIMEOUT(boardB.state(d.id), model::HealthState::Healthy, kWaitMs);
+        QVERIFY(boardB.choose(m).deployment);
+        // B's adoptions came back to A as nothing: A changed twice, by itself.
+        QCOMPARE(redis.cli({QStringLiteral("PING")}), QStringLiteral("PONG"));
+        QCoreApplication::processEvents();
+        QCOMPARE(changesOnA, 2);
+        QCOMPARE(boardA.state(d.id), model::HealthState::Healthy);
     }
 
     /// The Lua scripts' edge cases, straight on the server.

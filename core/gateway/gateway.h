@@ -99,8 +99,8 @@ private:
     static void startAlerts(Parts &p);
     /// The deployments' health board: its events, its forgetting of gone deployments, its active checks.
     void wireHealth(Parts &p);
-    /// With --redis: admission's limits shared through Redis (contract section 15). False with @p error set when the
-    /// URL is not usable.
+    /// With --redis: admission's limits and the deployments' health shared through Redis (contract section 15). False
+    /// with @p error set when the URL is not usable.
     bool wireSharedLimits(Parts &p, QString *error);
 
     GatewayOptions m_options;
