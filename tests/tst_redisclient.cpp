@@ -140,6 +140,8 @@ private Q_SLOTS:
         QTest::newRow("bulk length empty") << QByteArray("$\r\n") << QStringLiteral("not a length");
         QTest::newRow("bulk without CRLF") << QByteArray("$3\r\nabcde\r\n") << QStringLiteral("CRLF");
         QTest::newRow("array over the limit") << QByteArray("*1048577\r\n") << QStringLiteral("over the limit");
+        QTest::newRow("nested arrays over the limit together")
+            << QByteArray("*2\r\n*1048575\r\n") << QStringLiteral("more than 1048576 elements");
         QTest::newRow("array length -5") << QByteArray("*-5\r\n") << QStringLiteral("not a length");
         QTest::newRow("nested too deep") << QByteArray("*1\r\n").repeated(40) + ":1\r\n" << QStringLiteral("deeper");
         QTest::newRow("integer overflow") << QByteArray(":9223372036854775808\r\n") << QStringLiteral("64-bit");
@@ -483,6 +485,48 @@ private Q_SLOTS:
         client.reset();
         QTest::qWait(100);
         QVERIFY(!ranAfterClient);
+    }
+
+    void theClientMayBeDestroyedFromItsOwnCallbacks()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        // From a reply's callback, with more replies behind it in the same read.
+        auto client = clientFor(redis.url());
+        client->start();
+        int ran = 0;
+        for (int i = 0; i < 10; ++i)
+            client->command({"PING"}, [&](const Reply &) {
+                ++ran;
+                client.reset();
+            });
+        QTRY_VERIFY(!client);
+        QTest::qWait(50);
+        QCOMPARE(ran, 1);
+
+        // From disconnected(), while pending commands are being failed.
+        client = clientFor(redis.url());
+        QSignalSpy connected(client.get(), &redis::Client::connected);
+        client->start();
+        QTRY_COMPARE(connected.size(), 1);
+        connect(client.get(), &redis::Client::disconnected, this, [&] { client.reset(); });
+        int failed = 0;
+        client->command({"BLPOP", "nothing", "0"}, [&](const Reply &) { ++failed; });
+        QTRY_VERIFY(redis.cli({QStringLiteral("INFO"), QStringLiteral("clients")})
+                        .contains(QStringLiteral("blocked_clients:1")));
+        redis.stop();
+        QTRY_VERIFY(!client);
+        QCOMPARE(failed, 1);
+
+        // From a subscription's handler.
+        QVERIFY(redis.start());
+        client = clientFor(redis.url());
+        QSignalSpy subscribed(client.get(), &redis::Client::subscribed);
+        client->subscribe("obleth:bye", [&](const QByteArray &) { client.reset(); });
+        client->start();
+        QTRY_COMPARE(subscribed.size(), 1);
+        redis.cli({QStringLiteral("PUBLISH"), QStringLiteral("obleth:bye"), QStringLiteral("1")});
+        QTRY_VERIFY(!client);
     }
 
     void commandsBeforeStartFailFromTheEventLoop()
