@@ -8,6 +8,8 @@
 #include "cache/responsecache.h"
 #include "cluster/configwatcher.h"
 #include "cluster/instanceregistry.h"
+#include "cluster/sharedhealth.h"
+#include "cluster/sharedlimits.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
 #include "dataplane/dataplane.h"
@@ -29,8 +31,11 @@
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QRandomGenerator>
+#include <QSysInfo>
 #include <QTimer>
 
 namespace obleth::gateway {
@@ -102,6 +107,8 @@ struct Gateway::Parts
     routing::HealthBoard health; ///< outlives the data plane and its answers, which count tries on it
     std::unique_ptr<routing::HealthChecker> healthChecker;
     std::unique_ptr<mock::MockBackend> mock;
+    std::unique_ptr<cluster::RedisSharedLimits> sharedLimits; ///< with --redis; outlives admission
+    std::unique_ptr<cluster::SharedHealth> sharedHealth; ///< with --redis; goes before the health board
     std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<mcp::McpGateway> mcp;
     std::unique_ptr<alerts::AlertCenter> alerts;
@@ -235,6 +242,8 @@ void Gateway::start()
         admission->setCapacity(int(snapshot->capacity));
         admission->applySettings(snapshot->admission);
     });
+    if (!wireSharedLimits(p, &error))
+        return fail(error);
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     startAlerts(p);
     wireHealth(p);
@@ -282,9 +291,16 @@ void Gateway::start()
         model::ClusterState state;
         instances->report(&state); // the instance id, the instances seen, the live ones
         fillDatabaseState(&state, postgres, *requestLog);
-        // redis, localCapacity: shared admission's part
         return state;
     };
+    if (const cluster::RedisSharedLimits *shared = p.sharedLimits.get()) { // Redis's part of the cluster's state
+        m_status.cluster = [before = m_status.cluster, shared, admission] {
+            model::ClusterState state = before();
+            shared->describe(&state);
+            state.localCapacity = admission->localCapacity();
+            return state;
+        };
+    }
     routing::HealthBoard *health = &p.health;
     m_status.deploymentHealth = [health, config](const QString &modelId) {
         QList<model::DeploymentHealth> list;
@@ -333,11 +349,51 @@ void Gateway::startCluster(Parts &p)
     p.alerts->setClusterSource([this] { return m_status.cluster(); });
 }
 
+bool Gateway::wireSharedLimits(Parts &p, QString *error)
+{
+    // Admission limits shared by the instances on one Redis (contract section 15); without --redis, local only.
+    if (m_options.redisUrl.isEmpty())
+        return true;
+    redis::Endpoint endpoint;
+    if (!redis::Endpoint::parse(m_options.redisUrl, &endpoint, error))
+        return false;
+    const QString instanceId = QStringLiteral("%1-%2-%3")
+                                   .arg(QSysInfo::machineHostName())
+                                   .arg(QCoreApplication::applicationPid())
+                                   .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    p.sharedLimits = std::make_unique<cluster::RedisSharedLimits>(endpoint, instanceId);
+    p.admission->setSharedLimits(p.sharedLimits.get());
+    p.sharedLimits->start();
+    // Deployments found unhealthy (or healthy again) by one instance are so on every one (wireHealth tells it ours).
+    routing::HealthBoard *health = &p.health;
+    config::LiveConfig *config = &p.config->live;
+    auto adopt = [health, config](const QString &modelId, const QString &deploymentId, model::HealthState state,
+                                  const QString &why) {
+        const std::shared_ptr<const model::ConfigSnapshot> snapshot = config->snapshot();
+        for (const model::ModelConfig &m : snapshot->models) {
+            for (const model::Deployment &d : m.deployments) {
+                if (m.id != modelId || d.id != deploymentId)
+                    continue;
+                if (state == model::HealthState::Unhealthy)
+                    health->adoptUnhealthy(m, deploymentId, why);
+                else
+                    health->adoptHealthy(m, deploymentId);
+            }
+        }
+    };
+    p.sharedHealth = std::make_unique<cluster::SharedHealth>(endpoint, instanceId, adopt);
+    p.sharedHealth->start();
+    qCInfo(lcCluster).noquote() << "admission limits shared through Redis at" << endpoint.display() << "as instance"
+                                << instanceId;
+    return true;
+}
+
 void Gateway::wireHealth(Parts &p)
 {
     // Deployments' health (contract section 10): each change of state is an event, and a fact for the alerts.
     status::EventFeed *events = &p.events;
-    p.health.setChangeListener([events](const model::DeploymentHealth &now, model::HealthState previous) {
+    cluster::SharedHealth *shared = p.sharedHealth.get(); // with --redis: the other instances learn it too
+    p.health.setChangeListener([events, shared](const model::DeploymentHealth &now, model::HealthState previous) {
         qCInfo(lcRouting).noquote() << "deployment" << now.deploymentId << "of" << now.modelName << "is now"
                                     << model::healthStateName(now.state)
                                     << QStringLiteral("(was %1)").arg(model::healthStateName(previous));
@@ -351,6 +407,8 @@ void Gateway::wireHealth(Parts &p)
             data.insert(QStringLiteral("last_error"), now.lastError);
         events->publish(QStringLiteral("deployment_health_changed"), data);
         events->reportHealthChanged(now, previous);
+        if (shared)
+            shared->changed(now, previous);
     });
     config::LiveConfig *config = &p.config->live;
     routing::HealthBoard *health = &p.health;
