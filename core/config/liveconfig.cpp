@@ -65,6 +65,11 @@ std::shared_ptr<const model::ConfigSnapshot> LiveConfig::snapshot() const
 
 Problem LiveConfig::storageProblem(const QString &error) const
 {
+    if (m_repo->lastFailureWasUnreachable()) {
+        // PostgreSQL went away (contract section 15): the data plane serves from the last snapshot meanwhile.
+        qCWarning(lcConfig) << "database unreachable: the change was not made";
+        return Problem::busy(QStringLiteral("the database cannot be reached; try again once it is back"));
+    }
     if (m_repo->lastFailureWasBusy() || m_versionBusy) {
         // Another program holds the database's lock (the sqlite3 shell inside a transaction, a backup tool):
         // nothing is wrong with the change, it can be sent again once the lock is gone.
