@@ -6,7 +6,8 @@ namespace obleth::cluster::scripts {
 
 const QByteArray &acquireSource()
 {
-    static const QByteArray source = R"lua(-- Takes one lease in several limits at once, or in none; the requests that wait for a full limit get its leases
+    static const QByteArray source
+        = R"lua(-- Takes one lease in several limits at once, or in none; the requests that wait for a full limit get its leases
 -- first come, first served, whatever instance they wait on. For each of the n limits (n = #KEYS / 3): KEYS[i] holds
 -- its leases (member: the lease id, score: its expiry), KEYS[n + i] the leases waiting for it (score: since when),
 -- KEYS[2n + i] when each waiting one counts as gone unless it asks again. All in ms on this server's clock.
@@ -72,7 +73,8 @@ return 0
 
 const QByteArray &renewSource()
 {
-    static const QByteArray source = R"lua(-- Renews leases still held: KEYS[i] holds ARGV[i + 1]; ARGV[1]: the TTL in ms. A lease that expired already is not
+    static const QByteArray source
+        = R"lua(-- Renews leases still held: KEYS[i] holds ARGV[i + 1]; ARGV[1]: the TTL in ms. A lease that expired already is not
 -- taken again (its permit may be someone else's now). Returns how many were renewed.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -93,7 +95,8 @@ return renewed
 
 const QByteArray &releaseSource()
 {
-    static const QByteArray source = R"lua(-- Gives a lease back, held or waiting: KEYS as for acquiring (n held sets, n queues, n queue expiries); ARGV: the
+    static const QByteArray source
+        = R"lua(-- Gives a lease back, held or waiting: KEYS as for acquiring (n held sets, n queues, n queue expiries); ARGV: the
 -- lease id, the channel. Publishes when it held a lease or a place in a queue (others may go now).
 local removed = 0
 for _, key in ipairs(KEYS) do
@@ -109,7 +112,8 @@ return removed
 
 const QByteArray &tokensSource()
 {
-    static const QByteArray source = R"lua(-- A tenant's tokens_per_minute as a token bucket in a hash (level, at: ms on this server's clock) that refills
+    static const QByteArray source
+        = R"lua(-- A tenant's tokens_per_minute as a token bucket in a hash (level, at: ms on this server's clock) that refills
 -- continuously up to one minute's budget. ARGV[1]: the budget per minute; ARGV[2]: 'reserve' or 'settle';
 -- ARGV[3]: the estimate to reserve, or what to give back (reserved - used; negative: charge more).
 -- reserve returns {1, 0} when granted (admitted while the level is at least 1, however large the estimate: the
@@ -141,7 +145,8 @@ return result
 
 const QByteArray &heartbeatSource()
 {
-    static const QByteArray source = R"lua(-- This instance is alive (KEYS[1]: the instances' set, score: the last heartbeat in ms on this server's clock;
+    static const QByteArray source
+        = R"lua(-- This instance is alive (KEYS[1]: the instances' set, score: the last heartbeat in ms on this server's clock;
 -- ARGV[1]: its id, ARGV[2]: after how many ms without a heartbeat an instance counts as gone). Returns the live ones.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
