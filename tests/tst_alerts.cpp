@@ -248,7 +248,7 @@ private Q_SLOTS:
         QCOMPARE(details.value(QStringLiteral("retry_after_secs")).toInt(), 7);
         QVERIFY(alerts::AlertCenter::isAlert(type));
         QVERIFY(!alerts::AlertCenter::isAlert(QStringLiteral("deployment_health_changed")));
-        QCOMPARE(alerts::AlertCenter::names().size(), 6);
+        QCOMPARE(alerts::AlertCenter::names().size(), 10); // section 12's six, and section 15's four
     }
 
     void oneAlertAMinutePerKindAndSubject()
@@ -571,8 +571,19 @@ private Q_SLOTS:
             c->sampleQueue();
             now = now.addSecs(1);
         }
-        QCOMPARE(published.all.size(), 6);
-        QTRY_COMPARE(receiver.requests().size(), 6);
+        // The database and Redis going away and coming back (contract section 15).
+        model::ClusterState cluster;
+        cluster.database = QStringLiteral("postgresql");
+        cluster.redis = QStringLiteral("connected");
+        c->setClusterSource([&cluster] { return cluster; });
+        cluster.databaseReachable = false;
+        cluster.redis = QStringLiteral("unreachable");
+        c->sampleCluster();
+        cluster.databaseReachable = true;
+        cluster.redis = QStringLiteral("connected");
+        c->sampleCluster();
+        QCOMPARE(published.all.size(), 10);
+        QTRY_COMPARE(receiver.requests().size(), 10);
         QStringList events;
         for (const QByteArray &request : receiver.requests()) {
             const QByteArray body = request.mid(request.indexOf("\r\n\r\n") + 4);

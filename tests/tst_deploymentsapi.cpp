@@ -545,7 +545,9 @@ private Q_SLOTS:
     {
         const QJsonArray every = {QStringLiteral("deployment_down"),   QStringLiteral("deployment_up"),
                                   QStringLiteral("model_unavailable"), QStringLiteral("tenant_rate_limited"),
-                                  QStringLiteral("key_expiring"),      QStringLiteral("queue_saturated")};
+                                  QStringLiteral("key_expiring"),      QStringLiteral("queue_saturated"),
+                                  QStringLiteral("database_down"),     QStringLiteral("database_up"),
+                                  QStringLiteral("redis_down"),        QStringLiteral("redis_up")};
         Response r = gw->admin("GET", "/api/v1/settings/alerts");
         QCOMPARE(r.status, 200);
         QVERIFY(r.json().value(QStringLiteral("webhook_url")).isNull());

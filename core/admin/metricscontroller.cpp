@@ -12,7 +12,8 @@ void MetricsController::addRoutes(const RouteSink &add)
 {
     add("GET", QStringLiteral("/metrics"), [this](ApiCall &call) {
         const cache::ResponseCache::Stats cache = m_cache->stats();
-        const QList<metrics::Metrics::Gauge> gauges{
+        const model::ClusterState cluster = m_status->cluster();
+        QList<metrics::Metrics::Gauge> gauges{
             {"obleth_in_flight", "Data-plane requests being answered now.", double(m_status->inFlight())},
             {"obleth_queued", "Requests waiting for an admission permit.", double(m_status->queued())},
             {"obleth_permits_in_use", "Admission permits held.", double(m_status->permitsInUse())},
@@ -27,6 +28,7 @@ void MetricsController::addRoutes(const RouteSink &add)
             {"obleth_uptime_seconds", "Seconds since the gateway started.",
              double(m_status->uptime.elapsed()) / 1000.0},
         };
+        gauges += metrics::Metrics::clusterGauges(cluster);
         http::Headers headers;
         headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
         call.responder->send(200, headers,

@@ -13,6 +13,10 @@ const QString kModelUnavailable = QStringLiteral("model_unavailable");
 const QString kTenantRateLimited = QStringLiteral("tenant_rate_limited");
 const QString kKeyExpiring = QStringLiteral("key_expiring");
 const QString kQueueSaturated = QStringLiteral("queue_saturated");
+const QString kDatabaseDown = QStringLiteral("database_down");
+const QString kDatabaseUp = QStringLiteral("database_up");
+const QString kRedisDown = QStringLiteral("redis_down");
+const QString kRedisUp = QStringLiteral("redis_up");
 
 constexpr qint64 kDaySecs = 24 * 3600;
 
@@ -32,6 +36,7 @@ AlertCenter::AlertCenter(status::EventFeed *feed, Sources sources, QObject *pare
     connect(feed, &status::EventFeed::rateLimited, this, &AlertCenter::onRateLimited);
     m_queueTimer.setInterval(kQueueSampleMs);
     connect(&m_queueTimer, &QTimer::timeout, this, &AlertCenter::sampleQueue);
+    connect(&m_queueTimer, &QTimer::timeout, this, &AlertCenter::sampleCluster);
     m_keyTimer.setInterval(kKeyCheckMs);
     connect(&m_keyTimer, &QTimer::timeout, this, &AlertCenter::checkKeys);
 }
@@ -189,6 +194,52 @@ void AlertCenter::sampleQueue()
                             QJsonObject{{QStringLiteral("queued"), queued},
                                         {QStringLiteral("max_queue_length"), bound},
                                         {QStringLiteral("over_half_for_secs"), overMs / 1000}});
+}
+
+void AlertCenter::sampleCluster()
+{
+    if (!m_cluster)
+        return;
+    const model::ClusterState cluster = m_cluster();
+    // Names and numbers only: never the database's or Redis's URL (either may hold a password).
+    if (cluster.databaseReachable == m_databaseDown) {
+        m_databaseDown = !cluster.databaseReachable;
+        const QJsonObject details{{QStringLiteral("instance_id"), cluster.instanceId},
+                                  {QStringLiteral("database"), cluster.database},
+                                  {QStringLiteral("log_rows_buffered"), double(cluster.logRowsBuffered)},
+                                  {QStringLiteral("log_rows_dropped"), double(cluster.logRowsDropped)}};
+        if (m_databaseDown) {
+            raise(kDatabaseDown, QStringLiteral("database"),
+                  QStringLiteral("the %1 database cannot be reached: serving from the last configuration, request "
+                                 "log rows wait in a buffer")
+                      .arg(cluster.database),
+                  details);
+        } else {
+            raise(kDatabaseUp, QStringLiteral("database"),
+                  QStringLiteral("the %1 database can be reached again (%2 request log rows dropped meanwhile)")
+                      .arg(cluster.database)
+                      .arg(cluster.logRowsDropped),
+                  details);
+        }
+    }
+    const bool redisDown = cluster.redis == QLatin1String("unreachable");
+    if (redisDown != m_redisDown && (redisDown || cluster.redis == QLatin1String("connected"))) {
+        m_redisDown = redisDown;
+        const QJsonObject details{{QStringLiteral("instance_id"), cluster.instanceId},
+                                  {QStringLiteral("local_capacity"), cluster.localCapacity},
+                                  {QStringLiteral("live_instances"), cluster.liveInstances}};
+        if (redisDown) {
+            raise(kRedisDown, QStringLiteral("redis"),
+                  QStringLiteral("Redis cannot be reached: admitting on local limits (%1 permits, the capacity "
+                                 "shared by %2 live instances)")
+                      .arg(cluster.localCapacity)
+                      .arg(cluster.liveInstances),
+                  details);
+        } else {
+            raise(kRedisUp, QStringLiteral("redis"),
+                  QStringLiteral("Redis can be reached again: limits are shared across instances again"), details);
+        }
+    }
 }
 
 } // namespace obleth::alerts

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/clusterstate.h"
 #include "model/configsnapshot.h"
 #include "model/deploymenthealth.h"
 
@@ -27,7 +28,10 @@ namespace obleth::alerts {
 ///  - tenant_rate_limited: a tenant's request was refused with 429 (the first in a minute);
 ///  - key_expiring: an enabled key's expires_at is 7 days, then 1 day away (each once per key in this process);
 ///  - queue_saturated: the admission queue held more than half of max_queue_length for 10 s (again only after it
-///    fell back to half or less).
+///    fell back to half or less);
+///  - database_down / database_up: the shared database became unreachable (the data plane serves from the last
+///    snapshot, log rows wait in a buffer) / reachable again (contract section 15);
+///  - redis_down / redis_up: Redis became unreachable (admission on local limits) / reachable again.
 /// Alerts of one kind are told at most once a minute per subject (deployment, model, tenant, key). Details hold ids,
 /// names and numbers, never a secret (no key, no webhook URL, no api_base). Lives in the gateway thread.
 class AlertCenter final : public QObject
@@ -59,7 +63,10 @@ public:
 
     /// The clock alerts are stamped and rate-limited with (UTC); the system's unless a test sets its own.
     void setClock(Clock clock) { m_clock = std::move(clock); }
-    /// Starts sampling the queue every second and checking the keys every ten minutes.
+    /// Where the cluster's state is read (the database's and Redis's reachability), sampled with the queue; none: no
+    /// database_* or redis_* alert.
+    void setClusterSource(std::function<model::ClusterState()> cluster) { m_cluster = std::move(cluster); }
+    /// Starts sampling the queue (and the cluster's state) every second and checking the keys every ten minutes.
     void start();
 
     /// key_expiring for each enabled key within 7 days (or 1 day) of its expires_at that was not told yet. Runs on
@@ -67,6 +74,8 @@ public:
     void checkKeys();
     /// One sample of the admission queue for queue_saturated.
     void sampleQueue();
+    /// One sample of the cluster's state for database_down/up and redis_down/up.
+    void sampleCluster();
 
     void onHealthChanged(const model::DeploymentHealth &health, model::HealthState previous);
     void onModelUnavailable(const QString &model, int retryAfterSecs);
@@ -88,6 +97,9 @@ private:
     QSet<QString> m_keysTold; ///< key id, threshold and expires_at of each key_expiring told
     std::optional<QDateTime> m_saturatedSince; ///< since when the queue is over half its bound
     bool m_saturatedTold = false;
+    std::function<model::ClusterState()> m_cluster;
+    bool m_databaseDown = false; ///< told database_down, and not database_up since
+    bool m_redisDown = false; ///< told redis_down, and not redis_up since
 };
 
 } // namespace obleth::alerts

@@ -3,6 +3,7 @@
 #include "fieldcheck.h"
 #include "platform/logging.h"
 #include "secrets.h"
+#include "store/clusterrepository.h"
 #include "store/configrepository.h"
 #include "store/database.h"
 #include "store/secretcipher.h"
@@ -74,13 +75,44 @@ Problem LiveConfig::storageProblem(const QString &error) const
     return Problem::storage(QStringLiteral("the database refused the change: %1").arg(error));
 }
 
+bool LiveConfig::writeVersioned(const Write &write, QString *error)
+{
+    return m_repo->atomically(
+        [&] {
+            qint64 version = 0;
+            return write(*m_repo, error)
+                && store::ClusterRepository::raiseConfigVersion(m_db->connection(), &version, error);
+        },
+        error);
+}
+
 Problem LiveConfig::commit(const Write &write)
 {
     QString error;
-    if (!write(*m_repo, &error))
+    if (!writeVersioned(write, &error))
         return storageProblem(error);
     if (Problem p = reload(); !p.ok())
         return p;
+    Q_EMIT changed();
+    return {};
+}
+
+Problem LiveConfig::refresh()
+{
+    qint64 stored = 0;
+    QString error;
+    if (!store::ClusterRepository::configVersion(m_db->connection(), &stored, &error)) {
+        qCWarning(lcConfig).noquote() << "cannot read the configuration version:" << error;
+        return Problem::storage(QStringLiteral("cannot read the configuration version: %1").arg(error));
+    }
+    if (stored == m_version)
+        return {};
+    const qint64 was = m_version;
+    if (Problem p = reload(); !p.ok()) {
+        qCWarning(lcConfig).noquote() << "cannot reload the configuration changed elsewhere:" << p.message;
+        return p;
+    }
+    qCInfo(lcConfig).noquote() << "configuration reloaded: version" << was << "->" << m_version;
     Q_EMIT changed();
     return {};
 }
@@ -89,7 +121,10 @@ Problem LiveConfig::reload()
 {
     store::ConfigRepository::Contents contents;
     QString error;
-    if (!m_repo->loadAll(&contents, &error)) {
+    // The version first: a change that lands between the two reads is loaded, and merely reloaded once more later.
+    qint64 version = 0;
+    if (!store::ClusterRepository::configVersion(m_db->connection(), &version, &error)
+        || !m_repo->loadAll(&contents, &error)) {
         // Said once, by whoever reports the problem (the start's error line, the API's answer).
         return m_repo->lastFailureWasBusy()
             ? Problem::busy(QStringLiteral("the database is locked by another program; try again shortly"))
@@ -131,6 +166,7 @@ Problem LiveConfig::reload()
     }
     snap->buildIndexes();
     std::atomic_store(&m_snapshot, std::shared_ptr<const model::ConfigSnapshot>(std::move(snap)));
+    m_version = version;
     return {};
 }
 
@@ -148,7 +184,8 @@ bool LiveConfig::load(QString *error)
         g.name = model::kDefaultGroup;
         g.createdAt = currentTime();
         QString why;
-        if (!m_repo->saveGroup(g, true, &why))
+        if (!writeVersioned([&g](store::ConfigRepository &repo, QString *e) { return repo.saveGroup(g, true, e); },
+                            &why))
             p = storageProblem(why);
         else
             p = reload();
@@ -176,7 +213,10 @@ QString LiveConfig::bootstrapDefaultTenant(QString *error)
     k.keyPrefix = keyPrefix(secret);
     k.keyHash = hashSecret(secret.toLatin1());
     k.createdAt = t.createdAt;
-    if (!m_repo->saveTenantWithKey(t, k, error))
+    // saveTenantWithKey() makes its own transaction (it cannot join another): the version is raised right after.
+    qint64 version = 0;
+    if (!m_repo->saveTenantWithKey(t, k, error)
+        || !store::ClusterRepository::raiseConfigVersion(m_db->connection(), &version, error))
         return {};
     const Problem p = reload();
     if (!p.ok()) {

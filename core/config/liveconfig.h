@@ -41,8 +41,17 @@ public:
 
     /// For the resource services: runs @p write against the store, then publishes the new snapshot and emits
     /// changed(). A refusal of the store becomes a storage problem (busy when another program holds the lock).
+    /// The write raises the stored configuration version in its transaction (on PostgreSQL with a NOTIFY), so that
+    /// the other instances on the same database reload (contract section 15).
     using Write = std::function<bool(store::ConfigRepository &repository, QString *error)>;
     Problem commit(const Write &write);
+
+    /// The configuration version the published snapshot was loaded at.
+    [[nodiscard]] qint64 version() const noexcept { return m_version; }
+    /// Reloads from the database when its configuration version differs from version() (another instance changed
+    /// the configuration): publishes the new snapshot and emits changed(). Nothing when it is the same. On a failure
+    /// the published snapshot stays as it was (requests keep being served from it).
+    Problem refresh();
 
     /// The settings keys of the values kept in the settings table.
     static const QString kCapacitySetting;
@@ -61,10 +70,13 @@ Q_SIGNALS:
 private:
     Problem reload();
     Problem storageProblem(const QString &error) const;
+    /// Runs @p write and raises the configuration version, in one transaction.
+    bool writeVersioned(const Write &write, QString *error);
 
     store::Database *m_db;
     std::unique_ptr<store::ConfigRepository> m_repo;
     std::shared_ptr<const model::ConfigSnapshot> m_snapshot;
+    qint64 m_version = -1; ///< the stored configuration version m_snapshot was loaded at; -1 before the first load
 };
 
 /// A new entity id (a UUID without braces).

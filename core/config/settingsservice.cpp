@@ -57,8 +57,11 @@ const QStringList &SettingsService::alertNames()
 {
     // The one list of them: the alerts (alerts::AlertCenter::names()) and the event stream go by it too.
     static const QStringList names
-        = {QStringLiteral("deployment_down"),     QStringLiteral("deployment_up"), QStringLiteral("model_unavailable"),
-           QStringLiteral("tenant_rate_limited"), QStringLiteral("key_expiring"),  QStringLiteral("queue_saturated")};
+        = {QStringLiteral("deployment_down"), QStringLiteral("deployment_up"), QStringLiteral("model_unavailable"),
+           QStringLiteral("tenant_rate_limited"), QStringLiteral("key_expiring"), QStringLiteral("queue_saturated"),
+           // several instances (contract section 15)
+           QStringLiteral("database_down"), QStringLiteral("database_up"), QStringLiteral("redis_down"),
+           QStringLiteral("redis_up")};
     return names;
 }
 

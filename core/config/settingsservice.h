@@ -32,7 +32,7 @@ public:
     Problem setAlerts(const model::AlertSettings &settings);
 
     /// The alerts there are: deployment_down, deployment_up, model_unavailable, tenant_rate_limited,
-    /// key_expiring, queue_saturated.
+    /// key_expiring, queue_saturated, database_down, database_up, redis_down, redis_up.
     [[nodiscard]] static const QStringList &alertNames();
 
 private:

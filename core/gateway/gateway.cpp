@@ -6,6 +6,8 @@
 #include "alerts/alertcenter.h"
 #include "alerts/webhooksender.h"
 #include "cache/responsecache.h"
+#include "cluster/configwatcher.h"
+#include "cluster/instanceregistry.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
 #include "dataplane/dataplane.h"
@@ -23,6 +25,7 @@
 #include "status/liveview.h"
 #include "store/database.h"
 #include "store/requestlog.h"
+#include "store/secretcipher.h"
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
@@ -61,6 +64,28 @@ bool prepareDataDir(const QString &path, QString *error)
 #endif
     return true;
 }
+
+/// Where the database is (contract section 15): the data folder's obleth.db, unless --database names a SQLite file
+/// (sqlite:PATH) or a PostgreSQL database (postgresql://...).
+QString databaseLocation(const GatewayOptions &options)
+{
+    const QString &url = options.databaseUrl;
+    if (url.startsWith(QLatin1String("sqlite:")))
+        return url.mid(int(qstrlen("sqlite:")));
+    if (!url.isEmpty())
+        return url;
+    return QDir(options.dataDir).filePath(QStringLiteral("obleth.db"));
+}
+
+/// The database's part of the cluster state (contract section 15): which engine, whether it answers, and the
+/// request log rows waiting for it or dropped. Read from any thread (the log's figures are atomic).
+void fillDatabaseState(model::ClusterState *state, bool postgres, const store::RequestLog &log)
+{
+    state->database = postgres ? QStringLiteral("postgresql") : QStringLiteral("sqlite");
+    state->databaseReachable = log.databaseReachable();
+    state->logRowsBuffered = log.rowsBuffered();
+    state->logRowsDropped = log.rowsDropped();
+}
 } // namespace
 
 struct Gateway::Parts
@@ -85,6 +110,9 @@ struct Gateway::Parts
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
     std::unique_ptr<http::HttpServer> adminServer;
+    // Several instances on one database (contract section 15): see startCluster().
+    std::unique_ptr<cluster::InstanceRegistry> instances;
+    std::unique_ptr<cluster::ConfigWatcher> configWatcher;
 };
 
 Gateway::Gateway(GatewayOptions options, QObject *parent)
@@ -159,13 +187,25 @@ void Gateway::start()
     m_adminToken = adminToken;
     m_parts = std::make_unique<Parts>();
     Parts &p = *m_parts;
-    if (!p.database.open(QDir(m_options.dataDir).filePath(QStringLiteral("obleth.db")), &error))
+    // A PostgreSQL URL has no folder: the key file of the upstream secrets stays in the data folder.
+    p.database.setSecretKeyPath(store::SecretCipher::keyFilePath(m_options.dataDir));
+    if (!p.database.open(databaseLocation(m_options), &error))
         return fail(error);
     p.config = std::make_unique<config::ConfigServices>(&p.database);
-    if (!p.config->live.load(&error))
-        return fail(error);
-    const QString firstKey = p.config->live.bootstrapDefaultTenant(&error);
-    if (!error.isEmpty())
+    QString firstKey;
+    const bool loaded = [&] {
+        // Instances starting at once on an empty shared database: one makes the default tenant and its first key.
+        const store::Database::StartupLock startup(&p.database);
+        if (!startup.ok()) {
+            error = startup.error();
+            return false;
+        }
+        if (!p.config->live.load(&error))
+            return false;
+        firstKey = p.config->live.bootstrapDefaultTenant(&error);
+        return error.isEmpty();
+    }();
+    if (!loaded)
         return fail(error);
     // From now on configuration writes run on this (the gateway's) thread while it serves: a lock held by another
     // program costs each write at most this bound, then a 503 storage_busy, instead of stalling the data plane.
@@ -223,6 +263,7 @@ void Gateway::start()
         return fail(error);
     }
 
+    startCluster(p);
     m_status.dataUrl = p.dataServer->url();
     m_status.adminUrl = p.adminServer->url();
     m_status.uptime.start();
@@ -233,6 +274,17 @@ void Gateway::start()
     m_status.admission = admission;
     dataplane::DataPlane *dataPlane = p.dataPlane.get();
     m_status.paused = [dataPlane] { return dataPlane->isPaused(); };
+    // What /api/v1/status, /metrics and the alerts show of the cluster (contract section 15), each part filled by its
+    // owner.
+    const bool postgres = p.database.dialect() == store::Database::Dialect::Postgres;
+    const cluster::InstanceRegistry *instances = p.instances.get();
+    m_status.cluster = [postgres, requestLog, instances] {
+        model::ClusterState state;
+        instances->report(&state); // the instance id, the instances seen, the live ones
+        fillDatabaseState(&state, postgres, *requestLog);
+        // redis, localCapacity: shared admission's part
+        return state;
+    };
     routing::HealthBoard *health = &p.health;
     m_status.deploymentHealth = [health, config](const QString &modelId) {
         QList<model::DeploymentHealth> list;
@@ -261,6 +313,24 @@ void Gateway::startAlerts(Parts &p)
     p.alerts->start();
     p.webhook = std::make_unique<alerts::WebhookSender>(p.upstream.get(), snapshot);
     connect(&p.events, &status::EventFeed::published, p.webhook.get(), &alerts::WebhookSender::send);
+}
+
+void Gateway::startCluster(Parts &p)
+{
+    // This instance among those on the same database: its heartbeat row and the instances seen.
+    p.instances = std::make_unique<cluster::InstanceRegistry>(p.database.connection());
+    p.instances->start();
+    // Configuration changes made through other instances (LISTEN/NOTIFY, and the version checked every 5 s) are
+    // loaded within a second: LiveConfig publishes the new snapshot and says changed(), as for a local change.
+    config::LiveConfig *config = &p.config->live;
+    if (p.database.dialect() == store::Database::Dialect::Postgres) {
+        p.configWatcher
+            = std::make_unique<cluster::ConfigWatcher>(p.database.connection(), [config] { return config->version(); });
+        connect(p.configWatcher.get(), &cluster::ConfigWatcher::outdated, config, [config] { config->refresh(); });
+        p.configWatcher->start();
+    }
+    // database_down/up and redis_down/up, from the same state as the status shows (m_status.cluster, set in start()).
+    p.alerts->setClusterSource([this] { return m_status.cluster(); });
 }
 
 void Gateway::wireHealth(Parts &p)
@@ -356,6 +426,9 @@ void Gateway::finishShutdown()
         m_status.paused = idle.paused;
         m_status.admission = nullptr;
         m_status.deploymentHealth = idle.deploymentHealth;
+        m_status.cluster = idle.cluster;
+        if (m_parts->instances)
+            m_parts->instances->stop(); // a clean stop: this instance's heartbeat row goes
         m_parts.reset();
     }
     m_stopping = false;

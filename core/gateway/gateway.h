@@ -99,6 +99,9 @@ private:
     static void startAlerts(Parts &p);
     /// The deployments' health board: its events, its forgetting of gone deployments, its active checks.
     void wireHealth(Parts &p);
+    /// Several instances on one database (contract section 15): this instance's heartbeat, the configuration
+    /// watcher, and the cluster's state for the status, /metrics and the alerts.
+    void startCluster(Parts &p);
 
     GatewayOptions m_options;
     status::GatewayStatus m_status;

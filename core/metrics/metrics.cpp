@@ -127,6 +127,28 @@ QByteArray Metrics::render(const QList<Gauge> &gauges) const
     return out;
 }
 
+QList<Metrics::Gauge> Metrics::clusterGauges(const model::ClusterState &cluster)
+{
+    QList<Gauge> gauges{
+        {"obleth_instances_live", "Instances whose heartbeat is recent, this one included.",
+         double(cluster.liveInstances)},
+        {"obleth_database_up", "Whether the database can be reached (0: serving from the last configuration).",
+         cluster.databaseReachable ? 1.0 : 0.0},
+    };
+    if (cluster.redis != QLatin1String("none")) {
+        gauges += Gauge{"obleth_redis_up", "Whether Redis can be reached (0: admitting on local limits).",
+                        cluster.redis == QLatin1String("connected") ? 1.0 : 0.0};
+        gauges += Gauge{"obleth_local_capacity",
+                        "While Redis is unreachable: the permits this instance admits on its own; 0 otherwise.",
+                        double(cluster.localCapacity)};
+    }
+    gauges += Gauge{"obleth_log_rows_buffered", "Request log rows waiting for the database.",
+                    double(cluster.logRowsBuffered)};
+    gauges += Gauge{"obleth_log_rows_dropped_total", "Request log rows dropped because their buffer was full.",
+                    double(cluster.logRowsDropped), "counter"};
+    return gauges;
+}
+
 QByteArray Metrics::renderDeployments(const QList<model::DeploymentHealth> &health)
 {
     if (health.isEmpty())

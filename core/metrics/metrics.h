@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/clusterstate.h"
 #include "model/deploymenthealth.h"
 #include "model/requestrecord.h"
 
@@ -35,6 +36,11 @@ public:
     /// probing), obleth_deployment_in_flight, obleth_deployment_consecutive_failures and
     /// obleth_deployment_latency_p50_seconds (only for deployments with a latency), labelled {model,deployment}.
     [[nodiscard]] static QByteArray renderDeployments(const QList<model::DeploymentHealth> &health);
+
+    /// Gauges of how this instance shares state (contract section 15): obleth_instances_live, obleth_database_up,
+    /// obleth_redis_up (1 connected or no Redis configured, 0 unreachable), obleth_redis_configured,
+    /// obleth_local_capacity, obleth_log_rows_buffered and the counter obleth_log_rows_dropped_total.
+    [[nodiscard]] static QList<Gauge> clusterGauges(const model::ClusterState &cluster);
 
     /// The route label of a path: the OpenAI routes as they are, /mcp for MCP, "other" for the rest.
     [[nodiscard]] static QString routeOf(QByteArrayView path);

@@ -3,6 +3,7 @@
 #include "database.h"
 #include "platform/logging.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
@@ -65,11 +66,17 @@ QDateTime timeFrom(const QVariant &v)
     return t;
 }
 
-/// Notes @p e in @p error, and in @p busy whether a lock held elsewhere caused it.
-bool failed(const QSqlError &e, QString *error, bool *busy)
+/// Notes @p e in @p error, and in @p busy whether a lock held elsewhere caused it, or (PostgreSQL) the database
+/// could not be reached: either way the database is not broken, and the same call may succeed later.
+bool failed(const QSqlDatabase &db, const QSqlError &e, QString *error, bool *busy)
 {
     *error = e.text();
-    *busy = Database::isBusyCode(e.nativeErrorCode());
+    const Database::Dialect dialect = Database::dialectOf(db);
+    *busy = Database::isBusyCode(e.nativeErrorCode(), dialect);
+    if (!*busy && dialect == Database::Dialect::Postgres && Database::connectionLost(db)) {
+        *busy = true;
+        *error = QStringLiteral("the database cannot be reached (%1)").arg(e.text().trimmed());
+    }
     return false;
 }
 
@@ -78,11 +85,11 @@ bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString
 {
     QSqlQuery q(db);
     if (!q.prepare(sql))
-        return failed(q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, busy);
     for (const QVariant &v : binds)
         q.addBindValue(v);
     if (!q.exec())
-        return failed(q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, busy);
     return true;
 }
 
@@ -92,11 +99,11 @@ bool selectAll(QSqlDatabase db, const QString &sql, const std::function<void(con
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.exec(sql))
-        return failed(q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, busy);
     while (q.next())
         row(q);
     if (q.lastError().isValid())
-        return failed(q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, busy);
     return true;
 }
 
@@ -127,13 +134,20 @@ ConfigRepository::ConfigRepository(Database *db)
 
 ConfigRepository::~ConfigRepository() = default;
 
-bool ConfigRepository::openSecrets(const QString &keyPath, QString *error)
+bool ConfigRepository::openSecrets(const QString &givenKeyPath, QString *error)
 {
+    // A URL has no folder: a PostgreSQL database's key file is in the data folder the gateway named.
+    const QString keyPath = m_db->dialect() == Database::Dialect::Postgres && !m_db->secretKeyPath().isEmpty()
+        ? m_db->secretKeyPath()
+        : givenKeyPath;
     QSqlDatabase db = m_db->connection();
     // Changed or deleted rows are overwritten with zeros, so that a secret replaced or removed (or the plain text
-    // encrypted below) leaves no copy in the file's free space.
-    if (!run(db, QStringLiteral("PRAGMA secure_delete=ON"), {}, error, &m_busy))
+    // encrypted below) leaves no copy in the file's free space. (PostgreSQL has no such setting: its dead rows go
+    // with VACUUM.)
+    if (m_db->dialect() == Database::Dialect::Sqlite
+        && !run(db, QStringLiteral("PRAGMA secure_delete=ON"), {}, error, &m_busy)) {
         return false;
+    }
     qint64 encrypted = 0;
     QList<SecretColumn> sealedColumns = secretColumns();
     sealedColumns.append({QStringLiteral("settings"), QStringLiteral("value")});
@@ -144,7 +158,55 @@ bool ConfigRepository::openSecrets(const QString &keyPath, QString *error)
             return false;
         }
     }
+    if (m_db->dialect() == Database::Dialect::Postgres)
+        return openSharedSecrets(keyPath, encrypted, error) && encryptPlainSecrets(error)
+            && addMissingDeployments(error);
     return m_cipher.open(keyPath, encrypted == 0, error) && encryptPlainSecrets(error) && addMissingDeployments(error);
+}
+
+bool ConfigRepository::openSharedSecrets(const QString &keyPath, qint64 encrypted, QString *error)
+{
+    // Every instance on a shared database needs the same key file. The database keeps the key's fingerprint, set
+    // by the first instance that opened it: an instance without the file, or with another key, is refused with
+    // what to do (rather than making a key that could never decrypt what the others sealed).
+    static const QString kFingerprint = QStringLiteral("secrets.key_fingerprint");
+    QSqlDatabase db = m_db->connection();
+    QString stored;
+    auto readFingerprint = [&] {
+        return selectAll(
+            db, QStringLiteral("SELECT value FROM settings WHERE key = '%1'").arg(kFingerprint),
+            [&](const QSqlQuery &q) { stored = q.value(0).toString(); }, error, &m_busy);
+    };
+    if (!readFingerprint())
+        return false;
+    const bool shared = encrypted > 0 || !stored.isEmpty();
+    const QString copyIt = QStringLiteral(
+        "every instance on a shared database needs the same key file: copy secret.key from another instance's data "
+        "folder to %1 (mode 600), then start again");
+    if (shared && !QFileInfo::exists(keyPath)) {
+        *error = QStringLiteral("the key file %1 is missing, so the upstream secrets stored in the shared database "
+                                "cannot be decrypted; %2")
+                     .arg(keyPath, copyIt.arg(keyPath));
+        return false;
+    }
+    if (!m_cipher.open(keyPath, !shared, error))
+        return false;
+    const QString mine = m_cipher.fingerprint();
+    if (stored.isEmpty()) {
+        // Two instances starting at once: the first one's fingerprint stays, and the other finds it below.
+        if (!run(db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+                 {kFingerprint, mine}, error, &m_busy)
+            || !readFingerprint()) {
+            return false;
+        }
+    }
+    if (stored != mine) {
+        *error = QStringLiteral("the key file %1 is not the one the shared database's upstream secrets are sealed "
+                                "with; %2")
+                     .arg(keyPath, copyIt.arg(keyPath));
+        return false;
+    }
+    return true;
 }
 
 bool ConfigRepository::addMissingDeployments(QString *error)
@@ -198,7 +260,7 @@ bool ConfigRepository::atomically(const std::function<bool()> &steps, QString *e
         return steps();
     QSqlDatabase db = m_db->connection();
     if (!db.transaction())
-        return failed(db.lastError(), error, &m_busy);
+        return failed(db, db.lastError(), error, &m_busy);
     ++m_transactionDepth;
     const bool ok = steps();
     --m_transactionDepth;
@@ -207,7 +269,7 @@ bool ConfigRepository::atomically(const std::function<bool()> &steps, QString *e
         return false;
     }
     if (!db.commit()) {
-        failed(db.lastError(), error, &m_busy);
+        failed(db, db.lastError(), error, &m_busy);
         db.rollback();
         return false;
     }
@@ -218,7 +280,7 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
 {
     QSqlDatabase db = m_db->connection();
     if (!db.transaction())
-        return failed(db.lastError(), error, &m_busy);
+        return failed(db, db.lastError(), error, &m_busy);
     int changed = 0;
     for (const SecretColumn &c : secretColumns()) {
         QList<QPair<QString, QString>> plain; // id, value
@@ -244,7 +306,7 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
         }
     }
     if (!db.commit()) {
-        failed(db.lastError(), error, &m_busy);
+        failed(db, db.lastError(), error, &m_busy);
         db.rollback();
         return false;
     }
@@ -252,7 +314,8 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
         qCInfo(lcStore) << "encrypted" << changed << "upstream secrets that an older obleth stored in plain text";
         // Move the encrypted pages into the database file now, over the plain-text ones, and empty the WAL.
         QString ignored;
-        run(db, QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), {}, &ignored, &m_busy);
+        if (m_db->dialect() == Database::Dialect::Sqlite)
+            run(db, QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), {}, &ignored, &m_busy);
     }
     return true;
 }
@@ -467,16 +530,16 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                  m.inputCostPerToken,
                                  m.outputCostPerToken,
                                  optionalValue(m.contextWindow),
-                                 m.enabled,
+                                 int(m.enabled),
                                  m.admissionWeight,
                                  optionalValue(m.maxConcurrency),
-                                 m.cacheEnabled,
+                                 int(m.cacheEnabled),
                                  m.cacheTtlSecs,
                                  m.connectTimeoutSecs,
                                  m.firstByteTimeoutSecs,
                                  m.idleTimeoutSecs,
                                  stringListText(m.fallbacks),
-                                 m.autoRoute,
+                                 int(m.autoRoute),
                                  m.unhealthyAfter,
                                  m.cooldownSecs,
                                  m.healthCheckSecs,
@@ -513,7 +576,7 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                         " api_key, weight, max_concurrency, enabled, api_format)"
                                         " VALUES (?,?,?,?,?,?,?,?,?,?)"),
                          {d.id, m.id, qint64(i), d.apiBase, d.upstreamModel, sealed(d.apiKey, kDeploymentsApiKey, d.id),
-                          d.weight, optionalValue(d.maxConcurrency), d.enabled,
+                          d.weight, optionalValue(d.maxConcurrency), int(d.enabled),
                           d.apiFormat ? QVariant(model::apiFormatName(*d.apiFormat))
                                       : QVariant(QMetaType(QMetaType::QString))},
                          error, &m_busy)) {
@@ -562,14 +625,14 @@ bool ConfigRepository::saveKey(const model::ApiKey &k, bool insert, QString *err
             m_db->connection(),
             QStringLiteral("INSERT INTO api_keys (id, tenant_id, name, key_prefix, key_hash, disabled,"
                            " created_at, expires_at, allowed_models, max_in_flight) VALUES (?,?,?,?,?,?,?,?,?,?)"),
-            {k.id, k.tenantId, k.name, k.keyPrefix, QString::fromLatin1(k.keyHash), k.disabled, timeText(k.createdAt),
-             expires, models, optionalValue(k.maxInFlight)},
+            {k.id, k.tenantId, k.name, k.keyPrefix, QString::fromLatin1(k.keyHash), int(k.disabled),
+             timeText(k.createdAt), expires, models, optionalValue(k.maxInFlight)},
             error, &m_busy);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE api_keys SET name=?, disabled=?, expires_at=?, allowed_models=?, max_in_flight=?"
                               " WHERE id=?"),
-               {k.name, k.disabled, expires, models, optionalValue(k.maxInFlight), k.id}, error, &m_busy);
+               {k.name, int(k.disabled), expires, models, optionalValue(k.maxInFlight), k.id}, error, &m_busy);
 }
 
 bool ConfigRepository::saveGroup(const model::FairShareGroup &g, bool insert, QString *error)
@@ -591,8 +654,8 @@ bool ConfigRepository::saveMcpServer(const model::McpServer &s, bool insert, QSt
     }
     const QString allowed = stringListText(s.allowedTenants);
     const QVariantList values
-        = {s.name,    s.upstreamUrl, sealed(s.authHeader, QStringLiteral("mcp_servers.auth_header"), s.id),
-           s.enabled, allowed,       timeText(s.updatedAt)};
+        = {s.name,         s.upstreamUrl, sealed(s.authHeader, QStringLiteral("mcp_servers.auth_header"), s.id),
+           int(s.enabled), allowed,       timeText(s.updatedAt)};
     if (insert) {
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO mcp_servers (name, upstream_url, auth_header, enabled,"
@@ -653,10 +716,10 @@ bool ConfigRepository::saveTenantWithKey(const model::Tenant &tenant, const mode
 {
     QSqlDatabase db = m_db->connection();
     if (!db.transaction())
-        return failed(db.lastError(), error, &m_busy);
+        return failed(db, db.lastError(), error, &m_busy);
     if (!saveTenant(tenant, true, error) || !saveKey(key, true, error) || !db.commit()) {
         if (error->isEmpty())
-            failed(db.lastError(), error, &m_busy);
+            failed(db, db.lastError(), error, &m_busy);
         db.rollback();
         return false;
     }

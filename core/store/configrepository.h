@@ -28,6 +28,8 @@ public:
     /// encrypts in place every secret that an older obleth stored in plain text, and gives every model that has no
     /// deployment (one an older obleth stored) its one deployment made of its own api_base, upstream_model and
     /// api_key (the key re-sealed for its new place).
+    /// On PostgreSQL @p keyPath is the database's secretKeyPath() (the data folder's secret.key), and the key must
+    /// be the one every other instance on that database holds (see openSharedSecrets()).
     bool openSecrets(const QString &keyPath, QString *error);
 
     /// True when the last failure came from a lock that another connection held past the busy timeout (the
@@ -75,6 +77,8 @@ public:
     bool atomically(const std::function<bool()> &steps, QString *error);
 
 private:
+    /// openSecrets() on a database that several instances share (PostgreSQL): see the key's fingerprint there.
+    bool openSharedSecrets(const QString &keyPath, qint64 encrypted, QString *error);
     bool encryptPlainSecrets(QString *error);
     bool addMissingDeployments(QString *error);
     /// Reads every deployment into its model of @p models, in order; a key that does not decrypt sets

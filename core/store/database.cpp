@@ -10,6 +10,8 @@
 #include <QMutex>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QUrl>
+#include <QUrlQuery>
 
 namespace obleth::store {
 
@@ -72,6 +74,35 @@ int Database::latestSchemaVersion()
     return int(migrations().size());
 }
 
+bool Database::isBusyCode(const QString &nativeErrorCode, Dialect dialect)
+{
+    if (dialect == Dialect::Sqlite)
+        return isBusyCode(nativeErrorCode);
+    // lock_not_available (lock_timeout ran out), deadlock_detected, serialization_failure
+    return nativeErrorCode == QLatin1String("55P03") || nativeErrorCode == QLatin1String("40P01")
+        || nativeErrorCode == QLatin1String("40001");
+}
+
+bool Database::isPostgresUrl(const QString &location)
+{
+    return location.startsWith(QLatin1String("postgresql://")) || location.startsWith(QLatin1String("postgres://"));
+}
+
+QString Database::displayName(const QString &location)
+{
+    if (!isPostgresUrl(location))
+        return location;
+    QUrl url(location);
+    url.setPassword(QString());
+    url.setQuery(QString());
+    return url.toString();
+}
+
+Database::Dialect Database::dialectOf(const QSqlDatabase &db)
+{
+    return db.driverName() == QLatin1String("QPSQL") ? Dialect::Postgres : Dialect::Sqlite;
+}
+
 bool Database::isBusyCode(const QString &nativeErrorCode)
 {
     bool ok = false;
@@ -92,7 +123,27 @@ Database::~Database()
 
 QSqlDatabase Database::connection() const
 {
-    return QSqlDatabase::database(m_connectionName, false);
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (m_dialect == Dialect::Postgres && db.isValid() && !db.isOpen())
+        reopen(db, nullptr);
+    return db;
+}
+
+bool Database::connectionLost(QSqlDatabase db)
+{
+    if (dialectOf(db) != Dialect::Postgres || !db.isOpen())
+        return dialectOf(db) == Dialect::Postgres;
+    QSqlQuery q(db);
+    if (q.exec(QStringLiteral("SELECT 1")))
+        return false;
+    // The server answered with a SQLSTATE (say, 25P02: inside a transaction that failed): it is there. A lost
+    // connection has none, or one of class 08 (connection exception), or 57P0x (the server shut down).
+    const QString state = q.lastError().nativeErrorCode();
+    if (!state.isEmpty() && !state.startsWith(QLatin1String("08")) && !state.startsWith(QLatin1String("57P")))
+        return false;
+    q = QSqlQuery();
+    db.close();
+    return true;
 }
 
 void Database::close()
@@ -116,13 +167,68 @@ void Database::close()
 bool Database::setBusyTimeout(int ms, QString *error)
 {
     QSqlDatabase db = connection();
+    if (m_dialect == Dialect::Postgres) {
+        m_lockTimeoutMs = ms;
+        return exec(db, QStringLiteral("SET lock_timeout = %1").arg(ms), error);
+    }
     return exec(db, QStringLiteral("PRAGMA busy_timeout=%1").arg(ms), error);
+}
+
+bool Database::ensureConnected(QString *error)
+{
+    if (m_dialect != Dialect::Postgres)
+        return true;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (!db.isValid())
+        return false;
+    QString why;
+    if (db.isOpen() && exec(db, QStringLiteral("SELECT 1"), &why))
+        return true;
+    db.close();
+    return reopen(db, error);
+}
+
+bool Database::reopen(QSqlDatabase &db, QString *error) const
+{
+    QString why;
+    if (!db.open()) {
+        if (error)
+            *error = QStringLiteral("cannot reach database %1: %2").arg(displayName(m_path), db.lastError().text());
+        return false;
+    }
+    if (!startPostgresSession(db, &why)
+        || (m_lockTimeoutMs > 0 && !exec(db, QStringLiteral("SET lock_timeout = %1").arg(m_lockTimeoutMs), &why))) {
+        db.close();
+        if (error)
+            *error = QStringLiteral("cannot reach database %1: %2").arg(displayName(m_path), why);
+        return false;
+    }
+    qCInfo(lcStore).noquote() << "connected again to" << displayName(m_path);
+    return true;
 }
 
 bool Database::open(const QString &path, QString *error)
 {
     close(); // a Database opened twice: the first connection goes (and takes the registry's lock, so not below)
     m_path = path;
+    m_lockTimeoutMs = 0;
+    if (isPostgresUrl(path)) {
+        m_dialect = Dialect::Postgres;
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
+        QString why;
+        if (!db.isValid())
+            why = QStringLiteral("Qt's PostgreSQL driver (libqt6sql6-psql) is not installed");
+        if (!why.isEmpty() || !openPostgres(db, path, &why)) {
+            *error = QStringLiteral("cannot use database %1: %2").arg(displayName(path), why);
+            db = QSqlDatabase();
+            close();
+            return false;
+        }
+        m_schemaVersion = latestSchemaVersion();
+        qCDebug(lcStore).noquote() << "opened" << displayName(path) << "- schema" << m_schemaVersion;
+        return true;
+    }
+    m_dialect = Dialect::Sqlite;
     auto failWith = [&](const QString &why) {
         *error = QStringLiteral("cannot use database %1: %2").arg(path, why);
         close();
@@ -261,6 +367,166 @@ bool Database::migrate(int from, QString *error)
         return false;
     }
     return true;
+}
+
+bool Database::startPostgresSession(QSqlDatabase &db, QString *error) const
+{
+    // Notices (such as "relation already exists, skipping") are not for obleth's log.
+    return exec(db, QStringLiteral("SET client_min_messages = warning"), error);
+}
+
+bool Database::openPostgres(QSqlDatabase &db, const QString &location, QString *error)
+{
+    const QUrl url(location);
+    if (!url.isValid() || url.host().isEmpty()) {
+        *error = QStringLiteral("the URL is not postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
+        return false;
+    }
+    db.setHostName(url.host());
+    db.setPort(url.port(5432));
+    db.setUserName(url.userName());
+    db.setPassword(url.password());
+    QString name = url.path();
+    if (name.startsWith(u'/'))
+        name.remove(0, 1);
+    db.setDatabaseName(name.isEmpty() ? url.userName() : name);
+    // connect_timeout: a database that went away costs a bounded wait. Other libpq options of the URL's query
+    // (sslmode, sslrootcert, application_name, ...) are passed on.
+    QStringList options = {QStringLiteral("connect_timeout=%1").arg(kPgConnectTimeoutSecs)};
+    const QList<QPair<QString, QString>> items = QUrlQuery(url).queryItems(QUrl::FullyDecoded);
+    for (const auto &[key, value] : items) {
+        if (key != QLatin1String("connect_timeout"))
+            options.append(key + u'=' + value);
+    }
+    db.setConnectOptions(options.join(u';'));
+    if (!db.open()) {
+        *error = db.lastError().text();
+        return false;
+    }
+    if (!startPostgresSession(db, error))
+        return false;
+    // One instance at a time checks and migrates: a second one starting meanwhile waits here (bounded), then finds
+    // the schema current. The lock is the session's, so a connection that dies lets go of it.
+    if (!exec(db, QStringLiteral("SET lock_timeout = %1").arg(kPgMigrationLockWaitMs), error)
+        || !exec(db, QStringLiteral("SELECT pg_advisory_lock(%1)").arg(kApplicationId), error)) {
+        return false;
+    }
+    QString why;
+    const bool ok = checkAndMigratePostgres(db, &why);
+    QString ignored;
+    exec(db, QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(kApplicationId), &ignored);
+    exec(db, QStringLiteral("SET lock_timeout = 0"), &ignored);
+    if (!ok)
+        *error = why;
+    return ok;
+}
+
+bool Database::checkAndMigratePostgres(QSqlDatabase &db, QString *error)
+{
+    const QString table = postgresSchemaTable();
+    qint64 hasSchemaTable = 0;
+    qint64 tables = 0;
+    QString why;
+    if (!queryInt(db,
+                  QStringLiteral("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                                 " AND table_name = '%1'")
+                      .arg(table),
+                  &hasSchemaTable, &why)
+        || !queryInt(
+            db, QStringLiteral("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"),
+            &tables, &why)) {
+        *error = QStringLiteral("cannot read the database's tables (%1)").arg(why);
+        return false;
+    }
+    qint64 version = 0;
+    if (hasSchemaTable > 0) {
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("SELECT application_id, version FROM %1").arg(table)) || !q.next()
+            || q.value(0).toLongLong() != kApplicationId) {
+            *error = QStringLiteral("the database holds a table %1, but not obleth's").arg(table);
+            return false;
+        }
+        version = q.value(1).toLongLong();
+    } else if (tables > 0) {
+        *error
+            = QStringLiteral("the database holds tables, but not obleth's (give obleth an empty database of its own)");
+        return false;
+    }
+    if (version > latestSchemaVersion()) {
+        *error = QStringLiteral("it was written by a newer obleth (schema %1; this build knows up to %2)")
+                     .arg(version)
+                     .arg(latestSchemaVersion());
+        return false;
+    }
+    if (version == latestSchemaVersion())
+        return true;
+    // PostgreSQL's DDL is transactional: the whole upgrade happens, or none of it.
+    if (!db.transaction()) {
+        *error = db.lastError().text();
+        return false;
+    }
+    auto rollback = [&](const QString &what) {
+        *error = QStringLiteral("upgrade from schema %1 failed: %2").arg(version).arg(what);
+        db.rollback();
+        return false;
+    };
+    if (version == 0
+        && (!exec(
+                db,
+                QStringLiteral("CREATE TABLE %1 (application_id BIGINT NOT NULL, version BIGINT NOT NULL)").arg(table),
+                &why)
+            || !exec(db,
+                     QStringLiteral("INSERT INTO %1 (application_id, version) VALUES (%2, 0)")
+                         .arg(table)
+                         .arg(kApplicationId),
+                     &why))) {
+        return rollback(why);
+    }
+    const auto &steps = migrations();
+    for (int v = int(version) + 1; v <= latestSchemaVersion(); ++v) {
+        for (const QString &sql : steps.at(v - 1)) {
+            if (!exec(db, forPostgres(sql), &why))
+                return rollback(why);
+        }
+        if (version > 0)
+            qCInfo(lcStore) << "database schema upgraded to version" << v;
+    }
+    if (!exec(db, QStringLiteral("UPDATE %1 SET version = %2").arg(table).arg(latestSchemaVersion()), &why))
+        return rollback(why);
+    if (!db.commit()) {
+        *error = db.lastError().text();
+        db.rollback();
+        return false;
+    }
+    if (version == 0)
+        qCInfo(lcStore).noquote() << "made obleth's tables in" << displayName(m_path);
+    return true;
+}
+
+Database::StartupLock::StartupLock(Database *db)
+    : m_db(db)
+{
+    if (db->dialect() != Dialect::Postgres)
+        return;
+    QSqlDatabase c = db->connection();
+    QString ignored;
+    // The same key as the migration's: a start-up waits for another instance's whole start-up, migration included.
+    m_ok = exec(c, QStringLiteral("SET lock_timeout = %1").arg(kPgMigrationLockWaitMs), &m_error)
+        && exec(c, QStringLiteral("SELECT pg_advisory_lock(%1)").arg(kApplicationId), &m_error);
+    exec(c, QStringLiteral("SET lock_timeout = %1").arg(db->m_lockTimeoutMs), &ignored);
+    m_locked = m_ok;
+    if (!m_ok)
+        m_error = QStringLiteral("cannot wait for other instances starting on database %1: %2")
+                      .arg(displayName(db->path()), m_error);
+}
+
+Database::StartupLock::~StartupLock()
+{
+    if (!m_locked)
+        return;
+    QSqlDatabase c = m_db->connection();
+    QString ignored;
+    exec(c, QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(kApplicationId), &ignored);
 }
 
 } // namespace obleth::store

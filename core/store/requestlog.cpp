@@ -25,6 +25,10 @@ void warnIfSlow(const QElapsedTimer &timer, const char *what, qsizetype rows)
 class RequestLog::Worker final : public QObject
 {
 public:
+    explicit Worker(std::shared_ptr<State> state)
+        : m_state(std::move(state))
+    { }
+
     bool open(const QString &path, QString *error)
     {
         // A short busy timeout: a lock held by another program costs a write attempt that much, the rows wait
@@ -39,8 +43,32 @@ public:
         m_pruneTimer.setInterval(kPruneIntervalMs);
         QObject::connect(&m_pruneTimer, &QTimer::timeout, this, [this] { prune(); });
         m_pruneTimer.start();
+        if (m_database.dialect() == Database::Dialect::Postgres) {
+            m_pingTimer.setInterval(kPingIntervalMs);
+            QObject::connect(&m_pingTimer, &QTimer::timeout, this, [this] {
+                if (!m_retryTimer.isActive())
+                    recover();
+            });
+            m_pingTimer.start();
+        }
         prune();
         return true;
+    }
+
+    /// After a failure: on PostgreSQL, checks the connection and opens it again if it went; notes whether the
+    /// database can be reached.
+    void recover()
+    {
+        if (m_database.dialect() != Database::Dialect::Postgres)
+            return;
+        QString why;
+        const bool reachable = m_database.ensureConnected(&why);
+        const bool was = m_state->reachable.exchange(reachable);
+        if (was && !reachable)
+            qCWarning(lcStore).noquote() << "the request log's database cannot be reached; rows wait in a buffer of"
+                                         << m_state->maxBuffered.load() << "rows:" << why;
+        else if (!was && reachable)
+            qCInfo(lcStore) << "the request log's database answers again";
     }
 
     void write(QList<model::RequestRecord> batch)
@@ -65,12 +93,17 @@ public:
             warnIfSlow(timer, "write", batch.size());
             if (written) {
                 if (m_failing)
-                    qCInfo(lcStore) << "request log rows written again";
+                    qCInfo(lcStore) << "request log rows written again -" << batch.size() << "rows";
                 m_failing = false;
+                m_dropping = false;
+                m_state->written.fetch_add(batch.size(), std::memory_order_relaxed);
+                m_state->buffered.store(0, std::memory_order_relaxed);
+                m_state->reachable.store(true, std::memory_order_relaxed);
                 if (m_prunePending)
                     prune();
                 return;
             }
+            recover();
         }
         if (!error.isEmpty() && !m_failing) {
             qCWarning(lcStore).noquote() << "cannot write" << batch.size() << "request log rows, will retry:" << error;
@@ -81,11 +114,17 @@ public:
         }
         if (!m_retryTimer.isActive())
             m_retryTimer.start();
-        constexpr qsizetype kMaxUnwritten = 100'000;
-        if (batch.size() > kMaxUnwritten) {
-            qCWarning(lcStore) << "dropping the oldest" << batch.size() - kMaxUnwritten << "rows";
-            batch.remove(0, batch.size() - kMaxUnwritten);
+        const qsizetype maxUnwritten = m_state->maxBuffered.load(std::memory_order_relaxed);
+        if (batch.size() > maxUnwritten) {
+            const qsizetype excess = batch.size() - maxUnwritten;
+            m_state->dropped.fetch_add(excess, std::memory_order_relaxed);
+            if (!m_dropping)
+                qCWarning(lcStore) << "the request log's buffer is full: dropping the oldest rows (counted in"
+                                   << "the status as log rows dropped)";
+            m_dropping = true;
+            batch.remove(0, excess);
         }
+        m_state->buffered.store(batch.size(), std::memory_order_relaxed);
         m_unwritten = std::move(batch);
     }
 
@@ -98,7 +137,9 @@ public:
         timer.start();
         const qint64 deleted = m_store->prune(m_retention, QDateTime::currentDateTimeUtc(), kSlice, &error);
         warnIfSlow(timer, "prune", std::max<qint64>(deleted, 0));
-        if (deleted < 0)
+        if (deleted < 0 && m_database.dialect() == Database::Dialect::Postgres && !m_state->reachable.load())
+            qCDebug(lcStore).noquote() << "cannot prune the request log:" << error;
+        else if (deleted < 0)
             qCWarning(lcStore).noquote() << "cannot prune the request log:" << error;
         else if (deleted > 0)
             qCDebug(lcStore) << "pruned" << deleted << "request log rows past the retention";
@@ -117,6 +158,7 @@ public:
     void close()
     {
         m_pruneTimer.stop();
+        m_pingTimer.stop();
         if (m_retryTimer.isActive()) {
             m_retryTimer.stop();
             write({}); // a last try: the lock may be gone by now
@@ -133,19 +175,23 @@ public:
     [[nodiscard]] Retention retention() const { return m_retention; }
 
 private:
+    std::shared_ptr<State> m_state;
     Database m_database;
     std::optional<RequestLogStore> m_store;
     QList<model::RequestRecord> m_unwritten;
     Retention m_retention;
     QTimer m_pruneTimer{this}; // a child, so that it moves to the log's thread with the worker
     QTimer m_retryTimer{this}; // runs while rows wait in m_unwritten
+    QTimer m_pingTimer{this}; // PostgreSQL: checks now and then that the server answers
     bool m_prunePending = false;
     bool m_failing = false; ///< the last write failed (warned once per streak)
+    bool m_dropping = false; ///< rows were dropped since the last write that worked (warned once per streak)
 };
 
 RequestLog::RequestLog(QObject *parent)
     : QObject(parent)
-    , m_worker(new Worker)
+    , m_state(std::make_shared<State>())
+    , m_worker(new Worker(m_state))
 {
     m_thread.setObjectName(QStringLiteral("obleth-requestlog"));
     m_worker->moveToThread(&m_thread);
@@ -175,6 +221,11 @@ bool RequestLog::open(const QString &path, QString *error)
     if (ok)
         m_retention = m_worker->retention();
     return ok;
+}
+
+void RequestLog::setMaxBufferedRows(qsizetype rows)
+{
+    m_state->maxBuffered.store(std::max<qsizetype>(rows, 0), std::memory_order_relaxed);
 }
 
 void RequestLog::append(model::RequestRecord record)
@@ -235,8 +286,10 @@ void RequestLog::requests(const RequestFilter &filter, QObject *context, Answer<
     ask<LoggedRequest>(
         this, worker, context, "query",
         [worker, filter](QList<LoggedRequest> *rows, QString *error) {
-            if (!worker->isOpen() || !worker->store().requests(filter, rows, error))
+            if (!worker->isOpen() || !worker->store().requests(filter, rows, error)) {
                 *error = error->isEmpty() ? QStringLiteral("the request log is not open") : *error;
+                worker->recover();
+            }
         },
         std::move(answer));
 }
@@ -248,8 +301,10 @@ void RequestLog::usage(const UsageQuery &query, QObject *context, Answer<UsageRo
     ask<UsageRow>(
         this, worker, context, "usage query",
         [worker, query](QList<UsageRow> *rows, QString *error) {
-            if (!worker->isOpen() || !worker->store().usage(query, rows, error))
+            if (!worker->isOpen() || !worker->store().usage(query, rows, error)) {
                 *error = error->isEmpty() ? QStringLiteral("the request log is not open") : *error;
+                worker->recover();
+            }
         },
         std::move(answer));
 }

@@ -6,7 +6,9 @@
 #include <QThread>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 
 namespace obleth::store {
 
@@ -14,6 +16,11 @@ namespace obleth::store {
 /// of the log's own, which writes them to SQLite (at most kFlushIntervalMs later, so a crash loses at most
 /// that much), prunes by the retention setting, and answers queries. A query first writes what is pending,
 /// so it sees every request that finished before it; its answer comes back to the caller's thread.
+///
+/// Rows that cannot be written (another program holds SQLite's lock; PostgreSQL cannot be reached) wait in a
+/// bounded buffer on the log's thread and are written, in order, when the database takes them again; on PostgreSQL
+/// the log's connection is opened again as soon as the server answers. Rows that do not fit in the buffer are
+/// dropped oldest first and counted (rowsDropped()), never silently lost.
 class RequestLog final : public QObject
 {
     Q_OBJECT
@@ -35,6 +42,19 @@ public:
     void requests(const RequestFilter &filter, QObject *context, Answer<LoggedRequest> answer);
     void usage(const UsageQuery &query, QObject *context, Answer<UsageRow> answer);
 
+    /// Rows waiting for the database (not counting the last kFlushIntervalMs of requests), from any thread.
+    [[nodiscard]] qint64 rowsBuffered() const noexcept { return m_state->buffered.load(std::memory_order_relaxed); }
+    /// Rows dropped since start because the buffer was full, from any thread.
+    [[nodiscard]] qint64 rowsDropped() const noexcept { return m_state->dropped.load(std::memory_order_relaxed); }
+    /// False while the database cannot be reached (PostgreSQL down), from any thread.
+    [[nodiscard]] bool databaseReachable() const noexcept { return m_state->reachable.load(std::memory_order_relaxed); }
+    /// Rows written since start, from any thread.
+    [[nodiscard]] qint64 rowsWritten() const noexcept { return m_state->written.load(std::memory_order_relaxed); }
+
+    /// How many unwritten rows the buffer holds at most (kMaxBufferedRows unless a test says otherwise); call
+    /// before open().
+    void setMaxBufferedRows(qsizetype rows);
+
     [[nodiscard]] Retention retention() const { return m_retention; }
     /// Stores the setting and prunes by it at once.
     void setRetention(const Retention &retention);
@@ -44,12 +64,27 @@ public:
     static constexpr int kPruneIntervalMs = 60'000;
     /// How soon rows that could not be written (the database locked by another program, say) are tried again.
     static constexpr int kRetryIntervalMs = 500;
+    /// The most rows kept while the database cannot take them (about 100 MB at the most).
+    static constexpr qsizetype kMaxBufferedRows = 100'000;
+    /// On PostgreSQL, how often an idle log checks that the server still answers (for databaseReachable()).
+    static constexpr int kPingIntervalMs = 5000;
+
+    /// Shared between the log's thread and readers anywhere.
+    struct State
+    {
+        std::atomic<qint64> buffered{0};
+        std::atomic<qint64> dropped{0};
+        std::atomic<qint64> written{0};
+        std::atomic<bool> reachable{true};
+        std::atomic<qsizetype> maxBuffered{kMaxBufferedRows};
+    };
 
 private:
     class Worker;
     void flush();
 
     QThread m_thread;
+    std::shared_ptr<State> m_state;
     Worker *m_worker = nullptr;
     QList<model::RequestRecord> m_pending;
     QTimer m_flushTimer;

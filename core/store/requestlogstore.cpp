@@ -8,8 +8,10 @@
 #include <QTimeZone>
 #include <QVariant>
 
+#include <algorithm>
 #include <iterator>
 #include <limits>
+#include <tuple>
 
 namespace obleth::store {
 
@@ -141,15 +143,16 @@ QVariant textOrNull(const QString &s)
     return s.isEmpty() ? nullText() : QVariant(s);
 }
 
-QString errorText(const QSqlError &e)
+QString errorText(const QSqlDatabase &db, const QSqlError &e)
 {
-    return Database::isBusyCode(e.nativeErrorCode()) ? storageBusyError() + QStringLiteral(" (") + e.text() + u')'
-                                                     : e.text();
+    return Database::isBusyCode(e.nativeErrorCode(), Database::dialectOf(db))
+        ? storageBusyError() + QStringLiteral(" (") + e.text() + u')'
+        : e.text();
 }
 
-bool fail(const QSqlQuery &q, QString *error)
+bool fail(const QSqlDatabase &db, const QSqlQuery &q, QString *error)
 {
-    *error = errorText(q.lastError());
+    *error = errorText(db, q.lastError());
     return false;
 }
 
@@ -244,13 +247,14 @@ QString upsertSql(bool daily)
                            daily ? QStringLiteral("day") : QStringLiteral("hour"));
     for (int c = 0; c < kUsageColumnCount; ++c)
         sql += (c ? QStringLiteral(",") : QString()) + placeholders().at(c);
-    sql += QStringLiteral(
-               ") ON CONFLICT (%1, tenant_id, model) DO UPDATE SET"
-               " tenant = excluded.tenant, requests = requests + excluded.requests,"
-               " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-               " completion_tokens = completion_tokens + excluded.completion_tokens, cost = cost + excluded.cost,"
-               " estimated_requests = estimated_requests + excluded.estimated_requests")
-               .arg(daily ? QStringLiteral("day") : QStringLiteral("hour"));
+    sql += QStringLiteral(") ON CONFLICT (%1, tenant_id, model) DO UPDATE SET"
+                          " tenant = excluded.tenant, requests = %2.requests + excluded.requests,"
+                          " prompt_tokens = %2.prompt_tokens + excluded.prompt_tokens,"
+                          " completion_tokens = %2.completion_tokens + excluded.completion_tokens,"
+                          " cost = %2.cost + excluded.cost,"
+                          " estimated_requests = %2.estimated_requests + excluded.estimated_requests")
+               .arg(daily ? QStringLiteral("day") : QStringLiteral("hour"),
+                    daily ? QStringLiteral("usage_daily") : QStringLiteral("usage_hourly"));
     return sql;
 }
 
@@ -293,7 +297,8 @@ void bindRow(QSqlQuery &q, const model::RequestRecord &r)
 struct RequestLogStore::Statements
 {
     explicit Statements(const QSqlDatabase &db)
-        : insert(db)
+        : m_db(db)
+        , insert(db)
         , hourly(db)
         , daily(db)
     { }
@@ -303,11 +308,12 @@ struct RequestLogStore::Statements
         for (auto [q, sql] : {std::pair{&insert, insertSql()}, std::pair{&hourly, upsertSql(false)},
                               std::pair{&daily, upsertSql(true)}}) {
             if (!q->prepare(sql))
-                return fail(*q, error);
+                return fail(m_db, *q, error);
         }
         return true;
     }
 
+    QSqlDatabase m_db;
     QSqlQuery insert;
     QSqlQuery hourly;
     QSqlQuery daily;
@@ -330,11 +336,12 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         m_statements = std::move(statements);
     }
     if (!m_db.transaction()) {
-        *error = errorText(m_db.lastError());
+        *error = errorText(m_db, m_db.lastError());
+        m_statements.reset(); // the connection may be opened again before the next write
         return false;
     }
     auto rollback = [&](const QSqlQuery &q) {
-        fail(q, error);
+        fail(m_db, q, error);
         m_db.rollback();
         m_statements.reset(); // prepared again by the next write
         return false;
@@ -356,8 +363,18 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         t.estimatedRequests += r.estimated ? 1 : 0;
     }
     // The same totals by the hour (for `since`) and by the day (so that long ranges stay fast).
+    // In one order, so that two instances adding to the same totals on a shared database wait for each other rather
+    // than deadlock.
+    QList<QHash<UsageKey, UsageRow>::const_iterator> order;
+    order.reserve(totals.size());
+    for (auto it = totals.cbegin(); it != totals.cend(); ++it)
+        order.append(it);
+    std::sort(order.begin(), order.end(), [](const auto &a, const auto &b) {
+        return std::tie(a.key().hour, a.key().tenantId, a.key().model)
+            < std::tie(b.key().hour, b.key().tenantId, b.key().model);
+    });
     const QString *name = placeholders().constData();
-    for (auto it = totals.cbegin(); it != totals.cend(); ++it) {
+    for (const auto &it : std::as_const(order)) {
         const QString hour = hourText(it.key().hour);
         for (QSqlQuery *upsert : {&s.hourly, &s.daily}) {
             upsert->bindValue(name[0], upsert == &s.daily ? hour.left(10) : hour);
@@ -374,7 +391,7 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         }
     }
     if (!m_db.commit()) {
-        *error = errorText(m_db.lastError());
+        *error = errorText(m_db, m_db.lastError());
         m_db.rollback();
         m_statements.reset();
         return false;
@@ -392,7 +409,7 @@ qint64 RequestLogStore::prune(const Retention &retention, const QDateTime &now, 
         q.addBindValue(isoTime(now.addDays(-retention.days)));
         q.addBindValue(maxDeletes);
         if (!q.exec())
-            return fail(q, error), -1;
+            return fail(m_db, q, error), -1;
         deleted += q.numRowsAffected();
     }
     if (retention.maxRows > 0 && deleted < maxDeletes) {
@@ -403,7 +420,7 @@ qint64 RequestLogStore::prune(const Retention &retention, const QDateTime &now, 
         q.addBindValue(retention.maxRows);
         q.addBindValue(maxDeletes - deleted);
         if (!q.exec())
-            return fail(q, error), -1;
+            return fail(m_db, q, error), -1;
         deleted += q.numRowsAffected();
     }
     return deleted;
@@ -447,7 +464,7 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
 
     QSqlQuery q = select(m_db, sql, values);
     if (!q.isActive())
-        return fail(q, error);
+        return fail(m_db, q, error);
     out->clear();
     while (q.next()) {
         LoggedRequest row;
@@ -500,9 +517,12 @@ bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QStri
     QString key;
     QString group;
     switch (query.groupBy) {
-    // With one max() aggregate, SQLite takes the bare column (the tenant's name) from the newest row.
+    // The tenant's name as of the newest row: with one max() aggregate, SQLite takes the bare column from that row;
+    // PostgreSQL is asked for it.
     case UsageQuery::GroupBy::Tenant:
-        key = QStringLiteral("tenant_id, tenant, max(day)");
+        key = Database::dialectOf(m_db) == Database::Dialect::Postgres
+            ? QStringLiteral("tenant_id, (array_agg(tenant ORDER BY day DESC))[1], max(day)")
+            : QStringLiteral("tenant_id, tenant, max(day)");
         group = QStringLiteral("tenant_id");
         break;
     case UsageQuery::GroupBy::Model: key = group = QStringLiteral("model"); break;
@@ -510,11 +530,11 @@ bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QStri
     }
     const QString sql
         = QStringLiteral("SELECT %1, sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
-                         " sum(estimated_requests) FROM (%2) GROUP BY %3 ORDER BY %3")
+                         " sum(estimated_requests) FROM (%2) AS totals GROUP BY %3 ORDER BY %3")
               .arg(key, rows, group);
     QSqlQuery q = select(m_db, sql, values);
     if (!q.isActive())
-        return fail(q, error);
+        return fail(m_db, q, error);
     out->clear();
     const int first = query.groupBy == UsageQuery::GroupBy::Tenant ? 3 : 1;
     while (q.next()) {
@@ -572,7 +592,7 @@ bool RequestLogStore::setRetention(const Retention &retention, QString *error)
     q.addBindValue(QString::number(retention.days));
     q.addBindValue(kRetentionRows);
     q.addBindValue(QString::number(retention.maxRows));
-    return q.exec() || fail(q, error);
+    return q.exec() || fail(m_db, q, error);
 }
 
 } // namespace obleth::store

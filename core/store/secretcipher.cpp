@@ -38,6 +38,18 @@ QString SecretCipher::keyFilePath(const QString &dataDir)
     return QDir(dataDir).filePath(QStringLiteral("secret.key"));
 }
 
+QString SecretCipher::fingerprint() const
+{
+    if (m_key.isEmpty())
+        return {};
+    static const QByteArray context("obleth secret.key fingerprint");
+    unsigned char out[16];
+    crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char *>(context.constData()),
+                       size_t(context.size()), reinterpret_cast<const unsigned char *>(m_key.constData()),
+                       size_t(m_key.size()));
+    return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(out), sizeof out).toHex());
+}
+
 bool SecretCipher::isEncrypted(const QString &stored)
 {
     return stored.startsWith(kPrefix);

@@ -25,6 +25,9 @@ public:
     ~SecretCipher();
 
     [[nodiscard]] static QString keyFilePath(const QString &dataDir);
+    /// A short public name of the open key (hex of a keyed hash of it, 16 bytes): two instances sharing a database
+    /// compare it to find out whether they hold the same key file, without revealing the key.
+    [[nodiscard]] QString fingerprint() const;
     /// True when @p stored is a value this class wrote (as opposed to plain text from an older obleth).
     [[nodiscard]] static bool isEncrypted(const QString &stored);
 
