@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${OBLETH_FUZZ_SECONDS:-60}
 parallel=${OBLETH_FUZZ_JOBS:-$(nproc)}
-read -r -a targets <<<"${OBLETH_FUZZ_TARGETS:-request_parser response_parser request_body usage_meter entity_json messages}"
+read -r -a targets <<<"${OBLETH_FUZZ_TARGETS:-request_parser response_parser request_body usage_meter entity_json messages resp_parser}"
 
 started=$SECONDS
 cmake --preset fuzz >/dev/null

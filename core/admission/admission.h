@@ -2,6 +2,7 @@
 
 #include "model/configsnapshot.h"
 #include "scheduler.h"
+#include "sharedlimits.h"
 #include "tokenbuckets.h"
 
 #include <QElapsedTimer>
@@ -24,7 +25,8 @@ class Admission;
 /// - refused (the budget is spent, the queue is full, or it waited too long), the reservation is given back at once;
 /// - admitted, it holds the permit until it goes; settle() charges the tokens really used instead of the
 ///   estimate, once; without it the estimate stays charged.
-/// A ticket serves one admit(); it must not move while it is in use (Admission keeps its address).
+/// With shared limits (Admission::setSharedLimits()), an admitted ticket also holds a lease on them, given back with
+/// it. A ticket serves one admit(); it must not move while it is in use (Admission keeps its address).
 class Ticket final
 {
 public:
@@ -37,8 +39,11 @@ public:
     void settle(qint64 tokens);
 
     [[nodiscard]] bool isAdmitted() const noexcept { return m_state == State::Admitted; }
-    /// Waiting in the queue for a permit.
-    [[nodiscard]] bool isQueued() const noexcept { return m_state == State::Queued; }
+    /// Waiting in the queue for a permit (with shared limits: or for its lease on them, or its token reservation).
+    [[nodiscard]] bool isQueued() const noexcept
+    {
+        return m_state == State::Queued || m_state == State::Leasing || m_state == State::Reserving;
+    }
     /// The token estimate taken from the tenant's budget (0 when the tenant has none).
     [[nodiscard]] qint64 reservedTokens() const noexcept { return m_reserved; }
     /// How long it waited in the fair-share queue before its permit, in ms on the admission's clock: 0 when it was
@@ -47,7 +52,14 @@ public:
 
 private:
     friend class Admission;
-    enum class State { Unused, Queued, Admitted, Refused };
+    enum class State {
+        Unused,
+        Reserving, ///< shared limits: its token estimate is being reserved from the shared budget
+        Queued,
+        Leasing, ///< shared limits: the local scheduler admitted it; it waits for its shared lease
+        Admitted,
+        Refused
+    };
     /// The request used nothing: the whole reservation goes back to the budget.
     void giveBackTokens();
 
@@ -64,6 +76,17 @@ private:
     QByteArray m_requestId;
     std::function<void(Ticket &)> m_proceed; ///< while queued
     std::function<void(int retryAfterSecs, const QString &reason)> m_reject; ///< while queued
+
+    // With shared limits only:
+    quint64 m_serial = 0; ///< finds the ticket again when a shared answer comes (Admission::m_waiting)
+    Scheduler::Request m_request; ///< what it asks of the local scheduler
+    QList<SharedLimits::Limit> m_limits; ///< what its lease counts against
+    int m_keyLimit = -1; ///< the index of its key's max_in_flight in m_limits: refused at once when full
+    QString m_keyFull; ///< the refusal then
+    QByteArray m_lease; ///< its lease's id (held once admitted; empty when admitted on local limits)
+    bool m_acquiring = false; ///< a lease is being asked for
+    bool m_counted = false; ///< admitted: counted in Admission::m_admitted
+    bool m_tokensShared = false; ///< its reservation is in the shared budget
 };
 
 /// Admission for the data plane's generation requests (contract section 3): each takes one Ticket, which
@@ -89,6 +112,9 @@ public:
         const model::ModelConfig *model = nullptr; ///< nullptr: the built-in mock-model
         qint64 tokenEstimate = 0; ///< prompt and completion tokens it may use, for the tenant's token budget
         QByteArray requestId; ///< for the log
+        /// The key it was sent with: with shared limits, its max_in_flight counts across instances (one instance's
+        /// own count is the KeyAuthenticator's).
+        const model::ApiKey *key = nullptr;
     };
     using Proceed = std::function<void(Ticket &ticket)>;
     using Reject = std::function<void(int retryAfterSecs, const QString &reason)>;
@@ -106,6 +132,14 @@ public:
     [[nodiscard]] qint64 tokensLeft(const model::Tenant &tenant) const;
 
     void setCapacity(int capacity);
+    /// Shares the limits with other instances through @p shared (contract section 15), which must outlive the tickets
+    /// admitted on it or go first; set before the first admit(). Without it (no --redis), admission is local only.
+    /// The local scheduler still orders this instance's requests by fair share; the one it admits then takes its
+    /// shared lease, waiting in order (bounded by the queue's wait) while the shared limits are full. While the
+    /// shared store is unavailable, the capacity is this instance's share: capacity ÷ the live instances last known.
+    void setSharedLimits(SharedLimits *shared);
+    /// While shared limits are unavailable: the capacity this instance admits on its own; 0 otherwise.
+    [[nodiscard]] int localCapacity() const;
     /// Applies the queue's bounds of @p settings (max_queue_length, max_queue_wait_secs; contract section 11) at
     /// once, to new and waiting requests alike (Scheduler::setQueueLimits()). The brownout settings are read per
     /// request from the snapshot it is served with (admission::brownoutCap()).
@@ -114,9 +148,10 @@ public:
     [[nodiscard]] qint64 now() const { return m_now(); }
     /// @p model's requests holding a permit now (its name; model::kMockModelName for the built-in one).
     [[nodiscard]] int modelInFlight(const QString &model) const { return m_scheduler.modelInFlight(model); }
-    [[nodiscard]] int inFlight() const noexcept { return m_scheduler.inFlight(); }
-    [[nodiscard]] int queued() const noexcept { return m_scheduler.queued(); }
-    [[nodiscard]] int capacity() const noexcept { return m_scheduler.capacity(); }
+    [[nodiscard]] int inFlight() const noexcept { return m_scheduler.inFlight() - int(m_leasing.size()); }
+    [[nodiscard]] int queued() const noexcept { return m_scheduler.queued() + int(m_waiting.size()); }
+    /// The global capacity (configured); see localCapacity().
+    [[nodiscard]] int capacity() const noexcept { return m_capacity; }
     [[nodiscard]] QList<Scheduler::TenantView> tenants() const { return m_scheduler.tenants(); }
     [[nodiscard]] QList<Scheduler::ModelView> models() const { return m_scheduler.models(); }
 
@@ -132,6 +167,29 @@ private:
     void onExpiry();
     void armExpiry();
 
+    // With shared limits (m_shared):
+    void admitShared(const model::ConfigSnapshot &snapshot, const Request &request, Ticket &ticket, Proceed proceed,
+                     Reject reject);
+    /// Takes the estimate from the local budget: false (and refused) when it is spent.
+    bool reserveLocally(Ticket &ticket, qint64 estimate);
+    void onTokens(Ticket &ticket, const SharedLimits::TokenReply &reply, qint64 estimate);
+    /// Asks the local scheduler for a permit.
+    void schedule(Ticket &ticket);
+    /// The local scheduler admitted @p ticket: it waits for its lease (or the local share).
+    void enterGate(Ticket &ticket);
+    /// Leases for the tickets waiting for one, in order; on local limits, admits them up to the local share.
+    void pumpGate();
+    void acquireFor(Ticket &ticket);
+    void onLease(Ticket &ticket, SharedLimits::Outcome outcome, int fullLimit);
+    void grant(Ticket &ticket, bool leased);
+    /// A ticket waiting for its lease is refused.
+    void refuseLeasing(Ticket &ticket, int retryAfterSecs, const QString &why);
+    void onRetry();
+    void armRetry();
+    void onAvailabilityChanged();
+    [[nodiscard]] int localShare() const;
+    [[nodiscard]] int effectiveCapacity() const;
+
     QElapsedTimer m_ownClock; ///< when no clock was given
     Clock m_now;
     Scheduler m_scheduler;
@@ -140,6 +198,15 @@ private:
     QList<Ticket *> m_ready; ///< admitted from the queue, waiting for proceedReady()
     bool m_readyPosted = false;
     QTimer m_expiry;
+    int m_capacity = 1; ///< configured
+
+    QPointer<SharedLimits> m_shared;
+    quint64 m_nextSerial = 1;
+    QHash<quint64, Ticket *> m_waiting; ///< Reserving and Leasing tickets by serial
+    QList<Ticket *> m_leasing; ///< in the order the local scheduler admitted them
+    int m_admitted = 0; ///< admitted tickets (with shared limits)
+    bool m_pumpPosted = false; ///< a round of asking for leases is posted
+    QTimer m_retry; ///< while tickets wait for a lease: tries again, and refuses those that waited too long
 };
 
 } // namespace obleth::admission

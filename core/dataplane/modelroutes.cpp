@@ -438,6 +438,7 @@ void ModelRoutes::admitThen(RequestContext &ctx, CallPayload &&payload, const mo
     admission::Admission::Request request;
     request.tenant = ctx.snapshot->findTenant(ctx.key->tenantId);
     request.model = model;
+    request.key = ctx.key; // with shared limits, its max_in_flight counts across instances
     // A translated Messages request has its prompt estimated already (its answer's input_tokens when none come).
     request.tokenEstimate = payload.translated
         ? usage::requestTokenEstimate(body.json(), payload.answer.inputTokenEstimate)

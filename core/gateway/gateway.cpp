@@ -8,6 +8,7 @@
 #include "cache/responsecache.h"
 #include "cluster/configwatcher.h"
 #include "cluster/instanceregistry.h"
+#include "cluster/sharedlimits.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
 #include "dataplane/dataplane.h"
@@ -29,8 +30,11 @@
 #include "usage/requesthistory.h"
 #include "usage/requestmonitor.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QRandomGenerator>
+#include <QSysInfo>
 #include <QTimer>
 
 namespace obleth::gateway {
@@ -102,6 +106,7 @@ struct Gateway::Parts
     routing::HealthBoard health; ///< outlives the data plane and its answers, which count tries on it
     std::unique_ptr<routing::HealthChecker> healthChecker;
     std::unique_ptr<mock::MockBackend> mock;
+    std::unique_ptr<cluster::RedisSharedLimits> sharedLimits; ///< with --redis; outlives admission
     std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<mcp::McpGateway> mcp;
     std::unique_ptr<alerts::AlertCenter> alerts;
@@ -235,6 +240,8 @@ void Gateway::start()
         admission->setCapacity(int(snapshot->capacity));
         admission->applySettings(snapshot->admission);
     });
+    if (!wireSharedLimits(p, &error))
+        return fail(error);
     p.mcp = std::make_unique<mcp::McpGateway>(p.upstream.get());
     startAlerts(p);
     wireHealth(p);
@@ -285,6 +292,14 @@ void Gateway::start()
         // redis, localCapacity: shared admission's part
         return state;
     };
+    if (const cluster::RedisSharedLimits *shared = p.sharedLimits.get()) { // Redis's part of the cluster's state
+        m_status.cluster = [before = m_status.cluster, shared, admission] {
+            model::ClusterState state = before();
+            shared->describe(&state);
+            state.localCapacity = admission->localCapacity();
+            return state;
+        };
+    }
     routing::HealthBoard *health = &p.health;
     m_status.deploymentHealth = [health, config](const QString &modelId) {
         QList<model::DeploymentHealth> list;
@@ -331,6 +346,26 @@ void Gateway::startCluster(Parts &p)
     }
     // database_down/up and redis_down/up, from the same state as the status shows (m_status.cluster, set in start()).
     p.alerts->setClusterSource([this] { return m_status.cluster(); });
+}
+
+bool Gateway::wireSharedLimits(Parts &p, QString *error)
+{
+    // Admission limits shared by the instances on one Redis (contract section 15); without --redis, local only.
+    if (m_options.redisUrl.isEmpty())
+        return true;
+    redis::Endpoint endpoint;
+    if (!redis::Endpoint::parse(m_options.redisUrl, &endpoint, error))
+        return false;
+    const QString instanceId = QStringLiteral("%1-%2-%3")
+                                   .arg(QSysInfo::machineHostName())
+                                   .arg(QCoreApplication::applicationPid())
+                                   .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+    p.sharedLimits = std::make_unique<cluster::RedisSharedLimits>(endpoint, instanceId);
+    p.admission->setSharedLimits(p.sharedLimits.get());
+    p.sharedLimits->start();
+    qCInfo(lcCluster).noquote() << "admission limits shared through Redis at" << endpoint.display() << "as instance"
+                                << instanceId;
+    return true;
 }
 
 void Gateway::wireHealth(Parts &p)
