@@ -136,6 +136,27 @@ private:
         return admin(i, "GET", "/api/v1/status").json().value(QStringLiteral("cluster")).toObject();
     }
 
+    /// The value of the gauge @p name on instance @p i's /metrics, or -1.
+    double gauge(int i, const QByteArray &name)
+    {
+        const QList<QByteArray> lines = admin(i, "GET", "/metrics").body.split('\n');
+        for (const QByteArray &line : lines) {
+            if (line.startsWith(QByteArray(name + ' ')))
+                return line.mid(name.size() + 1).trimmed().toDouble();
+        }
+        return -1;
+    }
+
+    /// Instance @p i's event stream (GET /api/v1/events), where the alerts show.
+    std::unique_ptr<RawClient> events(int i)
+    {
+        auto client = std::make_unique<RawClient>(server(i).adminPort,
+                                                  "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                  "Authorization: Bearer "
+                                                      + kAdminToken + "\r\n\r\n");
+        return poll([&] { return client->received().contains("\r\n\r\n"); }, 5000) ? std::move(client) : nullptr;
+    }
+
     Key makeKey(int i, const QJsonObject &tenantFields = {})
     {
         QJsonObject tenant = tenantFields;
@@ -356,7 +377,9 @@ private Q_SLOTS:
                  "B never got the whole capacity back");
         const qint64 ms = clock.elapsed();
         qInfo("after SIGKILL of A, B held the whole capacity again after %lld ms (lease TTL %d ms)", ms, kLeaseTtlMs);
-        QVERIFY2(ms <= kLeaseTtlMs + 1000, qPrintable(QStringLiteral("%1 ms").arg(ms)));
+        // The leases are back within the TTL of the kill; B takes them when it is told (a release is published) or
+        // on its retry timer, and a busy machine (a sanitizer build) may add a little.
+        QVERIFY2(ms <= kLeaseTtlMs + 2000, qPrintable(QStringLiteral("%1 ms").arg(ms)));
         QVERIFY(poll(
             [&] {
                 for (const auto &client : clients) {
@@ -383,6 +406,9 @@ private Q_SLOTS:
         for (int i = 0; i < kInstances; ++i)
             QCOMPARE(cluster(i).value(QStringLiteral("redis")).toString(), QStringLiteral("connected"));
 
+        const std::unique_ptr<RawClient> alerts = events(0);
+        QVERIFY(alerts);
+        QCOMPARE(gauge(0, "obleth_redis_up"), 1.0);
         redis->stop();
         for (int i = 0; i < kInstances; ++i) {
             // Both keep serving, with local limits, and say so.
@@ -395,6 +421,9 @@ private Q_SLOTS:
                          10'000, 50),
                      qPrintable(QStringLiteral("instance %1's status does not say Redis is unreachable").arg(i)));
         }
+        QVERIFY2(poll([&] { return alerts->received().contains("event: redis_down"); }, 10'000, 50),
+                 "no redis_down alert");
+        QCOMPARE(gauge(0, "obleth_redis_up"), 0.0);
         const int localCapacity = cluster(0).value(QStringLiteral("local_capacity")).toInt();
         qInfo("Redis down: A admits %d on its own", localCapacity);
         QVERIFY(localCapacity >= 1 && localCapacity <= kCapacity / 2); // capacity ÷ the 2 live instances
@@ -409,6 +438,8 @@ private Q_SLOTS:
                      15'000, 50),
                 qPrintable(QStringLiteral("instance %1 did not reconnect to Redis").arg(i)));
         }
+        QVERIFY2(poll([&] { return alerts->received().contains("event: redis_up"); }, 10'000, 50), "no redis_up alert");
+        QCOMPARE(gauge(0, "obleth_redis_up"), 1.0);
         // Shared again: A alone may use the whole capacity, and both together no more than it.
         upstream.kill();
         QVERIFY(upstream.restart()); // its counts start again
@@ -433,6 +464,9 @@ private Q_SLOTS:
         for (int i = 0; i < kInstances; ++i)
             QCOMPARE(ask(i), 200);
 
+        const std::unique_ptr<RawClient> alerts = events(1);
+        QVERIFY(alerts);
+        QCOMPARE(gauge(1, "obleth_database_up"), 1.0);
         QVERIFY(pg->stop());
         for (int n = 0; n < 10; ++n)
             QCOMPARE(ask(n % kInstances), 200); // served from the last snapshot, rows buffered
@@ -444,11 +478,17 @@ private Q_SLOTS:
         const qint64 buffered = cluster(0).value(QStringLiteral("log_rows_buffered")).toInteger()
             + cluster(1).value(QStringLiteral("log_rows_buffered")).toInteger();
         qInfo("PostgreSQL down: %lld log rows buffered", buffered);
+        QVERIFY(buffered > 0);
+        QCOMPARE(gauge(1, "obleth_database_up"), 0.0);
+        QVERIFY2(poll([&] { return alerts->received().contains("event: database_down"); }, 10'000, 50),
+                 "no database_down alert");
 
         QVERIFY2(pg->start(), qPrintable(pg->why()));
         for (int i = 0; i < kInstances; ++i)
             QCOMPARE(ask(i), 200);
         QCOMPARE(ids.size(), 2 + 10 + 2);
+        QVERIFY2(poll([&] { return alerts->received().contains("event: database_up"); }, 15'000, 50),
+                 "no database_up alert");
 
         // One table holds every instance's rows: each instance's log shows all of them.
         for (int i = 0; i < kInstances; ++i) {
@@ -503,6 +543,9 @@ private Q_SLOTS:
         }
         QCOMPARE(selves.size(), kInstances); // each lists itself, and they differ
         QCOMPARE(pg->psql(QStringLiteral("SELECT count(*) >= 2 FROM instances")), QStringLiteral("t"));
+        qInfo("PostgreSQL connections of %d instances: %s", kInstances,
+              qPrintable(pg->psql(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE datname = 'obleth' AND "
+                                                 "pid <> pg_backend_pid()"))));
     }
 };
 
