@@ -483,6 +483,11 @@ private Q_SLOTS:
         QVERIFY2(poll([&] { return alerts->received().contains("event: database_down"); }, 10'000, 50),
                  "no database_down alert");
 
+        // The configuration cannot change meanwhile: a change is refused, not half made.
+        const Response change = admin(0, "POST", "/api/v1/tenants", "{\"name\":\"while-down\"}");
+        qInfo("a change while PostgreSQL is down: %d %s", change.status, change.errorCode().toUtf8().constData());
+        QVERIFY(change.status >= 500);
+
         QVERIFY2(pg->start(), qPrintable(pg->why()));
         for (int i = 0; i < kInstances; ++i)
             QCOMPARE(ask(i), 200);
