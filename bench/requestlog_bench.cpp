@@ -1,6 +1,8 @@
 // How fast the request log is at size: fills a log with N rows (default 1,000,000) the way the gateway
 // writes them (batches of RequestLog::kMaxBatch, each one transaction with its usage totals), then times
 // the Management API's queries against it. Run: build/release/bench/requestlog_bench [rows] [--write-only]
+// [--database postgresql://USER:PASSWORD@HOST:PORT/DB] (an empty database: bench/pg-requestlog.sh makes one; by
+// default a SQLite file in a temporary folder).
 
 #include "store/database.h"
 #include "store/requestlog.h"
@@ -36,11 +38,17 @@ double medianMs(const std::function<void()> &run, int times = 21)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    const qint64 rows = argc > 1 ? QByteArray(argv[1]).toLongLong() : 1'000'000;
+    const QStringList args = QCoreApplication::arguments();
+    const qint64 rows = argc > 1 && !args.at(1).startsWith(u'-') ? args.at(1).toLongLong() : 1'000'000;
+    const bool writeOnly = args.contains(QStringLiteral("--write-only"));
+    const qsizetype databaseAt = args.indexOf(QStringLiteral("--database"));
     QTemporaryDir dir;
+    const QString location = databaseAt > 0 && databaseAt + 1 < args.size() ? args.at(databaseAt + 1)
+                                                                            : dir.filePath(QStringLiteral("obleth.db"));
     store::Database db;
     QString error;
-    if (!db.open(dir.filePath(QStringLiteral("obleth.db")), &error)) {
+    std::printf("database: %s\n", qPrintable(store::Database::displayName(location)));
+    if (!db.open(location, &error)) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 1;
     }
@@ -98,7 +106,7 @@ int main(int argc, char **argv)
     const double cpuSecs = double(writeCpu) / CLOCKS_PER_SEC;
     std::printf("of which writing: %.1f s (%.0f rows/s); CPU %.1f s (%.0f rows per CPU second)\n",
                 double(writeNs) / 1e9, double(rows) / (double(writeNs) / 1e9), cpuSecs, double(rows) / cpuSecs);
-    if (argc > 2 && QByteArray(argv[2]) == "--write-only")
+    if (writeOnly)
         return 0;
 
     struct Case

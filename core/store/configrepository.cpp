@@ -21,6 +21,8 @@ using namespace obleth::model;
 
 namespace {
 
+using Failure = ConfigRepository::Failure;
+
 QVariant optionalValue(const std::optional<qint64> &v)
 {
     return v ? QVariant(*v) : QVariant(QMetaType(QMetaType::LongLong));
@@ -66,44 +68,46 @@ QDateTime timeFrom(const QVariant &v)
     return t;
 }
 
-/// Notes @p e in @p error, and in @p busy whether a lock held elsewhere caused it, or (PostgreSQL) the database
+/// Notes @p e in @p error, and in @p failure whether a lock held elsewhere caused it, or (PostgreSQL) the database
 /// could not be reached: either way the database is not broken, and the same call may succeed later.
-bool failed(const QSqlDatabase &db, const QSqlError &e, QString *error, bool *busy)
+bool failed(const QSqlDatabase &db, const QSqlError &e, QString *error, Failure *failure)
 {
     *error = e.text();
     const Database::Dialect dialect = Database::dialectOf(db);
-    *busy = Database::isBusyCode(e.nativeErrorCode(), dialect);
-    if (!*busy && dialect == Database::Dialect::Postgres && Database::connectionLost(db)) {
-        *busy = true;
+    failure->busy = Database::isBusyCode(e.nativeErrorCode(), dialect);
+    failure->unreachable = false;
+    if (!failure->busy && dialect == Database::Dialect::Postgres && Database::connectionLost(db)) {
+        failure->busy = true;
+        failure->unreachable = true;
         *error = QStringLiteral("the database cannot be reached (%1)").arg(e.text().trimmed());
     }
     return false;
 }
 
 /// Runs @p sql with @p binds (positional placeholders) in order.
-bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString *error, bool *busy)
+bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString *error, Failure *failure)
 {
     QSqlQuery q(db);
     if (!q.prepare(sql))
-        return failed(db, q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, failure);
     for (const QVariant &v : binds)
         q.addBindValue(v);
     if (!q.exec())
-        return failed(db, q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, failure);
     return true;
 }
 
 bool selectAll(QSqlDatabase db, const QString &sql, const std::function<void(const QSqlQuery &)> &row, QString *error,
-               bool *busy)
+               Failure *failure)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.exec(sql))
-        return failed(db, q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, failure);
     while (q.next())
         row(q);
     if (q.lastError().isValid())
-        return failed(db, q.lastError(), error, busy);
+        return failed(db, q.lastError(), error, failure);
     return true;
 }
 
@@ -145,7 +149,7 @@ bool ConfigRepository::openSecrets(const QString &givenKeyPath, QString *error)
     // encrypted below) leaves no copy in the file's free space. (PostgreSQL has no such setting: its dead rows go
     // with VACUUM.)
     if (m_db->dialect() == Database::Dialect::Sqlite
-        && !run(db, QStringLiteral("PRAGMA secure_delete=ON"), {}, error, &m_busy)) {
+        && !run(db, QStringLiteral("PRAGMA secure_delete=ON"), {}, error, &m_failure)) {
         return false;
     }
     qint64 encrypted = 0;
@@ -154,7 +158,7 @@ bool ConfigRepository::openSecrets(const QString &givenKeyPath, QString *error)
     for (const SecretColumn &c : std::as_const(sealedColumns)) {
         if (!selectAll(
                 db, QStringLiteral("SELECT count(*) FROM %1 WHERE substr(%2, 1, 5) = 'enc1:'").arg(c.table, c.column),
-                [&](const QSqlQuery &q) { encrypted += q.value(0).toLongLong(); }, error, &m_busy)) {
+                [&](const QSqlQuery &q) { encrypted += q.value(0).toLongLong(); }, error, &m_failure)) {
             return false;
         }
     }
@@ -175,7 +179,7 @@ bool ConfigRepository::openSharedSecrets(const QString &keyPath, qint64 encrypte
     auto readFingerprint = [&] {
         return selectAll(
             db, QStringLiteral("SELECT value FROM settings WHERE key = '%1'").arg(kFingerprint),
-            [&](const QSqlQuery &q) { stored = q.value(0).toString(); }, error, &m_busy);
+            [&](const QSqlQuery &q) { stored = q.value(0).toString(); }, error, &m_failure);
     };
     if (!readFingerprint())
         return false;
@@ -195,7 +199,7 @@ bool ConfigRepository::openSharedSecrets(const QString &keyPath, qint64 encrypte
     if (stored.isEmpty()) {
         // Two instances starting at once: the first one's fingerprint stays, and the other finds it below.
         if (!run(db, QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
-                 {kFingerprint, mine}, error, &m_busy)
+                 {kFingerprint, mine}, error, &m_failure)
             || !readFingerprint()) {
             return false;
         }
@@ -227,7 +231,7 @@ bool ConfigRepository::addMissingDeployments(QString *error)
             [&](const QSqlQuery &q) {
                 models.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3)});
             },
-            error, &m_busy)) {
+            error, &m_failure)) {
         return false;
     }
     if (models.isEmpty())
@@ -242,7 +246,8 @@ bool ConfigRepository::addMissingDeployments(QString *error)
                 if (!run(db,
                          QStringLiteral("INSERT INTO deployments (id, model_id, position, api_base, upstream_model,"
                                         " api_key, weight, max_concurrency, enabled) VALUES (?,?,0,?,?,?,1,NULL,1)"),
-                         {id, m.id, m.apiBase, m.upstreamModel, sealed(key, kDeploymentsApiKey, id)}, error, &m_busy)) {
+                         {id, m.id, m.apiBase, m.upstreamModel, sealed(key, kDeploymentsApiKey, id)}, error,
+                         &m_failure)) {
                     return false;
                 }
             }
@@ -260,7 +265,7 @@ bool ConfigRepository::atomically(const std::function<bool()> &steps, QString *e
         return steps();
     QSqlDatabase db = m_db->connection();
     if (!db.transaction())
-        return failed(db, db.lastError(), error, &m_busy);
+        return failed(db, db.lastError(), error, &m_failure);
     ++m_transactionDepth;
     const bool ok = steps();
     --m_transactionDepth;
@@ -269,7 +274,7 @@ bool ConfigRepository::atomically(const std::function<bool()> &steps, QString *e
         return false;
     }
     if (!db.commit()) {
-        failed(db, db.lastError(), error, &m_busy);
+        failed(db, db.lastError(), error, &m_failure);
         db.rollback();
         return false;
     }
@@ -280,7 +285,7 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
 {
     QSqlDatabase db = m_db->connection();
     if (!db.transaction())
-        return failed(db, db.lastError(), error, &m_busy);
+        return failed(db, db.lastError(), error, &m_failure);
     int changed = 0;
     for (const SecretColumn &c : secretColumns()) {
         QList<QPair<QString, QString>> plain; // id, value
@@ -291,14 +296,14 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
             [&](const QSqlQuery &q) {
                 plain.append({q.value(0).toString(), q.value(1).toString()});
             },
-            error, &m_busy);
+            error, &m_failure);
         if (!read) {
             db.rollback();
             return false;
         }
         for (const auto &[id, value] : std::as_const(plain)) {
             if (!run(db, QStringLiteral("UPDATE %1 SET %2=? WHERE id=?").arg(c.table, c.column),
-                     {sealed(value, c.table + QLatin1Char('.') + c.column, id), id}, error, &m_busy)) {
+                     {sealed(value, c.table + QLatin1Char('.') + c.column, id), id}, error, &m_failure)) {
                 db.rollback();
                 return false;
             }
@@ -306,7 +311,7 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
         }
     }
     if (!db.commit()) {
-        failed(db, db.lastError(), error, &m_busy);
+        failed(db, db.lastError(), error, &m_failure);
         db.rollback();
         return false;
     }
@@ -315,7 +320,7 @@ bool ConfigRepository::encryptPlainSecrets(QString *error)
         // Move the encrypted pages into the database file now, over the plain-text ones, and empty the WAL.
         QString ignored;
         if (m_db->dialect() == Database::Dialect::Sqlite)
-            run(db, QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), {}, &ignored, &m_busy);
+            run(db, QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), {}, &ignored, &m_failure);
     }
     return true;
 }
@@ -387,7 +392,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   m.apiFormat = model::apiFormatNamed(q.value(24).toString()).value_or(model::ApiFormat::OpenAI);
                   out->models.append(m);
               },
-              error, &m_busy)
+              error, &m_failure)
         && loadDeployments(db, &out->models, &secretError, error)
         && selectAll(
               db,
@@ -405,7 +410,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   t.updatedAt = timeFrom(q.value(7));
                   out->tenants.append(t);
               },
-              error, &m_busy)
+              error, &m_failure)
         && selectAll(
               db,
               QStringLiteral("SELECT id, tenant_id, name, key_prefix, key_hash, disabled, created_at,"
@@ -426,7 +431,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   k.maxInFlight = optionalFrom(q.value(9));
                   out->keys.append(k);
               },
-              error, &m_busy)
+              error, &m_failure)
         && selectAll(
               db,
               QStringLiteral("SELECT id, name, weight, created_at FROM fairshare_groups"
@@ -439,7 +444,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   g.createdAt = timeFrom(q.value(3));
                   out->groups.append(g);
               },
-              error, &m_busy)
+              error, &m_failure)
         && selectAll(
               db,
               QStringLiteral("SELECT id, name, upstream_url, auth_header, enabled, allowed_tenants,"
@@ -459,7 +464,7 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   s.updatedAt = timeFrom(q.value(7));
                   out->mcpServers.append(s);
               },
-              error, &m_busy)
+              error, &m_failure)
         && selectAll(
               db, QStringLiteral("SELECT key, value FROM settings"),
               [this, out, &secretError](const QSqlQuery &q) {
@@ -468,10 +473,10 @@ bool ConfigRepository::loadAll(Contents *out, QString *error) const
                   if (unsealed(q.value(1), kSettingsValue, key, &value, &secretError))
                       out->settings.insert(key, value);
               },
-              error, &m_busy);
+              error, &m_failure);
     if (read && !secretError.isEmpty()) {
         *error = secretError;
-        m_busy = false;
+        m_failure = {};
         return false;
     }
     return read;
@@ -503,7 +508,7 @@ bool ConfigRepository::loadDeployments(QSqlDatabase db, QList<model::ModelConfig
             d.apiFormat = q.value(8).isNull() ? std::nullopt : model::apiFormatNamed(q.value(8).toString());
             (*models)[*it].deployments.append(d);
         },
-        error, &m_busy);
+        error, &m_failure);
     // The model's own fields are the first deployment's (the row keeps a copy, which this makes sure of).
     for (model::ModelConfig &m : *models) {
         if (m.deployments.isEmpty())
@@ -558,7 +563,7 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                      " auto_route, unhealthy_after, cooldown_secs, health_check_secs, max_retries,"
                                      " api_format, updated_at, created_at, id)"
                                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-                      values + QVariantList{timeText(m.createdAt), m.id}, error, &m_busy)
+                      values + QVariantList{timeText(m.createdAt), m.id}, error, &m_failure)
                 : run(db,
                       QStringLiteral("UPDATE models SET model_name=?, upstream_model=?, api_base=?, api_key=?,"
                                      " input_cost_per_token=?, output_cost_per_token=?, context_window=?, enabled=?,"
@@ -566,8 +571,8 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                                      " connect_timeout_secs=?, first_byte_timeout_secs=?, idle_timeout_secs=?,"
                                      " fallbacks=?, auto_route=?, unhealthy_after=?, cooldown_secs=?,"
                                      " health_check_secs=?, max_retries=?, api_format=?, updated_at=? WHERE id=?"),
-                      values + QVariantList{m.id}, error, &m_busy);
-            if (!row || !run(db, QStringLiteral("DELETE FROM deployments WHERE model_id=?"), {m.id}, error, &m_busy))
+                      values + QVariantList{m.id}, error, &m_failure);
+            if (!row || !run(db, QStringLiteral("DELETE FROM deployments WHERE model_id=?"), {m.id}, error, &m_failure))
                 return false;
             for (qsizetype i = 0; i < m.deployments.size(); ++i) {
                 const model::Deployment &d = m.deployments.at(i);
@@ -579,7 +584,7 @@ bool ConfigRepository::saveModel(const model::ModelConfig &m, bool insert, QStri
                           d.weight, optionalValue(d.maxConcurrency), int(d.enabled),
                           d.apiFormat ? QVariant(model::apiFormatName(*d.apiFormat))
                                       : QVariant(QMetaType(QMetaType::QString))},
-                         error, &m_busy)) {
+                         error, &m_failure)) {
                     return false;
                 }
             }
@@ -592,7 +597,7 @@ bool ConfigRepository::saveModelFallbacks(const QString &modelId, const QStringL
                                           const QDateTime &updatedAt, QString *error)
 {
     return run(m_db->connection(), QStringLiteral("UPDATE models SET fallbacks=?, updated_at=? WHERE id=?"),
-               {stringListText(fallbacks), timeText(updatedAt), modelId}, error, &m_busy);
+               {stringListText(fallbacks), timeText(updatedAt), modelId}, error, &m_failure);
 }
 
 bool ConfigRepository::saveTenant(const model::Tenant &t, bool insert, QString *error)
@@ -607,12 +612,12 @@ bool ConfigRepository::saveTenant(const model::Tenant &t, bool insert, QString *
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO tenants (name, fairshare_group, weight, tokens_per_minute,"
                                   " max_in_flight, updated_at, created_at, id) VALUES (?,?,?,?,?,?,?,?)"),
-                   values + QVariantList{timeText(t.createdAt), t.id}, error, &m_busy);
+                   values + QVariantList{timeText(t.createdAt), t.id}, error, &m_failure);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE tenants SET name=?, fairshare_group=?, weight=?, tokens_per_minute=?,"
                               " max_in_flight=?, updated_at=? WHERE id=?"),
-               values + QVariantList{t.id}, error, &m_busy);
+               values + QVariantList{t.id}, error, &m_failure);
 }
 
 bool ConfigRepository::saveKey(const model::ApiKey &k, bool insert, QString *error)
@@ -627,12 +632,12 @@ bool ConfigRepository::saveKey(const model::ApiKey &k, bool insert, QString *err
                            " created_at, expires_at, allowed_models, max_in_flight) VALUES (?,?,?,?,?,?,?,?,?,?)"),
             {k.id, k.tenantId, k.name, k.keyPrefix, QString::fromLatin1(k.keyHash), int(k.disabled),
              timeText(k.createdAt), expires, models, optionalValue(k.maxInFlight)},
-            error, &m_busy);
+            error, &m_failure);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE api_keys SET name=?, disabled=?, expires_at=?, allowed_models=?, max_in_flight=?"
                               " WHERE id=?"),
-               {k.name, int(k.disabled), expires, models, optionalValue(k.maxInFlight), k.id}, error, &m_busy);
+               {k.name, int(k.disabled), expires, models, optionalValue(k.maxInFlight), k.id}, error, &m_failure);
 }
 
 bool ConfigRepository::saveGroup(const model::FairShareGroup &g, bool insert, QString *error)
@@ -640,10 +645,10 @@ bool ConfigRepository::saveGroup(const model::FairShareGroup &g, bool insert, QS
     if (insert) {
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO fairshare_groups (id, name, weight, created_at) VALUES (?,?,?,?)"),
-                   {g.id, g.name, g.weight, timeText(g.createdAt)}, error, &m_busy);
+                   {g.id, g.name, g.weight, timeText(g.createdAt)}, error, &m_failure);
     }
     return run(m_db->connection(), QStringLiteral("UPDATE fairshare_groups SET name=?, weight=? WHERE id=?"),
-               {g.name, g.weight, g.id}, error, &m_busy);
+               {g.name, g.weight, g.id}, error, &m_failure);
 }
 
 bool ConfigRepository::saveMcpServer(const model::McpServer &s, bool insert, QString *error)
@@ -660,12 +665,12 @@ bool ConfigRepository::saveMcpServer(const model::McpServer &s, bool insert, QSt
         return run(m_db->connection(),
                    QStringLiteral("INSERT INTO mcp_servers (name, upstream_url, auth_header, enabled,"
                                   " allowed_tenants, updated_at, created_at, id) VALUES (?,?,?,?,?,?,?,?)"),
-                   values + QVariantList{timeText(s.createdAt), s.id}, error, &m_busy);
+                   values + QVariantList{timeText(s.createdAt), s.id}, error, &m_failure);
     }
     return run(m_db->connection(),
                QStringLiteral("UPDATE mcp_servers SET name=?, upstream_url=?, auth_header=?, enabled=?,"
                               " allowed_tenants=?, updated_at=? WHERE id=?"),
-               values + QVariantList{s.id}, error, &m_busy);
+               values + QVariantList{s.id}, error, &m_failure);
 }
 
 bool ConfigRepository::saveSetting(const QString &key, const QString &value, QString *error)
@@ -673,7 +678,7 @@ bool ConfigRepository::saveSetting(const QString &key, const QString &value, QSt
     return run(m_db->connection(),
                QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?)"
                               " ON CONFLICT(key) DO UPDATE SET value=excluded.value"),
-               {key, value}, error, &m_busy);
+               {key, value}, error, &m_failure);
 }
 
 bool ConfigRepository::saveSettings(const QList<Setting> &settings, QString *error)
@@ -688,12 +693,12 @@ bool ConfigRepository::saveSettings(const QList<Setting> &settings, QString *err
         [&] {
             for (const Setting &s : settings) {
                 const bool ok = s.secret && s.value.isEmpty()
-                    ? run(db, QStringLiteral("DELETE FROM settings WHERE key=?"), {s.key}, error, &m_busy)
+                    ? run(db, QStringLiteral("DELETE FROM settings WHERE key=?"), {s.key}, error, &m_failure)
                     : run(db,
                           QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?)"
                                          " ON CONFLICT(key) DO UPDATE SET value=excluded.value"),
                           {s.key, s.secret ? sealed(s.value, kSettingsValue, s.key) : QVariant(s.value)}, error,
-                          &m_busy);
+                          &m_failure);
                 if (!ok)
                     return false;
             }
@@ -709,17 +714,17 @@ bool ConfigRepository::remove(const QString &table, const QString &id, QString *
     Q_ASSERT(tables.contains(table));
     if (!tables.contains(table))
         return false;
-    return run(m_db->connection(), QStringLiteral("DELETE FROM %1 WHERE id=?").arg(table), {id}, error, &m_busy);
+    return run(m_db->connection(), QStringLiteral("DELETE FROM %1 WHERE id=?").arg(table), {id}, error, &m_failure);
 }
 
 bool ConfigRepository::saveTenantWithKey(const model::Tenant &tenant, const model::ApiKey &key, QString *error)
 {
     QSqlDatabase db = m_db->connection();
     if (!db.transaction())
-        return failed(db, db.lastError(), error, &m_busy);
+        return failed(db, db.lastError(), error, &m_failure);
     if (!saveTenant(tenant, true, error) || !saveKey(key, true, error) || !db.commit()) {
         if (error->isEmpty())
-            failed(db, db.lastError(), error, &m_busy);
+            failed(db, db.lastError(), error, &m_failure);
         db.rollback();
         return false;
     }

@@ -34,7 +34,17 @@ public:
 
     /// True when the last failure came from a lock that another connection held past the busy timeout (the
     /// database is busy, not broken: the same call may succeed later).
-    [[nodiscard]] bool lastFailureWasBusy() const noexcept { return m_busy; }
+    [[nodiscard]] bool lastFailureWasBusy() const noexcept { return m_failure.busy; }
+    /// True when the last failure came from a PostgreSQL that could not be reached (lastFailureWasBusy() is true
+    /// too: the same call may succeed once it answers; the next call opens the connection again).
+    [[nodiscard]] bool lastFailureWasUnreachable() const noexcept { return m_failure.unreachable; }
+
+    /// What the last failure was, beyond its message.
+    struct Failure
+    {
+        bool busy = false;
+        bool unreachable = false;
+    };
 
     struct Contents
     {
@@ -92,7 +102,7 @@ private:
 
     Database *m_db;
     SecretCipher m_cipher;
-    mutable bool m_busy = false;
+    mutable Failure m_failure;
     int m_transactionDepth = 0;
 };
 

@@ -124,8 +124,13 @@ Database::~Database()
 QSqlDatabase Database::connection() const
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    if (m_dialect == Dialect::Postgres && db.isValid() && !db.isOpen())
+    // At most one try a second from here: a configuration write runs several statements, and each one need not wait
+    // out the connect timeout of a server that is not there.
+    if (m_dialect == Dialect::Postgres && db.isValid() && !db.isOpen()
+        && (!m_lastReopen.isValid() || m_lastReopen.hasExpired(kPgReopenIntervalMs))) {
+        m_lastReopen.start();
         reopen(db, nullptr);
+    }
     return db;
 }
 

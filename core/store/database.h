@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QSqlDatabase>
 #include <QString>
 
@@ -43,6 +44,8 @@ public:
     static constexpr int kPgConnectTimeoutSecs = 2;
     /// How long a PostgreSQL instance waits for another one that is migrating the shared schema.
     static constexpr int kPgMigrationLockWaitMs = 120'000;
+    /// How often connection() tries again to open a PostgreSQL connection that was lost.
+    static constexpr int kPgReopenIntervalMs = 1000;
 
     Database();
     ~Database();
@@ -127,6 +130,7 @@ private:
 
     Dialect m_dialect = Dialect::Sqlite;
     QString m_secretKeyPath;
+    mutable QElapsedTimer m_lastReopen; ///< PostgreSQL: when connection() last tried to open a lost connection
     int m_lockTimeoutMs = 0; ///< PostgreSQL: lock_timeout set again after a reconnection (0: none)
 
     QString m_connectionName;

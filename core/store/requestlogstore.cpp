@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <tuple>
 
 namespace obleth::store {
@@ -225,29 +226,54 @@ const QList<QString> &placeholders()
     return names;
 }
 
-/// INSERT INTO request_log of one row.
-QString insertSql()
+/// On PostgreSQL, rows (and usage totals) go kPgRowsPerInsert to a statement: each statement is a round trip to the
+/// server, which one row a statement spends most of its time waiting for (bench/pg-requestlog.sh).
+constexpr int kPgRowsPerInsert = 64;
+
+/// ":v0" ... for kPgRowsPerInsert rows: row r's column c is ":v<r * kColumnCount + c>" (the first row's are
+/// placeholders()).
+const QList<QString> &manyPlaceholders()
+{
+    static const QList<QString> names = [] {
+        QList<QString> out;
+        for (int i = 0; i < kColumnCount * kPgRowsPerInsert; ++i)
+            out.append(QStringLiteral(":v") + QString::number(i));
+        return out;
+    }();
+    return names;
+}
+
+/// INSERT INTO request_log of @p rows rows.
+QString insertSql(int rows = 1)
 {
     QString sql = QStringLiteral("INSERT INTO request_log (");
     for (int c = 0; c < kColumnCount; ++c)
         sql += (c ? QStringLiteral(", ") : QString()) + QLatin1String(kColumns[c]);
-    sql += QStringLiteral(") VALUES (");
-    for (int c = 0; c < kColumnCount; ++c)
-        sql += (c ? QStringLiteral(",") : QString()) + placeholders().at(c);
-    return sql + u')';
+    sql += QStringLiteral(") VALUES ");
+    for (int r = 0; r < rows; ++r) {
+        sql += r ? QStringLiteral(",(") : QStringLiteral("(");
+        for (int c = 0; c < kColumnCount; ++c)
+            sql += (c ? QStringLiteral(",") : QString()) + manyPlaceholders().at(r * kColumnCount + c);
+        sql += u')';
+    }
+    return sql;
 }
 
 /// The upsert of one usage total into usage_hourly or usage_daily.
-QString upsertSql(bool daily)
+QString upsertSql(bool daily, int rows = 1)
 {
     QString sql = QStringLiteral(
                       "INSERT INTO %1 (%2, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens, cost,"
-                      " estimated_requests) VALUES (")
+                      " estimated_requests) VALUES ")
                       .arg(daily ? QStringLiteral("usage_daily") : QStringLiteral("usage_hourly"),
                            daily ? QStringLiteral("day") : QStringLiteral("hour"));
-    for (int c = 0; c < kUsageColumnCount; ++c)
-        sql += (c ? QStringLiteral(",") : QString()) + placeholders().at(c);
-    sql += QStringLiteral(") ON CONFLICT (%1, tenant_id, model) DO UPDATE SET"
+    for (int r = 0; r < rows; ++r) {
+        sql += r ? QStringLiteral(",(") : QStringLiteral("(");
+        for (int c = 0; c < kUsageColumnCount; ++c)
+            sql += (c ? QStringLiteral(",") : QString()) + manyPlaceholders().at(r * kUsageColumnCount + c);
+        sql += u')';
+    }
+    sql += QStringLiteral(" ON CONFLICT (%1, tenant_id, model) DO UPDATE SET"
                           " tenant = excluded.tenant, requests = %2.requests + excluded.requests,"
                           " prompt_tokens = %2.prompt_tokens + excluded.prompt_tokens,"
                           " completion_tokens = %2.completion_tokens + excluded.completion_tokens,"
@@ -258,13 +284,12 @@ QString upsertSql(bool daily)
     return sql;
 }
 
-/// Binds @p r's values to @p q (the insert).
-void bindRow(QSqlQuery &q, const model::RequestRecord &r)
+/// Binds @p r's values to @p q (the insert), to the placeholders from @p name on.
+void bindRow(QSqlQuery &q, const model::RequestRecord &r, const QString *name = placeholders().constData())
 {
     // The methods the data plane sees, as text once and for all.
     static const QString kPost = QStringLiteral("POST");
     static const QString kGet = QStringLiteral("GET");
-    const QString *name = placeholders().constData();
     q.bindValue(name[0], QString::fromLatin1(r.id));
     q.bindValue(name[1], startedAtText(r.startedAt));
     q.bindValue(name[2], textOrNull(r.tenantId));
@@ -290,6 +315,79 @@ void bindRow(QSqlQuery &q, const model::RequestRecord &r)
     q.bindValue(name[22], int(r.fallback));
     q.bindValue(name[23], int(r.brownout));
 }
+/// One usage total on its way to usage_hourly (period "yyyy-MM-ddTHH") or usage_daily ("yyyy-MM-dd").
+struct UsageTotal
+{
+    QString period;
+    QString tenantId;
+    QString model;
+    UsageRow row;
+};
+
+/// PostgreSQL: adds the usage totals of @p hours (in key order) to usage_hourly and usage_daily, kPgRowsPerInsert
+/// at a time through @p hourlyMany and @p dailyMany, the rest one by one through @p hourly and @p daily. On failure
+/// the caller rolls back.
+bool writeTotalsMany(const QSqlDatabase &db, const QList<QHash<UsageKey, UsageRow>::const_iterator> &hours,
+                     QSqlQuery &hourlyMany, QSqlQuery &hourly, QSqlQuery &dailyMany, QSqlQuery &daily, QString *error)
+{
+    // Each statement holds a key once (PostgreSQL refuses to update a row twice in one statement), so the hours of
+    // one day are added up before they go to usage_daily; both lists in key order, as write() explains.
+    QList<UsageTotal> hourlyTotals;
+    QList<UsageTotal> dailyTotals;
+    QHash<QString, qsizetype> dayIndex;
+    hourlyTotals.reserve(hours.size());
+    for (const auto &it : hours) {
+        const QString hour = hourText(it.key().hour);
+        hourlyTotals.append({hour, it.key().tenantId, it.key().model, *it});
+        const QString day = hour.left(10);
+        const QString key = day + u'\x1f' + it.key().tenantId + u'\x1f' + it.key().model;
+        const auto found = dayIndex.constFind(key);
+        if (found == dayIndex.cend()) {
+            dayIndex.insert(key, dailyTotals.size());
+            dailyTotals.append({day, it.key().tenantId, it.key().model, *it});
+            continue;
+        }
+        UsageRow &t = dailyTotals[*found].row;
+        t.tenant = it->tenant;
+        t.requests += it->requests;
+        t.promptTokens += it->promptTokens;
+        t.completionTokens += it->completionTokens;
+        t.cost += it->cost;
+        t.estimatedRequests += it->estimatedRequests;
+    }
+    std::sort(dailyTotals.begin(), dailyTotals.end(), [](const UsageTotal &a, const UsageTotal &b) {
+        return std::tie(a.period, a.tenantId, a.model) < std::tie(b.period, b.tenantId, b.model);
+    });
+    const QString *names = manyPlaceholders().constData();
+    auto bind = [](QSqlQuery &q, const UsageTotal &t, const QString *name) {
+        q.bindValue(name[0], t.period);
+        q.bindValue(name[1], t.tenantId);
+        q.bindValue(name[2], t.row.tenant);
+        q.bindValue(name[3], t.model);
+        q.bindValue(name[4], t.row.requests);
+        q.bindValue(name[5], t.row.promptTokens);
+        q.bindValue(name[6], t.row.completionTokens);
+        q.bindValue(name[7], t.row.cost);
+        q.bindValue(name[8], t.row.estimatedRequests);
+    };
+    for (auto [list, many, one] :
+         {std::tuple{&hourlyTotals, &hourlyMany, &hourly}, std::tuple{&dailyTotals, &dailyMany, &daily}}) {
+        qsizetype i = 0;
+        for (; list->size() - i >= kPgRowsPerInsert; i += kPgRowsPerInsert) {
+            for (int r = 0; r < kPgRowsPerInsert; ++r)
+                bind(*many, list->at(i + r), names + r * kUsageColumnCount);
+            if (!many->exec())
+                return fail(db, *many, error);
+        }
+        for (; i < list->size(); ++i) {
+            bind(*one, list->at(i), names);
+            if (!one->exec())
+                return fail(db, *one, error);
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 /// The statements every write uses, prepared once for the connection and kept; dropped after an error, so that the
@@ -310,13 +408,27 @@ struct RequestLogStore::Statements
             if (!q->prepare(sql))
                 return fail(m_db, *q, error);
         }
+        if (Database::dialectOf(m_db) == Database::Dialect::Postgres) {
+            insertMany.emplace(m_db);
+            hourlyMany.emplace(m_db);
+            dailyMany.emplace(m_db);
+            for (auto [q, sql] : {std::pair{&*insertMany, insertSql(kPgRowsPerInsert)},
+                                  std::pair{&*hourlyMany, upsertSql(false, kPgRowsPerInsert)},
+                                  std::pair{&*dailyMany, upsertSql(true, kPgRowsPerInsert)}}) {
+                if (!q->prepare(sql))
+                    return fail(m_db, *q, error);
+            }
+        }
         return true;
     }
 
     QSqlDatabase m_db;
     QSqlQuery insert;
+    std::optional<QSqlQuery> insertMany; ///< PostgreSQL: kPgRowsPerInsert rows at once
     QSqlQuery hourly;
     QSqlQuery daily;
+    std::optional<QSqlQuery> hourlyMany; ///< PostgreSQL: kPgRowsPerInsert totals at once
+    std::optional<QSqlQuery> dailyMany;
 };
 
 RequestLogStore::RequestLogStore(QSqlDatabase db)
@@ -348,10 +460,23 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
     };
     Statements &s = *m_statements;
     QHash<UsageKey, UsageRow> totals;
-    for (const model::RequestRecord &r : batch) {
-        bindRow(s.insert, r);
-        if (!s.insert.exec())
-            return rollback(s.insert);
+    qsizetype many = 0; // rows written by insertMany
+    if (s.insertMany) {
+        const QString *names = manyPlaceholders().constData();
+        for (; batch.size() - many >= kPgRowsPerInsert; many += kPgRowsPerInsert) {
+            for (int r = 0; r < kPgRowsPerInsert; ++r)
+                bindRow(*s.insertMany, batch.at(many + r), names + r * kColumnCount);
+            if (!s.insertMany->exec())
+                return rollback(*s.insertMany);
+        }
+    }
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const model::RequestRecord &r = batch.at(i);
+        if (i >= many) {
+            bindRow(s.insert, r);
+            if (!s.insert.exec())
+                return rollback(s.insert);
+        }
         if (r.tenantId.isEmpty() || r.model.isEmpty())
             continue;
         UsageRow &t = totals[UsageKey{hourIndexOf(r.startedAt), r.tenantId, r.model}];
@@ -374,6 +499,14 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
             < std::tie(b.key().hour, b.key().tenantId, b.key().model);
     });
     const QString *name = placeholders().constData();
+    if (s.hourlyMany) {
+        if (!writeTotalsMany(m_db, order, *s.hourlyMany, s.hourly, *s.dailyMany, s.daily, error)) {
+            m_db.rollback();
+            m_statements.reset();
+            return false;
+        }
+        order.clear(); // written
+    }
     for (const auto &it : std::as_const(order)) {
         const QString hour = hourText(it.key().hour);
         for (QSqlQuery *upsert : {&s.hourly, &s.daily}) {
