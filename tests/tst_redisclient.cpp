@@ -485,6 +485,48 @@ private Q_SLOTS:
         QVERIFY(!ranAfterClient);
     }
 
+    void theClientMayBeDestroyedFromItsOwnCallbacks()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        // From a reply's callback, with more replies behind it in the same read.
+        auto client = clientFor(redis.url());
+        client->start();
+        int ran = 0;
+        for (int i = 0; i < 10; ++i)
+            client->command({"PING"}, [&](const Reply &) {
+                ++ran;
+                client.reset();
+            });
+        QTRY_VERIFY(!client);
+        QTest::qWait(50);
+        QCOMPARE(ran, 1);
+
+        // From disconnected(), while pending commands are being failed.
+        client = clientFor(redis.url());
+        QSignalSpy connected(client.get(), &redis::Client::connected);
+        client->start();
+        QTRY_COMPARE(connected.size(), 1);
+        connect(client.get(), &redis::Client::disconnected, this, [&] { client.reset(); });
+        int failed = 0;
+        client->command({"BLPOP", "nothing", "0"}, [&](const Reply &) { ++failed; });
+        QTRY_VERIFY(redis.cli({QStringLiteral("INFO"), QStringLiteral("clients")})
+                        .contains(QStringLiteral("blocked_clients:1")));
+        redis.stop();
+        QTRY_VERIFY(!client);
+        QCOMPARE(failed, 1);
+
+        // From a subscription's handler.
+        QVERIFY(redis.start());
+        client = clientFor(redis.url());
+        QSignalSpy subscribed(client.get(), &redis::Client::subscribed);
+        client->subscribe("obleth:bye", [&](const QByteArray &) { client.reset(); });
+        client->start();
+        QTRY_COMPARE(subscribed.size(), 1);
+        redis.cli({QStringLiteral("PUBLISH"), QStringLiteral("obleth:bye"), QStringLiteral("1")});
+        QTRY_VERIFY(!client);
+    }
+
     void commandsBeforeStartFailFromTheEventLoop()
     {
         auto client = clientFor(QStringLiteral("redis://127.0.0.1:1"));

@@ -3,6 +3,8 @@
 // The Redis client (contract section 15): the seam the shared admission codes against. RESP2 on QTcpSocket
 // (respparser.h), in the caller's thread.
 
+#include "reply.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QObject>
@@ -11,25 +13,6 @@
 #include <functional>
 
 namespace obleth::redis {
-
-/// One RESP reply.
-struct Reply
-{
-    enum class Type { Nil, Status, Error, Integer, Bulk, Array };
-    Type type = Type::Nil;
-    QByteArray text; ///< Status, Error and Bulk
-    qint64 integer = 0; ///< Integer
-    QList<Reply> elements; ///< Array
-
-    [[nodiscard]] bool isError() const noexcept { return type == Type::Error; }
-    [[nodiscard]] static Reply error(QByteArray message)
-    {
-        Reply r;
-        r.type = Type::Error;
-        r.text = std::move(message);
-        return r;
-    }
-};
 
 /// Where a Redis server is: parsed from `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`.
 struct Endpoint

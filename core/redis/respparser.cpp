@@ -123,6 +123,9 @@ RespParser::Status RespParser::next(Reply *out)
         const char *const line = data + m_pos;
         qsizetype cr = -1;
         for (qsizetype i = m_scanned; i < available; ++i) {
+            // Checked byte by byte, so that the same stream fails the same way however it is cut.
+            if (i > m_limits.maxLineBytes)
+                return fail(QStringLiteral("a line is longer than %1 bytes").arg(m_limits.maxLineBytes));
             if (line[i] == '\r') {
                 cr = i;
                 break;
@@ -132,12 +135,8 @@ RespParser::Status RespParser::next(Reply *out)
         }
         if (cr < 0) {
             m_scanned = available;
-            if (available > m_limits.maxLineBytes)
-                return fail(QStringLiteral("a line is longer than %1 bytes").arg(m_limits.maxLineBytes));
             return Status::NeedMore;
         }
-        if (cr > m_limits.maxLineBytes)
-            return fail(QStringLiteral("a line is longer than %1 bytes").arg(m_limits.maxLineBytes));
         if (cr + 1 >= available) {
             m_scanned = cr; // look at the CR again once its LF may be there
             return Status::NeedMore;

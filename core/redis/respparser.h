@@ -1,6 +1,6 @@
 #pragma once
 
-#include "redisclient.h"
+#include "reply.h"
 
 #include <QByteArray>
 #include <QList>
