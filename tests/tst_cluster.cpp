@@ -83,7 +83,9 @@ private:
     QByteArray secretKey; ///< DATA_DIR/secret.key, the same for every instance
     std::array<std::unique_ptr<QTemporaryDir>, kInstances> dirs;
     std::array<std::unique_ptr<test::ServerProcess>, kInstances> servers;
-    Key key; ///< made in scenario a, on A
+    Key key; ///< made in initTestCase, on A
+    QString killedId; ///< the instance id of the A killed in scenario e
+    QElapsedTimer sinceKill;
     int tenantCount = 0;
 
     test::ServerProcess &server(int i) { return *servers.at(size_t(i)); }
@@ -362,7 +364,10 @@ private Q_SLOTS:
         QVERIFY2(poll([&] { return upstreamInFlight(upstream) == kCapacity; }, 10'000, 20),
                  "A did not take the whole capacity");
 
+        killedId = cluster(0).value(QStringLiteral("instance_id")).toString();
+        QVERIFY(!killedId.isEmpty());
         server(0).kill();
+        sinceKill.start();
         QElapsedTimer clock;
         clock.start();
         QVERIFY(server(0).waitForExit(5000));
@@ -544,7 +549,21 @@ private Q_SLOTS:
                 if (o.value(QStringLiteral("self")).toBool())
                     selves.insert(o.value(QStringLiteral("id")).toString());
             }
-            QVERIFY(c.value(QStringLiteral("live_instances")).toInt() >= kInstances);
+        }
+        for (int i = 0; i < kInstances; ++i) {
+            // The killed A is seen (its row stays a minute after its last heartbeat) but no longer live.
+            QVERIFY2(poll([&] { return cluster(i).value(QStringLiteral("live_instances")).toInt() == kInstances; },
+                          15'000, 100),
+                     qPrintable(QStringLiteral("instance %1 counts %2 live instances")
+                                    .arg(i)
+                                    .arg(cluster(i).value(QStringLiteral("live_instances")).toInt())));
+            if (!killedId.isEmpty() && sinceKill.elapsed() < 50'000) {
+                bool seen = false;
+                const QJsonArray instances = cluster(i).value(QStringLiteral("instances")).toArray();
+                for (const QJsonValue &v : instances)
+                    seen = seen || v.toObject().value(QStringLiteral("id")).toString() == killedId;
+                QVERIFY2(seen, "the killed instance is not among the instances seen");
+            }
         }
         QCOMPARE(selves.size(), kInstances); // each lists itself, and they differ
         QCOMPARE(pg->psql(QStringLiteral("SELECT count(*) >= 2 FROM instances")), QStringLiteral("t"));
