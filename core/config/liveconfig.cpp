@@ -65,7 +65,7 @@ std::shared_ptr<const model::ConfigSnapshot> LiveConfig::snapshot() const
 
 Problem LiveConfig::storageProblem(const QString &error) const
 {
-    if (m_repo->lastFailureWasBusy()) {
+    if (m_repo->lastFailureWasBusy() || m_versionBusy) {
         // Another program holds the database's lock (the sqlite3 shell inside a transaction, a backup tool):
         // nothing is wrong with the change, it can be sent again once the lock is gone.
         qCWarning(lcConfig) << "database busy: another program holds its lock";
@@ -77,11 +77,13 @@ Problem LiveConfig::storageProblem(const QString &error) const
 
 bool LiveConfig::writeVersioned(const Write &write, QString *error)
 {
+    m_versionBusy = false;
     return m_repo->atomically(
         [&] {
             qint64 version = 0;
+            // The change first: a database that went away is found by the repository, which says so.
             return write(*m_repo, error)
-                && store::ClusterRepository::raiseConfigVersion(m_db->connection(), &version, error);
+                && store::ClusterRepository::raiseConfigVersion(m_db->connection(), &version, error, &m_versionBusy);
         },
         error);
 }
@@ -216,7 +218,7 @@ QString LiveConfig::bootstrapDefaultTenant(QString *error)
     // saveTenantWithKey() makes its own transaction (it cannot join another): the version is raised right after.
     qint64 version = 0;
     if (!m_repo->saveTenantWithKey(t, k, error)
-        || !store::ClusterRepository::raiseConfigVersion(m_db->connection(), &version, error))
+        || !store::ClusterRepository::raiseConfigVersion(m_db->connection(), &version, error, &m_versionBusy))
         return {};
     const Problem p = reload();
     if (!p.ok()) {

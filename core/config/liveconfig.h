@@ -77,6 +77,7 @@ private:
     std::unique_ptr<store::ConfigRepository> m_repo;
     std::shared_ptr<const model::ConfigSnapshot> m_snapshot;
     qint64 m_version = -1; ///< the stored configuration version m_snapshot was loaded at; -1 before the first load
+    bool m_versionBusy = false; ///< raising the version failed on a lock held elsewhere or a lost PostgreSQL
 };
 
 /// A new entity id (a UUID without braces).

@@ -24,24 +24,28 @@ QDateTime timeFrom(const QVariant &v)
     return t.toUTC();
 }
 
-bool failed(QSqlDatabase db, const QSqlQuery &q, QString *error)
+bool failed(QSqlDatabase db, const QSqlQuery &q, QString *error, bool *busy)
 {
     *error = q.lastError().text();
+    const bool locked = Database::isBusyCode(q.lastError().nativeErrorCode(), Database::dialectOf(db));
     // A PostgreSQL connection that was lost is closed here, so that the next Database::connection() opens it again.
-    Database::connectionLost(db);
+    const bool lost = !locked && Database::connectionLost(db);
+    if (busy)
+        *busy = locked || lost;
     return false;
 }
 
-bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString *error, QSqlQuery *result = nullptr)
+bool run(QSqlDatabase db, const QString &sql, const QVariantList &binds, QString *error, QSqlQuery *result = nullptr,
+         bool *busy = nullptr)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.prepare(sql))
-        return failed(db, q, error);
+        return failed(db, q, error, busy);
     for (const QVariant &v : binds)
         q.addBindValue(v);
     if (!q.exec())
-        return failed(db, q, error);
+        return failed(db, q, error, busy);
     if (result)
         *result = std::move(q);
     return true;
@@ -62,16 +66,20 @@ bool ClusterRepository::configVersion(QSqlDatabase db, qint64 *version, QString 
     return true;
 }
 
-bool ClusterRepository::raiseConfigVersion(QSqlDatabase db, qint64 *version, QString *error)
+bool ClusterRepository::raiseConfigVersion(QSqlDatabase db, qint64 *version, QString *error, bool *busy)
 {
-    if (!run(db, QStringLiteral("UPDATE cluster_state SET value = value + 1 WHERE name = ?"), {kConfigVersion}, error))
+    QSqlQuery q;
+    if (!run(db, QStringLiteral("UPDATE cluster_state SET value = value + 1 WHERE name = ?"), {kConfigVersion}, error,
+             nullptr, busy)
+        || !run(db, QStringLiteral("SELECT value FROM cluster_state WHERE name = ?"), {kConfigVersion}, error, &q,
+                busy)) {
         return false;
-    if (!configVersion(db, version, error))
-        return false;
+    }
+    *version = q.next() ? q.value(0).toLongLong() : 0;
     if (isPostgres(db)) {
-        QSqlQuery q;
+        QSqlQuery notify;
         return run(db, QStringLiteral("SELECT pg_notify(?, ?)"), {kConfigChannel, QString::number(*version)}, error,
-                   &q);
+                   &notify, busy);
     }
     return true;
 }

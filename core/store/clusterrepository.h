@@ -20,8 +20,10 @@ public:
     /// The stored configuration version.
     static bool configVersion(QSqlDatabase db, qint64 *version, QString *error);
     /// Raises the configuration version by one and gives the new one; on PostgreSQL also NOTIFYs kConfigChannel with
-    /// it (delivered when the surrounding transaction commits, never for one rolled back).
-    static bool raiseConfigVersion(QSqlDatabase db, qint64 *version, QString *error);
+    /// it (delivered when the surrounding transaction commits, never for one rolled back). On a failure, @p busy (when
+    /// given) says whether it was a lock held elsewhere past the busy timeout or a PostgreSQL that went away: the same
+    /// change may succeed later.
+    static bool raiseConfigVersion(QSqlDatabase db, qint64 *version, QString *error, bool *busy = nullptr);
 
     /// Writes (inserts or updates) @p instance's heartbeat row.
     static bool saveInstance(QSqlDatabase db, const model::InstanceInfo &instance, QString *error);
