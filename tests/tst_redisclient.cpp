@@ -140,6 +140,8 @@ private Q_SLOTS:
         QTest::newRow("bulk length empty") << QByteArray("$\r\n") << QStringLiteral("not a length");
         QTest::newRow("bulk without CRLF") << QByteArray("$3\r\nabcde\r\n") << QStringLiteral("CRLF");
         QTest::newRow("array over the limit") << QByteArray("*1048577\r\n") << QStringLiteral("over the limit");
+        QTest::newRow("nested arrays over the limit together")
+            << QByteArray("*2\r\n*1048575\r\n") << QStringLiteral("more than 1048576 elements");
         QTest::newRow("array length -5") << QByteArray("*-5\r\n") << QStringLiteral("not a length");
         QTest::newRow("nested too deep") << QByteArray("*1\r\n").repeated(40) + ":1\r\n" << QStringLiteral("deeper");
         QTest::newRow("integer overflow") << QByteArray(":9223372036854775808\r\n") << QStringLiteral("64-bit");

@@ -70,6 +70,8 @@ void RespParser::reset()
     m_scanned = 0;
     m_bulkLength = -1;
     m_stack.clear();
+    m_replyElements = 0;
+    m_replyBytes = 0;
     m_error.clear();
 }
 
@@ -93,6 +95,8 @@ bool RespParser::complete(Reply value, Reply *out)
         m_stack.removeLast();
     }
     *out = std::move(value);
+    m_replyElements = 0;
+    m_replyBytes = 0;
     return true;
 }
 
@@ -150,6 +154,9 @@ RespParser::Status RespParser::next(Reply *out)
         const char *const text = line + 1;
         const qsizetype textSize = cr - 1;
         m_pos += cr + 2;
+        m_replyBytes += cr + 2;
+        if (m_replyBytes > m_limits.maxReplyBytes)
+            return fail(QStringLiteral("a reply of more than %1 bytes is over the limit").arg(m_limits.maxReplyBytes));
         m_scanned = 0;
 
         Reply value;
@@ -172,7 +179,11 @@ RespParser::Status RespParser::next(Reply *out)
                 return fail(QStringLiteral("a bulk string of %1 bytes is over the limit of %2")
                                 .arg(length)
                                 .arg(m_limits.maxBulkBytes));
+            if (m_replyBytes + length > m_limits.maxReplyBytes)
+                return fail(
+                    QStringLiteral("a reply of more than %1 bytes is over the limit").arg(m_limits.maxReplyBytes));
             if (length >= 0) {
+                m_replyBytes += length + 2;
                 m_bulkLength = length;
                 continue;
             }
@@ -182,10 +193,11 @@ RespParser::Status RespParser::next(Reply *out)
             qint64 count = 0;
             if (!parseInteger(text, textSize, &count) || count < -1)
                 return fail(QStringLiteral("an array's length is not a length"));
-            if (count > m_limits.maxArrayElements)
-                return fail(QStringLiteral("an array of %1 elements is over the limit of %2")
-                                .arg(count)
+            if (count > m_limits.maxArrayElements - m_replyElements)
+                return fail(QStringLiteral("a reply of more than %1 elements is over the limit")
                                 .arg(m_limits.maxArrayElements));
+            if (count > 0)
+                m_replyElements += count;
             if (count > 0) {
                 if (m_stack.size() >= m_limits.maxDepth)
                     return fail(QStringLiteral("arrays are nested deeper than %1").arg(m_limits.maxDepth));

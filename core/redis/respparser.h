@@ -11,10 +11,11 @@ namespace obleth::redis {
 /// An incremental RESP2 reply parser: bytes go in as they arrive (append), complete replies come out (next).
 ///
 /// Each byte is looked at a bounded number of times, however the stream is cut, so a reply costs O(its size). It
-/// refuses hostile input with Error instead of growing without bound: a bulk string longer than maxBulkBytes, an
-/// array with more than maxArrayElements elements or nested deeper than maxDepth, a header line longer than
-/// maxLineBytes, a number that is not one (or overflows 64 bits), a type byte that is not one of + - : $ *, or a
-/// line not ended by CRLF. After Error the stream cannot be trusted: the connection must be reset.
+/// refuses hostile input with Error instead of growing without bound: a bulk string longer than maxBulkBytes, a
+/// reply of more than maxArrayElements elements (counted through nested arrays) or more than maxReplyBytes, arrays
+/// nested deeper than maxDepth, a header line longer than maxLineBytes, a number that is not one (or overflows 64
+/// bits), a type byte that is not one of + - : $ *, or a line not ended by CRLF. The same stream fails the same way
+/// however it is cut. After Error the stream cannot be trusted: the connection must be reset.
 class RespParser final
 {
 public:
@@ -22,6 +23,7 @@ public:
     {
         qint64 maxBulkBytes = 64 * 1024 * 1024;
         qint64 maxArrayElements = 1024 * 1024;
+        qint64 maxReplyBytes = 256 * 1024 * 1024;
         int maxDepth = 32;
         qsizetype maxLineBytes = 64 * 1024;
     };
@@ -61,6 +63,8 @@ private:
     qsizetype m_scanned = 0; ///< how far from m_pos the current header line was searched for CR already
     qint64 m_bulkLength = -1; ///< >= 0 while waiting for a bulk string's body
     QList<Frame> m_stack;
+    qint64 m_replyElements = 0; ///< of the reply being read, through nested arrays
+    qint64 m_replyBytes = 0; ///< of the reply being read
     QString m_error;
 };
 

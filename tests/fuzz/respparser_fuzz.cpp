@@ -5,9 +5,9 @@
 // that every limit is reached with short inputs.
 //
 // Invariants: no crash, no hang, no unbounded growth (what the parser keeps is what it was given); every reply is
-// within the limits (bulk length, array length, nesting depth); an error names its cause and is sticky; a reply
-// written back in RESP parses to the same reply; and the outcome is the same whether the stream comes in one piece
-// or in many.
+// within the limits (bulk length, elements and bytes of a reply, nesting depth); an error names its cause and is
+// sticky; a reply written back in RESP parses to the same reply; and the outcome is the same whether the stream comes
+// in one piece or in many.
 
 #include "fuzzinput.h"
 
@@ -66,6 +66,14 @@ QByteArray encode(const Reply &r)
     return {};
 }
 
+qint64 elements(const Reply &r)
+{
+    qint64 n = r.elements.size();
+    for (const Reply &e : r.elements)
+        n += elements(e);
+    return n;
+}
+
 void checkWithin(const Reply &r, const RespParser::Limits &limits, int depth)
 {
     FUZZ_CHECK(depth <= limits.maxDepth + 1);
@@ -99,6 +107,7 @@ RespParser::Limits limitsFor(const Input &in)
         limits.maxArrayElements = 8;
         limits.maxDepth = 4;
         limits.maxLineBytes = 32;
+        limits.maxReplyBytes = 256;
     }
     return limits;
 }
@@ -143,6 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const Outcome whole = run({in.payload}, limits);
     for (const Reply &r : whole.replies) {
         checkWithin(r, limits, 1);
+        FUZZ_CHECK(elements(r) <= limits.maxArrayElements);
+        FUZZ_CHECK(encode(r).size() <= limits.maxReplyBytes + 16);
         // Written back, it reads the same (the null array comes back as the null bulk: both are Nil).
         const Outcome again = run({encode(r)}, limits);
         FUZZ_CHECK(!again.failed && again.replies.size() == 1 && same(again.replies.at(0), r));
