@@ -4,12 +4,14 @@
 // instance's leases expire; with Redis down each admits on capacity ÷ live instances, and shares again once it is back.
 
 #include "admission/admission.h"
+#include "cluster/sharedhealth.h"
 #include "cluster/sharedlimits.h"
 #include "cluster/sharedscripts.h"
 #include "gateway/gateway.h"
 #include "gateway/gatewaythread.h"
 #include "pgcluster.h"
 #include "redisserver.h"
+#include "routing/healthboard.h"
 #include "testhttp.h"
 
 #include <QElapsedTimer>
@@ -17,8 +19,10 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <functional>
+#include <list>
 #include <memory>
 
 using namespace obleth;
@@ -116,6 +120,63 @@ bool waitUntil(const std::function<bool()> &done, int timeoutMs = kWaitMs)
     return true;
 }
 
+/// One tenant's steady load on one instance: @p outstanding requests at all times, each holding its permit for
+/// @p holdMs once admitted, then replaced by a new one.
+class Flow : public QObject
+{
+public:
+    Flow(Admission *admission, const model::Tenant *tenant, int outstanding, int holdMs)
+        : m_admission(admission)
+        , m_tenant(tenant)
+        , m_holdMs(holdMs)
+    {
+        for (int i = 0; i < outstanding; ++i)
+            submit();
+    }
+    ~Flow() override
+    {
+        m_running = false;
+        m_tickets.clear();
+    }
+    void stop() { m_running = false; }
+    [[nodiscard]] int completed() const { return m_completed; }
+
+private:
+    void submit()
+    {
+        static const model::ConfigSnapshot snapshot;
+        m_tickets.push_back(std::make_unique<Ticket>());
+        Ticket *ticket = m_tickets.back().get();
+        Admission::Request request;
+        request.tenant = m_tenant;
+        request.requestId = "req_flow";
+        m_admission->admit(
+            snapshot, request, *ticket,
+            [this, ticket](Ticket &) {
+                QTimer::singleShot(m_holdMs, this, [this, ticket] {
+                    if (!m_running)
+                        return;
+                    ++m_completed;
+                    finish(ticket);
+                });
+            },
+            [this, ticket](int, const QString &) { QTimer::singleShot(0, this, [this, ticket] { finish(ticket); }); });
+    }
+    void finish(Ticket *ticket)
+    {
+        m_tickets.remove_if([ticket](const std::unique_ptr<Ticket> &t) { return t.get() == ticket; });
+        if (m_running)
+            submit();
+    }
+
+    Admission *m_admission;
+    const model::Tenant *m_tenant;
+    int m_holdMs;
+    bool m_running = true;
+    int m_completed = 0;
+    std::list<std::unique_ptr<Ticket>> m_tickets;
+};
+
 } // namespace
 
 class TestSharedAdmission : public QObject
@@ -197,6 +258,49 @@ private Q_SLOTS:
         a2.ticket.reset();
         QVERIFY(waitUntil([&] { return a3.proceeded; }));
         QTRY_COMPARE_WITH_TIMEOUT(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("obleth:waiting:capacity")}),
+                                  QStringLiteral("0"), kWaitMs);
+    }
+
+    /// Weights hold across instances (contract section 15: within 20 % under an even load balancer): tenants weighted
+    /// 1 and 3 keep two instances saturated on one shared capacity; they complete about 1:3, and each instance gets
+    /// about half the capacity.
+    void weightsHoldAcrossInstances()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        Instance a(redis.url(), QStringLiteral("a"), 4);
+        Instance b(redis.url(), QStringLiteral("b"), 4);
+        QTRY_VERIFY_WITH_TIMEOUT(a.shared->isAvailable() && b.shared->isAvailable(), kWaitMs);
+        model::Tenant light = tenant(QStringLiteral("light"));
+        light.weight = 100;
+        model::Tenant heavy = tenant(QStringLiteral("heavy"));
+        heavy.weight = 300;
+        const int outstanding = 6;
+        const int holdMs = 10;
+        std::vector<std::unique_ptr<Flow>> flows;
+        for (Admission *admission : {a.admission.get(), b.admission.get()}) {
+            flows.push_back(std::make_unique<Flow>(admission, &light, outstanding, holdMs));
+            flows.push_back(std::make_unique<Flow>(admission, &heavy, outstanding, holdMs));
+        }
+        QElapsedTimer run;
+        run.start();
+        // Not QTRY_*: QTest::qWait() sleeps between its rounds of events, which would time the leases' round trips.
+        QVERIFY(waitUntil([&run] { return run.elapsed() >= 3'000; }, 10'000));
+        for (auto &flow : flows)
+            flow->stop();
+        const int lightDone = flows[0]->completed() + flows[2]->completed();
+        const int heavyDone = flows[1]->completed() + flows[3]->completed();
+        const int onA = flows[0]->completed() + flows[1]->completed();
+        const int onB = flows[2]->completed() + flows[3]->completed();
+        qInfo("over 3 s on two instances: light %d, heavy %d (1:%.2f); instance A %d, B %d", lightDone, heavyDone,
+              double(heavyDone) / std::max(lightDone, 1), onA, onB);
+        QVERIFY(lightDone > 50);
+        const double ratio = double(heavyDone) / double(lightDone);
+        QVERIFY2(ratio >= 2.4 && ratio <= 3.6, qPrintable(QString::number(ratio)));
+        const double split = double(onA) / double(std::max(onB, 1));
+        QVERIFY2(split >= 0.8 && split <= 1.25, qPrintable(QString::number(split)));
+        flows.clear();
+        QTRY_COMPARE_WITH_TIMEOUT(redis.cli({QStringLiteral("ZCARD"), QStringLiteral("obleth:lease:capacity")}),
                                   QStringLiteral("0"), kWaitMs);
     }
 
@@ -504,6 +608,68 @@ private Q_SLOTS:
         QSignalSpy stopped(&thread, &gateway::GatewayThread::stopped);
         thread.shutdown(1'000);
         QVERIFY(stopped.wait(10'000));
+    }
+
+    /// A deployment one instance finds unhealthy rests on the other too; found healthy again, it is healthy on both.
+    /// What an instance adopts it does not publish again.
+    void deploymentHealthIsShared()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        redis::Endpoint endpoint;
+        QString error;
+        QVERIFY(redis::Endpoint::parse(redis.url(), &endpoint, &error));
+        model::ModelConfig m;
+        m.id = QStringLiteral("m1");
+        m.modelName = QStringLiteral("gpt");
+        m.unhealthyAfter = 2;
+        m.cooldownSecs = 30;
+        model::Deployment d;
+        d.id = QStringLiteral("d1");
+        d.enabled = true;
+        m.deployments = {d};
+        routing::HealthBoard boardA;
+        routing::HealthBoard boardB;
+        auto adopter = [&m](routing::HealthBoard *board) {
+            return [board, &m](const QString &modelId, const QString &deploymentId, model::HealthState state,
+                               const QString &why) {
+                QCOMPARE(modelId, m.id);
+                if (state == model::HealthState::Unhealthy)
+                    board->adoptUnhealthy(m, deploymentId, why);
+                else
+                    board->adoptHealthy(m, deploymentId);
+            };
+        };
+        cluster::SharedHealth a(endpoint, QStringLiteral("a"), adopter(&boardA));
+        cluster::SharedHealth b(endpoint, QStringLiteral("b"), adopter(&boardB));
+        int changesOnA = 0;
+        boardA.setChangeListener([&](const model::DeploymentHealth &now, model::HealthState previous) {
+            ++changesOnA;
+            a.changed(now, previous);
+        });
+        boardB.setChangeListener(
+            [&b](const model::DeploymentHealth &now, model::HealthState previous) { b.changed(now, previous); });
+        a.start();
+        b.start();
+        QTRY_COMPARE_WITH_TIMEOUT(
+            redis.cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"), QStringLiteral("obleth:health")}),
+            QStringLiteral("obleth:health\n2"), kWaitMs);
+
+        boardA.failed(m, d.id, QStringLiteral("connection refused"));
+        boardA.failed(m, d.id, QStringLiteral("connection refused"));
+        QCOMPARE(boardA.state(d.id), model::HealthState::Unhealthy);
+        QTRY_COMPARE_WITH_TIMEOUT(boardB.state(d.id), model::HealthState::Unhealthy, kWaitMs);
+        QCOMPARE(boardB.health(m).first().lastError, QStringLiteral("connection refused"));
+        QVERIFY(!boardB.choose(m).deployment); // it rests on B too
+
+        boardA.succeeded(m, d.id, 5); // A's probe went through
+        QTRY_COMPARE_WITH_TIMEOUT(boardB.state(d.id), model::HealthState::Healthy, kWaitMs);
+        QVERIFY(boardB.choose(m).deployment);
+        // B's adoptions came back to A as nothing: A changed twice, by itself.
+        QCOMPARE(redis.cli({QStringLiteral("PING")}), QStringLiteral("PONG"));
+        QCoreApplication::processEvents();
+        QCOMPARE(changesOnA, 2);
+        QCOMPARE(boardA.state(d.id), model::HealthState::Healthy);
     }
 
     /// The Lua scripts' edge cases, straight on the server.

@@ -409,6 +409,8 @@ void Admission::pumpGate()
         for (Ticket *ticket : QList<Ticket *>(m_leasing)) {
             if (!ticket->m_acquiring)
                 acquireFor(*ticket);
+            else // its answer may predate what freed a lease: it asks again when answered "full"
+                ticket->m_askAgain = true;
         }
     } else {
         const int share = localShare();
@@ -421,6 +423,7 @@ void Admission::pumpGate()
 void Admission::acquireFor(Ticket &ticket)
 {
     ticket.m_acquiring = true;
+    ticket.m_askAgain = false;
     if (ticket.m_lease.isEmpty()) // the same id on every try: taking it twice takes it once
         ticket.m_lease = m_shared->newLeaseId();
     m_shared->acquire(ticket.m_lease, ticket.m_limits,
@@ -447,6 +450,8 @@ void Admission::onLease(Ticket &ticket, SharedLimits::Outcome outcome, int fullL
                 << ticket.m_requestId << "refused: its key's shared max_in_flight is reached";
             return refuseLeasing(ticket, 1, ticket.m_keyFull);
         }
+        if (ticket.m_askAgain) // a lease was given back while it asked
+            return acquireFor(ticket);
         armRetry(); // on the next lease given back, or the timer
         return;
     case SharedLimits::Outcome::Unavailable:

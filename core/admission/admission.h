@@ -85,6 +85,7 @@ private:
     QString m_keyFull; ///< the refusal then
     QByteArray m_lease; ///< its lease's id (held once admitted; empty when admitted on local limits)
     bool m_acquiring = false; ///< a lease is being asked for
+    bool m_askAgain = false; ///< a lease was given back meanwhile: asks again if told "full"
     bool m_counted = false; ///< admitted: counted in Admission::m_admitted
     bool m_tokensShared = false; ///< its reservation is in the shared budget
 };

@@ -12,7 +12,9 @@ struct RequestContext;
 
 /// Tenant keys on the data plane (contract sections 2 and 14): the key a request presents, looked up by its hash
 /// in the configuration snapshot; disabled and expired keys; the key's own max_in_flight, counted until each
-/// answer is over; and its allowed_models.
+/// answer is over; and its allowed_models. The count is this instance's: with several instances on Redis (contract
+/// section 15), a generation request's admission also takes a lease on the key's max_in_flight shared by all of them
+/// (admission::Admission::Request::key), refused with the same 429 when the key is at its limit elsewhere.
 class KeyAuthenticator final : public QObject
 {
     Q_OBJECT

@@ -8,6 +8,7 @@
 #include "cache/responsecache.h"
 #include "cluster/configwatcher.h"
 #include "cluster/instanceregistry.h"
+#include "cluster/sharedhealth.h"
 #include "cluster/sharedlimits.h"
 #include "config/admintoken.h"
 #include "config/configservices.h"
@@ -107,6 +108,7 @@ struct Gateway::Parts
     std::unique_ptr<routing::HealthChecker> healthChecker;
     std::unique_ptr<mock::MockBackend> mock;
     std::unique_ptr<cluster::RedisSharedLimits> sharedLimits; ///< with --redis; outlives admission
+    std::unique_ptr<cluster::SharedHealth> sharedHealth; ///< with --redis; goes before the health board
     std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<mcp::McpGateway> mcp;
     std::unique_ptr<alerts::AlertCenter> alerts;
@@ -363,6 +365,25 @@ bool Gateway::wireSharedLimits(Parts &p, QString *error)
     p.sharedLimits = std::make_unique<cluster::RedisSharedLimits>(endpoint, instanceId);
     p.admission->setSharedLimits(p.sharedLimits.get());
     p.sharedLimits->start();
+    // Deployments found unhealthy (or healthy again) by one instance are so on every one (wireHealth tells it ours).
+    routing::HealthBoard *health = &p.health;
+    config::LiveConfig *config = &p.config->live;
+    auto adopt = [health, config](const QString &modelId, const QString &deploymentId, model::HealthState state,
+                                  const QString &why) {
+        const std::shared_ptr<const model::ConfigSnapshot> snapshot = config->snapshot();
+        for (const model::ModelConfig &m : snapshot->models) {
+            for (const model::Deployment &d : m.deployments) {
+                if (m.id != modelId || d.id != deploymentId)
+                    continue;
+                if (state == model::HealthState::Unhealthy)
+                    health->adoptUnhealthy(m, deploymentId, why);
+                else
+                    health->adoptHealthy(m, deploymentId);
+            }
+        }
+    };
+    p.sharedHealth = std::make_unique<cluster::SharedHealth>(endpoint, instanceId, adopt);
+    p.sharedHealth->start();
     qCInfo(lcCluster).noquote() << "admission limits shared through Redis at" << endpoint.display() << "as instance"
                                 << instanceId;
     return true;
@@ -372,7 +393,8 @@ void Gateway::wireHealth(Parts &p)
 {
     // Deployments' health (contract section 10): each change of state is an event, and a fact for the alerts.
     status::EventFeed *events = &p.events;
-    p.health.setChangeListener([events](const model::DeploymentHealth &now, model::HealthState previous) {
+    cluster::SharedHealth *shared = p.sharedHealth.get(); // with --redis: the other instances learn it too
+    p.health.setChangeListener([events, shared](const model::DeploymentHealth &now, model::HealthState previous) {
         qCInfo(lcRouting).noquote() << "deployment" << now.deploymentId << "of" << now.modelName << "is now"
                                     << model::healthStateName(now.state)
                                     << QStringLiteral("(was %1)").arg(model::healthStateName(previous));
@@ -386,6 +408,8 @@ void Gateway::wireHealth(Parts &p)
             data.insert(QStringLiteral("last_error"), now.lastError);
         events->publish(QStringLiteral("deployment_health_changed"), data);
         events->reportHealthChanged(now, previous);
+        if (shared)
+            shared->changed(now, previous);
     });
     config::LiveConfig *config = &p.config->live;
     routing::HealthBoard *health = &p.health;

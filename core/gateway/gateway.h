@@ -102,8 +102,8 @@ private:
     /// Several instances on one database (contract section 15): this instance's heartbeat, the configuration
     /// watcher, and the cluster's state for the status, /metrics and the alerts.
     void startCluster(Parts &p);
-    /// With --redis: admission's limits shared through Redis (contract section 15). False with @p error set when the
-    /// URL is not usable.
+    /// With --redis: admission's limits and the deployments' health shared through Redis (contract section 15). False
+    /// with @p error set when the URL is not usable.
     bool wireSharedLimits(Parts &p, QString *error);
 
     GatewayOptions m_options;

@@ -161,6 +161,25 @@ void HealthBoard::failed(const model::ModelConfig &model, const QString &deploym
     }
 }
 
+void HealthBoard::adoptUnhealthy(const model::ModelConfig &model, const QString &deploymentId, const QString &error)
+{
+    Entry &e = entry(model, deploymentId);
+    if (e.probeRunning || e.state == model::HealthState::Unhealthy || e.state == model::HealthState::Probing)
+        return;
+    e.lastError = error;
+    e.restUntilMs = now() + std::max<qint64>(model.cooldownSecs, 0) * 1000;
+    setState(deploymentId, e, model::HealthState::Unhealthy);
+}
+
+void HealthBoard::adoptHealthy(const model::ModelConfig &model, const QString &deploymentId)
+{
+    Entry &e = entry(model, deploymentId);
+    if (e.probeRunning || e.state != model::HealthState::Unhealthy)
+        return;
+    e.consecutiveFailures = 0;
+    setState(deploymentId, e, model::HealthState::Healthy);
+}
+
 void HealthBoard::setState(const QString &deploymentId, Entry &entry, model::HealthState state)
 {
     const model::HealthState previous = entry.state;

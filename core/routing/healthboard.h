@@ -61,6 +61,13 @@ public:
     bool checkStarted(const model::ModelConfig &model, const QString &deploymentId);
     void checkEnded(const QString &deploymentId, bool probe);
 
+    /// Another instance found @p deploymentId unhealthy (contract section 15): unless it rests here already or a probe
+    /// of it runs here, it rests here too, cooldown_secs from now, with @p error as its last error.
+    void adoptUnhealthy(const model::ModelConfig &model, const QString &deploymentId, const QString &error);
+    /// Another instance found @p deploymentId healthy again (its probe succeeded): unless a probe of it runs here
+    /// (which decides), an unhealthy one is healthy here too.
+    void adoptHealthy(const model::ModelConfig &model, const QString &deploymentId);
+
     /// Whether @p status of an answer's head counts as a failure (500, 502, 503, 504).
     [[nodiscard]] static bool isFailureStatus(int status) noexcept
     {
