@@ -9,15 +9,16 @@
 
 namespace obleth::test {
 
-ServerProcess::ServerProcess(const QStringList &args, QProcessEnvironment env)
+ServerProcess::ServerProcess(const QStringList &args, QProcessEnvironment env, AdminToken adminToken)
 {
-    env.remove(QStringLiteral("OBLETH_ADMIN_TOKEN"));
+    if (adminToken == AdminToken::FromDataDir)
+        env.remove(QStringLiteral("OBLETH_ADMIN_TOKEN"));
     m_process.setProcessEnvironment(env);
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.start(oblethBinary(), QStringList{QStringLiteral("--server")} + args);
     static const QRegularExpression re(
         QStringLiteral("obleth listening data=https?://([0-9.]+):(\\d+) admin=https?://([0-9.]+):(\\d+)\n"));
-    const QDeadlineTimer deadline(15'000);
+    const QDeadlineTimer deadline(30'000); // a sanitizer build on a busy machine starts slowly
     while (!deadline.hasExpired() && m_process.state() != QProcess::NotRunning) {
         m_process.waitForReadyRead(100);
         out += m_process.readAllStandardOutput();

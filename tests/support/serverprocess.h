@@ -11,13 +11,21 @@ namespace obleth::test {
 class ServerProcess
 {
 public:
-    explicit ServerProcess(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment());
+    /// What the process gets of OBLETH_ADMIN_TOKEN: nothing (it makes DATA_DIR/admin-token), or what @p env holds
+    /// (instances that share one token, as behind a load balancer).
+    enum class AdminToken { FromDataDir, FromEnvironment };
+
+    explicit ServerProcess(const QStringList &args, QProcessEnvironment env = QProcessEnvironment::systemEnvironment(),
+                           AdminToken adminToken = AdminToken::FromDataDir);
     ~ServerProcess();
 
     [[nodiscard]] bool ok() const noexcept { return dataPort != 0; }
     /// The key printed on first start, or empty.
     [[nodiscard]] QByteArray firstKey() const;
     void terminate() { m_process.terminate(); }
+    /// SIGKILL: the process ends at once, without a word to anyone (its sockets are closed by the kernel).
+    void kill() { m_process.kill(); }
+    [[nodiscard]] bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
     bool waitForExit(int ms);
     [[nodiscard]] int exitCode() const { return m_process.exitCode(); }
     [[nodiscard]] QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
