@@ -13,11 +13,13 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <vector>
@@ -337,6 +339,53 @@ private Q_SLOTS:
         QCOMPARE(statuses, QList<int>(12, 200));
         QVERIFY2(max <= kCapacity, qPrintable(QStringLiteral("the upstream saw %1 requests at once").arg(max)));
         QCOMPARE(max, kCapacity); // the capacity is used, not only bounded
+    }
+
+    /// A deployment's max_concurrency holds across instances: B counts A's tries on each deployment.
+    void deploymentCapsHoldAcrossInstances()
+    {
+        test::MockUpstream small;
+        test::MockUpstream large;
+        QVERIFY(small.ok() && large.ok());
+        QVERIFY(capacityEverywhere());
+        auto deployment = [](const test::MockUpstream &upstream, int cap) {
+            return QJsonObject{{QStringLiteral("api_base"), upstream.url(QStringLiteral("/v1")).toString()},
+                               {QStringLiteral("upstream_model"), QStringLiteral("mock-model")},
+                               {QStringLiteral("max_concurrency"), cap}};
+        };
+        const QString name = QStringLiteral("slow-split");
+        const QJsonObject model{
+            {QStringLiteral("model_name"), name},
+            {QStringLiteral("deployments"), QJsonArray{deployment(small, 1), deployment(large, 3)}}};
+        const Response made = admin(0, "POST", "/api/v1/models", QJsonDocument(model).toJson(QJsonDocument::Compact));
+        QCOMPARE(made.status, 201);
+        QVERIFY(poll([&] { return chat(1, key.secret, name).status == 200; }, 5000, 20));
+
+        test::Chat c;
+        c.model = name;
+        c.stream = true;
+        const QByteArray request = chatRequest(key.secret, test::chatBody(c), "x-mock-latency-ms: 3000\r\n");
+        auto inFlight = [&] { return upstreamInFlight(small) + upstreamInFlight(large); };
+        std::vector<std::unique_ptr<RawClient>> clients;
+        // Two on A: one on each deployment, the small one (max_concurrency 1) full.
+        for (int n = 0; n < 2; ++n)
+            clients.push_back(std::make_unique<RawClient>(server(0).dataPort, request));
+        QVERIFY2(poll([&] { return inFlight() == 2; }, 10'000, 20), "A's two requests did not reach the upstreams");
+        QCOMPARE(upstreamInFlight(small), 1);
+        // Two on B: on its own, B would put one on each (both look idle to it) and the small one would hold 2.
+        for (int n = 0; n < 2; ++n)
+            clients.push_back(std::make_unique<RawClient>(server(1).dataPort, request));
+        QVERIFY2(poll([&] { return inFlight() == 4; }, 10'000, 20), "B's two requests did not reach the upstreams");
+        qInfo("in flight: %d on the deployment capped at 1, %d on the one capped at 3", upstreamInFlight(small),
+              upstreamInFlight(large));
+        QCOMPARE(upstreamInFlight(small), 1);
+        QCOMPARE(upstreamInFlight(large), 3);
+        QVERIFY(poll(
+            [&] { return std::all_of(clients.begin(), clients.end(), [](const auto &cl) { return cl->isClosed(); }); },
+            30'000, 20));
+        for (const auto &client : clients)
+            QCOMPARE(statusOf(client->received()), 200);
+        QCOMPARE(upstreamMax(small), 1);
     }
 
     void tenantTokensPerMinuteAreShared()

@@ -205,6 +205,36 @@ private Q_SLOTS:
         QCOMPARE(b.choose(m).deployment->id, QStringLiteral("d1"));
     }
 
+    /// With Redis, the other instances' tries count too (contract section 15): against max_concurrency and in the
+    /// balance; what they alone would fill is still chosen rather than turning a request away.
+    void triesElsewhereCount()
+    {
+        HealthBoard b = board();
+        model::ModelConfig m = modelWith(2);
+        m.deployments[0].maxConcurrency = 1;
+        m.deployments[1].maxConcurrency = 2;
+        QList<std::pair<QString, int>> heard;
+        b.setLoadListener([&heard](const QString &id, int inFlight) { heard.append({id, inFlight}); });
+        b.setInFlightElsewhere({{QStringLiteral("d0"), 1}});
+        const HealthBoard::Choice first = b.choose(m);
+        QCOMPARE(first.deployment->id, QStringLiteral("d1")); // d0 is full elsewhere
+        b.begin(m, *first.deployment, false);
+        b.setInFlightElsewhere({{QStringLiteral("d0"), 1}, {QStringLiteral("d1"), 1}});
+        // d0 full elsewhere, d1 full between here and there: as far as this instance heard, all is taken; what it
+        // heard may be late, and the request holds the model's shared permit: d0, free here, is chosen.
+        const HealthBoard::Choice late = b.choose(m);
+        QVERIFY(late.deployment);
+        QCOMPARE(late.deployment->id, QStringLiteral("d0"));
+        b.setInFlightElsewhere({{QStringLiteral("d1"), 1}});
+        QCOMPARE(b.choose(m).deployment->id, QStringLiteral("d0")); // 0 of 1 against 2 of 2
+        b.setInFlightElsewhere({});
+        QCOMPARE(b.choose(m).deployment->id, QStringLiteral("d0")); // 0 ÷ 1 < 1 ÷ 1
+        // Its own tries are told to the listener as they start and end; the view counts this instance's only.
+        b.end(QStringLiteral("d1"), false);
+        QCOMPARE(heard, (QList<std::pair<QString, int>>{{QStringLiteral("d1"), 1}, {QStringLiteral("d1"), 0}}));
+        QCOMPARE(b.health(m).at(1).inFlight, 0);
+    }
+
     void disabledDeploymentsAreNotChosen()
     {
         HealthBoard b = board();

@@ -4,6 +4,7 @@
 // instance's leases expire; with Redis down each admits on capacity ÷ live instances, and shares again once it is back.
 
 #include "admission/admission.h"
+#include "cluster/shareddeploymentload.h"
 #include "cluster/sharedhealth.h"
 #include "cluster/sharedlimits.h"
 #include "cluster/sharedscripts.h"
@@ -670,6 +671,65 @@ private Q_SLOTS:
         QCoreApplication::processEvents();
         QCOMPARE(changesOnA, 2);
         QCOMPARE(boardA.state(d.id), model::HealthState::Healthy);
+    }
+
+    /// A deployment's max_concurrency holds across instances: each tells the others its tries in flight; a dead
+    /// instance's count goes once it is not heard of for the TTL.
+    void deploymentConcurrencyIsShared()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        redis::Endpoint endpoint;
+        QString error;
+        QVERIFY(redis::Endpoint::parse(redis.url(), &endpoint, &error));
+        model::ModelConfig m;
+        m.id = QStringLiteral("m1");
+        m.modelName = QStringLiteral("gpt");
+        for (const QString &id : {QStringLiteral("d1"), QStringLiteral("d2")}) {
+            model::Deployment d;
+            d.id = id;
+            d.enabled = true;
+            d.maxConcurrency = 1;
+            m.deployments.append(d);
+        }
+        routing::HealthBoard boardA;
+        routing::HealthBoard boardB;
+        auto a = std::make_unique<cluster::SharedDeploymentLoad>(
+            endpoint, QStringLiteral("a"),
+            [&boardA](const QHash<QString, int> &elsewhere) { boardA.setInFlightElsewhere(elsewhere); });
+        cluster::SharedDeploymentLoad b(endpoint, QStringLiteral("b"), [&boardB](const QHash<QString, int> &elsewhere) {
+            boardB.setInFlightElsewhere(elsewhere);
+        });
+        b.setForgetAfterMs(1'000);
+        boardA.setLoadListener([&a](const QString &id, int inFlight) { a->changed(id, inFlight); });
+        boardB.setLoadListener([&b](const QString &id, int inFlight) { b.changed(id, inFlight); });
+        a->start();
+        b.start();
+        QTRY_COMPARE_WITH_TIMEOUT(
+            redis.cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"), QStringLiteral("obleth:deployment-load")}),
+            QStringLiteral("obleth:deployment-load\n2"), kWaitMs);
+
+        // Alone, each board would pick d1 (ties: the first); B hears that A's d1 is full and would take d2.
+        auto chosenOnB = [&boardB, &m] {
+            const routing::HealthBoard::Choice c = boardB.choose(m);
+            return c.deployment ? c.deployment->id : QString();
+        };
+        QCOMPARE(boardA.choose(m).deployment->id, QStringLiteral("d1"));
+        boardA.begin(m, m.deployments.at(0), false);
+        QTRY_COMPARE_WITH_TIMEOUT(chosenOnB(), QStringLiteral("d2"), kWaitMs);
+        // A's try ends: d1 is free for B again once it hears so.
+        boardA.end(QStringLiteral("d1"), false);
+        QTRY_COMPARE_WITH_TIMEOUT(chosenOnB(), QStringLiteral("d1"), kWaitMs);
+        // A dies holding d1 (its object goes without a word): once B has not heard of A for its forget time, d1
+        // is free for B again.
+        boardA.begin(m, m.deployments.at(0), false);
+        QTRY_COMPARE_WITH_TIMEOUT(chosenOnB(), QStringLiteral("d2"), kWaitMs);
+        boardA.setLoadListener({});
+        a.reset();
+        QElapsedTimer waited;
+        waited.start();
+        QTRY_COMPARE_WITH_TIMEOUT(chosenOnB(), QStringLiteral("d1"), kWaitMs);
+        QVERIFY2(waited.elapsed() >= 500, "A's try was forgotten before A could have been missed");
     }
 
     /// The Lua scripts' edge cases, straight on the server.

@@ -8,6 +8,7 @@
 #include "cache/responsecache.h"
 #include "cluster/configwatcher.h"
 #include "cluster/instanceregistry.h"
+#include "cluster/shareddeploymentload.h"
 #include "cluster/sharedhealth.h"
 #include "cluster/sharedlimits.h"
 #include "config/admintoken.h"
@@ -109,6 +110,7 @@ struct Gateway::Parts
     std::unique_ptr<mock::MockBackend> mock;
     std::unique_ptr<cluster::RedisSharedLimits> sharedLimits; ///< with --redis; outlives admission
     std::unique_ptr<cluster::SharedHealth> sharedHealth; ///< with --redis; goes before the health board
+    std::unique_ptr<cluster::SharedDeploymentLoad> sharedLoad; ///< with --redis; goes before the health board
     std::unique_ptr<admission::Admission> admission;
     std::unique_ptr<mcp::McpGateway> mcp;
     std::unique_ptr<alerts::AlertCenter> alerts;
@@ -383,6 +385,11 @@ bool Gateway::wireSharedLimits(Parts &p, QString *error)
     };
     p.sharedHealth = std::make_unique<cluster::SharedHealth>(endpoint, instanceId, adopt);
     p.sharedHealth->start();
+    // Tries in flight on each deployment, counted by every instance (wireHealth tells it ours).
+    p.sharedLoad = std::make_unique<cluster::SharedDeploymentLoad>(
+        endpoint, instanceId,
+        [health](const QHash<QString, int> &elsewhere) { health->setInFlightElsewhere(elsewhere); });
+    p.sharedLoad->start();
     qCInfo(lcCluster).noquote() << "admission limits shared through Redis at" << endpoint.display() << "as instance"
                                 << instanceId;
     return true;
@@ -410,6 +417,10 @@ void Gateway::wireHealth(Parts &p)
         if (shared)
             shared->changed(now, previous);
     });
+    if (cluster::SharedDeploymentLoad *load = p.sharedLoad.get()) {
+        p.health.setLoadListener(
+            [load](const QString &deploymentId, int inFlight) { load->changed(deploymentId, inFlight); });
+    }
     config::LiveConfig *config = &p.config->live;
     routing::HealthBoard *health = &p.health;
     connect(config, &config::LiveConfig::changed, this, [health, config] { health->retain(*config->snapshot()); });

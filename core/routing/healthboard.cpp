@@ -49,15 +49,28 @@ HealthBoard::Choice HealthBoard::choose(const model::ModelConfig &model, const Q
             return choice;
         }
     }
+    const Choice counted = chooseHealthy(model, tried, true);
+    if (counted.deployment || !counted.busy || m_elsewhere.isEmpty())
+        return counted;
+    // Every slot is taken, as far as this instance heard of the others; what it heard may be a message late (a try
+    // that ended there), and the request holds the model's shared permit: it is not turned away for that.
+    return chooseHealthy(model, tried, false);
+}
+
+HealthBoard::Choice HealthBoard::chooseHealthy(const model::ModelConfig &model, const QStringList &tried,
+                                               bool countElsewhere) const
+{
+    Choice choice;
     QList<const model::Deployment *> best;
     double bestLoad = 0;
     for (const model::Deployment &d : model.deployments) {
         if (!d.enabled || tried.contains(d.id))
             continue;
         const auto it = m_entries.constFind(d.id);
-        const int inFlight = it == m_entries.cend() ? 0 : it->inFlight;
         if (it != m_entries.cend() && !choosable(it->state))
             continue;
+        const int inFlight
+            = (it == m_entries.cend() ? 0 : it->inFlight) + (countElsewhere ? m_elsewhere.value(d.id) : 0);
         if (d.maxConcurrency && inFlight >= *d.maxConcurrency) {
             choice.busy = true;
             continue;
@@ -77,6 +90,12 @@ HealthBoard::Choice HealthBoard::choose(const model::ModelConfig &model, const Q
     return choice;
 }
 
+void HealthBoard::loadChanged(const QString &deploymentId, int inFlight) const
+{
+    if (m_onLoad)
+        m_onLoad(deploymentId, inFlight);
+}
+
 HealthBoard::Entry &HealthBoard::entry(const model::ModelConfig &model, const QString &deploymentId)
 {
     Entry &e = m_entries[deploymentId];
@@ -89,6 +108,7 @@ void HealthBoard::begin(const model::ModelConfig &model, const model::Deployment
 {
     Entry &e = entry(model, deployment.id);
     ++e.inFlight;
+    loadChanged(deployment.id, e.inFlight);
     if (probe) {
         e.probeRunning = true;
         setState(deployment.id, e, model::HealthState::Probing);
@@ -102,8 +122,10 @@ void HealthBoard::end(const QString &deploymentId, bool probe)
     const auto it = m_entries.find(deploymentId);
     if (it == m_entries.end())
         return;
-    if (it->inFlight > 0)
+    if (it->inFlight > 0) {
         --it->inFlight;
+        loadChanged(deploymentId, it->inFlight);
+    }
     probeOver(deploymentId, probe);
 }
 

@@ -29,10 +29,18 @@ public:
     using Clock = std::function<qint64()>;
     /// A deployment's state changed: its view now and the state before.
     using ChangeListener = std::function<void(const model::DeploymentHealth &now, model::HealthState previous)>;
+    /// The tries in flight on a deployment through this instance changed (begin(), end()): its id and their number.
+    using LoadListener = std::function<void(const QString &deploymentId, int inFlight)>;
 
     explicit HealthBoard(Clock clock = {});
 
     void setChangeListener(ChangeListener listener) { m_onChange = std::move(listener); }
+    void setLoadListener(LoadListener listener) { m_onLoad = std::move(listener); }
+    /// The tries in flight through the other instances on one Redis (contract section 15), by deployment id, as
+    /// last heard: choose() counts them with this instance's own against each deployment's max_concurrency and in
+    /// its balance. They may be a message late; a deployment they alone would fill is still chosen when no other
+    /// has a free slot (the model's shared permit, which the request holds, bounds the total strictly).
+    void setInFlightElsewhere(QHash<QString, int> inFlight) { m_elsewhere = std::move(inFlight); }
 
     /// Which deployment of @p model to try next, skipping those in @p tried.
     struct Choice
@@ -42,8 +50,8 @@ public:
         bool busy = false; ///< (no deployment) a healthy one exists but each is at its max_concurrency
     };
     /// Among the enabled deployments: a rested unhealthy one first, as the probe (one at a time); else among the
-    /// healthy (or unknown) ones with a free slot, the lowest in-flight ÷ weight, ties taking turns. Changes
-    /// nothing: begin() takes the choice.
+    /// healthy (or unknown) ones with a free slot, the lowest in-flight ÷ weight, ties taking turns (in flight: here
+    /// and, as last heard, elsewhere). Changes nothing: begin() takes the choice.
     [[nodiscard]] Choice choose(const model::ModelConfig &model, const QStringList &tried = {}) const;
     /// A try on @p deployment starts (as chosen): it is in flight until end(); a probe turns the state to probing.
     void begin(const model::ModelConfig &model, const model::Deployment &deployment, bool probe);
@@ -117,9 +125,15 @@ private:
     void setState(const QString &deploymentId, Entry &entry, model::HealthState state);
     /// A rested unhealthy deployment whose probe may start now.
     [[nodiscard]] bool probeDue(const Entry &entry) const;
+    /// choose()'s pick among the healthy ones; @p countElsewhere: the other instances' tries count too.
+    [[nodiscard]] Choice chooseHealthy(const model::ModelConfig &model, const QStringList &tried,
+                                       bool countElsewhere) const;
+    void loadChanged(const QString &deploymentId, int inFlight) const;
 
     Clock m_clock;
     ChangeListener m_onChange;
+    LoadListener m_onLoad;
+    QHash<QString, int> m_elsewhere; ///< by deployment id: in flight through the other instances
     QHash<QString, Entry> m_entries; ///< by deployment id
     QHash<QString, quint64> m_turn; ///< by model id: whose turn it is among ties
 };
