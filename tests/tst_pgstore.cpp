@@ -2,7 +2,7 @@
 // starts first, the configuration and the request log behind the same interfaces as SQLite's, and a data plane that
 // keeps serving while PostgreSQL is down, with the request log's rows waiting in a bounded buffer.
 #include "gateway/gateway.h"
-#include "gateway/gatewaythread.h"
+#include "gatewayfixture.h"
 #include "model/requestrecord.h"
 #include "pgcluster.h"
 #include "store/database.h"
@@ -26,7 +26,6 @@
 using namespace obleth;
 
 namespace {
-const QByteArray kAdminToken = "test-admin-token-0123456789abcdef";
 
 /// Polls @p done with the event loop running until it holds or @p ms pass.
 bool waitFor(const std::function<bool()> &done, int ms = 20'000)
@@ -40,70 +39,15 @@ bool waitFor(const std::function<bool()> &done, int ms = 20'000)
     return true;
 }
 
-/// A gateway in its own thread on the database at @p databaseUrl.
-struct Instance
+/// A gateway in its own thread on the database at @p databaseUrl: started (or failed) once made, unless @p wait is
+/// false (then call waitStarted()).
+struct Instance : test::GatewayFixture
 {
-    /// Starts it and, unless @p wait is false (then call waitStarted()), waits until it serves or fails.
-    Instance(const QString &databaseUrl, const QString &dataDir = {}, bool wait = true)
-        : dataDir(dataDir.isEmpty() ? tmp.path() : dataDir)
-    {
-        gateway::GatewayOptions options;
-        options.dataPort = 0;
-        options.adminPort = 0;
-        options.dataDir = this->dataDir;
-        options.databaseUrl = databaseUrl;
-        options.adminToken = QString::fromLatin1(kAdminToken);
-        thread = std::make_unique<gateway::GatewayThread>(options);
-        started = std::make_unique<QSignalSpy>(thread.get(), &gateway::GatewayThread::started);
-        failed = std::make_unique<QSignalSpy>(thread.get(), &gateway::GatewayThread::startFailed);
-        thread->start();
-        if (wait)
-            waitStarted();
-    }
+    explicit Instance(const QString &databaseUrl, const QString &dataDir = {}, bool wait = true)
+        : GatewayFixture(Options{{}, dataDir, 60'000, databaseUrl, {}, wait})
+    { }
 
-    void waitStarted()
-    {
-        if (!waitFor([&] { return !started->isEmpty() || !failed->isEmpty(); }, 30'000)) {
-            error = QStringLiteral("timeout");
-            return;
-        }
-        if (!failed->isEmpty()) {
-            error = failed->first().first().toString();
-            return;
-        }
-        dataPort = quint16(QUrl(started->first().at(0).toString()).port());
-        adminPort = quint16(QUrl(started->first().at(1).toString()).port());
-        firstKey = started->first().at(2).toString().toLatin1();
-    }
-
-    [[nodiscard]] bool ok() const { return dataPort != 0; }
-
-    test::Response chat(const QByteArray &key) const
-    {
-        return test::postJson(dataPort, "/v1/chat/completions", key,
-                              R"({"model":"mock-model","messages":[{"role":"user","content":"hello there"}]})");
-    }
-
-    test::Response admin(const QByteArray &method, const QByteArray &path, const QByteArray &json = {}) const
-    {
-        http::Headers h;
-        h.add("Authorization", "Bearer " + kAdminToken);
-        if (!json.isEmpty())
-            h.add("Content-Type", "application/json");
-        return test::request(adminPort, method, path, h, json);
-    }
-
-    [[nodiscard]] model::ClusterState cluster() const { return thread->gateway()->status().cluster(); }
-
-    QTemporaryDir tmp;
-    QString dataDir;
-    std::unique_ptr<gateway::GatewayThread> thread;
-    std::unique_ptr<QSignalSpy> started;
-    std::unique_ptr<QSignalSpy> failed;
-    quint16 dataPort = 0;
-    quint16 adminPort = 0;
-    QByteArray firstKey;
-    QString error;
+    [[nodiscard]] model::ClusterState cluster() const { return gateway()->status().cluster(); }
 };
 
 model::RequestRecord record(int i)
@@ -234,12 +178,12 @@ private Q_SLOTS:
         test::PgCluster pg;
         OBLETH_REQUIRE_ENGINE(pg);
         Instance a(pg.url());
-        QVERIFY2(a.ok(), qPrintable(a.error));
-        QVERIFY(!a.firstKey.isEmpty());
+        QVERIFY2(a.ok(), qPrintable(a.error()));
+        QVERIFY(!a.firstKey().isEmpty());
         QCOMPARE(a.cluster().database, QStringLiteral("postgresql"));
         QVERIFY(a.cluster().databaseReachable);
-        QCOMPARE(a.chat(a.firstKey).status, 200);
-        QCOMPARE(a.chat(a.firstKey).status, 200);
+        QCOMPARE(a.chat(a.firstKey()).status, 200);
+        QCOMPARE(a.chat(a.firstKey()).status, 200);
         QVERIFY2(waitFor([&] { return rowsIn(pg) == 2; }), qPrintable(QString::number(rowsIn(pg))));
         QCOMPARE(pg.psql(QStringLiteral("SELECT DISTINCT model FROM request_log")), QStringLiteral("mock-model"));
         QCOMPARE(pg.psql(QStringLiteral("SELECT sum(requests) FROM usage_daily")), QStringLiteral("2"));
@@ -290,17 +234,17 @@ private Q_SLOTS:
         {
             Instance refused(pg.url(), bDir.path());
             QVERIFY(!refused.ok());
-            QVERIFY2(refused.error.contains(QStringLiteral("copy secret.key from another instance")),
-                     qPrintable(refused.error));
-            QVERIFY2(!refused.error.contains(QUrl(pg.url()).password()), "the password is in the error");
+            QVERIFY2(refused.error().contains(QStringLiteral("copy secret.key from another instance")),
+                     qPrintable(refused.error()));
+            QVERIFY2(!refused.error().contains(QUrl(pg.url()).password()), "the password is in the error");
         }
         QFile::remove(bDir.filePath(QStringLiteral("secret.key")));
-        QVERIFY(QFile::copy(a.dataDir + QStringLiteral("/secret.key"), bDir.filePath(QStringLiteral("secret.key"))));
+        QVERIFY(QFile::copy(a.dataDir() + QStringLiteral("/secret.key"), bDir.filePath(QStringLiteral("secret.key"))));
         Instance b(pg.url(), bDir.path());
-        QVERIFY2(b.ok(), qPrintable(b.error));
-        QVERIFY(b.firstKey.isEmpty());
+        QVERIFY2(b.ok(), qPrintable(b.error()));
+        QVERIFY(b.firstKey().isEmpty());
         QCOMPARE(pg.psql(QStringLiteral("SELECT count(*) FROM tenants WHERE name = 'default'")), QStringLiteral("1"));
-        QCOMPARE(b.chat(a.firstKey).status, 200);
+        QCOMPARE(b.chat(a.firstKey()).status, 200);
         QVERIFY(waitFor([&] { return rowsIn(pg) == 3; }));
     }
 
@@ -325,9 +269,9 @@ private Q_SLOTS:
         auto b = std::make_unique<Instance>(pg.url(), bDir.path(), false);
         a->waitStarted();
         b->waitStarted();
-        QVERIFY2(a->ok(), qPrintable(a->error));
-        QVERIFY2(b->ok(), qPrintable(b->error));
-        QCOMPARE(int(!a->firstKey.isEmpty()) + int(!b->firstKey.isEmpty()), 1);
+        QVERIFY2(a->ok(), qPrintable(a->error()));
+        QVERIFY2(b->ok(), qPrintable(b->error()));
+        QCOMPARE(int(!a->firstKey().isEmpty()) + int(!b->firstKey().isEmpty()), 1);
         QCOMPARE(pg.psql(QStringLiteral("SELECT count(*) FROM api_keys")), QStringLiteral("1"));
         QCOMPARE(pg.psql(QStringLiteral("SELECT count(*) FROM fairshare_groups")), QStringLiteral("1"));
     }
@@ -337,14 +281,14 @@ private Q_SLOTS:
         test::PgCluster pg;
         OBLETH_REQUIRE_ENGINE(pg);
         Instance a(pg.url());
-        QVERIFY2(a.ok(), qPrintable(a.error));
-        QCOMPARE(a.chat(a.firstKey).status, 200);
+        QVERIFY2(a.ok(), qPrintable(a.error()));
+        QCOMPARE(a.chat(a.firstKey()).status, 200);
         QVERIFY(waitFor([&] { return rowsIn(pg) == 1; }));
 
         QVERIFY(pg.stop());
         constexpr int kWhileDown = 20;
         for (int i = 0; i < kWhileDown; ++i)
-            QCOMPARE(a.chat(a.firstKey).status, 200); // from the snapshot
+            QCOMPARE(a.chat(a.firstKey()).status, 200); // from the snapshot
         QVERIFY2(waitFor([&] { return a.cluster().logRowsBuffered == kWhileDown; }),
                  qPrintable(QString::number(a.cluster().logRowsBuffered)));
         QVERIFY(!a.cluster().databaseReachable);
@@ -359,7 +303,7 @@ private Q_SLOTS:
         QVERIFY2(refused.body.contains("cannot be reached"), refused.body.constData());
         QVERIFY(timer.elapsed() < 10'000);
         QVERIFY(!refused.body.contains(QUrl(pg.url()).password().toUtf8()));
-        QCOMPARE(a.chat(a.firstKey).status, 200);
+        QCOMPARE(a.chat(a.firstKey()).status, 200);
 
         QVERIFY2(pg.start(), qPrintable(pg.why()));
         QVERIFY2(waitFor([&] { return rowsIn(pg) == 1 + kWhileDown + 1; }, 30'000),
@@ -376,7 +320,7 @@ private Q_SLOTS:
             },
             5000));
         QVERIFY2(tenant.status == 201, tenant.body.constData());
-        QCOMPARE(a.chat(a.firstKey).status, 200);
+        QCOMPARE(a.chat(a.firstKey()).status, 200);
         QVERIFY(waitFor([&] { return rowsIn(pg) == 1 + kWhileDown + 2; }));
     }
 

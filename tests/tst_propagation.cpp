@@ -9,7 +9,7 @@
 #include "cluster/instanceregistry.h"
 #include "config/configservices.h"
 #include "gateway/gateway.h"
-#include "gateway/gatewaythread.h"
+#include "gatewayfixture.h"
 #include "metrics/metrics.h"
 #include "pgcluster.h"
 #include "status/eventfeed.h"
@@ -71,8 +71,6 @@ bool raiseVersion(QSqlDatabase db, qint64 *version)
     return db.commit();
 }
 
-const QByteArray kAdminToken = "test-admin-token-0123456789abcdef";
-
 /// Polls @p done with the event loop running until it holds or @p ms pass.
 bool waitFor(const std::function<bool()> &done, int ms = 20'000, int everyMs = 50)
 {
@@ -86,54 +84,11 @@ bool waitFor(const std::function<bool()> &done, int ms = 20'000, int everyMs = 5
 }
 
 /// A gateway in its own thread on the database at @p databaseUrl, with its own data folder (@p dataDir).
-struct Instance
+struct Instance : test::GatewayFixture
 {
     Instance(const QString &databaseUrl, const QString &dataDir)
-    {
-        gateway::GatewayOptions options;
-        options.dataPort = 0;
-        options.adminPort = 0;
-        options.dataDir = dataDir;
-        options.databaseUrl = databaseUrl;
-        options.adminToken = QString::fromLatin1(kAdminToken);
-        thread = std::make_unique<gateway::GatewayThread>(options);
-        QSignalSpy started(thread.get(), &gateway::GatewayThread::started);
-        QSignalSpy failed(thread.get(), &gateway::GatewayThread::startFailed);
-        thread->start();
-        if (!waitFor([&] { return !started.isEmpty() || !failed.isEmpty(); }, 30'000)) {
-            error = QStringLiteral("timeout");
-        } else if (!failed.isEmpty()) {
-            error = failed.first().first().toString();
-        } else {
-            dataPort = quint16(QUrl(started.first().at(0).toString()).port());
-            adminPort = quint16(QUrl(started.first().at(1).toString()).port());
-            firstKey = started.first().at(2).toString().toLatin1();
-        }
-    }
-
-    [[nodiscard]] bool ok() const { return dataPort != 0; }
-
-    [[nodiscard]] int chat(const QByteArray &key) const
-    {
-        return test::postJson(dataPort, "/v1/chat/completions", key,
-                              R"({"model":"mock-model","messages":[{"role":"user","content":"hello"}]})")
-            .status;
-    }
-
-    test::Response admin(const QByteArray &method, const QByteArray &path, const QByteArray &json = {}) const
-    {
-        http::Headers h;
-        h.add("Authorization", "Bearer " + kAdminToken);
-        if (!json.isEmpty())
-            h.add("Content-Type", "application/json");
-        return test::request(adminPort, method, path, h, json);
-    }
-
-    std::unique_ptr<gateway::GatewayThread> thread;
-    quint16 dataPort = 0;
-    quint16 adminPort = 0;
-    QByteArray firstKey;
-    QString error;
+        : GatewayFixture(Options{{}, dataDir, 60'000, databaseUrl, {}, true})
+    { }
 };
 
 struct SqliteConfig
@@ -321,11 +276,11 @@ private Q_SLOTS:
         QTemporaryDir aDir;
         QTemporaryDir bDir;
         Instance a(pg.url(), aDir.path());
-        QVERIFY2(a.ok(), qPrintable(a.error));
+        QVERIFY2(a.ok(), qPrintable(a.error()));
         // The second instance shares the first one's key file for the stored secrets.
         QVERIFY(QFile::copy(aDir.filePath(QStringLiteral("secret.key")), bDir.filePath(QStringLiteral("secret.key"))));
         Instance b(pg.url(), bDir.path());
-        QVERIFY2(b.ok(), qPrintable(b.error));
+        QVERIFY2(b.ok(), qPrintable(b.error()));
 
         // A key made on A works on B within a second.
         const test::Response tenant = a.admin("POST", "/api/v1/tenants", R"({"name":"team-x"})");
@@ -339,25 +294,25 @@ private Q_SLOTS:
         const QByteArray keyId
             = made.json().value(QStringLiteral("key")).toObject().value(QStringLiteral("id")).toString().toLatin1();
         QVERIFY(!secret.isEmpty() && !keyId.isEmpty());
-        QVERIFY2(waitFor([&] { return b.chat(secret) == 200; }, 1'000, 10), "the key made on A is refused on B");
+        QVERIFY2(waitFor([&] { return b.chat(secret).status == 200; }, 1'000, 10), "the key made on A is refused on B");
         const qint64 madeMs = sinceMade.elapsed();
-        QCOMPARE(a.chat(secret), 200);
+        QCOMPARE(a.chat(secret).status, 200);
 
         // Disabled on B: 403 on A within a second of the change.
         const test::Response disabled = b.admin("PUT", "/api/v1/keys/" + keyId + "/disabled", R"({"disabled":true})");
         QElapsedTimer sinceDisabled;
         sinceDisabled.start();
         QVERIFY2(disabled.status == 200, disabled.body.constData());
-        QCOMPARE(b.chat(secret), 403);
+        QCOMPARE(b.chat(secret).status, 403);
         int status = 0;
-        QVERIFY2(waitFor([&] { return (status = a.chat(secret)) == 403; }, 1'000, 10),
+        QVERIFY2(waitFor([&] { return (status = a.chat(secret).status) == 403; }, 1'000, 10),
                  qPrintable(QStringLiteral("A still answers %1 a second after the key was disabled on B").arg(status)));
         const qint64 disabledMs = sinceDisabled.elapsed();
         qInfo("key made on A served by B after %lld ms; disabled on B refused by A after %lld ms", madeMs, disabledMs);
 
         // Enabled again on A: B serves it again.
         QCOMPARE(a.admin("PUT", "/api/v1/keys/" + keyId + "/disabled", R"({"disabled":false})").status, 200);
-        QVERIFY(waitFor([&] { return b.chat(secret) == 200; }, 1'000, 10));
+        QVERIFY(waitFor([&] { return b.chat(secret).status == 200; }, 1'000, 10));
 
         // A's status lists both instances (B's first heartbeat reaches A with A's next one, within 2 s).
         QJsonObject cluster;
@@ -401,7 +356,7 @@ private Q_SLOTS:
         QVERIFY(metrics.body.contains("\nobleth_log_rows_dropped_total 0\n"));
 
         // B stops cleanly: its row goes, and A lists itself alone at its next heartbeat.
-        b.thread.reset();
+        b.stop();
         QCOMPARE(pg.psql(QStringLiteral("SELECT count(*) FROM instances WHERE id = '%1'").arg(bId)),
                  QStringLiteral("0"));
         QVERIFY(waitFor(
