@@ -324,6 +324,38 @@ private Q_SLOTS:
         QVERIFY(waitFor([&] { return rowsIn(pg) == 1 + kWhileDown + 2; }));
     }
 
+    /// A database host that hangs (connections open, nothing answers) does not stop the data plane: the heartbeat
+    /// and the version check wait on their own thread, the request log on its own; requests and the status answer.
+    void aHungDatabaseDoesNotStopTheDataPlane()
+    {
+        test::PgCluster pg;
+        OBLETH_REQUIRE_ENGINE(pg);
+        Instance a(pg.url());
+        QVERIFY2(a.ok(), qPrintable(a.error()));
+        QCOMPARE(a.chat(a.firstKey()).status, 200);
+        QVERIFY2(pg.freeze(), qPrintable(pg.why()));
+        // Past two heartbeats (2 s) and a version check (5 s), each request answered at once.
+        QElapsedTimer frozen;
+        frozen.start();
+        int answered = 0;
+        while (frozen.elapsed() < 7'000) {
+            QElapsedTimer one;
+            one.start();
+            const int status = test::postJson(a.dataPort(), "/v1/chat/completions", a.firstKey(),
+                                              R"({"model":"mock-model","messages":[{"role":"user","content":"hi"}]})")
+                                   .status;
+            QVERIFY2(status == 200,
+                     qPrintable(QStringLiteral("after %1 ms frozen: %2").arg(frozen.elapsed()).arg(status)));
+            QVERIFY2(one.elapsed() < 1'000, qPrintable(QStringLiteral("a request took %1 ms").arg(one.elapsed())));
+            ++answered;
+            QTest::qWait(100);
+        }
+        qInfo("%d requests answered while the database was frozen for 7 s", answered);
+        QCOMPARE(a.admin("GET", "/api/v1/status").status, 200);
+        QVERIFY(pg.resume());
+        QVERIFY(waitFor([&] { return rowsIn(pg) == 1 + answered; }, 30'000));
+    }
+
     /// The same batch written to PostgreSQL (64 rows to a statement, totals added up by the day first) and to SQLite
     /// (one row a statement) reads back the same: every value of every row, and the same usage totals.
     void aBatchReadsBackAsOnSqlite()

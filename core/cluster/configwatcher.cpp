@@ -27,7 +27,7 @@ ConfigWatcher::ConfigWatcher(const QSqlDatabase &like, std::function<qint64()> l
 {
     QSqlDatabase db = QSqlDatabase::cloneDatabase(like, m_connectionName);
     if (db.driverName() == QLatin1String("QPSQL") && !db.connectOptions().contains(QLatin1String("connect_timeout"))) {
-        // Opening runs on the gateway's thread: a server that does not answer costs it a bounded wait.
+        // A server that does not answer costs the watcher's thread a bounded wait.
         const QString connectOptions = db.connectOptions();
         db.setConnectOptions(connectOptions.isEmpty() ? QStringLiteral("connect_timeout=2")
                                                       : connectOptions + QStringLiteral(";connect_timeout=2"));

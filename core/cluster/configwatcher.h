@@ -14,7 +14,8 @@ namespace obleth::cluster {
 /// configuration version every checkIntervalMs as the safety net for a NOTIFY that was missed. When the stored
 /// version differs from the one the configuration was loaded at (@p loadedVersion), it emits outdated(); the
 /// gateway then has config::LiveConfig::refresh() reload. A lost connection is opened again with back-off, LISTENs
-/// again and checks the version at once (a NOTIFY may have gone by meanwhile). Lives in the gateway's thread.
+/// again and checks the version at once (a NOTIFY may have gone by meanwhile). Lives on the cluster worker's thread
+/// (ClusterWorker), so that a database that hangs holds up nothing else; @p loadedVersion is called there.
 class ConfigWatcher final : public QObject
 {
     Q_OBJECT

@@ -16,8 +16,9 @@ namespace obleth::cluster {
 /// heartbeat row in the instances table (host, pid, started, last heartbeat) written every heartbeatMs, rows not
 /// heard of for pruneAfterMs deleted, and the instances seen, newest heartbeat first; live are those heard of within
 /// liveWithinMs (this one always). On SQLite (one machine, one instance) nothing is written: it lists itself alone.
-/// Its own row is deleted when it stops cleanly. Writes on a connection of its own; lives in the gateway's thread, and
-/// what it reports (instances(), liveInstances(), report()) may be read from any thread.
+/// Its own row is deleted when it stops cleanly. Writes on a connection of its own; with PostgreSQL it lives on the
+/// cluster worker's thread (ClusterWorker), and what it reports (instances(), liveInstances(), report()) may be read
+/// from any thread.
 class InstanceRegistry final : public QObject
 {
     Q_OBJECT

@@ -112,14 +112,14 @@ Problem LiveConfig::refresh()
         qCWarning(lcConfig).noquote() << "cannot read the configuration version:" << error;
         return Problem::storage(QStringLiteral("cannot read the configuration version: %1").arg(error));
     }
-    if (stored == m_version)
+    if (stored == version())
         return {};
-    const qint64 was = m_version;
+    const qint64 was = version();
     if (Problem p = reload(); !p.ok()) {
         qCWarning(lcConfig).noquote() << "cannot reload the configuration changed elsewhere:" << p.message;
         return p;
     }
-    qCInfo(lcConfig).noquote() << "configuration reloaded: version" << was << "->" << m_version;
+    qCInfo(lcConfig).noquote() << "configuration reloaded: version" << was << "->" << version();
     Q_EMIT changed();
     return {};
 }
@@ -173,7 +173,7 @@ Problem LiveConfig::reload()
     }
     snap->buildIndexes();
     std::atomic_store(&m_snapshot, std::shared_ptr<const model::ConfigSnapshot>(std::move(snap)));
-    m_version = version;
+    m_version->store(version);
     return {};
 }
 

@@ -5,6 +5,7 @@
 
 #include <QObject>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -47,7 +48,12 @@ public:
     Problem commit(const Write &write);
 
     /// The configuration version the published snapshot was loaded at.
-    [[nodiscard]] qint64 version() const noexcept { return m_version; }
+    [[nodiscard]] qint64 version() const noexcept { return m_version->load(); }
+    /// version() for another thread (the configuration watcher's), safe to call even after this LiveConfig is gone.
+    [[nodiscard]] std::function<qint64()> versionReader() const
+    {
+        return [version = m_version] { return version->load(); };
+    }
     /// Reloads from the database when its configuration version differs from version() (another instance changed
     /// the configuration): publishes the new snapshot and emits changed(). Nothing when it is the same. On a failure
     /// the published snapshot stays as it was (requests keep being served from it).
@@ -76,7 +82,9 @@ private:
     store::Database *m_db;
     std::unique_ptr<store::ConfigRepository> m_repo;
     std::shared_ptr<const model::ConfigSnapshot> m_snapshot;
-    qint64 m_version = -1; ///< the stored configuration version m_snapshot was loaded at; -1 before the first load
+    /// The stored configuration version m_snapshot was loaded at; -1 before the first load. Shared with the readers
+    /// of versionReader().
+    std::shared_ptr<std::atomic<qint64>> m_version = std::make_shared<std::atomic<qint64>>(-1);
     bool m_versionBusy = false; ///< raising the version failed on a lock held elsewhere or a lost PostgreSQL
 };
 

@@ -6,6 +6,7 @@
 #include "alerts/alertcenter.h"
 #include "alerts/webhooksender.h"
 #include "cache/responsecache.h"
+#include "cluster/clusterworker.h"
 #include "cluster/configwatcher.h"
 #include "cluster/instanceregistry.h"
 #include "cluster/shareddeploymentload.h"
@@ -119,9 +120,11 @@ struct Gateway::Parts
     std::unique_ptr<admin::AdminApi> adminApi;
     std::unique_ptr<http::HttpServer> dataServer;
     std::unique_ptr<http::HttpServer> adminServer;
-    // Several instances on one database (contract section 15): see startCluster().
-    std::unique_ptr<cluster::InstanceRegistry> instances;
-    std::unique_ptr<cluster::ConfigWatcher> configWatcher;
+    // Several instances on one database (contract section 15): see startCluster(). The registry and the watcher live
+    // on the worker's thread (with PostgreSQL), which goes first.
+    std::unique_ptr<cluster::ClusterWorker> clusterWorker;
+    cluster::InstanceRegistry *instances = nullptr;
+    std::unique_ptr<cluster::InstanceRegistry> loneInstance; ///< SQLite: the registry that lists this one alone
 };
 
 Gateway::Gateway(GatewayOptions options, QObject *parent)
@@ -288,7 +291,7 @@ void Gateway::start()
     // What /api/v1/status, /metrics and the alerts show of the cluster (contract section 15), each part filled by its
     // owner.
     const bool postgres = p.database.dialect() == store::Database::Dialect::Postgres;
-    const cluster::InstanceRegistry *instances = p.instances.get();
+    const cluster::InstanceRegistry *instances = p.instances;
     m_status.cluster = [postgres, requestLog, instances] {
         model::ClusterState state;
         instances->report(&state); // the instance id, the instances seen, the live ones
@@ -335,18 +338,32 @@ void Gateway::startAlerts(Parts &p)
 
 void Gateway::startCluster(Parts &p)
 {
-    // This instance among those on the same database: its heartbeat row and the instances seen.
-    p.instances = std::make_unique<cluster::InstanceRegistry>(p.database.connection());
-    p.instances->start();
-    // Configuration changes made through other instances (LISTEN/NOTIFY, and the version checked every 5 s) are
-    // loaded within a second: LiveConfig publishes the new snapshot and says changed(), as for a local change.
-    config::LiveConfig *config = &p.config->live;
-    if (p.database.dialect() == store::Database::Dialect::Postgres) {
-        p.configWatcher
-            = std::make_unique<cluster::ConfigWatcher>(p.database.connection(), [config] { return config->version(); });
-        connect(p.configWatcher.get(), &cluster::ConfigWatcher::outdated, config, [config] { config->refresh(); });
-        p.configWatcher->start();
+    if (p.database.dialect() != store::Database::Dialect::Postgres) {
+        // One machine, one instance: the registry lists this one alone, writing nothing.
+        p.loneInstance = std::make_unique<cluster::InstanceRegistry>(p.database.connection());
+        p.instances = p.loneInstance.get();
+        p.instances->start();
+        p.alerts->setClusterSource([this] { return m_status.cluster(); });
+        return;
     }
+    // The heartbeat row and the instances seen, and the configuration changes made through other instances
+    // (LISTEN/NOTIFY, and the version checked every 5 s), each on a connection of its own, on the cluster worker's
+    // thread: a database that hangs holds them up there, not the requests. A change heard of is loaded within a
+    // second: LiveConfig publishes the new snapshot and says changed(), as for a local change.
+    p.clusterWorker = std::make_unique<cluster::ClusterWorker>();
+    const QSqlDatabase like = p.database.connection();
+    p.instances = p.clusterWorker->make<cluster::InstanceRegistry>(
+        [&like] { return std::make_unique<cluster::InstanceRegistry>(like); });
+    config::LiveConfig *config = &p.config->live;
+    cluster::ConfigWatcher *watcher = p.clusterWorker->make<cluster::ConfigWatcher>(
+        [&like, config] { return std::make_unique<cluster::ConfigWatcher>(like, config->versionReader()); });
+    connect(watcher, &cluster::ConfigWatcher::outdated, config, [config] { config->refresh(); });
+    cluster::InstanceRegistry *instances = p.instances;
+    p.clusterWorker->post([instances, watcher] {
+        instances->start();
+        watcher->start();
+    });
+    p.clusterWorker->setLastWords([instances] { instances->stop(); }); // a clean stop: the heartbeat row goes
     // database_down/up and redis_down/up, from the same state as the status shows (m_status.cluster, set in start()).
     p.alerts->setClusterSource([this] { return m_status.cluster(); });
 }
@@ -496,8 +513,9 @@ void Gateway::finishShutdown()
         m_status.admission = nullptr;
         m_status.deploymentHealth = idle.deploymentHealth;
         m_status.cluster = idle.cluster;
-        if (m_parts->instances)
-            m_parts->instances->stop(); // a clean stop: this instance's heartbeat row goes
+        if (m_parts->loneInstance)
+            m_parts->loneInstance->stop();
+        m_parts->clusterWorker.reset(); // a clean stop: this instance's heartbeat row goes (bounded)
         m_parts.reset();
     }
     m_stopping = false;

@@ -12,6 +12,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace obleth::test {
@@ -109,6 +110,8 @@ PgCluster::PgCluster()
 
 PgCluster::~PgCluster()
 {
+    if (m_frozen)
+        resume();
     if (m_running)
         stop();
 }
@@ -170,6 +173,52 @@ bool PgCluster::stop()
     if (!stopped)
         m_why = QStringLiteral("pg_ctl stop failed: ") + output.trimmed();
     return stopped;
+}
+
+bool PgCluster::signalAll(int signal)
+{
+    // The postmaster's pid is the first line of postmaster.pid; its children are those whose stat names it as parent.
+    QFile pidFile(m_dataDir + QStringLiteral("/postmaster.pid"));
+    if (!pidFile.open(QIODevice::ReadOnly)) {
+        m_why = QStringLiteral("no postmaster.pid");
+        return false;
+    }
+    const pid_t postmaster = pid_t(pidFile.readLine().trimmed().toLongLong());
+    if (postmaster <= 0)
+        return false;
+    QList<pid_t> pids{postmaster};
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool number = false;
+        const pid_t pid = pid_t(entry.toLongLong(&number));
+        if (!number)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // pid (comm) state ppid ...: the fields after the last ')'.
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && pid_t(fields.at(1).toLongLong()) == postmaster)
+            pids.append(pid);
+    }
+    bool all = true;
+    for (const pid_t pid : pids)
+        all = ::kill(pid, signal) == 0 && all;
+    return all;
+}
+
+bool PgCluster::freeze()
+{
+    m_frozen = signalAll(SIGSTOP);
+    return m_frozen;
+}
+
+bool PgCluster::resume()
+{
+    const bool resumed = signalAll(SIGCONT);
+    m_frozen = m_frozen && !resumed;
+    return resumed;
 }
 
 QString PgCluster::url(const QString &database) const

@@ -36,12 +36,18 @@ public:
     /// Stops the server (fast shutdown: clients are disconnected), and starts it again on the same port and data.
     bool stop();
     bool start();
+    /// Freezes the server and every backend (SIGSTOP), as a hung database host looks: connections stay open and
+    /// nothing answers. resume() (SIGCONT) lets them go on; the destructor resumes a frozen server first.
+    bool freeze();
+    bool resume();
 
     /// True when the engines must be there (OBLETH_REQUIRE_ENGINES=1): a test fails rather than skips without them.
     [[nodiscard]] static bool enginesRequired();
 
 private:
     bool run(const QString &program, const QStringList &args, QString *output = nullptr, int timeoutMs = 60'000);
+    /// Sends @p signal to the postmaster and each of its children.
+    bool signalAll(int signal);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_bin; ///< the folder of initdb, pg_ctl and postgres
@@ -50,6 +56,7 @@ private:
     quint16 m_port = 0;
     bool m_asPostgresUser = false;
     bool m_running = false;
+    bool m_frozen = false;
     QString m_why;
 };
 
