@@ -9,9 +9,10 @@ set -euo pipefail
 svg_plugins() { apt-cache show qt6-svg-plugins >/dev/null 2>&1 && echo qt6-svg-plugins || echo libqt6svg6; }
 svg=$(svg_plugins)
 # libsodium-dev encrypts the upstream secrets kept in the database. file: cpack's DEB generator needs it.
-# libqt6sql6-psql: --database postgresql://... (several instances on one database, contract section 15).
-packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libqt6sql6-psql "$svg" libgl-dev
-          libxkbcommon-dev libsodium-dev curl file)
+# libqt6sql6-psql: --database postgresql://... (several instances on one database, contract section 15); libpq-dev
+# lets obleth cut a connection whose server hangs (store/statementdeadline).
+packages=(build-essential cmake ninja-build pkgconf qt6-base-dev libqt6sql6-sqlite libqt6sql6-psql libpq-dev "$svg"
+          libgl-dev libxkbcommon-dev libsodium-dev curl file)
 if [[ "${1:-}" == "--tests" ]]; then
     # The sqlite3 shell plays the other program that reads or locks obleth's database (tst_storesafety).
     packages+=(sqlite3)

@@ -352,8 +352,27 @@ private Q_SLOTS:
         }
         qInfo("%d requests answered while the database was frozen for 7 s", answered);
         QCOMPARE(a.admin("GET", "/api/v1/status").status, 200);
+        // A configuration change waits for the database on the gateway's thread: a clear 503 within the statement
+        // deadline, and requests are answered again after it.
+        QElapsedTimer change;
+        change.start();
+        const test::Response refused = a.admin("POST", "/api/v1/tenants", R"({"name":"while-frozen"})");
+        qInfo("a configuration change while the database hangs: %d after %lld ms", refused.status, change.elapsed());
+        QVERIFY2(refused.status == 503, refused.body.constData());
+        QVERIFY2(refused.body.contains("cannot be reached"), refused.body.constData());
+        QVERIFY(change.elapsed() < store::Database::kStatementDeadlineMs + 3'000);
+        QCOMPARE(a.chat(a.firstKey()).status, 200);
         QVERIFY(pg.resume());
-        QVERIFY(waitFor([&] { return rowsIn(pg) == 1 + answered; }, 30'000));
+        QVERIFY(waitFor([&] { return rowsIn(pg) == 2 + answered; }, 30'000));
+        // The cut connection is opened again: changes are made again.
+        test::Response tenant;
+        QVERIFY(waitFor(
+            [&] {
+                tenant = a.admin("POST", "/api/v1/tenants", R"({"name":"after-frozen"})");
+                return tenant.status != 503;
+            },
+            10'000));
+        QVERIFY2(tenant.status == 201, tenant.body.constData());
     }
 
     /// The same batch written to PostgreSQL (64 rows to a statement, totals added up by the day first) and to SQLite

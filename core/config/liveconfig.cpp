@@ -7,6 +7,7 @@
 #include "store/configrepository.h"
 #include "store/database.h"
 #include "store/secretcipher.h"
+#include "store/statementdeadline.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -95,6 +96,8 @@ bool LiveConfig::writeVersioned(const Write &write, QString *error)
 
 Problem LiveConfig::commit(const Write &write)
 {
+    // On the gateway's thread: a PostgreSQL that hangs holds the requests too, for the deadline at most.
+    const store::StatementDeadline deadline(m_db->connection(), store::Database::kStatementDeadlineMs);
     QString error;
     if (!writeVersioned(write, &error))
         return storageProblem(error);
@@ -106,6 +109,7 @@ Problem LiveConfig::commit(const Write &write)
 
 Problem LiveConfig::refresh()
 {
+    const store::StatementDeadline deadline(m_db->connection(), store::Database::kStatementDeadlineMs);
     qint64 stored = 0;
     QString error;
     if (!store::ClusterRepository::configVersion(m_db->connection(), &stored, &error)) {

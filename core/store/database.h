@@ -36,6 +36,9 @@ public:
     /// log transactions, short enough that a lock held by another program (`sqlite3 obleth.db` with BEGIN
     /// EXCLUSIVE) costs a caller a bounded wait and then a clear "busy" answer rather than a hang.
     static constexpr int kServingBusyTimeoutMs = 300;
+    /// PostgreSQL: how long a configuration change or reload on the gateway's thread may wait for a server that
+    /// hangs before its connection is cut (StatementDeadline); well past kServingBusyTimeoutMs's lock waits.
+    static constexpr int kStatementDeadlineMs = 3000;
 
     /// The SQL engine behind a connection: what little SQL differs between them is chosen by this.
     enum class Dialect { Sqlite, Postgres };
