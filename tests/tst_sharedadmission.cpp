@@ -732,6 +732,78 @@ private Q_SLOTS:
         QVERIFY2(waited.elapsed() >= 500, "A's try was forgotten before A could have been missed");
     }
 
+    /// Whoever can publish on Redis can publish on obleth's channels: an oversized health message is not believed,
+    /// an error text is cut, a load table with nonsense counts nothing.
+    void hostileMessagesAreBounded()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        redis::Endpoint endpoint;
+        QString error;
+        QVERIFY(redis::Endpoint::parse(redis.url(), &endpoint, &error));
+        model::ModelConfig m;
+        m.id = QStringLiteral("m1");
+        m.modelName = QStringLiteral("gpt");
+        m.cooldownSecs = 30;
+        model::Deployment d;
+        d.id = QStringLiteral("d1");
+        d.enabled = true;
+        d.maxConcurrency = 1;
+        m.deployments = {d};
+        routing::HealthBoard board;
+        cluster::SharedHealth health(
+            endpoint, QStringLiteral("b"),
+            [&](const QString &, const QString &deploymentId, model::HealthState state, const QString &why) {
+                if (state == model::HealthState::Unhealthy)
+                    board.adoptUnhealthy(m, deploymentId, why);
+            });
+        cluster::SharedDeploymentLoad load(
+            endpoint, QStringLiteral("b"),
+            [&board](const QHash<QString, int> &elsewhere) { board.setInFlightElsewhere(elsewhere); });
+        health.start();
+        load.start();
+        QTRY_COMPARE_WITH_TIMEOUT(
+            redis.cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"), QStringLiteral("obleth:health"),
+                       QStringLiteral("obleth:deployment-load")}),
+            QStringLiteral("obleth:health\n1\nobleth:deployment-load\n1"), kWaitMs);
+        auto publish = [&redis](const QString &channel, const QJsonObject &message) {
+            return redis.cli({QStringLiteral("PUBLISH"), channel,
+                              QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact))});
+        };
+        auto unhealthy = [](const QString &why) {
+            return QJsonObject{{QStringLiteral("instance"), QStringLiteral("a")},
+                               {QStringLiteral("model_id"), QStringLiteral("m1")},
+                               {QStringLiteral("deployment_id"), QStringLiteral("d1")},
+                               {QStringLiteral("state"), QStringLiteral("unhealthy")},
+                               {QStringLiteral("last_error"), why}};
+        };
+        // Too long to be one of obleth's: dropped. Then a long error, cut.
+        QCOMPARE(publish(QStringLiteral("obleth:health"), unhealthy(QString(100'000, u'x'))), QStringLiteral("1"));
+        QCOMPARE(publish(QStringLiteral("obleth:health"), unhealthy(QString(1'000, u'y'))), QStringLiteral("1"));
+        QTRY_COMPARE_WITH_TIMEOUT(board.state(d.id), model::HealthState::Unhealthy, kWaitMs);
+        QCOMPARE(board.health(m).first().lastError, QString(cluster::SharedHealth::kMaxErrorChars, u'y'));
+        // Counts that are not counts: negative, not numbers, absurd; only the sane one is believed, and bounded.
+        const QJsonObject table{
+            {QStringLiteral("d1"), -5}, {QStringLiteral("d2"), QStringLiteral("many")}, {QStringLiteral("d3"), 1e300}};
+        QCOMPARE(publish(QStringLiteral("obleth:deployment-load"),
+                         QJsonObject{{QStringLiteral("instance"), QStringLiteral("a")},
+                                     {QStringLiteral("in_flight"), table}}),
+                 QStringLiteral("1"));
+        QCOMPARE(publish(QStringLiteral("obleth:deployment-load"), QJsonObject{{QStringLiteral("in_flight"), 7}}),
+                 QStringLiteral("1"));
+        QCOMPARE(
+            redis.cli({QStringLiteral("PUBLISH"), QStringLiteral("obleth:deployment-load"), QStringLiteral("[[[")}),
+            QStringLiteral("1"));
+        // A sane table after them: once it counts, those before it were read (one channel keeps its order).
+        QCOMPARE(publish(QStringLiteral("obleth:deployment-load"),
+                         QJsonObject{{QStringLiteral("instance"), QStringLiteral("z")},
+                                     {QStringLiteral("in_flight"), QJsonObject{{QStringLiteral("d8"), 5}}}}),
+                 QStringLiteral("1"));
+        QTRY_COMPARE_WITH_TIMEOUT(board.inFlightElsewhere(QStringLiteral("d8")), 5, kWaitMs);
+        for (const char *id : {"d1", "d2", "d3"})
+            QCOMPARE(board.inFlightElsewhere(QString::fromLatin1(id)), 0);
+    }
+
     /// The Lua scripts' edge cases, straight on the server.
     void luaScriptsEdgeCases()
     {

@@ -63,6 +63,10 @@ void SharedDeploymentLoad::publish()
 
 void SharedDeploymentLoad::received(const QByteArray &payload)
 {
+    if (payload.size() > kMaxMessageBytes) {
+        qCWarning(lcCluster) << "a deployment load message of" << payload.size() << "bytes was not believed";
+        return;
+    }
     const QJsonObject message = QJsonDocument::fromJson(payload).object();
     const QString instance = message.value(QStringLiteral("instance")).toString();
     if (instance.isEmpty() || instance == m_instanceId)

@@ -37,6 +37,7 @@ public:
     static constexpr int kRepeatMs = 2'000;
     /// Bounds on what is read from the channel: a table longer, or a number larger, is not believed.
     static constexpr int kMaxDeployments = 10'000;
+    static constexpr qsizetype kMaxMessageBytes = 1024 * 1024;
     static constexpr int kMaxInFlight = 1'000'000;
 
 private:

@@ -51,6 +51,12 @@ void SharedHealth::changed(const model::DeploymentHealth &now, model::HealthStat
 
 void SharedHealth::received(const QByteArray &payload)
 {
+    // Anyone who can publish on Redis can publish here: what a message says is bounded before anything adopts it
+    // (and shows it in the health view, the events and the webhook).
+    if (payload.size() > kMaxMessageBytes) {
+        qCWarning(lcCluster) << "a deployment health message of" << payload.size() << "bytes was not believed";
+        return;
+    }
     const QJsonObject message = QJsonDocument::fromJson(payload).object();
     if (message.value(QStringLiteral("instance")).toString() == m_instanceId)
         return;
@@ -66,7 +72,7 @@ void SharedHealth::received(const QByteArray &payload)
     qCDebug(lcCluster).noquote() << "another instance found deployment" << deploymentId << state;
     m_adopting = true;
     m_adopt(message.value(QStringLiteral("model_id")).toString(), deploymentId, adopted,
-            message.value(QStringLiteral("last_error")).toString());
+            message.value(QStringLiteral("last_error")).toString().left(kMaxErrorChars));
     m_adopting = false;
 }
 

@@ -28,6 +28,10 @@ public:
     ~SharedHealth() override;
 
     void start();
+
+    /// What is believed of the channel: a longer message is dropped, a longer error cut to kMaxErrorChars.
+    static constexpr qsizetype kMaxMessageBytes = 16 * 1024;
+    static constexpr qsizetype kMaxErrorChars = 300;
     /// This instance's health board changed @p now's state from @p previous (its change listener calls this).
     void changed(const model::DeploymentHealth &now, model::HealthState previous);
 

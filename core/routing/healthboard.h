@@ -95,6 +95,8 @@ public:
     [[nodiscard]] QList<model::DeploymentHealth> health(const model::ModelConfig &model) const;
     [[nodiscard]] model::HealthState state(const QString &deploymentId) const;
     [[nodiscard]] int inFlight(const QString &deploymentId) const;
+    /// The tries in flight on @p deploymentId through the other instances, as last heard (setInFlightElsewhere()).
+    [[nodiscard]] int inFlightElsewhere(const QString &deploymentId) const { return m_elsewhere.value(deploymentId); }
 
     /// Forgets deployments that no model of @p snapshot has any more.
     void retain(const model::ConfigSnapshot &snapshot);

@@ -1,6 +1,7 @@
 #include "requestlogstore.h"
 
 #include "database.h"
+#include "statementdeadline.h"
 
 #include <QHash>
 #include <QSqlError>
@@ -441,6 +442,9 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
 {
     if (batch.isEmpty())
         return true;
+    // A PostgreSQL that hangs fails the batch after the deadline, as a lost one: its rows wait in the bounded buffer
+    // rather than every later batch queueing up behind it on this thread.
+    const StatementDeadline deadline(m_db, kWriteDeadlineMs);
     if (!m_statements) {
         auto statements = std::make_unique<Statements>(m_db);
         if (!statements->prepare(error))

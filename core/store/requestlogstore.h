@@ -53,6 +53,10 @@ class RequestLogStore final
 {
 public:
     /// @p db is an open obleth database, used only on the calling thread.
+    /// PostgreSQL: how long one batch may wait for a server that hangs (StatementDeadline); a batch of 4,096 rows
+    /// takes a fraction of a second.
+    static constexpr int kWriteDeadlineMs = 15'000;
+
     explicit RequestLogStore(QSqlDatabase db);
     ~RequestLogStore();
     Q_DISABLE_COPY_MOVE(RequestLogStore)
