@@ -732,6 +732,46 @@ private Q_SLOTS:
         QVERIFY2(waited.elapsed() >= 500, "A's try was forgotten before A could have been missed");
     }
 
+    /// A key of obleth's of the wrong type, or a bucket whose numbers are not numbers (another program wrote them), is
+    /// not an outage: the scripts start that limit afresh, requests are admitted on the shared limits, and Redis
+    /// never counts as unreachable (before, each call failed with WRONGTYPE and Redis flapped between down and up).
+    void foreignKeysStartTheirLimitAfresh()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        Instance a(redis.url(), QStringLiteral("a"), 4);
+        QTRY_VERIFY_WITH_TIMEOUT(a.shared->isAvailable(), kWaitMs);
+        QSignalSpy availability(a.shared.get(), &admission::SharedLimits::availabilityChanged);
+        auto cli = [&redis](std::initializer_list<const char *> args) {
+            QStringList list;
+            for (const char *arg : args)
+                list.append(QString::fromLatin1(arg));
+            return redis.cli(list);
+        };
+        QCOMPARE(cli({"SET", "obleth:lease:capacity", "garbage"}), QStringLiteral("OK"));
+        QCOMPARE(cli({"SET", "obleth:waiting:capacity", "garbage"}), QStringLiteral("OK"));
+        QCOMPARE(cli({"SET", "obleth:tokens:t", "garbage"}), QStringLiteral("OK"));
+        QCOMPARE(cli({"HSET", "obleth:tokens:u", "level", "-inf", "at", "nan"}), QStringLiteral("2"));
+        QCOMPARE(cli({"SET", "obleth:instances", "garbage"}), QStringLiteral("OK"));
+        model::Tenant t = tenant(QStringLiteral("t"));
+        t.tokensPerMinute = 6000;
+        model::Tenant u = tenant(QStringLiteral("u"));
+        u.tokensPerMinute = 6000;
+        std::vector<std::unique_ptr<Outcome>> outcomes;
+        for (const model::Tenant *who : {&t, &u, &t, &u}) {
+            outcomes.push_back(std::make_unique<Outcome>());
+            admit(*a.admission, {who}, outcomes.back().get());
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(proceeded(outcomes), 4, kWaitMs);
+        // On the shared limits: four leases in Redis, and the buckets are obleth's again.
+        QCOMPARE(cli({"ZCARD", "obleth:lease:capacity"}), QStringLiteral("4"));
+        QCOMPARE(cli({"TYPE", "obleth:tokens:t"}), QStringLiteral("hash"));
+        QVERIFY(cli({"HGET", "obleth:tokens:u", "level"}).toDouble() > 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(cli({"TYPE", "obleth:instances"}), QStringLiteral("zset"), kWaitMs);
+        QVERIFY(a.shared->isAvailable());
+        QCOMPARE(availability.count(), 0);
+    }
+
     /// Whoever can publish on Redis can publish on obleth's channels: an oversized health message is not believed,
     /// an error text is cut, a load table with nonsense counts nothing.
     void hostileMessagesAreBounded()
