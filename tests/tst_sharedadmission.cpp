@@ -504,6 +504,25 @@ private Q_SLOTS:
         QCOMPARE(proceeded(onA), 4);
     }
 
+    /// An instance that starts while Redis is away has never heard Redis's count of instances: its local share is
+    /// the capacity ÷ the live instances the shared database knows (before: ÷ 1, the whole capacity on each).
+    void startingWithoutRedisSharesByTheInstancesTheDatabaseKnows()
+    {
+        test::RedisServer redis;
+        OBLETH_REQUIRE_ENGINE(redis);
+        redis.stop();
+        Instance a(redis.url(), QStringLiteral("a"), 6);
+        int seen = 3;
+        a.shared->setInstancesSeenElsewhere([&seen] { return seen; });
+        QTRY_COMPARE_WITH_TIMEOUT(a.admission->localCapacity(), 2, kWaitMs);
+        model::ClusterState state;
+        a.shared->describe(&state);
+        QCOMPARE(state.redis, QStringLiteral("unreachable"));
+        QCOMPARE(state.liveInstances, 3);
+        seen = 2; // one of them went
+        QTRY_COMPARE_WITH_TIMEOUT(a.admission->localCapacity(), 3, kWaitMs);
+    }
+
     /// A request waiting for a shared lease waits no longer than the queue's bound.
     void waitingForALeaseIsBoundedByTheQueueWait()
     {

@@ -246,6 +246,7 @@ void Admission::setSharedLimits(SharedLimits *shared)
             Qt::QueuedConnection);
     });
     connect(shared, &SharedLimits::availabilityChanged, this, &Admission::onAvailabilityChanged);
+    connect(shared, &SharedLimits::liveInstancesChanged, this, &Admission::onAvailabilityChanged);
     onAvailabilityChanged();
 }
 

@@ -71,6 +71,8 @@ Q_SIGNALS:
     void freed();
     /// The shared store became reachable (true) or unreachable (false).
     void availabilityChanged(bool available);
+    /// liveInstances() changed: the local share (while the store is unreachable) is another.
+    void liveInstancesChanged();
 };
 
 } // namespace obleth::admission

@@ -201,8 +201,17 @@ void RedisSharedLimits::settleTokens(const QString &tenant, qint64 perMinute, qi
         {number(perMinute), "settle", number(reserved - used)}, [](const redis::Reply &) {}, this);
 }
 
+int RedisSharedLimits::liveInstances() const
+{
+    return std::max(m_liveInstances, m_seenElsewhere ? m_seenElsewhere() : 1);
+}
+
 void RedisSharedLimits::heartbeat()
 {
+    if (const int live = liveInstances(); live != m_liveInstancesTold) {
+        m_liveInstancesTold = live;
+        Q_EMIT liveInstancesChanged();
+    }
     if (!m_client.isConnected())
         return;
     // An instance is gone after three heartbeats missed.
@@ -242,7 +251,7 @@ void RedisSharedLimits::setAvailable(bool available, const QString &why)
         qCWarning(lcCluster).noquote() << QStringLiteral("Redis is unreachable (%1) - admitting on local limits: "
                                                          "capacity ÷ %2 live instance(s), the last known")
                                               .arg(why)
-                                              .arg(m_liveInstances);
+                                              .arg(liveInstances());
     }
     Q_EMIT availabilityChanged(available);
 }
@@ -250,7 +259,7 @@ void RedisSharedLimits::setAvailable(bool available, const QString &why)
 void RedisSharedLimits::describe(model::ClusterState *state) const
 {
     state->redis = m_available ? QStringLiteral("connected") : QStringLiteral("unreachable");
-    state->liveInstances = std::max(state->liveInstances, m_liveInstances);
+    state->liveInstances = std::max(state->liveInstances, liveInstances());
 }
 
 } // namespace obleth::cluster

@@ -49,7 +49,11 @@ public:
                        std::function<void(const TokenReply &reply)> done) override;
     void settleTokens(const QString &tenant, qint64 perMinute, qint64 reserved, qint64 used) override;
     [[nodiscard]] bool isAvailable() const override { return m_available; }
-    [[nodiscard]] int liveInstances() const override { return m_liveInstances; }
+    /// The live instances Redis last told, or more when the shared database knows more (an instance that starts
+    /// while Redis is away has never heard Redis's count).
+    [[nodiscard]] int liveInstances() const override;
+    /// Where the shared database's count of live instances comes from (the instance registry); read on the heartbeat.
+    void setInstancesSeenElsewhere(std::function<int()> count) { m_seenElsewhere = std::move(count); }
 
     /// Its part of the status (contract section 15): redis "connected" or "unreachable", and the live instances
     /// (last known); the local capacity is Admission::localCapacity().
@@ -72,7 +76,9 @@ private:
     Options m_options;
     bool m_available = false;
     bool m_everConnected = false;
-    int m_liveInstances = 1;
+    int m_liveInstances = 1; ///< as Redis last told
+    std::function<int()> m_seenElsewhere;
+    int m_liveInstancesTold = 1; ///< liveInstances() when liveInstancesChanged() was last emitted
     quint64 m_nextLease = 1;
     struct Lease
     {

@@ -344,6 +344,7 @@ void Gateway::startCluster(Parts &p)
         p.instances = p.loneInstance.get();
         p.instances->start();
         p.alerts->setClusterSource([this] { return m_status.cluster(); });
+        shareInstancesSeen(p);
         return;
     }
     // The heartbeat row and the instances seen, and the configuration changes made through other instances
@@ -366,6 +367,16 @@ void Gateway::startCluster(Parts &p)
     p.clusterWorker->setLastWords([instances] { instances->stop(); }); // a clean stop: the heartbeat row goes
     // database_down/up and redis_down/up, from the same state as the status shows (m_status.cluster, set in start()).
     p.alerts->setClusterSource([this] { return m_status.cluster(); });
+    shareInstancesSeen(p);
+}
+
+void Gateway::shareInstancesSeen(Parts &p)
+{
+    // Redis away from the start: the local share is capacity ÷ the live instances the database knows, not ÷ 1.
+    if (cluster::RedisSharedLimits *shared = p.sharedLimits.get()) {
+        const cluster::InstanceRegistry *instances = p.instances;
+        shared->setInstancesSeenElsewhere([instances] { return instances->liveInstances(); });
+    }
 }
 
 bool Gateway::wireSharedLimits(Parts &p, QString *error)
@@ -513,6 +524,8 @@ void Gateway::finishShutdown()
         m_status.admission = nullptr;
         m_status.deploymentHealth = idle.deploymentHealth;
         m_status.cluster = idle.cluster;
+        if (m_parts->sharedLimits)
+            m_parts->sharedLimits->setInstancesSeenElsewhere({}); // the registry goes first
         if (m_parts->loneInstance)
             m_parts->loneInstance->stop();
         m_parts->clusterWorker.reset(); // a clean stop: this instance's heartbeat row goes (bounded)

@@ -105,6 +105,7 @@ private:
     /// With --redis: admission's limits and the deployments' health shared through Redis (contract section 15). False
     /// with @p error set when the URL is not usable.
     bool wireSharedLimits(Parts &p, QString *error);
+    void shareInstancesSeen(Parts &p);
 
     GatewayOptions m_options;
     status::GatewayStatus m_status;
