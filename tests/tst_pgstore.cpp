@@ -8,6 +8,7 @@
 #include "store/database.h"
 #include "store/requestlog.h"
 #include "store/requestlogstore.h"
+#include "store/statementdeadline.h"
 #include "testhttp.h"
 
 #include <QDeadlineTimer>
@@ -333,6 +334,12 @@ private Q_SLOTS:
         Instance a(pg.url());
         QVERIFY2(a.ok(), qPrintable(a.error()));
         QCOMPARE(a.chat(a.firstKey()).status, 200);
+        // Should a check fail while it is frozen, the server is let go on before the gateway stops.
+        struct ResumeFirst
+        {
+            test::PgCluster &pg;
+            ~ResumeFirst() { pg.resume(); }
+        } resumeFirst{pg};
         QVERIFY2(pg.freeze(), qPrintable(pg.why()));
         // Past two heartbeats (2 s) and a version check (5 s), each request answered at once.
         QElapsedTimer frozen;
@@ -352,6 +359,8 @@ private Q_SLOTS:
         }
         qInfo("%d requests answered while the database was frozen for 7 s", answered);
         QCOMPARE(a.admin("GET", "/api/v1/status").status, 200);
+        if (!store::StatementDeadline::isAvailable())
+            QSKIP("built without libpq's header (libpq-dev): a change would wait for as long as the database hangs");
         // A configuration change waits for the database on the gateway's thread: a clear 503 within the statement
         // deadline, and requests are answered again after it.
         QElapsedTimer change;

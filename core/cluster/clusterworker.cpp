@@ -43,6 +43,7 @@ void ClusterWorker::post(std::function<void()> call)
 
 void ClusterWorker::runAndWait(const std::function<void()> &call)
 {
+    Q_ASSERT_X(QThread::currentThread() != m_thread.get(), "ClusterWorker::make", "called on the worker's own thread");
     QMetaObject::invokeMethod(m_root, call, Qt::BlockingQueuedConnection);
 }
 

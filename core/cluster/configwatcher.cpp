@@ -25,7 +25,9 @@ ConfigWatcher::ConfigWatcher(const QSqlDatabase &like, std::function<qint64()> l
     , m_loadedVersion(std::move(loadedVersion))
     , m_options(options)
 {
-    QSqlDatabase db = QSqlDatabase::cloneDatabase(like, m_connectionName);
+    // By name: Qt's way to clone a connection that belongs to another thread (the cluster worker's clone of the
+    // gateway's).
+    QSqlDatabase db = QSqlDatabase::cloneDatabase(like.connectionName(), m_connectionName);
     if (db.driverName() == QLatin1String("QPSQL") && !db.connectOptions().contains(QLatin1String("connect_timeout"))) {
         // A server that does not answer costs the watcher's thread a bounded wait.
         const QString connectOptions = db.connectOptions();

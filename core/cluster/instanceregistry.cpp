@@ -23,7 +23,9 @@ InstanceRegistry::InstanceRegistry(const QSqlDatabase &like, Options options, QO
     m_self.self = true;
     if (m_shared) {
         m_connectionName = QStringLiteral("obleth-instance-registry-") + m_self.id;
-        QSqlDatabase db = QSqlDatabase::cloneDatabase(like, m_connectionName);
+        // By name: Qt's way to clone a connection that belongs to another thread (the cluster worker's clone of the
+        // gateway's).
+        QSqlDatabase db = QSqlDatabase::cloneDatabase(like.connectionName(), m_connectionName);
         if (!db.connectOptions().contains(QLatin1String("connect_timeout"))) {
             const QString connectOptions = db.connectOptions();
             db.setConnectOptions(connectOptions.isEmpty() ? QStringLiteral("connect_timeout=2")

@@ -46,7 +46,13 @@ void SharedDeploymentLoad::changed(const QString &deploymentId, int inFlight)
         m_mine.insert(deploymentId, inFlight);
     else if (!m_mine.remove(deploymentId))
         return;
-    publish();
+    if (m_publishPosted)
+        return;
+    m_publishPosted = true;
+    QTimer::singleShot(0, this, [this] {
+        m_publishPosted = false;
+        publish();
+    });
 }
 
 void SharedDeploymentLoad::publish()
@@ -86,7 +92,7 @@ void SharedDeploymentLoad::received(const QByteArray &payload)
     }
     if (heard.inFlight.isEmpty())
         m_others.remove(instance);
-    else
+    else if (m_others.contains(instance) || m_others.size() < kMaxInstances)
         m_others.insert(instance, std::move(heard));
     applySums();
 }

@@ -38,6 +38,7 @@ public:
     /// Bounds on what is read from the channel: a table longer, or a number larger, is not believed.
     static constexpr int kMaxDeployments = 10'000;
     static constexpr qsizetype kMaxMessageBytes = 1024 * 1024;
+    static constexpr int kMaxInstances = 1'000; ///< other instances remembered at once
     static constexpr int kMaxInFlight = 1'000'000;
 
 private:
@@ -56,6 +57,7 @@ private:
     QString m_instanceId;
     Apply m_apply;
     QHash<QString, int> m_mine; ///< deployments with tries in flight here
+    bool m_publishPosted = false; ///< the changes of one pass of the event loop go in one message
     QHash<QString, Heard> m_others; ///< by instance id
     QTimer m_repeat;
     QElapsedTimer m_clock;

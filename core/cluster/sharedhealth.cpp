@@ -43,7 +43,7 @@ void SharedHealth::changed(const model::DeploymentHealth &now, model::HealthStat
                               {QStringLiteral("model_id"), now.modelId},
                               {QStringLiteral("deployment_id"), now.deploymentId},
                               {QStringLiteral("state"), model::healthStateName(now.state)},
-                              {QStringLiteral("last_error"), now.lastError}};
+                              {QStringLiteral("last_error"), now.lastError.left(kMaxErrorChars)}};
     m_client.command(
         {"PUBLISH", kHealthChannel, QJsonDocument(message).toJson(QJsonDocument::Compact)}, [](const redis::Reply &) {},
         this);

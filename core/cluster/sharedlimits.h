@@ -52,7 +52,8 @@ public:
     /// The live instances Redis last told, or more when the shared database knows more (an instance that starts
     /// while Redis is away has never heard Redis's count).
     [[nodiscard]] int liveInstances() const override;
-    /// Where the shared database's count of live instances comes from (the instance registry); read on the heartbeat.
+    /// Where the shared database's count of live instances comes from (the instance registry): read by
+    /// liveInstances(), and on each heartbeat to tell liveInstancesChanged().
     void setInstancesSeenElsewhere(std::function<int()> count) { m_seenElsewhere = std::move(count); }
 
     /// Its part of the status (contract section 15): redis "connected" or "unreachable", and the live instances

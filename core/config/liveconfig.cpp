@@ -96,32 +96,37 @@ bool LiveConfig::writeVersioned(const Write &write, QString *error)
 
 Problem LiveConfig::commit(const Write &write)
 {
-    // On the gateway's thread: a PostgreSQL that hangs holds the requests too, for the deadline at most.
-    const store::StatementDeadline deadline(m_db->connection(), store::Database::kStatementDeadlineMs);
-    QString error;
-    if (!writeVersioned(write, &error))
-        return storageProblem(error);
-    if (Problem p = reload(); !p.ok())
-        return p;
-    Q_EMIT changed();
+    {
+        // On the gateway's thread: a PostgreSQL that hangs holds the requests too, for the deadline at most.
+        const store::StatementDeadline deadline(m_db->connection(), store::Database::kStatementDeadlineMs);
+        QString error;
+        if (!writeVersioned(write, &error))
+            return storageProblem(error);
+        if (Problem p = reload(); !p.ok())
+            return p;
+    }
+    Q_EMIT changed(); // its listeners' own time is not the database's
     return {};
 }
 
 Problem LiveConfig::refresh()
 {
-    const store::StatementDeadline deadline(m_db->connection(), store::Database::kStatementDeadlineMs);
-    qint64 stored = 0;
-    QString error;
-    if (!store::ClusterRepository::configVersion(m_db->connection(), &stored, &error)) {
-        qCWarning(lcConfig).noquote() << "cannot read the configuration version:" << error;
-        return Problem::storage(QStringLiteral("cannot read the configuration version: %1").arg(error));
-    }
-    if (stored == version())
-        return {};
-    const qint64 was = version();
-    if (Problem p = reload(); !p.ok()) {
-        qCWarning(lcConfig).noquote() << "cannot reload the configuration changed elsewhere:" << p.message;
-        return p;
+    qint64 was = 0;
+    {
+        const store::StatementDeadline deadline(m_db->connection(), store::Database::kStatementDeadlineMs);
+        qint64 stored = 0;
+        QString error;
+        if (!store::ClusterRepository::configVersion(m_db->connection(), &stored, &error)) {
+            qCWarning(lcConfig).noquote() << "cannot read the configuration version:" << error;
+            return Problem::storage(QStringLiteral("cannot read the configuration version: %1").arg(error));
+        }
+        if (stored == version())
+            return {};
+        was = version();
+        if (Problem p = reload(); !p.ok()) {
+            qCWarning(lcConfig).noquote() << "cannot reload the configuration changed elsewhere:" << p.message;
+            return p;
+        }
     }
     qCInfo(lcConfig).noquote() << "configuration reloaded: version" << was << "->" << version();
     Q_EMIT changed();

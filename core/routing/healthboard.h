@@ -38,8 +38,10 @@ public:
     void setLoadListener(LoadListener listener) { m_onLoad = std::move(listener); }
     /// The tries in flight through the other instances on one Redis (contract section 15), by deployment id, as
     /// last heard: choose() counts them with this instance's own against each deployment's max_concurrency and in
-    /// its balance. They may be a message late; a deployment they alone would fill is still chosen when no other
-    /// has a free slot (the model's shared permit, which the request holds, bounds the total strictly).
+    /// its balance. They may be a message late (a try that ended there): when they alone make every deployment look
+    /// full, a deployment with a free slot here is chosen rather than the request turned away. For a model whose
+    /// deployments all have a max_concurrency, the model's shared permit (their sum) still bounds the total; one
+    /// deployment may then hold a try more than its cap until the counts catch up.
     void setInFlightElsewhere(QHash<QString, int> inFlight) { m_elsewhere = std::move(inFlight); }
 
     /// Which deployment of @p model to try next, skipping those in @p tried.

@@ -2,6 +2,7 @@
 
 #include "migrations.h"
 #include "platform/logging.h"
+#include "statementdeadline.h"
 
 #include <QAtomicInt>
 #include <QFile>
@@ -187,8 +188,11 @@ bool Database::ensureConnected(QString *error)
     if (!db.isValid())
         return false;
     QString why;
-    if (db.isOpen() && exec(db, QStringLiteral("SELECT 1"), &why))
-        return true;
+    {
+        const StatementDeadline deadline(db, kStatementDeadlineMs); // a server that hangs: a lost connection
+        if (db.isOpen() && exec(db, QStringLiteral("SELECT 1"), &why))
+            return true;
+    }
     db.close();
     return reopen(db, error);
 }

@@ -444,7 +444,7 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
         return true;
     // A PostgreSQL that hangs fails the batch after the deadline, as a lost one: its rows wait in the bounded buffer
     // rather than every later batch queueing up behind it on this thread.
-    const StatementDeadline deadline(m_db, kWriteDeadlineMs);
+    const StatementDeadline deadline(m_db, kDeadlineMs);
     if (!m_statements) {
         auto statements = std::make_unique<Statements>(m_db);
         if (!statements->prepare(error))
@@ -538,6 +538,7 @@ bool RequestLogStore::write(const QList<model::RequestRecord> &batch, QString *e
 
 qint64 RequestLogStore::prune(const Retention &retention, const QDateTime &now, qint64 maxDeletes, QString *error)
 {
+    const StatementDeadline deadline(m_db, kDeadlineMs);
     qint64 deleted = 0;
     QSqlQuery q(m_db);
     if (retention.days > 0) {
@@ -565,6 +566,7 @@ qint64 RequestLogStore::prune(const Retention &retention, const QDateTime &now, 
 
 bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest> *out, QString *error) const
 {
+    const StatementDeadline deadline(m_db, kDeadlineMs);
     QStringList where;
     QVariantList values;
     if (!filter.tenantId.isEmpty()) {
@@ -638,6 +640,7 @@ bool RequestLogStore::requests(const RequestFilter &filter, QList<LoggedRequest>
 
 bool RequestLogStore::usage(const UsageQuery &query, QList<UsageRow> *out, QString *error) const
 {
+    const StatementDeadline deadline(m_db, kDeadlineMs);
     // Whole days come from usage_daily; the first, partial day of a `since` from usage_hourly.
     QString rows = QStringLiteral("SELECT day, tenant_id, tenant, model, requests, prompt_tokens, completion_tokens,"
                                   " cost, estimated_requests FROM usage_daily");

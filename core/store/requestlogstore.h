@@ -52,11 +52,11 @@ struct Retention
 class RequestLogStore final
 {
 public:
-    /// @p db is an open obleth database, used only on the calling thread.
-    /// PostgreSQL: how long one batch may wait for a server that hangs (StatementDeadline); a batch of 4,096 rows
-    /// takes a fraction of a second.
-    static constexpr int kWriteDeadlineMs = 15'000;
+    /// PostgreSQL: how long one batch, prune slice or query may wait for a server that hangs (StatementDeadline); a
+    /// batch of 4,096 rows takes a fraction of a second, the slowest query at 1,000,000 rows about 0.1 s.
+    static constexpr int kDeadlineMs = 15'000;
 
+    /// @p db is an open obleth database, used only on the calling thread.
     explicit RequestLogStore(QSqlDatabase db);
     ~RequestLogStore();
     Q_DISABLE_COPY_MOVE(RequestLogStore)

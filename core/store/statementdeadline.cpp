@@ -10,11 +10,14 @@
 #if defined(OBLETH_HAVE_LIBPQ) && defined(Q_OS_UNIX)
 #include <libpq-fe.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -29,28 +32,43 @@ std::atomic<int> g_cut{0};
 #ifdef OBLETH_STATEMENT_DEADLINE
 using Clock = std::chrono::steady_clock;
 
-/// A socket as it was when a deadline was armed: its descriptor and both ends.
+/// A socket as it was when a deadline was armed: its descriptor and what the descriptor is (its inode: unique to the
+/// socket while it is open, so a number reused by another socket, TCP or Unix, never matches).
 struct Watched
 {
     int fd = -1;
-    sockaddr_storage local{};
-    socklen_t localLength = 0;
-    sockaddr_storage peer{};
-    socklen_t peerLength = 0;
+    dev_t device = 0;
+    ino_t inode = 0;
     Clock::time_point deadline;
 
     [[nodiscard]] bool stillTheSame() const
     {
-        sockaddr_storage local2{};
-        socklen_t localLength2 = sizeof(local2);
-        sockaddr_storage peer2{};
-        socklen_t peerLength2 = sizeof(peer2);
-        return ::getsockname(fd, reinterpret_cast<sockaddr *>(&local2), &localLength2) == 0
-            && ::getpeername(fd, reinterpret_cast<sockaddr *>(&peer2), &peerLength2) == 0 && localLength2 == localLength
-            && peerLength2 == peerLength && std::memcmp(&local2, &local, localLength) == 0
-            && std::memcmp(&peer2, &peer, peerLength) == 0;
+        struct stat now
+        {
+        };
+        return ::fstat(fd, &now) == 0 && S_ISSOCK(now.st_mode) && now.st_dev == device && now.st_ino == inode;
     }
 };
+
+/// Whether @p fd is a socket to PostgreSQL on @p port: TCP to that port, or a Unix socket named .s.PGSQL.<port>. A
+/// PGconn read through another libpq than the driver's (two copies loaded) gives some other descriptor: not armed.
+bool isPostgresSocket(int fd, int port)
+{
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) != 0)
+        return false;
+    switch (peer.ss_family) {
+    case AF_INET: return ntohs(reinterpret_cast<const sockaddr_in *>(&peer)->sin_port) == port;
+    case AF_INET6: return ntohs(reinterpret_cast<const sockaddr_in6 *>(&peer)->sin6_port) == port;
+    case AF_UNIX: {
+        const char *path = reinterpret_cast<const sockaddr_un *>(&peer)->sun_path;
+        const QByteArray name = QByteArray(".s.PGSQL.") + QByteArray::number(port);
+        return QByteArray(path).endsWith(name);
+    }
+    default: return false;
+    }
+}
 
 /// The one thread that watches every armed deadline of the process.
 class Watchdog
@@ -58,15 +76,18 @@ class Watchdog
 public:
     static Watchdog &instance()
     {
-        static Watchdog watchdog;
-        return watchdog;
+        // Never destroyed: a thread that still waits on a database when the process exits (the cluster worker
+        // left behind, a log thread) may arm or disarm after static destruction.
+        static Watchdog *const watchdog = new Watchdog;
+        return *watchdog;
     }
 
     quint64 arm(const Watched &watched)
     {
         const std::lock_guard lock(m_mutex);
-        if (!m_thread.joinable())
-            m_thread = std::thread([this] { run(); });
+        if (!m_running)
+            std::thread([this] { run(); }).detach();
+        m_running = true;
         const quint64 id = ++m_nextId;
         m_watched.emplace(id, watched);
         m_wake.notify_one();
@@ -79,24 +100,13 @@ public:
         m_watched.erase(id);
     }
 
-    ~Watchdog()
-    {
-        {
-            const std::lock_guard lock(m_mutex);
-            m_stopping = true;
-        }
-        m_wake.notify_one();
-        if (m_thread.joinable())
-            m_thread.join();
-    }
-
 private:
     Watchdog() = default;
 
     void run()
     {
         std::unique_lock lock(m_mutex);
-        while (!m_stopping) {
+        for (;;) {
             auto next = Clock::time_point::max();
             const auto now = Clock::now();
             for (auto it = m_watched.begin(); it != m_watched.end();) {
@@ -117,8 +127,8 @@ private:
 
     static void cut(const Watched &watched)
     {
-        // Under the lock: the owner is still inside its statement (it disarms before it goes on), so the descriptor
-        // is still its connection's unless the connection was opened anew within the deadline (then it differs).
+        // Under the lock, so the owner cannot disarm meanwhile; the descriptor is cut only while it is still the very
+        // socket the deadline was armed on (the connection may have been closed and opened anew meanwhile).
         if (!watched.stillTheSame())
             return;
         ::shutdown(watched.fd, SHUT_RDWR);
@@ -130,8 +140,7 @@ private:
     std::condition_variable m_wake;
     std::map<quint64, Watched> m_watched;
     quint64 m_nextId = 0;
-    bool m_stopping = false;
-    std::thread m_thread;
+    bool m_running = false;
 };
 #endif
 } // namespace
@@ -152,13 +161,15 @@ StatementDeadline::StatementDeadline(const QSqlDatabase &db, int ms)
         return;
     Watched watched;
     watched.fd = PQsocket(connection);
-    watched.localLength = sizeof(watched.local);
-    watched.peerLength = sizeof(watched.peer);
-    if (watched.fd < 0
-        || ::getsockname(watched.fd, reinterpret_cast<sockaddr *>(&watched.local), &watched.localLength) != 0
-        || ::getpeername(watched.fd, reinterpret_cast<sockaddr *>(&watched.peer), &watched.peerLength) != 0) {
+    struct stat what
+    {
+    };
+    if (watched.fd < 0 || !isPostgresSocket(watched.fd, db.port() > 0 ? db.port() : 5432)
+        || ::fstat(watched.fd, &what) != 0) {
         return;
     }
+    watched.device = what.st_dev;
+    watched.inode = what.st_ino;
     watched.deadline = Clock::now() + std::chrono::milliseconds(ms);
     m_id = Watchdog::instance().arm(watched);
 #else
@@ -172,6 +183,15 @@ StatementDeadline::~StatementDeadline()
 #ifdef OBLETH_STATEMENT_DEADLINE
     if (m_id)
         Watchdog::instance().disarm(m_id);
+#endif
+}
+
+bool StatementDeadline::isAvailable()
+{
+#ifdef OBLETH_STATEMENT_DEADLINE
+    return true;
+#else
+    return false;
 #endif
 }
 

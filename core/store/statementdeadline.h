@@ -12,9 +12,10 @@ namespace obleth::store {
 /// stays libpq's) once @p ms have passed; the statement then fails as on a lost connection, and the caller's own
 /// handling follows (a 503 for a configuration change, the connection opened again later).
 ///
-/// Only the socket the connection had when the deadline was armed is cut, and only while it is still that socket
-/// (its local and remote addresses): a descriptor number reused meanwhile is left alone. On SQLite, or where obleth
-/// was built without libpq's headers, it does nothing.
+/// Only the socket the connection had when the deadline was armed is cut, and only while it is still that socket (its
+/// inode): a descriptor number reused meanwhile is left alone. Only a descriptor that is a socket to the connection's
+/// port is armed (a PGconn read through another copy of libpq than the driver's is not trusted). On SQLite, or where
+/// obleth was built without libpq's headers (isAvailable() false), it does nothing.
 class StatementDeadline final
 {
 public:
@@ -22,6 +23,8 @@ public:
     ~StatementDeadline();
     Q_DISABLE_COPY_MOVE(StatementDeadline)
 
+    /// Whether deadlines work in this build (libpq's header was found; a Unix).
+    [[nodiscard]] static bool isAvailable();
     /// Connections cut since the process started.
     [[nodiscard]] static int connectionsCut();
 
