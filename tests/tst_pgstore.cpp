@@ -5,6 +5,7 @@
 #include "gatewayfixture.h"
 #include "model/requestrecord.h"
 #include "pgcluster.h"
+#include "polling.h"
 #include "store/database.h"
 #include "store/requestlog.h"
 #include "store/requestlogstore.h"
@@ -28,17 +29,7 @@ using namespace obleth;
 
 namespace {
 
-/// Polls @p done with the event loop running until it holds or @p ms pass.
-bool waitFor(const std::function<bool()> &done, int ms = 20'000)
-{
-    const QDeadlineTimer deadline(ms);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QTest::qWait(50);
-    }
-    return true;
-}
+using test::waitFor;
 
 /// A gateway in its own thread on the database at @p databaseUrl: started (or failed) once made, unless @p wait is
 /// false (then call waitStarted()).

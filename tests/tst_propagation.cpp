@@ -12,6 +12,7 @@
 #include "gatewayfixture.h"
 #include "metrics/metrics.h"
 #include "pgcluster.h"
+#include "polling.h"
 #include "status/eventfeed.h"
 #include "store/clusterrepository.h"
 #include "store/database.h"
@@ -71,17 +72,7 @@ bool raiseVersion(QSqlDatabase db, qint64 *version)
     return db.commit();
 }
 
-/// Polls @p done with the event loop running until it holds or @p ms pass.
-bool waitFor(const std::function<bool()> &done, int ms = 20'000, int everyMs = 50)
-{
-    const QDeadlineTimer deadline(ms);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QTest::qWait(everyMs);
-    }
-    return true;
-}
+using test::waitFor;
 
 /// A gateway in its own thread on the database at @p databaseUrl, with its own data folder (@p dataDir).
 struct Instance : test::GatewayFixture
