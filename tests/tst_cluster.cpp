@@ -5,12 +5,12 @@
 // go away and come back, and the request log of every instance is one table.
 #include "mockupstream.h"
 #include "pgcluster.h"
+#include "polling.h"
 #include "rawclient.h"
 #include "redisserver.h"
 #include "serverprocess.h"
 #include "testhttp.h"
 
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -35,16 +35,10 @@ constexpr int kLeaseTtlMs = 10'000; ///< contract section 15: permits are leases
 constexpr int kPropagationMs = 1000; ///< contract section 15: a change acts everywhere within 1 s
 const QByteArray kAdminToken = QByteArrayLiteral("cluster-test-admin-token-5f1c0e7d9a3b");
 
-/// Polls @p done, letting events run between tries, until it holds or @p timeoutMs pass.
+/// test::waitFor() with a finer step: the scenarios time leases and hand-overs.
 template<typename Condition> bool poll(Condition done, int timeoutMs, int stepMs = 5)
 {
-    const QDeadlineTimer deadline(timeoutMs);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QTest::qWait(stepMs);
-    }
-    return true;
+    return test::waitFor(std::move(done), timeoutMs, stepMs);
 }
 
 /// A chat completion request that closes its connection after the answer (so that the end of a stream shows as
