@@ -2,6 +2,7 @@
 
 #include "platform/logging.h"
 #include "store/clusterrepository.h"
+#include "store/database.h"
 
 #include <QSqlError>
 
@@ -25,15 +26,7 @@ ConfigWatcher::ConfigWatcher(const QSqlDatabase &like, std::function<qint64()> l
     , m_loadedVersion(std::move(loadedVersion))
     , m_options(options)
 {
-    // By name: Qt's way to clone a connection that belongs to another thread (the cluster worker's clone of the
-    // gateway's).
-    QSqlDatabase db = QSqlDatabase::cloneDatabase(like.connectionName(), m_connectionName);
-    if (db.driverName() == QLatin1String("QPSQL") && !db.connectOptions().contains(QLatin1String("connect_timeout"))) {
-        // A server that does not answer costs the watcher's thread a bounded wait.
-        const QString connectOptions = db.connectOptions();
-        db.setConnectOptions(connectOptions.isEmpty() ? QStringLiteral("connect_timeout=2")
-                                                      : connectOptions + QStringLiteral(";connect_timeout=2"));
-    }
+    store::Database::cloneConnection(like, m_connectionName); // a server that does not answer: a bounded wait
     m_checkTimer.setInterval(m_options.checkIntervalMs);
     connect(&m_checkTimer, &QTimer::timeout, this, &ConfigWatcher::checkNow);
     m_livenessTimer.setInterval(m_options.livenessIntervalMs);

@@ -2,6 +2,7 @@
 
 #include "platform/logging.h"
 #include "store/clusterrepository.h"
+#include "store/database.h"
 
 #include <QCoreApplication>
 #include <QSqlError>
@@ -23,14 +24,7 @@ InstanceRegistry::InstanceRegistry(const QSqlDatabase &like, Options options, QO
     m_self.self = true;
     if (m_shared) {
         m_connectionName = QStringLiteral("obleth-instance-registry-") + m_self.id;
-        // By name: Qt's way to clone a connection that belongs to another thread (the cluster worker's clone of the
-        // gateway's).
-        QSqlDatabase db = QSqlDatabase::cloneDatabase(like.connectionName(), m_connectionName);
-        if (!db.connectOptions().contains(QLatin1String("connect_timeout"))) {
-            const QString connectOptions = db.connectOptions();
-            db.setConnectOptions(connectOptions.isEmpty() ? QStringLiteral("connect_timeout=2")
-                                                          : connectOptions + QStringLiteral(";connect_timeout=2"));
-        }
+        store::Database::cloneConnection(like, m_connectionName);
     }
     m_timer.setInterval(m_options.heartbeatMs);
     connect(&m_timer, &QTimer::timeout, this, &InstanceRegistry::beat);

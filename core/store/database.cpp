@@ -152,6 +152,17 @@ bool Database::connectionLost(QSqlDatabase db)
     return true;
 }
 
+QSqlDatabase Database::cloneConnection(const QSqlDatabase &like, const QString &connectionName)
+{
+    QSqlDatabase db = QSqlDatabase::cloneDatabase(like.connectionName(), connectionName);
+    if (dialectOf(db) == Dialect::Postgres && !db.connectOptions().contains(QLatin1String("connect_timeout"))) {
+        const QString options = db.connectOptions();
+        const QString timeout = QStringLiteral("connect_timeout=%1").arg(kPgConnectTimeoutSecs);
+        db.setConnectOptions(options.isEmpty() ? timeout : options + u';' + timeout);
+    }
+    return db;
+}
+
 void Database::close()
 {
     if (QSqlDatabase::contains(m_connectionName)) {

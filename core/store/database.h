@@ -78,6 +78,9 @@ public:
     /// stopped or the network failed), in which case it is closed so that the next connection() opens it again.
     /// False on SQLite, and for a statement the server refused.
     static bool connectionLost(QSqlDatabase db);
+    /// A connection of its own with the parameters of @p like, named @p connectionName, for another thread (cloned by
+    /// name, Qt's way across threads); a PostgreSQL one waits at most kPgConnectTimeoutSecs to connect.
+    static QSqlDatabase cloneConnection(const QSqlDatabase &like, const QString &connectionName);
     [[nodiscard]] int schemaVersion() const noexcept { return m_schemaVersion; }
     /// What open() was given (a PostgreSQL URL with its password: never log it; see displayName()).
     [[nodiscard]] const QString &path() const noexcept { return m_path; }
